@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/econf/econf/commands"
+	"github.com/econf/econf/domain/policy"
+	"github.com/econf/econf/eventstore"
+	"github.com/econf/econf/eventstore/pgstore"
+	"github.com/econf/econf/httpapi"
+	"github.com/econf/econf/internal/auth"
+	"github.com/econf/econf/internal/migrate"
+	"github.com/econf/econf/internal/pgcluster"
+	"github.com/econf/econf/projections"
+)
+
+// env is everything a command needs, opened from the configuration.
+type env struct {
+	cfg     *config
+	log     *slog.Logger
+	cluster *pgcluster.Cluster // nil with DATABASE_URL
+	pool    *pgxpool.Pool
+	store   eventstore.Store
+	auth    *auth.Store
+	app     *commands.App
+	clock   policy.Clock
+}
+
+// readModels lists every projection the service runs.
+func readModels() []projections.Projection {
+	return []projections.Projection{projections.Directory{}, projections.ForecastList{}, projections.StatusView{}, projections.ApprovalLog{}}
+}
+
+// migrations lists every component's schema.
+func migrations() []migrate.Set {
+	return []migrate.Set{pgstore.Migrations, projections.Migrations, auth.Migrations, httpapi.Migrations}
+}
+
+// open connects to the database (starting or attaching to the embedded
+// cluster when DATABASE_URL is unset), applies migrations and wires the app.
+func open(ctx context.Context, cfg *config, log *slog.Logger) (*env, error) {
+	e := &env{cfg: cfg, log: log, clock: policy.SystemClock{}}
+	if cfg.EventStoreURL != "" && !strings.HasPrefix(cfg.EventStoreURL, "postgres") {
+		return nil, fmt.Errorf("EVENTSTORE_URL %q: only the PostgreSQL event store is built in this version; leave EVENTSTORE_URL unset to keep events in the database", cfg.EventStoreURL)
+	}
+	url := cfg.DatabaseURL
+	if url == "" {
+		dir, err := filepath.Abs(filepath.Join(cfg.Data, "pg"))
+		if err != nil {
+			return nil, err
+		}
+		if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+			return nil, fmt.Errorf("data folder: %w", err)
+		}
+		log.Info("starting embedded PostgreSQL", "dir", dir)
+		c, err := pgcluster.Start(ctx, pgcluster.Options{Dir: dir, Durable: true})
+		if err != nil {
+			return nil, fmt.Errorf("embedded PostgreSQL: %w", err)
+		}
+		e.cluster = c
+		var pgErr *pgconn.PgError
+		if err := c.CreateDatabase(ctx, "econf", ""); err != nil && !(errors.As(err, &pgErr) && pgErr.Code == "42P04") {
+			e.close()
+			return nil, err
+		}
+		url = c.URL("econf")
+	}
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		e.close()
+		return nil, fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	e.pool = pool
+	if err := pool.Ping(ctx); err != nil {
+		e.close()
+		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
+	}
+	if err := migrate.Up(ctx, pool, migrations()...); err != nil {
+		e.close()
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	e.store = pgstore.New(pool)
+	e.auth = auth.NewStore(pool, e.clock.Now)
+	e.app = commands.New(e.store, e.clock, e.auth, e.auth)
+	return e, nil
+}
+
+func (e *env) close() {
+	if e.pool != nil {
+		e.pool.Close()
+	}
+	if e.cluster != nil {
+		if err := e.cluster.Stop(context.Background()); err != nil {
+			e.log.Warn("stop embedded PostgreSQL", "err", err)
+		}
+	}
+}

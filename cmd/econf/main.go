@@ -1,0 +1,174 @@
+// Command econf runs the econf service and its operator tasks:
+//
+//	econf serve                      run the HTTP API and the projections
+//	econf migrate                    apply database migrations and exit
+//	econf projections status         show each read model's checkpoint and lag
+//	econf projections rebuild NAME   rebuild a read model while the old one serves
+//	econf seed-demo                  create the demo organisation and users
+//
+// With no DATABASE_URL, econf starts (or attaches to) an embedded PostgreSQL
+// cluster under the data folder, built from the machine's server binaries.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		var u usageError
+		if errors.As(err, &u) {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		fmt.Fprintln(os.Stderr, "econf:", err)
+		os.Exit(1)
+	}
+}
+
+type usageError string
+
+func (u usageError) Error() string { return string(u) }
+
+const usage = `usage: econf <command> [flags]
+
+commands:
+  serve                      run the HTTP API and the projections
+  migrate                    apply database migrations and exit
+  projections status [--json]
+                             each read model's generation, checkpoint, lag and last error
+  projections rebuild NAME   rebuild a read model in a new generation, then switch to it
+  seed-demo                  create the demo organisation and one user per role
+
+run "econf <command> -h" for the command's flags`
+
+// config is every setting, from flags over environment over defaults.
+type config struct {
+	Addr          string
+	Data          string
+	DatabaseURL   string
+	EventStoreURL string
+	TokenTTL      time.Duration
+	LogFormat     string
+	LogLevel      string
+	DemoPassword  string
+}
+
+func envOr(key, def string) string {
+	if v, ok := os.LookupEnv(key); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+func (c *config) flags(fs *flag.FlagSet, server bool) {
+	fs.StringVar(&c.Data, "data", envOr("ECONF_DATA", "./.econf"), "data folder: the embedded database and files (env ECONF_DATA)")
+	fs.StringVar(&c.LogFormat, "log-format", envOr("ECONF_LOG_FORMAT", "text"), "log format: text or json (env ECONF_LOG_FORMAT)")
+	fs.StringVar(&c.LogLevel, "log-level", envOr("ECONF_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env ECONF_LOG_LEVEL)")
+	c.DatabaseURL = os.Getenv("DATABASE_URL")
+	c.EventStoreURL = os.Getenv("EVENTSTORE_URL")
+	c.DemoPassword = os.Getenv("ECONF_DEMO_PASSWORD")
+	if server {
+		fs.StringVar(&c.Addr, "addr", envOr("ECONF_ADDR", "127.0.0.1:8080"), "listen address (env ECONF_ADDR)")
+		ttl, err := time.ParseDuration(envOr("ECONF_TOKEN_TTL", "8h"))
+		if err != nil {
+			ttl = -1 // reported by validate
+		}
+		c.TokenTTL = ttl
+	}
+}
+
+func (c *config) validate() error {
+	if c.TokenTTL < 0 || (c.TokenTTL > 0 && c.TokenTTL < time.Minute) {
+		return usageError("ECONF_TOKEN_TTL: want a duration of at least 1m, e.g. 8h")
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		return usageError("--log-format / ECONF_LOG_FORMAT: want text or json")
+	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		return err
+	}
+	return nil
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return l, usageError("--log-level / ECONF_LOG_LEVEL: want debug, info, warn or error")
+	}
+	return l, nil
+}
+
+func (c *config) logger(w io.Writer) *slog.Logger {
+	level, _ := parseLevel(c.LogLevel) // validated
+	opts := &slog.HandlerOptions{Level: level}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return usageError(usage)
+	}
+	switch args[0] {
+	case "serve":
+		return cmdServe(ctx, args[1:], stdout, stderr)
+	case "migrate":
+		return cmdMigrate(ctx, args[1:], stdout, stderr)
+	case "projections":
+		return cmdProjections(ctx, args[1:], stdout, stderr)
+	case "seed-demo":
+		return cmdSeedDemo(ctx, args[1:], stdout, stderr)
+	case "-h", "--help", "help":
+		fmt.Fprintln(stdout, usage)
+		return nil
+	}
+	return usageError(fmt.Sprintf("econf: unknown command %q\n\n%s", args[0], usage))
+}
+
+type flagSet = *flag.FlagSet
+
+func parseFlags(name string, args []string, stderr io.Writer, server bool) (*config, *flag.FlagSet, error) {
+	return parse(name, args, stderr, server, nil)
+}
+
+// parseFlagsWith adds a command's own flags to the common ones.
+func parseFlagsWith(name string, args []string, stderr io.Writer, extra func(flagSet)) (*config, *flag.FlagSet, error) {
+	return parse(name, args, stderr, false, extra)
+}
+
+func parse(name string, args []string, stderr io.Writer, server bool, extra func(flagSet)) (*config, *flag.FlagSet, error) {
+	c := &config{}
+	fs := flag.NewFlagSet("econf "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c.flags(fs, server)
+	if extra != nil {
+		extra(fs)
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, nil, usageError("")
+		}
+		return nil, nil, usageError(err.Error())
+	}
+	if err := c.validate(); err != nil {
+		return nil, nil, err
+	}
+	return c, fs, nil
+}

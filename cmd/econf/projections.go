@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/econf/econf/eventstore"
+	"github.com/econf/econf/projections"
+)
+
+func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, _, err := parseFlags("migrate", args, stderr, false)
+	if err != nil {
+		return err
+	}
+	e, err := open(ctx, cfg, cfg.logger(stderr))
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	fmt.Fprintln(stdout, "migrations applied")
+	return nil
+}
+
+func cmdProjections(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return usageError("usage: econf projections status [--json] | econf projections rebuild NAME")
+	}
+	switch args[0] {
+	case "status":
+		return projectionsStatus(ctx, args[1:], stdout, stderr)
+	case "rebuild":
+		return projectionsRebuild(ctx, args[1:], stdout, stderr)
+	}
+	return usageError(fmt.Sprintf("econf projections: unknown subcommand %q; want status or rebuild", args[0]))
+}
+
+func projectionsStatus(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, fs, err := parseFlagsWith("projections status", args, stderr, func(fs flagSet) { fs.Bool("json", false, "print JSON") })
+	if err != nil {
+		return err
+	}
+	e, err := open(ctx, cfg, cfg.logger(stderr))
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	states, err := projections.Status(ctx, e.pool, e.store, time.Now(), readModels()...)
+	if err != nil {
+		return err
+	}
+	if fs.Lookup("json").Value.String() == "true" {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(states)
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tGEN\tVERSION\tCHECKPOINT\tAPPLIED\tLAG (events)\tLAG (s)\tLAST ERROR")
+	for _, s := range states {
+		lag := fmt.Sprint(s.LagEvents)
+		if s.LagCapped {
+			lag = "≥" + lag
+		}
+		version := fmt.Sprint(s.Version)
+		if s.Version != s.CodeVersion {
+			version += fmt.Sprintf(" (code %d: rebuild due)", s.CodeVersion)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%d\t%s\t%.1f\t%s\n", s.Name, s.Generation, version, s.CheckpointStr, s.EventsApplied, lag, s.LagSeconds, s.LastError)
+	}
+	return tw.Flush()
+}
+
+func projectionsRebuild(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, fs, err := parseFlagsWith("projections rebuild", args, stderr, nil)
+	if err != nil {
+		return err
+	}
+	names := map[string]projections.Projection{}
+	var known []string
+	for _, p := range readModels() {
+		names[p.Name()] = p
+		known = append(known, p.Name())
+	}
+	if fs.NArg() != 1 || names[fs.Arg(0)] == nil {
+		return usageError("usage: econf projections rebuild NAME, where NAME is one of: " + strings.Join(known, ", "))
+	}
+	p := names[fs.Arg(0)]
+	e, err := open(ctx, cfg, cfg.logger(stderr))
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	bar := newProgressBar(stderr, headOf(ctx, e.store))
+	start := time.Now()
+	at, err := projections.Rebuild(ctx, e.pool, e.store, p, bar.update)
+	bar.done()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "rebuilt %s up to position %s in %s; it now serves queries\n", p.Name(), at, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// headOf is the position of the last event, when the store can tell.
+func headOf(ctx context.Context, s eventstore.Store) eventstore.Position {
+	h, ok := s.(interface {
+		Head(context.Context) (eventstore.Position, error)
+	})
+	if !ok {
+		return eventstore.Position{}
+	}
+	pos, err := h.Head(ctx)
+	if err != nil {
+		return eventstore.Position{}
+	}
+	return pos
+}
+
+// progressBar draws a bar on a terminal and nothing elsewhere.
+type progressBar struct {
+	w        io.Writer
+	terminal bool
+	head     eventstore.Position
+	last     time.Time
+	applied  int
+}
+
+func newProgressBar(w io.Writer, head eventstore.Position) *progressBar {
+	b := &progressBar{w: w, head: head}
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			b.terminal = true
+		}
+	}
+	return b
+}
+
+func (b *progressBar) update(applied int, at eventstore.Position) {
+	b.applied = applied
+	if !b.terminal || time.Since(b.last) < 100*time.Millisecond {
+		return
+	}
+	b.last = time.Now()
+	frac := 1.0
+	if b.head.Commit > 0 {
+		frac = min(float64(at.Commit)/float64(b.head.Commit), 1)
+	}
+	const width = 40
+	filled := int(frac * width)
+	fmt.Fprintf(b.w, "\r[%s%s] %3.0f%%  %d events", strings.Repeat("█", filled), strings.Repeat("·", width-filled), frac*100, applied)
+}
+
+func (b *progressBar) done() {
+	if b.terminal {
+		b.last = time.Time{}
+		b.update(b.applied, b.head)
+		fmt.Fprintln(b.w)
+	}
+}

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"text/tabwriter"
+
+	"github.com/econf/econf/domain"
+	"github.com/econf/econf/domain/policy"
+	"github.com/econf/econf/eventstore"
+	"github.com/econf/econf/internal/demo"
+)
+
+func cmdSeedDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, _, err := parseFlags("seed-demo", args, stderr, false)
+	if err != nil {
+		return err
+	}
+	e, err := open(ctx, cfg, cfg.logger(stderr))
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	return seed(ctx, e, stdout)
+}
+
+// seedIfEmpty seeds the demo on the first start, when no event exists yet.
+func seedIfEmpty(ctx context.Context, e *env, stdout io.Writer) error {
+	events, err := e.store.ReadAll(ctx, eventstore.Start, 1)
+	if err != nil {
+		return err
+	}
+	if len(events) > 0 {
+		return nil
+	}
+	return seed(ctx, e, stdout)
+}
+
+// seed creates (or finds) the demo tree and accounts, sets their passwords,
+// opens the forecast window for next year's plan from today to the end of
+// the year, prints the logins and keeps them in <data>/demo-credentials.json.
+func seed(ctx context.Context, e *env, stdout io.Writer) error {
+	password := func(domain.Role) string { return demo.Password() }
+	if e.cfg.DemoPassword != "" {
+		password = func(domain.Role) string { return e.cfg.DemoPassword }
+	}
+	today := domain.DateOf(e.clock.Now())
+	window := &policy.WindowOverride{PlanYear: today.Year + 1, Open: today, Close: domain.Date{Year: today.Year, Month: 12, Day: 31}}
+	tree, err := demo.Seed(ctx, e.app, password, window)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "Demo organisation and accounts (one per role):")
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  ROLE\tEMAIL\tPASSWORD")
+	for _, a := range tree.Accounts {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", a.Role, a.Email, a.Password)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	path := filepath.Join(e.cfg.Data, "demo-credentials.json")
+	b, _ := json.MarshalIndent(tree.Accounts, "", "  ") // plain structs
+	if err := os.MkdirAll(e.cfg.Data, 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		return fmt.Errorf("keep demo credentials: %w", err)
+	}
+	fmt.Fprintf(stdout, "(kept in %s; the forecast window for plan year %d is open until %s)\n", path, window.PlanYear, window.Close)
+	return nil
+}

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/econf/econf/httpapi"
+	"github.com/econf/econf/projections"
+)
+
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, _, err := parseFlags("serve", args, stderr, true)
+	if err != nil {
+		return err
+	}
+	log := cfg.logger(stderr)
+	e, err := open(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer e.close()
+
+	if err := seedIfEmpty(ctx, e, stdout); err != nil {
+		return err
+	}
+	runner, err := projections.NewRunner(e.pool, e.store, log, readModels()...)
+	if err != nil {
+		return err
+	}
+	if err := runner.Prepare(ctx); err != nil {
+		return err
+	}
+	srv := httpapi.New(httpapi.Config{App: e.app, Auth: e.auth, Reads: projections.NewQueries(e.pool), Waiter: runner, Pool: e.pool, Log: log, TokenTTL: cfg.TokenTTL})
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}
+	log.Info("econf serving", "addr", "http://"+ln.Addr().String(), "openapi", "http://"+ln.Addr().String()+"/openapi.json")
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return runner.Run(gctx) })
+	g.Go(func() error {
+		if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-gctx.Done()
+		log.Info("shutting down")
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(gctx), 15*time.Second)
+		defer cancel()
+		return hs.Shutdown(sctx)
+	})
+	return g.Wait()
+}

@@ -1,0 +1,213 @@
+// Package commands is the application layer: one file per command. Each
+// loads the record's stream, authorises the actor against the record's scope
+// (R-ACT-02), lets the aggregate decide, and appends the recorded events with
+// the exact version it loaded. It is called in-process by httpapi and the
+// command line; there is no bus on the write path.
+package commands
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/econf/econf/domain"
+	"github.com/econf/econf/eventstore"
+)
+
+// SchemaVersion of the event payloads this code writes.
+const SchemaVersion = 1
+
+// Clock tells the time; tests pass one they move.
+type Clock interface{ Now() time.Time }
+
+// Credentials stores logins; passwords never enter the event stream.
+type Credentials interface {
+	SetCredential(ctx context.Context, userID uuid.UUID, email, passwordHash string) error
+	CheckPassword(ctx context.Context, userID uuid.UUID, password string) error
+}
+
+// Sessions ends a user's sessions when their access changes.
+type Sessions interface {
+	EndSessionsOf(ctx context.Context, userID uuid.UUID) error
+}
+
+// App runs commands against the event store.
+type App struct {
+	store    eventstore.Store
+	clock    Clock
+	creds    Credentials
+	sessions Sessions
+	policies *Policies
+}
+
+// New wires the application layer.
+func New(store eventstore.Store, clock Clock, creds Credentials, sessions Sessions) *App {
+	return &App{store: store, clock: clock, creds: creds, sessions: sessions, policies: &Policies{store: store}}
+}
+
+// Policies gives the policy in force.
+func (a *App) Policies() *Policies { return a.policies }
+
+// Store is the event store the app writes to.
+func (a *App) Store() eventstore.Store { return a.store }
+
+// Meta identifies one command invocation.
+type Meta struct {
+	// CommandID makes the command idempotent: a retry with the same id
+	// appends nothing and returns the first result. The HTTP layer derives it
+	// from the Idempotency-Key header; zero means a fresh id.
+	CommandID     uuid.UUID
+	CorrelationID string
+	CausationID   string
+	// Expected, when set, is the version the client last saw (If-Match): a
+	// record at another version is refused with eventstore.ErrWrongVersion.
+	Expected *eventstore.Version
+}
+
+// Result says where a command left its record.
+type Result struct {
+	ID       uuid.UUID           `json:"id"`
+	Version  eventstore.Version  `json:"version"`
+	Position eventstore.Position `json:"-"`
+	// Replayed is true when the command had already been applied and nothing
+	// new was written.
+	Replayed bool `json:"-"`
+}
+
+// event is a domain event: a payload with a stable type name.
+type event interface{ EventType() string }
+
+// loaded is a stream as read for a decision.
+type loaded struct {
+	id      string
+	events  []eventstore.RecordedEvent
+	version eventstore.Version
+}
+
+func (a *App) load(ctx context.Context, stream string) (loaded, error) {
+	l := loaded{id: stream}
+	events, err := a.store.ReadStream(ctx, stream, eventstore.Forwards, 0, 0)
+	if errors.Is(err, eventstore.ErrStreamNotFound) {
+		return l, nil
+	}
+	if err != nil {
+		return l, fmt.Errorf("read %s: %w", stream, err)
+	}
+	l.events = events
+	if n := len(events); n > 0 {
+		l.version = eventstore.Version(events[n-1].Number)
+	}
+	return l, nil
+}
+
+// replayOf finds the result of an earlier run of the same command.
+func (l loaded) replayOf(commandID uuid.UUID) (eventstore.RecordedEvent, bool) {
+	first := eventstore.EventID(commandID, 0)
+	for _, e := range l.events {
+		if e.ID == first {
+			last := e
+			// The command's last event is the latest one carrying its id.
+			for _, f := range l.events {
+				if f.Metadata.CommandID == e.Metadata.CommandID {
+					last = f
+				}
+			}
+			return last, true
+		}
+	}
+	return eventstore.RecordedEvent{}, false
+}
+
+// decision is what a decide function returns: the events to record and the
+// policy version they were decided under.
+type decision struct {
+	events []event
+	policy string
+}
+
+// execute runs one command against a stream: load, replay check, version
+// check, decide, append. When another writer got in between and the client
+// did not pin a version, it decides once more on the fresh stream.
+func (a *App) execute(ctx context.Context, actor domain.Actor, meta Meta, command, stream string, id uuid.UUID,
+	decide func(l loaded) (decision, error)) (Result, error) {
+	if meta.CommandID == uuid.Nil {
+		meta.CommandID = uuid.New()
+	}
+	if meta.CorrelationID == "" {
+		meta.CorrelationID = meta.CommandID.String()
+	}
+	for attempt := 0; ; attempt++ {
+		l, err := a.load(ctx, stream)
+		if err != nil {
+			return Result{}, err
+		}
+		if e, ok := l.replayOf(meta.CommandID); ok {
+			return Result{ID: id, Version: eventstore.Version(e.Number), Position: e.Position, Replayed: true}, nil
+		}
+		if meta.Expected != nil && *meta.Expected != l.version {
+			return Result{}, fmt.Errorf("%s: record is at version %d, not %d: %w", command, l.version, *meta.Expected, eventstore.ErrWrongVersion)
+		}
+		d, err := decide(l)
+		if err != nil {
+			return Result{}, err
+		}
+		if len(d.events) == 0 {
+			return Result{ID: id, Version: l.version}, nil
+		}
+		data, err := a.eventData(l, actor, meta, command, d)
+		if err != nil {
+			return Result{}, err
+		}
+		res, err := a.store.Append(ctx, stream, l.version, data)
+		if errors.Is(err, eventstore.ErrWrongVersion) && meta.Expected == nil && attempt == 0 {
+			continue
+		}
+		if err != nil {
+			return Result{}, fmt.Errorf("%s: append to %s: %w", command, stream, err)
+		}
+		return Result{ID: id, Version: res.Version, Position: res.Position}, nil
+	}
+}
+
+// eventData turns decided events into store events: deterministic ids,
+// metadata, and the hash chain linking each to the one before.
+func (a *App) eventData(l loaded, actor domain.Actor, meta Meta, command string, d decision) ([]eventstore.EventData, error) {
+	prev := ""
+	if n := len(l.events); n > 0 {
+		prev = eventstore.Hash(l.events[n-1])
+	}
+	now := a.clock.Now().UTC()
+	out := make([]eventstore.EventData, 0, len(d.events))
+	for i, e := range d.events {
+		payload, err := json.Marshal(e)
+		if err != nil {
+			return nil, fmt.Errorf("encode %s: %w", e.EventType(), err)
+		}
+		md := eventstore.Metadata{
+			ActorID:       actor.UserID.String(),
+			Role:          string(actor.Role),
+			Command:       command,
+			CommandID:     meta.CommandID.String(),
+			CorrelationID: meta.CorrelationID,
+			CausationID:   meta.CausationID,
+			RecordedAt:    now,
+			PolicyVersion: d.policy,
+			SchemaVersion: SchemaVersion,
+			PrevHash:      prev,
+		}
+		if actor.OrgID != uuid.Nil {
+			md.OrgID = actor.OrgID.String()
+		}
+		ed := eventstore.EventData{ID: eventstore.EventID(meta.CommandID, i), Type: e.EventType(), Data: payload, Metadata: md}
+		out = append(out, ed)
+		// Link the next event of the batch to this one as it will be stored.
+		prev = eventstore.Hash(eventstore.RecordedEvent{
+			ID: ed.ID, StreamID: l.id, Number: uint64(l.version) + uint64(i) + 1, Type: ed.Type, Data: ed.Data, Metadata: ed.Metadata,
+		})
+	}
+	return out, nil
+}

@@ -1,0 +1,74 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"github.com/econf/econf/domain"
+	"github.com/econf/econf/domain/forecast"
+	"github.com/econf/econf/domain/policy"
+)
+
+// ForecastStream is the stream of one forecast.
+func ForecastStream(id uuid.UUID) string { return "forecast-" + id.String() }
+
+// foldForecast replays a forecast's stream.
+func foldForecast(id uuid.UUID, l loaded) (*forecast.Forecast, error) {
+	f := forecast.New(id)
+	for _, e := range l.events {
+		ev, err := forecast.Decode(e.Type, e.Data)
+		if err != nil {
+			return nil, fmt.Errorf("replay %s#%d: %w", l.id, e.Number, err)
+		}
+		f.Apply(ev)
+	}
+	return f, nil
+}
+
+// onForecast runs act on an existing forecast the actor may see; one they
+// may not see is answered as not found (R-ACT-02).
+func (a *App) onForecast(ctx context.Context, actor domain.Actor, meta Meta, command string, id uuid.UUID,
+	act func(f *forecast.Forecast, p policy.Policy) error) (Result, error) {
+	pol, err := a.policies.Current(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	return a.execute(ctx, actor, meta, command, ForecastStream(id), id, func(l loaded) (decision, error) {
+		if len(l.events) == 0 {
+			return decision{}, fmt.Errorf("forecast %s: %w", id, domain.ErrNotFound)
+		}
+		f, err := foldForecast(id, l)
+		if err != nil {
+			return decision{}, err
+		}
+		if !domain.CanRead(actor, f.Scope()) {
+			return decision{}, fmt.Errorf("forecast %s: %w", id, domain.ErrNotFound)
+		}
+		if err := act(f, pol); err != nil {
+			return decision{}, err
+		}
+		return decision{events: forecastEvents(f.Pending()), policy: pol.Version}, nil
+	})
+}
+
+// review is onForecast for reviewers: besides seeing the record, the actor
+// must review at its level of the tree (R-ACT-02).
+func (a *App) review(ctx context.Context, actor domain.Actor, meta Meta, command string, id uuid.UUID,
+	act func(f *forecast.Forecast) error) (Result, error) {
+	return a.onForecast(ctx, actor, meta, command, id, func(f *forecast.Forecast, _ policy.Policy) error {
+		if !domain.CanReview(actor, f.Scope()) {
+			return fmt.Errorf("%s: %w", command, domain.ErrForbidden)
+		}
+		return act(f)
+	})
+}
+
+func forecastEvents(es []forecast.Event) []event {
+	out := make([]event, len(es))
+	for i, e := range es {
+		out[i] = e
+	}
+	return out
+}

@@ -1,0 +1,77 @@
+package commands
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/econf/econf/domain"
+	"github.com/econf/econf/domain/policy"
+	"github.com/econf/econf/eventstore"
+)
+
+// PolicyStream holds every published policy, newest last (R-POL-01).
+const PolicyStream = "policy-econf"
+
+// PolicyPublished is the event recording a new policy version.
+type PolicyPublished struct {
+	Policy policy.Policy `json:"policy"`
+}
+
+// EventType names the event.
+func (PolicyPublished) EventType() string { return "policy.published" }
+
+// Policies reads the policy in force: the last one published, or the
+// built-in default before any was.
+type Policies struct {
+	store eventstore.Store
+}
+
+// Current returns the policy in force.
+func (p *Policies) Current(ctx context.Context) (policy.Policy, error) {
+	events, err := p.store.ReadStream(ctx, PolicyStream, eventstore.Backwards, 0, 1)
+	if errors.Is(err, eventstore.ErrStreamNotFound) {
+		return policy.Default(), nil
+	}
+	if err != nil {
+		return policy.Policy{}, fmt.Errorf("read policy: %w", err)
+	}
+	var e PolicyPublished
+	if err := json.Unmarshal(events[0].Data, &e); err != nil {
+		return policy.Policy{}, fmt.Errorf("decode policy: %w", err)
+	}
+	return e.Policy, nil
+}
+
+// PublishPolicy makes a new policy version the one in force. Only platform
+// admins may; the version must be new, so every decision's recorded policy
+// version names exactly one set of rules.
+func (a *App) PublishPolicy(ctx context.Context, actor domain.Actor, meta Meta, p policy.Policy) (Result, error) {
+	if actor.Role != domain.RolePlatformAdmin {
+		return Result{}, fmt.Errorf("publish policy: %w", domain.ErrForbidden)
+	}
+	if err := p.Validate(); err != nil {
+		return Result{}, err
+	}
+	id := uuid.NewSHA1(uuid.NameSpaceURL, []byte(PolicyStream))
+	return a.execute(ctx, actor, meta, "PublishPolicy", PolicyStream, id, func(l loaded) (decision, error) {
+		seen := map[string]bool{policy.Default().Version: true}
+		for _, e := range l.events {
+			var old PolicyPublished
+			if err := json.Unmarshal(e.Data, &old); err != nil {
+				return decision{}, fmt.Errorf("decode policy #%d: %w", e.Number, err)
+			}
+			seen[old.Policy.Version] = true
+		}
+		if seen[strings.TrimSpace(p.Version)] {
+			var probs domain.Problems
+			probs.Add("version", "R-POL-01", "a policy with this version was already published; choose a new version", "该版本号的政策已发布，请使用新的版本号")
+			return decision{}, probs.Err()
+		}
+		return decision{events: []event{PolicyPublished{Policy: p}}, policy: p.Version}, nil
+	})
+}

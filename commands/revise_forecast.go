@@ -1,0 +1,24 @@
+package commands
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+
+	"github.com/econf/econf/domain"
+	"github.com/econf/econf/domain/forecast"
+	"github.com/econf/econf/domain/policy"
+)
+
+// ReviseForecast replaces a forecast's details and resubmits it (R-FC-05/06).
+type ReviseForecast struct {
+	ForecastID uuid.UUID
+	Details    forecast.Details
+}
+
+// ReviseForecast lets the applicant correct a submitted or rejected forecast.
+func (a *App) ReviseForecast(ctx context.Context, actor domain.Actor, meta Meta, cmd ReviseForecast) (Result, error) {
+	return a.onForecast(ctx, actor, meta, "ReviseForecast", cmd.ForecastID, func(f *forecast.Forecast, p policy.Policy) error {
+		return f.Revise(actor, cmd.Details, p, a.clock.Now())
+	})
+}

@@ -1,0 +1,339 @@
+// Package forecast owns the annual conference forecast (预报, R-FC-01..07,
+// 09): the details an applicant fills in and their validation, the
+// collection window, the review flow from the unit through the university to
+// the authority, and the events that record it.
+//
+// Which unit or university an actor may act on is checked by the caller with
+// domain.CanReview; this package checks roles, ownership and status.
+package forecast
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/econf/econf/domain"
+	"github.com/econf/econf/domain/classify"
+	"github.com/econf/econf/domain/policy"
+	"github.com/google/uuid"
+)
+
+// Status is where a forecast stands (R-FC-05).
+type Status string
+
+const (
+	StatusSubmitted      Status = "submitted"       // 个人申请
+	StatusUnitApproved   Status = "unit_approved"   // 单位初审通过
+	StatusSchoolApproved Status = "school_approved" // 单位终审通过
+	StatusApproved       Status = "approved"        // 预报审核通过
+	StatusRejected       Status = "rejected"        // 审核驳回
+	StatusWithdrawn      Status = "withdrawn"       // 已删除
+)
+
+// Statuses lists every status, for list filters (R-FC-09).
+var Statuses = []Status{StatusSubmitted, StatusUnitApproved, StatusSchoolApproved, StatusApproved, StatusRejected, StatusWithdrawn}
+
+// Valid reports whether s is one of Statuses.
+func (s Status) Valid() bool { return slices.Contains(Statuses, s) }
+
+// Zh is the label the seed uses.
+func (s Status) Zh() string {
+	switch s {
+	case StatusSubmitted:
+		return "个人申请"
+	case StatusUnitApproved:
+		return "单位初审通过"
+	case StatusSchoolApproved:
+		return "单位终审通过"
+	case StatusApproved:
+		return "预报审核通过"
+	case StatusRejected:
+		return "审核驳回"
+	case StatusWithdrawn:
+		return "已删除"
+	}
+	return "新建"
+}
+
+// statusNew names the status of a forecast not yet submitted in errors.
+const statusNew = "new"
+
+// reviewing maps each reviewer role to the status it reviews (R-FC-05).
+var reviewing = map[domain.Role]Status{
+	domain.RoleUnitAdmin:         StatusSubmitted,
+	domain.RoleSchoolAdmin:       StatusUnitApproved,
+	domain.RoleAuthorityReviewer: StatusSchoolApproved,
+}
+
+// Forecast is the aggregate. Build it with New, replay history with Apply,
+// then call one behaviour method and store Pending.
+type Forecast struct {
+	id          uuid.UUID
+	status      Status
+	applicant   uuid.UUID
+	unit        uuid.UUID
+	university  uuid.UUID
+	authority   uuid.UUID
+	atAuthority bool
+	planYear    int
+	details     Details
+	computed    classify.Scale
+	warnings    []domain.Warning
+	submittedAt time.Time
+	rejection   Rejected
+	pending     []Event
+}
+
+// New is an empty forecast with the given id.
+func New(id uuid.UUID) *Forecast { return &Forecast{id: id} }
+
+func (f *Forecast) ID() uuid.UUID          { return f.id }
+func (f *Forecast) Status() Status         { return f.status }
+func (f *Forecast) PlanYear() int          { return f.planYear }
+func (f *Forecast) ApplicantID() uuid.UUID { return f.applicant }
+
+// Exists reports whether the forecast was submitted.
+func (f *Forecast) Exists() bool { return f.status != "" }
+
+// Details are the current details, a copy.
+func (f *Forecast) Details() Details {
+	d := f.details
+	d.Organisations = slices.Clone(d.Organisations)
+	return d
+}
+
+// Computed is the scale computed from the current details (R-CLS-05).
+func (f *Forecast) Computed() classify.Scale { return f.computed }
+
+// Warnings are the current details' warnings, for reviewers.
+func (f *Forecast) Warnings() []domain.Warning { return slices.Clone(f.warnings) }
+
+// SubmittedAt is when the forecast was first submitted.
+func (f *Forecast) SubmittedAt() time.Time { return f.submittedAt }
+
+// Rejection is the last rejection (zero when never rejected); it is kept
+// after a revision so the applicant can still read it.
+func (f *Forecast) Rejection() Rejected { return f.rejection }
+
+// Scope places the forecast in the organisation tree (R-ACT-02).
+func (f *Forecast) Scope() domain.Scope {
+	return domain.Scope{Owner: f.applicant, Unit: f.unit, University: f.university,
+		Authority: f.authority, AtAuthority: f.atAuthority}
+}
+
+// Pending are the events recorded by behaviour methods since New, in order.
+func (f *Forecast) Pending() []Event { return slices.Clone(f.pending) }
+
+// Apply folds one stored event into the state. It never fails: history is
+// fact, and an unknown event is ignored.
+func (f *Forecast) Apply(e Event) {
+	switch e := e.(type) {
+	case Submitted:
+		f.id, f.applicant, f.unit, f.university, f.authority = e.ForecastID, e.ApplicantID, e.UnitID, e.UniversityID, e.AuthorityID
+		f.planYear, f.details, f.computed, f.warnings = e.PlanYear, e.Details, e.Computed, e.Warnings
+		f.submittedAt = e.At
+		f.status = StatusSubmitted
+	case Revised:
+		f.details, f.computed, f.warnings = e.Details, e.Computed, e.Warnings
+		f.status = StatusSubmitted
+	case Withdrawn:
+		f.status = StatusWithdrawn
+	case ApprovedAtUnit:
+		f.status = StatusUnitApproved
+	case ApprovedAtSchool:
+		f.status = StatusSchoolApproved
+		f.atAuthority = true
+	case ApprovedByAuthority:
+		f.status = StatusApproved
+	case Rejected:
+		f.status = StatusRejected
+		f.rejection = e
+	}
+}
+
+func (f *Forecast) record(e Event) {
+	f.Apply(e)
+	f.pending = append(f.pending, e)
+}
+
+// Submit records a new forecast by applicant a (R-ACT-01). The plan year is
+// the year after now's year in Asia/Shanghai, and now must fall inside the
+// window for a's university and that plan year (R-FC-01).
+//
+// Outside the window the answer is a *domain.StateError (409), not a field
+// error: nothing the applicant typed is wrong and no edit can fix it; the
+// collection for that plan year is simply not open.
+func (f *Forecast) Submit(a domain.Actor, d Details, p policy.Policy, now time.Time) error {
+	if a.Role != domain.RoleApplicant {
+		return fmt.Errorf("submit forecast: role %s may not (R-ACT-01): %w", a.Role, domain.ErrForbidden)
+	}
+	if a.OrgID == uuid.Nil || a.University == uuid.Nil || a.Authority == uuid.Nil {
+		return fmt.Errorf("submit forecast: applicant %s has no unit, university or authority: %w", a.UserID, domain.ErrForbidden)
+	}
+	if f.Exists() {
+		return fmt.Errorf("submit forecast %s: already submitted: %w", f.id, domain.ErrConflict)
+	}
+	today := domain.DateOf(now)
+	planYear := today.Year + 1
+	if open, closed := p.ForecastWindow(a.University, planYear); today.Before(open) || today.After(closed) {
+		en, zh := "the window has not opened yet", "填报尚未开始"
+		if today.After(closed) {
+			en, zh = "late forecasts are not accepted", "原则上不予补报"
+		}
+		return &domain.StateError{Rule: "R-FC-01", Status: statusNew, Action: "submit",
+			Message: fmt.Sprintf("forecasts for %d are accepted from %s to %s (Asia/Shanghai); today is %s: %s",
+				planYear, open, closed, today, en),
+			Zh: fmt.Sprintf("%d年度国际会议预报的填报时间为%s至%s，今天是%s：%s",
+				planYear, open, closed, today, zh)}
+	}
+	d = d.normalized()
+	warnings, err := Validate(p, d, planYear)
+	if err != nil {
+		return err
+	}
+	f.record(Submitted{ForecastID: f.id, ApplicantID: a.UserID, UnitID: a.OrgID, UniversityID: a.University,
+		AuthorityID: a.Authority, PlanYear: planYear, Details: d, Computed: computed(p, d),
+		Warnings: warnings, At: now})
+	return nil
+}
+
+func computed(p policy.Policy, d Details) classify.Scale {
+	return classify.Classify(p, d.Type, d.ForeignCount, d.Total(), d.Flags).Scale
+}
+
+// Revise replaces the details and resubmits (R-FC-05); only the applicant
+// who submitted it, and only while submitted or rejected (R-FC-06).
+//
+// The window is not checked: the seed allows 修改 in 个人申请 and 审核驳回
+// without a time limit, and a forecast rejected during the October review is
+// normally fixed after the September window has closed. The plan year stays
+// the one of the original submission.
+func (f *Forecast) Revise(a domain.Actor, d Details, p policy.Policy, now time.Time) error {
+	if err := f.ownerMayChange(a, actRevise); err != nil {
+		return err
+	}
+	d = d.normalized()
+	warnings, err := Validate(p, d, f.planYear)
+	if err != nil {
+		return err
+	}
+	f.record(Revised{Details: d, Computed: computed(p, d), Warnings: warnings, At: now})
+	return nil
+}
+
+// Withdraw deletes the forecast (删除); only its applicant, only while
+// submitted or rejected (R-FC-06). The reason is optional.
+func (f *Forecast) Withdraw(a domain.Actor, reason string, now time.Time) error {
+	if err := f.ownerMayChange(a, actWithdraw); err != nil {
+		return err
+	}
+	f.record(Withdrawn{Reason: strings.TrimSpace(reason), At: now})
+	return nil
+}
+
+func (f *Forecast) ownerMayChange(a domain.Actor, act action) error {
+	if !f.Exists() {
+		return fmt.Errorf("%s forecast %s: %w", act.en, f.id, domain.ErrNotFound)
+	}
+	if a.Role != domain.RoleApplicant || a.UserID != f.applicant {
+		return fmt.Errorf("%s forecast %s: only its applicant may: %w", act.en, f.id, domain.ErrForbidden)
+	}
+	if f.status != StatusSubmitted && f.status != StatusRejected {
+		return &domain.StateError{Rule: "R-FC-06", Status: string(f.status), Action: act.en,
+			Message: fmt.Sprintf("a forecast can be %s only while submitted or rejected; it is %s", act.past, f.status),
+			Zh:      fmt.Sprintf("仅“个人申请”或“审核驳回”状态的预报可以%s，当前状态为“%s”", act.zh, f.status.Zh())}
+	}
+	return nil
+}
+
+// ApproveAtUnit is the unit admin's first review (单位初审).
+func (f *Forecast) ApproveAtUnit(a domain.Actor, comment string, now time.Time) error {
+	if err := f.mayReview(a, domain.RoleUnitAdmin, actApproveAtUnit); err != nil {
+		return err
+	}
+	f.record(ApprovedAtUnit{Comment: strings.TrimSpace(comment), At: now})
+	return nil
+}
+
+// ApproveAtSchool is the university international office's review
+// (单位终审); it hands the forecast to the authority.
+func (f *Forecast) ApproveAtSchool(a domain.Actor, comment string, now time.Time) error {
+	if err := f.mayReview(a, domain.RoleSchoolAdmin, actApproveAtSchool); err != nil {
+		return err
+	}
+	f.record(ApprovedAtSchool{Comment: strings.TrimSpace(comment), At: now})
+	return nil
+}
+
+// ApproveByAuthority puts the forecast into next year's plan (预报审核通过).
+func (f *Forecast) ApproveByAuthority(a domain.Actor, comment string, now time.Time) error {
+	if err := f.mayReview(a, domain.RoleAuthorityReviewer, actApproveByAuthority); err != nil {
+		return err
+	}
+	f.record(ApprovedByAuthority{Comment: strings.TrimSpace(comment), At: now})
+	return nil
+}
+
+// Reject sends the forecast back to its applicant (R-FC-05). Only the
+// reviewer level that currently holds it may, and the reason is required.
+func (f *Forecast) Reject(a domain.Actor, reason string, now time.Time) error {
+	if _, ok := reviewing[a.Role]; !ok {
+		return fmt.Errorf("reject forecast %s: role %s does not review: %w", f.id, a.Role, domain.ErrForbidden)
+	}
+	if err := f.mayReview(a, a.Role, actReject); err != nil {
+		return err
+	}
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		var pr domain.Problems
+		pr.Add("reason", "R-FC-05", "a rejection needs a reason", "驳回须填写理由")
+		return pr.Err()
+	}
+	f.record(Rejected{Stage: f.status, Reason: reason, At: now})
+	return nil
+}
+
+// mayReview checks that a has role and that the forecast awaits that
+// role's review.
+func (f *Forecast) mayReview(a domain.Actor, role domain.Role, act action) error {
+	if a.Role != role {
+		return fmt.Errorf("%s forecast %s: role %s may not: %w", act.en, f.id, a.Role, domain.ErrForbidden)
+	}
+	if !f.Exists() {
+		return fmt.Errorf("%s forecast %s: %w", act.en, f.id, domain.ErrNotFound)
+	}
+	if want := reviewing[role]; f.status != want {
+		return &domain.StateError{Rule: "R-FC-05", Status: string(f.status), Action: act.en,
+			Message: fmt.Sprintf("%s needs status %s; the forecast is %s", act.en, want, f.status),
+			Zh:      fmt.Sprintf("仅“%s”状态的预报可以%s，当前状态为“%s”", want.Zh(), act.zh, f.status.Zh())}
+	}
+	return nil
+}
+
+// CanStartDeclaration reports whether a formal declaration may start from
+// this forecast: only once approved by the authority (R-FC-07).
+func (f *Forecast) CanStartDeclaration() error {
+	if !f.Exists() {
+		return fmt.Errorf("start declaration from forecast %s: %w", f.id, domain.ErrNotFound)
+	}
+	if f.status != StatusApproved {
+		return &domain.StateError{Rule: "R-FC-07", Status: string(f.status), Action: actDeclare.en,
+			Message: fmt.Sprintf("a declaration starts only from an approved forecast; it is %s", f.status),
+			Zh:      fmt.Sprintf("仅“预报审核通过”状态的预报可以开始正式申报，当前状态为“%s”", f.status.Zh())}
+	}
+	return nil
+}
+
+// action names a behaviour in errors.
+type action struct{ en, past, zh string }
+
+var (
+	actRevise             = action{"revise", "revised", "修改"}
+	actWithdraw           = action{"withdraw", "withdrawn", "删除"}
+	actApproveAtUnit      = action{"approve at unit", "approved at unit", "由单位初审通过"}
+	actApproveAtSchool    = action{"approve at school", "approved at school", "由学校国际处审核通过"}
+	actApproveByAuthority = action{"approve by authority", "approved by authority", "由上级主管部门审核通过"}
+	actReject             = action{"reject", "rejected", "在本级驳回"}
+	actDeclare            = action{"start declaration", "declared", "开始正式申报"}
+)

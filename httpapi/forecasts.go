@@ -1,0 +1,256 @@
+package httpapi
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
+
+	"github.com/econf/econf/commands"
+	"github.com/econf/econf/domain"
+	"github.com/econf/econf/domain/forecast"
+	"github.com/econf/econf/eventstore"
+	"github.com/econf/econf/projections"
+)
+
+// meta reads what identifies a command from the request: the command id
+// derived from Idempotency-Key, the correlation id, and If-Match.
+func meta(w http.ResponseWriter, r *http.Request) (commands.Meta, bool) {
+	m := commands.Meta{CommandID: commandID(r.Context()), CorrelationID: r.Header.Get("X-Correlation-Id")}
+	if m.CorrelationID == "" {
+		m.CorrelationID = r.Header.Get("X-Request-Id")
+	}
+	if len(m.CorrelationID) > 200 {
+		m.CorrelationID = m.CorrelationID[:200]
+	}
+	if im := strings.TrimSpace(r.Header.Get("If-Match")); im != "" && im != "*" {
+		v, err := strconv.ParseUint(strings.Trim(strings.TrimPrefix(im, "W/"), `"`), 10, 64)
+		if err != nil {
+			badRequest(w, r, domain.FieldError{Path: "header:If-Match", Rule: "SCHEMA", Message: `want the ETag of the record, e.g. "3"`, Zh: "If-Match应为记录的ETag，例如 \"3\""})
+			return m, false
+		}
+		ver := eventstore.Version(v)
+		m.Expected = &ver
+	}
+	return m, true
+}
+
+func pathID(w http.ResponseWriter, r *http.Request) (uuid.UUID, bool) {
+	id, err := uuid.Parse(chi.URLParam(r, "id"))
+	if err != nil {
+		// An id that cannot exist is simply not found: no hint about formats.
+		writeProblem(w, r, problem{Type: problemBase + "not-found", Title: "Not found", Status: http.StatusNotFound, Detail: "no such record", Zh: "记录不存在"})
+		return uuid.Nil, false
+	}
+	return id, true
+}
+
+// commandDone answers a command: the record's version as ETag and the
+// event's position, which queries may wait for (X-Econf-Min-Position).
+func commandDone(w http.ResponseWriter, status int, res commands.Result, location string) {
+	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, res.Version))
+	if res.Position != (eventstore.Position{}) {
+		w.Header().Set("X-Econf-Position", res.Position.String())
+	}
+	if location != "" {
+		w.Header().Set("Location", location)
+	}
+	writeJSON(w, status, res)
+}
+
+func (s *Server) submitForecast(w http.ResponseWriter, r *http.Request) {
+	m, ok := meta(w, r)
+	var d forecast.Details
+	if !ok || !decode(w, r, &d) {
+		return
+	}
+	res, err := s.App.SubmitForecast(r.Context(), actorOf(r.Context()), m, commands.SubmitForecast{Details: d})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	commandDone(w, http.StatusCreated, res, "/api/v1/forecasts/"+res.ID.String())
+}
+
+func (s *Server) reviseForecast(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	m, ok := meta(w, r)
+	var d forecast.Details
+	if !ok || !decode(w, r, &d) {
+		return
+	}
+	res, err := s.App.ReviseForecast(r.Context(), actorOf(r.Context()), m, commands.ReviseForecast{ForecastID: id, Details: d})
+	s.answer(w, r, res, err)
+}
+
+// commentBody is the optional body of approvals and withdrawals.
+type commentBody struct {
+	Comment string `json:"comment"`
+	Reason  string `json:"reason"`
+}
+
+// decision runs a command that takes an optional comment or reason.
+func (s *Server) decision(w http.ResponseWriter, r *http.Request, run func(ctx context.Context, a domain.Actor, m commands.Meta, id uuid.UUID, b commentBody) (commands.Result, error)) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	m, ok := meta(w, r)
+	if !ok {
+		return
+	}
+	var b commentBody
+	if r.ContentLength != 0 && !decode(w, r, &b) {
+		return
+	}
+	res, err := run(r.Context(), actorOf(r.Context()), m, id, b)
+	s.answer(w, r, res, err)
+}
+
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, res commands.Result, err error) {
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	commandDone(w, http.StatusOK, res, "")
+}
+
+func (s *Server) withdrawForecast(w http.ResponseWriter, r *http.Request) {
+	s.decision(w, r, func(ctx context.Context, a domain.Actor, m commands.Meta, id uuid.UUID, b commentBody) (commands.Result, error) {
+		return s.App.WithdrawForecast(ctx, a, m, commands.WithdrawForecast{ForecastID: id, Reason: b.Reason})
+	})
+}
+
+func (s *Server) approveAtUnit(w http.ResponseWriter, r *http.Request) {
+	s.decision(w, r, func(ctx context.Context, a domain.Actor, m commands.Meta, id uuid.UUID, b commentBody) (commands.Result, error) {
+		return s.App.ApproveAtUnit(ctx, a, m, commands.ApproveAtUnit{ForecastID: id, Comment: b.Comment})
+	})
+}
+
+func (s *Server) approveAtSchool(w http.ResponseWriter, r *http.Request) {
+	s.decision(w, r, func(ctx context.Context, a domain.Actor, m commands.Meta, id uuid.UUID, b commentBody) (commands.Result, error) {
+		return s.App.ApproveAtSchool(ctx, a, m, commands.ApproveAtSchool{ForecastID: id, Comment: b.Comment})
+	})
+}
+
+func (s *Server) approveByAuthority(w http.ResponseWriter, r *http.Request) {
+	s.decision(w, r, func(ctx context.Context, a domain.Actor, m commands.Meta, id uuid.UUID, b commentBody) (commands.Result, error) {
+		return s.App.ApproveByAuthority(ctx, a, m, commands.ApproveByAuthority{ForecastID: id, Comment: b.Comment})
+	})
+}
+
+func (s *Server) rejectForecast(w http.ResponseWriter, r *http.Request) {
+	s.decision(w, r, func(ctx context.Context, a domain.Actor, m commands.Meta, id uuid.UUID, b commentBody) (commands.Result, error) {
+		return s.App.RejectForecast(ctx, a, m, commands.RejectForecast{ForecastID: id, Reason: b.Reason})
+	})
+}
+
+// getForecast answers from the stream itself, so it is never behind a write.
+func (s *Server) getForecast(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	h, err := s.App.ForecastHistory(r.Context(), actorOf(r.Context()), id, nil)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, h.Version))
+	writeJSON(w, http.StatusOK, map[string]any{"id": h.ID, "version": h.Version, "status": h.Status, "details": h.Details})
+}
+
+func (s *Server) forecastHistory(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	var asOf *time.Time
+	if v := r.URL.Query().Get("asOf"); v != "" {
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			badRequest(w, r, domain.FieldError{Path: "query:asOf", Rule: "SCHEMA", Message: "want an RFC 3339 time, e.g. 2026-10-01T12:00:00+08:00", Zh: "asOf应为RFC 3339时间"})
+			return
+		}
+		asOf = &t
+	}
+	h, err := s.App.ForecastHistory(r.Context(), actorOf(r.Context()), id, asOf)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, h)
+}
+
+// consistent waits, when the client asks with X-Econf-Min-Position, until
+// the read models have applied that position (read-your-writes).
+func (s *Server) consistent(w http.ResponseWriter, r *http.Request, names ...string) bool {
+	v := r.Header.Get("X-Econf-Min-Position")
+	if v == "" {
+		return true
+	}
+	pos, err := eventstore.ParsePosition(v)
+	if err != nil {
+		badRequest(w, r, domain.FieldError{Path: "header:X-Econf-Min-Position", Rule: "SCHEMA", Message: err.Error(), Zh: "位置格式错误"})
+		return false
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), s.ConsistencyWait)
+	defer cancel()
+	if err := s.Waiter.WaitFor(ctx, pos, names...); err != nil {
+		writeProblem(w, r, problem{Type: problemBase + "not-yet-consistent", Title: "Read models are behind", Status: http.StatusServiceUnavailable,
+			Detail: "the read models have not reached the requested position yet; retry shortly", Zh: "数据尚未同步完成，请稍后重试"})
+		return false
+	}
+	return true
+}
+
+func (s *Server) listForecasts(w http.ResponseWriter, r *http.Request) {
+	f, fields := projections.ParseForecastFilter(r.URL.Query())
+	if len(fields) > 0 {
+		badRequest(w, r, fields...)
+		return
+	}
+	if !s.consistent(w, r, projections.ForecastListName) {
+		return
+	}
+	page, err := s.Reads.ListForecasts(r.Context(), actorOf(r.Context()), f)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, page)
+}
+
+func (s *Server) forecastStatus(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok || !s.consistent(w, r, projections.StatusViewName) {
+		return
+	}
+	st, err := s.Reads.ForecastStatus(r.Context(), actorOf(r.Context()), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+func (s *Server) forecastLog(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok || !s.consistent(w, r, projections.ApprovalLogName, projections.StatusViewName) {
+		return
+	}
+	log, err := s.Reads.ApprovalLog(r.Context(), actorOf(r.Context()), "forecast", id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"entries": log})
+}

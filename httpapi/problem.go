@@ -1,0 +1,95 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/econf/econf/domain"
+	"github.com/econf/econf/eventstore"
+	"github.com/econf/econf/internal/auth"
+)
+
+// problem is an RFC 9457 problem detail, with every field error at once.
+type problem struct {
+	Type      string              `json:"type"`
+	Title     string              `json:"title"`
+	Status    int                 `json:"status"`
+	Detail    string              `json:"detail,omitempty"`
+	Zh        string              `json:"zh,omitempty"`
+	Rule      string              `json:"rule,omitempty"`
+	Errors    []domain.FieldError `json:"errors,omitempty"`
+	RequestID string              `json:"requestId,omitempty"`
+}
+
+const problemBase = "https://econf.invalid/problems/"
+
+func writeProblem(w http.ResponseWriter, r *http.Request, p problem) {
+	p.RequestID = middleware.GetReqID(r.Context())
+	if p.Type == "" {
+		p.Type = "about:blank"
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(p) // the client went away; nothing to do
+}
+
+// writeError turns an error from a command or query into its problem. Only
+// errors no user input can cause become a 500, and those are logged.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var ve *domain.ValidationError
+	var se *domain.StateError
+	switch {
+	case errors.As(err, &ve):
+		writeProblem(w, r, problem{Type: problemBase + "validation", Title: "The request breaks rules", Status: http.StatusUnprocessableEntity,
+			Detail: "see errors for every field that must change", Zh: "请求内容不符合规则，详见各字段错误", Errors: ve.Fields})
+	case errors.As(err, &se):
+		writeProblem(w, r, problem{Type: problemBase + "wrong-state", Title: "Not allowed in the record's status", Status: http.StatusConflict,
+			Detail: se.Message, Zh: se.Zh, Rule: se.Rule})
+	case errors.Is(err, eventstore.ErrWrongVersion):
+		writeProblem(w, r, problem{Type: problemBase + "stale-version", Title: "The record has changed", Status: http.StatusConflict,
+			Detail: "the record is not at the version in If-Match; reload it and try again", Zh: "记录已被修改，请刷新后重试"})
+	case errors.Is(err, domain.ErrNotFound):
+		writeProblem(w, r, problem{Type: problemBase + "not-found", Title: "Not found", Status: http.StatusNotFound,
+			Detail: "no such record", Zh: "记录不存在"})
+	case errors.Is(err, domain.ErrForbidden):
+		writeProblem(w, r, problem{Type: problemBase + "forbidden", Title: "Forbidden", Status: http.StatusForbidden,
+			Detail: "your role or organisation may not do this", Zh: "您的角色或所属单位无权执行此操作", Rule: "R-ACT-02"})
+	case errors.Is(err, domain.ErrConflict), errors.Is(err, auth.ErrEmailTaken):
+		writeProblem(w, r, problem{Type: problemBase + "conflict", Title: "Conflict", Status: http.StatusConflict,
+			Detail: err.Error(), Zh: "与现有数据冲突"})
+	case errors.Is(err, auth.ErrBadCredentials), errors.Is(err, auth.ErrNoSession):
+		s.unauthorized(w, r, err.Error())
+	case errors.Is(err, eventstore.ErrUnavailable):
+		writeProblem(w, r, problem{Type: problemBase + "unavailable", Title: "Service unavailable", Status: http.StatusServiceUnavailable,
+			Detail: "the event store cannot be reached; nothing was written, try again", Zh: "事件存储暂不可用，未写入任何数据，请稍后重试"})
+	case errors.Is(err, context.DeadlineExceeded):
+		writeProblem(w, r, problem{Type: problemBase + "timeout", Title: "Timed out", Status: http.StatusServiceUnavailable,
+			Detail: "the request took too long; try again", Zh: "请求超时，请重试"})
+	default:
+		s.Log.ErrorContext(r.Context(), "request failed", "err", err, "request_id", middleware.GetReqID(r.Context()), "path", r.URL.Path)
+		writeProblem(w, r, problem{Type: problemBase + "internal", Title: "Internal error", Status: http.StatusInternalServerError,
+			Detail: "something went wrong on our side; the request id helps us find it", Zh: "服务器内部错误"})
+	}
+}
+
+func (s *Server) unauthorized(w http.ResponseWriter, r *http.Request, detail string) {
+	w.Header().Set("WWW-Authenticate", `Bearer realm="econf"`)
+	writeProblem(w, r, problem{Type: problemBase + "unauthorized", Title: "Unauthorized", Status: http.StatusUnauthorized,
+		Detail: detail, Zh: "请先登录"})
+}
+
+func badRequest(w http.ResponseWriter, r *http.Request, fields ...domain.FieldError) {
+	writeProblem(w, r, problem{Type: problemBase + "bad-request", Title: "Malformed request", Status: http.StatusBadRequest,
+		Detail: "the request could not be read; see errors", Zh: "请求格式错误，详见错误列表", Errors: fields})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v) // the client went away; nothing to do
+}
+

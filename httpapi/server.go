@@ -1,0 +1,200 @@
+// Package httpapi owns the HTTP API: the chi router, authentication by
+// bearer token, role and scope checks (through the commands and read
+// models), strict JSON in and out, problem+json errors, ETag/If-Match
+// versions, Idempotency-Key replays and the OpenAPI document.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/econf/econf/commands"
+	"github.com/econf/econf/domain"
+	"github.com/econf/econf/eventstore"
+	"github.com/econf/econf/internal/auth"
+	"github.com/econf/econf/projections"
+)
+
+// Config wires the server.
+type Config struct {
+	App      *commands.App
+	Auth     *auth.Store
+	Reads    *projections.Queries
+	Waiter   Waiter
+	Pool     *pgxpool.Pool // read models and idempotency records
+	Log      *slog.Logger
+	TokenTTL time.Duration
+	// ConsistencyWait bounds how long a query waits for the read models to
+	// reach the position a client asks for (X-Econf-Min-Position).
+	ConsistencyWait time.Duration
+}
+
+// Waiter waits until the read models have applied an event.
+type Waiter interface {
+	WaitFor(ctx context.Context, pos eventstore.Position, names ...string) error
+}
+
+// Server is the HTTP API.
+type Server struct {
+	Config
+	router chi.Router
+}
+
+// New builds the router.
+func New(cfg Config) *Server {
+	if cfg.TokenTTL == 0 {
+		cfg.TokenTTL = 8 * time.Hour
+	}
+	if cfg.ConsistencyWait == 0 {
+		cfg.ConsistencyWait = 5 * time.Second
+	}
+	s := &Server{Config: cfg}
+	s.router = s.routes()
+	return s
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
+
+// Router exposes the routes (the OpenAPI test walks them).
+func (s *Server) Router() chi.Router { return s.router }
+
+func (s *Server) routes() chi.Router {
+	r := chi.NewRouter()
+	r.Use(middleware.RequestID, s.logRequests, s.recoverer)
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, r, problem{Type: problemBase + "not-found", Title: "Not found", Status: http.StatusNotFound, Detail: "no such endpoint", Zh: "接口不存在"})
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, r, problem{Type: problemBase + "method-not-allowed", Title: "Method not allowed", Status: http.StatusMethodNotAllowed, Zh: "不支持该请求方法"})
+	})
+	r.Get("/healthz", s.healthz)
+	r.Get("/readyz", s.readyz)
+	r.Get("/openapi.json", s.openAPI)
+
+	r.Route("/api/v1", func(r chi.Router) {
+		r.Post("/auth/login", s.login)
+		r.Group(func(r chi.Router) {
+			r.Use(s.authenticate)
+			r.Post("/auth/logout", s.logout)
+			r.Get("/me", s.me)
+
+			r.Group(func(r chi.Router) {
+				r.Use(s.idempotent)
+				r.Post("/forecasts", s.submitForecast)
+				r.Put("/forecasts/{id}", s.reviseForecast)
+				r.Post("/forecasts/{id}/withdraw", s.withdrawForecast)
+				r.Post("/forecasts/{id}/approve-unit", s.approveAtUnit)
+				r.Post("/forecasts/{id}/approve-school", s.approveAtSchool)
+				r.Post("/forecasts/{id}/approve-authority", s.approveByAuthority)
+				r.Post("/forecasts/{id}/reject", s.rejectForecast)
+
+				r.Post("/organisations", s.createOrganisation)
+				r.Post("/users", s.createUser)
+				r.Patch("/users/{id}", s.updateUser)
+				r.Put("/users/{id}/password", s.setPassword)
+				r.Put("/policy", s.publishPolicy)
+			})
+			r.Get("/forecasts", s.listForecasts)
+			r.Get("/forecasts/{id}", s.getForecast)
+			r.Get("/forecasts/{id}/status", s.forecastStatus)
+			r.Get("/forecasts/{id}/log", s.forecastLog)
+			r.Get("/forecasts/{id}/history", s.forecastHistory)
+			r.Get("/organisations", s.listOrganisations)
+			r.Get("/users", s.listUsers)
+			r.Get("/policy", s.getPolicy)
+		})
+	})
+	return r
+}
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// readyz answers 200 only when the event store and the read-model database
+// both answer.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	checks := map[string]string{"eventstore": "ok", "database": "ok"}
+	ready := true
+	if err := s.App.Store().Ping(ctx); err != nil {
+		checks["eventstore"], ready = err.Error(), false
+	}
+	if err := s.Pool.Ping(ctx); err != nil {
+		checks["database"], ready = err.Error(), false
+	}
+	status := http.StatusOK
+	if !ready {
+		status = http.StatusServiceUnavailable
+	}
+	writeJSON(w, status, map[string]any{"ready": ready, "checks": checks})
+}
+
+type ctxKey int
+
+const actorKey ctxKey = 1
+
+func actorOf(ctx context.Context) domain.Actor {
+	a, _ := ctx.Value(actorKey).(domain.Actor) // set by authenticate on every route that calls this
+	return a
+}
+
+func bearer(r *http.Request) string {
+	h := r.Header.Get("Authorization")
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return ""
+}
+
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token := bearer(r)
+		if token == "" {
+			s.unauthorized(w, r, "send Authorization: Bearer <token> from POST /api/v1/auth/login")
+			return
+		}
+		a, err := s.Auth.Session(r.Context(), token)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), actorKey, a)))
+	})
+}
+
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+		next.ServeHTTP(ww, r)
+		s.Log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			slog.String("request_id", middleware.GetReqID(r.Context())),
+			slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Int("status", ww.Status()), slog.Int("bytes", ww.BytesWritten()),
+			slog.Duration("took", time.Since(start)))
+	})
+}
+
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.Log.ErrorContext(r.Context(), "panic", "value", v, "request_id", middleware.GetReqID(r.Context()))
+				writeProblem(w, r, problem{Type: problemBase + "internal", Title: "Internal error", Status: http.StatusInternalServerError, Zh: "服务器内部错误"})
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}

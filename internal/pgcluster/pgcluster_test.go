@@ -1,0 +1,204 @@
+package pgcluster
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+func TestFindBinDir(t *testing.T) {
+	dir, err := FindBinDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"initdb", "postgres"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+func TestTemporaryCluster(t *testing.T) {
+	ctx := context.Background()
+	start := time.Now()
+	c, err := Start(ctx, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("started in %s on port %d", time.Since(start), c.Port())
+	dir := c.Dir()
+
+	conn := connect(t, c.URL("postgres"))
+	var fsync, locale, encoding, sockets, listen string
+	if err := conn.QueryRow(ctx, `SELECT current_setting('fsync'), current_setting('lc_collate'), current_setting('server_encoding'),
+		current_setting('unix_socket_directories'), current_setting('listen_addresses')`).Scan(&fsync, &locale, &encoding, &sockets, &listen); err != nil {
+		t.Fatal(err)
+	}
+	if fsync != "off" || locale != "C.UTF-8" || encoding != "UTF8" || sockets != "" || listen != "127.0.0.1" {
+		t.Errorf("settings: fsync=%s lc_collate=%s encoding=%s sockets=%q listen=%s", fsync, locale, encoding, sockets, listen)
+	}
+	conn.Close(ctx)
+
+	if err := c.CreateDatabase(ctx, "copy", "template0"); err != nil {
+		t.Fatal(err)
+	}
+	conn = connect(t, c.URL("copy"))
+	if _, err := conn.Exec(ctx, "CREATE TABLE t (x int)"); err != nil {
+		t.Fatal(err)
+	}
+	// An open session does not keep the database from being dropped.
+	if err := c.DropDatabase(ctx, "copy"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CreateDatabase(ctx, "copy", "nonexistent"); err == nil {
+		t.Error("CreateDatabase from a missing template succeeded")
+	}
+
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("temporary data directory left behind: %v", err)
+	}
+	if err := c.Stop(ctx); err != nil {
+		t.Errorf("second Stop: %v", err)
+	}
+}
+
+func TestDurableClusterRestarts(t *testing.T) {
+	ctx := context.Background()
+	parent := t.TempDir()
+	if os.Geteuid() == 0 {
+		// t.TempDir makes 0700 directories; the data directory's own are
+		// made searchable by Start, the test's parents are ours to open.
+		for d := parent; d != os.TempDir(); d = filepath.Dir(d) {
+			if err := os.Chmod(d, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	dir := filepath.Join(parent, "new", "data")
+	c, err := Start(ctx, Options{Dir: dir, Durable: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+
+	fi, err := os.Stat(filepath.Join(dir, PasswordFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("password file mode %v", fi.Mode().Perm())
+	}
+	if fi, err := os.Stat(filepath.Join(parent, "new")); err != nil || (os.Geteuid() == 0 && fi.Mode().Perm() != 0o755) {
+		t.Errorf("created parent: %v %v", fi.Mode(), err)
+	}
+
+	conn := connect(t, c.URL("postgres"))
+	var fsync, method string
+	if err := conn.QueryRow(ctx, "SELECT current_setting('fsync'), current_setting('password_encryption')").Scan(&fsync, &method); err != nil {
+		t.Fatal(err)
+	}
+	if fsync != "on" || method != "scram-sha-256" {
+		t.Errorf("fsync=%s password_encryption=%s", fsync, method)
+	}
+	if _, err := conn.Exec(ctx, "CREATE TABLE kept (x int); INSERT INTO kept VALUES (42)"); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close(ctx)
+
+	// Without the password the server refuses.
+	wrong := strings.Replace(c.URL("postgres"), c.password, "wrong", 1)
+	if conn, err := pgx.Connect(ctx, wrong); err == nil {
+		conn.Close(ctx)
+		t.Error("connected with a wrong password")
+	}
+
+	if err := c.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	// A restart reuses the cluster and its password.
+	c2, err := Start(ctx, Options{Dir: dir, Durable: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c2.Close() })
+	assertKept(t, c2)
+
+	// A crash leaves postmaster.pid behind; a restart must still work.
+	if err := syscall.Kill(-c2.cmd.Process.Pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-c2.done
+	if _, err := os.Stat(filepath.Join(dir, "postmaster.pid")); err != nil {
+		t.Fatalf("expected a stale postmaster.pid after the crash: %v", err)
+	}
+	c3, err := Start(ctx, Options{Dir: dir, Durable: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c3.Close() })
+	assertKept(t, c3)
+	if err := c3.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	// A stale postmaster.pid whose id now belongs to an unrelated live
+	// process (ids are reused across reboots) must not block it either.
+	sleeper := exec.Command("sleep", "60")
+	if err := sleeper.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sleeper.Process.Kill(); sleeper.Wait() })
+	pidFile := filepath.Join(dir, "postmaster.pid")
+	if err := os.WriteFile(pidFile, []byte(strconv.Itoa(sleeper.Process.Pid)+"\n"+dir+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c4, err := Start(ctx, Options{Dir: dir, Durable: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c4.Close() })
+	assertKept(t, c4)
+}
+
+func TestStartFailureShowsLog(t *testing.T) {
+	_, err := Start(context.Background(), Options{Settings: map[string]string{"shared_buffers": "nonsense"}})
+	if err == nil {
+		t.Fatal("started with an invalid setting")
+	}
+	if !strings.Contains(err.Error(), "shared_buffers") {
+		t.Errorf("error does not show the server log: %v", err)
+	}
+}
+
+func assertKept(t *testing.T, c *Cluster) {
+	t.Helper()
+	conn := connect(t, c.URL("postgres"))
+	defer conn.Close(context.Background())
+	var x int
+	if err := conn.QueryRow(context.Background(), "SELECT x FROM kept").Scan(&x); err != nil || x != 42 {
+		t.Fatalf("data after restart: %d, %v", x, err)
+	}
+}
+
+func connect(t *testing.T, url string) *pgx.Conn {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
+}

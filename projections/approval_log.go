@@ -1,0 +1,144 @@
+package projections
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/econf/econf/domain"
+	"github.com/econf/econf/domain/forecast"
+	"github.com/econf/econf/eventstore"
+)
+
+// ApprovalLogName is the approval log's stored name.
+const ApprovalLogName = "approval_log"
+
+// ApprovalLog is the 报批日志: every submission, revision, withdrawal and
+// decision on a record, with actor, role, time, comment and the status
+// before and after.
+type ApprovalLog struct{}
+
+func (ApprovalLog) Name() string     { return ApprovalLogName }
+func (ApprovalLog) Version() int     { return 1 }
+func (ApprovalLog) Tables() []string { return []string{"approval_log"} }
+
+func (ApprovalLog) Setup(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, `
+CREATE TABLE approval_log (
+    record_kind   text        NOT NULL,
+    record_id     uuid        NOT NULL,
+    number        bigint      NOT NULL,
+    event_type    text        NOT NULL,
+    action        text        NOT NULL,
+    action_zh     text        NOT NULL,
+    actor_id      uuid,
+    actor_role    text        NOT NULL,
+    actor_org     uuid,
+    at            timestamptz NOT NULL,
+    comment       text        NOT NULL,
+    status_before text        NOT NULL,
+    status_after  text        NOT NULL,
+    policy        text        NOT NULL,
+    PRIMARY KEY (record_kind, record_id, number)
+);`)
+	return err
+}
+
+// forecastActions names each forecast event for people.
+var forecastActions = map[string][2]string{
+	forecast.EventSubmitted:           {"submitted", "个人申请"},
+	forecast.EventRevised:             {"revised and resubmitted", "修改后重新提交"},
+	forecast.EventWithdrawn:           {"withdrawn", "删除（撤回）"},
+	forecast.EventApprovedAtUnit:      {"approved by the unit", "单位初审通过"},
+	forecast.EventApprovedAtSchool:    {"approved by the school", "单位终审通过"},
+	forecast.EventApprovedByAuthority: {"approved by the authority", "预报审核通过"},
+	forecast.EventRejected:            {"rejected", "审核驳回"},
+}
+
+func (ApprovalLog) Apply(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent) error {
+	if !strings.HasPrefix(e.Type, "forecast.") {
+		return nil
+	}
+	ev, err := forecast.Decode(e.Type, e.Data)
+	if err != nil {
+		return err
+	}
+	id, err := recordID(e.StreamID, "forecast-")
+	if err != nil {
+		return err
+	}
+	after, _ := statusAfter(ev)
+	comment := ""
+	switch ev := ev.(type) {
+	case forecast.ApprovedAtUnit:
+		comment = ev.Comment
+	case forecast.ApprovedAtSchool:
+		comment = ev.Comment
+	case forecast.ApprovedByAuthority:
+		comment = ev.Comment
+	case forecast.Rejected:
+		comment = ev.Reason
+	case forecast.Withdrawn:
+		comment = ev.Reason
+	}
+	action := forecastActions[e.Type]
+	_, err = tx.Exec(ctx, `INSERT INTO approval_log (record_kind, record_id, number, event_type, action, action_zh, actor_id, actor_role, actor_org,
+			at, comment, status_before, status_after, policy)
+		VALUES ('forecast', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
+			COALESCE((SELECT status_after FROM approval_log WHERE record_kind = 'forecast' AND record_id = $1 ORDER BY number DESC LIMIT 1), ''),
+			$11, $12)`,
+		id, e.Number, e.Type, action[0], action[1], uuidOrNil(e.Metadata.ActorID), e.Metadata.Role, uuidOrNil(e.Metadata.OrgID),
+		e.Metadata.RecordedAt, comment, string(after), e.Metadata.PolicyVersion)
+	return err
+}
+
+func uuidOrNil(s string) *uuid.UUID {
+	id, err := uuid.Parse(s)
+	if err != nil {
+		return nil
+	}
+	return &id
+}
+
+// LogEntry is one line of the approval log.
+type LogEntry struct {
+	Number       int64      `json:"number"`
+	EventType    string     `json:"eventType"`
+	Action       string     `json:"action"`
+	ActionZh     string     `json:"actionZh"`
+	ActorID      *uuid.UUID `json:"actorId,omitempty"`
+	ActorName    string     `json:"actorName"`
+	ActorRole    string     `json:"actorRole"`
+	At           time.Time  `json:"at"`
+	Comment      string     `json:"comment"`
+	StatusBefore string     `json:"statusBefore"`
+	StatusAfter  string     `json:"statusAfter"`
+	Policy       string     `json:"policyVersion"`
+}
+
+// ApprovalLog lists a record's log, oldest first, if the actor may see it.
+func (q *Queries) ApprovalLog(ctx context.Context, a domain.Actor, kind string, id uuid.UUID) ([]LogEntry, error) {
+	_, sc, err := q.recordStatus(ctx, kind, id)
+	if err != nil {
+		return nil, err
+	}
+	if !domain.CanRead(a, sc) {
+		return nil, notFound(pgx.ErrNoRows, kind+" "+id.String())
+	}
+	rows, err := q.pool.Query(ctx, `SELECT l.number, l.event_type, l.action, l.action_zh, l.actor_id, COALESCE(u.name, ''), l.actor_role,
+			l.at, l.comment, l.status_before, l.status_after, l.policy
+		FROM rm.approval_log l LEFT JOIN rm.users u ON u.id = l.actor_id
+		WHERE l.record_kind = $1 AND l.record_id = $2 ORDER BY l.number`, kind, id)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (LogEntry, error) {
+		var e LogEntry
+		err := row.Scan(&e.Number, &e.EventType, &e.Action, &e.ActionZh, &e.ActorID, &e.ActorName, &e.ActorRole,
+			&e.At, &e.Comment, &e.StatusBefore, &e.StatusAfter, &e.Policy)
+		return e, err
+	})
+}

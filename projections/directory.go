@@ -1,0 +1,167 @@
+package projections
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/econf/econf/domain/account"
+	"github.com/econf/econf/domain/org"
+	"github.com/econf/econf/eventstore"
+)
+
+// DirectoryName is the directory's stored name.
+const DirectoryName = "directory"
+
+// Directory lists organisations and accounts for administrators, for the
+// organisation pickers, and for putting names to actors in logs.
+type Directory struct{}
+
+func (Directory) Name() string     { return DirectoryName }
+func (Directory) Version() int     { return 1 }
+func (Directory) Tables() []string { return []string{"organisations", "users"} }
+
+func (Directory) Setup(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, `
+CREATE TABLE organisations (
+    id            uuid PRIMARY KEY,
+    kind          text        NOT NULL,
+    name_zh       text        NOT NULL,
+    name_en       text        NOT NULL,
+    parent_id     uuid,
+    email_domains text[]      NOT NULL,
+    created_at    timestamptz NOT NULL
+);
+CREATE TABLE users (
+    id           uuid PRIMARY KEY,
+    email        text        NOT NULL,
+    name         text        NOT NULL,
+    role         text        NOT NULL,
+    org_id       uuid        NOT NULL,
+    mobile       text        NOT NULL,
+    staff_no     text        NOT NULL,
+    office_phone text        NOT NULL DEFAULT '',
+    title        text        NOT NULL DEFAULT '',
+    remarks      text        NOT NULL DEFAULT '',
+    active       boolean     NOT NULL DEFAULT true,
+    created_at   timestamptz NOT NULL,
+    updated_at   timestamptz NOT NULL
+);
+CREATE INDEX users_org ON users (org_id);`)
+	return err
+}
+
+func (Directory) Apply(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent) error {
+	at := e.Metadata.RecordedAt
+	switch {
+	case strings.HasPrefix(e.Type, "org."):
+		ev, err := org.Decode(e.Type, e.Data)
+		if err != nil {
+			return err
+		}
+		id, err := recordID(e.StreamID, "org-")
+		if err != nil {
+			return err
+		}
+		switch ev := ev.(type) {
+		case org.Created:
+			var parent *uuid.UUID
+			if ev.ParentID != uuid.Nil {
+				parent = &ev.ParentID
+			}
+			_, err = tx.Exec(ctx, `INSERT INTO organisations (id, kind, name_zh, name_en, parent_id, email_domains, created_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7)`, id, string(ev.Kind), ev.NameZh, ev.NameEn, parent, nonNil(ev.EmailDomains), at)
+		case org.Renamed:
+			_, err = tx.Exec(ctx, `UPDATE organisations SET name_zh = $2, name_en = $3 WHERE id = $1`, id, ev.NameZh, ev.NameEn)
+		case org.EmailDomainsSet:
+			_, err = tx.Exec(ctx, `UPDATE organisations SET email_domains = $2 WHERE id = $1`, id, nonNil(ev.EmailDomains))
+		}
+		return err
+	case strings.HasPrefix(e.Type, "user."):
+		ev, err := account.Decode(e.Type, e.Data)
+		if err != nil {
+			return err
+		}
+		id, err := recordID(e.StreamID, "user-")
+		if err != nil {
+			return err
+		}
+		switch ev := ev.(type) {
+		case account.Created:
+			_, err = tx.Exec(ctx, `INSERT INTO users (id, email, name, role, org_id, mobile, staff_no, created_at, updated_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`, id, ev.Email, ev.Name, string(ev.Role), ev.OrgID, ev.Mobile, ev.StaffNo, at)
+		case account.RoleChanged:
+			_, err = tx.Exec(ctx, `UPDATE users SET role = $2, org_id = $3, updated_at = $4 WHERE id = $1`, id, string(ev.Role), ev.OrgID, at)
+		case account.Deactivated:
+			_, err = tx.Exec(ctx, `UPDATE users SET active = false, updated_at = $2 WHERE id = $1`, id, at)
+		case account.Reactivated:
+			_, err = tx.Exec(ctx, `UPDATE users SET active = true, updated_at = $2 WHERE id = $1`, id, at)
+		case account.ProfileUpdated:
+			_, err = tx.Exec(ctx, `UPDATE users SET name = $2, mobile = $3, office_phone = $4, title = $5, remarks = $6, updated_at = $7 WHERE id = $1`,
+				id, ev.Name, ev.Mobile, ev.OfficePhone, ev.Title, ev.Remarks, at)
+		}
+		return err
+	}
+	return nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// OrganisationRow is one organisation.
+type OrganisationRow struct {
+	ID           uuid.UUID  `json:"id"`
+	Kind         string     `json:"kind"`
+	NameZh       string     `json:"nameZh"`
+	NameEn       string     `json:"nameEn"`
+	ParentID     *uuid.UUID `json:"parentId,omitempty"`
+	EmailDomains []string   `json:"emailDomains"`
+}
+
+// Organisations lists the whole tree, authorities first.
+func (q *Queries) Organisations(ctx context.Context) ([]OrganisationRow, error) {
+	rows, err := q.pool.Query(ctx, `SELECT id, kind, name_zh, name_en, parent_id, email_domains FROM rm.organisations
+		ORDER BY CASE kind WHEN 'authority' THEN 0 WHEN 'university' THEN 1 ELSE 2 END, name_zh, id`)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[OrganisationRow])
+}
+
+// UserRow is one account as administrators see it.
+type UserRow struct {
+	ID        uuid.UUID `json:"id"`
+	Email     string    `json:"email"`
+	Name      string    `json:"name"`
+	Role      string    `json:"role"`
+	OrgID     uuid.UUID `json:"orgId"`
+	Mobile    string    `json:"mobile"`
+	StaffNo   string    `json:"staffNo"`
+	Active    bool      `json:"active"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// Users lists accounts, of one organisation when org is set, matching a
+// keyword over name and email when one is given.
+func (q *Queries) Users(ctx context.Context, orgID uuid.UUID, kw string) ([]UserRow, error) {
+	var w where
+	if orgID != uuid.Nil {
+		w.add("org_id = ?", orgID)
+	}
+	if kw != "" {
+		w.add("(lower(name) LIKE ? OR email LIKE ?)", likePattern(kw), likePattern(kw))
+	}
+	rows, err := q.pool.Query(ctx, `SELECT id, email, name, role, org_id, mobile, staff_no, active, created_at FROM rm.users
+		WHERE `+w.String()+` ORDER BY created_at, id LIMIT 1000`, w.args...)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[UserRow])
+}

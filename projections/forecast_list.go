@@ -1,0 +1,163 @@
+package projections
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/econf/econf/domain/forecast"
+	"github.com/econf/econf/eventstore"
+)
+
+// ForecastListName is the forecast list's stored name.
+const ForecastListName = "forecast_list"
+
+// ForecastList is the list of forecasts reviewers and applicants search
+// (R-FC-09): filters by scale, status, plan year and unit, keyword over both
+// names, applicant and unit (Chinese substrings included), sorting, pages.
+type ForecastList struct{}
+
+func (ForecastList) Name() string     { return ForecastListName }
+func (ForecastList) Version() int     { return 1 }
+func (ForecastList) Tables() []string { return []string{"forecasts"} }
+
+func (ForecastList) Setup(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, `
+CREATE TABLE forecasts (
+    id              uuid PRIMARY KEY,
+    version         bigint      NOT NULL,
+    applicant_id    uuid        NOT NULL,
+    applicant_name  text        NOT NULL,
+    unit_id         uuid        NOT NULL,
+    unit_name       text        NOT NULL,
+    university_id   uuid        NOT NULL,
+    authority_id    uuid        NOT NULL,
+    at_authority    boolean     NOT NULL DEFAULT false,
+    plan_year       int         NOT NULL,
+    name_zh         text        NOT NULL,
+    name_en         text        NOT NULL,
+    start_date      date,
+    type            text        NOT NULL,
+    scale           text        NOT NULL,
+    computed_scale  text        NOT NULL,
+    chinese_count   int         NOT NULL,
+    foreign_count   int         NOT NULL,
+    status          text        NOT NULL,
+    submitted_at    timestamptz NOT NULL,
+    updated_at      timestamptz NOT NULL,
+    search          text        NOT NULL,
+    grams           text[]      NOT NULL
+);
+CREATE INDEX forecasts_search ON forecasts USING gin (search public.gin_trgm_ops);
+CREATE INDEX forecasts_grams ON forecasts USING gin (grams);
+CREATE INDEX forecasts_unit ON forecasts (unit_id, submitted_at DESC);
+CREATE INDEX forecasts_university ON forecasts (university_id, submitted_at DESC);
+CREATE INDEX forecasts_authority ON forecasts (authority_id, submitted_at DESC) WHERE at_authority;
+CREATE INDEX forecasts_applicant ON forecasts (applicant_id, submitted_at DESC);
+CREATE INDEX forecasts_status ON forecasts (status, plan_year);
+`)
+	return err
+}
+
+func (ForecastList) Apply(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent) error {
+	if !strings.HasPrefix(e.Type, "forecast.") {
+		return nil
+	}
+	ev, err := forecast.Decode(e.Type, e.Data)
+	if err != nil {
+		return err
+	}
+	id, err := recordID(e.StreamID, "forecast-")
+	if err != nil {
+		return err
+	}
+	at := e.Metadata.RecordedAt
+	switch ev := ev.(type) {
+	case forecast.Submitted:
+		d := ev.Details
+		_, err = tx.Exec(ctx, `INSERT INTO forecasts (id, version, applicant_id, applicant_name, unit_id, unit_name, university_id, authority_id,
+				plan_year, name_zh, name_en, start_date, type, scale, computed_scale, chinese_count, foreign_count, status, submitted_at, updated_at, search, grams)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19, $20, $21)`,
+			id, e.Number, ev.ApplicantID, d.Applicant.Name, ev.UnitID, d.Applicant.Unit, ev.UniversityID, ev.AuthorityID,
+			ev.PlanYear, d.NameZh, d.NameEn, dateOrNil(d.StartDate.String()), string(d.Type), string(d.Scale), string(ev.Computed),
+			d.ChineseCount, d.ForeignCount, string(forecast.StatusSubmitted), at, forecastSearch(d), grams(forecastSearch(d)))
+	case forecast.Revised:
+		d := ev.Details
+		_, err = tx.Exec(ctx, `UPDATE forecasts SET version = $2, applicant_name = $3, unit_name = $4, name_zh = $5, name_en = $6,
+				start_date = $7, type = $8, scale = $9, computed_scale = $10, chinese_count = $11, foreign_count = $12,
+				status = $13, updated_at = $14, search = $15, grams = $16 WHERE id = $1`,
+			id, e.Number, d.Applicant.Name, d.Applicant.Unit, d.NameZh, d.NameEn, dateOrNil(d.StartDate.String()), string(d.Type), string(d.Scale),
+			string(ev.Computed), d.ChineseCount, d.ForeignCount, string(forecast.StatusSubmitted), at, forecastSearch(d), grams(forecastSearch(d)))
+	default:
+		status, ok := statusAfter(ev)
+		if !ok {
+			return nil
+		}
+		_, err = tx.Exec(ctx, `UPDATE forecasts SET version = $2, status = $3, updated_at = $4,
+				at_authority = at_authority OR $3 = 'school_approved' WHERE id = $1`, id, e.Number, string(status), at)
+	}
+	return err
+}
+
+func forecastSearch(d forecast.Details) string {
+	return searchText(d.NameZh, d.NameEn, d.Applicant.Name, d.Applicant.Unit, d.Applicant.Department)
+}
+
+// statusAfter is the status a decision event leaves a forecast in.
+func statusAfter(ev forecast.Event) (forecast.Status, bool) {
+	switch ev.(type) {
+	case forecast.Submitted, forecast.Revised:
+		return forecast.StatusSubmitted, true
+	case forecast.ApprovedAtUnit:
+		return forecast.StatusUnitApproved, true
+	case forecast.ApprovedAtSchool:
+		return forecast.StatusSchoolApproved, true
+	case forecast.ApprovedByAuthority:
+		return forecast.StatusApproved, true
+	case forecast.Rejected:
+		return forecast.StatusRejected, true
+	case forecast.Withdrawn:
+		return forecast.StatusWithdrawn, true
+	}
+	return "", false
+}
+
+func dateOrNil(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// ForecastRow is one forecast in the list.
+type ForecastRow struct {
+	ID            string    `json:"id"`
+	Version       int64     `json:"version"`
+	ApplicantID   string    `json:"applicantId"`
+	ApplicantName string    `json:"applicantName"`
+	UnitID        string    `json:"unitId"`
+	UnitName      string    `json:"unitName"`
+	PlanYear      int       `json:"planYear"`
+	NameZh        string    `json:"nameZh"`
+	NameEn        string    `json:"nameEn"`
+	StartDate     string    `json:"startDate"`
+	Type          string    `json:"type"`
+	Scale         string    `json:"scale"`
+	ComputedScale string    `json:"computedScale"`
+	ChineseCount  int       `json:"chineseCount"`
+	ForeignCount  int       `json:"foreignCount"`
+	Status        string    `json:"status"`
+	SubmittedAt   time.Time `json:"submittedAt"`
+	UpdatedAt     time.Time `json:"updatedAt"`
+}
+
+// ForecastPage is one page of the list.
+type ForecastPage struct {
+	Items    []ForecastRow `json:"items"`
+	Total    int64         `json:"total"`
+	Page     int           `json:"page"`
+	PageSize int           `json:"pageSize"`
+}
+

@@ -1,0 +1,107 @@
+package projections
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/econf/econf/eventstore"
+)
+
+// rebuildBatch is how many events one rebuild transaction applies.
+const rebuildBatch = 2000
+
+// Progress is told how far a rebuild has got.
+type Progress func(applied int, at eventstore.Position)
+
+// Rebuild builds p afresh in a new generation from the start of $all while
+// the active generation keeps serving, then switches the rm views to it and
+// drops the old one. The switch happens with the old generation locked, after
+// applying the last events, so no event is lost or applied twice in between.
+func Rebuild(ctx context.Context, pool *pgxpool.Pool, store eventstore.Store, p Projection, progress Progress) (eventstore.Position, error) {
+	if err := checkProjection(p); err != nil {
+		return eventstore.Position{}, err
+	}
+	var g generation
+	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if err := dropGenerations(ctx, tx, p.Name(), "building"); err != nil {
+			return err
+		}
+		var err error
+		g, err = createGeneration(ctx, tx, p, "building")
+		return err
+	})
+	if err != nil {
+		return eventstore.Position{}, err
+	}
+	applied := 0
+	fill := func(tx pgx.Tx) (bool, error) {
+		events, err := store.ReadAll(ctx, g.Checkpoint, rebuildBatch)
+		if err != nil || len(events) == 0 {
+			return false, err
+		}
+		n, err := applyInTx(ctx, tx, p, g, events)
+		if err != nil {
+			return false, err
+		}
+		g.Checkpoint = events[len(events)-1].Position
+		applied += n
+		if progress != nil {
+			progress(applied, g.Checkpoint)
+		}
+		return len(events) == rebuildBatch, nil
+	}
+	for more := true; more; {
+		if err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+			var ferr error
+			more, ferr = fill(tx)
+			return ferr
+		}); err != nil {
+			return g.Checkpoint, fmt.Errorf("rebuild %s: %w", p.Name(), err)
+		}
+	}
+	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		// Holding the active generation stops live applies until we switch.
+		if _, err := activeGeneration(ctx, tx, p.Name(), true); err != nil && !errors.Is(err, errNoActive) {
+			return err
+		}
+		for more := true; more; {
+			var ferr error
+			if more, ferr = fill(tx); ferr != nil {
+				return ferr
+			}
+		}
+		if err := dropGenerations(ctx, tx, p.Name(), "active"); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE projection_state SET status = 'active', updated_at = now() WHERE name = $1 AND generation = $2`, g.Name, g.Generation); err != nil {
+			return err
+		}
+		return exposeViews(ctx, tx, p, g.Schema)
+	})
+	if err != nil {
+		return g.Checkpoint, fmt.Errorf("switch %s to %s: %w", p.Name(), g.Schema, err)
+	}
+	return g.Checkpoint, nil
+}
+
+// dropGenerations removes p's generations in status, schemas and all.
+func dropGenerations(ctx context.Context, tx pgx.Tx, name, status string) error {
+	rows, err := tx.Query(ctx, `DELETE FROM projection_state WHERE name = $1 AND status = $2 RETURNING schema_name`, name, status)
+	if err != nil {
+		return err
+	}
+	schemas, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return err
+	}
+	for _, s := range schemas {
+		if _, err := tx.Exec(ctx, `DROP SCHEMA IF EXISTS `+s+` CASCADE`); err != nil {
+			return fmt.Errorf("drop %s: %w", s, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,179 @@
+package projections
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/econf/econf/eventstore"
+)
+
+// generation is one build of a read model.
+type generation struct {
+	Name       string
+	Generation int
+	Version    int
+	Schema     string
+	Status     string
+	Checkpoint eventstore.Position
+}
+
+// errNoActive: the read model has no active generation yet.
+var errNoActive = errors.New("no active generation")
+
+const stateColumns = `name, generation, version, schema_name, status, checkpoint_commit, checkpoint_prepare`
+
+func scanGeneration(row pgx.Row) (generation, error) {
+	var g generation
+	var c, p int64
+	err := row.Scan(&g.Name, &g.Generation, &g.Version, &g.Schema, &g.Status, &c, &p)
+	g.Checkpoint = eventstore.Position{Commit: uint64(c), Prepare: uint64(p)}
+	return g, err
+}
+
+// activeGeneration reads the active generation; with lock it is locked FOR
+// UPDATE so a concurrent switch waits for the caller's transaction (and the
+// caller for a switch in progress). A switch that commits while we wait
+// retires the row we were waiting for, so the read is retried.
+func activeGeneration(ctx context.Context, q pgx.Tx, name string, lock bool) (generation, error) {
+	query := `SELECT ` + stateColumns + ` FROM projection_state WHERE name = $1 AND status = 'active'`
+	if lock {
+		query += ` FOR UPDATE`
+	}
+	for range 3 {
+		g, err := scanGeneration(q.QueryRow(ctx, query, name))
+		if errors.Is(err, pgx.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return generation{}, fmt.Errorf("read active generation of %s: %w", name, err)
+		}
+		return g, nil
+	}
+	return generation{}, fmt.Errorf("%s: %w", name, errNoActive)
+}
+
+// createGeneration makes a new generation's schema and tables, in status.
+func createGeneration(ctx context.Context, tx pgx.Tx, p Projection, status string) (generation, error) {
+	var next int
+	if err := tx.QueryRow(ctx, `SELECT COALESCE(max(generation), 0) + 1 FROM projection_state WHERE name = $1`, p.Name()).Scan(&next); err != nil {
+		return generation{}, fmt.Errorf("next generation of %s: %w", p.Name(), err)
+	}
+	g := generation{Name: p.Name(), Generation: next, Version: p.Version(), Schema: schemaName(p.Name(), next), Status: status}
+	if _, err := tx.Exec(ctx, `DROP SCHEMA IF EXISTS `+g.Schema+` CASCADE; CREATE SCHEMA `+g.Schema); err != nil {
+		return generation{}, fmt.Errorf("create schema %s: %w", g.Schema, err)
+	}
+	if err := useSchema(ctx, tx, g.Schema); err != nil {
+		return generation{}, err
+	}
+	if err := p.Setup(ctx, tx); err != nil {
+		return generation{}, fmt.Errorf("set up %s: %w", g.Schema, err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO projection_state (name, generation, version, schema_name, status) VALUES ($1, $2, $3, $4, $5)`,
+		g.Name, g.Generation, g.Version, g.Schema, g.Status); err != nil {
+		return generation{}, fmt.Errorf("record generation %s: %w", g.Schema, err)
+	}
+	return g, nil
+}
+
+// useSchema points unqualified names at a generation for the rest of tx.
+func useSchema(ctx context.Context, tx pgx.Tx, schema string) error {
+	if _, err := tx.Exec(ctx, `SELECT set_config('search_path', $1, true)`, schema+", public"); err != nil {
+		return fmt.Errorf("use schema %s: %w", schema, err)
+	}
+	return nil
+}
+
+// exposeViews makes rm.<table> read the generation's tables.
+func exposeViews(ctx context.Context, tx pgx.Tx, p Projection, schema string) error {
+	var b strings.Builder
+	for _, t := range p.Tables() {
+		fmt.Fprintf(&b, "DROP VIEW IF EXISTS rm.%[1]s; CREATE VIEW rm.%[1]s AS SELECT * FROM %[2]s.%[1]s;\n", t, schema)
+	}
+	if _, err := tx.Exec(ctx, b.String()); err != nil {
+		return fmt.Errorf("expose views of %s: %w", schema, err)
+	}
+	return nil
+}
+
+// ensureActive gives p an active generation, creating the first one empty
+// (the runner then fills it from the start of $all).
+func ensureActive(ctx context.Context, pool *pgxpool.Pool, p Projection) (generation, error) {
+	var g generation
+	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		// Serialise concurrent starters on the projection's name.
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('econf.projection.' || $1))`, p.Name()); err != nil {
+			return err
+		}
+		var err error
+		g, err = activeGeneration(ctx, tx, p.Name(), false)
+		if !errors.Is(err, errNoActive) {
+			return err
+		}
+		if g, err = createGeneration(ctx, tx, p, "active"); err != nil {
+			return err
+		}
+		return exposeViews(ctx, tx, p, g.Schema)
+	})
+	return g, err
+}
+
+// applyEvents applies events to the active generation of p and moves its
+// checkpoint, in one transaction. Events at or before the checkpoint are
+// skipped, which makes redelivery harmless. It returns how many it applied.
+func applyEvents(ctx context.Context, pool *pgxpool.Pool, p Projection, events []eventstore.RecordedEvent) (int, error) {
+	applied := 0
+	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		g, err := activeGeneration(ctx, tx, p.Name(), true)
+		if err != nil {
+			return err
+		}
+		n, err := applyInTx(ctx, tx, p, g, events)
+		applied = n
+		return err
+	})
+	return applied, err
+}
+
+func applyInTx(ctx context.Context, tx pgx.Tx, p Projection, g generation, events []eventstore.RecordedEvent) (int, error) {
+	if err := useSchema(ctx, tx, g.Schema); err != nil {
+		return 0, err
+	}
+	applied := 0
+	last := g.Checkpoint
+	var lastCreated time.Time
+	for _, e := range events {
+		if !last.Less(e.Position) {
+			continue
+		}
+		if err := p.Apply(ctx, tx, e); err != nil {
+			return 0, fmt.Errorf("%s: apply %s %s#%d: %w", p.Name(), e.Type, e.StreamID, e.Number, err)
+		}
+		last = e.Position
+		lastCreated = e.Created
+		applied++
+	}
+	if applied == 0 {
+		return 0, nil
+	}
+	_, err := tx.Exec(ctx, `UPDATE projection_state
+		SET checkpoint_commit = $3, checkpoint_prepare = $4, events_applied = events_applied + $5,
+		    last_event_at = $6, last_error = NULL, last_error_at = NULL, updated_at = now()
+		WHERE name = $1 AND generation = $2`,
+		g.Name, g.Generation, int64(last.Commit), int64(last.Prepare), applied, lastCreated)
+	if err != nil {
+		return 0, fmt.Errorf("move checkpoint of %s: %w", g.Schema, err)
+	}
+	return applied, nil
+}
+
+// recordError notes the last failure of the active generation for status.
+func recordError(ctx context.Context, pool *pgxpool.Pool, name string, cause error) {
+	_, _ = pool.Exec(ctx, `UPDATE projection_state SET last_error = $2, last_error_at = now()
+		WHERE name = $1 AND status = 'active'`, name, cause.Error())
+}
