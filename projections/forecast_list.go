@@ -160,4 +160,3 @@ type ForecastPage struct {
 	Page     int           `json:"page"`
 	PageSize int           `json:"pageSize"`
 }
-
