@@ -74,3 +74,8 @@ func checkProjection(p Projection) error {
 func schemaName(name string, generation int) string {
 	return fmt.Sprintf("p_%s_%d", name, generation)
 }
+
+// All is every read model the service runs.
+func All() []Projection {
+	return []Projection{Directory{}, ForecastList{}, StatusView{}, ApprovalLog{}}
+}

@@ -16,11 +16,9 @@ import (
 	"github.com/econf/econf/domain/policy"
 	"github.com/econf/econf/eventstore"
 	"github.com/econf/econf/eventstore/pgstore"
-	"github.com/econf/econf/httpapi"
 	"github.com/econf/econf/internal/auth"
-	"github.com/econf/econf/internal/migrate"
+	"github.com/econf/econf/internal/dbschema"
 	"github.com/econf/econf/internal/pgcluster"
-	"github.com/econf/econf/projections"
 )
 
 // env is everything a command needs, opened from the configuration.
@@ -35,20 +33,11 @@ type env struct {
 	clock   policy.Clock
 }
 
-// readModels lists every projection the service runs.
-func readModels() []projections.Projection {
-	return []projections.Projection{projections.Directory{}, projections.ForecastList{}, projections.StatusView{}, projections.ApprovalLog{}}
-}
-
-// migrations lists every component's schema.
-func migrations() []migrate.Set {
-	return []migrate.Set{pgstore.Migrations, projections.Migrations, auth.Migrations, httpapi.Migrations}
-}
-
 // open connects to the database (starting or attaching to the embedded
 // cluster when DATABASE_URL is unset), applies migrations and wires the app.
 func open(ctx context.Context, cfg *config, log *slog.Logger) (*env, error) {
 	e := &env{cfg: cfg, log: log, clock: policy.SystemClock{}}
+	slog.SetDefault(log)
 	if cfg.EventStoreURL != "" && !strings.HasPrefix(cfg.EventStoreURL, "postgres") {
 		return nil, fmt.Errorf("EVENTSTORE_URL %q: only the PostgreSQL event store is built in this version; leave EVENTSTORE_URL unset to keep events in the database", cfg.EventStoreURL)
 	}
@@ -84,7 +73,7 @@ func open(ctx context.Context, cfg *config, log *slog.Logger) (*env, error) {
 		e.close()
 		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
 	}
-	if err := migrate.Up(ctx, pool, migrations()...); err != nil {
+	if err := dbschema.Up(ctx, pool); err != nil {
 		e.close()
 		return nil, fmt.Errorf("migrate: %w", err)
 	}

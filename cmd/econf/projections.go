@@ -51,7 +51,7 @@ func projectionsStatus(ctx context.Context, args []string, stdout, stderr io.Wri
 		return err
 	}
 	defer e.close()
-	states, err := projections.Status(ctx, e.pool, e.store, time.Now(), readModels()...)
+	states, err := projections.Status(ctx, e.pool, e.store, time.Now(), projections.All()...)
 	if err != nil {
 		return err
 	}
@@ -83,7 +83,7 @@ func projectionsRebuild(ctx context.Context, args []string, stdout, stderr io.Wr
 	}
 	names := map[string]projections.Projection{}
 	var known []string
-	for _, p := range readModels() {
+	for _, p := range projections.All() {
 		names[p.Name()] = p
 		known = append(known, p.Name())
 	}

@@ -30,7 +30,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := seedIfEmpty(ctx, e, stdout); err != nil {
 		return err
 	}
-	runner, err := projections.NewRunner(e.pool, e.store, log, readModels()...)
+	runner, err := projections.NewRunner(e.pool, e.store, log, projections.All()...)
 	if err != nil {
 		return err
 	}

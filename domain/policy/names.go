@@ -102,7 +102,7 @@ func containsWords(s, term string) bool {
 		match := true
 		for j, w := range want {
 			h := have[i+j]
-			if h == w || j == len(want)-1 && (h == last+"s" || h == last+"es") {
+			if h == w || (j == len(want)-1 && (h == last+"s" || h == last+"es")) {
 				continue
 			}
 			match = false

@@ -254,7 +254,8 @@ func (s *Store) ReadStream(ctx context.Context, stream string, dir eventstore.Di
 	default:
 		return nil, fmt.Errorf("pgstore: read %s: unknown direction %d", stream, dir)
 	}
-	events, err := s.query(ctx, sql, stream, int64(min(from, math.MaxInt64)), limitArg(limit))
+	args := []any{stream, int64(min(from, math.MaxInt64)), limitArg(limit)}
+	events, err := s.query(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: read %s: %w", stream, err)
 	}
@@ -267,6 +268,10 @@ func (s *Store) ReadStream(ctx context.Context, stream string, dir eventstore.Di
 	}
 	if !exists {
 		return nil, fmt.Errorf("pgstore: read %s: %w", stream, eventstore.ErrStreamNotFound)
+	}
+	// The stream was created after the first read's snapshot: read again.
+	if events, err = s.query(ctx, sql, args...); err != nil {
+		return nil, fmt.Errorf("pgstore: read %s: %w", stream, err)
 	}
 	return events, nil
 }

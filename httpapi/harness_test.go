@@ -1,0 +1,266 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/econf/econf/commands"
+	"github.com/econf/econf/domain"
+	"github.com/econf/econf/domain/policy"
+	"github.com/econf/econf/eventstore"
+	"github.com/econf/econf/eventstore/pgstore"
+	"github.com/econf/econf/httpapi"
+	"github.com/econf/econf/internal/auth"
+	"github.com/econf/econf/internal/dbschema"
+	"github.com/econf/econf/internal/demo"
+	"github.com/econf/econf/internal/pgcluster/pgtest"
+	"github.com/econf/econf/projections"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// inWindow is inside the default forecast window (September) for plan year 2027.
+var inWindow = time.Date(2026, 9, 10, 10, 0, 0, 0, domain.Shanghai)
+
+// harness is the real service on a fresh database: event store, commands,
+// projections running on Watermill, and the HTTP API on a loopback port.
+type harness struct {
+	t      *testing.T
+	url    string
+	pool   *pgxpool.Pool
+	store  eventstore.Store
+	app    *commands.App
+	clock  *policy.FixedClock
+	tree   demo.Tree
+	tokens map[string]string
+}
+
+func password(r domain.Role) string { return "Passw0rd-" + string(r) }
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pool := pgtest.NewDatabase(t, dbschema.Up)
+	store := pgstore.New(pool)
+	clock := policy.NewFixedClock(inWindow)
+	as := auth.NewStore(pool, clock.Now)
+	app := commands.New(store, clock, as, as)
+	tree, err := demo.Seed(ctx, app, password, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	runner, err := projections.NewRunner(pool, store, log, projections.All()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := runner.Prepare(ctx); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- runner.Run(ctx) }()
+	srv := httptest.NewServer(httpapi.New(httpapi.Config{
+		App: app, Auth: as, Reads: projections.NewQueries(pool), Waiter: runner, Pool: pool, Log: log,
+	}))
+	t.Cleanup(func() {
+		srv.Close()
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("runner: %v", err)
+		}
+	})
+	return &harness{t: t, url: srv.URL, pool: pool, store: store, app: app, clock: clock, tree: tree, tokens: map[string]string{}}
+}
+
+// response is what a request got back.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r response) json(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.body, &m); err != nil {
+		t.Fatalf("answer is not a JSON object: %v: %s", err, r.body)
+	}
+	return m
+}
+
+// rules lists the rule ids of a problem's field errors.
+func (r response) rules() []string {
+	var p struct {
+		Rule   string `json:"rule"`
+		Errors []struct {
+			Rule string `json:"rule"`
+			Path string `json:"path"`
+		} `json:"errors"`
+	}
+	_ = json.Unmarshal(r.body, &p)
+	var out []string
+	if p.Rule != "" {
+		out = append(out, p.Rule)
+	}
+	for _, e := range p.Errors {
+		out = append(out, e.Rule+"@"+e.Path)
+	}
+	return out
+}
+
+func (r response) hasRule(want string) bool {
+	for _, got := range r.rules() {
+		if got == want || strings.HasPrefix(got, want+"@") {
+			return true
+		}
+	}
+	return false
+}
+
+// do sends a request as who (an email, "" for none) with optional body
+// and header pairs.
+func (h *harness) do(method, path, who string, body any, headers ...string) response {
+	h.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		js, err := json.Marshal(b)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		rd = bytes.NewReader(js)
+	}
+	req, err := http.NewRequest(method, h.url+path, rd)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if who != "" {
+		req.Header.Set("Authorization", "Bearer "+h.token(who))
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return response{status: res.StatusCode, header: res.Header, body: b}
+}
+
+// token logs in once per account.
+func (h *harness) token(email string) string {
+	h.t.Helper()
+	if tok, ok := h.tokens[email]; ok {
+		return tok
+	}
+	pw := ""
+	for _, a := range append(h.tree.Accounts, h.tree.OtherUnitAd, h.tree.OtherApp) {
+		if a.Email == email {
+			pw = a.Password
+		}
+	}
+	res := h.do("POST", "/api/v1/auth/login", "", map[string]string{"email": email, "password": pw})
+	if res.status != http.StatusOK {
+		h.t.Fatalf("login %s: %d %s", email, res.status, res.body)
+	}
+	tok := res.json(h.t)["token"].(string)
+	h.tokens[email] = tok
+	return tok
+}
+
+func (h *harness) email(r domain.Role) string { return h.tree.Account(r).Email }
+
+// eventCount is how many events the store holds.
+func (h *harness) eventCount() int {
+	h.t.Helper()
+	n := 0
+	from := eventstore.Start
+	for {
+		evs, err := h.store.ReadAll(context.Background(), from, 1000)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		if len(evs) == 0 {
+			return n
+		}
+		n += len(evs)
+		from = evs[len(evs)-1].Position
+	}
+}
+
+// forecastBody is a valid forecast for plan year 2027, changed by edit.
+func forecastBody(edit func(m map[string]any)) map[string]any {
+	m := map[string]any{
+		"applicant": map[string]any{"name": "张明远", "staffNo": "T1001", "title": "教授", "unit": "计算机学院",
+			"department": "软件工程系", "mobile": "13800000001", "email": "zhang@demo-univ.edu.cn"},
+		"nameZh":         "2027年分布式系统国际研讨会",
+		"nameEn":         "2027 International Workshop on Distributed Systems",
+		"startDate":      "2027-05-10",
+		"commitmentDate": "2027-01-15",
+		"local":          true,
+		"province":       "湖北省",
+		"address":        "武汉市洪山区示范路1号",
+		"type":           "natural_science",
+		"scale":          "general",
+		"chineseCount":   120,
+		"foreignCount":   40,
+		"organisations":  []any{map[string]any{"role": "host", "nameZh": "示范大学", "nameEn": "Demo University"}},
+		"fundingSource":  "学院自筹",
+	}
+	if edit != nil {
+		edit(m)
+	}
+	return m
+}
+
+// submit files a forecast as the demo applicant and returns its id.
+func (h *harness) submit(edit func(m map[string]any)) (string, response) {
+	h.t.Helper()
+	res := h.do("POST", "/api/v1/forecasts", h.email(domain.RoleApplicant), forecastBody(edit))
+	if res.status != http.StatusCreated {
+		h.t.Fatalf("submit: %d %s", res.status, res.body)
+	}
+	return res.json(h.t)["id"].(string), res
+}
+
+func lastPos(h *harness) eventstore.Position {
+	h.t.Helper()
+	var last eventstore.Position
+	for {
+		evs, err := h.store.ReadAll(context.Background(), last, 1000)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		if len(evs) == 0 {
+			return last
+		}
+		last = evs[len(evs)-1].Position
+	}
+}
