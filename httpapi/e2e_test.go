@@ -75,7 +75,10 @@ func TestForecastLifecycle(t *testing.T) {
 	}
 
 	// A second forecast is withdrawn, and then nobody may decide on it (R-FC-06).
-	id2, _ := h.submit(func(m map[string]any) { m["nameZh"] = "2027年机器学习理论研讨会"; m["nameEn"] = "2027 Workshop on Learning Theory" })
+	id2, _ := h.submit(func(m map[string]any) {
+		m["nameZh"] = "2027年机器学习理论研讨会"
+		m["nameEn"] = "2027 Workshop on Learning Theory"
+	})
 	f2 := "/api/v1/forecasts/" + id2
 	h.walk([]step{
 		{"withdraw", "POST", f2 + "/withdraw", applicant, map[string]string{"reason": "改为明年举办"}, 200, ""},
