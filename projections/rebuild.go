@@ -74,16 +74,22 @@ func Rebuild(ctx context.Context, pool *pgxpool.Pool, store eventstore.Store, p 
 				return ferr
 			}
 		}
-		if err := dropGenerations(ctx, tx, p.Name(), "active"); err != nil {
+		if err := exposeViews(ctx, tx, p, g.Schema); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE projection_state SET status = 'active', updated_at = now() WHERE name = $1 AND generation = $2`, g.Name, g.Generation); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE projection_state SET status = 'retired', updated_at = now() WHERE name = $1 AND status = 'active'`, g.Name); err != nil {
 			return err
 		}
-		return exposeViews(ctx, tx, p, g.Schema)
+		_, err := tx.Exec(ctx, `UPDATE projection_state SET status = 'active', updated_at = now() WHERE name = $1 AND generation = $2`, g.Name, g.Generation)
+		return err
 	})
 	if err != nil {
 		return g.Checkpoint, fmt.Errorf("switch %s to %s: %w", p.Name(), g.Schema, err)
+	}
+	// Nothing reads the old generation any more; queries still running on it
+	// finish before its tables go.
+	if err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { return dropGenerations(ctx, tx, p.Name(), "retired") }); err != nil {
+		return g.Checkpoint, fmt.Errorf("drop the old generation of %s: %w", p.Name(), err)
 	}
 	return g.Checkpoint, nil
 }

@@ -58,6 +58,14 @@ func (r *Runner) Prepare(ctx context.Context) error {
 // was built by another version of its code is rebuilt first, in a new
 // generation, while the old one keeps serving.
 func (r *Runner) Run(ctx context.Context) error {
+	err := r.run(ctx)
+	if ctx.Err() != nil {
+		return nil // stopped as asked
+	}
+	return err
+}
+
+func (r *Runner) run(ctx context.Context) error {
 	if err := r.Prepare(ctx); err != nil {
 		return err
 	}
@@ -168,6 +176,10 @@ func (r *Runner) WaitFor(ctx context.Context, pos eventstore.Position, names ...
 		done := true
 		for _, n := range names {
 			cp, err := r.checkpointOf(ctx, n)
+			if errors.Is(err, errNoActive) {
+				done = false // not prepared yet
+				break
+			}
 			if err != nil {
 				return err
 			}

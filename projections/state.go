@@ -4,8 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
-	"time"
+		"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -89,14 +88,33 @@ func useSchema(ctx context.Context, tx pgx.Tx, schema string) error {
 	return nil
 }
 
-// exposeViews makes rm.<table> read the generation's tables.
+// exposeViews makes rm.<table> read the generation's tables. It first locks
+// the existing views, in the order readers take locks (view, then table), so
+// a switch waits for running queries instead of deadlocking with them, and
+// it replaces each view in place when the columns allow, so queries waiting
+// on the lock carry on against the new generation.
 func exposeViews(ctx context.Context, tx pgx.Tx, p Projection, schema string) error {
-	var b strings.Builder
 	for _, t := range p.Tables() {
-		fmt.Fprintf(&b, "DROP VIEW IF EXISTS rm.%[1]s; CREATE VIEW rm.%[1]s AS SELECT * FROM %[2]s.%[1]s;\n", t, schema)
-	}
-	if _, err := tx.Exec(ctx, b.String()); err != nil {
-		return fmt.Errorf("expose views of %s: %w", schema, err)
+		var exists bool
+		if err := tx.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, "rm."+t).Scan(&exists); err != nil {
+			return err
+		}
+		if exists {
+			if _, err := tx.Exec(ctx, `LOCK TABLE rm.`+t+` IN ACCESS EXCLUSIVE MODE`); err != nil {
+				return fmt.Errorf("lock view rm.%s: %w", t, err)
+			}
+		}
+		replace := fmt.Sprintf(`CREATE OR REPLACE VIEW rm.%[1]s AS SELECT * FROM %[2]s.%[1]s`, t, schema)
+		err := pgx.BeginFunc(ctx, tx, func(sp pgx.Tx) error { // a savepoint: the columns may have changed
+			_, err := sp.Exec(ctx, replace)
+			return err
+		})
+		if err != nil {
+			recreate := fmt.Sprintf(`DROP VIEW IF EXISTS rm.%[1]s; CREATE VIEW rm.%[1]s AS SELECT * FROM %[2]s.%[1]s`, t, schema)
+			if _, err := tx.Exec(ctx, recreate); err != nil {
+				return fmt.Errorf("expose rm.%s from %s: %w", t, schema, err)
+			}
+		}
 	}
 	return nil
 }

@@ -148,7 +148,7 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.V
 			}
 			inserted++
 			if eventstore.Version(number) > result.Version {
-				result = eventstore.AppendResult{Version: eventstore.Version(number), Position: position2(txID, position)}
+				result = eventstore.AppendResult{Version: eventstore.Version(number), Position: positionOf(txID, position)}
 			}
 		}
 		return rows.Err()
@@ -201,7 +201,7 @@ func (s *Store) resolve(ctx context.Context, stream string, expected eventstore.
 				if err := rows.Scan(&id, &st.stream, &number, &txID, &position); err != nil {
 					return decodeError{err}
 				}
-				st.number, st.position = uint64(number), position2(txID, position)
+				st.number, st.position = uint64(number), positionOf(txID, position)
 				found[id] = st
 			}
 			return rows.Err()
@@ -412,13 +412,13 @@ func collect(rows pgx.Rows) ([]eventstore.RecordedEvent, error) {
 		if err := json.Unmarshal(meta, &e.Metadata); err != nil {
 			return nil, decodeError{fmt.Errorf("metadata of event %s: %w", e.ID, err)}
 		}
-		e.Number, e.Position = uint64(number), position2(txID, position)
+		e.Number, e.Position = uint64(number), positionOf(txID, position)
 		events = append(events, e)
 	}
 	return events, rows.Err()
 }
 
-func position2(txID uint64, position int64) eventstore.Position {
+func positionOf(txID uint64, position int64) eventstore.Position {
 	return eventstore.Position{Commit: txID, Prepare: uint64(position)}
 }
 

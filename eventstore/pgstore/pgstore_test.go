@@ -209,3 +209,29 @@ func TestInvalidData(t *testing.T) {
 		t.Errorf("append of invalid JSON: %v", err)
 	}
 }
+
+// TestLiveWakeup: a live subscriber hears of a commit at once, not at its
+// idle re-read.
+func TestLiveWakeup(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s := pgstore.New(pgtest.NewDatabase(t, migrateEvents))
+	got := make(chan time.Time, 10)
+	go s.SubscribeAll(ctx, eventstore.Start, func(context.Context, eventstore.RecordedEvent) error {
+		got <- time.Now()
+		return nil
+	})
+	for i := range 3 {
+		time.Sleep(300 * time.Millisecond) // let it go idle
+		start := time.Now()
+		appendOne(t, ctx, s, uuid.NewString())
+		select {
+		case at := <-got:
+			if d := at.Sub(start); d > 500*time.Millisecond {
+				t.Errorf("append %d delivered after %s", i, d)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("append %d not delivered", i)
+		}
+	}
+}

@@ -1,11 +1,14 @@
 package pgcluster
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -76,16 +79,7 @@ func TestTemporaryCluster(t *testing.T) {
 
 func TestDurableClusterRestarts(t *testing.T) {
 	ctx := context.Background()
-	parent := t.TempDir()
-	if os.Geteuid() == 0 {
-		// t.TempDir makes 0700 directories; the data directory's own are
-		// made searchable by Start, the test's parents are ours to open.
-		for d := parent; d != os.TempDir(); d = filepath.Dir(d) {
-			if err := os.Chmod(d, 0o755); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	parent := searchableTempDir(t)
 	dir := filepath.Join(parent, "new", "data")
 	c, err := Start(ctx, Options{Dir: dir, Durable: true})
 	if err != nil {
@@ -173,6 +167,59 @@ func TestDurableClusterRestarts(t *testing.T) {
 	assertKept(t, c4)
 }
 
+// TestServerDiesWithUs: postgres ends when the process that started it is
+// killed without a chance to stop it.
+func TestServerDiesWithUs(t *testing.T) {
+	if dir := os.Getenv("PGCLUSTER_HELPER_DIR"); dir != "" {
+		c, err := Start(context.Background(), Options{Dir: dir})
+		if err != nil {
+			fmt.Println("error:", err)
+			os.Exit(1)
+		}
+		fmt.Println("pid", c.cmd.Process.Pid)
+		// Keep other goroutines busy so the starting thread is not the
+		// only one: the parent-death signal must follow that thread.
+		go func() {
+			for {
+				runtime.Gosched()
+			}
+		}()
+		time.Sleep(time.Minute)
+		os.Exit(0)
+	}
+	dir := filepath.Join(searchableTempDir(t), "data")
+	helper := exec.Command(os.Args[0], "-test.run=^TestServerDiesWithUs$")
+	helper.Env = append(os.Environ(), "PGCLUSTER_HELPER_DIR="+dir)
+	out, err := helper.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := helper.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer helper.Wait()
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "pid ") {
+		helper.Process.Kill()
+		t.Fatalf("helper said %q (%v)", line, err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(line, "pid ")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := helper.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for syscall.Kill(pid, 0) == nil {
+		if time.Now().After(deadline) {
+			syscall.Kill(-pid, syscall.SIGKILL)
+			t.Fatal("postgres outlived the process that started it")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 func TestStartFailureShowsLog(t *testing.T) {
 	_, err := Start(context.Background(), Options{Settings: map[string]string{"shared_buffers": "nonsense"}})
 	if err == nil {
@@ -181,6 +228,21 @@ func TestStartFailureShowsLog(t *testing.T) {
 	if !strings.Contains(err.Error(), "shared_buffers") {
 		t.Errorf("error does not show the server log: %v", err)
 	}
+}
+
+// searchableTempDir is t.TempDir opened to the postgres user: t.TempDir
+// makes 0700 directories, and Start opens only those it creates itself.
+func searchableTempDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	if os.Geteuid() == 0 {
+		for d := dir; d != filepath.Clean(os.TempDir()); d = filepath.Dir(d) {
+			if err := os.Chmod(d, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return dir
 }
 
 func assertKept(t *testing.T, c *Cluster) {
