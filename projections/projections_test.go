@@ -86,21 +86,14 @@ func (f *fixture) submitMany(t *testing.T, n int) {
 	}
 }
 
+// head is the newest event's position and the number of events.
 func (f *fixture) head(t *testing.T) (eventstore.Position, int) {
 	t.Helper()
-	var last eventstore.Position
-	n := 0
-	for {
-		evs, err := f.store.ReadAll(context.Background(), last, 500)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(evs) == 0 {
-			return last, n
-		}
-		n += len(evs)
-		last = evs[len(evs)-1].Position
+	pos, err := f.store.Head(context.Background())
+	if err != nil {
+		t.Fatal(err)
 	}
+	return pos, count(t, f.pool, `SELECT count(*) FROM events`)
 }
 
 func count(t *testing.T, pool *pgxpool.Pool, sql string, args ...any) int {

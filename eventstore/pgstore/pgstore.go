@@ -461,3 +461,19 @@ func classify(err error) error {
 		return fmt.Errorf("%w: %w", eventstore.ErrUnavailable, err)
 	}
 }
+
+// Head is the position of the last committed event (Start when there is
+// none), including events ReadAll still holds back behind an open
+// transaction: the position a subscriber is sure to reach.
+func (s *Store) Head(ctx context.Context) (eventstore.Position, error) {
+	var txID uint64
+	var position int64
+	err := s.pool.QueryRow(ctx, `SELECT tx_id, position FROM events ORDER BY tx_id DESC, position DESC LIMIT 1`).Scan(&txID, &position)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return eventstore.Start, nil
+	}
+	if err != nil {
+		return eventstore.Position{}, fmt.Errorf("pgstore: head: %w", classify(err))
+	}
+	return positionOf(txID, position), nil
+}
