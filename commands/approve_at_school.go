@@ -17,7 +17,7 @@ type ApproveAtSchool struct {
 
 // ApproveAtSchool passes a unit-approved forecast of the actor's university.
 func (a *App) ApproveAtSchool(ctx context.Context, actor domain.Actor, meta Meta, cmd ApproveAtSchool) (Result, error) {
-	return a.review(ctx, actor, meta, "ApproveAtSchool", cmd.ForecastID, func(f *forecast.Forecast) error {
+	return a.review(ctx, actor, meta, "ApproveAtSchool", cmd.ForecastID, textField{"comment", cmd.Comment}, func(f *forecast.Forecast) error {
 		return f.ApproveAtSchool(actor, cmd.Comment, a.clock.Now())
 	})
 }

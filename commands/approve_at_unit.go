@@ -17,7 +17,7 @@ type ApproveAtUnit struct {
 
 // ApproveAtUnit passes a submitted forecast of the actor's unit.
 func (a *App) ApproveAtUnit(ctx context.Context, actor domain.Actor, meta Meta, cmd ApproveAtUnit) (Result, error) {
-	return a.review(ctx, actor, meta, "ApproveAtUnit", cmd.ForecastID, func(f *forecast.Forecast) error {
+	return a.review(ctx, actor, meta, "ApproveAtUnit", cmd.ForecastID, textField{"comment", cmd.Comment}, func(f *forecast.Forecast) error {
 		return f.ApproveAtUnit(actor, cmd.Comment, a.clock.Now())
 	})
 }

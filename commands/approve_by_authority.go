@@ -17,7 +17,7 @@ type ApproveByAuthority struct {
 
 // ApproveByAuthority passes a school-approved forecast filed with the actor's authority.
 func (a *App) ApproveByAuthority(ctx context.Context, actor domain.Actor, meta Meta, cmd ApproveByAuthority) (Result, error) {
-	return a.review(ctx, actor, meta, "ApproveByAuthority", cmd.ForecastID, func(f *forecast.Forecast) error {
+	return a.review(ctx, actor, meta, "ApproveByAuthority", cmd.ForecastID, textField{"comment", cmd.Comment}, func(f *forecast.Forecast) error {
 		return f.ApproveByAuthority(actor, cmd.Comment, a.clock.Now())
 	})
 }

@@ -54,15 +54,30 @@ func (a *App) onForecast(ctx context.Context, actor domain.Actor, meta Meta, com
 }
 
 // review is onForecast for reviewers: besides seeing the record, the actor
-// must review at its level of the tree (R-ACT-02).
-func (a *App) review(ctx context.Context, actor domain.Actor, meta Meta, command string, id uuid.UUID,
+// must review at its level of the tree (R-ACT-02). text is the comment or
+// reason given, bounded by the policy's limit for free text.
+func (a *App) review(ctx context.Context, actor domain.Actor, meta Meta, command string, id uuid.UUID, text textField,
 	act func(f *forecast.Forecast) error) (Result, error) {
-	return a.onForecast(ctx, actor, meta, command, id, func(f *forecast.Forecast, _ policy.Policy) error {
+	return a.onForecast(ctx, actor, meta, command, id, func(f *forecast.Forecast, p policy.Policy) error {
 		if !domain.CanReview(actor, f.Scope()) {
 			return fmt.Errorf("%s: %w", command, domain.ErrForbidden)
 		}
+		if err := text.check(p); err != nil {
+			return err
+		}
 		return act(f)
 	})
+}
+
+// textField is a free-text comment or reason and its JSON path.
+type textField struct {
+	path, value string
+}
+
+func (t textField) check(p policy.Policy) error {
+	var pr domain.Problems
+	pr.MaxChars(t.path, "SCHEMA", t.value, p.Text.Long)
+	return pr.Err()
 }
 
 func forecastEvents(es []forecast.Event) []event {

@@ -17,7 +17,7 @@ type RejectForecast struct {
 
 // RejectForecast rejects the forecast at the level that holds it.
 func (a *App) RejectForecast(ctx context.Context, actor domain.Actor, meta Meta, cmd RejectForecast) (Result, error) {
-	return a.review(ctx, actor, meta, "RejectForecast", cmd.ForecastID, func(f *forecast.Forecast) error {
+	return a.review(ctx, actor, meta, "RejectForecast", cmd.ForecastID, textField{"reason", cmd.Reason}, func(f *forecast.Forecast) error {
 		return f.Reject(actor, cmd.Reason, a.clock.Now())
 	})
 }

@@ -19,7 +19,10 @@ type WithdrawForecast struct {
 
 // WithdrawForecast withdraws a submitted or rejected forecast.
 func (a *App) WithdrawForecast(ctx context.Context, actor domain.Actor, meta Meta, cmd WithdrawForecast) (Result, error) {
-	return a.onForecast(ctx, actor, meta, "WithdrawForecast", cmd.ForecastID, func(f *forecast.Forecast, _ policy.Policy) error {
+	return a.onForecast(ctx, actor, meta, "WithdrawForecast", cmd.ForecastID, func(f *forecast.Forecast, p policy.Policy) error {
+		if err := (textField{"reason", cmd.Reason}).check(p); err != nil {
+			return err
+		}
 		return f.Withdraw(actor, cmd.Reason, a.clock.Now())
 	})
 }

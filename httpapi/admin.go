@@ -105,7 +105,7 @@ func (s *Server) createOrganisation(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	commandDone(w, http.StatusCreated, res, "/api/v1/organisations/"+res.ID.String())
+	commandDone(w, http.StatusCreated, res, "")
 }
 
 func (s *Server) listOrganisations(w http.ResponseWriter, r *http.Request) {
@@ -131,7 +131,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	commandDone(w, http.StatusCreated, res, "/api/v1/users/"+res.ID.String())
+	commandDone(w, http.StatusCreated, res, "")
 }
 
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {

@@ -16,19 +16,45 @@ import (
 // maxBody bounds a JSON request body.
 const maxBody = 1 << 20
 
+// readBody reads a request body of at most maxBody bytes; on failure it
+// has answered the request.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err == nil {
+		return body, true
+	}
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		writeProblem(w, r, problem{Type: problemBase + "too-large", Title: "Request body too large", Status: http.StatusRequestEntityTooLarge,
+			Detail: fmt.Sprintf("the body may have at most %d bytes", maxBody), Zh: "请求体过大"})
+		return nil, false
+	}
+	badRequest(w, r, domain.FieldError{Path: "", Rule: "SCHEMA", Message: "could not read the body", Zh: "无法读取请求体"})
+	return nil, false
+}
+
 // decode reads a JSON body strictly: unknown fields, wrong types, trailing
 // data and over-large bodies are field errors, never a 500.
 func decode(w http.ResponseWriter, r *http.Request, v any) bool {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			writeProblem(w, r, problem{Type: problemBase + "too-large", Title: "Request body too large", Status: http.StatusRequestEntityTooLarge,
-				Detail: fmt.Sprintf("the body may have at most %d bytes", maxBody), Zh: "请求体过大"})
-			return false
-		}
-		badRequest(w, r, domain.FieldError{Path: "", Rule: "SCHEMA", Message: "could not read the body", Zh: "无法读取请求体"})
+	body, ok := readBody(w, r)
+	if !ok {
 		return false
+	}
+	if fe, ok := decodeBytes(body, v); !ok {
+		badRequest(w, r, fe)
+		return false
+	}
+	return true
+}
+
+// decodeOptional is decode for bodies that may be left out entirely.
+func decodeOptional(w http.ResponseWriter, r *http.Request, v any) bool {
+	body, ok := readBody(w, r)
+	if !ok {
+		return false
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return true
 	}
 	if fe, ok := decodeBytes(body, v); !ok {
 		badRequest(w, r, fe)

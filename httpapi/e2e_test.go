@@ -291,9 +291,20 @@ func TestBadInput(t *testing.T) {
 			}
 		})
 	}
+	if res := h.do("POST", "/api/v1/forecasts", applicant, `{"remarks":"`+strings.Repeat("x", 2<<20)+`"}`); res.status != 413 {
+		t.Errorf("2 MiB body: %d; want 413", res.status)
+	}
+	if res := h.do("POST", f+"/approve-unit", h.email(domain.RoleUnitAdmin), map[string]string{"comment": strings.Repeat("好", 2001)}); res.status != 422 || !res.hasRule("SCHEMA") {
+		t.Errorf("over-long comment: %d %v; want 422", res.status, res.rules())
+	}
 	if got := h.eventCount(); got != before {
 		t.Errorf("bad input wrote %d events", got-before)
 	}
+	// Either "comment" or "reason" carries a decision's text.
+	if res := h.do("POST", f+"/reject", h.email(domain.RoleUnitAdmin), map[string]string{"comment": "信息不全"}); res.status != 200 {
+		t.Errorf("reject with a comment: %d %s", res.status, res.body)
+	}
+	before = h.eventCount()
 
 	// R-FC-01: outside the window, no forecast (原则上不予补报).
 	h.clock.Set(time.Date(2026, 10, 1, 0, 30, 0, 0, domain.Shanghai))

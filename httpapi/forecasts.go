@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -108,8 +109,15 @@ func (s *Server) decision(w http.ResponseWriter, r *http.Request, run func(ctx c
 		return
 	}
 	var b commentBody
-	if r.ContentLength != 0 && !decode(w, r, &b) {
+	if !decodeOptional(w, r, &b) {
 		return
+	}
+	// Either name is accepted for the free text of any decision.
+	if b.Reason == "" {
+		b.Reason = b.Comment
+	}
+	if b.Comment == "" {
+		b.Comment = b.Reason
 	}
 	res, err := run(r.Context(), actorOf(r.Context()), m, id, b)
 	s.answer(w, r, res, err)
@@ -205,6 +213,10 @@ func (s *Server) consistent(w http.ResponseWriter, r *http.Request, names ...str
 	ctx, cancel := context.WithTimeout(r.Context(), s.ConsistencyWait)
 	defer cancel()
 	if err := s.Waiter.WaitFor(ctx, pos, names...); err != nil {
+		if !errors.Is(err, context.DeadlineExceeded) {
+			s.writeError(w, r, err)
+			return false
+		}
 		writeProblem(w, r, problem{Type: problemBase + "not-yet-consistent", Title: "Read models are behind", Status: http.StatusServiceUnavailable,
 			Detail: "the read models have not reached the requested position yet; retry shortly", Zh: "数据尚未同步完成，请稍后重试"})
 		return false

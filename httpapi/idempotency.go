@@ -61,9 +61,8 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 			return
 		}
 		actor := actorOf(r.Context())
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-		if err != nil {
-			decode(w, r, nil) // reports the size problem
+		body, ok := readBody(w, r)
+		if !ok {
 			return
 		}
 		h := sha256.New()
@@ -74,7 +73,7 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 		var status int
 		var storedHash, storedBody []byte
 		var headers map[string]string
-		err = s.Pool.QueryRow(r.Context(), `SELECT request_hash, status, headers, body FROM idempotency WHERE actor_id = $1 AND key = $2`,
+		err := s.Pool.QueryRow(r.Context(), `SELECT request_hash, status, headers, body FROM idempotency WHERE actor_id = $1 AND key = $2`,
 			actor.UserID, key).Scan(&storedHash, &status, &headers, &storedBody)
 		switch {
 		case err == nil && !bytes.Equal(storedHash, hash):

@@ -52,6 +52,9 @@ func New(cfg Config) *Server {
 	if cfg.TokenTTL == 0 {
 		cfg.TokenTTL = 8 * time.Hour
 	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
 	if cfg.ConsistencyWait == 0 {
 		cfg.ConsistencyWait = 5 * time.Second
 	}
