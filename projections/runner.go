@@ -69,13 +69,13 @@ func (r *Runner) run(ctx context.Context) error {
 	if err := r.Prepare(ctx); err != nil {
 		return err
 	}
-	router, err := message.NewRouter(message.RouterConfig{CloseTimeout: 10 * time.Second}, watermill.NewSlogLogger(r.log.With("component", "watermill")))
+	router, err := message.NewRouter(message.RouterConfig{CloseTimeout: 10 * time.Second}, quietWatermill(r.log))
 	if err != nil {
 		return fmt.Errorf("projection router: %w", err)
 	}
 	router.AddMiddleware(
 		middleware.Recoverer,
-		middleware.Retry{MaxRetries: 3, InitialInterval: 50 * time.Millisecond, MaxInterval: time.Second, Multiplier: 2, Logger: watermill.NewSlogLogger(r.log)}.Middleware,
+		middleware.Retry{MaxRetries: 3, InitialInterval: 50 * time.Millisecond, MaxInterval: time.Second, Multiplier: 2, Logger: quietWatermill(r.log)}.Middleware,
 	)
 	sub := &allSubscriber{store: r.store, log: r.log, startFrom: r.checkpointOf}
 
@@ -114,6 +114,11 @@ func (r *Runner) run(ctx context.Context) error {
 		return fmt.Errorf("projection router: %w", err)
 	}
 	return nil
+}
+
+// quietWatermill logs Watermill's per-handler chatter at debug level.
+func quietWatermill(log *slog.Logger) watermill.LoggerAdapter {
+	return watermill.NewSlogLoggerWithLevelMapping(log.With("component", "watermill"), map[slog.Level]slog.Level{slog.LevelInfo: slog.LevelDebug})
 }
 
 func (r *Runner) checkpointOf(ctx context.Context, name string) (eventstore.Position, error) {

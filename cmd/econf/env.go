@@ -50,7 +50,7 @@ func open(ctx context.Context, cfg *config, log *slog.Logger) (*env, error) {
 		if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 			return nil, fmt.Errorf("data folder: %w", err)
 		}
-		log.Info("starting embedded PostgreSQL", "dir", dir)
+		log.Info("embedded PostgreSQL", "dir", dir)
 		c, err := pgcluster.Start(ctx, pgcluster.Options{Dir: dir, Durable: true})
 		if err != nil {
 			return nil, fmt.Errorf("embedded PostgreSQL: %w", err)

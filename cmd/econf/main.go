@@ -64,6 +64,7 @@ type config struct {
 	LogFormat     string
 	LogLevel      string
 	DemoPassword  string
+	args          []string // positional arguments
 }
 
 func envOr(key, def string) string {
@@ -161,12 +162,22 @@ func parse(name string, args []string, stderr io.Writer, server bool, extra func
 	if extra != nil {
 		extra(fs)
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil, nil, usageError("")
+	// Flags may come before or after the positional arguments.
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, nil, usageError("")
+			}
+			return nil, nil, usageError(err.Error())
 		}
-		return nil, nil, usageError(err.Error())
+		if fs.NArg() == 0 {
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
 	}
+	c.args = positional
 	if err := c.validate(); err != nil {
 		return nil, nil, err
 	}

@@ -77,7 +77,7 @@ func projectionsStatus(ctx context.Context, args []string, stdout, stderr io.Wri
 }
 
 func projectionsRebuild(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	cfg, fs, err := parseFlagsWith("projections rebuild", args, stderr, nil)
+	cfg, _, err := parseFlagsWith("projections rebuild", args, stderr, nil)
 	if err != nil {
 		return err
 	}
@@ -87,10 +87,10 @@ func projectionsRebuild(ctx context.Context, args []string, stdout, stderr io.Wr
 		names[p.Name()] = p
 		known = append(known, p.Name())
 	}
-	if fs.NArg() != 1 || names[fs.Arg(0)] == nil {
+	if len(cfg.args) != 1 || names[cfg.args[0]] == nil {
 		return usageError("usage: econf projections rebuild NAME, where NAME is one of: " + strings.Join(known, ", "))
 	}
-	p := names[fs.Arg(0)]
+	p := names[cfg.args[0]]
 	e, err := open(ctx, cfg, cfg.logger(stderr))
 	if err != nil {
 		return err

@@ -137,9 +137,14 @@ func Seed(ctx context.Context, app *commands.App, password func(domain.Role) str
 		}
 		w := *window
 		w.UniversityID = t.University
+		for _, o := range p.WindowOverrides {
+			if o.UniversityID == w.UniversityID && o.PlanYear == w.PlanYear {
+				return t, nil // seeded before: that window stands
+			}
+		}
 		p.WindowOverrides = append(p.WindowOverrides, w)
 		p.Version = fmt.Sprintf("%s+demo-window-%d", p.Version, w.PlanYear)
-		if _, err := app.PublishPolicy(ctx, System, m("policy"), p); err != nil {
+		if _, err := app.PublishPolicy(ctx, System, m(p.Version), p); err != nil {
 			return t, fmt.Errorf("demo policy: %w", err)
 		}
 	}

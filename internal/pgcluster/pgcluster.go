@@ -96,6 +96,38 @@ type Cluster struct {
 
 	adminMu sync.Mutex
 	admin   *pgx.Conn
+
+	// attached is true when another process runs the server: Stop then
+	// leaves it running.
+	attached bool
+}
+
+// Attached reports whether the server belongs to another process.
+func (c *Cluster) Attached() bool { return c.attached }
+
+// livePostmaster reads the port of the postmaster running dir, if one is.
+func livePostmaster(dir string) (int, bool) {
+	b, err := os.ReadFile(filepath.Join(dir, "postmaster.pid"))
+	if err != nil {
+		return 0, false
+	}
+	lines := strings.Split(string(b), "\n")
+	if len(lines) < 4 {
+		return 0, false
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(lines[0]))
+	if err != nil || pid <= 0 {
+		return 0, false
+	}
+	cwd, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/cwd")
+	if err != nil {
+		return 0, false
+	}
+	if real, err := filepath.EvalSymlinks(dir); cwd != dir && (err != nil || cwd != real) {
+		return 0, false
+	}
+	port, err := strconv.Atoi(strings.TrimSpace(lines[3]))
+	return port, err == nil && port > 0
 }
 
 // runAs is the account initdb and postgres run under; nil means ours.
@@ -173,6 +205,16 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	}
 	if err := clearForeignPID(c.dir); err != nil {
 		return nil, err
+	}
+	// Another process of ours (a running econf serve) already runs this
+	// cluster: use it instead of failing to start a second postmaster.
+	if port, live := livePostmaster(c.dir); live {
+		c.port, c.attached = port, true
+		if err := c.ping(ctx); err == nil {
+			ok = true
+			return c, nil
+		}
+		c.port, c.attached = 0, false
 	}
 
 	timeout := opts.StartTimeout

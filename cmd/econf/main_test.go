@@ -1,0 +1,158 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/econf/econf/internal/pgcluster/pgtest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// syncBuffer is a buffer two goroutines may use.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+var servingAt = regexp.MustCompile(`msg="econf serving" addr=(http://[0-9.:]+)`)
+
+// TestServeEmbedded runs the service as the README's run command does: no
+// DATABASE_URL, so an embedded PostgreSQL under the data folder; the demo
+// is seeded on first start, its credentials work, and a signal stops it.
+func TestServeEmbedded(t *testing.T) {
+	t.Setenv("DATABASE_URL", "")
+	data, err := os.MkdirTemp("", "econf-serve-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(data) })
+	if err := os.Chmod(data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var stdout, stderr syncBuffer
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"serve", "--data", data, "--addr", "127.0.0.1:0"}, &stdout, &stderr) }()
+
+	var base string
+	deadline := time.Now().Add(60 * time.Second)
+	for base == "" {
+		if m := servingAt.FindStringSubmatch(stderr.String()); m != nil {
+			base = m[1]
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("serve ended early: %v\n%s", err, stderr.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve did not start:\n%s", stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	res, err := http.Get(base + "/readyz")
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("readyz: %v %v", res, err)
+	}
+	res.Body.Close()
+	if !strings.Contains(stdout.String(), "applicant@") {
+		t.Errorf("demo credentials not printed:\n%s", stdout.String())
+	}
+	var accounts []struct{ Role, Email, Password string }
+	b, err := os.ReadFile(filepath.Join(data, "demo-credentials.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &accounts); err != nil || len(accounts) != 7 {
+		t.Fatalf("demo credentials: %v (%d accounts)", err, len(accounts))
+	}
+	body, _ := json.Marshal(map[string]string{"email": accounts[0].Email, "password": accounts[0].Password})
+	res, err = http.Post(base+"/api/v1/auth/login", "application/json", bytes.NewReader(body))
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("demo login: %v %v", res, err)
+	}
+	res.Body.Close()
+
+	// An operator command beside the running server attaches to its cluster.
+	var out syncBuffer
+	if err := run(context.Background(), []string{"projections", "status", "--data", data}, &out, &out); err != nil {
+		t.Fatalf("projections status beside serve: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "forecast_list") {
+		t.Errorf("status output:\n%s", out.String())
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not shut down")
+	}
+	if _, err := os.Stat(filepath.Join(data, "pg", "postmaster.pid")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("embedded PostgreSQL still running after shutdown (postmaster.pid: %v)", err)
+	}
+}
+
+// TestOperatorCommands runs migrate, seed-demo and the projection commands
+// against a database given by DATABASE_URL.
+func TestOperatorCommands(t *testing.T) {
+	t.Setenv("DATABASE_URL", pgtest.NewDatabaseURL(t, nil))
+	ctx := context.Background()
+	data := t.TempDir()
+	cmd := func(args ...string) (string, error) {
+		var out syncBuffer
+		err := run(ctx, append(args, "--data", data), &out, &out)
+		return out.String(), err
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"migrate"}, "migrations applied"},
+		{[]string{"seed-demo"}, "platform_admin"},
+		{[]string{"seed-demo"}, "platform_admin"}, // again: finds the tree, resets the passwords
+		{[]string{"projections", "rebuild", "approval_log"}, "rebuilt approval_log"},
+		{[]string{"projections", "status", "--json"}, `"name": "approval_log"`},
+	} {
+		out, err := cmd(c.args...)
+		if err != nil || !strings.Contains(out, c.want) {
+			t.Errorf("econf %s: %v\n%s", strings.Join(c.args, " "), err, out)
+		}
+	}
+	var u usageError
+	for _, args := range [][]string{{"frobnicate"}, {"projections", "rebuild", "nope"}, {"projections"}, {"serve", "--log-format", "xml"}} {
+		if _, err := cmd(args...); !errors.As(err, &u) {
+			t.Errorf("econf %s: got %v; want a usage error", strings.Join(args, " "), err)
+		}
+	}
+	t.Setenv("EVENTSTORE_URL", "esdb://localhost:2113")
+	if _, err := cmd("migrate"); err == nil || !strings.Contains(err.Error(), "EVENTSTORE_URL") {
+		t.Errorf("unsupported EVENTSTORE_URL: %v", err)
+	}
+}
