@@ -86,7 +86,7 @@ func TestServeEmbedded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := json.Unmarshal(b, &accounts); err != nil || len(accounts) != 7 {
+	if err := json.Unmarshal(b, &accounts); err != nil || len(accounts) != 9 {
 		t.Fatalf("demo credentials: %v (%d accounts)", err, len(accounts))
 	}
 	body, _ := json.Marshal(map[string]string{"email": accounts[0].Email, "password": accounts[0].Password})

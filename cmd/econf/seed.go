@@ -64,13 +64,15 @@ func seed(ctx context.Context, e *env, stdout io.Writer) error {
 		return err
 	}
 	path := filepath.Join(e.cfg.Data, "demo-credentials.json")
-	b, _ := json.MarshalIndent(tree.Accounts, "", "  ") // plain structs
+	all := append(append([]demo.Account{}, tree.Accounts...), tree.OtherUnitAd, tree.OtherApp)
+	b, _ := json.MarshalIndent(all, "", "  ") // plain structs
 	if err := os.MkdirAll(e.cfg.Data, 0o755); err != nil {
 		return err
 	}
 	if err := os.WriteFile(path, b, 0o600); err != nil {
 		return fmt.Errorf("keep demo credentials: %w", err)
 	}
+	fmt.Fprintf(stdout, "  (and %s, %s of a second unit)\n", tree.OtherUnitAd.Email, tree.OtherApp.Email)
 	fmt.Fprintf(stdout, "(kept in %s; the forecast window for plan year %d is open until %s)\n", path, window.PlanYear, window.Close)
 	return nil
 }
