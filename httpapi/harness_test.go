@@ -83,7 +83,16 @@ func newHarness(t *testing.T) *harness {
 			t.Errorf("runner: %v", err)
 		}
 	})
-	return &harness{t: t, url: srv.URL, pool: pool, store: store, app: app, clock: clock, tree: tree, tokens: map[string]string{}}
+	h := &harness{t: t, url: srv.URL, pool: pool, store: store, app: app, clock: clock, tree: tree, tokens: map[string]string{}}
+	// Runs before the server stops: whatever a test did, every forecast's
+	// replayed history must end where the status view and the list say.
+	t.Cleanup(func() {
+		if !t.Failed() {
+			clear(h.tokens)
+			h.checkReadModels()
+		}
+	})
+	return h
 }
 
 // response is what a request got back.
