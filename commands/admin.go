@@ -192,6 +192,10 @@ func (a *App) UpdateUser(ctx context.Context, actor domain.Actor, meta Meta, cmd
 	if actor.Role != domain.RolePlatformAdmin {
 		return Result{}, fmt.Errorf("update account: %w", domain.ErrForbidden)
 	}
+	pol, err := a.policies.Current(ctx)
+	if err != nil {
+		return Result{}, err
+	}
 	var target *org.Organisation
 	if cmd.OrgID != nil {
 		o, err := a.organisation(ctx, *cmd.OrgID)
@@ -230,7 +234,7 @@ func (a *App) UpdateUser(ctx context.Context, actor domain.Actor, meta Meta, cmd
 		if err != nil {
 			return decision{}, err
 		}
-		return decision{events: userEvents(u.Pending())}, nil
+		return decision{events: userEvents(u.Pending()), policy: pol.Version}, nil
 	})
 	if err != nil {
 		return res, err

@@ -21,6 +21,15 @@ import (
 // SchemaVersion of the event payloads this code writes.
 const SchemaVersion = 1
 
+// maxAttempts bounds how often a command decides again after losing a race
+// to another writer (only when the client did not pin a version).
+const maxAttempts = 8
+
+// ErrTampered: a stored event no longer matches the hash its successor
+// recorded. Nothing more is appended to such a stream until an auditor has
+// looked at it.
+var ErrTampered = errors.New("the record's event chain is broken")
+
 // Clock tells the time; tests pass one they move.
 type Clock interface{ Now() time.Time }
 
@@ -104,22 +113,21 @@ func (a *App) load(ctx context.Context, stream string) (loaded, error) {
 	return l, nil
 }
 
-// replayOf finds the result of an earlier run of the same command.
+// replayOf finds the result of an earlier run of the same command: its
+// last event, when the stream holds the command's first one.
 func (l loaded) replayOf(commandID uuid.UUID) (eventstore.RecordedEvent, bool) {
 	first := eventstore.EventID(commandID, 0)
+	var last eventstore.RecordedEvent
+	found := false
 	for _, e := range l.events {
 		if e.ID == first {
-			last := e
-			// The command's last event is the latest one carrying its id.
-			for _, f := range l.events {
-				if f.Metadata.CommandID == e.Metadata.CommandID {
-					last = f
-				}
-			}
-			return last, true
+			found = true
+		}
+		if found && e.Metadata.CommandID == commandID.String() {
+			last = e
 		}
 	}
-	return eventstore.RecordedEvent{}, false
+	return last, found
 }
 
 // decision is what a decide function returns: the events to record and the
@@ -145,6 +153,9 @@ func (a *App) execute(ctx context.Context, actor domain.Actor, meta Meta, comman
 		if err != nil {
 			return Result{}, err
 		}
+		if n := eventstore.VerifyChain(l.events); n != 0 {
+			return Result{}, fmt.Errorf("%s: %s: event %d does not match its predecessor's hash: %w", command, stream, n, ErrTampered)
+		}
 		if e, ok := l.replayOf(meta.CommandID); ok {
 			return Result{ID: id, Version: eventstore.Version(e.Number), Position: e.Position, Replayed: true}, nil
 		}
@@ -163,7 +174,7 @@ func (a *App) execute(ctx context.Context, actor domain.Actor, meta Meta, comman
 			return Result{}, err
 		}
 		res, err := a.store.Append(ctx, stream, l.version, data)
-		if errors.Is(err, eventstore.ErrWrongVersion) && meta.Expected == nil && attempt == 0 {
+		if errors.Is(err, eventstore.ErrWrongVersion) && meta.Expected == nil && attempt+1 < maxAttempts {
 			continue
 		}
 		if err != nil {

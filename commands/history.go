@@ -38,8 +38,10 @@ type ForecastHistory struct {
 	Status  forecast.Status    `json:"status"`
 	Details forecast.Details   `json:"details"`
 	Entries []HistoryEntry     `json:"entries"`
-	// ChainIntact says whether every event names its predecessor's hash; a
-	// rewritten event makes it false and BrokenAt names the first bad one.
+	// ChainIntact says whether every event names its predecessor's hash. A
+	// rewritten event k makes it false, and BrokenAt is k+1: the first event
+	// whose recorded predecessor hash no longer matches. (The newest event
+	// has no successor to vouch for it.)
 	ChainIntact bool   `json:"chainIntact"`
 	BrokenAt    uint64 `json:"brokenAt,omitempty"`
 }

@@ -54,6 +54,7 @@ func (a *App) PublishPolicy(ctx context.Context, actor domain.Actor, meta Meta, 
 	if actor.Role != domain.RolePlatformAdmin {
 		return Result{}, fmt.Errorf("publish policy: %w", domain.ErrForbidden)
 	}
+	p.Version = strings.TrimSpace(p.Version)
 	if err := p.Validate(); err != nil {
 		return Result{}, err
 	}
@@ -65,9 +66,9 @@ func (a *App) PublishPolicy(ctx context.Context, actor domain.Actor, meta Meta, 
 			if err := json.Unmarshal(e.Data, &old); err != nil {
 				return decision{}, fmt.Errorf("decode policy #%d: %w", e.Number, err)
 			}
-			seen[old.Policy.Version] = true
+			seen[strings.TrimSpace(old.Policy.Version)] = true
 		}
-		if seen[strings.TrimSpace(p.Version)] {
+		if seen[p.Version] {
 			var probs domain.Problems
 			probs.Add("version", "R-POL-01", "a policy with this version was already published; choose a new version", "该版本号的政策已发布，请使用新的版本号")
 			return decision{}, probs.Err()

@@ -8,6 +8,7 @@ import (
 
 	"github.com/go-chi/chi/v5/middleware"
 
+	"github.com/econf/econf/commands"
 	"github.com/econf/econf/domain"
 	"github.com/econf/econf/eventstore"
 	"github.com/econf/econf/internal/auth"
@@ -63,6 +64,11 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 			Detail: err.Error(), Zh: "与现有数据冲突"})
 	case errors.Is(err, auth.ErrBadCredentials), errors.Is(err, auth.ErrNoSession):
 		s.unauthorized(w, r, err.Error())
+	case errors.Is(err, commands.ErrTampered):
+		s.Log.ErrorContext(r.Context(), "tampered event chain", "err", err, "request_id", middleware.GetReqID(r.Context()))
+		writeProblem(w, r, problem{Type: problemBase + "tampered", Title: "Record integrity check failed", Status: http.StatusInternalServerError,
+			Detail: "a stored event of this record no longer matches its hash chain; nothing was written; an auditor must examine the record's history",
+			Zh: "该记录的事件哈希链校验失败，未写入任何数据，请联系审计人员核查"})
 	case errors.Is(err, eventstore.ErrUnavailable):
 		writeProblem(w, r, problem{Type: problemBase + "unavailable", Title: "Service unavailable", Status: http.StatusServiceUnavailable,
 			Detail: "the event store cannot be reached; nothing was written, try again", Zh: "事件存储暂不可用，未写入任何数据，请稍后重试"})
