@@ -68,7 +68,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		s.Log.ErrorContext(r.Context(), "tampered event chain", "err", err, "request_id", middleware.GetReqID(r.Context()))
 		writeProblem(w, r, problem{Type: problemBase + "tampered", Title: "Record integrity check failed", Status: http.StatusInternalServerError,
 			Detail: "a stored event of this record no longer matches its hash chain; nothing was written; an auditor must examine the record's history",
-			Zh: "该记录的事件哈希链校验失败，未写入任何数据，请联系审计人员核查"})
+			Zh:     "该记录的事件哈希链校验失败，未写入任何数据，请联系审计人员核查"})
 	case errors.Is(err, eventstore.ErrUnavailable):
 		writeProblem(w, r, problem{Type: problemBase + "unavailable", Title: "Service unavailable", Status: http.StatusServiceUnavailable,
 			Detail: "the event store cannot be reached; nothing was written, try again", Zh: "事件存储暂不可用，未写入任何数据，请稍后重试"})
