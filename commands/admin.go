@@ -88,24 +88,8 @@ func (a *App) CreateOrganisation(ctx context.Context, actor domain.Actor, meta M
 		if err := o.Create(actor, cmd, parent, pol); err != nil {
 			return decision{}, err
 		}
-		return decision{events: orgEvents(o.Pending()), policy: pol.Version}, nil
+		return decision{events: asEvents(o.Pending()), policy: pol.Version}, nil
 	})
-}
-
-func orgEvents(es []org.Event) []event {
-	out := make([]event, len(es))
-	for i, e := range es {
-		out[i] = e
-	}
-	return out
-}
-
-func userEvents(es []account.Event) []event {
-	out := make([]event, len(es))
-	for i, e := range es {
-		out[i] = e
-	}
-	return out
 }
 
 // CreateUser is a platform admin opening an account of any role.
@@ -156,7 +140,7 @@ func (a *App) CreateUser(ctx context.Context, actor domain.Actor, meta Meta, cmd
 		if err := pr.Err(); err != nil {
 			return decision{}, err
 		}
-		return decision{events: userEvents(u.Pending()), policy: pol.Version}, nil
+		return decision{events: asEvents(u.Pending()), policy: pol.Version}, nil
 	})
 	if err != nil {
 		return res, err
@@ -234,7 +218,7 @@ func (a *App) UpdateUser(ctx context.Context, actor domain.Actor, meta Meta, cmd
 		if err != nil {
 			return decision{}, err
 		}
-		return decision{events: userEvents(u.Pending()), policy: pol.Version}, nil
+		return decision{events: asEvents(u.Pending()), policy: pol.Version}, nil
 	})
 	if err != nil {
 		return res, err

@@ -49,7 +49,7 @@ func (a *App) onForecast(ctx context.Context, actor domain.Actor, meta Meta, com
 		if err := act(f, pol); err != nil {
 			return decision{}, err
 		}
-		return decision{events: forecastEvents(f.Pending()), policy: pol.Version}, nil
+		return decision{events: asEvents(f.Pending()), policy: pol.Version}, nil
 	})
 }
 
@@ -80,7 +80,8 @@ func (t textField) check(p policy.Policy) error {
 	return pr.Err()
 }
 
-func forecastEvents(es []forecast.Event) []event {
+// asEvents widens an aggregate's pending events to the command layer's.
+func asEvents[E event](es []E) []event {
 	out := make([]event, len(es))
 	for i, e := range es {
 		out[i] = e

@@ -35,6 +35,6 @@ func (a *App) SubmitForecast(ctx context.Context, actor domain.Actor, meta Meta,
 		if err := f.Submit(actor, cmd.Details, pol, a.clock.Now()); err != nil {
 			return decision{}, err
 		}
-		return decision{events: forecastEvents(f.Pending()), policy: pol.Version}, nil
+		return decision{events: asEvents(f.Pending()), policy: pol.Version}, nil
 	})
 }

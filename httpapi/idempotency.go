@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"io/fs"
 	"net/http"
 
 	"github.com/google/uuid"
@@ -22,15 +21,7 @@ import (
 var migrationFiles embed.FS
 
 // Migrations creates the idempotency table.
-var Migrations = migrate.Set{Component: "httpapi", FS: mustSub(migrationFiles, "migrations")}
-
-func mustSub(f fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(f, dir)
-	if err != nil {
-		panic(err) // embedded at build time
-	}
-	return sub
-}
+var Migrations = migrate.Embedded("httpapi", migrationFiles, "migrations")
 
 // replayedHeaders are the response headers a replay gives back.
 var replayedHeaders = []string{"Content-Type", "ETag", "Location", "X-Econf-Position"}

@@ -14,7 +14,6 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
 	"regexp"
 
 	"github.com/jackc/pgx/v5"
@@ -27,15 +26,7 @@ import (
 var migrationFiles embed.FS
 
 // Migrations creates the projection bookkeeping tables.
-var Migrations = migrate.Set{Component: "projections", FS: mustSub(migrationFiles, "migrations")}
-
-func mustSub(f fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(f, dir)
-	if err != nil {
-		panic(err) // the directory is embedded at build time
-	}
-	return sub
-}
+var Migrations = migrate.Embedded("projections", migrationFiles, "migrations")
 
 // Projection is one read model.
 type Projection interface {

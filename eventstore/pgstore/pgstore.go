@@ -29,7 +29,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"math"
 	"strings"
 	"time"
@@ -47,15 +46,7 @@ import (
 var migrationFiles embed.FS
 
 // Migrations creates the events table.
-var Migrations = migrate.Set{Component: "eventstore", FS: mustSub(migrationFiles, "migrations")}
-
-func mustSub(f fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(f, dir)
-	if err != nil {
-		panic(err) // the directory is embedded at build time
-	}
-	return sub
-}
+var Migrations = migrate.Embedded("eventstore", migrationFiles, "migrations")
 
 // notifyChannel is the LISTEN/NOTIFY channel an append signals on commit.
 const notifyChannel = "econf_events"

@@ -12,7 +12,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"io/fs"
 	"strings"
 	"time"
 	"unicode"
@@ -31,15 +30,7 @@ import (
 var migrationFiles embed.FS
 
 // Migrations creates the credential and session tables.
-var Migrations = migrate.Set{Component: "auth", FS: mustSub(migrationFiles, "migrations")}
-
-func mustSub(f fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(f, dir)
-	if err != nil {
-		panic(err) // embedded at build time
-	}
-	return sub
-}
+var Migrations = migrate.Embedded("auth", migrationFiles, "migrations")
 
 var (
 	// ErrBadCredentials: unknown email or wrong password (never says which).

@@ -183,3 +183,14 @@ func apply(ctx context.Context, conn *pgx.Conn, m Migration) error {
 	}
 	return nil
 }
+
+// Embedded is the set of a component whose files are embedded under dir.
+// The directory is fixed at build time, so a wrong one is a programming
+// error and panics at start.
+func Embedded(component string, files fs.FS, dir string) Set {
+	sub, err := fs.Sub(files, dir)
+	if err != nil {
+		panic(fmt.Sprintf("migrate: %s: %v", component, err))
+	}
+	return Set{Component: component, FS: sub}
+}
