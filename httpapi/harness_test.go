@@ -168,6 +168,11 @@ func (h *harness) do(method, path, who string, body any, headers ...string) resp
 	if who != "" {
 		req.Header.Set("Authorization", "Bearer "+h.token(who))
 	}
+	// Reads wait for the read models to include every event so far, as a
+	// client does with the position its last command returned.
+	if method == http.MethodGet && who != "" {
+		req.Header.Set("X-Econf-Min-Position", lastPos(h).String())
+	}
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
