@@ -5,6 +5,7 @@
 //	econf projections status         show each read model's checkpoint and lag
 //	econf projections rebuild NAME   rebuild a read model while the old one serves
 //	econf seed-demo                  create the demo organisation and users
+//	econf audit verify               check every stream's tamper-evident hash chain
 //
 // With no DATABASE_URL, econf starts (or attaches to) an embedded PostgreSQL
 // cluster under the data folder, built from the machine's server binaries.
@@ -51,6 +52,7 @@ commands:
                              each read model's generation, checkpoint, lag and last error
   projections rebuild NAME   rebuild a read model in a new generation, then switch to it
   seed-demo                  create the demo organisation and one user per role
+  audit verify [--json]      check every stream's hash chain; fails when one is broken
 
 run "econf <command> -h" for the command's flags`
 
@@ -136,6 +138,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdProjections(ctx, args[1:], stdout, stderr)
 	case "seed-demo":
 		return cmdSeedDemo(ctx, args[1:], stdout, stderr)
+	case "audit":
+		return cmdAudit(ctx, args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprintln(stdout, usage)
 		return nil

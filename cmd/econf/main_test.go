@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/econf/econf/internal/pgcluster/pgtest"
 )
 
@@ -139,11 +141,24 @@ func TestOperatorCommands(t *testing.T) {
 		{[]string{"seed-demo"}, "platform_admin"}, // again: finds the tree, resets the passwords
 		{[]string{"projections", "rebuild", "approval_log"}, "rebuilt approval_log"},
 		{[]string{"projections", "status", "--json"}, `"name": "approval_log"`},
+		{[]string{"audit", "verify"}, "events in"},
 	} {
 		out, err := cmd(c.args...)
 		if err != nil || !strings.Contains(out, c.want) {
 			t.Errorf("econf %s: %v\n%s", strings.Join(c.args, " "), err, out)
 		}
+	}
+	// An event whose recorded predecessor was rewritten is found by audit verify.
+	pool, err := pgxpool.New(ctx, os.Getenv("DATABASE_URL"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	if _, err := pool.Exec(ctx, `UPDATE events SET metadata = jsonb_set(metadata::jsonb, '{prevHash}', '"0000"')::json WHERE position = (SELECT min(position) FROM events)`); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := cmd("audit", "verify"); err == nil || !strings.Contains(out, "BROKEN") {
+		t.Errorf("audit verify after a rewrite: %v\n%s", err, out)
 	}
 	var u usageError
 	for _, args := range [][]string{{"frobnicate"}, {"projections", "rebuild", "nope"}, {"projections"}, {"serve", "--log-format", "xml"}} {
