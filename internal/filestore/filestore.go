@@ -1,0 +1,237 @@
+// Package filestore owns uploaded files: checking what they really are
+// (by content, not by name), bounding their size, recording their SHA-256,
+// and keeping them immutable. Store is the port; Local keeps files under the
+// data folder, and an S3-compatible adapter can implement the same port.
+package filestore
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/econf/econf/domain"
+)
+
+// Content types the platform accepts, identified by their first bytes.
+const (
+	PDF  = "application/pdf"
+	JPEG = "image/jpeg"
+	PNG  = "image/png"
+	XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+)
+
+// extensions lists the file-name endings that go with each content type.
+var extensions = map[string][]string{
+	PDF:  {".pdf"},
+	JPEG: {".jpg", ".jpeg"},
+	PNG:  {".png"},
+	XLSX: {".xlsx"},
+}
+
+// Kind is what an upload is for; it fixes the allowed types and size.
+type Kind struct {
+	Name     string
+	Types    []string
+	MaxBytes int64
+}
+
+// The kinds of upload the workflows use.
+var (
+	// LocationApproval is the local foreign-affairs office's approval for a
+	// conference in another city (R-DECL-07).
+	LocationApproval = Kind{Name: "location_approval", Types: []string{PDF, JPEG, PNG}, MaxBytes: 20 << 20}
+	// ForeignCoHost is a foreign co-host's background material (R-DECL-20).
+	ForeignCoHost = Kind{Name: "foreign_cohost", Types: []string{PDF, JPEG, PNG}, MaxBytes: 20 << 20}
+	// SignedForm is a signed and stamped form scan (R-FC-08).
+	SignedForm = Kind{Name: "signed_form", Types: []string{PDF, JPEG, PNG}, MaxBytes: 20 << 20}
+	// SummaryPhoto is a conference photo for the summary: JPEG only (R-SUM-03).
+	SummaryPhoto = Kind{Name: "summary_photo", Types: []string{JPEG}, MaxBytes: 10 << 20}
+	// Spreadsheet is an import such as the key-people list (R-DECL-13).
+	Spreadsheet = Kind{Name: "spreadsheet", Types: []string{XLSX}, MaxBytes: 5 << 20}
+)
+
+// File describes a stored file; it is what events record.
+type File struct {
+	ID          uuid.UUID `json:"id"`
+	Kind        string    `json:"kind"`
+	Name        string    `json:"name"`
+	ContentType string    `json:"contentType"`
+	Size        int64     `json:"size"`
+	SHA256      string    `json:"sha256"`
+	StoredAt    time.Time `json:"storedAt"`
+	OwnerID     uuid.UUID `json:"ownerId"`
+}
+
+// ErrNotFound: no file with that id.
+var ErrNotFound = errors.New("file not found")
+
+// Store is the port for uploaded files.
+type Store interface {
+	// Put checks and keeps the content read from r, named name, as a file of
+	// kind k. Bad content is a *domain.ValidationError on path "file".
+	Put(ctx context.Context, k Kind, name string, owner uuid.UUID, r io.Reader) (File, error)
+	// Open returns a stored file's content and description.
+	Open(ctx context.Context, id uuid.UUID) (io.ReadCloser, File, error)
+}
+
+// sniff identifies content by its first bytes.
+func sniff(head []byte) string {
+	switch {
+	case bytes.HasPrefix(head, []byte("%PDF-")):
+		return PDF
+	case bytes.HasPrefix(head, []byte{0xFF, 0xD8, 0xFF}):
+		return JPEG
+	case bytes.HasPrefix(head, []byte("\x89PNG\r\n\x1a\n")):
+		return PNG
+	case bytes.HasPrefix(head, []byte("PK\x03\x04")) && (bytes.Contains(head, []byte("[Content_Types].xml")) || bytes.Contains(head, []byte("xl/"))):
+		return XLSX
+	}
+	return http.DetectContentType(head)
+}
+
+// check refuses a file whose content is not one of k's types, or whose
+// name's ending does not go with what it really is (a PDF named .jpg).
+func check(k Kind, name, actual string, size int64) error {
+	var p domain.Problems
+	ok := false
+	for _, t := range k.Types {
+		ok = ok || t == actual
+	}
+	if !ok {
+		p.Add("file", "SCHEMA", fmt.Sprintf("the content is %s; a %s upload must be one of %s", actual, k.Name, strings.Join(k.Types, ", ")),
+			fmt.Sprintf("文件内容类型为 %s，不符合要求（允许：%s）", actual, strings.Join(k.Types, "、")))
+	} else {
+		ext := strings.ToLower(filepath.Ext(name))
+		match := false
+		for _, e := range extensions[actual] {
+			match = match || e == ext
+		}
+		if !match {
+			p.Add("file", "SCHEMA", fmt.Sprintf("the name ends in %q but the content is %s", ext, actual),
+				fmt.Sprintf("文件扩展名 %q 与实际内容（%s）不符", ext, actual))
+		}
+	}
+	if size == 0 {
+		p.Add("file", "SCHEMA", "the file is empty", "文件为空")
+	}
+	if name == "" || utf8.RuneCountInString(name) > 200 || strings.ContainsAny(name, "/\\\x00") {
+		p.Add("name", "SCHEMA", "a file name of 1 to 200 characters without slashes", "文件名须为1至200个字符且不含斜杠")
+	}
+	return p.Err()
+}
+
+// Local keeps files under a directory: content in blobs/<sha>, each upload's
+// description in meta/<id>.json. Nothing is ever overwritten: content is
+// addressed by its hash, and a description is created exclusively.
+type Local struct {
+	dir string
+	now func() time.Time
+}
+
+// NewLocal keeps files under dir, creating it.
+func NewLocal(dir string, now func() time.Time) (*Local, error) {
+	for _, d := range []string{"blobs", "meta", "tmp"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o750); err != nil {
+			return nil, fmt.Errorf("filestore: %w", err)
+		}
+	}
+	return &Local{dir: dir, now: now}, nil
+}
+
+// Put implements Store.
+func (l *Local) Put(ctx context.Context, k Kind, name string, owner uuid.UUID, r io.Reader) (File, error) {
+	tmp, err := os.CreateTemp(filepath.Join(l.dir, "tmp"), "upload-")
+	if err != nil {
+		return File{}, fmt.Errorf("filestore: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // gone already once renamed
+	defer tmp.Close()
+	h := sha256.New()
+	var head bytes.Buffer
+	n, err := io.Copy(io.MultiWriter(tmp, h, &limitedBuffer{b: &head, max: 4096}), io.LimitReader(r, k.MaxBytes+1))
+	if err != nil {
+		return File{}, fmt.Errorf("filestore: read upload: %w", err)
+	}
+	if n > k.MaxBytes {
+		var p domain.Problems
+		p.Add("file", "SCHEMA", fmt.Sprintf("at most %d MiB for a %s upload", k.MaxBytes>>20, k.Name), fmt.Sprintf("文件不得超过 %d MiB", k.MaxBytes>>20))
+		return File{}, p.Err()
+	}
+	actual := sniff(head.Bytes())
+	if err := check(k, name, actual, n); err != nil {
+		return File{}, err
+	}
+	if err := tmp.Sync(); err != nil {
+		return File{}, fmt.Errorf("filestore: %w", err)
+	}
+	f := File{ID: uuid.New(), Kind: k.Name, Name: name, ContentType: actual, Size: n, SHA256: hex.EncodeToString(h.Sum(nil)), StoredAt: l.now().UTC(), OwnerID: owner}
+	blob := filepath.Join(l.dir, "blobs", f.SHA256)
+	if _, err := os.Stat(blob); errors.Is(err, os.ErrNotExist) {
+		if err := os.Rename(tmp.Name(), blob); err != nil {
+			return File{}, fmt.Errorf("filestore: %w", err)
+		}
+	}
+	meta, _ := json.Marshal(f) // plain struct
+	mf, err := os.OpenFile(filepath.Join(l.dir, "meta", f.ID.String()+".json"), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
+	if err != nil {
+		return File{}, fmt.Errorf("filestore: %w", err)
+	}
+	if _, err := mf.Write(meta); err != nil {
+		mf.Close()
+		return File{}, fmt.Errorf("filestore: %w", err)
+	}
+	if err := mf.Close(); err != nil {
+		return File{}, fmt.Errorf("filestore: %w", err)
+	}
+	return f, ctx.Err()
+}
+
+// Open implements Store; the content is checked against its hash as read
+// back, so a file changed on disk is reported, not served.
+func (l *Local) Open(_ context.Context, id uuid.UUID) (io.ReadCloser, File, error) {
+	var f File
+	b, err := os.ReadFile(filepath.Join(l.dir, "meta", id.String()+".json"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, f, ErrNotFound
+	}
+	if err != nil {
+		return nil, f, fmt.Errorf("filestore: %w", err)
+	}
+	if err := json.Unmarshal(b, &f); err != nil {
+		return nil, f, fmt.Errorf("filestore: description of %s: %w", id, err)
+	}
+	content, err := os.ReadFile(filepath.Join(l.dir, "blobs", f.SHA256))
+	if err != nil {
+		return nil, f, fmt.Errorf("filestore: content of %s: %w", id, err)
+	}
+	if sum := sha256.Sum256(content); hex.EncodeToString(sum[:]) != f.SHA256 {
+		return nil, f, fmt.Errorf("filestore: content of %s no longer matches its SHA-256", id)
+	}
+	return io.NopCloser(bytes.NewReader(content)), f, nil
+}
+
+// limitedBuffer keeps the first max bytes written to it and accepts the rest.
+type limitedBuffer struct {
+	b   *bytes.Buffer
+	max int
+}
+
+func (l *limitedBuffer) Write(p []byte) (int, error) {
+	if room := l.max - l.b.Len(); room > 0 {
+		l.b.Write(p[:min(room, len(p))])
+	}
+	return len(p), nil
+}
