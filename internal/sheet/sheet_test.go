@@ -26,11 +26,9 @@ func fill(t *testing.T, header []string, rows [][]any) *bytes.Buffer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if header != nil {
-		for i, h := range header {
-			col, _ := excelize.ColumnNumberToName(i + 1)
-			_ = f.SetCellValue(people.Sheet, col+"1", h)
-		}
+	for i, h := range header {
+		col, _ := excelize.ColumnNumberToName(i + 1)
+		_ = f.SetCellValue(people.Sheet, col+"1", h)
 	}
 	for r, row := range rows {
 		for c, v := range row {
@@ -65,7 +63,7 @@ func TestBadCellsRefuseTheFile(t *testing.T) {
 	_, err := people.Read(fill(t, nil, [][]any{
 		{"Anna Schmidt", "德国", "主席"},
 		{"", "法国", "代表"},
-		{"一个非常非常非常非常非常非常非常长的名字", "日本", "观察员"},
+		{"一个非常非常非常非常非常非常非常非常长的名字", "日本", "观察员"},
 		{"Ok", "", "代表"},
 		{"Fine", "英国", "代表"},
 		{"Fine", "英国", "代表"},
