@@ -44,7 +44,7 @@ func (p *Policies) Current(ctx context.Context) (policy.Policy, error) {
 	if err := json.Unmarshal(events[0].Data, &e); err != nil {
 		return policy.Policy{}, fmt.Errorf("decode policy: %w", err)
 	}
-	return e.Policy, nil
+	return e.Policy.Upcast(), nil
 }
 
 // PublishPolicy makes a new policy version the one in force. Only platform

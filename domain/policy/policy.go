@@ -29,6 +29,9 @@ type Policy struct {
 	Classification  Classification   `json:"classification"`
 	Names           NameRules        `json:"names"`
 	Text            TextLimits       `json:"text"`
+	// Declaration holds the declaration's lead times and limits (R-DECL-04,
+	// R-DECL-05, R-DECL-11).
+	Declaration DeclarationRules `json:"declaration"`
 }
 
 // MonthDay is a day of the year without the year.
@@ -107,7 +110,8 @@ func Default() Policy {
 			// English equivalents (R-FC-03); Inaugural is 首届.
 			DiscouragedEn: []string{"First", "1st", "Inaugural", "Summit", "International Forum", "Global Congress", "World Congress", "High-level"},
 		},
-		Text: TextLimits{Short: 200, Long: 2000},
+		Text:        TextLimits{Short: 200, Long: 2000},
+		Declaration: DefaultDeclarationRules(),
 	}
 }
 
@@ -120,6 +124,15 @@ func (p Policy) ForecastWindow(university uuid.UUID, planYear int) (open, close 
 		}
 	}
 	return p.DefaultWindow.Open.In(planYear - 1), p.DefaultWindow.Close.In(planYear - 1)
+}
+
+// Upcast fills what policies published before a field existed lack, with
+// the defaults that applied then: a policy event is never rewritten.
+func (p Policy) Upcast() Policy {
+	if p.Declaration == (DeclarationRules{}) {
+		p.Declaration = DefaultDeclarationRules()
+	}
+	return p
 }
 
 // Validate checks that the policy can be applied; every problem is reported
@@ -194,6 +207,7 @@ func (p Policy) Validate() error {
 
 	positive(&pr, "text.short", p.Text.Short, 1)
 	positive(&pr, "text.long", p.Text.Long, 1)
+	pr.Merge("declaration", p.Declaration.Validate())
 	if p.Text.Long < p.Text.Short {
 		pr.Add("text.long", rule, "must not be below text.short", "不得小于text.short")
 	}
