@@ -67,6 +67,7 @@ const (
 type Store struct {
 	pool     *pgxpool.Pool
 	listener *listener
+	notifier *notifier
 }
 
 var _ eventstore.Store = (*Store)(nil)
@@ -75,7 +76,7 @@ var _ eventstore.Store = (*Store)(nil)
 // applied. Live subscriptions share one extra connection (outside the
 // pool) while any is running.
 func New(pool *pgxpool.Pool) *Store {
-	return &Store{pool: pool, listener: newListener(pool)}
+	return &Store{pool: pool, listener: newListener(pool), notifier: &notifier{pool: pool}}
 }
 
 // appendSQL writes the batch if the stream is exactly at $2, in one
@@ -91,11 +92,11 @@ WHERE cur.version = $2::bigint
 ORDER BY e.ord
 RETURNING number, tx_id, position`
 
-// notifySQL wakes subscribers when the transaction commits, if it wrote.
-const notifySQL = `SELECT pg_notify('` + notifyChannel + `', '') WHERE pg_current_xact_id_if_assigned() IS NOT NULL`
-
-// Append implements eventstore.Store. The batch and its notification go
-// in one round trip, as one implicit transaction.
+// Append implements eventstore.Store. The batch goes in one statement and
+// round trip, as one implicit transaction. Subscribers are notified after
+// it commits (see notifier), not inside it: a NOTIFY in the writing
+// transaction takes PostgreSQL's cluster-wide notification lock until the
+// commit is flushed, which serialises every append behind one fsync.
 func (s *Store) Append(ctx context.Context, stream string, expected eventstore.Version, events []eventstore.EventData) (eventstore.AppendResult, error) {
 	fail := func(err error) (eventstore.AppendResult, error) {
 		return eventstore.AppendResult{}, fmt.Errorf("pgstore: append to %s: %w", stream, err)
@@ -128,8 +129,12 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.V
 
 	var result eventstore.AppendResult
 	inserted := 0
-	batch := &pgx.Batch{}
-	batch.Queue(appendSQL, stream, int64(expected), pgIDs, types, data, meta).Query(func(rows pgx.Rows) error {
+	err := func() error {
+		rows, err := s.pool.Query(ctx, appendSQL, stream, int64(expected), pgIDs, types, data, meta)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
 		for rows.Next() {
 			var number int64
 			var txID uint64
@@ -143,9 +148,7 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.V
 			}
 		}
 		return rows.Err()
-	})
-	batch.Queue(notifySQL)
-	err := s.pool.SendBatch(ctx, batch).Close()
+	}()
 	var pgErr *pgconn.PgError
 	switch {
 	case errors.As(err, &pgErr) && pgErr.Code == "23505":
@@ -154,6 +157,8 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.V
 	case err != nil:
 		return fail(classify(err))
 	case inserted == len(events):
+		s.listener.wakeAll()
+		s.notifier.kick()
 		return result, nil
 	case inserted != 0:
 		return fail(fmt.Errorf("wrote %d of %d events", inserted, len(events))) // cannot happen: one statement

@@ -1,0 +1,605 @@
+// Package loadtest drives the econf HTTP API the way its users do: virtual
+// users log in as the demo accounts and walk forecasts through the real
+// workflow (submit, revise after a rejection, approvals at each level) while
+// reading lists, status views and histories. Every run is bounded by a
+// number of workflows and a duration, talks to loopback addresses only, and
+// reports throughput and latency percentiles per operation, errors by kind
+// and the projection lag: the time from a command's acknowledgement to its
+// record's visibility in the list.
+package loadtest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/econf/econf/domain"
+	"github.com/econf/econf/internal/demo"
+)
+
+// Operation names, in the order reports list them.
+const (
+	OpLogin            = "login"
+	OpSubmit           = "submit"
+	OpGet              = "get"
+	OpRevise           = "revise"
+	OpApproveUnit      = "approve-unit"
+	OpApproveSchool    = "approve-school"
+	OpApproveAuthority = "approve-authority"
+	OpReject           = "reject"
+	OpListKeyword      = "list-keyword-zh"
+	OpListShort        = "list-keyword-2char"
+	OpListSorted       = "list-sorted"
+	OpListDeep         = "list-deep-page"
+	OpStatus           = "status"
+	OpHistory          = "history"
+)
+
+// Operations is every operation a run performs.
+var Operations = []string{OpLogin, OpSubmit, OpGet, OpRevise, OpApproveUnit, OpApproveSchool, OpApproveAuthority,
+	OpReject, OpListKeyword, OpListShort, OpListSorted, OpListDeep, OpStatus, OpHistory}
+
+// Limits that keep a run bounded whatever the flags say.
+const (
+	// MaxWorkflows bounds the workflows of one run.
+	MaxWorkflows = 1_000_000
+	// MaxDuration bounds the length of one run.
+	MaxDuration = time.Hour
+	// MaxUsers bounds the virtual users.
+	MaxUsers = 1024
+	// lagTimeout is how long a record may take to show in its list before
+	// the probe gives up and counts a lag timeout.
+	lagTimeout = 5 * time.Second
+	// lagPoll is the interval of the visibility probe (its resolution).
+	lagPoll = 5 * time.Millisecond
+	// requestTimeout bounds one request.
+	requestTimeout = 30 * time.Second
+)
+
+// Config is one run.
+type Config struct {
+	// URL is the server's base URL (http://127.0.0.1:port); it must be a
+	// loopback address.
+	URL string
+	// Accounts are the demo logins (internal/demo); one per role is used.
+	Accounts []demo.Account
+	// PlanYear is the year forecasts are submitted for; the server's
+	// forecast window for it must be open.
+	PlanYear int
+	// Users is the number of virtual users (default 8).
+	Users int
+	// Duration bounds the run (default 10 s).
+	Duration time.Duration
+	// Workflows bounds the number of workflows started (default and at most
+	// MaxWorkflows).
+	Workflows int
+	// Client sends the requests; nil uses one with enough idle connections
+	// for every user.
+	Client *http.Client
+}
+
+// Report is what a run measured. Latencies are in milliseconds.
+type Report struct {
+	URL        string    `json:"url"`
+	Users      int       `json:"users"`
+	Seconds    float64   `json:"seconds"`
+	Workflows  int64     `json:"workflowsCompleted"`
+	Requests   int64     `json:"requests"`
+	Throughput float64   `json:"requestsPerSecond"`
+	Commands   float64   `json:"commandsPerSecond"`
+	Ops        []OpStats `json:"operations"`
+	// Errors counts failed requests by kind: "http-<status>", "transport",
+	// "timeout", "unexpected-body", "lag-timeout".
+	Errors map[string]int64 `json:"errors"`
+	// ErrorSamples holds the first failure of each kind, for diagnosis.
+	ErrorSamples map[string]string `json:"errorSamples,omitempty"`
+	// Lag is the time from a submit's acknowledgement until the forecast is
+	// visible in the applicant's list, probed every LagResolutionMS.
+	Lag             Stats   `json:"projectionLag"`
+	LagResolutionMS float64 `json:"lagResolutionMs"`
+	LagTimeouts     int64   `json:"lagTimeouts"`
+}
+
+// OpStats is one operation's figures.
+type OpStats struct {
+	Name string `json:"name"`
+	Stats
+	Errors  int64   `json:"errors"`
+	PerSec  float64 `json:"perSecond"`
+	Command bool    `json:"command"`
+}
+
+// Stats summarises a set of latencies in milliseconds.
+type Stats struct {
+	Count int64   `json:"count"`
+	P50   float64 `json:"p50Ms"`
+	P95   float64 `json:"p95Ms"`
+	P99   float64 `json:"p99Ms"`
+	Max   float64 `json:"maxMs"`
+	Mean  float64 `json:"meanMs"`
+}
+
+func summarise(ds []time.Duration) Stats {
+	if len(ds) == 0 {
+		return Stats{}
+	}
+	slices.Sort(ds)
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	at := func(q float64) float64 {
+		i := int(q*float64(len(ds))+0.5) - 1
+		return ms(ds[max(0, min(i, len(ds)-1))])
+	}
+	var sum time.Duration
+	for _, d := range ds {
+		sum += d
+	}
+	return Stats{Count: int64(len(ds)), P50: at(0.50), P95: at(0.95), P99: at(0.99), Max: ms(ds[len(ds)-1]), Mean: ms(sum / time.Duration(len(ds)))}
+}
+
+// CheckLoopback refuses any URL whose host is not a loopback address.
+func CheckLoopback(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("url %q: %w", raw, err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Errorf("url %q: want http://127.0.0.1:<port>", raw)
+	}
+	host := u.Hostname()
+	if host == "localhost" {
+		return nil
+	}
+	ip := net.ParseIP(host)
+	if ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("url %q: the load tool only targets loopback addresses (127.0.0.1, ::1, localhost)", raw)
+	}
+	return nil
+}
+
+// recorder collects latencies and errors from every user.
+type recorder struct {
+	mu       sync.Mutex
+	lat      map[string][]time.Duration
+	opErrs   map[string]int64
+	errs     map[string]int64
+	samples  map[string]string
+	lag      []time.Duration
+	lagTO    int64
+	requests atomic.Int64
+	maxKeep  int
+}
+
+func newRecorder() *recorder {
+	return &recorder{lat: map[string][]time.Duration{}, opErrs: map[string]int64{}, errs: map[string]int64{}, samples: map[string]string{}, maxKeep: 2_000_000}
+}
+
+func (r *recorder) ok(op string, d time.Duration) {
+	r.requests.Add(1)
+	r.mu.Lock()
+	if len(r.lat[op]) < r.maxKeep {
+		r.lat[op] = append(r.lat[op], d)
+	}
+	r.mu.Unlock()
+}
+
+func (r *recorder) fail(op, kind, detail string) {
+	r.requests.Add(1)
+	r.mu.Lock()
+	r.opErrs[op]++
+	r.errs[kind]++
+	if _, ok := r.samples[kind]; !ok {
+		r.samples[kind] = op + ": " + detail
+	}
+	r.mu.Unlock()
+}
+
+func (r *recorder) lagged(d time.Duration) {
+	r.mu.Lock()
+	if len(r.lag) < r.maxKeep {
+		r.lag = append(r.lag, d)
+	}
+	r.mu.Unlock()
+}
+
+func (r *recorder) lagTimeout() {
+	r.mu.Lock()
+	r.lagTO++
+	r.errs["lag-timeout"]++
+	r.mu.Unlock()
+}
+
+// opError is a failed request, by kind.
+type opError struct {
+	kind string
+	msg  string
+}
+
+func (e *opError) Error() string { return e.kind + ": " + e.msg }
+
+// client talks to the API as the demo accounts.
+type client struct {
+	http   *http.Client
+	base   string
+	tokens map[domain.Role]string
+	rec    *recorder
+}
+
+type answer struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// call sends one request, times it and records it under op. A status other
+// than want is an error of kind http-<status>.
+func (c *client) call(ctx context.Context, op, method, path string, role domain.Role, body any, want int, headers ...string) (answer, error) {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return answer{}, err
+		}
+		rd = bytes.NewReader(b)
+	}
+	run := ctx
+	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	if err != nil {
+		return answer{}, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if tok := c.tokens[role]; tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	start := time.Now()
+	res, err := c.http.Do(req)
+	if err != nil {
+		if run.Err() != nil {
+			return answer{}, run.Err() // the run ended: not the server's fault
+		}
+		kind := "transport"
+		if errors.Is(err, context.DeadlineExceeded) {
+			kind = "timeout"
+		}
+		c.rec.fail(op, kind, err.Error())
+		return answer{}, &opError{kind, err.Error()}
+	}
+	b, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	elapsed := time.Since(start)
+	if err != nil {
+		c.rec.fail(op, "transport", err.Error())
+		return answer{}, &opError{"transport", err.Error()}
+	}
+	if res.StatusCode != want {
+		kind := "http-" + strconv.Itoa(res.StatusCode)
+		detail := fmt.Sprintf("%s %s: %s", method, path, truncate(b, 300))
+		c.rec.fail(op, kind, detail)
+		return answer{}, &opError{kind, detail}
+	}
+	c.rec.ok(op, elapsed)
+	return answer{status: res.StatusCode, header: res.Header, body: b}, nil
+}
+
+func truncate(b []byte, n int) string {
+	if len(b) > n {
+		return string(b[:n]) + "…"
+	}
+	return string(b)
+}
+
+// roles the workflows act as.
+var roles = []domain.Role{domain.RoleApplicant, domain.RoleUnitAdmin, domain.RoleSchoolAdmin, domain.RoleAuthorityReviewer, domain.RoleAuditor}
+
+func (c *client) login(ctx context.Context, accounts []demo.Account) error {
+	for _, r := range roles {
+		var acc *demo.Account
+		for i := range accounts {
+			if accounts[i].Role == r {
+				acc = &accounts[i]
+				break
+			}
+		}
+		if acc == nil {
+			return fmt.Errorf("no demo account with role %s", r)
+		}
+		a, err := c.call(ctx, OpLogin, "POST", "/api/v1/auth/login", "", map[string]string{"email": acc.Email, "password": acc.Password}, http.StatusOK)
+		if err != nil {
+			return fmt.Errorf("log in as %s: %w", acc.Email, err)
+		}
+		var tok struct {
+			Token string `json:"token"`
+		}
+		if err := json.Unmarshal(a.body, &tok); err != nil || tok.Token == "" {
+			return fmt.Errorf("log in as %s: no token in %s", acc.Email, truncate(a.body, 200))
+		}
+		c.tokens[r] = tok.Token
+	}
+	return nil
+}
+
+// Run logs in once per role and runs cfg.Users virtual users until
+// cfg.Workflows have started or cfg.Duration has passed, whichever comes
+// first. Requests in flight when the time is up are abandoned, not counted.
+func Run(ctx context.Context, cfg Config) (Report, error) {
+	if err := CheckLoopback(cfg.URL); err != nil {
+		return Report{}, err
+	}
+	if cfg.Users <= 0 {
+		cfg.Users = 8
+	}
+	if cfg.Users > MaxUsers {
+		return Report{}, fmt.Errorf("at most %d virtual users", MaxUsers)
+	}
+	if cfg.Duration <= 0 {
+		cfg.Duration = 10 * time.Second
+	}
+	cfg.Duration = min(cfg.Duration, MaxDuration)
+	if cfg.Workflows <= 0 || cfg.Workflows > MaxWorkflows {
+		cfg.Workflows = MaxWorkflows
+	}
+	if cfg.PlanYear == 0 {
+		cfg.PlanYear = domain.DateOf(time.Now()).Year + 1
+	}
+	hc := cfg.Client
+	if hc == nil {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConns = 2 * cfg.Users
+		tr.MaxIdleConnsPerHost = 2 * cfg.Users
+		hc = &http.Client{Transport: tr}
+		defer tr.CloseIdleConnections()
+	}
+	rec := newRecorder()
+	c := &client{http: hc, base: strings.TrimRight(cfg.URL, "/"), tokens: map[domain.Role]string{}, rec: rec}
+	if err := c.login(ctx, cfg.Accounts); err != nil {
+		return Report{}, err
+	}
+
+	runCtx, cancel := context.WithTimeout(ctx, cfg.Duration)
+	defer cancel()
+	var started, completed atomic.Int64
+	var wg sync.WaitGroup
+	begin := time.Now()
+	for u := range cfg.Users {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w := &workflow{c: c, year: cfg.PlanYear, user: u}
+			for runCtx.Err() == nil {
+				n := started.Add(1)
+				if n > int64(cfg.Workflows) {
+					return
+				}
+				if w.run(runCtx, n) == nil {
+					completed.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(begin)
+
+	rep := Report{URL: cfg.URL, Users: cfg.Users, Seconds: elapsed.Seconds(), Workflows: completed.Load(),
+		Errors: rec.errs, ErrorSamples: rec.samples, LagResolutionMS: float64(lagPoll.Microseconds()) / 1000, LagTimeouts: rec.lagTO}
+	rep.Lag = summarise(rec.lag)
+	var commands int64
+	for _, op := range Operations {
+		s := OpStats{Name: op, Stats: summarise(rec.lat[op]), Errors: rec.opErrs[op], Command: isCommand(op)}
+		if op != OpLogin {
+			s.PerSec = float64(s.Count) / elapsed.Seconds()
+			rep.Requests += s.Count + s.Errors
+			if s.Command {
+				commands += s.Count
+			}
+		}
+		rep.Ops = append(rep.Ops, s)
+	}
+	rep.Throughput = float64(rep.Requests) / elapsed.Seconds()
+	rep.Commands = float64(commands) / elapsed.Seconds()
+	return rep, nil
+}
+
+func isCommand(op string) bool {
+	switch op {
+	case OpSubmit, OpRevise, OpApproveUnit, OpApproveSchool, OpApproveAuthority, OpReject:
+		return true
+	}
+	return false
+}
+
+// workflow is one virtual user's walk through a forecast's life.
+type workflow struct {
+	c    *client
+	year int
+	user int
+}
+
+// zhTopics vary the Chinese names so keyword searches select a fraction.
+var zhTopics = []string{"分布式系统", "人工智能", "材料科学", "海洋工程", "量子信息", "生物医学", "数字经济", "智能制造"}
+
+func (w *workflow) body(n int64, token string, revision int) map[string]any {
+	topic := zhTopics[int(n)%len(zhTopics)]
+	return map[string]any{
+		"applicant": map[string]any{"name": "张明远", "staffNo": "T1001", "title": "教授", "unit": "计算机学院",
+			"department": "软件工程系", "mobile": "13800000001", "email": "zhang@demo-univ.edu.cn"},
+		"nameZh":         fmt.Sprintf("%d年%s国际研讨会", w.year, topic),
+		"nameEn":         fmt.Sprintf("%d International Workshop %s", w.year, token),
+		"startDate":      fmt.Sprintf("%d-%02d-%02d", w.year, 3+int(n)%9, 1+int(n)%28),
+		"commitmentDate": fmt.Sprintf("%d-01-15", w.year),
+		"local":          true,
+		"province":       "湖北省",
+		"address":        "武汉市洪山区示范路1号",
+		"type":           "natural_science",
+		"scale":          "general",
+		"chineseCount":   100 + revision,
+		"foreignCount":   40,
+		"organisations":  []any{map[string]any{"role": "host", "nameZh": "示范大学", "nameEn": "Demo University"}},
+		"fundingSource":  "学院自筹",
+	}
+}
+
+// run walks one forecast: submit, wait for it in the list, unit approval,
+// every other time a school rejection and a revision followed by a second
+// unit approval, school and authority approval, then the reads.
+func (w *workflow) run(ctx context.Context, n int64) error {
+	c := w.c
+	token := fmt.Sprintf("lt%dx%d", w.user, n)
+	a, err := c.call(ctx, OpSubmit, "POST", "/api/v1/forecasts", domain.RoleApplicant, w.body(n, token, 0), http.StatusCreated,
+		"Idempotency-Key", "load-"+token+"-"+strconv.FormatInt(time.Now().UnixNano(), 36))
+	if err != nil {
+		return err
+	}
+	acked := time.Now()
+	var created struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal(a.body, &created); err != nil || created.ID == "" {
+		c.rec.fail(OpSubmit, "unexpected-body", truncate(a.body, 200))
+		return &opError{"unexpected-body", truncate(a.body, 200)}
+	}
+	if err := w.probeLag(ctx, token, acked); err != nil {
+		return err
+	}
+	f := "/api/v1/forecasts/" + created.ID
+	etag, pos := a.header.Get("ETag"), a.header.Get("X-Econf-Position")
+	step := func(op, path string, role domain.Role, body any) error {
+		a, err := c.call(ctx, op, "POST", path, role, body, http.StatusOK, "If-Match", etag)
+		if err == nil {
+			etag, pos = a.header.Get("ETag"), a.header.Get("X-Econf-Position")
+		}
+		return err
+	}
+	if err := step(OpApproveUnit, f+"/approve-unit", domain.RoleUnitAdmin, map[string]string{"comment": "同意推荐"}); err != nil {
+		return err
+	}
+	if n%2 == 0 {
+		if err := step(OpReject, f+"/reject", domain.RoleSchoolAdmin, map[string]string{"reason": "请补充外方合作单位"}); err != nil {
+			return err
+		}
+		g, err := c.call(ctx, OpGet, "GET", f, domain.RoleApplicant, nil, http.StatusOK)
+		if err != nil {
+			return err
+		}
+		r, err := c.call(ctx, OpRevise, "PUT", f, domain.RoleApplicant, w.body(n, token, 1), http.StatusOK, "If-Match", g.header.Get("ETag"))
+		if err != nil {
+			return err
+		}
+		etag = r.header.Get("ETag")
+		if err := step(OpApproveUnit, f+"/approve-unit", domain.RoleUnitAdmin, nil); err != nil {
+			return err
+		}
+	}
+	if err := step(OpApproveSchool, f+"/approve-school", domain.RoleSchoolAdmin, map[string]string{"comment": "同意上报"}); err != nil {
+		return err
+	}
+	if err := step(OpApproveAuthority, f+"/approve-authority", domain.RoleAuthorityReviewer, nil); err != nil {
+		return err
+	}
+	reads := []struct{ op, path string }{
+		{OpListKeyword, "/api/v1/forecasts?q=" + url.QueryEscape(string([]rune(zhTopics[int(n)%len(zhTopics)])[:3]))},
+		{OpListShort, "/api/v1/forecasts?q=" + url.QueryEscape("系统")},
+		{OpListSorted, "/api/v1/forecasts?sort=startDate&order=asc&status=approved"},
+		{OpListDeep, "/api/v1/forecasts?page=" + strconv.FormatInt(1+n%50, 10) + "&pageSize=20"},
+	}
+	for _, r := range reads {
+		if _, err := c.call(ctx, r.op, "GET", r.path, domain.RoleSchoolAdmin, nil, http.StatusOK); err != nil {
+			return err
+		}
+	}
+	// The status view follows the stream: read it after the last decision,
+	// as clients do (read-your-writes).
+	if _, err := c.call(ctx, OpStatus, "GET", f+"/status", domain.RoleApplicant, nil, http.StatusOK, "X-Econf-Min-Position", pos); err != nil {
+		return err
+	}
+	_, err = c.call(ctx, OpHistory, "GET", f+"/history", domain.RoleAuditor, nil, http.StatusOK)
+	return err
+}
+
+// probeLag polls the applicant's list for the new forecast's unique token
+// until it shows, and records how long after the acknowledgement that was.
+// The probe's own requests are not counted as operations.
+func (w *workflow) probeLag(ctx context.Context, token string, acked time.Time) error {
+	c := w.c
+	path := c.base + "/api/v1/forecasts?pageSize=1&q=" + url.QueryEscape(token)
+	deadline := acked.Add(lagTimeout)
+	for {
+		req, err := http.NewRequestWithContext(ctx, "GET", path, nil)
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Authorization", "Bearer "+c.tokens[domain.RoleApplicant])
+		res, err := c.http.Do(req)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			c.rec.fail("lag-probe", "transport", err.Error())
+			return &opError{"transport", err.Error()}
+		}
+		var page struct {
+			Total int64 `json:"total"`
+		}
+		err = json.NewDecoder(res.Body).Decode(&page)
+		res.Body.Close()
+		if err == nil && page.Total > 0 {
+			c.rec.lagged(time.Since(acked))
+			return nil
+		}
+		if time.Now().After(deadline) {
+			c.rec.lagTimeout()
+			return &opError{"lag-timeout", token}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(lagPoll):
+		}
+	}
+}
+
+// WriteText prints the report as a table.
+func (r Report) WriteText(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "econf load: %d users, %.1f s against %s\n", r.Users, r.Seconds, r.URL)
+	fmt.Fprintf(&b, "workflows completed %d, requests %d (%.0f/s), commands %.0f/s\n\n", r.Workflows, r.Requests, r.Throughput, r.Commands)
+	fmt.Fprintf(&b, "%-20s %8s %8s %9s %9s %9s %9s %9s\n", "operation", "count", "errors", "per s", "p50 ms", "p95 ms", "p99 ms", "max ms")
+	for _, o := range r.Ops {
+		fmt.Fprintf(&b, "%-20s %8d %8d %9.1f %9.2f %9.2f %9.2f %9.2f\n", o.Name, o.Count, o.Errors, o.PerSec, o.P50, o.P95, o.P99, o.Max)
+	}
+	fmt.Fprintf(&b, "\nprojection lag (ack → visible in list, probed every %.0f ms): n=%d p50 %.2f ms, p95 %.2f ms, p99 %.2f ms, max %.2f ms, timeouts %d\n",
+		r.LagResolutionMS, r.Lag.Count, r.Lag.P50, r.Lag.P95, r.Lag.P99, r.Lag.Max, r.LagTimeouts)
+	if len(r.Errors) == 0 {
+		b.WriteString("errors: none\n")
+	} else {
+		kinds := make([]string, 0, len(r.Errors))
+		for k := range r.Errors {
+			kinds = append(kinds, k)
+		}
+		slices.Sort(kinds)
+		b.WriteString("errors:")
+		for _, k := range kinds {
+			fmt.Fprintf(&b, " %s=%d", k, r.Errors[k])
+		}
+		b.WriteString("\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

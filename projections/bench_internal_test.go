@@ -1,0 +1,190 @@
+package projections
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/econf/econf/domain"
+	"github.com/econf/econf/domain/forecast"
+	"github.com/econf/econf/eventstore"
+	"github.com/econf/econf/eventstore/pgstore"
+	"github.com/econf/econf/internal/benchdata"
+	"github.com/econf/econf/internal/migrate"
+)
+
+// Benchmarks of the read models. They run only under -bench, on a durable
+// (fsync on) cluster unless ECONF_BENCH_FSYNC=off, on generated data whose
+// sizes ECONF_BENCH_SIZES sets; see docs/performance.md.
+
+func migrateBench(ctx context.Context, pool *pgxpool.Pool) error {
+	return migrate.Up(ctx, pool, pgstore.Migrations, Migrations)
+}
+
+// BenchmarkApply applies events one per transaction, as the live runner
+// does, to each read model: 1,000 records (6,000 events) per op.
+func BenchmarkApply(b *testing.B) {
+	db := benchdata.New(b, migrateBench)
+	ctx := context.Background()
+	const records = 1000
+	if err := benchdata.FillEvents(ctx, pgstore.New(db.Fill), benchdata.NewOrg(), 0, records, 4); err != nil {
+		b.Fatal(err)
+	}
+	events, err := pgstore.New(db.Pool).ReadAll(ctx, eventstore.Start, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, p := range All() {
+		b.Run(p.Name(), func(b *testing.B) {
+			b.ReportAllocs()
+			for range b.N {
+				b.StopTimer()
+				freshGeneration(b, db.Pool, p)
+				b.StartTimer()
+				for _, e := range events {
+					if _, err := applyEvents(ctx, db.Pool, p, []eventstore.RecordedEvent{e}); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			b.ReportMetric(float64(len(events)*b.N)/b.Elapsed().Seconds(), "events/s")
+		})
+	}
+}
+
+// freshGeneration replaces p's active generation with an empty one.
+func freshGeneration(tb testing.TB, pool *pgxpool.Pool, p Projection) {
+	tb.Helper()
+	ctx := context.Background()
+	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		for _, t := range p.Tables() {
+			if _, err := tx.Exec(ctx, `DROP VIEW IF EXISTS rm.`+t); err != nil {
+				return err
+			}
+		}
+		return dropGenerations(ctx, tx, p.Name(), "active")
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := ensureActive(ctx, pool, p); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// BenchmarkRebuild rebuilds each read model from $all holding 6 events per
+// record; one op is one whole rebuild.
+func BenchmarkRebuild(b *testing.B) {
+	for _, n := range benchdata.Sizes(b, 10_000) {
+		b.Run(fmt.Sprintf("records=%d", n), func(b *testing.B) {
+			db := benchdata.New(b, migrateBench)
+			ctx := context.Background()
+			if err := benchdata.FillEvents(ctx, pgstore.New(db.Fill), benchdata.NewOrg(), 0, n, 8); err != nil {
+				b.Fatal(err)
+			}
+			store := pgstore.New(db.Pool)
+			for _, p := range All() {
+				if _, err := ensureActive(ctx, db.Pool, p); err != nil {
+					b.Fatal(err)
+				}
+			}
+			for _, p := range All() {
+				b.Run(p.Name(), func(b *testing.B) {
+					b.ReportAllocs()
+					for range b.N {
+						if _, err := Rebuild(ctx, db.Pool, store, p, nil); err != nil {
+							b.Fatal(err)
+						}
+					}
+					b.ReportMetric(float64(n*benchdata.EventsPerRecord*b.N)/b.Elapsed().Seconds(), "events/s")
+				})
+			}
+		})
+	}
+}
+
+// listRows writes n forecasts straight into the active forecast_list
+// generation with COPY, as the projection would have built them.
+func listRows(tb testing.TB, db *benchdata.DB, o benchdata.Org, n int) {
+	tb.Helper()
+	ctx := context.Background()
+	g, err := ensureActive(ctx, db.Pool, ForecastList{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	statuses := []forecast.Status{forecast.StatusSubmitted, forecast.StatusUnitApproved, forecast.StatusSchoolApproved,
+		forecast.StatusApproved, forecast.StatusRejected, forecast.StatusWithdrawn}
+	cols := []string{"id", "version", "applicant_id", "applicant_name", "unit_id", "unit_name", "university_id", "authority_id",
+		"at_authority", "plan_year", "name_zh", "name_en", "start_date", "type", "scale", "computed_scale", "chinese_count",
+		"foreign_count", "status", "submitted_at", "updated_at", "search", "grams"}
+	const chunk = 20_000
+	for from := 0; from < n; from += chunk {
+		var rows [][]any
+		for i := from; i < min(from+chunk, n); i++ {
+			d := benchdata.Details(i)
+			st := statuses[i%len(statuses)]
+			at := benchdata.Metadata(domain.Date{Year: 2026, Month: 9, Day: 1}.Time()).RecordedAt.Add(0)
+			search := forecastSearch(d)
+			rows = append(rows, []any{benchdata.RecordID(i), int64(1 + i%6), o.Applicants[i%len(o.Applicants)], d.Applicant.Name,
+				o.Units[i%len(o.Units)], d.Applicant.Unit, o.University, o.Authority, st == forecast.StatusSchoolApproved || st == forecast.StatusApproved,
+				int32(2027), d.NameZh, d.NameEn, d.StartDate.Time(), string(d.Type), string(d.Scale), string(d.Scale), int32(d.ChineseCount),
+				int32(d.ForeignCount), string(st), at, at, search, grams(search)})
+		}
+		if _, err := db.Fill.CopyFrom(ctx, pgx.Identifier{g.Schema, "forecasts"}, cols, pgx.CopyFromRows(rows)); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if _, err := db.Fill.Exec(ctx, `VACUUM ANALYZE `+g.Schema+`.forecasts`); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// BenchmarkListForecasts runs the list queries the HTTP API runs, as a
+// school admin (the widest scope: every row) and as one unit's admin.
+func BenchmarkListForecasts(b *testing.B) {
+	o := benchdata.NewOrg()
+	school := domain.Actor{UserID: uuid.New(), Role: domain.RoleSchoolAdmin, OrgID: o.University}
+	unit := domain.Actor{UserID: uuid.New(), Role: domain.RoleUnitAdmin, OrgID: o.Units[3]}
+	cases := []struct {
+		name  string
+		actor domain.Actor
+		f     ForecastFilter
+	}{
+		{"school/all", school, ForecastFilter{}},
+		{"school/keyword-zh", school, ForecastFilter{Keyword: "人工智能"}},
+		{"school/keyword-zh-rare", school, ForecastFilter{Keyword: "研讨会（12345）"}},
+		{"school/keyword-2char", school, ForecastFilter{Keyword: "海洋"}},
+		{"school/sorted-startDate", school, ForecastFilter{Sort: "startDate"}},
+		{"school/status-approved-sorted-name", school, ForecastFilter{Statuses: []string{"approved"}, Sort: "nameZh"}},
+		{"school/deep-page-200", school, ForecastFilter{Page: 200}},
+		{"unit/keyword-zh", unit, ForecastFilter{Keyword: "人工智能"}},
+	}
+	for _, n := range benchdata.Sizes(b, 10_000, 100_000) {
+		b.Run(fmt.Sprintf("records=%d", n), func(b *testing.B) {
+			db := benchdata.New(b, migrateBench)
+			listRows(b, db, o, n)
+			q := NewQueries(db.Pool)
+			ctx := context.Background()
+			for _, c := range cases {
+				f := c.f
+				if f.Sort == "" {
+					f.Sort = "submittedAt"
+					f.Desc = true
+				}
+				f.Page, f.PageSize = max(f.Page, 1), 20
+				b.Run(c.name, func(b *testing.B) {
+					b.ReportAllocs()
+					for b.Loop() {
+						if _, err := q.ListForecasts(ctx, c.actor, f); err != nil {
+							b.Fatal(err)
+						}
+					}
+				})
+			}
+		})
+	}
+}
