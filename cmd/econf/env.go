@@ -15,6 +15,7 @@ import (
 	"github.com/econf/econf/commands"
 	"github.com/econf/econf/domain/policy"
 	"github.com/econf/econf/eventstore"
+	"github.com/econf/econf/eventstore/esdbstore"
 	"github.com/econf/econf/eventstore/pgstore"
 	"github.com/econf/econf/internal/auth"
 	"github.com/econf/econf/internal/dbschema"
@@ -31,6 +32,7 @@ type env struct {
 	auth    *auth.Store
 	app     *commands.App
 	clock   policy.Clock
+	closers []func() // run by close, before the database goes
 }
 
 // open connects to the database (starting or attaching to the embedded
@@ -38,8 +40,14 @@ type env struct {
 func open(ctx context.Context, cfg *config, log *slog.Logger) (*env, error) {
 	e := &env{cfg: cfg, log: log, clock: policy.SystemClock{}}
 	slog.SetDefault(log)
+	var esdbStore *esdbstore.Store
 	if cfg.EventStoreURL != "" && !strings.HasPrefix(cfg.EventStoreURL, "postgres") {
-		return nil, fmt.Errorf("EVENTSTORE_URL %q: only the PostgreSQL event store is built in this version; leave EVENTSTORE_URL unset to keep events in the database", cfg.EventStoreURL)
+		s, err := esdbstore.Open(cfg.EventStoreURL, esdbstore.Options{Log: log})
+		if err != nil {
+			return nil, fmt.Errorf("EVENTSTORE_URL: %w (or leave it unset to keep events in PostgreSQL)", err)
+		}
+		esdbStore = s
+		e.closers = append(e.closers, func() { s.Close() })
 	}
 	url := cfg.DatabaseURL
 	if url == "" {
@@ -78,12 +86,18 @@ func open(ctx context.Context, cfg *config, log *slog.Logger) (*env, error) {
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
 	e.store = pgstore.New(pool)
+	if esdbStore != nil {
+		e.store = esdbStore
+	}
 	e.auth = auth.NewStore(pool, e.clock.Now)
 	e.app = commands.New(e.store, e.clock, e.auth, e.auth)
 	return e, nil
 }
 
 func (e *env) close() {
+	for _, c := range e.closers {
+		c()
+	}
 	if e.pool != nil {
 		e.pool.Close()
 	}

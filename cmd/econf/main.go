@@ -5,6 +5,8 @@
 //	econf projections status         show each read model's checkpoint and lag
 //	econf projections rebuild NAME   rebuild a read model while the old one serves
 //	econf seed-demo                  create the demo organisation and users
+//	econf eventstore copy --from URL --to URL
+//	                                 copy every stream between event stores
 //	econf audit verify               check every stream's tamper-evident hash chain
 //
 // With no DATABASE_URL, econf starts (or attaches to) an embedded PostgreSQL
@@ -52,6 +54,8 @@ commands:
                              each read model's generation, checkpoint, lag and last error
   projections rebuild NAME   rebuild a read model in a new generation, then switch to it
   seed-demo                  create the demo organisation and one user per role
+  eventstore copy --from URL --to URL
+                             copy every stream between PostgreSQL and EventStoreDB, resumable
   audit verify [--json]      check every stream's hash chain; fails when one is broken
 
 run "econf <command> -h" for the command's flags`
@@ -138,6 +142,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdProjections(ctx, args[1:], stdout, stderr)
 	case "seed-demo":
 		return cmdSeedDemo(ctx, args[1:], stdout, stderr)
+	case "eventstore":
+		return cmdEventstore(ctx, args[1:], stdout, stderr)
 	case "audit":
 		return cmdAudit(ctx, args[1:], stdout, stderr)
 	case "-h", "--help", "help":

@@ -166,8 +166,8 @@ func TestOperatorCommands(t *testing.T) {
 			t.Errorf("econf %s: got %v; want a usage error", strings.Join(args, " "), err)
 		}
 	}
-	t.Setenv("EVENTSTORE_URL", "esdb://localhost:2113")
+	t.Setenv("EVENTSTORE_URL", "esdb://localhost:notaport")
 	if _, err := cmd("migrate"); err == nil || !strings.Contains(err.Error(), "EVENTSTORE_URL") {
-		t.Errorf("unsupported EVENTSTORE_URL: %v", err)
+		t.Errorf("malformed EVENTSTORE_URL: %v", err)
 	}
 }
