@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/econf/econf/domain"
+	"github.com/econf/econf/domain/declaration"
 	"github.com/econf/econf/domain/forecast"
 	"github.com/econf/econf/eventstore"
 )
@@ -46,6 +47,32 @@ type ForecastHistory struct {
 	BrokenAt    uint64 `json:"brokenAt,omitempty"`
 }
 
+// replay turns a stream into history entries up to asOf, folding each
+// event with step, which returns the status before and after it.
+func replay(l loaded, asOf *time.Time, step func(e eventstore.RecordedEvent) (before, after string, err error)) (entries []HistoryEntry, version eventstore.Version, err error) {
+	entries = []HistoryEntry{}
+	for _, e := range l.events {
+		if asOf != nil && e.Metadata.RecordedAt.After(*asOf) {
+			break
+		}
+		before, after, err := step(e)
+		if err != nil {
+			return nil, 0, fmt.Errorf("replay %s#%d: %w", l.id, e.Number, err)
+		}
+		entries = append(entries, HistoryEntry{
+			Number: e.Number, Type: e.Type, ActorID: e.Metadata.ActorID, Role: e.Metadata.Role, OrgID: e.Metadata.OrgID,
+			Command: e.Metadata.Command, At: e.Metadata.RecordedAt, Comment: commentOf(e.Data),
+			StatusBefore: before, StatusAfter: after, PolicyVersion: e.Metadata.PolicyVersion,
+			Hash: eventstore.Hash(e), Data: e.Data,
+		})
+		version = eventstore.Version(e.Number)
+	}
+	if len(entries) == 0 {
+		return nil, 0, fmt.Errorf("%s did not exist at %s: %w", l.id, asOf.Format(time.RFC3339), domain.ErrNotFound)
+	}
+	return entries, version, nil
+}
+
 // ForecastHistory replays a forecast's stream, up to asOf when given. Only
 // who may read the forecast (auditors read any) gets it (R-ACT-02).
 func (a *App) ForecastHistory(ctx context.Context, actor domain.Actor, id uuid.UUID, asOf *time.Time) (ForecastHistory, error) {
@@ -53,43 +80,80 @@ func (a *App) ForecastHistory(ctx context.Context, actor domain.Actor, id uuid.U
 	if err != nil {
 		return ForecastHistory{}, err
 	}
-	if len(l.events) == 0 {
-		return ForecastHistory{}, fmt.Errorf("forecast %s: %w", id, domain.ErrNotFound)
-	}
 	whole, err := foldForecast(id, l)
 	if err != nil {
 		return ForecastHistory{}, err
 	}
-	if !domain.CanRead(actor, whole.Scope()) {
+	if len(l.events) == 0 || !domain.CanRead(actor, whole.Scope()) {
 		return ForecastHistory{}, fmt.Errorf("forecast %s: %w", id, domain.ErrNotFound)
 	}
-	h := ForecastHistory{ID: id, AsOf: asOf, Entries: []HistoryEntry{}}
-	broken := eventstore.VerifyChain(l.events)
-	h.ChainIntact, h.BrokenAt = broken == 0, broken
 	f := forecast.New(id)
-	for _, e := range l.events {
-		if asOf != nil && e.Metadata.RecordedAt.After(*asOf) {
-			break
-		}
+	entries, version, err := replay(l, asOf, func(e eventstore.RecordedEvent) (string, string, error) {
 		ev, err := forecast.Decode(e.Type, e.Data)
 		if err != nil {
-			return ForecastHistory{}, fmt.Errorf("replay %s#%d: %w", l.id, e.Number, err)
+			return "", "", err
 		}
 		before := f.Status()
 		f.Apply(ev)
-		h.Entries = append(h.Entries, HistoryEntry{
-			Number: e.Number, Type: e.Type, ActorID: e.Metadata.ActorID, Role: e.Metadata.Role, OrgID: e.Metadata.OrgID,
-			Command: e.Metadata.Command, At: e.Metadata.RecordedAt, Comment: commentOf(e.Data),
-			StatusBefore: string(before), StatusAfter: string(f.Status()), PolicyVersion: e.Metadata.PolicyVersion,
-			Hash: eventstore.Hash(e), Data: e.Data,
-		})
-		h.Version = eventstore.Version(e.Number)
+		return string(before), string(f.Status()), nil
+	})
+	if err != nil {
+		return ForecastHistory{}, err
 	}
-	if len(h.Entries) == 0 {
-		return ForecastHistory{}, fmt.Errorf("forecast %s did not exist at %s: %w", id, asOf.Format(time.RFC3339), domain.ErrNotFound)
+	broken := eventstore.VerifyChain(l.events)
+	return ForecastHistory{ID: id, AsOf: asOf, Version: version, Status: f.Status(), Details: f.Details(), Entries: entries,
+		ChainIntact: broken == 0, BrokenAt: broken}, nil
+}
+
+// DeclarationHistory is a declaration's history rebuilt from its stream.
+type DeclarationHistory struct {
+	ID          uuid.UUID          `json:"id"`
+	AsOf        *time.Time         `json:"asOf,omitempty"`
+	Version     eventstore.Version `json:"version"`
+	Status      declaration.Status `json:"status"`
+	Form        declaration.Form   `json:"form"`
+	Lead        declaration.Lead   `json:"lead"`
+	Warnings    []domain.Warning   `json:"warnings"`
+	Entries     []HistoryEntry     `json:"entries"`
+	ChainIntact bool               `json:"chainIntact"`
+	BrokenAt    uint64             `json:"brokenAt,omitempty"`
+}
+
+// DeclarationHistory replays a declaration's stream, up to asOf when given;
+// without asOf it is also the declaration's current state, never behind a
+// write.
+func (a *App) DeclarationHistory(ctx context.Context, actor domain.Actor, id uuid.UUID, asOf *time.Time) (DeclarationHistory, error) {
+	l, err := a.load(ctx, DeclarationStream(id))
+	if err != nil {
+		return DeclarationHistory{}, err
 	}
-	h.Status, h.Details = f.Status(), f.Details()
-	return h, nil
+	whole, err := foldDeclaration(id, l)
+	if err != nil {
+		return DeclarationHistory{}, err
+	}
+	if len(l.events) == 0 || !domain.CanRead(actor, whole.Scope()) {
+		return DeclarationHistory{}, fmt.Errorf("declaration %s: %w", id, domain.ErrNotFound)
+	}
+	d := declaration.New(id)
+	entries, version, err := replay(l, asOf, func(e eventstore.RecordedEvent) (string, string, error) {
+		ev, err := declaration.Decode(e.Type, e.Data)
+		if err != nil {
+			return "", "", err
+		}
+		before := d.Status()
+		d.Apply(ev)
+		return string(before), string(d.Status()), nil
+	})
+	if err != nil {
+		return DeclarationHistory{}, err
+	}
+	broken := eventstore.VerifyChain(l.events)
+	warnings := d.Warnings()
+	if warnings == nil {
+		warnings = []domain.Warning{}
+	}
+	return DeclarationHistory{ID: id, AsOf: asOf, Version: version, Status: d.Status(), Form: d.Form(), Lead: d.Lead(),
+		Warnings: warnings, Entries: entries, ChainIntact: broken == 0, BrokenAt: broken}, nil
 }
 
 // commentOf picks the free text a reviewer or applicant gave with an event.

@@ -19,14 +19,19 @@ const maxBody = 1 << 20
 // readBody reads a request body of at most maxBody bytes; on failure it
 // has answered the request.
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	return readBodyMax(w, r, maxBody)
+}
+
+// readBodyMax is readBody with another bound, for uploads.
+func readBodyMax(w http.ResponseWriter, r *http.Request, max int64) ([]byte, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
 	if err == nil {
 		return body, true
 	}
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
 		writeProblem(w, r, problem{Type: problemBase + "too-large", Title: "Request body too large", Status: http.StatusRequestEntityTooLarge,
-			Detail: fmt.Sprintf("the body may have at most %d bytes", maxBody), Zh: "请求体过大"})
+			Detail: fmt.Sprintf("the body may have at most %d bytes", max), Zh: "请求体过大"})
 		return nil, false
 	}
 	badRequest(w, r, domain.FieldError{Path: "", Rule: "SCHEMA", Message: "could not read the body", Zh: "无法读取请求体"})

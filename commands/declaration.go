@@ -1,0 +1,204 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/econf/econf/domain"
+	"github.com/econf/econf/domain/declaration"
+	"github.com/econf/econf/domain/policy"
+)
+
+// DeclarationStream is the stream of one declaration.
+func DeclarationStream(id uuid.UUID) string { return "declaration-" + id.String() }
+
+// DeclarationIDFor is the one declaration a forecast can start: deriving
+// the id from the forecast makes a second start find the first.
+func DeclarationIDFor(forecastID uuid.UUID) uuid.UUID {
+	return uuid.NewSHA1(forecastID, []byte("declaration"))
+}
+
+func foldDeclaration(id uuid.UUID, l loaded) (*declaration.Declaration, error) {
+	d := declaration.New(id)
+	for _, e := range l.events {
+		ev, err := declaration.Decode(e.Type, e.Data)
+		if err != nil {
+			return nil, fmt.Errorf("replay %s#%d: %w", l.id, e.Number, err)
+		}
+		d.Apply(ev)
+	}
+	return d, nil
+}
+
+// onDeclaration runs act on an existing declaration the actor may see; one
+// they may not see is answered as not found (R-ACT-02).
+func (a *App) onDeclaration(ctx context.Context, actor domain.Actor, meta Meta, command string, id uuid.UUID,
+	act func(d *declaration.Declaration, p policy.Policy) error) (Result, error) {
+	pol, err := a.policies.Current(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	return a.execute(ctx, actor, meta, command, DeclarationStream(id), id, func(l loaded) (decision, error) {
+		if len(l.events) == 0 {
+			return decision{}, fmt.Errorf("declaration %s: %w", id, domain.ErrNotFound)
+		}
+		d, err := foldDeclaration(id, l)
+		if err != nil {
+			return decision{}, err
+		}
+		if !domain.CanRead(actor, d.Scope()) {
+			return decision{}, fmt.Errorf("declaration %s: %w", id, domain.ErrNotFound)
+		}
+		if err := act(d, pol); err != nil {
+			return decision{}, err
+		}
+		return decision{events: asEvents(d.Pending()), policy: pol.Version}, nil
+	})
+}
+
+// StartDeclaration opens a declaration (R-DECL-01/02): from an approved
+// forecast when ForecastID is set, else directly for a small
+// natural-science conference with Form as its first draft.
+type StartDeclaration struct {
+	ForecastID         uuid.UUID        `json:"forecastId,omitempty"`
+	NoticeAcknowledged bool             `json:"noticeAcknowledged"`
+	Form               declaration.Form `json:"form"`
+}
+
+// StartDeclaration records the start. Starting again from the same forecast
+// returns the declaration already started, whatever its state.
+func (a *App) StartDeclaration(ctx context.Context, actor domain.Actor, meta Meta, cmd StartDeclaration) (Result, error) {
+	if meta.CommandID == uuid.Nil {
+		meta.CommandID = uuid.New()
+	}
+	pol, err := a.policies.Current(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	if cmd.ForecastID == uuid.Nil {
+		id := uuid.NewSHA1(meta.CommandID, []byte("declaration"))
+		return a.execute(ctx, actor, meta, "StartDeclaration", DeclarationStream(id), id, func(l loaded) (decision, error) {
+			d := declaration.New(id)
+			if err := d.StartDirect(actor, cmd.Form, cmd.NoticeAcknowledged, pol, pol.Declaration, a.clock.Now()); err != nil {
+				return decision{}, err
+			}
+			return decision{events: asEvents(d.Pending()), policy: pol.Version}, nil
+		})
+	}
+	fl, err := a.load(ctx, ForecastStream(cmd.ForecastID))
+	if err != nil {
+		return Result{}, err
+	}
+	f, err := foldForecast(cmd.ForecastID, fl)
+	if err != nil {
+		return Result{}, err
+	}
+	if len(fl.events) == 0 || !domain.CanRead(actor, f.Scope()) {
+		return Result{}, fmt.Errorf("forecast %s: %w", cmd.ForecastID, domain.ErrNotFound)
+	}
+	id := DeclarationIDFor(cmd.ForecastID)
+	return a.execute(ctx, actor, meta, "StartDeclaration", DeclarationStream(id), id, func(l loaded) (decision, error) {
+		if len(l.events) > 0 {
+			return decision{}, nil // one declaration per forecast: this is it
+		}
+		d := declaration.New(id)
+		snap := declaration.ForecastSnapshot{ID: f.ID(), ApplicantID: f.ApplicantID(), Status: f.Status(), Details: f.Details()}
+		if err := d.StartFromForecast(actor, snap, cmd.NoticeAcknowledged, a.clock.Now()); err != nil {
+			return decision{}, err
+		}
+		return decision{events: asEvents(d.Pending()), policy: pol.Version}, nil
+	})
+}
+
+// Section is one section of the declaration form, ready to save (R-DECL-15).
+type Section struct {
+	Name string
+	save func(d *declaration.Declaration, a domain.Actor, p policy.Policy, now time.Time) error
+}
+
+// The sections of the form, each built from its typed content.
+func ApplicantSection(x declaration.Applicant) Section {
+	return Section{"applicant", func(d *declaration.Declaration, a domain.Actor, p policy.Policy, now time.Time) error {
+		return d.SaveApplicant(a, x, p, now)
+	}}
+}
+
+func BasicSection(x declaration.Basic) Section {
+	return Section{"basic", func(d *declaration.Declaration, a domain.Actor, p policy.Policy, now time.Time) error {
+		return d.SaveBasic(a, x, p, p.Declaration, now)
+	}}
+}
+
+func AttendanceSection(x declaration.Attendance) Section {
+	return Section{"attendance", func(d *declaration.Declaration, a domain.Actor, _ policy.Policy, now time.Time) error {
+		return d.SaveAttendance(a, x, now)
+	}}
+}
+
+func HostingSection(x []declaration.Organisation) Section {
+	return Section{"hosting", func(d *declaration.Declaration, a domain.Actor, p policy.Policy, now time.Time) error {
+		return d.SaveHosting(a, x, p, now)
+	}}
+}
+
+func BudgetSection(x []declaration.BudgetLine) Section {
+	return Section{"budget", func(d *declaration.Declaration, a domain.Actor, p policy.Policy, now time.Time) error {
+		return d.SaveBudget(a, x, p, now)
+	}}
+}
+
+func StatementsSection(x declaration.Statements) Section {
+	return Section{"statements", func(d *declaration.Declaration, a domain.Actor, _ policy.Policy, now time.Time) error {
+		return d.SaveStatements(a, x, now)
+	}}
+}
+
+func ContentSection(x declaration.Content) Section {
+	return Section{"content", func(d *declaration.Declaration, a domain.Actor, p policy.Policy, now time.Time) error {
+		return d.SaveContent(a, x, p, now)
+	}}
+}
+
+func PeopleSection(x declaration.People) Section {
+	return Section{"people", func(d *declaration.Declaration, a domain.Actor, p policy.Policy, now time.Time) error {
+		return d.SavePeople(a, x, p, now)
+	}}
+}
+
+func AgendaSection(x []declaration.AgendaItem) Section {
+	return Section{"agenda", func(d *declaration.Declaration, a domain.Actor, p policy.Policy, now time.Time) error {
+		return d.SaveAgenda(a, x, p, now)
+	}}
+}
+
+func ContactsSection(x []declaration.Contact) Section {
+	return Section{"contacts", func(d *declaration.Declaration, a domain.Actor, p policy.Policy, now time.Time) error {
+		return d.SaveContacts(a, x, p, now)
+	}}
+}
+
+// SaveDeclarationSection saves one section as a draft; format errors of the
+// section come back all at once, completeness waits for submit (R-DECL-15).
+func (a *App) SaveDeclarationSection(ctx context.Context, actor domain.Actor, meta Meta, id uuid.UUID, s Section) (Result, error) {
+	return a.onDeclaration(ctx, actor, meta, "SaveDeclarationSection", id, func(d *declaration.Declaration, p policy.Policy) error {
+		return s.save(d, actor, p, a.clock.Now())
+	})
+}
+
+// SubmitDeclaration sends the declaration to its unit (个人申请).
+type SubmitDeclaration struct {
+	DeclarationID          uuid.UUID `json:"-"`
+	CommitmentAcknowledged bool      `json:"commitmentAcknowledged"`
+}
+
+// SubmitDeclaration checks every rule (R-DECL-*) and records the submission.
+// An overdue summary will block it (R-SUM-02) once summaries exist: the
+// seam is the nil passed here.
+func (a *App) SubmitDeclaration(ctx context.Context, actor domain.Actor, meta Meta, cmd SubmitDeclaration) (Result, error) {
+	return a.onDeclaration(ctx, actor, meta, "SubmitDeclaration", cmd.DeclarationID, func(d *declaration.Declaration, p policy.Policy) error {
+		return d.Submit(actor, cmd.CommitmentAcknowledged, nil, p, p.Declaration, a.clock.Now())
+	})
+}

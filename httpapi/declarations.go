@@ -1,0 +1,235 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
+
+	"github.com/econf/econf/commands"
+	"github.com/econf/econf/domain"
+	"github.com/econf/econf/domain/declaration"
+	"github.com/econf/econf/internal/sheet"
+)
+
+// sectionDecoders read each form section's body into its type (R-DECL-15).
+var sectionDecoders = map[string]func(body []byte) (commands.Section, domain.FieldError, bool){
+	"applicant":  decodeSection(commands.ApplicantSection),
+	"basic":      decodeSection(commands.BasicSection),
+	"attendance": decodeSection(commands.AttendanceSection),
+	"hosting":    decodeSection(commands.HostingSection),
+	"budget":     decodeSection(commands.BudgetSection),
+	"statements": decodeSection(commands.StatementsSection),
+	"content":    decodeSection(commands.ContentSection),
+	"people":     decodeSection(commands.PeopleSection),
+	"agenda":     decodeSection(commands.AgendaSection),
+	"contacts":   decodeSection(commands.ContactsSection),
+}
+
+func decodeSection[T any](build func(T) commands.Section) func([]byte) (commands.Section, domain.FieldError, bool) {
+	return func(body []byte) (commands.Section, domain.FieldError, bool) {
+		var v T
+		if fe, ok := decodeBytes(body, &v); !ok {
+			return commands.Section{}, fe, false
+		}
+		return build(v), domain.FieldError{}, true
+	}
+}
+
+func (s *Server) startDeclaration(w http.ResponseWriter, r *http.Request) {
+	m, ok := meta(w, r)
+	var cmd commands.StartDeclaration
+	if !ok || !decode(w, r, &cmd) {
+		return
+	}
+	res, err := s.App.StartDeclaration(r.Context(), actorOf(r.Context()), m, cmd)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	commandDone(w, http.StatusCreated, res, "/api/v1/declarations/"+res.ID.String())
+}
+
+func (s *Server) saveDeclarationSection(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	dec, known := sectionDecoders[chi.URLParam(r, "section")]
+	if !known {
+		writeProblem(w, r, problem{Type: problemBase + "not-found", Title: "Not found", Status: http.StatusNotFound,
+			Detail: "no such section; sections are applicant, basic, attendance, hosting, budget, statements, content, people, agenda, contacts", Zh: "表单分节不存在"})
+		return
+	}
+	m, ok := meta(w, r)
+	if !ok {
+		return
+	}
+	body, ok := readBody(w, r)
+	if !ok {
+		return
+	}
+	section, fe, ok := dec(body)
+	if !ok {
+		badRequest(w, r, fe)
+		return
+	}
+	res, err := s.App.SaveDeclarationSection(r.Context(), actorOf(r.Context()), m, id, section)
+	s.answer(w, r, res, err)
+}
+
+func (s *Server) submitDeclaration(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	m, ok := meta(w, r)
+	var cmd commands.SubmitDeclaration
+	if !ok || !decode(w, r, &cmd) {
+		return
+	}
+	cmd.DeclarationID = id
+	res, err := s.App.SubmitDeclaration(r.Context(), actorOf(r.Context()), m, cmd)
+	s.answer(w, r, res, err)
+}
+
+// decideFunc is a command deciding on a declaration.
+type decideFunc = func(context.Context, domain.Actor, commands.Meta, commands.DecideDeclaration) (commands.Result, error)
+
+// declarationDecision runs a decision taking an optional comment or reason.
+func (s *Server) declarationDecision(run decideFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s.decision(w, r, func(ctx context.Context, a domain.Actor, m commands.Meta, id uuid.UUID, b commentBody) (commands.Result, error) {
+			return run(ctx, a, m, commands.DecideDeclaration{DeclarationID: id, Text: b.Reason})
+		})
+	}
+}
+
+// getDeclaration answers from the stream itself, never behind a write.
+func (s *Server) getDeclaration(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	h, err := s.App.DeclarationHistory(r.Context(), actorOf(r.Context()), id, nil)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, h.Version))
+	writeJSON(w, http.StatusOK, map[string]any{"id": h.ID, "version": h.Version, "status": h.Status, "form": h.Form, "lead": h.Lead, "warnings": h.Warnings})
+}
+
+func (s *Server) declarationHistory(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	asOf, ok := asOfParam(w, r)
+	if !ok {
+		return
+	}
+	h, err := s.App.DeclarationHistory(r.Context(), actorOf(r.Context()), id, asOf)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, h)
+}
+
+// asOfParam reads the optional ?asOf= time of a history request.
+func asOfParam(w http.ResponseWriter, r *http.Request) (*time.Time, bool) {
+	v := r.URL.Query().Get("asOf")
+	if v == "" {
+		return nil, true
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		badRequest(w, r, domain.FieldError{Path: "query:asOf", Rule: "SCHEMA", Message: "want an RFC 3339 time, e.g. 2026-10-01T12:00:00+08:00", Zh: "asOf应为RFC 3339时间"})
+		return nil, false
+	}
+	return &t, true
+}
+
+// peopleGroups are the key-people groups as the template names them
+// (R-DECL-13).
+var peopleGroups = []string{"会议主席", "会议副主席", "国外参会代表", "国内大陆参会代表", "港澳台参会代表"}
+
+// PeopleTemplate is the key-people spreadsheet (R-DECL-13).
+var PeopleTemplate = sheet.Template{Sheet: "会议主要人员", Columns: []sheet.Column{
+	{Key: "group", Header: "人员类别 Group", Required: true, Enum: peopleGroups, Width: 18},
+	{Key: "name", Header: "姓名 Name", Required: true, MaxChars: 200},
+	{Key: "nationality", Header: "国籍 Nationality", Required: true, MaxChars: 200},
+	{Key: "institution", Header: "工作单位 Institution", Required: true, MaxChars: 200, Width: 30},
+	{Key: "title", Header: "职务职称 Title", MaxChars: 200},
+}}
+
+func (s *Server) peopleTemplate(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	w.Header().Set("Content-Disposition", `attachment; filename="key-people-template.xlsx"; filename*=UTF-8''%E4%BC%9A%E8%AE%AE%E4%B8%BB%E8%A6%81%E4%BA%BA%E5%91%98%E6%A8%A1%E6%9D%BF.xlsx`)
+	if err := PeopleTemplate.Write(w); err != nil {
+		s.Log.WarnContext(r.Context(), "write people template", "err", err)
+	}
+}
+
+// importPeople replaces the key people with a filled template: every row,
+// or on any bad cell nothing, with each bad cell named (R-DECL-13).
+func (s *Server) importPeople(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	m, ok := meta(w, r)
+	if !ok {
+		return
+	}
+	body, ok := readBodyMax(w, r, 5<<20)
+	if !ok {
+		return
+	}
+	rows, err := PeopleTemplate.Read(bytes.NewReader(body))
+	var people declaration.People
+	if err == nil {
+		for _, row := range rows {
+			p := declaration.Person{Name: row.Values["name"], Nationality: row.Values["nationality"], Institution: row.Values["institution"], Title: row.Values["title"]}
+			switch row.Values["group"] {
+			case peopleGroups[0]:
+				people.Chairs = append(people.Chairs, p)
+			case peopleGroups[1]:
+				people.ViceChairs = append(people.ViceChairs, p)
+			case peopleGroups[2]:
+				people.Foreign = append(people.Foreign, p)
+			case peopleGroups[3]:
+				people.Mainland = append(people.Mainland, p)
+			case peopleGroups[4]:
+				people.HKMacaoTaiwan = append(people.HKMacaoTaiwan, p)
+			}
+		}
+	}
+	if err != nil {
+		s.sheetProblem(w, r, err)
+		return
+	}
+	res, err := s.App.SaveDeclarationSection(r.Context(), actorOf(r.Context()), m, id, commands.PeopleSection(people))
+	s.answer(w, r, res, err)
+}
+
+// sheetProblem reports a refused spreadsheet with every bad cell.
+func (s *Server) sheetProblem(w http.ResponseWriter, r *http.Request, err error) {
+	ie, ok := err.(*sheet.ImportError)
+	if !ok {
+		s.writeError(w, r, err)
+		return
+	}
+	fields := make([]domain.FieldError, 0, len(ie.Cells))
+	for _, c := range ie.Cells {
+		fields = append(fields, domain.FieldError{Path: fmt.Sprintf("sheet:%s%d", c.Column, c.Row), Rule: "R-DECL-13",
+			Message: c.Header + ": " + c.Message, Zh: c.Header + "：" + c.Zh})
+	}
+	writeProblem(w, r, problem{Type: problemBase + "validation", Title: "The spreadsheet was not imported", Status: http.StatusUnprocessableEntity,
+		Detail: "nothing of the file was imported; every bad cell is listed by row and column", Zh: "表格未导入：以下单元格有误（按行列标注），请修改后重新上传", Rule: "R-DECL-13", Errors: fields})
+}

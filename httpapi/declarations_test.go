@@ -1,0 +1,196 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/econf/econf/domain"
+	"github.com/econf/econf/httpapi"
+)
+
+// approvedForecast files a forecast and takes it through every approval.
+func (h *harness) approvedForecast() string {
+	h.t.Helper()
+	id, _ := h.submit(nil)
+	f := "/api/v1/forecasts/" + id
+	h.walk([]step{
+		{"unit", "POST", f + "/approve-unit", h.email(domain.RoleUnitAdmin), nil, 200, ""},
+		{"school", "POST", f + "/approve-school", h.email(domain.RoleSchoolAdmin), nil, 200, ""},
+		{"authority", "POST", f + "/approve-authority", h.email(domain.RoleAuthorityReviewer), nil, 200, ""},
+	})
+	return id
+}
+
+// sections is a complete declaration form, section by section: a general
+// natural-science conference of 40 foreign guests from 2027-04-20 to 22.
+func sections() map[string]any {
+	return map[string]any{
+		"applicant": map[string]any{"name": "张明远", "staffNo": "T1001", "title": "教授", "unit": "示范大学", "department": "计算机学院",
+			"mobile": "13800000001", "email": "zhang@demo-univ.edu.cn"},
+		"basic": map[string]any{"nameZh": "2027年分布式系统国际研讨会", "nameEn": "2027 International Workshop on Distributed Systems",
+			"startDate": "2027-04-20", "endDate": "2027-04-22", "commitmentDate": "2027-01-15", "location": "local",
+			"province": "湖北省", "address": "武汉市洪山区示范路1号", "type": "natural_science", "scale": "general"},
+		"attendance": map[string]any{"foreign": 40, "mainland": 100, "hkMacaoTaiwan": 10},
+		"hosting":    []any{map[string]any{"role": "host", "nameZh": "示范大学", "nameEn": "Demo University"}},
+		"budget":     []any{map[string]any{"source": "self_raised", "amount": "50000"}, map[string]any{"source": "registration_fees", "amount": "80000.50"}},
+		"statements": map[string]any{"flags": map[string]any{}, "overseasNgo": false},
+		"content": map[string]any{"theme": "分布式系统的可靠性", "topics": []string{"共识协议", "容错存储"},
+			"previousEditions": []any{map[string]any{"date": "2025-05-08", "place": "武汉", "host": "示范大学", "attendees": 120, "foreign": 30}},
+			"taiwanStatement":  "会议不涉及台湾问题，会议材料遵守一个中国原则。", "background": "促进分布式系统领域的国际交流。"},
+		"agenda": []any{map[string]any{"date": "2027-04-20", "time": "09:00-10:30", "participants": "全体代表", "content": "开幕式及大会报告"}},
+		"contacts": []any{
+			map[string]any{"kind": "conference", "name": "王会务", "phone": "027-87540000", "email": "conf@demo-univ.edu.cn"},
+			map[string]any{"kind": "international_office", "name": "赵外事", "phone": "13900000000", "email": "intl@demo-univ.edu.cn"},
+		},
+	}
+}
+
+// peopleSheet fills the key-people template with rows.
+func peopleSheet(t *testing.T, rows [][]string) []byte {
+	t.Helper()
+	var tmpl bytes.Buffer
+	if err := httpapi.PeopleTemplate.Write(&tmpl); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&tmpl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for r, row := range rows {
+		for c, v := range row {
+			cell, _ := excelize.CoordinatesToCellName(c+1, r+2)
+			_ = f.SetCellStr(httpapi.PeopleTemplate.Sheet, cell, v)
+		}
+	}
+	var out bytes.Buffer
+	if err := f.Write(&out); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
+}
+
+// TestDeclarationLifecycle takes a declaration from an approved forecast
+// through drafts, submit and the whole chain with one rejection and
+// resubmission (R-DECL-01/02/13/15/16), and starts another directly.
+func TestDeclarationLifecycle(t *testing.T) {
+	h := newHarness(t)
+	forecastID := h.approvedForecast()
+	h.clock.Set(time.Date(2026, 10, 31, 10, 0, 0, 0, domain.Shanghai))
+	clear(h.tokens)
+	applicant, unit, school, authority := h.email(domain.RoleApplicant), h.email(domain.RoleUnitAdmin), h.email(domain.RoleSchoolAdmin), h.email(domain.RoleAuthorityReviewer)
+
+	if res := h.do("POST", "/api/v1/declarations", applicant, map[string]any{"forecastId": forecastID}); res.status != 422 || !res.hasRule("R-DECL-02") {
+		t.Fatalf("start without the notice: %d %v", res.status, res.rules())
+	}
+	start := h.do("POST", "/api/v1/declarations", applicant, map[string]any{"forecastId": forecastID, "noticeAcknowledged": true})
+	if start.status != 201 {
+		t.Fatalf("start: %d %s", start.status, start.body)
+	}
+	id := start.json(t)["id"].(string)
+	again := h.do("POST", "/api/v1/declarations", applicant, map[string]any{"forecastId": forecastID, "noticeAcknowledged": true})
+	if again.status != 201 || again.json(t)["id"] != id {
+		t.Errorf("second start from the same forecast: %d %s; want the first declaration", again.status, again.body)
+	}
+	d := "/api/v1/declarations/" + id
+	got := h.do("GET", d, applicant, nil).json(t)
+	if got["status"] != "draft" || got["form"].(map[string]any)["basic"].(map[string]any)["nameZh"] != "2027年分布式系统国际研讨会" {
+		t.Errorf("started from the forecast: %v", got)
+	}
+
+	// Bad sections are refused precisely; nothing is written.
+	bad := []struct {
+		name, section string
+		body          any
+		status        int
+		rule          string
+	}{
+		{"a six-day conference", "basic", func() any {
+			b := sections()["basic"].(map[string]any)
+			b["endDate"] = "2027-04-25"
+			return b
+		}(), 422, "R-DECL-04"},
+		{"a 51-character Chinese name", "basic", func() any {
+			b := sections()["basic"].(map[string]any)
+			b["nameZh"] = strings.Repeat("会", 51)
+			return b
+		}(), 422, "R-DECL-03"},
+		{"budget with three decimals", "budget", []any{map[string]any{"source": "self_raised", "amount": "100.555"}}, 422, "R-DECL-10"},
+		{"a negative count", "attendance", map[string]any{"foreign": -1, "mainland": 10, "hkMacaoTaiwan": 0}, 422, "R-DECL-08"},
+		{"a wrong type", "attendance", map[string]any{"foreign": "forty"}, 400, "SCHEMA"},
+		{"an unknown section", "biography", map[string]any{}, 404, ""},
+	}
+	for _, b := range bad {
+		res := h.do("PUT", d+"/sections/"+b.section, applicant, b.body)
+		if res.status != b.status || (b.rule != "" && !res.hasRule(b.rule)) {
+			t.Errorf("%s: %d %v; want %d naming %s", b.name, res.status, res.rules(), b.status, b.rule)
+		}
+	}
+	if v := h.do("GET", d, applicant, nil).header.Get("ETag"); v != `"1"` {
+		t.Errorf("ETag after refused saves: %s; want \"1\"", v)
+	}
+
+	for name, body := range sections() {
+		if res := h.do("PUT", d+"/sections/"+name, applicant, body); res.status != 200 {
+			t.Fatalf("save %s: %d %s", name, res.status, res.body)
+		}
+	}
+	// Key people by spreadsheet: a bad row refuses the file, naming cells.
+	badSheet := peopleSheet(t, [][]string{
+		{"会议主席", "李主席", "中国", "示范大学", "教授"},
+		{"国外参会代表", "Jane Roe", "", "Example College", "Professor"},
+		{"嘉宾", "X", "英国", "Y", ""},
+	})
+	res := h.do("POST", d+"/people.xlsx", applicant, badSheet)
+	if res.status != 422 || !res.hasRule("R-DECL-13") || len(res.rules()) < 3 {
+		t.Errorf("bad sheet: %d %v", res.status, res.rules())
+	}
+	res = h.do("POST", d+"/people.xlsx", applicant, peopleSheet(t, [][]string{
+		{"会议主席", "李主席", "中国", "示范大学", "教授"},
+		{"国外参会代表", "Jane Roe", "英国", "Example College", "Professor"},
+	}))
+	if res.status != 200 {
+		t.Fatalf("people sheet: %d %s", res.status, res.body)
+	}
+
+	submit := d + "/submit"
+	h.walk([]step{
+		{"submit without the commitment letter", "POST", submit, applicant, map[string]any{}, 422, "R-DECL-02"},
+		{"submit", "POST", submit, applicant, map[string]any{"commitmentAcknowledged": true}, 200, ""},
+		{"school before unit", "POST", d + "/approve-school", school, nil, 409, "R-DECL-16"},
+		{"unit approves", "POST", d + "/approve-unit", unit, map[string]any{"comment": "同意"}, 200, ""},
+		{"school rejects", "POST", d + "/reject", school, map[string]any{"reason": "请补充往届会议信息"}, 200, ""},
+		{"applicant edits", "PUT", d + "/sections/attendance", applicant, map[string]any{"foreign": 45, "mainland": 100, "hkMacaoTaiwan": 10}, 200, ""},
+		{"and resubmits", "POST", submit, applicant, map[string]any{"commitmentAcknowledged": true}, 200, ""},
+		{"unit approves again", "POST", d + "/approve-unit", unit, nil, 200, ""},
+		{"school approves", "POST", d + "/approve-school", school, nil, 200, ""},
+		{"other unit's admin sees nothing", "GET", d, h.tree.OtherUnitAd.Email, nil, 404, ""},
+		{"authority approves", "POST", d + "/approve-authority", authority, nil, 200, ""},
+	})
+	hist := h.do("GET", d+"/history", h.email(domain.RoleAuditor), nil).json(t)
+	if hist["status"] != "authority_approved" || hist["chainIntact"] != true {
+		t.Errorf("history: %v, chain %v", hist["status"], hist["chainIntact"])
+	}
+	lead := hist["lead"].(map[string]any)
+	if lead["filing"] != "online" || lead["fileBy"] != "2027-01-20" {
+		t.Errorf("lead: %v; want online filing by 2027-01-20 (start minus 3 months, R-DECL-05)", lead)
+	}
+
+	// A small natural-science conference starts without a forecast.
+	direct := sections()
+	b := direct["basic"].(map[string]any)
+	b["scale"], b["nameZh"], b["nameEn"] = "small", "2027年数值代数研讨会", "2027 Workshop on Numerical Algebra"
+	form := map[string]any{"basic": b, "attendance": map[string]any{"foreign": 20, "mainland": 60}}
+	if res := h.do("POST", "/api/v1/declarations", applicant, map[string]any{"noticeAcknowledged": true, "form": form}); res.status != 201 {
+		t.Errorf("direct start: %d %s", res.status, res.body)
+	}
+	b["type"] = "social_science"
+	if res := h.do("POST", "/api/v1/declarations", applicant, map[string]any{"noticeAcknowledged": true, "form": form}); res.status < 400 || res.status >= 500 || !res.hasRule("R-DECL-01") {
+		t.Errorf("direct start of a social-science conference: %d %v", res.status, res.rules())
+	}
+	var _ = json.Marshal
+}
