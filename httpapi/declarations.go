@@ -14,6 +14,7 @@ import (
 	"github.com/econf/econf/domain"
 	"github.com/econf/econf/domain/declaration"
 	"github.com/econf/econf/internal/sheet"
+	"github.com/econf/econf/projections"
 )
 
 // sectionDecoders read each form section's body into its type (R-DECL-15).
@@ -232,4 +233,52 @@ func (s *Server) sheetProblem(w http.ResponseWriter, r *http.Request, err error)
 	}
 	writeProblem(w, r, problem{Type: problemBase + "validation", Title: "The spreadsheet was not imported", Status: http.StatusUnprocessableEntity,
 		Detail: "nothing of the file was imported; every bad cell is listed by row and column", Zh: "表格未导入：以下单元格有误（按行列标注），请修改后重新上传", Rule: "R-DECL-13", Errors: fields})
+}
+
+func (s *Server) listDeclarations(w http.ResponseWriter, r *http.Request) {
+	f, fields := projections.ParseDeclarationFilter(r.URL.Query())
+	if len(fields) > 0 {
+		badRequest(w, r, fields...)
+		return
+	}
+	if !s.consistent(w, r, projections.DeclarationListName) {
+		return
+	}
+	page, err := s.Reads.ListDeclarations(r.Context(), actorOf(r.Context()), f)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, page)
+}
+
+// declarationRead answers one read-model query about a declaration, after
+// waiting for the named read models when the client asks to.
+func declarationRead[T any](s *Server, query func(context.Context, domain.Actor, uuid.UUID) (T, error), wrap func(T) any, names ...string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, ok := pathID(w, r)
+		if !ok || !s.consistent(w, r, names...) {
+			return
+		}
+		v, err := query(r.Context(), actorOf(r.Context()), id)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, wrap(v))
+	}
+}
+
+func same[T any](v T) any { return v }
+
+func entries[T any](v []T) any { return map[string]any{"entries": v} }
+
+func (s *Server) declarationRoutes() (detail, status, log, similar http.HandlerFunc) {
+	detail = declarationRead(s, s.Reads.DeclarationDetail, same, projections.DeclarationDetailName)
+	status = declarationRead(s, s.Reads.DeclarationStatus, same, projections.StatusViewName)
+	log = declarationRead(s, func(ctx context.Context, a domain.Actor, id uuid.UUID) ([]projections.LogEntry, error) {
+		return s.Reads.ApprovalLog(ctx, a, "declaration", id)
+	}, entries, projections.ApprovalLogName, projections.StatusViewName)
+	similar = declarationRead(s, s.Reads.SimilarDeclarations, entries, projections.DeclarationListName, projections.StatusViewName)
+	return
 }

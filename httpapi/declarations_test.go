@@ -180,6 +180,37 @@ func TestDeclarationLifecycle(t *testing.T) {
 		t.Errorf("lead: %v; want online filing by 2027-01-20 (start minus 3 months, R-DECL-05)", lead)
 	}
 
+	// The read models: list (keyword, date range), status, log, detail, similar.
+	list := h.do("GET", "/api/v1/declarations?q=分布式&startFrom=2027-04-01&startTo=2027-04-30&sort=startDate&order=asc", school, nil).json(t)
+	if list["total"] != float64(1) {
+		t.Errorf("list: %v", list)
+	}
+	if res := h.do("GET", "/api/v1/declarations?startFrom=2027-13-01", school, nil); res.status != 400 {
+		t.Errorf("bad date range: %d", res.status)
+	}
+	if st := h.do("GET", d+"/status", applicant, nil).json(t); st["status"] != "authority_approved" || st["final"] != true {
+		t.Errorf("status view: %v", st)
+	}
+	var lg struct {
+		Entries []struct{ StatusAfter, ActorRole string }
+	}
+	if err := json.Unmarshal(h.do("GET", d+"/log", h.email(domain.RoleAuditor), nil).body, &lg); err != nil || len(lg.Entries) < 15 ||
+		lg.Entries[len(lg.Entries)-1].StatusAfter != "authority_approved" || lg.Entries[len(lg.Entries)-1].ActorRole != "authority_reviewer" {
+		t.Errorf("log: %v %+v", err, lg.Entries)
+	}
+	if res := h.do("GET", d+"/detail", unit, nil); res.status != 200 || !strings.Contains(string(res.body), "13000050") {
+		t.Errorf("detail (budget total 130000.50 CNY = 13000050 fen): %d %s", res.status, res.body)
+	}
+	if res := h.do("GET", d+"/similar", school, nil); res.status != 200 {
+		t.Errorf("similar for a reviewer: %d %s", res.status, res.body)
+	}
+	if res := h.do("GET", d+"/similar", applicant, nil); res.status != 403 {
+		t.Errorf("similar for the applicant: %d", res.status)
+	}
+	if res := h.do("GET", d+"/status", h.tree.OtherApp.Email, nil); res.status != 404 {
+		t.Errorf("status outside scope: %d", res.status)
+	}
+
 	// A small natural-science conference starts without a forecast.
 	direct := sections()
 	b := direct["basic"].(map[string]any)
@@ -192,5 +223,4 @@ func TestDeclarationLifecycle(t *testing.T) {
 	if res := h.do("POST", "/api/v1/declarations", applicant, map[string]any{"noticeAcknowledged": true, "form": form}); res.status < 400 || res.status >= 500 || !res.hasRule("R-DECL-01") {
 		t.Errorf("direct start of a social-science conference: %d %v", res.status, res.rules())
 	}
-	var _ = json.Marshal
 }

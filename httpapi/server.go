@@ -34,6 +34,9 @@ type Config struct {
 	// ConsistencyWait bounds how long a query waits for the read models to
 	// reach the position a client asks for (X-Econf-Min-Position).
 	ConsistencyWait time.Duration
+
+	// Signup runs self-registration and password reset (R-ACT-03).
+	Signup *commands.Signup
 }
 
 // Waiter waits until the read models have applied an event.
@@ -83,10 +86,16 @@ func (s *Server) routes() chi.Router {
 
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Post("/auth/login", s.login)
+		r.Get("/auth/universities", s.registrationChoices)
+		r.Post("/auth/registrations", s.register)
+		r.Post("/auth/registrations/activate", s.activate)
+		r.Post("/auth/password-reset", s.requestPasswordReset)
+		r.Post("/auth/password-reset/confirm", s.resetPassword)
 		r.Group(func(r chi.Router) {
 			r.Use(s.authenticate)
 			r.Post("/auth/logout", s.logout)
 			r.Get("/me", s.me)
+			r.Get("/me/notifications", s.myNotifications)
 
 			r.Group(func(r chi.Router) {
 				r.Use(s.idempotent)
@@ -102,6 +111,8 @@ func (s *Server) routes() chi.Router {
 				r.Post("/users", s.createUser)
 				r.Patch("/users/{id}", s.updateUser)
 				r.Put("/users/{id}/password", s.setPassword)
+				r.Put("/users/{id}/profile", s.updateProfile)
+				r.Post("/me/notifications/read", s.markNotificationsRead)
 				r.Put("/policy", s.publishPolicy)
 
 				r.Post("/declarations", s.startDeclaration)
@@ -114,6 +125,12 @@ func (s *Server) routes() chi.Router {
 				r.Post("/declarations/{id}/approve-authority", s.declarationDecision(s.App.ApproveDeclarationByAuthority))
 				r.Post("/declarations/{id}/reject", s.declarationDecision(s.App.RejectDeclaration))
 			})
+			detail, status, log, similar := s.declarationRoutes()
+			r.Get("/declarations", s.listDeclarations)
+			r.Get("/declarations/{id}/detail", detail)
+			r.Get("/declarations/{id}/status", status)
+			r.Get("/declarations/{id}/log", log)
+			r.Get("/declarations/{id}/similar", similar)
 			r.Get("/declarations/people-template.xlsx", s.peopleTemplate)
 			r.Get("/declarations/{id}", s.getDeclaration)
 			r.Get("/declarations/{id}/history", s.declarationHistory)

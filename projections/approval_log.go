@@ -2,27 +2,25 @@ package projections
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/econf/econf/domain"
-	"github.com/econf/econf/domain/forecast"
 	"github.com/econf/econf/eventstore"
 )
 
 // ApprovalLogName is the approval log's stored name.
 const ApprovalLogName = "approval_log"
 
-// ApprovalLog is the 报批日志: every submission, revision, withdrawal and
-// decision on a record, with actor, role, time, comment and the status
-// before and after.
+// ApprovalLog is the 报批日志 of every record kind (recordKinds): every
+// start, section save, submission, revision, withdrawal and decision, with
+// actor, role, time, comment and the status before and after.
 type ApprovalLog struct{}
 
 func (ApprovalLog) Name() string     { return ApprovalLogName }
-func (ApprovalLog) Version() int     { return 1 }
+func (ApprovalLog) Version() int     { return 2 }
 func (ApprovalLog) Tables() []string { return []string{"approval_log"} }
 
 func (ApprovalLog) Setup(ctx context.Context, tx pgx.Tx) error {
@@ -47,51 +45,26 @@ CREATE TABLE approval_log (
 	return err
 }
 
-// forecastActions names each forecast event for people.
-var forecastActions = map[string][2]string{
-	forecast.EventSubmitted:           {"submitted", "个人申请"},
-	forecast.EventRevised:             {"revised and resubmitted", "修改后重新提交"},
-	forecast.EventWithdrawn:           {"withdrawn", "删除（撤回）"},
-	forecast.EventApprovedAtUnit:      {"approved by the unit", "单位初审通过"},
-	forecast.EventApprovedAtSchool:    {"approved by the school", "单位终审通过"},
-	forecast.EventApprovedByAuthority: {"approved by the authority", "预报审核通过"},
-	forecast.EventRejected:            {"rejected", "审核驳回"},
-}
-
 func (ApprovalLog) Apply(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent) error {
-	if !strings.HasPrefix(e.Type, "forecast.") {
+	k, ok := kindOf(e.Type)
+	if !ok {
 		return nil
 	}
-	ev, err := forecast.Decode(e.Type, e.Data)
+	s, err := k.read(e.Type, e.Data)
 	if err != nil {
 		return err
 	}
-	id, err := recordID(e.StreamID, "forecast-")
+	id, err := recordID(e.StreamID, k.streamPrefix)
 	if err != nil {
 		return err
 	}
-	after, _ := statusAfter(ev)
-	comment := ""
-	switch ev := ev.(type) {
-	case forecast.ApprovedAtUnit:
-		comment = ev.Comment
-	case forecast.ApprovedAtSchool:
-		comment = ev.Comment
-	case forecast.ApprovedByAuthority:
-		comment = ev.Comment
-	case forecast.Rejected:
-		comment = ev.Reason
-	case forecast.Withdrawn:
-		comment = ev.Reason
-	}
-	action := forecastActions[e.Type]
 	_, err = tx.Exec(ctx, `INSERT INTO approval_log (record_kind, record_id, number, event_type, action, action_zh, actor_id, actor_role, actor_org,
 			at, comment, status_before, status_after, policy)
-		VALUES ('forecast', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
-			COALESCE((SELECT status_after FROM approval_log WHERE record_kind = 'forecast' AND record_id = $1 ORDER BY number DESC LIMIT 1), ''),
-			$11, $12)`,
-		id, e.Number, e.Type, action[0], action[1], uuidOrNil(e.Metadata.ActorID), e.Metadata.Role, uuidOrNil(e.Metadata.OrgID),
-		e.Metadata.RecordedAt, comment, string(after), e.Metadata.PolicyVersion)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
+			COALESCE((SELECT status_after FROM approval_log WHERE record_kind = $1 AND record_id = $2 ORDER BY number DESC LIMIT 1), ''),
+			$12, $13)`,
+		k.name, id, e.Number, e.Type, s.action, s.actionZh, uuidOrNil(e.Metadata.ActorID), e.Metadata.Role, uuidOrNil(e.Metadata.OrgID),
+		e.Metadata.RecordedAt, s.comment, s.status, e.Metadata.PolicyVersion)
 	return err
 }
 
@@ -119,14 +92,11 @@ type LogEntry struct {
 	Policy       string     `json:"policyVersion"`
 }
 
-// ApprovalLog lists a record's log, oldest first, if the actor may see it.
+// ApprovalLog lists a record's log, oldest first, if the actor may see it;
+// kind is "forecast" or "declaration".
 func (q *Queries) ApprovalLog(ctx context.Context, a domain.Actor, kind string, id uuid.UUID) ([]LogEntry, error) {
-	_, sc, err := q.recordStatus(ctx, kind, id)
-	if err != nil {
+	if _, err := q.readableStatus(ctx, a, kind, id); err != nil {
 		return nil, err
-	}
-	if !domain.CanRead(a, sc) {
-		return nil, notFound(pgx.ErrNoRows, kind+" "+id.String())
 	}
 	rows, err := q.pool.Query(ctx, `SELECT l.number, l.event_type, l.action, l.action_zh, l.actor_id, COALESCE(u.name, ''), l.actor_role,
 			l.at, l.comment, l.status_before, l.status_after, l.policy

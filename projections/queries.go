@@ -1,10 +1,12 @@
 package projections
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -59,73 +61,149 @@ var forecastSorts = map[string]string{
 // ParseForecastFilter reads a filter from query parameters, reporting every
 // bad one.
 func ParseForecastFilter(q url.Values) (ForecastFilter, []domain.FieldError) {
-	f := ForecastFilter{Sort: "submittedAt", Desc: true, Page: 1, PageSize: 20}
-	var bad []domain.FieldError
-	fail := func(param, en, zh string) {
-		bad = append(bad, domain.FieldError{Path: "query:" + param, Rule: "SCHEMA", Message: en, Zh: zh})
-	}
-	known := map[string]bool{"status": true, "scale": true, "planYear": true, "unitId": true, "q": true, "sort": true, "order": true, "page": true, "pageSize": true}
-	for k := range q {
-		if !known[k] {
-			fail(k, "unknown query parameter", "未知的查询参数")
-		}
-	}
-	for _, s := range splitList(q.Get("status")) {
-		if !forecast.Status(s).Valid() {
-			fail("status", fmt.Sprintf("unknown status %q", s), "未知的状态")
-		}
-		f.Statuses = append(f.Statuses, s)
-	}
-	for _, s := range splitList(q.Get("scale")) {
-		if !classify.Scale(s).Valid() {
-			fail("scale", fmt.Sprintf("unknown scale %q; want small, general or major", s), "未知的会议规模")
-		}
-		f.Scales = append(f.Scales, s)
-	}
-	if v := q.Get("planYear"); v != "" {
-		y, err := strconv.Atoi(v)
-		if err != nil || y < 2000 || y > 2200 {
-			fail("planYear", "want a year such as 2027", "年度格式错误")
-		}
-		f.PlanYear = y
-	}
-	if v := q.Get("unitId"); v != "" {
-		id, err := uuid.Parse(v)
-		if err != nil {
-			fail("unitId", "want a UUID", "单位ID格式错误")
-		}
-		f.UnitID = id
-	}
-	f.Keyword = strings.TrimSpace(q.Get("q"))
-	if utf8.RuneCountInString(f.Keyword) > 100 {
-		fail("q", "at most 100 characters", "关键词最多100个字符")
-	}
-	if v := q.Get("sort"); v != "" {
-		if _, ok := forecastSorts[v]; !ok {
-			fail("sort", "unknown sort column", "未知的排序字段")
-		}
-		f.Sort = v
-	}
-	switch q.Get("order") {
-	case "", "desc":
-	case "asc":
-		f.Desc = false
-	default:
-		fail("order", "want asc or desc", "排序方向应为asc或desc")
-	}
-	f.Page = intParam(q, "page", 1, 1, 1_000_000, fail)
-	f.PageSize = intParam(q, "pageSize", 20, 1, 100, fail)
-	return f, bad
+	f := ForecastFilter{Sort: "submittedAt", Desc: true}
+	p := readParams(q, "status", "scale", "planYear", "unitId")
+	f.Statuses = p.list("status", "status", "未知的状态", func(s string) bool { return forecast.Status(s).Valid() })
+	f.Scales = p.scales()
+	f.PlanYear = p.year("planYear")
+	f.UnitID = p.uuid("unitId", "单位ID格式错误")
+	f.Keyword = p.keyword()
+	p.sort(forecastSorts, &f.Sort, &f.Desc)
+	f.Page, f.PageSize = p.page()
+	return f, p.bad
 }
 
-func intParam(q url.Values, name string, def, lo, hi int, fail func(string, string, string)) int {
-	v := q.Get(name)
+// params reads a list's query parameters, collecting every bad one as a
+// field error; the lists share keyword, sort, order and paging.
+type params struct {
+	q   url.Values
+	bad []domain.FieldError
+}
+
+// readParams reports every parameter that is neither one of the list's
+// own nor a shared one.
+func readParams(q url.Values, own ...string) *params {
+	p := &params{q: q}
+	known := map[string]bool{"q": true, "sort": true, "order": true, "page": true, "pageSize": true}
+	for _, k := range own {
+		known[k] = true
+	}
+	for k := range q {
+		if !known[k] {
+			p.fail(k, "unknown query parameter", "未知的查询参数")
+		}
+	}
+	return p
+}
+
+func (p *params) fail(param, en, zh string) {
+	p.bad = append(p.bad, domain.FieldError{Path: "query:" + param, Rule: "SCHEMA", Message: en, Zh: zh})
+}
+
+// list reads a comma-separated list of values valid accepts; what and zh
+// name the thing in errors.
+func (p *params) list(name, what, zh string, valid func(string) bool) []string {
+	var out []string
+	for _, s := range splitList(p.q.Get(name)) {
+		if !valid(s) {
+			p.fail(name, fmt.Sprintf("unknown %s %q", what, s), zh)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// scales reads the scale list both lists filter by.
+func (p *params) scales() []string {
+	return p.list("scale", "scale (want small, general or major)", "未知的会议规模", func(s string) bool { return classify.Scale(s).Valid() })
+}
+
+func (p *params) year(name string) int {
+	v := p.q.Get(name)
+	if v == "" {
+		return 0
+	}
+	y, err := strconv.Atoi(v)
+	if err != nil || y < 2000 || y > 2200 {
+		p.fail(name, "want a year such as 2027", "年度格式错误")
+	}
+	return y
+}
+
+func (p *params) uuid(name, zh string) uuid.UUID {
+	v := p.q.Get(name)
+	if v == "" {
+		return uuid.Nil
+	}
+	id, err := uuid.Parse(v)
+	if err != nil {
+		p.fail(name, "want a UUID", zh)
+	}
+	return id
+}
+
+// date reads a YYYY-MM-DD date; the zero date when absent or bad.
+func (p *params) date(name string) domain.Date {
+	v := p.q.Get(name)
+	if v == "" {
+		return domain.Date{}
+	}
+	d, err := domain.ParseDate(v)
+	if err != nil {
+		p.fail(name, "want a date YYYY-MM-DD", "日期格式应为YYYY-MM-DD")
+	}
+	return d
+}
+
+// dateRange reads from and to, which must be in order when both are given.
+func (p *params) dateRange(from, to string) (domain.Date, domain.Date) {
+	f, t := p.date(from), p.date(to)
+	if !f.IsZero() && !t.IsZero() && t.Before(f) {
+		p.fail(to, fmt.Sprintf("%s is before %s", to, from), "结束日期早于开始日期")
+	}
+	return f, t
+}
+
+func (p *params) keyword() string {
+	k := strings.TrimSpace(p.q.Get("q"))
+	if utf8.RuneCountInString(k) > 100 {
+		p.fail("q", "at most 100 characters", "关键词最多100个字符")
+	}
+	return k
+}
+
+// sort reads sort (one of sorts) and order; absent, the defaults in sort
+// and desc stay.
+func (p *params) sort(sorts map[string]string, sort *string, desc *bool) {
+	if v := p.q.Get("sort"); v != "" {
+		if _, ok := sorts[v]; !ok {
+			p.fail("sort", "unknown sort column", "未知的排序字段")
+		}
+		*sort = v
+	}
+	switch p.q.Get("order") {
+	case "":
+	case "desc":
+		*desc = true
+	case "asc":
+		*desc = false
+	default:
+		p.fail("order", "want asc or desc", "排序方向应为asc或desc")
+	}
+}
+
+func (p *params) page() (page, size int) {
+	return p.int("page", 1, 1, 1_000_000), p.int("pageSize", 20, 1, 100)
+}
+
+func (p *params) int(name string, def, lo, hi int) int {
+	v := p.q.Get(name)
 	if v == "" {
 		return def
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < lo || n > hi {
-		fail(name, fmt.Sprintf("want a whole number from %d to %d", lo, hi), fmt.Sprintf("应为%d至%d的整数", lo, hi))
+		p.fail(name, fmt.Sprintf("want a whole number from %d to %d", lo, hi), fmt.Sprintf("应为%d至%d的整数", lo, hi))
 		return def
 	}
 	return n
@@ -215,38 +293,44 @@ func (q *Queries) ListForecasts(ctx context.Context, a domain.Actor, f ForecastF
 		w.add("unit_id = ?", f.UnitID)
 	}
 	keyword(&w, f.Keyword)
+	page := ForecastPage{Page: f.Page, PageSize: f.PageSize}
+	var err error
+	page.Items, page.Total, err = pageOf(ctx, q.pool, "forecasts", `id::text, version, applicant_id::text, applicant_name, unit_id::text, unit_name, plan_year,
+			name_zh, name_en, COALESCE(to_char(start_date, 'YYYY-MM-DD'), ''), type, scale, computed_scale, chinese_count, foreign_count,
+			status, submitted_at, updated_at`, &w, cmp.Or(forecastSorts[f.Sort], "submitted_at"), f.Desc, f.Page, f.PageSize,
+		func(row pgx.CollectableRow) (ForecastRow, error) {
+			var r ForecastRow
+			err := row.Scan(&r.ID, &r.Version, &r.ApplicantID, &r.ApplicantName, &r.UnitID, &r.UnitName, &r.PlanYear,
+				&r.NameZh, &r.NameEn, &r.StartDate, &r.Type, &r.Scale, &r.ComputedScale, &r.ChineseCount, &r.ForeignCount,
+				&r.Status, &r.SubmittedAt, &r.UpdatedAt)
+			return r, err
+		})
+	return page, err
+}
+
+// pageOf counts the rows of rm.<view> that w selects and reads one page of
+// columns, ordered by sortCol (nulls last, then id) and scanned by scan.
+func pageOf[T any](ctx context.Context, pool *pgxpool.Pool, view, columns string, w *where, sortCol string, desc bool, page, size int,
+	scan func(pgx.CollectableRow) (T, error)) ([]T, int64, error) {
+	var total int64
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM rm.`+view+` WHERE `+w.String(), w.args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count %s: %w", view, err)
+	}
 	dir := "ASC"
-	if f.Desc {
+	if desc {
 		dir = "DESC"
 	}
-	col := forecastSorts[f.Sort]
-	if col == "" {
-		col = "submitted_at"
-	}
-	page := ForecastPage{Items: []ForecastRow{}, Page: f.Page, PageSize: f.PageSize}
-	if err := q.pool.QueryRow(ctx, `SELECT count(*) FROM rm.forecasts WHERE `+w.String(), w.args...).Scan(&page.Total); err != nil {
-		return page, fmt.Errorf("count forecasts: %w", err)
-	}
-	args := append(w.args, f.PageSize, (f.Page-1)*f.PageSize)
-	rows, err := q.pool.Query(ctx, fmt.Sprintf(`SELECT id::text, version, applicant_id::text, applicant_name, unit_id::text, unit_name, plan_year,
-			name_zh, name_en, COALESCE(to_char(start_date, 'YYYY-MM-DD'), ''), type, scale, computed_scale, chinese_count, foreign_count,
-			status, submitted_at, updated_at
-		FROM rm.forecasts WHERE %s ORDER BY %s %s NULLS LAST, id %s LIMIT $%d OFFSET $%d`,
-		w.String(), col, dir, dir, len(args)-1, len(args)), args...)
+	args := append(slices.Clip(w.args), size, (page-1)*size)
+	rows, err := pool.Query(ctx, fmt.Sprintf(`SELECT %s FROM rm.%s WHERE %s ORDER BY %s %s NULLS LAST, id %s LIMIT $%d OFFSET $%d`,
+		columns, view, w.String(), sortCol, dir, dir, len(args)-1, len(args)), args...)
 	if err != nil {
-		return page, fmt.Errorf("list forecasts: %w", err)
+		return nil, 0, fmt.Errorf("list %s: %w", view, err)
 	}
-	page.Items, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (ForecastRow, error) {
-		var r ForecastRow
-		err := row.Scan(&r.ID, &r.Version, &r.ApplicantID, &r.ApplicantName, &r.UnitID, &r.UnitName, &r.PlanYear,
-			&r.NameZh, &r.NameEn, &r.StartDate, &r.Type, &r.Scale, &r.ComputedScale, &r.ChineseCount, &r.ForeignCount,
-			&r.Status, &r.SubmittedAt, &r.UpdatedAt)
-		return r, err
-	})
+	items, err := pgx.CollectRows(rows, scan)
 	if err != nil {
-		return page, fmt.Errorf("list forecasts: %w", err)
+		return nil, 0, fmt.Errorf("list %s: %w", view, err)
 	}
-	return page, nil
+	return items, total, nil
 }
 
 // notFound turns "no row" into the domain's not found.

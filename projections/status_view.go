@@ -2,14 +2,12 @@ package projections
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/econf/econf/domain"
-	"github.com/econf/econf/domain/forecast"
 	"github.com/econf/econf/eventstore"
 )
 
@@ -21,7 +19,7 @@ const StatusViewName = "status_view"
 type StatusView struct{}
 
 func (StatusView) Name() string     { return StatusViewName }
-func (StatusView) Version() int     { return 1 }
+func (StatusView) Version() int     { return 2 }
 func (StatusView) Tables() []string { return []string{"record_status"} }
 
 func (StatusView) Setup(ctx context.Context, tx pgx.Tx) error {
@@ -46,45 +44,42 @@ CREATE TABLE record_status (
 }
 
 func (StatusView) Apply(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent) error {
-	if !strings.HasPrefix(e.Type, "forecast.") {
+	k, ok := kindOf(e.Type)
+	if !ok {
 		return nil
 	}
-	ev, err := forecast.Decode(e.Type, e.Data)
+	s, err := k.read(e.Type, e.Data)
 	if err != nil {
 		return err
 	}
-	id, err := recordID(e.StreamID, "forecast-")
+	id, err := recordID(e.StreamID, k.streamPrefix)
 	if err != nil {
 		return err
 	}
-	if s, ok := ev.(forecast.Submitted); ok {
+	if sc := s.created; sc != nil {
 		_, err := tx.Exec(ctx, `INSERT INTO record_status (record_kind, record_id, version, status, since, applicant_id, unit_id, university_id, authority_id)
-			VALUES ('forecast', $1, 0, '', $2, $3, $4, $5, $6)`, id, e.Metadata.RecordedAt, s.ApplicantID, s.UnitID, s.UniversityID, s.AuthorityID)
+			VALUES ($1, $2, 0, '', $3, $4, $5, $6, $7)`, k.name, id, e.Metadata.RecordedAt, sc.Owner, sc.Unit, sc.University, sc.Authority)
 		if err != nil {
 			return err
 		}
 	}
-	status, ok := statusAfter(ev)
-	if !ok {
+	if s.status == "" {
 		return nil
 	}
-	var role domain.Role
-	holderOrg := "NULL"
-	holderUser := "NULL"
-	switch status {
-	case forecast.StatusSubmitted:
-		role, holderOrg = domain.RoleUnitAdmin, "unit_id"
-	case forecast.StatusUnitApproved:
-		role, holderOrg = domain.RoleSchoolAdmin, "university_id"
-	case forecast.StatusSchoolApproved:
-		role, holderOrg = domain.RoleAuthorityReviewer, "authority_id"
-	case forecast.StatusRejected:
-		role, holderOrg, holderUser = domain.RoleApplicant, "unit_id", "applicant_id"
+	h, held := k.holders[s.status]
+	holderOrg, holderUser := "NULL", "NULL"
+	if held {
+		holderOrg = h.org
 	}
-	_, err = tx.Exec(ctx, `UPDATE record_status SET version = $2, status = $3, since = $4,
-			holder_role = NULLIF($5, ''), holder_org = `+holderOrg+`, holder_user = `+holderUser+`,
-			at_authority = at_authority OR $3 = 'school_approved'
-		WHERE record_kind = 'forecast' AND record_id = $1`, id, e.Number, string(status), e.Metadata.RecordedAt, string(role))
+	if h.applicant {
+		holderUser = "applicant_id"
+	}
+	_, err = tx.Exec(ctx, `UPDATE record_status SET version = $3, status = $4,
+			since = CASE WHEN $7 AND status = $4 THEN since ELSE $5 END,
+			holder_role = NULLIF($6, ''), holder_org = `+holderOrg+`, holder_user = `+holderUser+`,
+			at_authority = at_authority OR $4 = $8
+		WHERE record_kind = $1 AND record_id = $2`,
+		k.name, id, e.Number, s.status, e.Metadata.RecordedAt, string(h.role), s.edit, k.atAuthority)
 	return err
 }
 
@@ -124,12 +119,24 @@ func (q *Queries) recordStatus(ctx context.Context, kind string, id uuid.UUID) (
 
 // ForecastStatus is the status view of one forecast the actor may see.
 func (q *Queries) ForecastStatus(ctx context.Context, a domain.Actor, id uuid.UUID) (RecordStatus, error) {
-	st, sc, err := q.recordStatus(ctx, "forecast", id)
+	return q.readableStatus(ctx, a, "forecast", id)
+}
+
+// DeclarationStatus is the status view of one declaration the actor may
+// see: its stage and who holds it (R-DECL-18).
+func (q *Queries) DeclarationStatus(ctx context.Context, a domain.Actor, id uuid.UUID) (RecordStatus, error) {
+	return q.readableStatus(ctx, a, "declaration", id)
+}
+
+// readableStatus is a record's status view if a may read the record, and
+// not found otherwise (R-ACT-02).
+func (q *Queries) readableStatus(ctx context.Context, a domain.Actor, kind string, id uuid.UUID) (RecordStatus, error) {
+	st, sc, err := q.recordStatus(ctx, kind, id)
 	if err != nil {
 		return st, err
 	}
 	if !domain.CanRead(a, sc) {
-		return RecordStatus{}, notFound(pgx.ErrNoRows, "forecast "+id.String())
+		return RecordStatus{}, notFound(pgx.ErrNoRows, kind+" "+id.String())
 	}
 	return st, nil
 }

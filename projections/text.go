@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"regexp"
 	"strings"
 	"unicode"
 )
@@ -50,4 +51,29 @@ func grams(text string) []string {
 func likePattern(keyword string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 	return "%" + r.Replace(strings.ToLower(keyword)) + "%"
+}
+
+// genericWords are the words nearly every conference name has; they say
+// nothing about the theme, so similarityKey drops them before names are
+// compared (otherwise "量子计算国际研讨会" and "数字经济国际研讨会" look
+// alike). Longer words come first so they go whole.
+var genericWords = strings.NewReplacer(
+	"国际学术研讨会", "", "国际学术会议", "", "国际研讨会", "", "国际会议", "", "学术研讨会", "", "学术会议", "",
+	"研讨会", "", "工作坊", "", "会议", "", "论坛", "", "大会", "", "年会", "", "峰会", "", "国际", "", "学术", "",
+)
+
+// editionMark matches the year and the edition in a name: "2027年", "第十二届".
+var editionMark = regexp.MustCompile(`[0-9]{2,4}年(度)?|第[0-9一二三四五六七八九十百零〇]+届`)
+
+// similarityKey is the text R-DECL-19 compares: lower-cased, without the
+// year, edition, generic words, punctuation and spaces.
+func similarityKey(s string) string {
+	s = editionMark.ReplaceAllString(strings.ToLower(s), "")
+	s = genericWords.Replace(s)
+	return strings.Map(func(r rune) rune {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return r
+		}
+		return -1
+	}, s)
 }

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/econf/econf/httpapi"
+	"github.com/econf/econf/internal/pending"
 	"github.com/econf/econf/projections"
 )
 
@@ -37,7 +38,16 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := runner.Prepare(ctx); err != nil {
 		return err
 	}
-	srv := httpapi.New(httpapi.Config{App: e.app, Auth: e.auth, Reads: projections.NewQueries(e.pool), Waiter: runner, Pool: e.pool, Log: log, TokenTTL: cfg.TokenTTL})
+	ms, err := mailFromEnv()
+	if err != nil {
+		return err
+	}
+	mailer, err := ms.drainer(e.pool, log)
+	if err != nil {
+		return err
+	}
+	srv := httpapi.New(httpapi.Config{App: e.app, Auth: e.auth, Reads: projections.NewQueries(e.pool), Waiter: runner, Pool: e.pool, Log: log, TokenTTL: cfg.TokenTTL,
+		Signup: e.app.Signup(pending.NewStore(e.pool), ms.codeTTL)})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
@@ -47,6 +57,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return runner.Run(gctx) })
+	if mailer != nil {
+		g.Go(func() error { return mailer.Run(gctx) })
+	}
 	g.Go(func() error {
 		if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			return err

@@ -11,12 +11,13 @@ import (
 	"github.com/econf/econf/httpapi"
 	"github.com/econf/econf/internal/auth"
 	"github.com/econf/econf/internal/migrate"
+	"github.com/econf/econf/internal/pending"
 	"github.com/econf/econf/projections"
 )
 
 // Sets are all migration sets.
 func Sets() []migrate.Set {
-	return []migrate.Set{pgstore.Migrations, projections.Migrations, auth.Migrations, httpapi.Migrations}
+	return []migrate.Set{pgstore.Migrations, projections.Migrations, auth.Migrations, httpapi.Migrations, pending.Migrations}
 }
 
 // Up applies every set.

@@ -1,0 +1,43 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"github.com/econf/econf/domain"
+	"github.com/econf/econf/domain/account"
+)
+
+// UpdateProfile replaces an account's profile: name, mobile, office phone,
+// title and remarks (R-ACT-03).
+type UpdateProfile struct {
+	UserID uuid.UUID `json:"-"`
+	account.Profile
+}
+
+// UpdateProfile records the new profile; the user themself or a platform
+// admin may. Another user's account is answered as not found.
+func (a *App) UpdateProfile(ctx context.Context, actor domain.Actor, meta Meta, cmd UpdateProfile) (Result, error) {
+	if actor.UserID != cmd.UserID && actor.Role != domain.RolePlatformAdmin {
+		return Result{}, fmt.Errorf("account %s: %w", cmd.UserID, domain.ErrNotFound)
+	}
+	pol, err := a.policies.Current(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	return a.execute(ctx, actor, meta, "UpdateProfile", UserStream(cmd.UserID), cmd.UserID, func(l loaded) (decision, error) {
+		u, err := foldUser(cmd.UserID, l)
+		if err != nil {
+			return decision{}, err
+		}
+		if !u.Exists() {
+			return decision{}, fmt.Errorf("account %s: %w", cmd.UserID, domain.ErrNotFound)
+		}
+		if err := u.UpdateProfile(actor, cmd.Profile, pol); err != nil {
+			return decision{}, err
+		}
+		return decision{events: asEvents(u.Pending()), policy: pol.Version}, nil
+	})
+}

@@ -1,0 +1,153 @@
+package mail
+
+import (
+	"bytes"
+	"encoding/base64"
+	"fmt"
+	"mime"
+	"strings"
+	"text/template"
+	"time"
+)
+
+// Template names a mail; each has a Chinese and an English part, Chinese
+// first.
+type Template string
+
+const (
+	ActivationCode            Template = "activation_code"
+	PasswordResetCode         Template = "password_reset_code"
+	ForecastApprovedUnit      Template = "forecast_approved_unit"
+	ForecastApprovedSchool    Template = "forecast_approved_school"
+	ForecastApprovedAuthority Template = "forecast_approved_authority"
+	ForecastRejected          Template = "forecast_rejected"
+)
+
+type bilingual struct {
+	subject *template.Template
+	body    *template.Template
+}
+
+func mustBilingual(subject, body string) bilingual {
+	return bilingual{
+		subject: template.Must(template.New("subject").Option("missingkey=error").Parse(subject)),
+		body:    template.Must(template.New("body").Option("missingkey=error").Parse(body)),
+	}
+}
+
+const signature = `
+——
+econf 会议审批平台（系统邮件，请勿回复）
+econf conference approvals (automatic mail, please do not reply)
+`
+
+const forecastLine = `会议：{{.nameZh}}
+Conference: {{.nameEn}}
+`
+
+var templates = map[Template]bilingual{
+	ActivationCode: mustBilingual(`econf 注册激活码 / Activation code: {{.code}}`,
+		`{{.name}}，您好：
+
+您的 econf 账号激活码为 {{.code}}，{{.minutes}} 分钟内有效。如非本人操作，请忽略本邮件。
+
+Dear {{.name}},
+
+your econf activation code is {{.code}}; it is valid for {{.minutes}} minutes. If you did not register, ignore this mail.
+`+signature),
+	PasswordResetCode: mustBilingual(`econf 密码重置验证码 / Password reset code: {{.code}}`,
+		`您好：
+
+您正在重置 econf 账号密码，验证码为 {{.code}}，{{.minutes}} 分钟内有效。如非本人操作，请忽略本邮件，您的密码不会改变。
+
+Hello,
+
+the code to reset your econf password is {{.code}}; it is valid for {{.minutes}} minutes. If you did not ask for it, ignore this mail: your password stays as it is.
+`+signature),
+	ForecastApprovedUnit: mustBilingual(`预报已通过单位初审 / Forecast approved by your unit`,
+		`{{.name}}，您好：
+
+您的会议预报已通过单位初审，已提交学校国际处审核。
+`+forecastLine+`{{with .comment}}意见 / Comment: {{.}}
+{{end}}
+Dear {{.name}},
+
+your forecast was approved by your unit and goes on to the university's international office.
+`+signature),
+	ForecastApprovedSchool: mustBilingual(`预报已通过学校审核 / Forecast approved by the university`,
+		`{{.name}}，您好：
+
+您的会议预报已通过学校国际处审核，已报送上级主管部门。
+`+forecastLine+`{{with .comment}}意见 / Comment: {{.}}
+{{end}}
+Dear {{.name}},
+
+your forecast was approved by the university's international office and goes on to the authority.
+`+signature),
+	ForecastApprovedAuthority: mustBilingual(`预报审核通过 / Forecast approved into the plan`,
+		`{{.name}}，您好：
+
+您的会议预报已经上级主管部门审核通过，列入下一年度计划。
+`+forecastLine+`{{with .comment}}意见 / Comment: {{.}}
+{{end}}
+Dear {{.name}},
+
+your forecast was approved by the authority and is in next year's plan.
+`+signature),
+	ForecastRejected: mustBilingual(`预报被驳回 / Forecast rejected`,
+		`{{.name}}，您好：
+
+您的会议预报被{{.stageZh}}驳回，请根据意见修改后重新提交。
+`+forecastLine+`驳回理由 / Reason: {{.reason}}
+
+Dear {{.name}},
+
+your forecast was rejected by {{.stageEn}}; please revise it as asked and submit it again.
+`+signature),
+}
+
+// rendered is a mail ready to send.
+type rendered struct {
+	Subject string
+	Body    string
+}
+
+func render(t Template, data map[string]string) (rendered, error) {
+	tpl, ok := templates[t]
+	if !ok {
+		return rendered{}, fmt.Errorf("mail: unknown template %q", t)
+	}
+	var subj, body bytes.Buffer
+	if err := tpl.subject.Execute(&subj, data); err != nil {
+		return rendered{}, fmt.Errorf("mail %s subject: %w", t, err)
+	}
+	if err := tpl.body.Execute(&body, data); err != nil {
+		return rendered{}, fmt.Errorf("mail %s body: %w", t, err)
+	}
+	return rendered{Subject: strings.TrimSpace(subj.String()), Body: body.String()}, nil
+}
+
+// compose builds the RFC 5322 message: UTF-8 text, base64 encoded, with a
+// Message-ID derived from the dedupe key so that a mail resent after a crash
+// between the SMTP answer and the outbox update can be recognised as the
+// same message by the receiving side.
+func compose(from, to, dedupeKey string, r rendered, at time.Time) []byte {
+	var b bytes.Buffer
+	h := func(k, v string) { fmt.Fprintf(&b, "%s: %s\r\n", k, v) }
+	h("From", from)
+	h("To", to)
+	h("Subject", mime.BEncoding.Encode("UTF-8", r.Subject))
+	h("Date", at.Format(time.RFC1123Z))
+	h("Message-ID", "<"+strings.ReplaceAll(dedupeKey, ":", ".")+"@econf>")
+	h("MIME-Version", "1.0")
+	h("Content-Type", `text/plain; charset="UTF-8"`)
+	h("Content-Transfer-Encoding", "base64")
+	b.WriteString("\r\n")
+	enc := base64.StdEncoding.EncodeToString([]byte(strings.ReplaceAll(r.Body, "\n", "\r\n")))
+	for len(enc) > 76 {
+		b.WriteString(enc[:76] + "\r\n")
+		enc = enc[76:]
+	}
+	b.WriteString(enc + "\r\n")
+	return b.Bytes()
+}

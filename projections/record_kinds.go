@@ -1,0 +1,201 @@
+package projections
+
+import (
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/econf/econf/domain"
+	"github.com/econf/econf/domain/declaration"
+	"github.com/econf/econf/domain/forecast"
+)
+
+// recordKind describes one kind of record to the approval log and the status
+// view: where its events are, what each does to the record, and who holds it
+// in each status.
+type recordKind struct {
+	name         string // record_kind in the tables and queries
+	eventPrefix  string // of its event types
+	streamPrefix string // of its stream names, before the id
+	// read says what one of its events did.
+	read func(eventType string, data []byte) (step, error)
+	// holders says who holds the record in each status; a status that is
+	// not listed is final.
+	holders map[string]holder
+	// atAuthority is the status that submits the record to the authority,
+	// which sees it from then on (R-ACT-02).
+	atAuthority string
+}
+
+// step is what one event did to a record.
+type step struct {
+	status           string // the status after; "" when the event does not set one
+	action, actionZh string // for people
+	comment          string
+	// created is the record's scope, on the event that creates it.
+	created *domain.Scope
+	// edit marks a draft save: it keeps the status view's "since" when the
+	// status does not change.
+	edit bool
+}
+
+// holder is who holds a record in one status. org is the record_status
+// column naming the organisation; applicant adds the applicant as the
+// holding user.
+type holder struct {
+	role      domain.Role
+	org       string
+	applicant bool
+}
+
+var (
+	atUnit      = holder{role: domain.RoleUnitAdmin, org: "unit_id"}
+	atSchool    = holder{role: domain.RoleSchoolAdmin, org: "university_id"}
+	atAuthority = holder{role: domain.RoleAuthorityReviewer, org: "authority_id"}
+	atApplicant = holder{role: domain.RoleApplicant, org: "unit_id", applicant: true}
+)
+
+// recordKinds lists every kind the approval log and status view follow.
+var recordKinds = []recordKind{
+	{
+		name: "forecast", eventPrefix: "forecast.", streamPrefix: "forecast-",
+		read: readForecast,
+		holders: map[string]holder{
+			string(forecast.StatusSubmitted):      atUnit,
+			string(forecast.StatusUnitApproved):   atSchool,
+			string(forecast.StatusSchoolApproved): atAuthority,
+			string(forecast.StatusRejected):       atApplicant,
+		},
+		atAuthority: string(forecast.StatusSchoolApproved),
+	},
+	{
+		name: "declaration", eventPrefix: "declaration.", streamPrefix: "declaration-",
+		read: readDeclaration,
+		// authority_rejected is final: the domain lets the applicant
+		// neither edit, resubmit nor withdraw it (R-DECL-16).
+		holders: map[string]holder{
+			string(declaration.StatusDraft):          atApplicant,
+			string(declaration.StatusSubmitted):      atUnit,
+			string(declaration.StatusUnitApproved):   atSchool,
+			string(declaration.StatusSchoolApproved): atAuthority,
+			string(declaration.StatusUnitRejected):   atApplicant,
+			string(declaration.StatusSchoolRejected): atApplicant,
+		},
+		atAuthority: string(declaration.StatusSchoolApproved),
+	},
+}
+
+// kindOf finds the kind an event type belongs to.
+func kindOf(eventType string) (recordKind, bool) {
+	for _, k := range recordKinds {
+		if strings.HasPrefix(eventType, k.eventPrefix) {
+			return k, true
+		}
+	}
+	return recordKind{}, false
+}
+
+// forecastActions names each forecast event for people.
+var forecastActions = map[string][2]string{
+	forecast.EventSubmitted:           {"submitted", "个人申请"},
+	forecast.EventRevised:             {"revised and resubmitted", "修改后重新提交"},
+	forecast.EventWithdrawn:           {"withdrawn", "删除（撤回）"},
+	forecast.EventApprovedAtUnit:      {"approved by the unit", "单位初审通过"},
+	forecast.EventApprovedAtSchool:    {"approved by the school", "单位终审通过"},
+	forecast.EventApprovedByAuthority: {"approved by the authority", "预报审核通过"},
+	forecast.EventRejected:            {"rejected", "审核驳回"},
+}
+
+func readForecast(eventType string, data []byte) (step, error) {
+	ev, err := forecast.Decode(eventType, data)
+	if err != nil {
+		return step{}, err
+	}
+	status, _ := statusAfter(ev)
+	action := forecastActions[eventType]
+	s := step{status: string(status), action: action[0], actionZh: action[1]}
+	switch ev := ev.(type) {
+	case forecast.Submitted:
+		s.created = &domain.Scope{Owner: ev.ApplicantID, Unit: ev.UnitID, University: ev.UniversityID, Authority: ev.AuthorityID}
+	case forecast.ApprovedAtUnit:
+		s.comment = ev.Comment
+	case forecast.ApprovedAtSchool:
+		s.comment = ev.Comment
+	case forecast.ApprovedByAuthority:
+		s.comment = ev.Comment
+	case forecast.Rejected:
+		s.comment = ev.Reason
+	case forecast.Withdrawn:
+		s.comment = ev.Reason
+	}
+	return s, nil
+}
+
+// declarationActions names each declaration event for people; a section
+// save is "saved <section>".
+var declarationActions = map[string][2]string{
+	declaration.EventStarted:             {"started", "开始申报"},
+	declaration.EventApplicantSaved:      {"saved applicant", "保存申请人信息"},
+	declaration.EventBasicSaved:          {"saved basic information", "保存会议基本信息"},
+	declaration.EventAttendanceSaved:     {"saved attendance", "保存参会人数"},
+	declaration.EventHostingSaved:        {"saved hosting organisations", "保存主办单位"},
+	declaration.EventBudgetSaved:         {"saved budget", "保存会议经费预算"},
+	declaration.EventStatementsSaved:     {"saved statements", "保存特殊说明"},
+	declaration.EventContentSaved:        {"saved content", "保存会议内容"},
+	declaration.EventPeopleSaved:         {"saved key people", "保存会议主要人员"},
+	declaration.EventAgendaSaved:         {"saved agenda", "保存会议日程"},
+	declaration.EventContactsSaved:       {"saved contacts", "保存联系人"},
+	declaration.EventSubmitted:           {"submitted", "个人申请"},
+	declaration.EventWithdrawn:           {"withdrawn", "撤回"},
+	declaration.EventApprovedAtUnit:      {"approved by the unit", "单位初审通过"},
+	declaration.EventApprovedAtSchool:    {"approved by the school", "学校审核通过"},
+	declaration.EventApprovedByAuthority: {"approved by the authority", "获批"},
+}
+
+// declarationRejections names a rejection by the status it leads to.
+var declarationRejections = map[declaration.Status]string{
+	declaration.StatusUnitRejected:      "rejected by the unit",
+	declaration.StatusSchoolRejected:    "rejected by the school",
+	declaration.StatusAuthorityRejected: "rejected by the authority",
+}
+
+func readDeclaration(eventType string, data []byte) (step, error) {
+	ev, err := declaration.Decode(eventType, data)
+	if err != nil {
+		return step{}, err
+	}
+	status := declarationStatusAfter(ev)
+	action := declarationActions[eventType]
+	s := step{status: string(status), action: action[0], actionZh: action[1]}
+	switch ev := ev.(type) {
+	case declaration.Started:
+		s.created = &domain.Scope{Owner: ev.ApplicantID, Unit: ev.UnitID, University: ev.UniversityID, Authority: ev.AuthorityID}
+	case declaration.Submitted:
+	case declaration.ApprovedAtUnit:
+		s.comment = ev.Comment
+	case declaration.ApprovedAtSchool:
+		s.comment = ev.Comment
+	case declaration.ApprovedByAuthority:
+		s.comment = ev.Comment
+	case declaration.Withdrawn:
+		s.comment = ev.Reason
+	case declaration.Rejected:
+		s.comment = ev.Reason
+		s.action, s.actionZh = declarationRejections[status], status.Zh()
+	default:
+		s.edit = true // a section save
+	}
+	return s, nil
+}
+
+// declarationStatusAfter is the status an event leaves a declaration in.
+// Every declaration event sets the status whatever it was before (a section
+// save returns it to draft, a rejection's stage says which level rejected),
+// so the aggregate's own fold over the one event answers, and the read
+// models cannot drift from the domain. It is "" for a rejection at a stage
+// the domain does not know.
+func declarationStatusAfter(ev declaration.Event) declaration.Status {
+	d := declaration.New(uuid.Nil)
+	d.Apply(ev)
+	return d.Status()
+}
