@@ -51,6 +51,7 @@ type App struct {
 	creds    Credentials
 	sessions Sessions
 	policies *Policies
+	files    Files
 }
 
 // New wires the application layer.

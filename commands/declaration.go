@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/econf/econf/domain"
 	"github.com/econf/econf/domain/declaration"
 	"github.com/econf/econf/domain/policy"
+	"github.com/econf/econf/internal/filestore"
 )
 
 // DeclarationStream is the stream of one declaration.
@@ -117,72 +119,121 @@ func (a *App) StartDeclaration(ctx context.Context, actor domain.Actor, meta Met
 type Section struct {
 	Name string
 	save func(d *declaration.Declaration, a domain.Actor, p policy.Policy, now time.Time) error
+	// attachments are the uploads the section refers to, by field path and
+	// the rule that asks for them.
+	attachments []attachmentRef
+}
+
+type attachmentRef struct {
+	path, rule string
+	file       declaration.Attachment
+}
+
+// Files describes uploaded files, so a form can only refer to uploads its
+// applicant made, exactly as they were stored.
+type Files interface {
+	Stat(ctx context.Context, id uuid.UUID) (filestore.File, error)
+}
+
+// UseFiles sets where uploads are described.
+func (a *App) UseFiles(f Files) { a.files = f }
+
+// checkAttachments refuses a reference to an upload that does not exist,
+// is someone else's, or does not match what was stored (R-DECL-07/20).
+func (a *App) checkAttachments(ctx context.Context, actor domain.Actor, refs []attachmentRef) error {
+	var pr domain.Problems
+	for _, r := range refs {
+		if r.file.IsZero() {
+			continue
+		}
+		if a.files == nil {
+			pr.Add(r.path, r.rule, "uploads are not available on this server", "本服务器未启用文件上传")
+			continue
+		}
+		f, err := a.files.Stat(ctx, r.file.ID)
+		switch {
+		case errors.Is(err, filestore.ErrNotFound), err == nil && f.OwnerID != actor.UserID:
+			pr.Add(r.path+".id", r.rule, "no such upload of yours; upload the file first", "未找到您上传的该文件，请先上传")
+		case err != nil:
+			return err
+		case f.SHA256 != r.file.SHA256 || f.Size != r.file.Size || f.ContentType != r.file.ContentType:
+			pr.Add(r.path+".sha256", r.rule, "does not match the stored upload (hash, size or type)", "与已上传文件的哈希、大小或类型不符")
+		}
+	}
+	return pr.Err()
 }
 
 // The sections of the form, each built from its typed content.
 func ApplicantSection(x declaration.Applicant) Section {
 	return Section{"applicant", func(d *declaration.Declaration, a domain.Actor, p policy.Policy, now time.Time) error {
 		return d.SaveApplicant(a, x, p, now)
-	}}
+	}, nil}
 }
 
 func BasicSection(x declaration.Basic) Section {
 	return Section{"basic", func(d *declaration.Declaration, a domain.Actor, p policy.Policy, now time.Time) error {
 		return d.SaveBasic(a, x, p, p.Declaration, now)
-	}}
+	}, []attachmentRef{{"basic.localApproval", "R-DECL-07", x.LocalApproval}}}
 }
 
 func AttendanceSection(x declaration.Attendance) Section {
 	return Section{"attendance", func(d *declaration.Declaration, a domain.Actor, _ policy.Policy, now time.Time) error {
 		return d.SaveAttendance(a, x, now)
-	}}
+	}, nil}
 }
 
 func HostingSection(x []declaration.Organisation) Section {
+	refs := make([]attachmentRef, len(x))
+	for i, o := range x {
+		refs[i] = attachmentRef{fmt.Sprintf("hosting[%d].background", i), "R-DECL-20", o.Background}
+	}
 	return Section{"hosting", func(d *declaration.Declaration, a domain.Actor, p policy.Policy, now time.Time) error {
 		return d.SaveHosting(a, x, p, now)
-	}}
+	}, refs}
 }
 
 func BudgetSection(x []declaration.BudgetLine) Section {
 	return Section{"budget", func(d *declaration.Declaration, a domain.Actor, p policy.Policy, now time.Time) error {
 		return d.SaveBudget(a, x, p, now)
-	}}
+	}, nil}
 }
 
 func StatementsSection(x declaration.Statements) Section {
 	return Section{"statements", func(d *declaration.Declaration, a domain.Actor, _ policy.Policy, now time.Time) error {
 		return d.SaveStatements(a, x, now)
-	}}
+	}, nil}
 }
 
 func ContentSection(x declaration.Content) Section {
 	return Section{"content", func(d *declaration.Declaration, a domain.Actor, p policy.Policy, now time.Time) error {
 		return d.SaveContent(a, x, p, now)
-	}}
+	}, nil}
 }
 
 func PeopleSection(x declaration.People) Section {
 	return Section{"people", func(d *declaration.Declaration, a domain.Actor, p policy.Policy, now time.Time) error {
 		return d.SavePeople(a, x, p, now)
-	}}
+	}, nil}
 }
 
 func AgendaSection(x []declaration.AgendaItem) Section {
 	return Section{"agenda", func(d *declaration.Declaration, a domain.Actor, p policy.Policy, now time.Time) error {
 		return d.SaveAgenda(a, x, p, now)
-	}}
+	}, nil}
 }
 
 func ContactsSection(x []declaration.Contact) Section {
 	return Section{"contacts", func(d *declaration.Declaration, a domain.Actor, p policy.Policy, now time.Time) error {
 		return d.SaveContacts(a, x, p, now)
-	}}
+	}, nil}
 }
 
 // SaveDeclarationSection saves one section as a draft; format errors of the
 // section come back all at once, completeness waits for submit (R-DECL-15).
 func (a *App) SaveDeclarationSection(ctx context.Context, actor domain.Actor, meta Meta, id uuid.UUID, s Section) (Result, error) {
+	if err := a.checkAttachments(ctx, actor, s.attachments); err != nil {
+		return Result{}, err
+	}
 	return a.onDeclaration(ctx, actor, meta, "SaveDeclarationSection", id, func(d *declaration.Declaration, p policy.Policy) error {
 		return s.save(d, actor, p, a.clock.Now())
 	})

@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"bytes"
 	"encoding/json"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -171,6 +172,16 @@ func TestDeclarationLifecycle(t *testing.T) {
 		{"other unit's admin sees nothing", "GET", d, h.tree.OtherUnitAd.Email, nil, 404, ""},
 		{"authority approves", "POST", d + "/approve-authority", authority, nil, 200, ""},
 	})
+	// R-DECL-17: each unit approval tells the applicant, in the inbox and by
+	// one mail, to download the approval form.
+	inbox := h.do("GET", "/api/v1/me/notifications", applicant, nil)
+	if n := strings.Count(string(inbox.body), `"kind":"declaration_approved_unit"`); n != 2 {
+		t.Errorf("inbox has %d unit-approval notices; want 2 (one per approval): %s", n, inbox.body)
+	}
+	var mails int
+	if err := h.pool.QueryRow(t.Context(), `SELECT count(*) FROM mail_outbox WHERE template = 'declaration_approved_unit'`).Scan(&mails); err != nil || mails != 2 {
+		t.Errorf("queued approval-form mails: %d (%v); want 2", mails, err)
+	}
 	hist := h.do("GET", d+"/history", h.email(domain.RoleAuditor), nil).json(t)
 	if hist["status"] != "authority_approved" || hist["chainIntact"] != true {
 		t.Errorf("history: %v, chain %v", hist["status"], hist["chainIntact"])
@@ -181,6 +192,7 @@ func TestDeclarationLifecycle(t *testing.T) {
 	}
 
 	// The read models: list (keyword, date range), status, log, detail, similar.
+	h.checkAttachments(d)
 	list := h.do("GET", "/api/v1/declarations?q=分布式&startFrom=2027-04-01&startTo=2027-04-30&sort=startDate&order=asc", school, nil).json(t)
 	if list["total"] != float64(1) {
 		t.Errorf("list: %v", list)
@@ -222,5 +234,38 @@ func TestDeclarationLifecycle(t *testing.T) {
 	b["type"] = "social_science"
 	if res := h.do("POST", "/api/v1/declarations", applicant, map[string]any{"noticeAcknowledged": true, "form": form}); res.status < 400 || res.status >= 500 || !res.hasRule("R-DECL-01") {
 		t.Errorf("direct start of a social-science conference: %d %v", res.status, res.rules())
+	}
+}
+
+// checkAttachments: an upload is judged by content, and a form may refer
+// only to the applicant's own upload exactly as stored (R-DECL-07).
+func (h *harness) checkAttachments(d string) {
+	t := h.t
+	t.Helper()
+	applicant := h.email(domain.RoleApplicant)
+	pdf := []byte("%PDF-1.7\n1 0 obj << >> endobj\n%%EOF\n")
+	if res := h.do("POST", "/api/v1/files?kind=location_approval&name=photo.jpg", applicant, pdf); res.status != 422 {
+		t.Errorf("a PDF named .jpg: %d %s", res.status, res.body)
+	}
+	if res := h.do("POST", "/api/v1/files?kind=location_approval&name=big.pdf", applicant, append(pdf, make([]byte, 21<<20)...)); res.status != 413 && res.status != 422 {
+		t.Errorf("a 21 MiB upload: %d", res.status)
+	}
+	up := h.do("POST", "/api/v1/files?kind=location_approval&name="+url.QueryEscape("外办批复.pdf"), applicant, pdf)
+	if up.status != 201 {
+		t.Fatalf("upload: %d %s", up.status, up.body)
+	}
+	file := up.json(t)
+	basic := sections()["basic"].(map[string]any)
+	basic["location"], basic["province"] = "other_city", "浙江省"
+	forged := map[string]any{"id": file["id"], "sha256": strings.Repeat("0", 64), "name": file["name"], "contentType": file["contentType"], "size": file["size"]}
+	basic["localApproval"] = forged
+	if res := h.do("PUT", d+"/sections/basic", applicant, basic); res.status != 422 || !res.hasRule("R-DECL-07") {
+		t.Errorf("a reference that does not match the upload: %d %v", res.status, res.rules())
+	}
+	if res := h.do("GET", "/api/v1/files/"+file["id"].(string), h.tree.OtherApp.Email, nil); res.status != 404 {
+		t.Errorf("someone else's upload: %d", res.status)
+	}
+	if res := h.do("GET", "/api/v1/files/"+file["id"].(string), applicant, nil); res.status != 200 || !bytes.Equal(res.body, pdf) {
+		t.Errorf("own upload: %d", res.status)
 	}
 }

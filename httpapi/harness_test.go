@@ -23,6 +23,7 @@ import (
 	"github.com/econf/econf/internal/auth"
 	"github.com/econf/econf/internal/dbschema"
 	"github.com/econf/econf/internal/demo"
+	"github.com/econf/econf/internal/filestore"
 	"github.com/econf/econf/internal/pgcluster/pgtest"
 	"github.com/econf/econf/projections"
 )
@@ -72,8 +73,13 @@ func newHarness(t *testing.T) *harness {
 	}
 	done := make(chan error, 1)
 	go func() { done <- runner.Run(ctx) }()
+	files, err := filestore.NewLocal(t.TempDir(), clock.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app.UseFiles(files)
 	srv := httptest.NewServer(httpapi.New(httpapi.Config{
-		App: app, Auth: as, Reads: projections.NewQueries(pool), Waiter: runner, Pool: pool, Log: log,
+		App: app, Auth: as, Reads: projections.NewQueries(pool), Waiter: runner, Pool: pool, Log: log, Files: files,
 	}))
 	t.Cleanup(func() {
 		srv.Close()

@@ -19,6 +19,7 @@ import (
 	"github.com/econf/econf/domain"
 	"github.com/econf/econf/eventstore"
 	"github.com/econf/econf/internal/auth"
+	"github.com/econf/econf/internal/filestore"
 	"github.com/econf/econf/projections"
 )
 
@@ -37,6 +38,9 @@ type Config struct {
 
 	// Signup runs self-registration and password reset (R-ACT-03).
 	Signup *commands.Signup
+
+	// Files keeps uploads (location approvals, co-host material).
+	Files filestore.Store
 }
 
 // Waiter waits until the read models have applied an event.
@@ -126,6 +130,10 @@ func (s *Server) routes() chi.Router {
 				r.Post("/declarations/{id}/reject", s.declarationDecision(s.App.RejectDeclaration))
 			})
 			detail, status, log, similar := s.declarationRoutes()
+			// Uploads are larger than what idempotent requests keep; a
+			// repeated upload only stores another description of one blob.
+			r.Post("/files", s.uploadFile)
+			r.Get("/files/{id}", s.downloadFile)
 			r.Get("/declarations", s.listDeclarations)
 			r.Get("/declarations/{id}/detail", detail)
 			r.Get("/declarations/{id}/status", status)

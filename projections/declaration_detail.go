@@ -194,3 +194,27 @@ func (q *Queries) DeclarationDetail(ctx context.Context, a domain.Actor, id uuid
 	v.Direct = v.ForecastID == nil
 	return v, nil
 }
+
+// CanReadFile reports whether a may download an upload that some
+// declaration's form refers to: whoever may read such a declaration may.
+func (q *Queries) CanReadFile(ctx context.Context, a domain.Actor, fileID uuid.UUID) (bool, error) {
+	rows, err := q.pool.Query(ctx, `SELECT applicant_id, unit_id, university_id, authority_id, at_authority
+		FROM rm.declaration_details WHERE strpos(form::text, $1) > 0`, fileID.String())
+	if err != nil {
+		return false, err
+	}
+	scopes, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Scope, error) {
+		var s domain.Scope
+		err := row.Scan(&s.Owner, &s.Unit, &s.University, &s.Authority, &s.AtAuthority)
+		return s, err
+	})
+	if err != nil {
+		return false, err
+	}
+	for _, s := range scopes {
+		if domain.CanRead(a, s) {
+			return true, nil
+		}
+	}
+	return false, nil
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/econf/econf/domain/account"
+	"github.com/econf/econf/domain/declaration"
 	"github.com/econf/econf/domain/forecast"
 	"github.com/econf/econf/domain/inbox"
 	"github.com/econf/econf/eventstore"
@@ -33,9 +34,9 @@ const NotificationsName = "notifications"
 type Notifications struct{}
 
 func (Notifications) Name() string { return NotificationsName }
-func (Notifications) Version() int { return 1 }
+func (Notifications) Version() int { return 2 }
 func (Notifications) Tables() []string {
-	return []string{"notifications", "notification_recipients", "notification_forecasts"}
+	return []string{"notifications", "notification_recipients", "notification_forecasts", "notification_declarations"}
 }
 
 func (Notifications) Setup(ctx context.Context, tx pgx.Tx) error {
@@ -60,6 +61,12 @@ CREATE TABLE notification_recipients (
     name  text NOT NULL
 );
 CREATE TABLE notification_forecasts (
+    id           uuid PRIMARY KEY,
+    applicant_id uuid NOT NULL,
+    name_zh      text NOT NULL,
+    name_en      text NOT NULL
+);
+CREATE TABLE notification_declarations (
     id           uuid PRIMARY KEY,
     applicant_id uuid NOT NULL,
     name_zh      text NOT NULL,
@@ -104,6 +111,34 @@ func (n Notifications) Apply(ctx context.Context, tx pgx.Tx, e eventstore.Record
 		return err
 	case strings.HasPrefix(e.Type, "forecast."):
 		return n.applyForecast(ctx, tx, e)
+	case strings.HasPrefix(e.Type, "declaration."):
+		return n.applyDeclaration(ctx, tx, e)
+	}
+	return nil
+}
+
+// applyDeclaration keeps each declaration's names and tells the applicant
+// to fetch the approval form once the unit approved it (R-DECL-17).
+func (Notifications) applyDeclaration(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent) error {
+	ev, err := declaration.Decode(e.Type, e.Data)
+	if err != nil {
+		return err
+	}
+	id, err := recordID(e.StreamID, "declaration-")
+	if err != nil {
+		return err
+	}
+	switch ev := ev.(type) {
+	case declaration.Started:
+		_, err = tx.Exec(ctx, `INSERT INTO notification_declarations (id, applicant_id, name_zh, name_en) VALUES ($1, $2, $3, $4)`,
+			id, ev.ApplicantID, ev.Form.Basic.NameZh, ev.Form.Basic.NameEn)
+		return err
+	case declaration.BasicSaved:
+		_, err = tx.Exec(ctx, `UPDATE notification_declarations SET name_zh = $2, name_en = $3 WHERE id = $1`, id, ev.Basic.NameZh, ev.Basic.NameEn)
+		return err
+	case declaration.ApprovedAtUnit:
+		return notify(ctx, tx, e, `notification_declarations`, id, decisionNotice{mail.DeclarationApprovedUnit,
+			"会议申报已通过单位初审，请下载审批表", "Declaration approved by your unit: download the approval form", ev.Comment, ""})
 	}
 	return nil
 }
@@ -137,7 +172,7 @@ func (Notifications) applyForecast(ctx context.Context, tx pgx.Tx, e eventstore.
 	default:
 		return nil
 	}
-	return notifyDecision(ctx, tx, e, id, d)
+	return notify(ctx, tx, e, `notification_forecasts`, id, d)
 }
 
 // decisionNotice is what a decision tells the applicant.
@@ -159,15 +194,16 @@ func rejectedBy(s forecast.Status) (zh, en string) {
 	return "单位", "your unit"
 }
 
-// notifyDecision puts a notice in the applicant's inbox and queues its mail.
-func notifyDecision(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent, forecastID uuid.UUID, d decisionNotice) error {
+// notify puts a notice in the applicant's inbox and queues its mail; the
+// record's names come from table (a constant, never user input).
+func notify(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent, table string, recordID uuid.UUID, d decisionNotice) error {
 	var applicant uuid.UUID
 	var nameZh, nameEn, email, name string
 	err := tx.QueryRow(ctx, `SELECT f.applicant_id, f.name_zh, f.name_en, COALESCE(r.email, ''), COALESCE(r.name, '')
-		FROM notification_forecasts f LEFT JOIN notification_recipients r ON r.id = f.applicant_id WHERE f.id = $1`, forecastID).
+		FROM `+table+` f LEFT JOIN notification_recipients r ON r.id = f.applicant_id WHERE f.id = $1`, recordID).
 		Scan(&applicant, &nameZh, &nameEn, &email, &name)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return fmt.Errorf("decision on forecast %s, which was never submitted", forecastID)
+		return fmt.Errorf("decision on %s, which was never started", e.StreamID)
 	}
 	if err != nil {
 		return err
@@ -188,7 +224,7 @@ func notifyDecision(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent, 
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO notifications (id, user_id, kind, record_id, title_zh, title_en, body_zh, body_en, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
-		uuid.NewSHA1(e.ID, []byte("notification")), applicant, string(d.template), forecastID, d.titleZh, d.titleEn, bodyZh, bodyEn,
+		uuid.NewSHA1(e.ID, []byte("notification")), applicant, string(d.template), recordID, d.titleZh, d.titleEn, bodyZh, bodyEn,
 		e.Metadata.RecordedAt)
 	if err != nil || email == "" {
 		return err

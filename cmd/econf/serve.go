@@ -7,11 +7,13 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"golang.org/x/sync/errgroup"
 
 	"github.com/econf/econf/httpapi"
+	"github.com/econf/econf/internal/filestore"
 	"github.com/econf/econf/internal/pending"
 	"github.com/econf/econf/projections"
 )
@@ -38,6 +40,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := runner.Prepare(ctx); err != nil {
 		return err
 	}
+	files, err := filestore.NewLocal(filepath.Join(cfg.Data, "files"), e.clock.Now)
+	if err != nil {
+		return err
+	}
+	e.app.UseFiles(files)
 	ms, err := mailFromEnv()
 	if err != nil {
 		return err
@@ -47,7 +54,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	srv := httpapi.New(httpapi.Config{App: e.app, Auth: e.auth, Reads: projections.NewQueries(e.pool), Waiter: runner, Pool: e.pool, Log: log, TokenTTL: cfg.TokenTTL,
-		Signup: e.app.Signup(pending.NewStore(e.pool), ms.codeTTL)})
+		Signup: e.app.Signup(pending.NewStore(e.pool), ms.codeTTL), Files: files})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)

@@ -41,6 +41,16 @@ var extensions = map[string][]string{
 	XLSX: {".xlsx"},
 }
 
+// KindNamed finds a kind by its name.
+func KindNamed(name string) (Kind, bool) {
+	for _, k := range []Kind{LocationApproval, ForeignCoHost, SignedForm, SummaryPhoto, Spreadsheet} {
+		if k.Name == name {
+			return k, true
+		}
+	}
+	return Kind{}, false
+}
+
 // Kind is what an upload is for; it fixes the allowed types and size.
 type Kind struct {
 	Name     string
@@ -85,6 +95,8 @@ type Store interface {
 	Put(ctx context.Context, k Kind, name string, owner uuid.UUID, r io.Reader) (File, error)
 	// Open returns a stored file's content and description.
 	Open(ctx context.Context, id uuid.UUID) (io.ReadCloser, File, error)
+	// Stat returns a stored file's description.
+	Stat(ctx context.Context, id uuid.UUID) (File, error)
 }
 
 // sniff identifies content by its first bytes.
@@ -199,19 +211,28 @@ func (l *Local) Put(ctx context.Context, k Kind, name string, owner uuid.UUID, r
 	return f, ctx.Err()
 }
 
-// Open implements Store; the content is checked against its hash as read
-// back, so a file changed on disk is reported, not served.
-func (l *Local) Open(_ context.Context, id uuid.UUID) (io.ReadCloser, File, error) {
+// Stat implements Store.
+func (l *Local) Stat(_ context.Context, id uuid.UUID) (File, error) {
 	var f File
 	b, err := os.ReadFile(filepath.Join(l.dir, "meta", id.String()+".json"))
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, f, ErrNotFound
+		return f, ErrNotFound
 	}
 	if err != nil {
-		return nil, f, fmt.Errorf("filestore: %w", err)
+		return f, fmt.Errorf("filestore: %w", err)
 	}
 	if err := json.Unmarshal(b, &f); err != nil {
-		return nil, f, fmt.Errorf("filestore: description of %s: %w", id, err)
+		return f, fmt.Errorf("filestore: description of %s: %w", id, err)
+	}
+	return f, nil
+}
+
+// Open implements Store; the content is checked against its hash as read
+// back, so a file changed on disk is reported, not served.
+func (l *Local) Open(ctx context.Context, id uuid.UUID) (io.ReadCloser, File, error) {
+	f, err := l.Stat(ctx, id)
+	if err != nil {
+		return nil, f, err
 	}
 	content, err := os.ReadFile(filepath.Join(l.dir, "blobs", f.SHA256))
 	if err != nil {

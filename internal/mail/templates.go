@@ -21,6 +21,9 @@ const (
 	ForecastApprovedSchool    Template = "forecast_approved_school"
 	ForecastApprovedAuthority Template = "forecast_approved_authority"
 	ForecastRejected          Template = "forecast_rejected"
+	// DeclarationApprovedUnit tells the applicant to download the approval
+	// form for signatures once the unit approved the declaration (R-DECL-17).
+	DeclarationApprovedUnit Template = "declaration_approved_unit"
 )
 
 type bilingual struct {
@@ -46,6 +49,16 @@ Conference: {{.nameEn}}
 `
 
 var templates = map[Template]bilingual{
+	DeclarationApprovedUnit: mustBilingual(`会议申报已通过单位初审，请下载审批表 / Declaration approved by your unit: download the approval form`,
+		`{{.name}}，您好：
+
+您的国际会议申报已通过单位初审。请登录 econf 下载《在华举办国际会议审批表》，经学院负责人、党委负责人签字并加盖公章后，按学校要求报送审核。
+`+forecastLine+`{{with .comment}}意见 / Comment: {{.}}
+{{end}}
+Dear {{.name}},
+
+your conference declaration was approved by your unit. Sign in to econf and download the approval form (在华举办国际会议审批表); have it signed and stamped by your school's heads and send it on as the university asks.
+`+signature),
 	ActivationCode: mustBilingual(`econf 注册激活码 / Activation code: {{.code}}`,
 		`{{.name}}，您好：
 

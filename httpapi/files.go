@@ -1,0 +1,95 @@
+package httpapi
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/econf/econf/domain"
+	"github.com/econf/econf/internal/filestore"
+)
+
+// uploadKinds are the uploads a form may refer to, by the query's kind.
+var uploadKinds = map[string]filestore.Kind{
+	filestore.LocationApproval.Name: filestore.LocationApproval,
+	filestore.ForeignCoHost.Name:    filestore.ForeignCoHost,
+}
+
+// uploadFile keeps a file sent as the raw body (?kind=…&name=…) and answers
+// its description, which a form section then refers to. The type is judged
+// by content, never by name; the SHA-256 goes into the event that refers
+// to it.
+func (s *Server) uploadFile(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	kind, ok := uploadKinds[q.Get("kind")]
+	var bad []domain.FieldError
+	if !ok {
+		bad = append(bad, domain.FieldError{Path: "query:kind", Rule: "SCHEMA", Message: "want location_approval or foreign_cohost", Zh: "kind应为location_approval或foreign_cohost"})
+	}
+	name := strings.TrimSpace(q.Get("name"))
+	if name == "" {
+		bad = append(bad, domain.FieldError{Path: "query:name", Rule: "SCHEMA", Message: "the file's name, e.g. approval.pdf", Zh: "请提供文件名"})
+	}
+	if len(bad) > 0 {
+		badRequest(w, r, bad...)
+		return
+	}
+	if s.Files == nil {
+		writeProblem(w, r, problem{Type: problemBase + "unavailable", Title: "Uploads unavailable", Status: http.StatusServiceUnavailable, Zh: "文件上传暂不可用"})
+		return
+	}
+	body, ok := readBodyMax(w, r, kind.MaxBytes+1)
+	if !ok {
+		return
+	}
+	f, err := s.Files.Put(r.Context(), kind, name, actorOf(r.Context()).UserID, bytes.NewReader(body))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, f)
+}
+
+// downloadFile serves an upload to its owner and to whoever may read a
+// declaration that refers to it; to anyone else it does not exist.
+func (s *Server) downloadFile(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	if s.Files == nil {
+		s.writeError(w, r, domain.ErrNotFound)
+		return
+	}
+	rc, f, err := s.Files.Open(r.Context(), id)
+	if errors.Is(err, filestore.ErrNotFound) {
+		s.writeError(w, r, domain.ErrNotFound)
+		return
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	defer rc.Close()
+	a := actorOf(r.Context())
+	if f.OwnerID != a.UserID {
+		allowed, err := s.Reads.CanReadFile(r.Context(), a, id)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if !allowed {
+			s.writeError(w, r, domain.ErrNotFound)
+			return
+		}
+	}
+	w.Header().Set("Content-Type", f.ContentType)
+	w.Header().Set("Content-Length", fmt.Sprint(f.Size))
+	w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(f.Name))
+	w.Header().Set("X-Content-SHA256", f.SHA256)
+	_, _ = io.Copy(w, rc) // the client went away; nothing to do
+}
