@@ -228,8 +228,30 @@ func TestDeclarationLifecycle(t *testing.T) {
 	b := direct["basic"].(map[string]any)
 	b["scale"], b["nameZh"], b["nameEn"] = "small", "2027年数值代数研讨会", "2027 Workshop on Numerical Algebra"
 	form := map[string]any{"basic": b, "attendance": map[string]any{"foreign": 20, "mainland": 60}}
-	if res := h.do("POST", "/api/v1/declarations", applicant, map[string]any{"noticeAcknowledged": true, "form": form}); res.status != 201 {
-		t.Errorf("direct start: %d %s", res.status, res.body)
+	direct0 := h.do("POST", "/api/v1/declarations", applicant, map[string]any{"noticeAcknowledged": true, "form": form})
+	if direct0.status != 201 {
+		t.Fatalf("direct start: %d %s", direct0.status, direct0.body)
+	}
+	dd := "/api/v1/declarations/" + direct0.json(t)["id"].(string)
+	for name, body := range sections() {
+		if name == "basic" || name == "attendance" {
+			continue
+		}
+		if res := h.do("PUT", dd+"/sections/"+name, applicant, body); res.status != 200 {
+			t.Fatalf("direct: save %s: %d %s", name, res.status, res.body)
+		}
+	}
+	if res := h.do("POST", dd+"/people.xlsx", applicant, peopleSheet(t, [][]string{{"会议主席", "李主席", "中国", "示范大学", "教授"}, {"国外参会代表", "John Doe", "美国", "Example University", "Professor"}})); res.status != 200 {
+		t.Fatalf("direct: people: %d %s", res.status, res.body)
+	}
+	h.walk([]step{
+		{"direct: submit", "POST", dd + "/submit", applicant, map[string]any{"commitmentAcknowledged": true}, 200, ""},
+		{"direct: unit", "POST", dd + "/approve-unit", unit, nil, 200, ""},
+		{"direct: school", "POST", dd + "/approve-school", school, nil, 200, ""},
+		{"direct: authority", "POST", dd + "/approve-authority", authority, nil, 200, ""},
+	})
+	if got := h.do("GET", dd, applicant, nil).json(t); got["status"] != "authority_approved" || got["lead"].(map[string]any)["category"] != "small" {
+		t.Errorf("direct declaration: %v %v", got["status"], got["lead"])
 	}
 	b["type"] = "social_science"
 	if res := h.do("POST", "/api/v1/declarations", applicant, map[string]any{"noticeAcknowledged": true, "form": form}); res.status < 400 || res.status >= 500 || !res.hasRule("R-DECL-01") {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/econf/econf/domain/declaration"
 	"github.com/econf/econf/domain/org"
+	"github.com/econf/econf/domain/policy"
 	"github.com/econf/econf/eventstore"
 )
 
@@ -148,9 +149,9 @@ func (l DeclarationList) Apply(ctx context.Context, tx pgx.Tx, e eventstore.Reco
 	if err := updateDeclarations(ctx, tx, c, "id = $1", id); err != nil {
 		return err
 	}
-	switch ev.(type) {
+	switch ev := ev.(type) {
 	case declaration.Submitted:
-		return l.findSimilar(ctx, tx, id)
+		return l.findSimilar(ctx, tx, id, ev.Similar)
 	case declaration.Withdrawn:
 		_, err := tx.Exec(ctx, `DELETE FROM similar_declarations WHERE declaration_id = $1 OR other_id = $1`, id)
 		return err
@@ -289,15 +290,19 @@ func applyOrgName(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent) er
 // window of id's start, whose theme is the same or whose theme or Chinese
 // name is similar. The relation is symmetric, so the pairs naming id are
 // rebuilt from scratch.
-func (l DeclarationList) findSimilar(ctx context.Context, tx pgx.Tx, id uuid.UUID) error {
+func (l DeclarationList) findSimilar(ctx context.Context, tx pgx.Tx, id uuid.UUID, check policy.SimilarCheck) error {
 	if _, err := tx.Exec(ctx, `DELETE FROM similar_declarations WHERE declaration_id = $1 OR other_id = $1`, id); err != nil {
 		return err
 	}
-	window := l.SimilarWindowDays
+	// The submission carries the check of the policy it was decided under;
+	// events from before it did fall back to the projection's settings.
+	window, threshold := check.WindowDays, check.Threshold
+	if threshold <= 0 {
+		window, threshold = l.SimilarWindowDays, l.SimilarThreshold
+	}
 	if window <= 0 {
 		window = DefaultSimilarWindowDays
 	}
-	threshold := l.SimilarThreshold
 	if threshold <= 0 {
 		threshold = DefaultSimilarThreshold
 	}

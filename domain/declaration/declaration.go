@@ -476,7 +476,7 @@ func (d *Declaration) Submit(a domain.Actor, commitmentAcknowledged bool, overdu
 		return err
 	}
 	lead, _ := LeadFor(p, r, f) // complete forms always have a lead
-	d.record(Submitted{Lead: lead, Warnings: warnings, At: now})
+	d.record(Submitted{Lead: lead, Similar: r.Similar, Warnings: warnings, At: now})
 	return nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/econf/econf/domain"
+	"github.com/econf/econf/domain/policy"
 	"github.com/google/uuid"
 )
 
@@ -136,9 +137,12 @@ type ContactsSaved struct {
 // the filing mode, the date the university must file by and the NGO filing
 // deadline (R-DECL-05, R-DECL-11); Warnings are for reviewers.
 type Submitted struct {
-	Lead     Lead             `json:"lead"`
-	Warnings []domain.Warning `json:"warnings,omitempty"`
-	At       time.Time        `json:"at"`
+	Lead Lead `json:"lead"`
+	// Similar is the R-DECL-19 check in force, so reviewers' warnings are
+	// computed with the policy the submission was decided under.
+	Similar  policy.SimilarCheck `json:"similar"`
+	Warnings []domain.Warning    `json:"warnings,omitempty"`
+	At       time.Time           `json:"at"`
 }
 
 // Withdrawn: the applicant withdrew it before the authority decided.

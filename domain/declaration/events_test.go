@@ -10,6 +10,7 @@ import (
 
 	"github.com/econf/econf/domain"
 	"github.com/econf/econf/domain/declaration"
+	"github.com/econf/econf/domain/policy"
 	"github.com/google/uuid"
 )
 
@@ -129,7 +130,7 @@ func TestRulesValidate(t *testing.T) {
 	want := declaration.Rules{MaxDays: 5, MinLeadMonths: 3,
 		Major:         declaration.LeadTime{SubmitMonths: 5, FileMonths: 4, Filing: declaration.FilingPaper},
 		Regular:       declaration.LeadTime{SubmitMonths: 4, FileMonths: 3, Filing: declaration.FilingOnline},
-		NGOFilingDays: 15}
+		NGOFilingDays: 15, Similar: policy.SimilarCheck{WindowDays: 30, Threshold: 0.3}}
 	if r != want {
 		t.Errorf("DefaultRules() = %+v; want %+v", r, want)
 	}
@@ -141,7 +142,8 @@ func TestRulesValidate(t *testing.T) {
 		Regular: declaration.LeadTime{SubmitMonths: 4, FileMonths: 0, Filing: declaration.FilingOnline}}
 	got := fieldErrors(t, bad.Validate())
 	wantErrs := []string{"maxDays R-POL-01", "minLeadMonths R-POL-01", "ngoFilingDays R-POL-01",
-		"major.fileMonths R-POL-01", "major.filing R-POL-01", "regular.fileMonths R-POL-01", "major.submitMonths R-POL-01"}
+		"major.fileMonths R-POL-01", "major.filing R-POL-01", "regular.fileMonths R-POL-01", "major.submitMonths R-POL-01",
+		"similar.threshold R-POL-01"}
 	if !sameErrors(got, wantErrs) {
 		t.Errorf("Validate() = %q; want %q", got, wantErrs)
 	}

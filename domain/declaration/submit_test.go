@@ -304,6 +304,11 @@ func TestSubmitRecordsLead(t *testing.T) {
 			if e.Lead != tt.want || d.Lead() != tt.want {
 				t.Errorf("Lead = %+v; want %+v", e.Lead, tt.want)
 			}
+			// R-DECL-19, R-POL-01: the similar-conference check in force
+			// travels with the submission.
+			if e.Similar != rules.Similar {
+				t.Errorf("Similar = %+v; want the policy's %+v", e.Similar, rules.Similar)
+			}
 			fileBy, filing := d.FilingDeadline()
 			ngo, hasNGO := d.NGOFilingDeadline()
 			if d.Category() != tt.want.Category || fileBy != tt.want.FileBy || filing != tt.want.Filing ||

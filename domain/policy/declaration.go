@@ -56,6 +56,17 @@ type DeclarationRules struct {
 	// provincial public security bureau this many days before the start
 	// (R-DECL-11).
 	NGOFilingDays int `json:"ngoFilingDays"`
+	// Similar tunes the warning about conferences on the same or a similar
+	// theme at the same time (R-DECL-19).
+	Similar SimilarCheck `json:"similar"`
+}
+
+// SimilarCheck: another declaration starting within WindowDays of this
+// one's start, whose theme or name is at least Threshold similar (pg_trgm
+// similarity, 0 to 1), is reported to reviewers.
+type SimilarCheck struct {
+	WindowDays int     `json:"windowDays"`
+	Threshold  float64 `json:"threshold"`
 }
 
 // DefaultDeclarationRules are the seed's values (000 §三).
@@ -66,6 +77,7 @@ func DefaultDeclarationRules() DeclarationRules {
 		Major:         LeadTime{SubmitMonths: 5, FileMonths: 4, Filing: FilingPaper},
 		Regular:       LeadTime{SubmitMonths: 4, FileMonths: 3, Filing: FilingOnline},
 		NGOFilingDays: 15,
+		Similar:       SimilarCheck{WindowDays: 30, Threshold: 0.3},
 	}
 }
 
@@ -83,6 +95,10 @@ func (r DeclarationRules) Validate() error {
 	atLeast("maxDays", r.MaxDays, 1)
 	atLeast("minLeadMonths", r.MinLeadMonths, 0)
 	atLeast("ngoFilingDays", r.NGOFilingDays, 1)
+	atLeast("similar.windowDays", r.Similar.WindowDays, 0)
+	if r.Similar.Threshold <= 0 || r.Similar.Threshold > 1 {
+		pr.Add("similar.threshold", "R-POL-01", "must be above 0 and at most 1", "须大于0且不大于1")
+	}
 	for _, t := range []struct {
 		path string
 		lead LeadTime

@@ -132,6 +132,9 @@ func (p Policy) Upcast() Policy {
 	if p.Declaration == (DeclarationRules{}) {
 		p.Declaration = DefaultDeclarationRules()
 	}
+	if p.Declaration.Similar == (SimilarCheck{}) {
+		p.Declaration.Similar = DefaultDeclarationRules().Similar
+	}
 	return p
 }
 
