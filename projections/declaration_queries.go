@@ -63,47 +63,17 @@ func ParseDeclarationFilter(q url.Values) (DeclarationFilter, []domain.FieldErro
 // ListDeclarations returns one page of the declarations the actor may see
 // (R-ACT-02): withdrawn ones only when asked for by status.
 func (q *Queries) ListDeclarations(ctx context.Context, a domain.Actor, f DeclarationFilter) (DeclarationPage, error) {
-	var w where
-	if err := scopeOf(a, &w); err != nil {
+	w, err := declarationWhere(a, f)
+	if err != nil {
 		return DeclarationPage{}, err
 	}
-	if len(f.Statuses) > 0 {
-		w.add("status = ANY(?)", f.Statuses)
-	} else {
-		w.add("status <> 'withdrawn'")
-	}
-	if len(f.Types) > 0 {
-		w.add("type = ANY(?)", f.Types)
-	}
-	if len(f.Scales) > 0 {
-		w.add("scale = ANY(?)", f.Scales)
-	}
-	if f.UnitID != uuid.Nil {
-		w.add("unit_id = ?", f.UnitID)
-	}
-	if f.Year != 0 {
-		w.add("start_date >= make_date(?, 1, 1) AND start_date < make_date(?, 1, 1)", f.Year, f.Year+1)
-	}
-	for _, b := range []struct {
-		cond string
-		d    domain.Date
-	}{
-		{"start_date >= ?::date", f.StartFrom}, {"start_date <= ?::date", f.StartTo},
-		{"end_date >= ?::date", f.EndFrom}, {"end_date <= ?::date", f.EndTo},
-	} {
-		if !b.d.IsZero() {
-			w.add(b.cond, b.d.String())
-		}
-	}
-	keyword(&w, f.Keyword)
 	page := DeclarationPage{Page: max(f.Page, 1), PageSize: cmp.Or(f.PageSize, 20)}
-	var err error
 	page.Items, page.Total, err = pageOf(ctx, q.pool, "declarations", `id::text, version, applicant_id::text, applicant_name,
 			unit_id::text, unit_name, forecast_id::text, direct, name_zh, name_en,
 			COALESCE(to_char(start_date, 'YYYY-MM-DD'), ''), COALESCE(to_char(end_date, 'YYYY-MM-DD'), ''),
 			type, scale, category, foreign_count, domestic_count, total_count, province, status, submitted_at, updated_at,
 			filing, to_char(file_by, 'YYYY-MM-DD')`,
-		&w, cmp.Or(declarationSorts[f.Sort], "updated_at"), f.Desc, page.Page, page.PageSize,
+		w, cmp.Or(declarationSorts[f.Sort], "updated_at"), f.Desc, page.Page, page.PageSize,
 		func(row pgx.CollectableRow) (DeclarationRow, error) {
 			var r DeclarationRow
 			err := row.Scan(&r.ID, &r.Version, &r.ApplicantID, &r.ApplicantName, &r.UnitID, &r.UnitName, &r.ForecastID, &r.Direct,

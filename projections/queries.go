@@ -274,30 +274,14 @@ func keyword(w *where, k string) {
 
 // ListForecasts returns one page of the forecasts the actor may see.
 func (q *Queries) ListForecasts(ctx context.Context, a domain.Actor, f ForecastFilter) (ForecastPage, error) {
-	var w where
-	if err := scopeOf(a, &w); err != nil {
+	w, err := forecastWhere(a, f)
+	if err != nil {
 		return ForecastPage{}, err
 	}
-	if len(f.Statuses) > 0 {
-		w.add("status = ANY(?)", f.Statuses)
-	} else {
-		w.add("status <> 'withdrawn'")
-	}
-	if len(f.Scales) > 0 {
-		w.add("scale = ANY(?)", f.Scales)
-	}
-	if f.PlanYear != 0 {
-		w.add("plan_year = ?", f.PlanYear)
-	}
-	if f.UnitID != uuid.Nil {
-		w.add("unit_id = ?", f.UnitID)
-	}
-	keyword(&w, f.Keyword)
 	page := ForecastPage{Page: f.Page, PageSize: f.PageSize}
-	var err error
 	page.Items, page.Total, err = pageOf(ctx, q.pool, "forecasts", `id::text, version, applicant_id::text, applicant_name, unit_id::text, unit_name, plan_year,
 			name_zh, name_en, COALESCE(to_char(start_date, 'YYYY-MM-DD'), ''), type, scale, computed_scale, chinese_count, foreign_count,
-			status, submitted_at, updated_at`, &w, cmp.Or(forecastSorts[f.Sort], "submitted_at"), f.Desc, f.Page, f.PageSize,
+			status, submitted_at, updated_at`, w, cmp.Or(forecastSorts[f.Sort], "submitted_at"), f.Desc, f.Page, f.PageSize,
 		func(row pgx.CollectableRow) (ForecastRow, error) {
 			var r ForecastRow
 			err := row.Scan(&r.ID, &r.Version, &r.ApplicantID, &r.ApplicantName, &r.UnitID, &r.UnitName, &r.PlanYear,
