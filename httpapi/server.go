@@ -91,10 +91,13 @@ func (s *Server) routes() chi.Router {
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Post("/auth/login", s.login)
 		r.Get("/auth/universities", s.registrationChoices)
-		r.Post("/auth/registrations", s.register)
-		r.Post("/auth/registrations/activate", s.activate)
-		r.Post("/auth/password-reset", s.requestPasswordReset)
-		r.Post("/auth/password-reset/confirm", s.resetPassword)
+		r.Group(func(r chi.Router) {
+			r.Use(s.signupEnabled)
+			r.Post("/auth/registrations", s.register)
+			r.Post("/auth/registrations/activate", s.activate)
+			r.Post("/auth/password-reset", s.requestPasswordReset)
+			r.Post("/auth/password-reset/confirm", s.resetPassword)
+		})
 		r.Group(func(r chi.Router) {
 			r.Use(s.authenticate)
 			r.Post("/auth/logout", s.logout)
@@ -155,6 +158,19 @@ func (s *Server) routes() chi.Router {
 		})
 	})
 	return r
+}
+
+// signupEnabled answers 503 where the server runs without registration
+// (no mail set up for codes) instead of failing inside the handler.
+func (s *Server) signupEnabled(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.Signup == nil {
+			writeProblem(w, r, problem{Type: problemBase + "unavailable", Title: "Registration unavailable", Status: http.StatusServiceUnavailable,
+				Detail: "this server does not offer self-registration or password reset", Zh: "本服务器未开放自助注册与密码重置"})
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
