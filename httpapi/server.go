@@ -152,6 +152,8 @@ func (s *Server) routes() chi.Router {
 			r.Get("/forecasts/{id}/status", s.forecastStatus)
 			r.Get("/forecasts/{id}/log", s.forecastLog)
 			r.Get("/forecasts/{id}/history", s.forecastHistory)
+			r.Get("/forecasts/{id}/form.pdf", s.forecastFormPDF)
+			r.Get("/forecasts/{id}/log.pdf", s.forecastLogPDF)
 			r.Get("/organisations", s.listOrganisations)
 			r.Get("/users", s.listUsers)
 			r.Get("/policy", s.getPolicy)

@@ -1,0 +1,102 @@
+package httpapi
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/econf/econf/domain"
+	"github.com/econf/econf/domain/forecast"
+	"github.com/econf/econf/internal/pdfdoc"
+	"github.com/econf/econf/projections"
+)
+
+// forecastFormPDF serves the printable application form (预报申请表,
+// R-FC-08); it reads the forecast with the same scope as GET /forecasts/{id}.
+func (s *Server) forecastFormPDF(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	h, err := s.App.ForecastHistory(r.Context(), actorOf(r.Context()), id, nil)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var buf bytes.Buffer
+	if err := pdfdoc.ForecastForm(&buf, pdfdoc.ForecastFormData{
+		ID: h.ID.String(), Version: uint64(h.Version), Status: h.Status, Details: h.Details, Printed: time.Now(),
+	}); err != nil {
+		s.writeError(w, r, fmt.Errorf("render forecast form: %w", err))
+		return
+	}
+	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, h.Version))
+	writePDF(w, "forecast-"+h.ID.String()+"-form.pdf", buf.Bytes())
+}
+
+// forecastLogPDF serves the approval log (报批日志) as a printable table.
+func (s *Server) forecastLogPDF(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok || !s.consistent(w, r, projections.ApprovalLogName, projections.StatusViewName) {
+		return
+	}
+	log, err := s.Reads.ApprovalLog(r.Context(), actorOf(r.Context()), "forecast", id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	rows := make([]pdfdoc.LogRow, len(log))
+	for i, e := range log {
+		action := e.ActionZh
+		if action == "" {
+			action = e.Action
+		}
+		rows[i] = pdfdoc.LogRow{At: e.At, Action: action, Actor: e.ActorName, Role: roleZh(e.ActorRole),
+			Comment: e.Comment, StatusBefore: statusZh(e.StatusBefore), StatusAfter: statusZh(e.StatusAfter)}
+	}
+	var buf bytes.Buffer
+	if err := pdfdoc.ApprovalLog(&buf, "国际会议预报报批日志", rows); err != nil {
+		s.writeError(w, r, fmt.Errorf("render approval log: %w", err))
+		return
+	}
+	writePDF(w, "forecast-"+id.String()+"-log.pdf", buf.Bytes())
+}
+
+func writePDF(w http.ResponseWriter, name string, b []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "application/pdf")
+	h.Set("Content-Disposition", fmt.Sprintf(`inline; filename="%s"`, name))
+	h.Set("Content-Length", fmt.Sprint(len(b)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
+}
+
+// statusZh labels a forecast status in Chinese; unknown values pass
+// through.
+func statusZh(s string) string {
+	if s == "" || forecast.Status(s).Valid() {
+		return forecast.Status(s).Zh()
+	}
+	return s
+}
+
+func roleZh(r string) string {
+	switch domain.Role(r) {
+	case domain.RoleApplicant:
+		return "申请人"
+	case domain.RoleUnitAdmin:
+		return "单位管理员"
+	case domain.RoleSchoolAdmin:
+		return "学校管理员"
+	case domain.RoleAuthorityReviewer:
+		return "主管部门审核员"
+	case domain.RoleAuditor:
+		return "审计员"
+	case domain.RoleAnalyst:
+		return "分析员"
+	case domain.RolePlatformAdmin:
+		return "平台管理员"
+	}
+	return r
+}

@@ -1,0 +1,384 @@
+// Package pdfdoc renders printable documents (issue 6): the forecast
+// application form (预报申请表, R-FC-08) and a record's approval log
+// (报批日志), laid out like printed government forms.
+//
+// The Chinese font ships with the package (fonts/gbsn00lp.ttf, AR PL
+// SungtiL GB, Arphic Public License, see fonts/LICENSE-ARPHIC.txt), so a
+// fresh machine needs nothing installed.
+package pdfdoc
+
+import (
+	_ "embed"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-pdf/fpdf"
+
+	"github.com/econf/econf/domain/classify"
+	"github.com/econf/econf/domain/forecast"
+)
+
+//go:embed fonts/gbsn00lp.ttf
+var songti []byte
+
+const family = "songti"
+
+// zone is the time zone printed dates are shown in (China Standard Time).
+var zone = time.FixedZone("CST", 8*3600)
+
+// fixedDate stands in for the creation date when the caller gives none, so
+// that documents are byte-for-byte reproducible.
+var fixedDate = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// compress is switched off by tests so that content streams can be read back.
+var compress = true
+
+// doc wraps fpdf with form-drawing helpers.
+type doc struct {
+	*fpdf.Fpdf
+	lineH float64
+}
+
+func newDoc(orientation, title string, created time.Time) *doc {
+	if created.IsZero() {
+		created = fixedDate
+	}
+	p := fpdf.New(orientation, "mm", "A4", "")
+	p.SetCompression(compress)
+	p.SetCreationDate(created)
+	p.SetModificationDate(created)
+	p.SetCatalogSort(true)
+	p.SetTitle(title, true)
+	p.SetCreator("econf", true)
+	p.SetMargins(15, 15, 15)
+	p.SetAutoPageBreak(false, 15)
+	p.AddUTF8FontFromBytes(family, "", songti)
+	p.SetFont(family, "", 10.5)
+	p.SetLineWidth(0.3)
+	d := &doc{Fpdf: p, lineH: 6}
+	p.SetFooterFunc(func() {
+		p.SetY(-12)
+		p.SetFont(family, "", 8)
+		p.CellFormat(0, 5, fmt.Sprintf("第 %d 页", p.PageNo()), "", 0, "C", false, 0, "")
+		p.SetFont(family, "", 10.5)
+	})
+	p.AddPage()
+	return d
+}
+
+// title prints a centred heading and an optional right-aligned note below.
+func (d *doc) title(text, note string) {
+	d.SetFont(family, "", 18)
+	d.CellFormat(0, 12, text, "", 1, "C", false, 0, "")
+	d.SetFont(family, "", 9)
+	if note != "" {
+		d.CellFormat(0, 6, note, "", 1, "R", false, 0, "")
+	}
+	d.SetFont(family, "", 10.5)
+	d.Ln(1)
+}
+
+// cell is one box of a table row.
+type cell struct {
+	w     float64
+	text  string
+	label bool // shaded, centred label
+}
+
+// wrap splits s into lines no wider than w, breaking Latin text at spaces
+// where possible and Chinese text anywhere.
+func (d *doc) wrap(s string, w float64) []string {
+	var lines []string
+	for _, para := range strings.Split(s, "\n") {
+		var cur []rune
+		lastSpace := -1
+		for _, r := range para {
+			cur = append(cur, r)
+			if r == ' ' {
+				lastSpace = len(cur) - 1
+			}
+			if d.GetStringWidth(string(cur)) <= w || len(cur) == 1 {
+				continue
+			}
+			if lastSpace > 0 && r != ' ' {
+				lines = append(lines, strings.TrimRight(string(cur[:lastSpace]), " "))
+				cur = append([]rune(nil), cur[lastSpace+1:]...)
+			} else {
+				lines = append(lines, string(cur[:len(cur)-1]))
+				cur = []rune{r}
+			}
+			lastSpace = -1
+			for i, c := range cur {
+				if c == ' ' {
+					lastSpace = i
+				}
+			}
+		}
+		lines = append(lines, strings.TrimLeft(string(cur), " "))
+	}
+	return lines
+}
+
+// row draws one bordered table row; every cell gets the height of the
+// tallest. onBreak, when not nil, runs after a page break (to repeat a
+// table header).
+func (d *doc) row(cells []cell, onBreak func()) {
+	const pad = 1.5
+	wrapped := make([][]string, len(cells))
+	n := 1
+	for i, c := range cells {
+		wrapped[i] = d.wrap(c.text, c.w-2*pad)
+		n = max(n, len(wrapped[i]))
+	}
+	h := float64(n)*d.lineH + 2
+	_, pageH := d.GetPageSize()
+	_, _, _, bottom := d.GetMargins()
+	if d.GetY()+h > pageH-bottom {
+		d.AddPage()
+		if onBreak != nil {
+			onBreak()
+		}
+	}
+	x0, y := d.GetX(), d.GetY()
+	x := x0
+	for i, c := range cells {
+		style, align := "D", "L"
+		if c.label {
+			d.SetFillColor(235, 235, 235)
+			style, align = "FD", "C"
+		}
+		d.Rect(x, y, c.w, h, style)
+		top := y + (h-float64(len(wrapped[i]))*d.lineH)/2
+		for j, line := range wrapped[i] {
+			d.SetXY(x+pad, top+float64(j)*d.lineH)
+			d.CellFormat(c.w-2*pad, d.lineH, line, "", 0, align, false, 0, "")
+		}
+		x += c.w
+	}
+	d.SetXY(x0, y+h)
+}
+
+// section prints a full-width shaded heading row.
+func (d *doc) section(text string) {
+	w := d.width()
+	d.row([]cell{{w: w, text: text, label: true}}, nil)
+}
+
+func (d *doc) width() float64 {
+	pw, _ := d.GetPageSize()
+	l, _, r, _ := d.GetMargins()
+	return pw - l - r
+}
+
+// pairs prints label/value pairs, two to a row when both values are
+// short, one to a row otherwise.
+func (d *doc) pairs(kv ...string) {
+	w := d.width()
+	const lw = 30
+	half := w / 2
+	for i := 0; i+1 < len(kv); i += 2 {
+		fits := func(v string) bool { return d.GetStringWidth(v) <= half-lw-3 }
+		if i+3 < len(kv) && fits(kv[i+1]) && fits(kv[i+3]) {
+			d.row([]cell{{w: lw, text: kv[i], label: true}, {w: half - lw, text: kv[i+1]},
+				{w: lw, text: kv[i+2], label: true}, {w: half - lw, text: kv[i+3]}}, nil)
+			i += 2
+			continue
+		}
+		d.row([]cell{{w: lw, text: kv[i], label: true}, {w: w - lw, text: kv[i+1]}}, nil)
+	}
+}
+
+// signatures draws the signature and stamp boxes at the foot of a form.
+func (d *doc) signatures() {
+	w := d.width()
+	const h = 34
+	_, pageH := d.GetPageSize()
+	_, _, _, bottom := d.GetMargins()
+	if d.GetY()+4+h > pageH-bottom {
+		d.AddPage()
+	}
+	d.Ln(4)
+	x, y := d.GetX(), d.GetY()
+	boxes := []string{"单位负责人签字：", "单位盖章："}
+	for i, label := range boxes {
+		bx := x + float64(i)*w/2
+		d.Rect(bx, y, w/2, h, "D")
+		d.SetXY(bx+3, y+3)
+		d.CellFormat(w/2-6, d.lineH, label, "", 0, "L", false, 0, "")
+		d.SetXY(bx+3, y+h-d.lineH-3)
+		d.CellFormat(w/2-6, d.lineH, "日期：        年      月      日", "", 0, "R", false, 0, "")
+	}
+	d.SetXY(x, y+h)
+}
+
+func (d *doc) output(w io.Writer) error {
+	if err := d.Error(); err != nil {
+		return err
+	}
+	return d.Output(w)
+}
+
+// ForecastFormData is what the forecast application form shows.
+type ForecastFormData struct {
+	ID      string
+	Version uint64
+	Status  forecast.Status
+	Details forecast.Details
+	// Printed is the print date shown on the form and recorded as the
+	// document's creation date; zero prints none and uses a fixed date.
+	Printed time.Time
+}
+
+// ForecastForm writes the forecast application form (预报申请表, R-FC-08).
+func ForecastForm(w io.Writer, v ForecastFormData) error {
+	d := newDoc("P", "国际会议预报申请表", v.Printed)
+	note := "预报编号：" + dash(v.ID)
+	if !v.Printed.IsZero() {
+		note += "    打印日期：" + v.Printed.In(zone).Format("2006-01-02")
+	}
+	if v.Version > 0 {
+		note += fmt.Sprintf("    版本：%d", v.Version)
+	}
+	d.title("国际会议预报申请表", note)
+
+	f := v.Details
+	a := f.Applicant
+	d.section("一、申请人信息")
+	d.pairs("申请人", a.Name, "工号", dash(a.StaffNo),
+		"职称", a.Title, "手机", a.Mobile,
+		"申报单位", a.Unit, "所在院系", a.Department,
+		"电子邮件", a.Email)
+
+	d.section("二、会议基本信息")
+	d.pairs("会议中文名称", f.NameZh, "会议英文名称", f.NameEn,
+		"开会时间", f.StartDate.String(), "拟对外承诺日期", f.CommitmentDate.String(),
+		"是否本地办会", yesNo(f.Local), "举办省市", f.Province,
+		"举办地址", f.Address)
+	if !f.Local || f.OffsiteJustification != "" {
+		d.pairs("异地办会理由", dash(f.OffsiteJustification))
+	}
+	d.pairs("会议类型", f.Type.Zh(), "会议规模", f.Scale.Zh(),
+		"中方人数", strconv.Itoa(f.ChineseCount), "外方人数", strconv.Itoa(f.ForeignCount),
+		"总人数", strconv.Itoa(f.Total()), "审核状态", v.Status.Zh(),
+		"重大会议情形", flags(f.Flags))
+
+	d.section("三、主办、承办、协办单位")
+	tw := d.width()
+	header := func() {
+		d.row([]cell{{w: 12, text: "序号", label: true}, {w: 18, text: "角色", label: true},
+			{w: (tw - 30) / 2, text: "中文全称", label: true}, {w: (tw - 30) / 2, text: "英文全称", label: true}}, nil)
+	}
+	header()
+	for i, o := range f.Organisations {
+		d.row([]cell{{w: 12, text: strconv.Itoa(i + 1)}, {w: 18, text: roleZh(o.Role)},
+			{w: (tw - 30) / 2, text: o.NameZh}, {w: (tw - 30) / 2, text: o.NameEn}}, header)
+	}
+	if len(f.Organisations) == 0 {
+		d.row([]cell{{w: tw, text: "（无）"}}, nil)
+	}
+
+	d.section("四、经费与备注")
+	d.pairs("经费来源", f.FundingSource, "备注", dash(f.Remarks))
+
+	d.signatures()
+	return d.output(w)
+}
+
+// LogRow is one line of an approval log.
+type LogRow struct {
+	At           time.Time
+	Action       string
+	Actor        string
+	Role         string
+	Comment      string
+	StatusBefore string
+	StatusAfter  string
+}
+
+// ApprovalLog writes a record's approval log (报批日志) as a table, oldest
+// first, on landscape pages. The creation date is the newest entry's time
+// (a fixed date when there are none), so the same log renders the same.
+func ApprovalLog(w io.Writer, title string, entries []LogRow) error {
+	var created time.Time
+	for _, e := range entries {
+		if e.At.After(created) {
+			created = e.At
+		}
+	}
+	d := newDoc("L", title, created)
+	d.title(title, fmt.Sprintf("共 %d 条记录", len(entries)))
+	cols := []float64{34, 30, 32, 28, 93, 50}
+	header := func() {
+		names := []string{"时间", "操作", "操作人", "角色", "意见", "状态变更"}
+		cs := make([]cell, len(cols))
+		for i := range cols {
+			cs[i] = cell{w: cols[i], text: names[i], label: true}
+		}
+		d.row(cs, nil)
+	}
+	header()
+	for _, e := range entries {
+		at := ""
+		if !e.At.IsZero() {
+			at = e.At.In(zone).Format("2006-01-02 15:04")
+		}
+		d.row([]cell{{w: cols[0], text: at}, {w: cols[1], text: e.Action}, {w: cols[2], text: e.Actor},
+			{w: cols[3], text: e.Role}, {w: cols[4], text: e.Comment},
+			{w: cols[5], text: dash(e.StatusBefore) + " → " + dash(e.StatusAfter)}}, header)
+	}
+	if len(entries) == 0 {
+		d.row([]cell{{w: d.width(), text: "（无记录）"}}, nil)
+	}
+	return d.output(w)
+}
+
+func dash(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "—"
+	}
+	return s
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "是"
+	}
+	return "否"
+}
+
+func roleZh(r forecast.HostingRole) string {
+	switch r {
+	case forecast.Host:
+		return "主办"
+	case forecast.Organiser:
+		return "承办"
+	case forecast.CoOrganiser:
+		return "协办"
+	case forecast.Joint:
+		return "合办"
+	}
+	return string(r)
+}
+
+func flags(f classify.Flags) string {
+	var out []string
+	add := func(on bool, zh string) {
+		if on {
+			out = append(out, zh)
+		}
+	}
+	add(f.Sensitive, "涉及重大敏感问题")
+	add(f.UNBody, "联合国下属机构和各专门机构的大会与特别会议")
+	add(f.IntergovernmentalOrg, "政府间和非政府间重要国际组织的大会与特别会议")
+	add(f.CoreInterests, "事关我核心利益、重要国际问题")
+	add(f.ForeignMinisters, "外国政府正部长及以上或前国家元首、政府首脑出席")
+	add(f.NationalLeaders, "邀请党和国家领导人出席")
+	add(f.StateLeadersNPC, "邀请全国人大、全国政协、最高法、最高检领导出席")
+	if len(out) == 0 {
+		return "无"
+	}
+	return strings.Join(out, "；")
+}
