@@ -38,7 +38,9 @@ type ForecastHistory struct {
 	Version eventstore.Version `json:"version"`
 	Status  forecast.Status    `json:"status"`
 	Details forecast.Details   `json:"details"`
-	Entries []HistoryEntry     `json:"entries"`
+	// SignedForms are the signed and stamped forms uploaded (R-FC-08).
+	SignedForms []forecast.SignedForm `json:"signedForms"`
+	Entries     []HistoryEntry        `json:"entries"`
 	// ChainIntact says whether every event names its predecessor's hash. A
 	// rewritten event k makes it false, and BrokenAt is k+1: the first event
 	// whose recorded predecessor hash no longer matches. (The newest event
@@ -101,7 +103,11 @@ func (a *App) ForecastHistory(ctx context.Context, actor domain.Actor, id uuid.U
 		return ForecastHistory{}, err
 	}
 	broken := eventstore.VerifyChain(l.events)
-	return ForecastHistory{ID: id, AsOf: asOf, Version: version, Status: f.Status(), Details: f.Details(), Entries: entries,
+	forms := f.SignedForms()
+	if forms == nil {
+		forms = []forecast.SignedForm{}
+	}
+	return ForecastHistory{ID: id, AsOf: asOf, Version: version, Status: f.Status(), Details: f.Details(), SignedForms: forms, Entries: entries,
 		ChainIntact: broken == 0, BrokenAt: broken}, nil
 }
 

@@ -414,3 +414,49 @@ func TestHistoryAsOf(t *testing.T) {
 		t.Errorf("before the forecast existed: %d", res.status)
 	}
 }
+
+// TestSignedForm: the unit admin uploads the signed and stamped forecast
+// form after approving it (R-FC-08); it shows in the forecast, its log and
+// history, and those who may read the forecast may download it.
+func TestSignedForm(t *testing.T) {
+	h := newHarness(t)
+	id, _ := h.submit(nil)
+	f := "/api/v1/forecasts/" + id
+	unit, applicant := h.email(domain.RoleUnitAdmin), h.email(domain.RoleApplicant)
+	pdf := []byte("%PDF-1.7\n1 0 obj << >> endobj\n%%EOF\n")
+	if res := h.do("POST", f+"/signed-form?name=signed.pdf", unit, pdf); res.status != 409 || !res.hasRule("R-FC-08") {
+		t.Errorf("before the unit's approval: %d %v", res.status, res.rules())
+	}
+	h.walk([]step{{"unit approves", "POST", f + "/approve-unit", unit, nil, 200, ""}})
+	if res := h.do("POST", f+"/signed-form?name=signed.pdf", applicant, pdf); res.status != 403 {
+		t.Errorf("the applicant uploading: %d", res.status)
+	}
+	if res := h.do("POST", f+"/signed-form?name=signed.jpg", unit, pdf); res.status != 422 {
+		t.Errorf("a PDF named .jpg: %d", res.status)
+	}
+	if res := h.do("POST", f+"/signed-form?name=signed.pdf", h.tree.OtherUnitAd.Email, pdf); res.status != 404 {
+		t.Errorf("another unit's admin: %d", res.status)
+	}
+	if res := h.do("POST", f+"/signed-form?name="+url.QueryEscape("预报申请表（盖章）.pdf"), unit, pdf); res.status != 200 {
+		t.Fatalf("upload: %d %s", res.status, res.body)
+	}
+	got := h.do("GET", f, applicant, nil).json(t)
+	forms := got["signedForms"].([]any)
+	if len(forms) != 1 || got["status"] != "unit_approved" {
+		t.Fatalf("forecast after the upload: %v", got)
+	}
+	fileID := forms[0].(map[string]any)["id"].(string)
+	if res := h.do("GET", "/api/v1/files/"+fileID+"?forecast="+id, applicant, nil); res.status != 200 || string(res.body) != string(pdf) {
+		t.Errorf("the applicant downloading the signed form: %d", res.status)
+	}
+	if res := h.do("GET", "/api/v1/files/"+fileID+"?forecast="+id, h.tree.OtherApp.Email, nil); res.status != 404 {
+		t.Errorf("another applicant downloading it: %d", res.status)
+	}
+	var lg struct {
+		Entries []struct{ EventType, StatusAfter, Comment string }
+	}
+	if err := json.Unmarshal(h.do("GET", f+"/log", applicant, nil).body, &lg); err != nil || len(lg.Entries) != 3 ||
+		lg.Entries[2].EventType != "forecast.signed_form_attached" || lg.Entries[2].StatusAfter != "unit_approved" || lg.Entries[2].Comment != "预报申请表（盖章）.pdf" {
+		t.Errorf("log: %v %+v", err, lg.Entries)
+	}
+}

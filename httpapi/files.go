@@ -9,6 +9,9 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/google/uuid"
+
+	"github.com/econf/econf/commands"
 	"github.com/econf/econf/domain"
 	"github.com/econf/econf/internal/filestore"
 )
@@ -54,8 +57,10 @@ func (s *Server) uploadFile(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, f)
 }
 
-// downloadFile serves an upload to its owner and to whoever may read a
-// declaration that refers to it; to anyone else it does not exist.
+// downloadFile serves an upload to its owner, to whoever may read a
+// declaration that refers to it, and to whoever may read the forecast named
+// by ?forecast= when it is one of that forecast's signed forms; to anyone
+// else it does not exist.
 func (s *Server) downloadFile(w http.ResponseWriter, r *http.Request) {
 	id, ok := pathID(w, r)
 	if !ok {
@@ -76,7 +81,7 @@ func (s *Server) downloadFile(w http.ResponseWriter, r *http.Request) {
 	}
 	defer rc.Close()
 	a := actorOf(r.Context())
-	if f.OwnerID != a.UserID {
+	if f.OwnerID != a.UserID && !s.onForecast(r, id) {
 		allowed, err := s.Reads.CanReadFile(r.Context(), a, id)
 		if err != nil {
 			s.writeError(w, r, err)
@@ -92,4 +97,61 @@ func (s *Server) downloadFile(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(f.Name))
 	w.Header().Set("X-Content-SHA256", f.SHA256)
 	_, _ = io.Copy(w, rc) // the client went away; nothing to do
+}
+
+// uploadSignedForm keeps the unit admin's scan of the signed and stamped
+// forecast form (raw body, ?name=…) and records it on the forecast (R-FC-08).
+func (s *Server) uploadSignedForm(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	m, ok := meta(w, r)
+	if !ok {
+		return
+	}
+	name := strings.TrimSpace(r.URL.Query().Get("name"))
+	if name == "" {
+		badRequest(w, r, domain.FieldError{Path: "query:name", Rule: "SCHEMA", Message: "the file's name, e.g. signed-form.pdf", Zh: "请提供文件名"})
+		return
+	}
+	if s.Files == nil {
+		writeProblem(w, r, problem{Type: problemBase + "unavailable", Title: "Uploads unavailable", Status: http.StatusServiceUnavailable, Zh: "文件上传暂不可用"})
+		return
+	}
+	a := actorOf(r.Context())
+	if a.Role != domain.RoleUnitAdmin {
+		s.writeError(w, r, domain.ErrForbidden)
+		return
+	}
+	body, ok := readBodyMax(w, r, filestore.SignedForm.MaxBytes+1)
+	if !ok {
+		return
+	}
+	f, err := s.Files.Put(r.Context(), filestore.SignedForm, name, a.UserID, bytes.NewReader(body))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	res, err := s.App.AttachSignedForm(r.Context(), a, m, commands.AttachSignedForm{ForecastID: id, File: f})
+	s.answer(w, r, res, err)
+}
+
+// onForecast reports whether the forecast named by ?forecast= lists the
+// file among its signed forms and the actor may read that forecast.
+func (s *Server) onForecast(r *http.Request, fileID uuid.UUID) bool {
+	id, err := uuid.Parse(r.URL.Query().Get("forecast"))
+	if err != nil {
+		return false
+	}
+	h, err := s.App.ForecastHistory(r.Context(), actorOf(r.Context()), id, nil)
+	if err != nil {
+		return false
+	}
+	for _, f := range h.SignedForms {
+		if f.ID == fileID {
+			return true
+		}
+	}
+	return false
 }

@@ -173,7 +173,7 @@ func (s *Server) getForecast(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, h.Version))
-	writeJSON(w, http.StatusOK, map[string]any{"id": h.ID, "version": h.Version, "status": h.Status, "details": h.Details})
+	writeJSON(w, http.StatusOK, map[string]any{"id": h.ID, "version": h.Version, "status": h.Status, "details": h.Details, "signedForms": h.SignedForms})
 }
 
 func (s *Server) forecastHistory(w http.ResponseWriter, r *http.Request) {

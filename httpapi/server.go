@@ -136,6 +136,7 @@ func (s *Server) routes() chi.Router {
 			// Uploads are larger than what idempotent requests keep; a
 			// repeated upload only stores another description of one blob.
 			r.Post("/files", s.uploadFile)
+			r.Post("/forecasts/{id}/signed-form", s.uploadSignedForm)
 			r.Get("/files/{id}", s.downloadFile)
 			r.Get("/declarations", s.listDeclarations)
 			r.Get("/declarations/export", s.exportDeclarations)

@@ -62,7 +62,8 @@ func (ApprovalLog) Apply(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEv
 			at, comment, status_before, status_after, policy)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
 			COALESCE((SELECT status_after FROM approval_log WHERE record_kind = $1 AND record_id = $2 ORDER BY number DESC LIMIT 1), ''),
-			$12, $13)`,
+			COALESCE(NULLIF($12, ''), (SELECT status_after FROM approval_log WHERE record_kind = $1 AND record_id = $2 ORDER BY number DESC LIMIT 1), ''),
+			$13)`,
 		k.name, id, e.Number, e.Type, s.action, s.actionZh, uuidOrNil(e.Metadata.ActorID), e.Metadata.Role, uuidOrNil(e.Metadata.OrgID),
 		e.Metadata.RecordedAt, s.comment, s.status, e.Metadata.PolicyVersion)
 	return err

@@ -20,7 +20,7 @@ const ForecastListName = "forecast_list"
 type ForecastList struct{}
 
 func (ForecastList) Name() string     { return ForecastListName }
-func (ForecastList) Version() int     { return 1 }
+func (ForecastList) Version() int     { return 2 }
 func (ForecastList) Tables() []string { return []string{"forecasts"} }
 
 func (ForecastList) Setup(ctx context.Context, tx pgx.Tx) error {
@@ -93,7 +93,10 @@ func (ForecastList) Apply(ctx context.Context, tx pgx.Tx, e eventstore.RecordedE
 	default:
 		status, ok := statusAfter(ev)
 		if !ok {
-			return nil
+			// An event that leaves the status (a signed form uploaded) still
+			// moves the version the list shows.
+			_, err = tx.Exec(ctx, `UPDATE forecasts SET version = $2, updated_at = $3 WHERE id = $1`, id, e.Number, at)
+			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE forecasts SET version = $2, status = $3, updated_at = $4,
 				at_authority = at_authority OR $3 = 'school_approved' WHERE id = $1`, id, e.Number, string(status), at)

@@ -104,6 +104,7 @@ var forecastActions = map[string][2]string{
 	forecast.EventApprovedAtSchool:    {"approved by the school", "单位终审通过"},
 	forecast.EventApprovedByAuthority: {"approved by the authority", "预报审核通过"},
 	forecast.EventRejected:            {"rejected", "审核驳回"},
+	forecast.EventSignedFormAttached:  {"signed form uploaded", "上传签字盖章的申请表"},
 }
 
 func readForecast(eventType string, data []byte) (step, error) {
@@ -127,6 +128,8 @@ func readForecast(eventType string, data []byte) (step, error) {
 		s.comment = ev.Reason
 	case forecast.Withdrawn:
 		s.comment = ev.Reason
+	case forecast.SignedFormAttached:
+		s.comment = ev.File.Name
 	}
 	return s, nil
 }

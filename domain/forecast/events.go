@@ -21,12 +21,13 @@ const (
 	EventApprovedAtSchool    = "forecast.approved_at_school"
 	EventApprovedByAuthority = "forecast.approved_by_authority"
 	EventRejected            = "forecast.rejected"
+	EventSignedFormAttached  = "forecast.signed_form_attached"
 )
 
 // EventTypes lists every forecast event name.
 func EventTypes() []string {
 	return []string{EventSubmitted, EventRevised, EventWithdrawn, EventApprovedAtUnit,
-		EventApprovedAtSchool, EventApprovedByAuthority, EventRejected}
+		EventApprovedAtSchool, EventApprovedByAuthority, EventRejected, EventSignedFormAttached}
 }
 
 // ErrUnknownEvent: Decode met an event name this package does not know.
@@ -95,6 +96,25 @@ type Rejected struct {
 	At     time.Time `json:"at"`
 }
 
+// SignedForm is an uploaded scan of the signed and stamped forecast
+// application form (R-FC-08), as the file store keeps it.
+type SignedForm struct {
+	ID          uuid.UUID `json:"id"`
+	SHA256      string    `json:"sha256"`
+	Name        string    `json:"name"`
+	ContentType string    `json:"contentType"`
+	Size        int64     `json:"size"`
+}
+
+// SignedFormAttached: the unit admin uploaded the signed and stamped form
+// (R-FC-08). A later upload adds to the record; none replaces history.
+type SignedFormAttached struct {
+	File SignedForm `json:"file"`
+	At   time.Time  `json:"at"`
+}
+
+func (SignedFormAttached) EventType() string { return EventSignedFormAttached }
+
 func (Submitted) EventType() string           { return EventSubmitted }
 func (Revised) EventType() string             { return EventRevised }
 func (Withdrawn) EventType() string           { return EventWithdrawn }
@@ -121,6 +141,8 @@ func Decode(eventType string, data []byte) (Event, error) {
 		return decode[ApprovedByAuthority](eventType, data)
 	case EventRejected:
 		return decode[Rejected](eventType, data)
+	case EventSignedFormAttached:
+		return decode[SignedFormAttached](eventType, data)
 	}
 	return nil, fmt.Errorf("%w %q", ErrUnknownEvent, eventType)
 }

@@ -82,6 +82,7 @@ type Forecast struct {
 	warnings    []domain.Warning
 	submittedAt time.Time
 	rejection   Rejected
+	signedForms []SignedForm
 	pending     []Event
 }
 
@@ -149,7 +150,36 @@ func (f *Forecast) Apply(e Event) {
 	case Rejected:
 		f.status = StatusRejected
 		f.rejection = e
+	case SignedFormAttached:
+		f.signedForms = append(f.signedForms, e.File)
 	}
+}
+
+// SignedForms are the signed and stamped forms uploaded so far (R-FC-08).
+func (f *Forecast) SignedForms() []SignedForm { return slices.Clone(f.signedForms) }
+
+// AttachSignedForm records the unit admin's upload of the signed and
+// stamped application form (R-FC-08: 学院审核完毕签字盖章后由单位系统管理员上传),
+// possible once the unit has approved the forecast and while it is not
+// rejected or withdrawn. Which unit may is the caller's scope check.
+func (f *Forecast) AttachSignedForm(a domain.Actor, file SignedForm, now time.Time) error {
+	if a.Role != domain.RoleUnitAdmin {
+		return fmt.Errorf("attach signed form: only the unit admin uploads it (R-FC-08): %w", domain.ErrForbidden)
+	}
+	switch f.status {
+	case StatusUnitApproved, StatusSchoolApproved, StatusApproved:
+	default:
+		return &domain.StateError{Rule: "R-FC-08", Status: string(f.status), Action: "attach signed form",
+			Message: "the signed form is uploaded after the unit's approval; the forecast is " + string(f.status),
+			Zh:      "单位初审通过后方可上传签字盖章的预报申请表，当前状态为“" + f.status.Zh() + "”"}
+	}
+	if file.ID == uuid.Nil || file.SHA256 == "" {
+		var p domain.Problems
+		p.Add("file", "R-FC-08", "an uploaded file is required", "请上传文件")
+		return p.Err()
+	}
+	f.record(SignedFormAttached{File: file, At: now})
+	return nil
 }
 
 func (f *Forecast) record(e Event) {
