@@ -182,6 +182,13 @@ func TestDeclarationLifecycle(t *testing.T) {
 	if err := h.pool.QueryRow(t.Context(), `SELECT count(*) FROM mail_outbox WHERE template = 'declaration_approved_unit'`).Scan(&mails); err != nil || mails != 2 {
 		t.Errorf("queued approval-form mails: %d (%v); want 2", mails, err)
 	}
+	// R-DECL-17: the approval form prints once the unit approved.
+	if res := h.do("GET", d+"/approval-form.pdf", applicant, nil); res.status != 200 || !bytes.HasPrefix(res.body, []byte("%PDF-")) {
+		t.Errorf("approval form: %d", res.status)
+	}
+	if res := h.do("GET", d+"/approval-form.pdf", h.tree.OtherApp.Email, nil); res.status != 404 {
+		t.Errorf("approval form outside scope: %d", res.status)
+	}
 	hist := h.do("GET", d+"/history", h.email(domain.RoleAuditor), nil).json(t)
 	if hist["status"] != "authority_approved" || hist["chainIntact"] != true {
 		t.Errorf("history: %v, chain %v", hist["status"], hist["chainIntact"])
@@ -243,6 +250,9 @@ func TestDeclarationLifecycle(t *testing.T) {
 	}
 	if res := h.do("POST", dd+"/people.xlsx", applicant, peopleSheet(t, [][]string{{"会议主席", "李主席", "中国", "示范大学", "教授"}, {"国外参会代表", "John Doe", "美国", "Example University", "Professor"}})); res.status != 200 {
 		t.Fatalf("direct: people: %d %s", res.status, res.body)
+	}
+	if res := h.do("GET", dd+"/approval-form.pdf", applicant, nil); res.status != 409 || !res.hasRule("R-DECL-17") {
+		t.Errorf("approval form of a draft: %d %v", res.status, res.rules())
 	}
 	h.walk([]step{
 		{"direct: submit", "POST", dd + "/submit", applicant, map[string]any{"commitmentAcknowledged": true}, 200, ""},

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/econf/econf/domain"
+	"github.com/econf/econf/domain/declaration"
 	"github.com/econf/econf/domain/forecast"
 	"github.com/econf/econf/internal/pdfdoc"
 	"github.com/econf/econf/projections"
@@ -99,4 +100,35 @@ func roleZh(r string) string {
 		return "平台管理员"
 	}
 	return r
+}
+
+// declarationFormPDF serves the approval form (在华举办国际会议审批表) once the
+// unit has approved the declaration (R-DECL-17): before that there is
+// nothing for the heads to sign.
+func (s *Server) declarationFormPDF(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	h, err := s.App.DeclarationHistory(r.Context(), actorOf(r.Context()), id, nil)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	switch h.Status {
+	case declaration.StatusUnitApproved, declaration.StatusSchoolApproved, declaration.StatusAuthorityApproved:
+	default:
+		s.writeError(w, r, &domain.StateError{Rule: "R-DECL-17", Status: string(h.Status), Action: "print the approval form",
+			Message: "the approval form is printed after the unit's approval", Zh: "单位初审通过后方可下载审批表"})
+		return
+	}
+	var buf bytes.Buffer
+	if err := pdfdoc.DeclarationForm(&buf, pdfdoc.DeclarationFormData{
+		ID: h.ID.String(), Version: uint64(h.Version), Status: h.Status.Zh(), Form: h.Form, Lead: h.Lead, Printed: time.Now(),
+	}); err != nil {
+		s.writeError(w, r, fmt.Errorf("render approval form: %w", err))
+		return
+	}
+	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, h.Version))
+	writePDF(w, "declaration-"+h.ID.String()+"-approval-form.pdf", buf.Bytes())
 }

@@ -30,13 +30,21 @@ func verifyChains(ctx context.Context, store eventstore.Store) (chainReport, err
 	number := map[string]uint64{} // stream → number of its latest event
 	broken := map[string]uint64{}
 	from := eventstore.Start
+	done := settled(ctx, store)
 	for {
 		events, err := store.ReadAll(ctx, from, 1000)
 		if err != nil {
 			return r, err
 		}
 		if len(events) == 0 {
-			break
+			ok, err := done(from)
+			if err != nil {
+				return r, err
+			}
+			if ok {
+				break
+			}
+			continue
 		}
 		for _, e := range events {
 			r.Events++

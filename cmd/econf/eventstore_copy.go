@@ -126,6 +126,7 @@ func copyEvents(ctx context.Context, src, dst eventstore.Store, progress func(in
 	versions := map[string]eventstore.Version{} // dst's version of each stream seen
 	from := eventstore.Start
 	handled := 0
+	done := settled(ctx, src)
 	for {
 		page, err := src.ReadAll(ctx, from, copyPage)
 		if err != nil {
@@ -145,11 +146,44 @@ func copyEvents(ctx context.Context, src, dst eventstore.Store, progress func(in
 			}
 			i = j
 		}
-		if len(page) < copyPage {
-			stats.Streams = len(versions)
-			return stats, nil
+		if len(page) > 0 {
+			from = page[len(page)-1].Position
 		}
-		from = page[len(page)-1].Position
+		if len(page) < copyPage {
+			if ok, err := done(from); err != nil || ok {
+				stats.Streams = len(versions)
+				return stats, err
+			}
+		}
+	}
+}
+
+// settled tells a reader of $all whether it has read everything: for a
+// store that can tell its head, only once the reader reached the head as
+// it was when reading began (ReadAll rightly holds events back behind an
+// open transaction, and a copy or a digest must not stop early); for other
+// stores, at the first short page. It waits a little between tries.
+func settled(ctx context.Context, s eventstore.Store) func(at eventstore.Position) (bool, error) {
+	h, ok := s.(interface {
+		Head(context.Context) (eventstore.Position, error)
+	})
+	if !ok {
+		return func(eventstore.Position) (bool, error) { return true, nil }
+	}
+	head, err := h.Head(ctx)
+	if err != nil {
+		return func(eventstore.Position) (bool, error) { return false, err }
+	}
+	return func(at eventstore.Position) (bool, error) {
+		if !at.Less(head) {
+			return true, nil
+		}
+		select {
+		case <-ctx.Done():
+			return false, ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+			return false, nil
+		}
 	}
 }
 
@@ -210,6 +244,7 @@ func summarise(ctx context.Context, s eventstore.Store) (map[string]uint64, stri
 	h := sha256.New()
 	from := eventstore.Start
 	n := 0
+	done := settled(ctx, s)
 	for {
 		page, err := s.ReadAll(ctx, from, copyPage)
 		if err != nil {
@@ -228,10 +263,14 @@ func summarise(ctx context.Context, s eventstore.Store) (map[string]uint64, stri
 			}
 			n++
 		}
-		if len(page) < copyPage {
-			return counts, hex.EncodeToString(h.Sum(nil)), n, nil
+		if len(page) > 0 {
+			from = page[len(page)-1].Position
 		}
-		from = page[len(page)-1].Position
+		if len(page) < copyPage {
+			if ok, err := done(from); err != nil || ok {
+				return counts, hex.EncodeToString(h.Sum(nil)), n, err
+			}
+		}
 	}
 }
 

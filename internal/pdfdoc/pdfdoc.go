@@ -18,6 +18,7 @@ import (
 	"github.com/go-pdf/fpdf"
 
 	"github.com/econf/econf/domain/classify"
+	"github.com/econf/econf/domain/declaration"
 	"github.com/econf/econf/domain/forecast"
 )
 
@@ -192,7 +193,10 @@ func (d *doc) pairs(kv ...string) {
 }
 
 // signatures draws the signature and stamp boxes at the foot of a form.
-func (d *doc) signatures() {
+func (d *doc) signatures() { d.signatureBoxes("单位负责人签字：", "单位盖章：") }
+
+// signatureBoxes draws one box per label, side by side, each with a date line.
+func (d *doc) signatureBoxes(boxes ...string) {
 	w := d.width()
 	const h = 34
 	_, pageH := d.GetPageSize()
@@ -202,14 +206,14 @@ func (d *doc) signatures() {
 	}
 	d.Ln(4)
 	x, y := d.GetX(), d.GetY()
-	boxes := []string{"单位负责人签字：", "单位盖章："}
+	bw := w / float64(len(boxes))
 	for i, label := range boxes {
-		bx := x + float64(i)*w/2
-		d.Rect(bx, y, w/2, h, "D")
+		bx := x + float64(i)*bw
+		d.Rect(bx, y, bw, h, "D")
 		d.SetXY(bx+3, y+3)
-		d.CellFormat(w/2-6, d.lineH, label, "", 0, "L", false, 0, "")
+		d.CellFormat(bw-6, d.lineH, label, "", 0, "L", false, 0, "")
 		d.SetXY(bx+3, y+h-d.lineH-3)
-		d.CellFormat(w/2-6, d.lineH, "日期：        年      月      日", "", 0, "R", false, 0, "")
+		d.CellFormat(bw-6, d.lineH, "日期：    年   月   日", "", 0, "R", false, 0, "")
 	}
 	d.SetXY(x, y+h)
 }
@@ -285,6 +289,118 @@ func ForecastForm(w io.Writer, v ForecastFormData) error {
 
 	d.signatures()
 	return d.output(w)
+}
+
+// DeclarationFormData is what the approval form shows.
+type DeclarationFormData struct {
+	ID      string
+	Version uint64
+	Status  string // Chinese label
+	Form    declaration.Form
+	Lead    declaration.Lead
+	Printed time.Time
+}
+
+// DeclarationForm writes the approval form for an international conference
+// held in China (在华举办国际会议审批表, R-DECL-17), which the applicant
+// downloads after the unit's approval for the heads' signatures and stamp.
+func DeclarationForm(w io.Writer, v DeclarationFormData) error {
+	const title = "在华举办国际会议审批表"
+	d := newDoc("P", title, v.Printed)
+	note := "申报编号：" + dash(v.ID)
+	if !v.Printed.IsZero() {
+		note += "    打印日期：" + v.Printed.In(zone).Format("2006-01-02")
+	}
+	d.title(title, note)
+	f := v.Form
+	a, b, att := f.Applicant, f.Basic, f.Attendance
+	d.section("一、申请人信息")
+	d.pairs("申请人", a.Name, "工号", dash(a.StaffNo), "职称", a.Title, "手机", a.Mobile,
+		"申报单位", a.Unit, "所在院系", a.Department, "电子邮件", a.Email)
+
+	d.section("二、会议基本信息")
+	location := "本地"
+	if b.Location == declaration.OtherCity {
+		location = "外地（附当地外办批复件）"
+	}
+	d.pairs("会议中文名称", b.NameZh, "会议英文名称", b.NameEn,
+		"开始日期", b.StartDate.String(), "结束日期", b.EndDate.String(),
+		"会期（天）", strconv.Itoa(b.Days()), "拟对外承诺日期", b.CommitmentDate.String(),
+		"举办地点", location, "省（直辖市）", b.Province, "详细地址", b.Address,
+		"会议类型", b.Type.Zh(), "申报规模", b.Scale.Zh(),
+		"认定类别", dash(v.Lead.Category.Zh()), "审核状态", v.Status,
+		"外宾人数", strconv.Itoa(att.Foreign), "大陆代表", strconv.Itoa(att.Mainland),
+		"港澳台代表", strconv.Itoa(att.HKMacaoTaiwan), "国内代表合计", strconv.Itoa(att.Domestic()),
+		"总人数", strconv.Itoa(att.Total()))
+	if !v.Lead.FileBy.IsZero() {
+		mode := "在线提交请示文"
+		if v.Lead.Filing == declaration.FilingPaper {
+			mode = "提交纸质请示文"
+		}
+		d.pairs("学校报送方式", mode, "报送截止日期", v.Lead.FileBy.String())
+	}
+
+	tw := d.width()
+	d.section("三、举办单位")
+	d.row([]cell{{w: 18, text: "角色", label: true}, {w: (tw - 36) / 2, text: "中文全称", label: true},
+		{w: (tw - 36) / 2, text: "英文全称", label: true}, {w: 18, text: "境外", label: true}}, nil)
+	for _, o := range f.Hosting {
+		d.row([]cell{{w: 18, text: roleZh(o.Role)}, {w: (tw - 36) / 2, text: o.NameZh}, {w: (tw - 36) / 2, text: o.NameEn}, {w: 18, text: yesNo(o.Foreign)}}, nil)
+	}
+
+	d.section("四、经费预算")
+	var total int64
+	for _, l := range f.Budget {
+		total += declaration.FenOf(l.Amount)
+		d.row([]cell{{w: 40, text: sourceZh(l.Source), label: true}, {w: 40, text: l.Amount + " 元"}, {w: tw - 80, text: dash(l.Explanation)}}, nil)
+	}
+	d.row([]cell{{w: 40, text: "合计", label: true}, {w: tw - 40, text: declaration.FormatFen(total) + " 元"}}, nil)
+
+	d.section("五、特殊说明")
+	d.pairs("涉及敏感问题", yesNo(f.Statements.Flags.Sensitive), "邀请党和国家领导人", yesNo(f.Statements.Flags.NationalLeaders),
+		"邀请外国（前）政要", yesNo(f.Statements.Flags.ForeignMinisters), "境外非政府组织临时活动", yesNo(f.Statements.OverseasNGO))
+
+	d.section("六、会议主题、议题和背景")
+	d.pairs("会议主题", f.Content.Theme, "会议议题", strings.Join(f.Content.Topics, "；"),
+		"台湾问题说明", f.Content.TaiwanStatement, "背景和意义", f.Content.Background)
+
+	d.section("七、会议主要人员")
+	d.row([]cell{{w: 30, text: "类别", label: true}, {w: 36, text: "姓名", label: true}, {w: 26, text: "国籍", label: true},
+		{w: tw - 122, text: "工作单位", label: true}, {w: 30, text: "职务职称", label: true}}, nil)
+	for _, g := range []struct {
+		name string
+		list []declaration.Person
+	}{{"会议主席", f.People.Chairs}, {"会议副主席", f.People.ViceChairs}, {"国外代表", f.People.Foreign},
+		{"大陆代表", f.People.Mainland}, {"港澳台代表", f.People.HKMacaoTaiwan}} {
+		for _, p := range g.list {
+			d.row([]cell{{w: 30, text: g.name}, {w: 36, text: p.Name}, {w: 26, text: p.Nationality}, {w: tw - 122, text: p.Institution}, {w: 30, text: dash(p.Title)}}, nil)
+		}
+	}
+
+	d.section("八、联系人")
+	for _, c := range f.Contacts {
+		kind := "会议联系人"
+		if c.Kind == declaration.InternationalOfficeContact {
+			kind = "国际处联系人"
+		}
+		d.pairs(kind, c.Name+"  "+c.Phone+"  "+c.Email)
+	}
+	d.signatureBoxes("学院负责人签字：", "党委负责人签字：", "单位盖章：")
+	return d.output(w)
+}
+
+func sourceZh(s declaration.Source) string {
+	switch s {
+	case declaration.SelfRaised:
+		return "自筹"
+	case declaration.Sponsorship:
+		return "赞助费"
+	case declaration.RegistrationFees:
+		return "与会人员注册费"
+	case declaration.MinistryGrant:
+		return "部委或机构资助"
+	}
+	return "其他"
 }
 
 // LogRow is one line of an approval log.

@@ -3,6 +3,7 @@ package pdfdoc
 import (
 	"bytes"
 	"fmt"
+	"github.com/econf/econf/domain/declaration"
 	"os"
 	"os/exec"
 	"regexp"
@@ -372,4 +373,39 @@ func showStrings(t *testing.T, s []byte) [][]byte {
 		}
 	}
 	return out
+}
+
+// R-DECL-17: the approval form carries the declaration's fields and the
+// three signature boxes, and its text reads back.
+func TestDeclarationFormText(t *testing.T) {
+	v := DeclarationFormData{ID: "3f2a0000-0000-4000-8000-000000000009", Status: "单位初审通过", Printed: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC),
+		Form: declaration.Form{
+			Applicant: declaration.Applicant{Name: "王五", Title: "研究员", Unit: "某某大学", Department: "化学学院", Mobile: "13900000000", Email: "w5@example.edu.cn"},
+			Basic: declaration.Basic{NameZh: "催化化学国际研讨会", NameEn: "International Workshop on Catalysis",
+				StartDate: domain.Date{Year: 2027, Month: 4, Day: 20}, EndDate: domain.Date{Year: 2027, Month: 4, Day: 22},
+				Location: declaration.Local, Province: "湖北省", Address: "某某路1号", Type: classify.NaturalScience, Scale: classify.General},
+			Attendance: declaration.Attendance{Foreign: 40, Mainland: 100, HKMacaoTaiwan: 10},
+			Hosting:    []declaration.Organisation{{Role: forecast.Host, NameZh: "某某大学", NameEn: "Some University"}},
+			Budget:     []declaration.BudgetLine{{Source: declaration.SelfRaised, Amount: "50000.00"}, {Source: declaration.RegistrationFees, Amount: "80000.50"}},
+			Content:    declaration.Content{Theme: "绿色催化", Topics: []string{"单原子催化", "电催化"}, TaiwanStatement: "不涉及台湾问题。", Background: "促进交流。"},
+			People:     declaration.People{Chairs: []declaration.Person{{Name: "赵主席", Nationality: "中国", Institution: "某某大学", Title: "教授"}}},
+			Contacts:   []declaration.Contact{{Kind: declaration.ConferenceContact, Name: "钱会务", Phone: "027-00000000", Email: "c@example.edu.cn"}},
+		},
+		Lead: declaration.Lead{Category: classify.General, Filing: declaration.FilingOnline, FileBy: domain.Date{Year: 2027, Month: 1, Day: 20}},
+	}
+	pdf := render(t, func(b *bytes.Buffer) error { return DeclarationForm(b, v) })
+	checkStructure(t, pdf, 0)
+	if out := os.Getenv("ECONF_PDF_SAMPLE"); out != "" { // to look at it: ECONF_PDF_SAMPLE=/tmp/form.pdf
+		if err := os.WriteFile(out, pdf, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	flat := strings.ReplaceAll(extractText(t, pdf), "\n", "")
+	for _, want := range []string{"在华举办国际会议审批表", v.ID, "王五", "催化化学国际研讨会", "2027-04-20", "2027-04-22", "会期（天）", "3",
+		"150", "40", "某某大学", "Some University", "130000.50 元", "绿色催化", "单原子催化；电催化", "赵主席", "钱会务",
+		"在线提交请示文", "2027-01-20", "学院负责人签字：", "党委负责人签字：", "单位盖章："} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("approval form lacks %q", want)
+		}
+	}
 }
