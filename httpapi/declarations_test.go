@@ -182,9 +182,20 @@ func TestDeclarationLifecycle(t *testing.T) {
 	if err := h.pool.QueryRow(t.Context(), `SELECT count(*) FROM mail_outbox WHERE template = 'declaration_approved_unit'`).Scan(&mails); err != nil || mails != 2 {
 		t.Errorf("queued approval-form mails: %d (%v); want 2", mails, err)
 	}
+	// Every other decision reaches the applicant too: one rejection, one
+	// school approval, one authority approval.
+	for tpl, want := range map[string]int{"declaration_rejected": 1, "declaration_approved_school": 1, "declaration_approved_authority": 1} {
+		var n int
+		if err := h.pool.QueryRow(t.Context(), `SELECT count(*) FROM mail_outbox WHERE template = $1`, tpl).Scan(&n); err != nil || n != want {
+			t.Errorf("%s mails: %d (%v); want %d", tpl, n, err, want)
+		}
+	}
 	// R-DECL-17: the approval form prints once the unit approved.
 	if res := h.do("GET", d+"/approval-form.pdf", applicant, nil); res.status != 200 || !bytes.HasPrefix(res.body, []byte("%PDF-")) {
 		t.Errorf("approval form: %d", res.status)
+	}
+	if res := h.do("GET", d+"/log.pdf", h.email(domain.RoleAuditor), nil); res.status != 200 || !bytes.HasPrefix(res.body, []byte("%PDF-")) {
+		t.Errorf("log PDF: %d", res.status)
 	}
 	if res := h.do("GET", d+"/approval-form.pdf", h.tree.OtherApp.Email, nil); res.status != 404 {
 		t.Errorf("approval form outside scope: %d", res.status)

@@ -36,13 +36,23 @@ func (s *Server) forecastFormPDF(w http.ResponseWriter, r *http.Request) {
 	writePDF(w, "forecast-"+h.ID.String()+"-form.pdf", buf.Bytes())
 }
 
-// forecastLogPDF serves the approval log (报批日志) as a printable table.
+// forecastLogPDF serves a forecast's approval log (报批日志) as a table.
 func (s *Server) forecastLogPDF(w http.ResponseWriter, r *http.Request) {
+	s.logPDF(w, r, "forecast", "国际会议预报报批日志")
+}
+
+// declarationLogPDF serves a declaration's approval log as a table.
+func (s *Server) declarationLogPDF(w http.ResponseWriter, r *http.Request) {
+	s.logPDF(w, r, "declaration", "国际会议申报报批日志")
+}
+
+// logPDF prints the approval log of a record of kind.
+func (s *Server) logPDF(w http.ResponseWriter, r *http.Request, kind, title string) {
 	id, ok := pathID(w, r)
 	if !ok || !s.consistent(w, r, projections.ApprovalLogName, projections.StatusViewName) {
 		return
 	}
-	log, err := s.Reads.ApprovalLog(r.Context(), actorOf(r.Context()), "forecast", id)
+	log, err := s.Reads.ApprovalLog(r.Context(), actorOf(r.Context()), kind, id)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -57,11 +67,11 @@ func (s *Server) forecastLogPDF(w http.ResponseWriter, r *http.Request) {
 			Comment: e.Comment, StatusBefore: statusZh(e.StatusBefore), StatusAfter: statusZh(e.StatusAfter)}
 	}
 	var buf bytes.Buffer
-	if err := pdfdoc.ApprovalLog(&buf, "国际会议预报报批日志", rows); err != nil {
+	if err := pdfdoc.ApprovalLog(&buf, title, rows); err != nil {
 		s.writeError(w, r, fmt.Errorf("render approval log: %w", err))
 		return
 	}
-	writePDF(w, "forecast-"+id.String()+"-log.pdf", buf.Bytes())
+	writePDF(w, kind+"-"+id.String()+"-log.pdf", buf.Bytes())
 }
 
 func writePDF(w http.ResponseWriter, name string, b []byte) {
@@ -73,11 +83,14 @@ func writePDF(w http.ResponseWriter, name string, b []byte) {
 	_, _ = w.Write(b)
 }
 
-// statusZh labels a forecast status in Chinese; unknown values pass
+// statusZh labels a forecast or declaration status in Chinese; unknown values pass
 // through.
 func statusZh(s string) string {
 	if s == "" || forecast.Status(s).Valid() {
 		return forecast.Status(s).Zh()
+	}
+	if z := declaration.Status(s).Zh(); z != "" {
+		return z
 	}
 	return s
 }

@@ -146,6 +146,7 @@ func (s *Server) routes() chi.Router {
 			r.Get("/declarations/{id}/similar", similar)
 			r.Get("/declarations/people-template.xlsx", s.peopleTemplate)
 			r.Get("/declarations/{id}/approval-form.pdf", s.declarationFormPDF)
+			r.Get("/declarations/{id}/log.pdf", s.declarationLogPDF)
 			r.Get("/declarations/{id}", s.getDeclaration)
 			r.Get("/declarations/{id}/history", s.declarationHistory)
 			r.Get("/forecasts", s.listForecasts)

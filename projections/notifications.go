@@ -34,7 +34,7 @@ const NotificationsName = "notifications"
 type Notifications struct{}
 
 func (Notifications) Name() string { return NotificationsName }
-func (Notifications) Version() int { return 2 }
+func (Notifications) Version() int { return 3 }
 func (Notifications) Tables() []string {
 	return []string{"notifications", "notification_recipients", "notification_forecasts", "notification_declarations"}
 }
@@ -138,7 +138,17 @@ func (Notifications) applyDeclaration(ctx context.Context, tx pgx.Tx, e eventsto
 		return err
 	case declaration.ApprovedAtUnit:
 		return notify(ctx, tx, e, `notification_declarations`, id, decisionNotice{mail.DeclarationApprovedUnit,
-			"会议申报已通过单位初审，请下载审批表", "Declaration approved by your unit: download the approval form", ev.Comment, ""})
+			"会议申报已通过单位初审，请下载审批表", "Declaration approved by your unit: download the approval form", ev.Comment, "", ""})
+	case declaration.ApprovedAtSchool:
+		return notify(ctx, tx, e, `notification_declarations`, id, decisionNotice{mail.DeclarationApprovedSchool,
+			"会议申报已通过学校审核", "Declaration approved by the university", ev.Comment, "", ""})
+	case declaration.ApprovedByAuthority:
+		return notify(ctx, tx, e, `notification_declarations`, id, decisionNotice{mail.DeclarationApprovedAuthority,
+			"会议申报已获批", "Declaration approved by the authority", ev.Comment, "", ""})
+	case declaration.Rejected:
+		byZh, byEn := declarationRejectedBy(ev.Stage)
+		return notify(ctx, tx, e, `notification_declarations`, id, decisionNotice{mail.DeclarationRejected,
+			"会议申报被驳回", "Declaration rejected", ev.Reason, byZh, byEn})
 	}
 	return nil
 }
@@ -162,25 +172,38 @@ func (Notifications) applyForecast(ctx context.Context, tx pgx.Tx, e eventstore.
 		_, err = tx.Exec(ctx, `UPDATE notification_forecasts SET name_zh = $2, name_en = $3 WHERE id = $1`, id, ev.Details.NameZh, ev.Details.NameEn)
 		return err
 	case forecast.ApprovedAtUnit:
-		d = decisionNotice{mail.ForecastApprovedUnit, "预报已通过单位初审", "Forecast approved by your unit", ev.Comment, ""}
+		d = decisionNotice{mail.ForecastApprovedUnit, "预报已通过单位初审", "Forecast approved by your unit", ev.Comment, "", ""}
 	case forecast.ApprovedAtSchool:
-		d = decisionNotice{mail.ForecastApprovedSchool, "预报已通过学校审核", "Forecast approved by the university", ev.Comment, ""}
+		d = decisionNotice{mail.ForecastApprovedSchool, "预报已通过学校审核", "Forecast approved by the university", ev.Comment, "", ""}
 	case forecast.ApprovedByAuthority:
-		d = decisionNotice{mail.ForecastApprovedAuthority, "预报审核通过", "Forecast approved into the plan", ev.Comment, ""}
+		d = decisionNotice{mail.ForecastApprovedAuthority, "预报审核通过", "Forecast approved into the plan", ev.Comment, "", ""}
 	case forecast.Rejected:
-		d = decisionNotice{mail.ForecastRejected, "预报被驳回", "Forecast rejected", ev.Reason, ev.Stage}
+		byZh, byEn := rejectedBy(ev.Stage)
+		d = decisionNotice{mail.ForecastRejected, "预报被驳回", "Forecast rejected", ev.Reason, byZh, byEn}
 	default:
 		return nil
 	}
 	return notify(ctx, tx, e, `notification_forecasts`, id, d)
 }
 
+// declarationRejectedBy names who rejects a declaration in a status.
+func declarationRejectedBy(s declaration.Status) (zh, en string) {
+	switch s {
+	case declaration.StatusUnitApproved:
+		return "学校国际处", "the university's international office"
+	case declaration.StatusSchoolApproved:
+		return "上级主管部门", "the authority"
+	}
+	return "单位", "your unit"
+}
+
 // decisionNotice is what a decision tells the applicant.
 type decisionNotice struct {
 	template         mail.Template
 	titleZh, titleEn string
-	text             string          // the comment or the reason
-	stage            forecast.Status // for a rejection: the status it was rejected in
+	text             string // the comment or the reason
+	// byZh and byEn name who rejected, for a rejection; empty otherwise.
+	byZh, byEn string
 }
 
 // rejectedBy names who rejects a forecast in a status.
@@ -210,11 +233,10 @@ func notify(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent, table st
 	}
 	bodyZh, bodyEn := nameZh, nameEn
 	data := map[string]string{"name": name, "nameZh": nameZh, "nameEn": nameEn}
-	if d.template == mail.ForecastRejected {
-		byZh, byEn := rejectedBy(d.stage)
-		data["reason"], data["stageZh"], data["stageEn"] = d.text, byZh, byEn
-		bodyZh += "：" + byZh + "驳回，理由：" + d.text
-		bodyEn += ": rejected by " + byEn + ": " + d.text
+	if d.byZh != "" {
+		data["reason"], data["stageZh"], data["stageEn"] = d.text, d.byZh, d.byEn
+		bodyZh += "：" + d.byZh + "驳回，理由：" + d.text
+		bodyEn += ": rejected by " + d.byEn + ": " + d.text
 	} else {
 		data["comment"] = d.text
 		if d.text != "" {

@@ -23,7 +23,10 @@ const (
 	ForecastRejected          Template = "forecast_rejected"
 	// DeclarationApprovedUnit tells the applicant to download the approval
 	// form for signatures once the unit approved the declaration (R-DECL-17).
-	DeclarationApprovedUnit Template = "declaration_approved_unit"
+	DeclarationApprovedUnit      Template = "declaration_approved_unit"
+	DeclarationApprovedSchool    Template = "declaration_approved_school"
+	DeclarationApprovedAuthority Template = "declaration_approved_authority"
+	DeclarationRejected          Template = "declaration_rejected"
 )
 
 type bilingual struct {
@@ -49,6 +52,36 @@ Conference: {{.nameEn}}
 `
 
 var templates = map[Template]bilingual{
+	DeclarationApprovedSchool: mustBilingual(`会议申报已通过学校审核 / Declaration approved by the university`,
+		`{{.name}}，您好：
+
+您的国际会议申报已通过学校国际处审核，学校将按规定向上级主管部门报送请示。
+`+forecastLine+`{{with .comment}}意见 / Comment: {{.}}
+{{end}}
+Dear {{.name}},
+
+your conference declaration was approved by the university's international office, which now files the request with the authority.
+`+signature),
+	DeclarationApprovedAuthority: mustBilingual(`会议申报已获批 / Declaration approved by the authority`,
+		`{{.name}}，您好：
+
+您的国际会议申报已获上级主管部门批准。获批后如需变更会议名称、主题、性质、规模、地点或时间，须在原定会议时间前2个月提出变更申请；会议结束后2个月内须提交会议总结。
+`+forecastLine+`{{with .comment}}意见 / Comment: {{.}}
+{{end}}
+Dear {{.name}},
+
+your conference declaration was approved by the authority. Any change of name, theme, nature, scale, place or dates must be requested at least 2 months before the original start; the summary is due within 2 months after the conference.
+`+signature),
+	DeclarationRejected: mustBilingual(`会议申报被驳回 / Declaration rejected`,
+		`{{.name}}，您好：
+
+您的国际会议申报被{{.stageZh}}驳回，请根据意见修改后重新提交。
+`+forecastLine+`驳回理由 / Reason: {{.reason}}
+
+Dear {{.name}},
+
+your conference declaration was rejected by {{.stageEn}}; please revise it as asked and submit it again.
+`+signature),
 	DeclarationApprovedUnit: mustBilingual(`会议申报已通过单位初审，请下载审批表 / Declaration approved by your unit: download the approval form`,
 		`{{.name}}，您好：
 
