@@ -209,7 +209,7 @@ func TestDeclarationLifecycle(t *testing.T) {
 		t.Errorf("lead: %v; want online filing by 2027-01-20 (start minus 3 months, R-DECL-05)", lead)
 	}
 
-	// The read models: list (keyword, date range), status, log, detail, similar.
+	// R-DECL-18: the read models — list (keyword, date range), status, log, detail; R-DECL-19: similar.
 	h.checkAttachments(d)
 	list := h.do("GET", "/api/v1/declarations?q=分布式&startFrom=2027-04-01&startTo=2027-04-30&sort=startDate&order=asc", school, nil).json(t)
 	if list["total"] != float64(1) {

@@ -158,7 +158,7 @@ func (f *fixture) actorOf(t *testing.T, id uuid.UUID) domain.Actor {
 	return a
 }
 
-// TestDeclarations drives declarations of two units through the review
+// TestDeclarations (R-DECL-16, R-DECL-18, R-DECL-19, R-ACT-02) drives declarations of two units through the review
 // chain and checks every declaration read model against them.
 func TestDeclarations(t *testing.T) {
 	f := newFixture(t)
@@ -440,7 +440,7 @@ func TestDeclarations(t *testing.T) {
 	status(b, "withdrawn", "", uuid.Nil, uuid.Nil)
 }
 
-// TestParseDeclarationFilter reports every bad parameter as a field error.
+// TestParseDeclarationFilter (R-DECL-18) reports every bad parameter as a field error.
 func TestParseDeclarationFilter(t *testing.T) {
 	v := url.Values{
 		"status": {"submitted,bogus"}, "type": {"x"}, "scale": {"huge"}, "unitId": {"nope"}, "year": {"27"},
