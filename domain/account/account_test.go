@@ -10,9 +10,15 @@ import (
 
 	"github.com/econf/econf/domain"
 	"github.com/econf/econf/domain/account"
+	"github.com/econf/econf/domain/domaintest"
 	"github.com/econf/econf/domain/org"
 	"github.com/econf/econf/domain/policy"
 	"github.com/google/uuid"
+)
+
+// Shared table helpers.
+var (
+	fieldErrors = domaintest.FieldErrors
 )
 
 var (
@@ -20,25 +26,6 @@ var (
 	unitID  = uuid.New()
 	domains = []string{"example.edu.cn"}
 )
-
-func fieldErrors(t *testing.T, err error) []string {
-	t.Helper()
-	if err == nil {
-		return nil
-	}
-	var ve *domain.ValidationError
-	if !errors.As(err, &ve) {
-		t.Fatalf("error %v; want a *domain.ValidationError", err)
-	}
-	var out []string
-	for _, f := range ve.Fields {
-		if f.Message == "" || f.Zh == "" {
-			t.Errorf("field error %+v lacks a message in one language", f)
-		}
-		out = append(out, f.Path+" "+f.Rule)
-	}
-	return out
-}
 
 func newUser() account.NewUser {
 	return account.NewUser{Email: "Zhang.San@Example.edu.cn ", Name: "张三", OrgID: unitID, Mobile: "13800000000"}

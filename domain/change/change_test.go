@@ -12,8 +12,15 @@ import (
 	"github.com/econf/econf/domain/change"
 	"github.com/econf/econf/domain/classify"
 	"github.com/econf/econf/domain/declaration"
+	"github.com/econf/econf/domain/domaintest"
 	"github.com/econf/econf/domain/policy"
 	"github.com/google/uuid"
+)
+
+// Shared table helpers.
+var (
+	outcome     = domaintest.Outcome
+	fieldErrors = domaintest.SortedFieldErrors
 )
 
 // Fictional organisation tree and people; nothing here comes from the seeds.
@@ -63,44 +70,6 @@ func proposal() change.Proposal {
 
 func file(name, contentType string) declaration.Attachment {
 	return declaration.Attachment{ID: uuid.New(), SHA256: strings.Repeat("ab", 32), Name: name, ContentType: contentType, Size: 2048}
-}
-
-func outcome(err error) string {
-	var se *domain.StateError
-	var ve *domain.ValidationError
-	switch {
-	case err == nil:
-		return "ok"
-	case errors.As(err, &se):
-		if !errors.Is(err, domain.ErrWrongState) || se.Message == "" || se.Zh == "" {
-			return "malformed state error: " + err.Error()
-		}
-		return "state " + se.Rule
-	case errors.As(err, &ve):
-		return "validation"
-	case errors.Is(err, domain.ErrForbidden):
-		return "forbidden"
-	case errors.Is(err, domain.ErrNotFound):
-		return "not found"
-	}
-	return "unexpected: " + err.Error()
-}
-
-func fieldErrors(t *testing.T, err error) []string {
-	t.Helper()
-	var ve *domain.ValidationError
-	if !errors.As(err, &ve) {
-		t.Fatalf("error %v; want a *domain.ValidationError", err)
-	}
-	out := make([]string, 0, len(ve.Fields))
-	for _, f := range ve.Fields {
-		if f.Message == "" || f.Zh == "" {
-			t.Errorf("field error %+v lacks a message in one language", f)
-		}
-		out = append(out, f.Path+" "+f.Rule)
-	}
-	slices.Sort(out)
-	return out
 }
 
 // R-CHG-01, R-CHG-02, R-ACT-01: who may ask, for which conference, until

@@ -1,7 +1,6 @@
 package declaration_test
 
 import (
-	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -10,9 +9,16 @@ import (
 	"github.com/econf/econf/domain"
 	"github.com/econf/econf/domain/classify"
 	"github.com/econf/econf/domain/declaration"
+	"github.com/econf/econf/domain/domaintest"
 	"github.com/econf/econf/domain/forecast"
 	"github.com/econf/econf/domain/policy"
 	"github.com/google/uuid"
+)
+
+// Shared table helpers.
+var (
+	outcome     = domaintest.Outcome
+	fieldErrors = domaintest.SortedFieldErrors
 )
 
 // Fictional organisation tree and people; nothing here comes from the seeds.
@@ -186,52 +192,6 @@ func in(t *testing.T, s declaration.Status) *declaration.Declaration {
 		t.Fatalf("built status %s; want %s", d.Status(), s)
 	}
 	return d
-}
-
-// outcome classifies an error for table comparisons: "ok", "forbidden",
-// "not found", "conflict", "validation" or the rule of a state error.
-func outcome(err error) string {
-	var se *domain.StateError
-	var ve *domain.ValidationError
-	switch {
-	case err == nil:
-		return "ok"
-	case errors.As(err, &se):
-		if !errors.Is(err, domain.ErrWrongState) || se.Message == "" || se.Zh == "" {
-			return "malformed state error: " + err.Error()
-		}
-		return "state " + se.Rule
-	case errors.As(err, &ve):
-		return "validation"
-	case errors.Is(err, domain.ErrForbidden):
-		return "forbidden"
-	case errors.Is(err, domain.ErrNotFound):
-		return "not found"
-	case errors.Is(err, domain.ErrConflict):
-		return "conflict"
-	}
-	return "unexpected: " + err.Error()
-}
-
-// fieldErrors renders a validation error as sorted "path rule" strings.
-func fieldErrors(t *testing.T, err error) []string {
-	t.Helper()
-	if err == nil {
-		return nil
-	}
-	var ve *domain.ValidationError
-	if !errors.As(err, &ve) {
-		t.Fatalf("error %v; want a *domain.ValidationError", err)
-	}
-	out := make([]string, 0, len(ve.Fields))
-	for _, f := range ve.Fields {
-		if f.Message == "" || f.Zh == "" {
-			t.Errorf("field error %+v lacks a message in one language", f)
-		}
-		out = append(out, f.Path+" "+f.Rule)
-	}
-	slices.Sort(out)
-	return out
 }
 
 // sameErrors compares field errors regardless of order.

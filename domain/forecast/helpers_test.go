@@ -1,15 +1,21 @@
 package forecast_test
 
 import (
-	"errors"
 	"testing"
 	"time"
 
 	"github.com/econf/econf/domain"
 	"github.com/econf/econf/domain/classify"
+	"github.com/econf/econf/domain/domaintest"
 	"github.com/econf/econf/domain/forecast"
 	"github.com/econf/econf/domain/policy"
 	"github.com/google/uuid"
+)
+
+// Shared table helpers.
+var (
+	outcome     = domaintest.Outcome
+	fieldErrors = domaintest.FieldErrors
 )
 
 // Fictional organisation tree and people; nothing here comes from the seeds.
@@ -102,49 +108,4 @@ func in(t *testing.T, s forecast.Status) *forecast.Forecast {
 		t.Fatalf("built status %s; want %s", f.Status(), s)
 	}
 	return f
-}
-
-// outcome classifies an error for table comparisons: "ok", "forbidden",
-// "not found", "conflict", "validation" or the rule of a state error.
-func outcome(err error) string {
-	var se *domain.StateError
-	var ve *domain.ValidationError
-	switch {
-	case err == nil:
-		return "ok"
-	case errors.As(err, &se):
-		if !errors.Is(err, domain.ErrWrongState) || se.Message == "" || se.Zh == "" {
-			return "malformed state error: " + err.Error()
-		}
-		return "state " + se.Rule
-	case errors.As(err, &ve):
-		return "validation"
-	case errors.Is(err, domain.ErrForbidden):
-		return "forbidden"
-	case errors.Is(err, domain.ErrNotFound):
-		return "not found"
-	case errors.Is(err, domain.ErrConflict):
-		return "conflict"
-	}
-	return "unexpected: " + err.Error()
-}
-
-// fieldErrors renders a validation error as "path rule" strings.
-func fieldErrors(t *testing.T, err error) []string {
-	t.Helper()
-	if err == nil {
-		return nil
-	}
-	var ve *domain.ValidationError
-	if !errors.As(err, &ve) {
-		t.Fatalf("error %v; want a *domain.ValidationError", err)
-	}
-	out := make([]string, 0, len(ve.Fields))
-	for _, f := range ve.Fields {
-		if f.Message == "" || f.Zh == "" {
-			t.Errorf("field error %+v lacks a message in one language", f)
-		}
-		out = append(out, f.Path+" "+f.Rule)
-	}
-	return out
 }

@@ -9,9 +9,15 @@ import (
 	"testing"
 
 	"github.com/econf/econf/domain"
+	"github.com/econf/econf/domain/domaintest"
 	"github.com/econf/econf/domain/org"
 	"github.com/econf/econf/domain/policy"
 	"github.com/google/uuid"
+)
+
+// Shared table helpers.
+var (
+	fieldErrors = domaintest.FieldErrors
 )
 
 var (
@@ -19,25 +25,6 @@ var (
 	authority = uuid.New()
 	univ      = uuid.New()
 )
-
-func fieldErrors(t *testing.T, err error) []string {
-	t.Helper()
-	if err == nil {
-		return nil
-	}
-	var ve *domain.ValidationError
-	if !errors.As(err, &ve) {
-		t.Fatalf("error %v; want a *domain.ValidationError", err)
-	}
-	var out []string
-	for _, f := range ve.Fields {
-		if f.Message == "" || f.Zh == "" {
-			t.Errorf("field error %+v lacks a message in one language", f)
-		}
-		out = append(out, f.Path+" "+f.Rule)
-	}
-	return out
-}
 
 // R-ACT-02: authority → university → unit; R-ACT-03: universities carry
 // their institutional email domains.

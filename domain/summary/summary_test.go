@@ -11,9 +11,16 @@ import (
 
 	"github.com/econf/econf/domain"
 	"github.com/econf/econf/domain/declaration"
+	"github.com/econf/econf/domain/domaintest"
 	"github.com/econf/econf/domain/policy"
 	"github.com/econf/econf/domain/summary"
 	"github.com/google/uuid"
+)
+
+// Shared table helpers.
+var (
+	outcome     = domaintest.Outcome
+	fieldErrors = domaintest.SortedFieldErrors
 )
 
 // Fictional organisation tree and people; nothing here comes from the seeds.
@@ -66,46 +73,6 @@ func complete() summary.Content {
 		Domestic: []summary.Attendee{{Name: "示例甲", Country: "中国", Institution: "示例大学", Title: "教授"}},
 		Foreign:  []summary.Attendee{{Name: "Alex Example", Country: "Germany", Institution: "Example Institute"}},
 	}
-}
-
-func outcome(err error) string {
-	var se *domain.StateError
-	var ve *domain.ValidationError
-	switch {
-	case err == nil:
-		return "ok"
-	case errors.As(err, &se):
-		if !errors.Is(err, domain.ErrWrongState) || se.Message == "" || se.Zh == "" {
-			return "malformed state error: " + err.Error()
-		}
-		return "state " + se.Rule
-	case errors.As(err, &ve):
-		return "validation"
-	case errors.Is(err, domain.ErrForbidden):
-		return "forbidden"
-	case errors.Is(err, domain.ErrNotFound):
-		return "not found"
-	case errors.Is(err, domain.ErrConflict):
-		return "conflict"
-	}
-	return "unexpected: " + err.Error()
-}
-
-func fieldErrors(t *testing.T, err error) []string {
-	t.Helper()
-	var ve *domain.ValidationError
-	if !errors.As(err, &ve) {
-		t.Fatalf("error %v; want a *domain.ValidationError", err)
-	}
-	out := make([]string, 0, len(ve.Fields))
-	for _, f := range ve.Fields {
-		if f.Message == "" || f.Zh == "" {
-			t.Errorf("field error %+v lacks a message in one language", f)
-		}
-		out = append(out, f.Path+" "+f.Rule)
-	}
-	slices.Sort(out)
-	return out
 }
 
 func opened(t *testing.T) *summary.Summary {
