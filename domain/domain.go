@@ -22,6 +22,9 @@ const (
 	RoleAuditor           Role = "auditor"
 	RoleAnalyst           Role = "analyst"
 	RolePlatformAdmin     Role = "platform_admin"
+	// RoleSystem is the platform itself acting on a clock (the deadline
+	// engine); no account has it, so it is not in Roles.
+	RoleSystem Role = "system"
 )
 
 // Roles lists every role in a stable order.

@@ -32,6 +32,11 @@ type Policy struct {
 	// Declaration holds the declaration's lead times and limits (R-DECL-04,
 	// R-DECL-05, R-DECL-11).
 	Declaration DeclarationRules `json:"declaration"`
+	// Change, Summary and Deadlines hold R-CHG-*, R-SUM-* and the deadline
+	// engine's reminders.
+	Change    ChangeRules   `json:"change"`
+	Summary   SummaryRules  `json:"summary"`
+	Deadlines DeadlineRules `json:"deadlines"`
 }
 
 // MonthDay is a day of the year without the year.
@@ -112,6 +117,9 @@ func Default() Policy {
 		},
 		Text:        TextLimits{Short: 200, Long: 2000},
 		Declaration: DefaultDeclarationRules(),
+		Change:      DefaultChangeRules(),
+		Summary:     DefaultSummaryRules(),
+		Deadlines:   DefaultDeadlineRules(),
 	}
 }
 
@@ -134,6 +142,15 @@ func (p Policy) Upcast() Policy {
 	}
 	if p.Declaration.Similar == (SimilarCheck{}) {
 		p.Declaration.Similar = DefaultDeclarationRules().Similar
+	}
+	if p.Change == (ChangeRules{}) {
+		p.Change = DefaultChangeRules()
+	}
+	if p.Summary == (SummaryRules{}) {
+		p.Summary = DefaultSummaryRules()
+	}
+	if p.Deadlines.ReminderDays == nil {
+		p.Deadlines = DefaultDeadlineRules()
 	}
 	return p
 }
@@ -211,6 +228,9 @@ func (p Policy) Validate() error {
 	positive(&pr, "text.short", p.Text.Short, 1)
 	positive(&pr, "text.long", p.Text.Long, 1)
 	pr.Merge("declaration", p.Declaration.Validate())
+	pr.Merge("change", p.Change.Validate())
+	pr.Merge("summary", p.Summary.Validate())
+	pr.Merge("deadlines", p.Deadlines.Validate())
 	if p.Text.Long < p.Text.Short {
 		pr.Add("text.long", rule, "must not be below text.short", "不得小于text.short")
 	}

@@ -11,50 +11,12 @@ import (
 	"github.com/google/uuid"
 )
 
-// Rules are the summary's parameters that policy.Policy does not hold yet;
-// they are meant to be folded into it (R-POL-01), hence the JSON names.
-type Rules struct {
-	DueMonths        int    `json:"dueMonths"`        // R-SUM-02: 2
-	MinAcademicChars int    `json:"minAcademicChars"` // R-SUM-03: 3000 (至少3000字)
-	MaxAcademicChars int    `json:"maxAcademicChars"` // shape limit
-	MinPhotos        int    `json:"minPhotos"`        // R-SUM-03: 3
-	MaxPhotos        int    `json:"maxPhotos"`        // R-SUM-03: 5
-	PhotoContentType string `json:"photoContentType"` // R-SUM-03: JPG
-}
+// Rules are the summary's parameters, part of the versioned policy
+// (policy.Policy.Summary, R-POL-01).
+type Rules = policy.SummaryRules
 
 // DefaultRules are the seed's values (000 §五).
-func DefaultRules() Rules {
-	return Rules{DueMonths: 2, MinAcademicChars: 3000, MaxAcademicChars: 100_000,
-		MinPhotos: 3, MaxPhotos: 5, PhotoContentType: "image/jpeg"}
-}
-
-// Validate checks that the rules can be applied, all problems at once.
-func (r Rules) Validate() error {
-	var pr domain.Problems
-	atLeast := func(path string, v, min int) {
-		if v < min {
-			pr.Add(path, "R-POL-01", fmt.Sprintf("must be at least %d", min), fmt.Sprintf("不得小于%d", min))
-		}
-	}
-	atLeast("dueMonths", r.DueMonths, 1)
-	atLeast("minAcademicChars", r.MinAcademicChars, 0)
-	atLeast("maxAcademicChars", r.MaxAcademicChars, max(r.MinAcademicChars, 1))
-	atLeast("minPhotos", r.MinPhotos, 0)
-	atLeast("maxPhotos", r.MaxPhotos, max(r.MinPhotos, 1))
-	if strings.TrimSpace(r.PhotoContentType) == "" {
-		pr.Add("photoContentType", "R-POL-01", "required", "必填")
-	}
-	return pr.Err()
-}
-
-// DueDate is the last day to submit the summary of a conference ending on
-// end: end plus DueMonths calendar months (R-SUM-02, R-POL-02).
-func (r Rules) DueDate(end domain.Date) domain.Date { return end.AddMonths(r.DueMonths) }
-
-// Overdue reports whether a conference that ended on end and whose summary
-// is not handed in is overdue on today (R-SUM-02); for conferences without
-// a summary stream.
-func (r Rules) Overdue(end, today domain.Date) bool { return today.After(r.DueDate(end)) }
+func DefaultRules() Rules { return policy.DefaultSummaryRules() }
 
 // Region tags an attendance row; Hong Kong, Macao and Taiwan count as
 // domestic (R-SUM-03: 港、澳、台学者列入中方代表).
