@@ -43,7 +43,7 @@ var extensions = map[string][]string{
 
 // KindNamed finds a kind by its name.
 func KindNamed(name string) (Kind, bool) {
-	for _, k := range []Kind{LocationApproval, ForeignCoHost, SignedForm, SummaryPhoto, Spreadsheet} {
+	for _, k := range []Kind{LocationApproval, ForeignCoHost, SignedForm, SummaryPhoto, Proceedings, ChangeMaterial, NGOReceipt, Spreadsheet} {
 		if k.Name == name {
 			return k, true
 		}
@@ -69,6 +69,13 @@ var (
 	SignedForm = Kind{Name: "signed_form", Types: []string{PDF, JPEG, PNG}, MaxBytes: 20 << 20}
 	// SummaryPhoto is a conference photo for the summary: JPEG only (R-SUM-03).
 	SummaryPhoto = Kind{Name: "summary_photo", Types: []string{JPEG}, MaxBytes: 10 << 20}
+	// Proceedings is the conference's proceedings file (论文集, R-SUM-03).
+	Proceedings = Kind{Name: "proceedings", Types: []string{PDF}, MaxBytes: 50 << 20}
+	// ChangeMaterial is the optional attachment of a change request (R-CHG-04).
+	ChangeMaterial = Kind{Name: "change_material", Types: []string{PDF, JPEG, PNG}, MaxBytes: 20 << 20}
+	// NGOReceipt is the public security bureau's receipt of an overseas
+	// NGO's temporary activity filing (R-DECL-11).
+	NGOReceipt = Kind{Name: "ngo_receipt", Types: []string{PDF, JPEG, PNG}, MaxBytes: 20 << 20}
 	// Spreadsheet is an import such as the key-people list (R-DECL-13).
 	Spreadsheet = Kind{Name: "spreadsheet", Types: []string{XLSX}, MaxBytes: 5 << 20}
 )
