@@ -52,6 +52,7 @@ type App struct {
 	sessions Sessions
 	policies *Policies
 	files    Files
+	overdue  OverdueSummaries
 }
 
 // New wires the application layer.

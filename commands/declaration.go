@@ -245,11 +245,14 @@ type SubmitDeclaration struct {
 	CommitmentAcknowledged bool      `json:"commitmentAcknowledged"`
 }
 
-// SubmitDeclaration checks every rule (R-DECL-*) and records the submission.
-// An overdue summary will block it (R-SUM-02) once summaries exist: the
-// seam is the nil passed here.
+// SubmitDeclaration checks every rule (R-DECL-*) and records the submission;
+// an overdue summary in the policy's blocking scope refuses it (R-SUM-02).
 func (a *App) SubmitDeclaration(ctx context.Context, actor domain.Actor, meta Meta, cmd SubmitDeclaration) (Result, error) {
 	return a.onDeclaration(ctx, actor, meta, "SubmitDeclaration", cmd.DeclarationID, func(d *declaration.Declaration, p policy.Policy) error {
-		return d.Submit(actor, cmd.CommitmentAcknowledged, nil, p, p.Declaration, a.clock.Now())
+		overdue, err := a.blockingSummary(ctx, actor, d.Scope(), p)
+		if err != nil {
+			return err
+		}
+		return d.Submit(actor, cmd.CommitmentAcknowledged, overdue, p, p.Declaration, a.clock.Now())
 	})
 }

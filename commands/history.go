@@ -9,8 +9,11 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/econf/econf/domain"
+	"github.com/econf/econf/domain/change"
+	"github.com/econf/econf/domain/deadline"
 	"github.com/econf/econf/domain/declaration"
 	"github.com/econf/econf/domain/forecast"
+	"github.com/econf/econf/domain/summary"
 	"github.com/econf/econf/eventstore"
 )
 
@@ -123,6 +126,52 @@ type DeclarationHistory struct {
 	Entries     []HistoryEntry     `json:"entries"`
 	ChainIntact bool               `json:"chainIntact"`
 	BrokenAt    uint64             `json:"brokenAt,omitempty"`
+	// Effective are the conference's values now: the form's, or the
+	// approved change's new ones (R-CHG-04); Changed says which.
+	Effective change.Values `json:"effective"`
+	Changed   bool          `json:"changed"`
+	// Change, Summary and Deadlines replay the conference's other streams
+	// the same way (R-CHG-*, R-SUM-*, the deadline engine's facts); each
+	// has its own chain check.
+	Change    RelatedHistory `json:"change"`
+	Summary   RelatedHistory `json:"summary"`
+	Deadlines RelatedHistory `json:"deadlines"`
+}
+
+// RelatedHistory is one of a conference's aftercare streams replayed.
+type RelatedHistory struct {
+	Stream      string             `json:"stream"`
+	Version     eventstore.Version `json:"version"`
+	Status      string             `json:"status,omitempty"`
+	Entries     []HistoryEntry     `json:"entries"`
+	ChainIntact bool               `json:"chainIntact"`
+	BrokenAt    uint64             `json:"brokenAt,omitempty"`
+}
+
+// related replays one aftercare stream up to asOf; an empty or not yet
+// existing one is an empty history.
+func (a *App) related(ctx context.Context, stream string, asOf *time.Time, step func(e eventstore.RecordedEvent) (before, after string, err error)) (RelatedHistory, error) {
+	h := RelatedHistory{Stream: stream, Entries: []HistoryEntry{}, ChainIntact: true}
+	l, err := a.load(ctx, stream)
+	if err != nil {
+		return h, err
+	}
+	status := ""
+	if n := len(l.events); n > 0 && (asOf == nil || !l.events[0].Metadata.RecordedAt.After(*asOf)) {
+		entries, version, err := replay(l, asOf, func(e eventstore.RecordedEvent) (string, string, error) {
+			before, after, err := step(e)
+			status = after
+			return before, after, err
+		})
+		if err != nil {
+			return h, err
+		}
+		h.Entries, h.Version = entries, version
+	}
+	h.BrokenAt = eventstore.VerifyChain(l.events)
+	h.ChainIntact = h.BrokenAt == 0
+	h.Status = status
+	return h, nil
 }
 
 // DeclarationHistory replays a declaration's stream, up to asOf when given;
@@ -158,8 +207,43 @@ func (a *App) DeclarationHistory(ctx context.Context, actor domain.Actor, id uui
 	if warnings == nil {
 		warnings = []domain.Warning{}
 	}
-	return DeclarationHistory{ID: id, AsOf: asOf, Version: version, Status: d.Status(), Form: d.Form(), Lead: d.Lead(),
-		Warnings: warnings, Entries: entries, ChainIntact: broken == 0, BrokenAt: broken}, nil
+	h := DeclarationHistory{ID: id, AsOf: asOf, Version: version, Status: d.Status(), Form: d.Form(), Lead: d.Lead(),
+		Warnings: warnings, Entries: entries, ChainIntact: broken == 0, BrokenAt: broken}
+	c := change.New(id)
+	if h.Change, err = a.related(ctx, ChangeStream(id), asOf, func(e eventstore.RecordedEvent) (string, string, error) {
+		ev, err := change.Decode(e.Type, e.Data)
+		if err != nil {
+			return "", "", err
+		}
+		before := c.Status()
+		c.Apply(ev)
+		return string(before), string(c.Status()), nil
+	}); err != nil {
+		return DeclarationHistory{}, err
+	}
+	h.Effective = effective(d, c)
+	_, h.Changed = c.Effective()
+	s := summary.New(id)
+	if h.Summary, err = a.related(ctx, SummaryStream(id), asOf, func(e eventstore.RecordedEvent) (string, string, error) {
+		ev, err := summary.Decode(e.Type, e.Data)
+		if err != nil {
+			return "", "", err
+		}
+		before := s.Status()
+		s.Apply(ev)
+		return string(before), string(s.Status()), nil
+	}); err != nil {
+		return DeclarationHistory{}, err
+	}
+	if h.Deadlines, err = a.related(ctx, DeadlineStream(id), asOf, func(e eventstore.RecordedEvent) (string, string, error) {
+		if _, err := deadline.Decode(e.Type, e.Data); err != nil {
+			return "", "", err
+		}
+		return "", "", nil
+	}); err != nil {
+		return DeclarationHistory{}, err
+	}
+	return h, nil
 }
 
 // commentOf picks the free text a reviewer or applicant gave with an event.

@@ -26,7 +26,7 @@ func CanRead(a Actor, s Scope) bool {
 		return a.OrgID == s.University
 	case RoleAuthorityReviewer:
 		return a.OrgID == s.Authority && s.AtAuthority
-	case RoleAuditor, RoleAnalyst:
+	case RoleAuditor, RoleAnalyst, RoleSystem:
 		return true
 	}
 	return false

@@ -334,3 +334,14 @@ func isSHA256(s string) bool {
 }
 
 func isHan(r rune) bool { return unicode.Is(unicode.Han, r) }
+
+// ValuesOf reads a declaration form's changeable values.
+func ValuesOf(f declaration.Form) Values {
+	b := f.Basic
+	return Values{
+		NameZh: b.NameZh, NameEn: b.NameEn, Theme: f.Content.Theme, Type: b.Type,
+		Scale: Scale{Declared: b.Scale, Attendance: f.Attendance},
+		Place: Place{Location: b.Location, Province: b.Province, Address: b.Address, LocalApproval: b.LocalApproval},
+		Dates: Dates{Start: b.StartDate, End: b.EndDate},
+	}
+}

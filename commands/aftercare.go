@@ -1,0 +1,113 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"github.com/econf/econf/domain"
+	"github.com/econf/econf/domain/change"
+	"github.com/econf/econf/domain/deadline"
+	"github.com/econf/econf/domain/declaration"
+	"github.com/econf/econf/domain/policy"
+	"github.com/econf/econf/domain/summary"
+)
+
+// The aftercare of an approved conference (its change request, summary and
+// deadlines) lives in streams of its own keyed by the declaration id, so
+// the declaration's stream stays the approval record and each aggregate is
+// decided on its own version.
+
+// readDeclaration loads and folds a declaration for a decision elsewhere;
+// one the actor may not see is not found (R-ACT-02).
+func (a *App) readDeclaration(ctx context.Context, actor domain.Actor, id uuid.UUID) (*declaration.Declaration, error) {
+	l, err := a.load(ctx, DeclarationStream(id))
+	if err != nil {
+		return nil, err
+	}
+	d, err := foldDeclaration(id, l)
+	if err != nil {
+		return nil, err
+	}
+	if !d.Exists() || !domain.CanRead(actor, d.Scope()) {
+		return nil, fmt.Errorf("declaration %s: %w", id, domain.ErrNotFound)
+	}
+	return d, nil
+}
+
+func foldChange(id uuid.UUID, l loaded) (*change.Change, error) {
+	c := change.New(id)
+	for _, e := range l.events {
+		ev, err := change.Decode(e.Type, e.Data)
+		if err != nil {
+			return nil, fmt.Errorf("replay %s#%d: %w", l.id, e.Number, err)
+		}
+		c.Apply(ev)
+	}
+	return c, nil
+}
+
+func foldSummary(id uuid.UUID, l loaded) (*summary.Summary, error) {
+	s := summary.New(id)
+	for _, e := range l.events {
+		ev, err := summary.Decode(e.Type, e.Data)
+		if err != nil {
+			return nil, fmt.Errorf("replay %s#%d: %w", l.id, e.Number, err)
+		}
+		s.Apply(ev)
+	}
+	return s, nil
+}
+
+func foldDeadlines(id uuid.UUID, l loaded) (*deadline.Tracker, error) {
+	t := deadline.New(id)
+	for _, e := range l.events {
+		ev, err := deadline.Decode(e.Type, e.Data)
+		if err != nil {
+			return nil, fmt.Errorf("replay %s#%d: %w", l.id, e.Number, err)
+		}
+		t.Apply(ev)
+	}
+	return t, nil
+}
+
+func (a *App) readChange(ctx context.Context, id uuid.UUID) (*change.Change, error) {
+	l, err := a.load(ctx, ChangeStream(id))
+	if err != nil {
+		return nil, err
+	}
+	return foldChange(id, l)
+}
+
+func (a *App) readSummary(ctx context.Context, id uuid.UUID) (*summary.Summary, error) {
+	l, err := a.load(ctx, SummaryStream(id))
+	if err != nil {
+		return nil, err
+	}
+	return foldSummary(id, l)
+}
+
+// effective is a conference's values after any approved change (R-CHG-04).
+func effective(d *declaration.Declaration, c *change.Change) change.Values {
+	if v, ok := c.Effective(); ok {
+		return v
+	}
+	return change.ValuesOf(d.Form())
+}
+
+// conferenceOf is what the deadline engine needs of a conference. The NGO
+// filing day follows the effective start: a change of dates moves it.
+func conferenceOf(d *declaration.Declaration, c *change.Change, s *summary.Summary, p policy.Policy) deadline.Conference {
+	v, sc, lead := effective(d, c), d.Scope(), d.Lead()
+	ngo := lead.NGOFileBy
+	if !ngo.IsZero() && !v.Dates.Start.IsZero() {
+		ngo = v.Dates.Start.AddDays(-p.Declaration.NGOFilingDays)
+	}
+	return deadline.Conference{
+		Ref: deadline.Ref{DeclarationID: d.ID(), NameZh: v.NameZh, ApplicantID: sc.Owner, UnitID: sc.Unit,
+			UniversityID: sc.University, AuthorityID: sc.Authority},
+		Status: d.Status(), Submitted: !lead.FileBy.IsZero(), FileBy: lead.FileBy, NGOFileBy: ngo,
+		OriginalStart: d.Form().Basic.StartDate, End: v.Dates.End, SummaryStatus: s.Status(),
+	}
+}

@@ -1,0 +1,106 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"github.com/econf/econf/domain"
+	"github.com/econf/econf/domain/change"
+)
+
+// RequestChange asks to change an approved conference (变更申请,
+// R-CHG-01..04).
+type RequestChange struct {
+	DeclarationID uuid.UUID       `json:"-"`
+	Proposal      change.Proposal `json:"proposal"`
+}
+
+// RequestChange records the applicant's change request after every rule:
+// the conference approved by the authority, the request on time and the
+// first one, the proposal valid, attachments the applicant's own uploads.
+func (a *App) RequestChange(ctx context.Context, actor domain.Actor, meta Meta, cmd RequestChange) (Result, error) {
+	pol, err := a.policies.Current(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	id := cmd.DeclarationID
+	return a.execute(ctx, actor, meta, "RequestChange", ChangeStream(id), id, func(l loaded) (decision, error) {
+		d, err := a.readDeclaration(ctx, actor, id)
+		if err != nil {
+			return decision{}, err
+		}
+		c, err := foldChange(id, l)
+		if err != nil {
+			return decision{}, err
+		}
+		f := d.Form()
+		snap := change.Snapshot{ID: id, ApplicantID: d.ApplicantID(), Scope: d.Scope(), Status: d.Status(),
+			Values: change.ValuesOf(f), Flags: f.Statements.Flags}
+		x := cmd.Proposal
+		if err := c.Request(actor, snap, uuid.New(), x, pol, pol.Change, a.clock.Now()); err != nil {
+			return decision{}, err
+		}
+		refs := []attachmentRef{{"proposal.attachment", "R-CHG-04", x.Attachment}}
+		if pl := x.Changes.Place; pl != nil {
+			refs = append(refs, attachmentRef{"proposal.changes.place.localApproval", "R-DECL-07", pl.LocalApproval})
+		}
+		if err := a.checkAttachments(ctx, actor, refs); err != nil {
+			return decision{}, err
+		}
+		return decision{events: asEvents(c.Pending()), policy: pol.Version}, nil
+	})
+}
+
+// DecideChange is the school's decision on a change request: a comment for
+// an approval, the reason for a rejection.
+type DecideChange struct {
+	DeclarationID uuid.UUID
+	Text          string
+}
+
+func (a *App) reviewChange(ctx context.Context, actor domain.Actor, meta Meta, command, path string, cmd DecideChange,
+	act func(c *change.Change) error) (Result, error) {
+	pol, err := a.policies.Current(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	id := cmd.DeclarationID
+	return a.execute(ctx, actor, meta, command, ChangeStream(id), id, func(l loaded) (decision, error) {
+		c, err := foldChange(id, l)
+		if err != nil {
+			return decision{}, err
+		}
+		if !c.Exists() || !domain.CanRead(actor, c.Scope()) {
+			return decision{}, fmt.Errorf("change request of %s: %w", id, domain.ErrNotFound)
+		}
+		if !domain.CanReview(actor, c.Scope()) {
+			return decision{}, fmt.Errorf("%s: %w", command, domain.ErrForbidden)
+		}
+		if err := (textField{path, cmd.Text}).check(pol); err != nil {
+			return decision{}, err
+		}
+		if err := act(c); err != nil {
+			return decision{}, err
+		}
+		return decision{events: asEvents(c.Pending()), policy: pol.Version}, nil
+	})
+}
+
+// ApproveChange approves the pending change request: the conference takes
+// the new values (R-CHG-04).
+func (a *App) ApproveChange(ctx context.Context, actor domain.Actor, meta Meta, cmd DecideChange) (Result, error) {
+	return a.reviewChange(ctx, actor, meta, "ApproveChange", "comment", cmd, func(c *change.Change) error {
+		return c.Approve(actor, cmd.Text, a.clock.Now())
+	})
+}
+
+// RejectChange rejects it with a reason; the request still counts
+// (R-CHG-03).
+func (a *App) RejectChange(ctx context.Context, actor domain.Actor, meta Meta, cmd DecideChange) (Result, error) {
+	return a.reviewChange(ctx, actor, meta, "RejectChange", "reason", cmd, func(c *change.Change) error {
+		return c.Reject(actor, cmd.Text, a.clock.Now())
+	})
+}
+

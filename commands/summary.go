@@ -1,0 +1,114 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"github.com/econf/econf/domain"
+	"github.com/econf/econf/domain/policy"
+	"github.com/econf/econf/domain/summary"
+)
+
+// onSummary runs act on a conference's summary. The summary's scope is its
+// conference's: one the actor may not see is not found (R-ACT-02).
+func (a *App) onSummary(ctx context.Context, actor domain.Actor, meta Meta, command string, id uuid.UUID,
+	act func(s *summary.Summary, snap summary.Snapshot, p policy.Policy) error) (Result, error) {
+	pol, err := a.policies.Current(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	return a.execute(ctx, actor, meta, command, SummaryStream(id), id, func(l loaded) (decision, error) {
+		d, err := a.readDeclaration(ctx, actor, id)
+		if err != nil {
+			return decision{}, err
+		}
+		c, err := a.readChange(ctx, id)
+		if err != nil {
+			return decision{}, err
+		}
+		s, err := foldSummary(id, l)
+		if err != nil {
+			return decision{}, err
+		}
+		v := effective(d, c)
+		snap := summary.Snapshot{ID: id, ApplicantID: d.ApplicantID(), Scope: d.Scope(), Status: d.Status(),
+			NameZh: v.NameZh, EndDate: v.Dates.End}
+		if err := act(s, snap, pol); err != nil {
+			return decision{}, err
+		}
+		return decision{events: asEvents(s.Pending()), policy: pol.Version}, nil
+	})
+}
+
+// OpenSummary opens the summary once the conference has ended (R-SUM-01).
+func (a *App) OpenSummary(ctx context.Context, actor domain.Actor, meta Meta, id uuid.UUID) (Result, error) {
+	return a.onSummary(ctx, actor, meta, "OpenSummary", id, func(s *summary.Summary, snap summary.Snapshot, p policy.Policy) error {
+		return s.Open(actor, snap, p.Summary, a.clock.Now())
+	})
+}
+
+// SaveSummary keeps the content as a draft (R-SUM-03 formats), opening the
+// summary first when this is its first save (R-SUM-01). Photos and the
+// proceedings file must be the applicant's own uploads as stored.
+func (a *App) SaveSummary(ctx context.Context, actor domain.Actor, meta Meta, id uuid.UUID, content summary.Content) (Result, error) {
+	return a.onSummary(ctx, actor, meta, "SaveSummary", id, func(s *summary.Summary, snap summary.Snapshot, p policy.Policy) error {
+		now := a.clock.Now()
+		if !s.Exists() {
+			if err := s.Open(actor, snap, p.Summary, now); err != nil {
+				return err
+			}
+		}
+		if err := s.Save(actor, content, p, p.Summary, now); err != nil {
+			return err
+		}
+		refs := []attachmentRef{{"proceedingsFile", "R-SUM-03", content.ProceedingsFile}}
+		for i, ph := range content.Photos {
+			refs = append(refs, attachmentRef{fmt.Sprintf("photos[%d].file", i), "R-SUM-03", ph.File})
+		}
+		return a.checkAttachments(ctx, actor, refs)
+	})
+}
+
+// SubmitSummary hands the summary in when R-SUM-03 holds; a late one is
+// marked so (R-SUM-02). It lifts the block on new declarations.
+func (a *App) SubmitSummary(ctx context.Context, actor domain.Actor, meta Meta, id uuid.UUID) (Result, error) {
+	return a.onSummary(ctx, actor, meta, "SubmitSummary", id, func(s *summary.Summary, _ summary.Snapshot, p policy.Policy) error {
+		return s.Submit(actor, p, p.Summary, a.clock.Now())
+	})
+}
+
+// DecideSummary is the school's review of a summary (R-SUM-04): a comment
+// for an acceptance, the reason for a return.
+type DecideSummary struct {
+	DeclarationID uuid.UUID
+	Text          string
+}
+
+func (a *App) reviewSummary(ctx context.Context, actor domain.Actor, meta Meta, command, path string, cmd DecideSummary,
+	act func(s *summary.Summary) error) (Result, error) {
+	return a.onSummary(ctx, actor, meta, command, cmd.DeclarationID, func(s *summary.Summary, snap summary.Snapshot, p policy.Policy) error {
+		if !domain.CanReview(actor, snap.Scope) {
+			return fmt.Errorf("%s: %w", command, domain.ErrForbidden)
+		}
+		if err := (textField{path, cmd.Text}).check(p); err != nil {
+			return err
+		}
+		return act(s)
+	})
+}
+
+// AcceptSummary accepts a submitted summary (R-SUM-04).
+func (a *App) AcceptSummary(ctx context.Context, actor domain.Actor, meta Meta, cmd DecideSummary) (Result, error) {
+	return a.reviewSummary(ctx, actor, meta, "AcceptSummary", "comment", cmd, func(s *summary.Summary) error {
+		return s.Accept(actor, cmd.Text, a.clock.Now())
+	})
+}
+
+// ReturnSummary returns it with a reason for more work (R-SUM-04).
+func (a *App) ReturnSummary(ctx context.Context, actor domain.Actor, meta Meta, cmd DecideSummary) (Result, error) {
+	return a.reviewSummary(ctx, actor, meta, "ReturnSummary", "reason", cmd, func(s *summary.Summary) error {
+		return s.Return(actor, cmd.Text, a.clock.Now())
+	})
+}
