@@ -1,7 +1,9 @@
 package commands
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/google/uuid"
@@ -110,4 +112,29 @@ func conferenceOf(d *declaration.Declaration, c *change.Change, s *summary.Summa
 		Status: d.Status(), Submitted: !lead.FileBy.IsZero(), FileBy: lead.FileBy, NGOFileBy: ngo,
 		OriginalStart: d.Form().Basic.StartDate, End: v.Dates.End, SummaryStatus: s.Status(),
 	}
+}
+
+// RefersToFile reports whether the conference's change request, summary or
+// deadline facts refer to the upload, for an actor who may read the
+// conference; uploads are then served to that actor.
+func (a *App) RefersToFile(ctx context.Context, actor domain.Actor, declarationID, fileID uuid.UUID) (bool, error) {
+	if _, err := a.readDeclaration(ctx, actor, declarationID); err != nil {
+		if errors.Is(err, domain.ErrNotFound) {
+			return false, nil
+		}
+		return false, err
+	}
+	needle := []byte(fileID.String())
+	for _, stream := range []string{ChangeStream(declarationID), SummaryStream(declarationID), DeadlineStream(declarationID)} {
+		l, err := a.load(ctx, stream)
+		if err != nil {
+			return false, err
+		}
+		for _, e := range l.events {
+			if bytes.Contains(e.Data, needle) {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
 }

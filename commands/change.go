@@ -103,4 +103,3 @@ func (a *App) RejectChange(ctx context.Context, actor domain.Actor, meta Meta, c
 		return c.Reject(actor, cmd.Text, a.clock.Now())
 	})
 }
-

@@ -87,6 +87,9 @@ type Result struct {
 	// Replayed is true when the command had already been applied and nothing
 	// new was written.
 	Replayed bool `json:"-"`
+	// Appended is how many events this run wrote (0 when the decision
+	// recorded nothing).
+	Appended int `json:"-"`
 }
 
 // event is a domain event: a payload with a stable type name.
@@ -182,7 +185,7 @@ func (a *App) execute(ctx context.Context, actor domain.Actor, meta Meta, comman
 		if err != nil {
 			return Result{}, fmt.Errorf("%s: append to %s: %w", command, stream, err)
 		}
-		return Result{ID: id, Version: res.Version, Position: res.Position}, nil
+		return Result{ID: id, Version: res.Version, Position: res.Position, Appended: len(data)}, nil
 	}
 }
 

@@ -7,8 +7,10 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/econf/econf/domain"
+	"github.com/econf/econf/domain/declaration"
 	"github.com/econf/econf/domain/policy"
 	"github.com/econf/econf/domain/summary"
+	"github.com/econf/econf/eventstore"
 )
 
 // onSummary runs act on a conference's summary. The summary's scope is its
@@ -111,4 +113,63 @@ func (a *App) ReturnSummary(ctx context.Context, actor domain.Actor, meta Meta, 
 	return a.reviewSummary(ctx, actor, meta, "ReturnSummary", "reason", cmd, func(s *summary.Summary) error {
 		return s.Return(actor, cmd.Text, a.clock.Now())
 	})
+}
+
+// SummaryView is a conference's summary as its stream says now: never
+// behind a write.
+type SummaryView struct {
+	DeclarationID uuid.UUID          `json:"declarationId"`
+	Version       eventstore.Version `json:"version"`
+	NameZh        string             `json:"nameZh"`
+	EndDate       domain.Date        `json:"endDate"`
+	// Status is "" until the summary is opened (R-SUM-01).
+	Status  summary.Status `json:"status"`
+	DueDate domain.Date    `json:"dueDate"`
+	Overdue bool           `json:"overdue"`
+	// OpensOn is the first day the summary can be opened (R-SUM-01).
+	OpensOn  domain.Date       `json:"opensOn"`
+	Content  summary.Content   `json:"content"`
+	Returned *summary.Returned `json:"returned,omitempty"`
+}
+
+// Summary reads the summary of a conference the actor may see; an approved
+// conference whose summary is not opened yet answers with its dates.
+func (a *App) Summary(ctx context.Context, actor domain.Actor, id uuid.UUID) (SummaryView, error) {
+	pol, err := a.policies.Current(ctx)
+	if err != nil {
+		return SummaryView{}, err
+	}
+	d, err := a.readDeclaration(ctx, actor, id)
+	if err != nil {
+		return SummaryView{}, err
+	}
+	c, err := a.readChange(ctx, id)
+	if err != nil {
+		return SummaryView{}, err
+	}
+	l, err := a.load(ctx, SummaryStream(id))
+	if err != nil {
+		return SummaryView{}, err
+	}
+	s, err := foldSummary(id, l)
+	if err != nil {
+		return SummaryView{}, err
+	}
+	v := effective(d, c)
+	today := domain.DateOf(a.clock.Now())
+	out := SummaryView{DeclarationID: id, Version: l.version, NameZh: v.NameZh, EndDate: v.Dates.End,
+		Status: s.Status(), Content: s.Content(), OpensOn: v.Dates.End.AddDays(1)}
+	if s.Exists() {
+		out.DueDate, out.Overdue = s.DueDate(), s.Overdue(today)
+	} else if d.Status() == declaration.StatusAuthorityApproved {
+		out.DueDate, out.Overdue = pol.Summary.DueDate(v.Dates.End), pol.Summary.Overdue(v.Dates.End, today)
+	}
+	if r := s.Returned(); r.Reason != "" {
+		out.Returned = &r
+	}
+	if out.Content.Attendance == nil {
+		out.Content = summary.Content{Attendance: []summary.CountryCount{}, Photos: []summary.Photo{},
+			Domestic: []summary.Attendee{}, Foreign: []summary.Attendee{}}
+	}
+	return out, nil
 }

@@ -20,7 +20,14 @@ import (
 var uploadKinds = map[string]filestore.Kind{
 	filestore.LocationApproval.Name: filestore.LocationApproval,
 	filestore.ForeignCoHost.Name:    filestore.ForeignCoHost,
+	filestore.SummaryPhoto.Name:     filestore.SummaryPhoto,
+	filestore.Proceedings.Name:      filestore.Proceedings,
+	filestore.ChangeMaterial.Name:   filestore.ChangeMaterial,
+	filestore.NGOReceipt.Name:       filestore.NGOReceipt,
 }
+
+// uploadKindNames lists uploadKinds for messages.
+const uploadKindNames = "location_approval, foreign_cohost, summary_photo, proceedings, change_material or ngo_receipt"
 
 // uploadFile keeps a file sent as the raw body (?kind=…&name=…) and answers
 // its description, which a form section then refers to. The type is judged
@@ -31,7 +38,7 @@ func (s *Server) uploadFile(w http.ResponseWriter, r *http.Request) {
 	kind, ok := uploadKinds[q.Get("kind")]
 	var bad []domain.FieldError
 	if !ok {
-		bad = append(bad, domain.FieldError{Path: "query:kind", Rule: "SCHEMA", Message: "want location_approval or foreign_cohost", Zh: "kind应为location_approval或foreign_cohost"})
+		bad = append(bad, domain.FieldError{Path: "query:kind", Rule: "SCHEMA", Message: "want " + uploadKindNames, Zh: "kind应为" + uploadKindNames + "之一"})
 	}
 	name := strings.TrimSpace(q.Get("name"))
 	if name == "" {
@@ -81,7 +88,7 @@ func (s *Server) downloadFile(w http.ResponseWriter, r *http.Request) {
 	}
 	defer rc.Close()
 	a := actorOf(r.Context())
-	if f.OwnerID != a.UserID && !s.onForecast(r, id) {
+	if f.OwnerID != a.UserID && !s.onForecast(r, id) && !s.onConference(r, id) {
 		allowed, err := s.Reads.CanReadFile(r.Context(), a, id)
 		if err != nil {
 			s.writeError(w, r, err)
@@ -97,6 +104,18 @@ func (s *Server) downloadFile(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(f.Name))
 	w.Header().Set("X-Content-SHA256", f.SHA256)
 	_, _ = io.Copy(w, rc) // the client went away; nothing to do
+}
+
+// onConference reports whether ?declaration= names a conference the actor
+// may read whose change request, summary or deadline facts refer to the
+// file (summary photos, proceedings, change material, NGO receipts).
+func (s *Server) onConference(r *http.Request, fileID uuid.UUID) bool {
+	d, err := uuid.Parse(r.URL.Query().Get("declaration"))
+	if err != nil {
+		return false
+	}
+	ok, err := s.App.RefersToFile(r.Context(), actorOf(r.Context()), d, fileID)
+	return err == nil && ok
 }
 
 // uploadSignedForm keeps the unit admin's scan of the signed and stamped

@@ -1,0 +1,121 @@
+package httpapi
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/google/uuid"
+
+	"github.com/econf/econf/commands"
+	"github.com/econf/econf/domain"
+	"github.com/econf/econf/domain/change"
+	"github.com/econf/econf/domain/summary"
+)
+
+// The aftercare of an approved conference: its change request (R-CHG-*),
+// its summary (R-SUM-*) and its deadlines (R-DECL-05, R-DECL-11, R-SUM-02).
+
+func (s *Server) requestChange(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	m, ok := meta(w, r)
+	var x change.Proposal
+	if !ok || !decode(w, r, &x) {
+		return
+	}
+	res, err := s.App.RequestChange(r.Context(), actorOf(r.Context()), m, commands.RequestChange{DeclarationID: id, Proposal: x})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	commandDone(w, http.StatusCreated, res, "/api/v1/declarations/"+id.String()+"/change-request")
+}
+
+type changeDecideFunc = func(context.Context, domain.Actor, commands.Meta, commands.DecideChange) (commands.Result, error)
+
+func (s *Server) changeDecision(run changeDecideFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s.decision(w, r, func(ctx context.Context, a domain.Actor, m commands.Meta, id uuid.UUID, b commentBody) (commands.Result, error) {
+			return run(ctx, a, m, commands.DecideChange{DeclarationID: id, Text: b.Reason})
+		})
+	}
+}
+
+type summaryDecideFunc = func(context.Context, domain.Actor, commands.Meta, commands.DecideSummary) (commands.Result, error)
+
+func (s *Server) summaryDecision(run summaryDecideFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s.decision(w, r, func(ctx context.Context, a domain.Actor, m commands.Meta, id uuid.UUID, b commentBody) (commands.Result, error) {
+			return run(ctx, a, m, commands.DecideSummary{DeclarationID: id, Text: b.Reason})
+		})
+	}
+}
+
+// summaryStep runs a summary command that takes no body.
+func (s *Server) summaryStep(run func(context.Context, domain.Actor, commands.Meta, uuid.UUID) (commands.Result, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, ok := pathID(w, r)
+		if !ok {
+			return
+		}
+		m, ok := meta(w, r)
+		if !ok {
+			return
+		}
+		var none struct{}
+		if !decodeOptional(w, r, &none) {
+			return
+		}
+		res, err := run(r.Context(), actorOf(r.Context()), m, id)
+		s.answer(w, r, res, err)
+	}
+}
+
+func (s *Server) saveSummary(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	m, ok := meta(w, r)
+	var c summary.Content
+	if !ok || !decode(w, r, &c) {
+		return
+	}
+	res, err := s.App.SaveSummary(r.Context(), actorOf(r.Context()), m, id, c)
+	s.answer(w, r, res, err)
+}
+
+// getSummary answers from the summary's stream, never behind a write.
+func (s *Server) getSummary(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	v, err := s.App.Summary(r.Context(), actorOf(r.Context()), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if v.Version > 0 {
+		w.Header().Set("ETag", fmt.Sprintf(`"%d"`, v.Version))
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+func (s *Server) confirmNGOFiling(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	m, ok := meta(w, r)
+	var cmd commands.ConfirmNGOFiling
+	if !ok || !decode(w, r, &cmd) {
+		return
+	}
+	cmd.DeclarationID = id
+	res, err := s.App.ConfirmNGOFiling(r.Context(), actorOf(r.Context()), m, cmd)
+	s.answer(w, r, res, err)
+}

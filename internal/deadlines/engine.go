@@ -1,0 +1,133 @@
+// Package deadlines runs the deadline engine: on every tick it asks the
+// deadline watch (a read model) which conferences may have a deadline to
+// record today, and has the command layer decide each on its streams
+// (commands.App.CheckDeadlines). Facts are recorded once per due date
+// however many engines run and however often they restart: the store's
+// expected version settles races, and the watch only narrows the search.
+package deadlines
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/econf/econf/commands"
+	"github.com/econf/econf/domain"
+	"github.com/econf/econf/domain/policy"
+)
+
+// Candidates finds the conferences that may have a deadline fact due.
+type Candidates interface {
+	DeadlineCandidates(ctx context.Context, today domain.Date, p policy.Policy, after uuid.UUID, limit int) (ids []uuid.UUID, last uuid.UUID, more bool, err error)
+}
+
+// Deciders records the facts of one conference.
+type Deciders interface {
+	CheckDeadlines(ctx context.Context, id uuid.UUID) (commands.Result, error)
+}
+
+// Clock tells the time; tests pass one they move.
+type Clock interface{ Now() time.Time }
+
+// PolicySource gives the policy in force.
+type PolicySource interface {
+	Current(ctx context.Context) (policy.Policy, error)
+}
+
+// Engine is one deadline engine.
+type Engine struct {
+	Candidates Candidates
+	App        Deciders
+	Policies   PolicySource
+	Clock      Clock
+	Log        *slog.Logger
+	// Interval between ticks; one minute when zero.
+	Interval time.Duration
+	// Batch is how many candidates one query fetches; 500 when zero.
+	Batch int
+}
+
+// Stats says what one tick did.
+type Stats struct {
+	Checked  int // conferences decided
+	Recorded int // of which something was appended
+	Failed   int
+}
+
+// Tick checks every candidate once. A failure on one conference is logged
+// and counted; the others go on.
+func (e *Engine) Tick(ctx context.Context) (Stats, error) {
+	var st Stats
+	p, err := e.Policies.Current(ctx)
+	if err != nil {
+		return st, err
+	}
+	batch := e.Batch
+	if batch <= 0 {
+		batch = 500
+	}
+	today := domain.DateOf(e.Clock.Now())
+	after := uuid.Nil
+	for {
+		ids, last, more, err := e.Candidates.DeadlineCandidates(ctx, today, p, after, batch)
+		if err != nil {
+			return st, err
+		}
+		for _, id := range ids {
+			st.Checked++
+			res, err := e.App.CheckDeadlines(ctx, id)
+			switch {
+			case err != nil:
+				if ctx.Err() != nil {
+					return st, ctx.Err()
+				}
+				st.Failed++
+				e.log().Warn("deadline check failed", "declaration", id, "err", err)
+			case res.Appended > 0:
+				st.Recorded++
+			}
+		}
+		if !more {
+			return st, nil
+		}
+		after = last
+	}
+}
+
+// Run ticks until ctx ends.
+func (e *Engine) Run(ctx context.Context) error {
+	iv := e.Interval
+	if iv <= 0 {
+		iv = time.Minute
+	}
+	for {
+		if st, err := e.Tick(ctx); err != nil && ctx.Err() == nil {
+			e.log().Error("deadline tick", "err", err)
+		} else if st.Recorded > 0 || st.Failed > 0 {
+			e.log().Info("deadline tick", "checked", st.Checked, "recorded", st.Recorded, "failed", st.Failed)
+		}
+		if err := sleep(ctx, iv); err != nil {
+			return nil
+		}
+	}
+}
+
+func (e *Engine) log() *slog.Logger {
+	if e.Log != nil {
+		return e.Log
+	}
+	return slog.Default()
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
