@@ -22,7 +22,9 @@ var (
 
 func day(y int, m time.Month, d int) domain.Date { return domain.Date{Year: y, Month: m, Day: d} }
 
-func on(d domain.Date) time.Time { return time.Date(d.Year, d.Month, d.Day, 23, 59, 0, 0, domain.Shanghai) }
+func on(d domain.Date) time.Time {
+	return time.Date(d.Year, d.Month, d.Day, 23, 59, 0, 0, domain.Shanghai)
+}
 
 // approved is a conference from 2027-04-20 to 22, approved by the
 // authority, filing due 2027-01-20, NGO filing due 2027-04-05.
