@@ -20,7 +20,8 @@ import (
 
 // Message is one mail to queue.
 type Message struct {
-	// DedupeKey identifies the cause: DedupeKey(eventID, template).
+	// DedupeKey identifies the cause: DedupeKey(eventID, template), or
+	// RecipientDedupeKey when one event mails several people.
 	DedupeKey string
 	Template  Template
 	To        string
@@ -29,6 +30,13 @@ type Message struct {
 
 // DedupeKey is the key of the mail template sends because of event id.
 func DedupeKey(eventID uuid.UUID, t Template) string { return eventID.String() + ":" + string(t) }
+
+// RecipientDedupeKey is the key of the mail template sends to one of
+// several recipients (by user id) because of event id: each of them gets
+// it once.
+func RecipientDedupeKey(eventID uuid.UUID, t Template, recipient uuid.UUID) string {
+	return DedupeKey(eventID, t) + ":" + recipient.String()
+}
 
 // outboxNamespace derives outbox row ids from dedupe keys; never change it.
 var outboxNamespace = uuid.MustParse("0d6c8a57-3f0e-5b8e-a1f4-6e2d9b7c4a13")

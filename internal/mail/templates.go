@@ -27,6 +27,27 @@ const (
 	DeclarationApprovedSchool    Template = "declaration_approved_school"
 	DeclarationApprovedAuthority Template = "declaration_approved_authority"
 	DeclarationRejected          Template = "declaration_rejected"
+	// ChangeApproved and ChangeRejected tell the applicant the school's
+	// decision on a change request (R-CHG-04).
+	ChangeApproved Template = "change_approved"
+	ChangeRejected Template = "change_rejected"
+	// SummaryAccepted and SummaryReturned tell the applicant the school's
+	// decision on the conference summary (R-SUM-04).
+	SummaryAccepted Template = "summary_accepted"
+	SummaryReturned Template = "summary_returned"
+	// DeadlineReminder reminds whoever must act of a coming due date: the
+	// applicant of the summary (R-SUM-02) and the NGO filing (R-DECL-11),
+	// the school admins of the filing with the authority (R-DECL-05).
+	DeadlineReminder Template = "deadline_reminder"
+	// SummaryOverdue tells the applicant the summary is late and new
+	// declarations are blocked until it is in (R-SUM-02).
+	SummaryOverdue Template = "summary_overdue"
+	// FilingOverdue tells the school admins the university has not passed
+	// a declaration by the day it files with the authority (R-DECL-05).
+	FilingOverdue Template = "filing_overdue"
+	// NGOFilingOverdue tells the applicant the overseas NGO's temporary
+	// activity was not confirmed as filed in time (R-DECL-11).
+	NGOFilingOverdue Template = "ngo_filing_overdue"
 )
 
 type bilingual struct {
@@ -52,6 +73,82 @@ Conference: {{.nameEn}}
 `
 
 var templates = map[Template]bilingual{
+	ChangeApproved: mustBilingual(`会议变更申请已通过 / Change request approved`,
+		`{{.name}}，您好：
+
+您的会议变更申请已通过学校国际处审核，会议信息已按申请变更。
+`+forecastLine+`{{with .comment}}意见 / Comment: {{.}}
+{{end}}
+Dear {{.name}},
+
+your change request was approved by the university's international office; the conference now shows the new values.
+`+signature),
+	ChangeRejected: mustBilingual(`会议变更申请被驳回 / Change request rejected`,
+		`{{.name}}，您好：
+
+您的会议变更申请被学校国际处驳回，会议仍按原获批信息举办。被驳回的申请同样计入变更次数。
+`+forecastLine+`驳回理由 / Reason: {{.reason}}
+
+Dear {{.name}},
+
+your change request was rejected by the university's international office; the conference keeps the values it was approved with. A rejected request still counts as the conference's change request.
+`+signature),
+	SummaryAccepted: mustBilingual(`会议总结已审核通过 / Conference summary accepted`,
+		`{{.name}}，您好：
+
+您提交的会议总结已通过学校国际处审核。
+`+forecastLine+`{{with .comment}}意见 / Comment: {{.}}
+{{end}}
+Dear {{.name}},
+
+your conference summary was accepted by the university's international office.
+`+signature),
+	SummaryReturned: mustBilingual(`会议总结被退回修改 / Conference summary returned for revision`,
+		`{{.name}}，您好：
+
+您提交的会议总结被学校国际处退回，请根据意见修改后重新提交。
+`+forecastLine+`退回理由 / Reason: {{.reason}}
+
+Dear {{.name}},
+
+your conference summary was returned by the university's international office; please revise it as asked and submit it again.
+`+signature),
+	DeadlineReminder: mustBilingual(`截止日期提醒：{{.kindZh}} {{.dueDate}} / Deadline reminder: {{.kindEn}} {{.dueDate}}`,
+		`{{.name}}，您好：
+
+{{if eq .days "0"}}今天（{{.dueDate}}）是{{.kindZh}}。{{else}}距{{.kindZh}}（{{.dueDate}}）还有{{.days}}天。{{end}}{{.todoZh}}
+`+forecastLine+`
+Dear {{.name}},
+
+{{if eq .days "0"}}today ({{.dueDate}}) is the {{.kindEn}}.{{else}}the {{.kindEn}} ({{.dueDate}}) is {{.days}} day(s) away.{{end}} {{.todoEn}}
+`+signature),
+	SummaryOverdue: mustBilingual(`会议总结已逾期 / Conference summary overdue`,
+		`{{.name}}，您好：
+
+您的会议总结应于{{.dueDate}}前提交，现已逾期。在提交总结之前，您不能提交新的会议申报。请尽快登录 econf 填写并提交会议总结。
+`+forecastLine+`
+Dear {{.name}},
+
+your conference summary was due by {{.dueDate}} and is overdue. Until it is submitted, you cannot submit new conference declarations. Please sign in to econf and submit the summary as soon as you can.
+`+signature),
+	FilingOverdue: mustBilingual(`会议申报报批已逾期 / Filing with the authority overdue`,
+		`{{.name}}，您好：
+
+以下会议申报应于{{.dueDate}}前由学校报送上级主管部门，截至目前学校尚未审核通过，已逾期。请尽快处理。
+`+forecastLine+`
+Dear {{.name}},
+
+the university was to file the following declaration with the authority by {{.dueDate}}, and has not approved it yet: it is overdue. Please deal with it as soon as you can.
+`+signature),
+	NGOFilingOverdue: mustBilingual(`境外非政府组织临时活动备案已逾期 / Overseas NGO filing overdue`,
+		`{{.name}}，您好：
+
+会议涉及境外非政府组织在华临时活动，须于{{.dueDate}}前向省级公安机关备案，econf 中尚无备案确认，已逾期。请尽快备案并在 econf 中确认备案。
+`+forecastLine+`
+Dear {{.name}},
+
+the overseas NGO's temporary activity at your conference had to be filed with the provincial public security bureau by {{.dueDate}}; econf has no confirmation of the filing, so it is overdue. Please file it and confirm the filing in econf as soon as you can.
+`+signature),
 	DeclarationApprovedSchool: mustBilingual(`会议申报已通过学校审核 / Declaration approved by the university`,
 		`{{.name}}，您好：
 

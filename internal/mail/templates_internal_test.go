@@ -5,12 +5,18 @@ import (
 	"testing"
 )
 
+// templateData is every key any sender gives.
+func templateData() map[string]string {
+	return map[string]string{"name": "张三", "nameZh": "某会议", "nameEn": "A Meeting", "comment": "同意", "reason": "材料不全",
+		"stageZh": "单位", "stageEn": "your unit", "code": "123456", "minutes": "30",
+		"kindZh": "会议总结提交截止日", "kindEn": "summary due date", "dueDate": "2027-06-22", "days": "3",
+		"todoZh": "请按时提交会议总结。", "todoEn": "Please submit the summary in time."}
+}
+
 // Every template renders with the data its sender gives, Chinese first.
 func TestEveryTemplateRenders(t *testing.T) {
-	data := map[string]string{"name": "张三", "nameZh": "某会议", "nameEn": "A Meeting", "comment": "同意", "reason": "材料不全",
-		"stageZh": "单位", "stageEn": "your unit", "code": "123456", "minutes": "30"}
 	for tpl := range templates {
-		r, err := render(tpl, data)
+		r, err := render(tpl, templateData())
 		if err != nil {
 			t.Errorf("%s: %v", tpl, err)
 			continue
@@ -18,6 +24,52 @@ func TestEveryTemplateRenders(t *testing.T) {
 		zh, en := strings.Index(r.Body, "您好"), strings.Index(r.Body, "Dear")
 		if r.Subject == "" || zh < 0 || (en >= 0 && en < zh) {
 			t.Errorf("%s: subject %q, Chinese at %d, English at %d", tpl, r.Subject, zh, en)
+		}
+	}
+}
+
+// The aftercare mails (R-CHG-04, R-SUM-04, R-SUM-02, R-DECL-05, R-DECL-11)
+// carry their reason or comment, the due date and the days left, in Chinese
+// and in English.
+func TestAftercareTemplates(t *testing.T) {
+	for _, tc := range []struct {
+		tpl  Template
+		data map[string]string
+		want []string
+		not  []string
+	}{
+		{ChangeApproved, nil, []string{"会议变更申请已通过", "Change request approved", "意见 / Comment: 同意", "某会议", "A Meeting"}, nil},
+		{ChangeApproved, map[string]string{"comment": ""}, []string{"会议变更申请已通过"}, []string{"意见"}},
+		{ChangeRejected, nil, []string{"会议变更申请被驳回", "驳回理由 / Reason: 材料不全", "still counts"}, nil},
+		{SummaryAccepted, nil, []string{"会议总结已审核通过", "summary accepted", "意见 / Comment: 同意"}, nil},
+		{SummaryReturned, nil, []string{"会议总结被退回修改", "退回理由 / Reason: 材料不全", "returned for revision"}, nil},
+		{DeadlineReminder, nil, []string{"截止日期提醒：会议总结提交截止日 2027-06-22", "距会议总结提交截止日（2027-06-22）还有3天。请按时提交会议总结。",
+			"the summary due date (2027-06-22) is 3 day(s) away. Please submit the summary in time."}, nil},
+		{DeadlineReminder, map[string]string{"days": "0"}, []string{"今天（2027-06-22）是会议总结提交截止日。", "today (2027-06-22) is the summary due date."},
+			[]string{"还有"}},
+		{SummaryOverdue, nil, []string{"会议总结已逾期", "应于2027-06-22前提交", "不能提交新的会议申报", "cannot submit new conference declarations"}, nil},
+		{FilingOverdue, nil, []string{"会议申报报批已逾期", "2027-06-22", "file the following declaration with the authority by 2027-06-22"}, nil},
+		{NGOFilingOverdue, nil, []string{"境外非政府组织临时活动备案已逾期", "省级公安机关", "2027-06-22", "provincial public security bureau"}, nil},
+	} {
+		data := templateData()
+		for k, v := range tc.data {
+			data[k] = v
+		}
+		r, err := render(tc.tpl, data)
+		if err != nil {
+			t.Errorf("%s: %v", tc.tpl, err)
+			continue
+		}
+		text := r.Subject + "\n" + r.Body
+		for _, w := range tc.want {
+			if !strings.Contains(text, w) {
+				t.Errorf("%s %v: no %q in\n%s", tc.tpl, tc.data, w, text)
+			}
+		}
+		for _, w := range tc.not {
+			if strings.Contains(text, w) {
+				t.Errorf("%s %v: %q in\n%s", tc.tpl, tc.data, w, text)
+			}
 		}
 	}
 }
