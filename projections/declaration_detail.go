@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/econf/econf/domain"
+	"github.com/econf/econf/domain/change"
 	"github.com/econf/econf/domain/declaration"
 	"github.com/econf/econf/eventstore"
 )
@@ -23,7 +24,7 @@ const DeclarationDetailName = "declaration_detail"
 type DeclarationDetail struct{}
 
 func (DeclarationDetail) Name() string     { return DeclarationDetailName }
-func (DeclarationDetail) Version() int     { return 1 }
+func (DeclarationDetail) Version() int     { return 2 }
 func (DeclarationDetail) Tables() []string { return []string{"declaration_details"} }
 
 func (DeclarationDetail) Setup(ctx context.Context, tx pgx.Tx) error {
@@ -45,12 +46,33 @@ CREATE TABLE declaration_details (
     warnings      jsonb       NOT NULL DEFAULT '[]',
     rejection     jsonb,
     submitted_at  timestamptz,
-    updated_at    timestamptz NOT NULL
+    updated_at    timestamptz NOT NULL,
+    -- R-CHG-04: an approved change's values are in form, the values
+    -- before it in original; a requested change waits in pending_change.
+    changed        boolean     NOT NULL DEFAULT false,
+    changed_at     timestamptz,
+    change_status  text        NOT NULL DEFAULT '',
+    pending_change jsonb,
+    original       jsonb
 );`)
 	return err
 }
 
 func (DeclarationDetail) Apply(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent) error {
+	if strings.HasPrefix(e.Type, "change.") {
+		return applyDeclarationChange(ctx, tx, e, "declaration_details", func(c *columns, id uuid.UUID, p pendingChange) error {
+			var f declaration.Form
+			if err := tx.QueryRow(ctx, `SELECT form FROM declaration_details WHERE id = $1`, id).Scan(&f); err != nil {
+				return fmt.Errorf("read form of declaration %s: %w", id, err)
+			}
+			setForm(c, withValues(f, p.New))
+			c.set("original", p.Old)
+			return nil
+		}, func(c columns, id uuid.UUID) error {
+			_, err := tx.Exec(ctx, c.update("declaration_details", "id = $1", 1), append([]any{id}, c.values...)...)
+			return err
+		})
+	}
 	if !strings.HasPrefix(e.Type, "declaration.") {
 		return nil
 	}
@@ -173,6 +195,14 @@ type DeclarationView struct {
 	Rejection   *declaration.Rejected `json:"rejection"` // the last, kept after edits
 	SubmittedAt *time.Time            `json:"submittedAt"`
 	UpdatedAt   time.Time             `json:"updatedAt"`
+	// Changed says Form holds the values of an approved change (R-CHG-04),
+	// approved at ChangedAt; Original are the values before it (nil when
+	// unchanged). ChangeStatus is where the change request stands ("",
+	// requested, approved, rejected).
+	Changed      bool           `json:"changed"`
+	ChangedAt    *time.Time     `json:"changedAt"`
+	ChangeStatus string         `json:"changeStatus"`
+	Original     *change.Values `json:"original"`
 }
 
 // DeclarationDetail is one declaration with its form and totals, if the
@@ -181,10 +211,10 @@ func (q *Queries) DeclarationDetail(ctx context.Context, a domain.Actor, id uuid
 	var v DeclarationView
 	var sc domain.Scope
 	err := q.pool.QueryRow(ctx, `SELECT id, version, status, forecast_id, form, totals, lead, warnings, rejection, submitted_at, updated_at,
-			applicant_id, unit_id, university_id, authority_id, at_authority
+			changed, changed_at, change_status, original, applicant_id, unit_id, university_id, authority_id, at_authority
 		FROM rm.declaration_details WHERE id = $1`, id).
 		Scan(&v.ID, &v.Version, &v.Status, &v.ForecastID, &v.Form, &v.Totals, &v.Lead, &v.Warnings, &v.Rejection, &v.SubmittedAt, &v.UpdatedAt,
-			&sc.Owner, &sc.Unit, &sc.University, &sc.Authority, &sc.AtAuthority)
+			&v.Changed, &v.ChangedAt, &v.ChangeStatus, &v.Original, &sc.Owner, &sc.Unit, &sc.University, &sc.Authority, &sc.AtAuthority)
 	if err != nil {
 		return DeclarationView{}, notFound(err, "declaration "+id.String())
 	}

@@ -45,7 +45,7 @@ type DeclarationList struct {
 }
 
 func (DeclarationList) Name() string { return DeclarationListName }
-func (DeclarationList) Version() int { return 1 }
+func (DeclarationList) Version() int { return 2 }
 func (DeclarationList) Tables() []string {
 	return []string{"declarations", "declaration_orgs", "similar_declarations"}
 }
@@ -84,7 +84,13 @@ CREATE TABLE declarations (
     name_key        text        NOT NULL DEFAULT '',
     theme_key       text        NOT NULL DEFAULT '',
     search          text        NOT NULL,
-    grams           text[]      NOT NULL
+    grams           text[]      NOT NULL,
+    -- R-CHG-04: an approved change's values replace the declared ones;
+    -- a requested change waits in pending_change.
+    changed         boolean     NOT NULL DEFAULT false,
+    changed_at      timestamptz,
+    change_status   text        NOT NULL DEFAULT '',
+    pending_change  jsonb
 );
 CREATE INDEX declarations_search ON declarations USING gin (search public.gin_trgm_ops);
 CREATE INDEX declarations_grams ON declarations USING gin (grams);
@@ -115,6 +121,14 @@ func (l DeclarationList) Apply(ctx context.Context, tx pgx.Tx, e eventstore.Reco
 	switch {
 	case strings.HasPrefix(e.Type, "org."):
 		return applyOrgName(ctx, tx, e)
+	case strings.HasPrefix(e.Type, "change."):
+		return applyDeclarationChange(ctx, tx, e, "declarations", func(c *columns, _ uuid.UUID, p pendingChange) error {
+			f := withValues(declaration.Form{}, p.New)
+			setBasic(c, f.Basic)
+			setAttendance(c, f.Attendance)
+			setContent(c, f.Content)
+			return nil
+		}, func(c columns, id uuid.UUID) error { return updateDeclarations(ctx, tx, c, "id = $1", id) })
 	case !strings.HasPrefix(e.Type, "declaration."):
 		return nil
 	}
@@ -378,6 +392,12 @@ type DeclarationRow struct {
 	UpdatedAt     time.Time  `json:"updatedAt"`
 	Filing        *string    `json:"filing"`
 	FileBy        *string    `json:"fileBy"`
+	// Changed says the values above are those of an approved change
+	// (R-CHG-04), approved at ChangedAt; ChangeStatus is where the change
+	// request stands ("", requested, approved, rejected).
+	Changed      bool       `json:"changed"`
+	ChangedAt    *time.Time `json:"changedAt"`
+	ChangeStatus string     `json:"changeStatus"`
 }
 
 // DeclarationPage is one page of the list.

@@ -72,14 +72,14 @@ func (q *Queries) ListDeclarations(ctx context.Context, a domain.Actor, f Declar
 			unit_id::text, unit_name, forecast_id::text, direct, name_zh, name_en,
 			COALESCE(to_char(start_date, 'YYYY-MM-DD'), ''), COALESCE(to_char(end_date, 'YYYY-MM-DD'), ''),
 			type, scale, category, foreign_count, domestic_count, total_count, province, status, submitted_at, updated_at,
-			filing, to_char(file_by, 'YYYY-MM-DD')`,
+			filing, to_char(file_by, 'YYYY-MM-DD'), changed, changed_at, change_status`,
 		w, cmp.Or(declarationSorts[f.Sort], "updated_at"), f.Desc, page.Page, page.PageSize,
 		func(row pgx.CollectableRow) (DeclarationRow, error) {
 			var r DeclarationRow
 			err := row.Scan(&r.ID, &r.Version, &r.ApplicantID, &r.ApplicantName, &r.UnitID, &r.UnitName, &r.ForecastID, &r.Direct,
 				&r.NameZh, &r.NameEn, &r.StartDate, &r.EndDate, &r.Type, &r.Scale, &r.Category,
 				&r.ForeignCount, &r.DomesticCount, &r.TotalCount, &r.Province, &r.Status, &r.SubmittedAt, &r.UpdatedAt,
-				&r.Filing, &r.FileBy)
+				&r.Filing, &r.FileBy, &r.Changed, &r.ChangedAt, &r.ChangeStatus)
 			return r, err
 		})
 	return page, err
