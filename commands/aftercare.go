@@ -138,3 +138,7 @@ func (a *App) RefersToFile(ctx context.Context, actor domain.Actor, declarationI
 	}
 	return false, nil
 }
+
+// Today is the policy clock's date in Asia/Shanghai, for queries that
+// judge due dates (R-POL-02).
+func (a *App) Today() domain.Date { return domain.DateOf(a.clock.Now()) }

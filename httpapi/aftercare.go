@@ -11,6 +11,7 @@ import (
 	"github.com/econf/econf/domain"
 	"github.com/econf/econf/domain/change"
 	"github.com/econf/econf/domain/summary"
+	"github.com/econf/econf/projections"
 )
 
 // The aftercare of an approved conference: its change request (R-CHG-*),
@@ -118,4 +119,79 @@ func (s *Server) confirmNGOFiling(w http.ResponseWriter, r *http.Request) {
 	cmd.DeclarationID = id
 	res, err := s.App.ConfirmNGOFiling(r.Context(), actorOf(r.Context()), m, cmd)
 	s.answer(w, r, res, err)
+}
+
+func (s *Server) listChangeRequests(w http.ResponseWriter, r *http.Request) {
+	f, fields := projections.ParseChangeFilter(r.URL.Query())
+	if len(fields) > 0 {
+		badRequest(w, r, fields...)
+		return
+	}
+	if !s.consistent(w, r, projections.ChangeRequestsName) {
+		return
+	}
+	page, err := s.Reads.ChangeRequests(r.Context(), actorOf(r.Context()), f)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, page)
+}
+
+func (s *Server) listSummaries(w http.ResponseWriter, r *http.Request) {
+	f, fields := projections.ParseSummaryFilter(r.URL.Query())
+	if len(fields) > 0 {
+		badRequest(w, r, fields...)
+		return
+	}
+	if !s.consistent(w, r, projections.SummariesName) {
+		return
+	}
+	p, err := s.App.Policies().Current(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	page, err := s.Reads.Summaries(r.Context(), actorOf(r.Context()), f, s.App.Today(), p.Summary)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, page)
+}
+
+// myStanding is the applicant's standing: summaries due and what blocks
+// new declarations (R-SUM-02).
+func (s *Server) myStanding(w http.ResponseWriter, r *http.Request) {
+	if !s.consistent(w, r, projections.SummariesName) {
+		return
+	}
+	p, err := s.App.Policies().Current(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	st, err := s.Reads.Standing(r.Context(), actorOf(r.Context()), s.App.Today(), p)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+func (s *Server) summaryStatistics(w http.ResponseWriter, r *http.Request) {
+	f, fields := projections.ParseStatsFilter(r.URL.Query())
+	if len(fields) > 0 {
+		badRequest(w, r, fields...)
+		return
+	}
+	if !s.consistent(w, r, projections.SummariesName) {
+		return
+	}
+	st, err := s.Reads.SummaryStatistics(r.Context(), actorOf(r.Context()), f)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
 }

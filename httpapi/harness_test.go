@@ -22,6 +22,7 @@ import (
 	"github.com/econf/econf/httpapi"
 	"github.com/econf/econf/internal/auth"
 	"github.com/econf/econf/internal/dbschema"
+	"github.com/econf/econf/internal/deadlines"
 	"github.com/econf/econf/internal/demo"
 	"github.com/econf/econf/internal/filestore"
 	"github.com/econf/econf/internal/pgcluster/pgtest"
@@ -44,6 +45,8 @@ type harness struct {
 	clock  *policy.FixedClock
 	tree   demo.Tree
 	tokens map[string]string
+	runner *projections.Runner
+	engine *deadlines.Engine
 }
 
 func password(r domain.Role) string { return "Passw0rd-" + string(r) }
@@ -78,8 +81,10 @@ func newHarness(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	app.UseFiles(files)
+	reads := projections.NewQueries(pool)
+	app.UseOverdueSummaries(reads)
 	srv := httptest.NewServer(httpapi.New(httpapi.Config{
-		App: app, Auth: as, Reads: projections.NewQueries(pool), Waiter: runner, Pool: pool, Log: log, Files: files,
+		App: app, Auth: as, Reads: reads, Waiter: runner, Pool: pool, Log: log, Files: files,
 	}))
 	t.Cleanup(func() {
 		srv.Close()
@@ -88,7 +93,8 @@ func newHarness(t *testing.T) *harness {
 			t.Errorf("runner: %v", err)
 		}
 	})
-	h := &harness{t: t, url: srv.URL, pool: pool, store: store, app: app, clock: clock, tree: tree, tokens: map[string]string{}}
+	h := &harness{t: t, url: srv.URL, pool: pool, store: store, app: app, clock: clock, tree: tree, tokens: map[string]string{},
+		runner: runner, engine: &deadlines.Engine{Candidates: reads, App: app, Policies: app.Policies(), Clock: clock, Log: log}}
 	// Runs before the server stops: whatever a test did, every forecast's
 	// replayed history must end where the status view and the list say.
 	t.Cleanup(func() {
@@ -263,6 +269,16 @@ func (h *harness) submit(edit func(m map[string]any)) (string, response) {
 		h.t.Fatalf("submit: %d %s", res.status, res.body)
 	}
 	return res.json(h.t)["id"].(string), res
+}
+
+// settle waits until every read model has applied every event so far.
+func (h *harness) settle() {
+	h.t.Helper()
+	ctx, cancel := context.WithTimeout(h.t.Context(), 10*time.Second)
+	defer cancel()
+	if err := h.runner.WaitFor(ctx, lastPos(h)); err != nil {
+		h.t.Fatalf("read models did not catch up: %v", err)
+	}
 }
 
 // lastPos is the position of the newest committed event.

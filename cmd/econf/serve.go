@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/econf/econf/httpapi"
+	"github.com/econf/econf/internal/deadlines"
 	"github.com/econf/econf/internal/filestore"
 	"github.com/econf/econf/internal/pending"
 	"github.com/econf/econf/projections"
@@ -53,7 +54,14 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	srv := httpapi.New(httpapi.Config{App: e.app, Auth: e.auth, Reads: projections.NewQueries(e.pool), Waiter: runner, Pool: e.pool, Log: log, TokenTTL: cfg.TokenTTL,
+	reads := projections.NewQueries(e.pool)
+	e.app.UseOverdueSummaries(reads)
+	interval, err := time.ParseDuration(envOr("ECONF_DEADLINE_INTERVAL", "1m"))
+	if err != nil || interval < time.Second {
+		return usageError("ECONF_DEADLINE_INTERVAL: want a duration of at least 1s, e.g. 1m")
+	}
+	engine := &deadlines.Engine{Candidates: reads, App: e.app, Policies: e.app.Policies(), Clock: e.clock, Log: log, Interval: interval}
+	srv := httpapi.New(httpapi.Config{App: e.app, Auth: e.auth, Reads: reads, Waiter: runner, Pool: e.pool, Log: log, TokenTTL: cfg.TokenTTL,
 		Signup: e.app.Signup(pending.NewStore(e.pool), ms.codeTTL), Files: files})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -64,6 +72,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return runner.Run(gctx) })
+	g.Go(func() error { return engine.Run(gctx) })
 	if mailer != nil {
 		g.Go(func() error { return mailer.Run(gctx) })
 	}
