@@ -20,7 +20,7 @@ const ApprovalLogName = "approval_log"
 type ApprovalLog struct{}
 
 func (ApprovalLog) Name() string     { return ApprovalLogName }
-func (ApprovalLog) Version() int     { return 2 }
+func (ApprovalLog) Version() int     { return 3 }
 func (ApprovalLog) Tables() []string { return []string{"approval_log"} }
 
 func (ApprovalLog) Setup(ctx context.Context, tx pgx.Tx) error {
@@ -94,7 +94,9 @@ type LogEntry struct {
 }
 
 // ApprovalLog lists a record's log, oldest first, if the actor may see it;
-// kind is "forecast" or "declaration".
+// kind is "forecast", "declaration", "change" or "summary". A conference's
+// change and summary records carry the declaration's id, so the kind is
+// what tells them apart: a log is always one (kind, id).
 func (q *Queries) ApprovalLog(ctx context.Context, a domain.Actor, kind string, id uuid.UUID) ([]LogEntry, error) {
 	if _, err := q.readableStatus(ctx, a, kind, id); err != nil {
 		return nil, err

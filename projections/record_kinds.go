@@ -6,8 +6,10 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/econf/econf/domain"
+	"github.com/econf/econf/domain/change"
 	"github.com/econf/econf/domain/declaration"
 	"github.com/econf/econf/domain/forecast"
+	"github.com/econf/econf/domain/summary"
 )
 
 // recordKind describes one kind of record to the approval log and the status
@@ -56,6 +58,8 @@ var (
 )
 
 // recordKinds lists every kind the approval log and status view follow.
+// A conference's change requests and its summary are records of their own
+// kinds whose id is the declaration's: a record is always (kind, id).
 var recordKinds = []recordKind{
 	{
 		name: "forecast", eventPrefix: "forecast.", streamPrefix: "forecast-",
@@ -82,6 +86,28 @@ var recordKinds = []recordKind{
 			string(declaration.StatusSchoolRejected): atApplicant,
 		},
 		atAuthority: string(declaration.StatusSchoolApproved),
+	},
+	{
+		// The school decides change requests (change.Reviewer); the
+		// record exists only for a conference the authority approved, so
+		// the authority sees it from the start (created scope).
+		name: "change", eventPrefix: "change.", streamPrefix: "change-",
+		read: readChange,
+		holders: map[string]holder{
+			string(change.StatusRequested): atSchool,
+		},
+	},
+	{
+		// The applicant writes the summary, the school accepts or returns
+		// it (R-SUM-04); like the change, it follows an approved
+		// conference.
+		name: "summary", eventPrefix: "summary.", streamPrefix: "summary-",
+		read: readSummary,
+		holders: map[string]holder{
+			string(summary.StatusDraft):     atApplicant,
+			string(summary.StatusSubmitted): atSchool,
+			string(summary.StatusReturned):  atApplicant,
+		},
 	},
 }
 
@@ -201,4 +227,70 @@ func declarationStatusAfter(ev declaration.Event) declaration.Status {
 	d := declaration.New(uuid.Nil)
 	d.Apply(ev)
 	return d.Status()
+}
+
+// changeActions names each change event for people.
+var changeActions = map[string][2]string{
+	change.EventRequested: {"change requested", "申请变更"},
+	change.EventApproved:  {"change approved", "变更审核通过"},
+	change.EventRejected:  {"change rejected", "变更驳回"},
+}
+
+func readChange(eventType string, data []byte) (step, error) {
+	ev, err := change.Decode(eventType, data)
+	if err != nil {
+		return step{}, err
+	}
+	c := change.New(uuid.Nil)
+	c.Apply(ev)
+	action := changeActions[eventType]
+	s := step{status: string(c.Status()), action: action[0], actionZh: action[1]}
+	switch ev := ev.(type) {
+	case change.Requested:
+		s.created = &domain.Scope{Owner: ev.ApplicantID, Unit: ev.UnitID, University: ev.UniversityID, Authority: ev.AuthorityID,
+			AtAuthority: true}
+		s.comment = ev.Description
+	case change.Approved:
+		s.comment = ev.Comment
+	case change.Rejected:
+		s.comment = ev.Reason
+	}
+	return s, nil
+}
+
+// summaryActions names each summary event for people.
+var summaryActions = map[string][2]string{
+	summary.EventOpened:    {"summary started", "填写总结"},
+	summary.EventSaved:     {"summary saved", "保存总结"},
+	summary.EventSubmitted: {"summary submitted", "提交总结"},
+	summary.EventAccepted:  {"summary accepted", "总结审核通过"},
+	summary.EventReturned:  {"returned for revision", "退回修改"},
+}
+
+func readSummary(eventType string, data []byte) (step, error) {
+	ev, err := summary.Decode(eventType, data)
+	if err != nil {
+		return step{}, err
+	}
+	x := summary.New(uuid.Nil)
+	x.Apply(ev)
+	action := summaryActions[eventType]
+	s := step{status: string(x.Status()), action: action[0], actionZh: action[1]}
+	switch ev := ev.(type) {
+	case summary.Opened:
+		s.created = &domain.Scope{Owner: ev.ApplicantID, Unit: ev.UnitID, University: ev.UniversityID, Authority: ev.AuthorityID,
+			AtAuthority: true}
+		s.comment = "提交截止日期 / due: " + ev.DueDate.String()
+	case summary.Saved:
+		s.edit = true
+	case summary.Submitted:
+		if ev.Late {
+			s.comment = "逾期提交 / late: due " + ev.DueDate.String() // R-SUM-02
+		}
+	case summary.Accepted:
+		s.comment = ev.Comment
+	case summary.Returned:
+		s.comment = ev.Reason
+	}
+	return s, nil
 }

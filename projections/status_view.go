@@ -19,7 +19,7 @@ const StatusViewName = "status_view"
 type StatusView struct{}
 
 func (StatusView) Name() string     { return StatusViewName }
-func (StatusView) Version() int     { return 2 }
+func (StatusView) Version() int     { return 3 }
 func (StatusView) Tables() []string { return []string{"record_status"} }
 
 func (StatusView) Setup(ctx context.Context, tx pgx.Tx) error {
@@ -57,8 +57,12 @@ func (StatusView) Apply(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEve
 		return err
 	}
 	if sc := s.created; sc != nil {
-		_, err := tx.Exec(ctx, `INSERT INTO record_status (record_kind, record_id, version, status, since, applicant_id, unit_id, university_id, authority_id)
-			VALUES ($1, $2, 0, '', $3, $4, $5, $6, $7)`, k.name, id, e.Metadata.RecordedAt, sc.Owner, sc.Unit, sc.University, sc.Authority)
+		// A kind may be created again (a second change request where the
+		// policy allows one): the record and its scope stay.
+		_, err := tx.Exec(ctx, `INSERT INTO record_status (record_kind, record_id, version, status, since, applicant_id, unit_id, university_id, authority_id,
+				at_authority)
+			VALUES ($1, $2, 0, '', $3, $4, $5, $6, $7, $8) ON CONFLICT (record_kind, record_id) DO NOTHING`,
+			k.name, id, e.Metadata.RecordedAt, sc.Owner, sc.Unit, sc.University, sc.Authority, sc.AtAuthority)
 		if err != nil {
 			return err
 		}
@@ -126,6 +130,19 @@ func (q *Queries) ForecastStatus(ctx context.Context, a domain.Actor, id uuid.UU
 // see: its stage and who holds it (R-DECL-18).
 func (q *Queries) DeclarationStatus(ctx context.Context, a domain.Actor, id uuid.UUID) (RecordStatus, error) {
 	return q.readableStatus(ctx, a, "declaration", id)
+}
+
+// ChangeStatus is the status view of a conference's change request (kind
+// "change", the declaration's id) if the actor may see it: requested with
+// the school admins, or decided (R-CHG-04).
+func (q *Queries) ChangeStatus(ctx context.Context, a domain.Actor, declarationID uuid.UUID) (RecordStatus, error) {
+	return q.readableStatus(ctx, a, "change", declarationID)
+}
+
+// SummaryStatus is the status view of a conference's summary (kind
+// "summary", the declaration's id) if the actor may see it (R-SUM-04).
+func (q *Queries) SummaryStatus(ctx context.Context, a domain.Actor, declarationID uuid.UUID) (RecordStatus, error) {
+	return q.readableStatus(ctx, a, "summary", declarationID)
 }
 
 // readableStatus is a record's status view if a may read the record, and
