@@ -10,10 +10,14 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/econf/econf/domain"
 	"github.com/econf/econf/domain/account"
+	"github.com/econf/econf/domain/change"
+	"github.com/econf/econf/domain/deadline"
 	"github.com/econf/econf/domain/declaration"
 	"github.com/econf/econf/domain/forecast"
 	"github.com/econf/econf/domain/inbox"
+	"github.com/econf/econf/domain/summary"
 	"github.com/econf/econf/eventstore"
 	"github.com/econf/econf/internal/mail"
 )
@@ -22,19 +26,27 @@ import (
 const NotificationsName = "notifications"
 
 // Notifications is every user's in-app inbox, and the notifier that mails
-// the applicant each decision on their forecast (R-DECL-17's notice, for
-// forecasts).
+// the applicant each decision on their forecast and declaration (R-DECL-17's
+// notice), on their change request (R-CHG-04) and summary (R-SUM-04), and
+// whoever must act of the deadline engine's reminders and overdue notices
+// (R-SUM-02, R-DECL-05, R-DECL-11): the applicant, or every active school
+// admin of the conference's university for the filing with the authority.
+// A change request goes to the school admins' inboxes only: reviewers are
+// not mailed work items.
 //
 // Mail leaves through the durable outbox (internal/mail), written in the
 // same transaction as the inbox row and the checkpoint, under the dedupe key
-// "causing event id + template". A rebuild applies the same events again:
-// their keys are already in the outbox, so nothing is mailed twice; events
-// stored before this read model first started (mail_epoch) are history and
-// are never mailed.
+// "causing event id + template" (+ recipient when one event mails several
+// people). A rebuild applies the same events again: their keys are already
+// in the outbox, so nothing is mailed twice; events stored before this read
+// model first started (mail_epoch) are history and are never mailed, nor are
+// events stored before the version that began to send a template
+// (templateEpochs): deploying that version must not mail every old decision
+// or reminder as news.
 type Notifications struct{}
 
 func (Notifications) Name() string { return NotificationsName }
-func (Notifications) Version() int { return 3 }
+func (Notifications) Version() int { return 4 }
 func (Notifications) Tables() []string {
 	return []string{"notifications", "notification_recipients", "notification_forecasts", "notification_declarations"}
 }
@@ -56,10 +68,14 @@ CREATE TABLE notifications (
 CREATE INDEX notifications_user ON notifications (user_id, created_at DESC, id);
 CREATE INDEX notifications_unread ON notifications (user_id) WHERE read_at IS NULL;
 CREATE TABLE notification_recipients (
-    id    uuid PRIMARY KEY,
-    email text NOT NULL,
-    name  text NOT NULL
+    id     uuid PRIMARY KEY,
+    email  text    NOT NULL,
+    name   text    NOT NULL,
+    role   text    NOT NULL,
+    org_id uuid    NOT NULL,
+    active boolean NOT NULL DEFAULT true
 );
+CREATE INDEX notification_recipients_org ON notification_recipients (org_id, role) WHERE active;
 CREATE TABLE notification_forecasts (
     id           uuid PRIMARY KEY,
     applicant_id uuid NOT NULL,
@@ -67,18 +83,21 @@ CREATE TABLE notification_forecasts (
     name_en      text NOT NULL
 );
 CREATE TABLE notification_declarations (
-    id           uuid PRIMARY KEY,
-    applicant_id uuid NOT NULL,
-    name_zh      text NOT NULL,
-    name_en      text NOT NULL
+    id             uuid PRIMARY KEY,
+    applicant_id   uuid NOT NULL,
+    name_zh        text NOT NULL,
+    name_en        text NOT NULL,
+    -- the pending change request's names, taken on its approval (R-CHG-04)
+    change_name_zh text,
+    change_name_en text
 );
-INSERT INTO public.mail_epoch (name) VALUES ('notifications') ON CONFLICT (name) DO NOTHING;`)
+INSERT INTO public.mail_epoch (name) VALUES ('notifications'), ('`+aftercareEpoch+`') ON CONFLICT (name) DO NOTHING;`)
 	return err
 }
 
 func (n Notifications) Apply(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent) error {
 	switch {
-	case e.Type == account.EventCreated || e.Type == account.EventProfileUpdated:
+	case strings.HasPrefix(e.Type, "user."):
 		ev, err := account.Decode(e.Type, e.Data)
 		if err != nil {
 			return err
@@ -89,9 +108,16 @@ func (n Notifications) Apply(ctx context.Context, tx pgx.Tx, e eventstore.Record
 		}
 		switch ev := ev.(type) {
 		case account.Created:
-			_, err = tx.Exec(ctx, `INSERT INTO notification_recipients (id, email, name) VALUES ($1, $2, $3)`, id, ev.Email, ev.Name)
+			_, err = tx.Exec(ctx, `INSERT INTO notification_recipients (id, email, name, role, org_id) VALUES ($1, $2, $3, $4, $5)`,
+				id, ev.Email, ev.Name, string(ev.Role), ev.OrgID)
 		case account.ProfileUpdated:
 			_, err = tx.Exec(ctx, `UPDATE notification_recipients SET name = $2 WHERE id = $1`, id, ev.Name)
+		case account.RoleChanged:
+			_, err = tx.Exec(ctx, `UPDATE notification_recipients SET role = $2, org_id = $3 WHERE id = $1`, id, string(ev.Role), ev.OrgID)
+		case account.Deactivated:
+			_, err = tx.Exec(ctx, `UPDATE notification_recipients SET active = false WHERE id = $1`, id)
+		case account.Reactivated:
+			_, err = tx.Exec(ctx, `UPDATE notification_recipients SET active = true WHERE id = $1`, id)
 		}
 		return err
 	case e.Type == inbox.EventRead:
@@ -113,6 +139,12 @@ func (n Notifications) Apply(ctx context.Context, tx pgx.Tx, e eventstore.Record
 		return n.applyForecast(ctx, tx, e)
 	case strings.HasPrefix(e.Type, "declaration."):
 		return n.applyDeclaration(ctx, tx, e)
+	case strings.HasPrefix(e.Type, "change."):
+		return n.applyChange(ctx, tx, e)
+	case strings.HasPrefix(e.Type, "summary."):
+		return n.applySummary(ctx, tx, e)
+	case strings.HasPrefix(e.Type, "deadline."):
+		return n.applyDeadline(ctx, tx, e)
 	}
 	return nil
 }
@@ -217,49 +249,375 @@ func rejectedBy(s forecast.Status) (zh, en string) {
 	return "单位", "your unit"
 }
 
-// notify puts a notice in the applicant's inbox and queues its mail; the
+// notify puts a decision in the applicant's inbox and queues its mail; the
 // record's names come from table (a constant, never user input).
 func notify(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent, table string, recordID uuid.UUID, d decisionNotice) error {
-	var applicant uuid.UUID
-	var nameZh, nameEn, email, name string
-	err := tx.QueryRow(ctx, `SELECT f.applicant_id, f.name_zh, f.name_en, COALESCE(r.email, ''), COALESCE(r.name, '')
-		FROM `+table+` f LEFT JOIN notification_recipients r ON r.id = f.applicant_id WHERE f.id = $1`, recordID).
-		Scan(&applicant, &nameZh, &nameEn, &email, &name)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return fmt.Errorf("decision on %s, which was never started", e.StreamID)
-	}
+	to, nameZh, nameEn, err := applicantOf(ctx, tx, e, table, recordID)
 	if err != nil {
 		return err
 	}
-	bodyZh, bodyEn := nameZh, nameEn
-	data := map[string]string{"name": name, "nameZh": nameZh, "nameEn": nameEn}
+	n := notice{template: d.template, mail: true, titleZh: d.titleZh, titleEn: d.titleEn, bodyZh: nameZh, bodyEn: nameEn,
+		data: map[string]string{"nameZh": nameZh, "nameEn": nameEn}}
 	if d.byZh != "" {
-		data["reason"], data["stageZh"], data["stageEn"] = d.text, d.byZh, d.byEn
-		bodyZh += "：" + d.byZh + "驳回，理由：" + d.text
-		bodyEn += ": rejected by " + d.byEn + ": " + d.text
+		n.data["reason"], n.data["stageZh"], n.data["stageEn"] = d.text, d.byZh, d.byEn
+		n.bodyZh += "：" + d.byZh + "驳回，理由：" + d.text
+		n.bodyEn += ": rejected by " + d.byEn + ": " + d.text
 	} else {
-		data["comment"] = d.text
+		n.data["comment"] = d.text
 		if d.text != "" {
-			bodyZh += "。意见：" + d.text
-			bodyEn += ". Comment: " + d.text
+			n.bodyZh += "。意见：" + d.text
+			n.bodyEn += ". Comment: " + d.text
 		}
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO notifications (id, user_id, kind, record_id, title_zh, title_en, body_zh, body_en, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
-		uuid.NewSHA1(e.ID, []byte("notification")), applicant, string(d.template), recordID, d.titleZh, d.titleEn, bodyZh, bodyEn,
-		e.Metadata.RecordedAt)
-	if err != nil || email == "" {
+	return deliverNotice(ctx, tx, e, recordID, n, to)
+}
+
+// applicantOf is the applicant of a record and the record's names, from
+// table (a constant, never user input).
+func applicantOf(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent, table string, recordID uuid.UUID) (to recipient, nameZh, nameEn string, err error) {
+	err = tx.QueryRow(ctx, `SELECT f.applicant_id, f.name_zh, f.name_en, COALESCE(r.email, ''), COALESCE(r.name, '')
+		FROM `+table+` f LEFT JOIN notification_recipients r ON r.id = f.applicant_id WHERE f.id = $1`, recordID).
+		Scan(&to.id, &nameZh, &nameEn, &to.email, &to.name)
+	if errors.Is(err, pgx.ErrNoRows) {
+		err = fmt.Errorf("%s about %s, which was never started", e.Type, recordID)
+	}
+	return to, nameZh, nameEn, err
+}
+
+// recipient is one user a notice goes to; email is "" when the user is
+// not known (then only the inbox gets it).
+type recipient struct {
+	id          uuid.UUID
+	email, name string
+	// many marks one of several recipients of the same event: their
+	// notification ids and mail keys name them.
+	many bool
+}
+
+// notice is one notification to deliver.
+type notice struct {
+	// template names the notice in the inbox (kind) and, when mail is
+	// set, the mail sent.
+	template         mail.Template
+	mail             bool
+	titleZh, titleEn string
+	bodyZh, bodyEn   string
+	// data is the mail's data but for the recipient's name.
+	data map[string]string
+}
+
+// deliverNotice puts n in each recipient's inbox and, when n is mailed, queues
+// one mail per recipient with an address: once per event and recipient,
+// however often the event is applied, and never for an event older than the
+// template's mail epoch.
+func deliverNotice(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent, recordID uuid.UUID, n notice, to ...recipient) error {
+	var fresh *bool // whether e may be mailed, once asked
+	for _, r := range to {
+		id, key := uuid.NewSHA1(e.ID, []byte("notification")), mail.DedupeKey(e.ID, n.template)
+		if r.many {
+			id, key = uuid.NewSHA1(e.ID, []byte("notification:"+r.id.String())), mail.RecipientDedupeKey(e.ID, n.template, r.id)
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO notifications (id, user_id, kind, record_id, title_zh, title_en, body_zh, body_en, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
+			id, r.id, string(n.template), recordID, n.titleZh, n.titleEn, n.bodyZh, n.bodyEn, e.Metadata.RecordedAt)
+		if err != nil {
+			return err
+		}
+		if !n.mail || r.email == "" {
+			continue
+		}
+		if fresh == nil {
+			ok, err := mailable(ctx, tx, e, n.template)
+			if err != nil {
+				return err
+			}
+			fresh = &ok
+		}
+		if !*fresh {
+			continue
+		}
+		data := map[string]string{"name": r.name}
+		for k, v := range n.data {
+			data[k] = v
+		}
+		if _, err := mail.Enqueue(ctx, tx, mail.Message{DedupeKey: key, Template: n.template, To: r.email, Data: data}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// aftercareEpoch is the mail epoch of the templates version 4 began to send.
+const aftercareEpoch = NotificationsName + ":v4"
+
+// templateEpochs names the epoch of each template a later version of this
+// read model began to send; the others date from the read model's own.
+var templateEpochs = map[mail.Template]string{
+	mail.ChangeApproved: aftercareEpoch, mail.ChangeRejected: aftercareEpoch,
+	mail.SummaryAccepted: aftercareEpoch, mail.SummaryReturned: aftercareEpoch,
+	mail.DeadlineReminder: aftercareEpoch, mail.SummaryOverdue: aftercareEpoch,
+	mail.FilingOverdue: aftercareEpoch, mail.NGOFilingOverdue: aftercareEpoch,
+}
+
+// mailable says whether e may still be mailed with t: it was stored after
+// the notifier, and the version that sends t, first started; older events
+// are history.
+func mailable(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent, t mail.Template) (bool, error) {
+	names := []string{NotificationsName}
+	if name, ok := templateEpochs[t]; ok {
+		names = append(names, name)
+	}
+	var since *time.Time
+	if err := tx.QueryRow(ctx, `SELECT max(since) FROM public.mail_epoch WHERE name = ANY($1)`, names).Scan(&since); err != nil {
+		return false, fmt.Errorf("mail epoch: %w", err)
+	}
+	if since == nil {
+		return false, fmt.Errorf("mail epoch of %s: not set", t)
+	}
+	return !e.Created.Before(*since), nil
+}
+
+// changeRequestedKind is the inbox kind of a change request for its
+// reviewers; it is never mailed, so it is no mail template.
+const changeRequestedKind mail.Template = "change_requested"
+
+// changeFieldNames names each changeable field for people (R-CHG-01).
+var changeFieldNames = map[change.Field][2]string{
+	change.FieldNameZh: {"中文名称", "Chinese name"},
+	change.FieldNameEn: {"英文名称", "English name"},
+	change.FieldTheme:  {"会议主题", "theme"},
+	change.FieldType:   {"会议性质", "type"},
+	change.FieldScale:  {"会议规模", "scale"},
+	change.FieldPlace:  {"会议地点", "place"},
+	change.FieldDates:  {"会议时间", "dates"},
+}
+
+// applyChange tells the school admins of a change request and the
+// applicant of the decision (R-CHG-04).
+func (Notifications) applyChange(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent) error {
+	ev, err := change.Decode(e.Type, e.Data)
+	if err != nil {
 		return err
 	}
-	var since time.Time
-	if err := tx.QueryRow(ctx, `SELECT since FROM public.mail_epoch WHERE name = $1`, NotificationsName).Scan(&since); err != nil {
-		return fmt.Errorf("mail epoch: %w", err)
+	id, err := recordID(e.StreamID, "change-")
+	if err != nil {
+		return err
 	}
-	if e.Created.Before(since) {
-		return nil // history from before the notifier existed
+	switch ev := ev.(type) {
+	case change.Requested:
+		if _, err := tx.Exec(ctx, `UPDATE notification_declarations SET change_name_zh = $2, change_name_en = $3 WHERE id = $1`,
+			id, ev.New.NameZh, ev.New.NameEn); err != nil {
+			return err
+		}
+		_, nameZh, nameEn, err := applicantOf(ctx, tx, e, `notification_declarations`, id)
+		if err != nil {
+			return err
+		}
+		var applicant string
+		if err := tx.QueryRow(ctx, `SELECT name FROM notification_recipients WHERE id = $1`, ev.ApplicantID).Scan(&applicant); err != nil &&
+			!errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+		var zh, en []string
+		for _, f := range ev.Changed {
+			names, ok := changeFieldNames[f]
+			if !ok {
+				names = [2]string{string(f), string(f)}
+			}
+			zh, en = append(zh, names[0]), append(en, names[1])
+		}
+		to, err := schoolAdmins(ctx, tx, ev.UniversityID)
+		if err != nil {
+			return err
+		}
+		return deliverNotice(ctx, tx, e, id, notice{template: changeRequestedKind,
+			titleZh: "会议变更申请待审核", titleEn: "Change request awaiting review",
+			bodyZh: nameZh + "：" + applicant + "申请变更" + strings.Join(zh, "、") + "。变更说明：" + ev.Description,
+			bodyEn: nameEn + ": " + applicant + " asks to change the " + strings.Join(en, ", ") + ". Description: " + ev.Description}, to...)
+	case change.Approved:
+		to, nameZh, nameEn, err := applicantOf(ctx, tx, e, `notification_declarations`, id)
+		if err != nil {
+			return err
+		}
+		n := notice{template: mail.ChangeApproved, mail: true, titleZh: "会议变更申请已通过", titleEn: "Change request approved",
+			bodyZh: nameZh + "：变更已生效", bodyEn: nameEn + ": the change is in effect",
+			data: map[string]string{"nameZh": nameZh, "nameEn": nameEn, "comment": ev.Comment}}
+		if ev.Comment != "" {
+			n.bodyZh += "。意见：" + ev.Comment
+			n.bodyEn += ". Comment: " + ev.Comment
+		}
+		if err := deliverNotice(ctx, tx, e, id, n, to); err != nil {
+			return err
+		}
+		// The conference goes by its new names from now on.
+		_, err = tx.Exec(ctx, `UPDATE notification_declarations SET name_zh = COALESCE(NULLIF(change_name_zh, ''), name_zh),
+			name_en = COALESCE(NULLIF(change_name_en, ''), name_en), change_name_zh = NULL, change_name_en = NULL WHERE id = $1`, id)
+		return err
+	case change.Rejected:
+		if _, err := tx.Exec(ctx, `UPDATE notification_declarations SET change_name_zh = NULL, change_name_en = NULL WHERE id = $1`, id); err != nil {
+			return err
+		}
+		to, nameZh, nameEn, err := applicantOf(ctx, tx, e, `notification_declarations`, id)
+		if err != nil {
+			return err
+		}
+		return deliverNotice(ctx, tx, e, id, notice{template: mail.ChangeRejected, mail: true,
+			titleZh: "会议变更申请被驳回", titleEn: "Change request rejected",
+			bodyZh: nameZh + "：学校国际处驳回，理由：" + ev.Reason,
+			bodyEn: nameEn + ": rejected by the university's international office: " + ev.Reason,
+			data:   map[string]string{"nameZh": nameZh, "nameEn": nameEn, "reason": ev.Reason}}, to)
 	}
-	_, err = mail.Enqueue(ctx, tx, mail.Message{DedupeKey: mail.DedupeKey(e.ID, d.template), Template: d.template, To: email, Data: data})
-	return err
+	return nil
+}
+
+// applySummary tells the applicant the school's decision on the summary
+// (R-SUM-04).
+func (Notifications) applySummary(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent) error {
+	ev, err := summary.Decode(e.Type, e.Data)
+	if err != nil {
+		return err
+	}
+	id, err := recordID(e.StreamID, "summary-")
+	if err != nil {
+		return err
+	}
+	var n notice
+	switch ev := ev.(type) {
+	case summary.Accepted:
+		n = notice{template: mail.SummaryAccepted, titleZh: "会议总结已审核通过", titleEn: "Conference summary accepted",
+			bodyZh: "：会议总结已通过学校国际处审核", bodyEn: ": the summary was accepted by the university's international office",
+			data: map[string]string{"comment": ev.Comment}}
+		if ev.Comment != "" {
+			n.bodyZh += "。意见：" + ev.Comment
+			n.bodyEn += ". Comment: " + ev.Comment
+		}
+	case summary.Returned:
+		n = notice{template: mail.SummaryReturned, titleZh: "会议总结被退回修改", titleEn: "Conference summary returned for revision",
+			bodyZh: "：会议总结被学校国际处退回，理由：" + ev.Reason,
+			bodyEn: ": the summary was returned by the university's international office: " + ev.Reason,
+			data:   map[string]string{"reason": ev.Reason}}
+	default:
+		return nil
+	}
+	to, nameZh, nameEn, err := applicantOf(ctx, tx, e, `notification_declarations`, id)
+	if err != nil {
+		return err
+	}
+	n.mail, n.bodyZh, n.bodyEn = true, nameZh+n.bodyZh, nameEn+n.bodyEn
+	n.data["nameZh"], n.data["nameEn"] = nameZh, nameEn
+	return deliverNotice(ctx, tx, e, id, n, to)
+}
+
+// deadlineKindNames names each deadline for people (the Chinese from the
+// domain) and says what to do by it.
+var deadlineKindNames = map[deadline.Kind]struct{ en, todoZh, todoEn string }{
+	deadline.KindFiling: {"day the university files with the authority",
+		"请在此前完成学校审核并报送上级主管部门。", "Please complete the university's review and file the declaration with the authority by then."},
+	deadline.KindNGOFiling: {"overseas NGO filing deadline",
+		"请向省级公安机关备案境外非政府组织临时活动，并在 econf 中确认备案。",
+		"Please file the overseas NGO's temporary activity with the provincial public security bureau and confirm the filing in econf."},
+	deadline.KindChangeWindow: {"last day to request a change",
+		"如需变更会议信息，请在此前提出变更申请。", "If the conference must change, request the change by then."},
+	deadline.KindSummary: {"summary due date",
+		"请登录 econf 填写并提交会议总结；逾期未交将不能提交新的会议申报。",
+		"Please sign in to econf and submit the conference summary; while it is overdue you cannot submit new declarations."},
+}
+
+// applyDeadline tells whoever must act of the deadline engine's reminders
+// and of passed deadlines (R-SUM-02, R-DECL-05, R-DECL-11). A closed change
+// window asks nothing of anyone: no notice.
+func (Notifications) applyDeadline(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent) error {
+	ev, err := deadline.Decode(e.Type, e.Data)
+	if err != nil {
+		return err
+	}
+	var ref deadline.Ref
+	var who domain.Role
+	var n notice
+	switch ev := ev.(type) {
+	case deadline.Reminded:
+		ref, who = ev.Ref, ev.Kind.Remindee()
+		names, ok := deadlineKindNames[ev.Kind]
+		if !ok {
+			names.en = string(ev.Kind)
+		}
+		due := ev.DueDate.String()
+		days := domain.DateOf(ev.At).DaysUntil(ev.DueDate)
+		n = notice{template: mail.DeadlineReminder, titleZh: "截止日期提醒：" + ev.Kind.Zh(), titleEn: "Deadline reminder: " + names.en,
+			data: map[string]string{"kindZh": ev.Kind.Zh(), "kindEn": names.en, "dueDate": due, "days": fmt.Sprint(days),
+				"todoZh": names.todoZh, "todoEn": names.todoEn}}
+		if days <= 0 {
+			n.data["days"] = "0"
+			n.bodyZh = "：今天（" + due + "）是" + ev.Kind.Zh() + "。" + names.todoZh
+			n.bodyEn = ": today (" + due + ") is the " + names.en + ". " + names.todoEn
+		} else {
+			n.bodyZh = fmt.Sprintf("：%s为%s，还有%d天。%s", ev.Kind.Zh(), due, days, names.todoZh)
+			n.bodyEn = fmt.Sprintf(": the %s is %s, %d day(s) away. %s", names.en, due, days, names.todoEn)
+		}
+	case deadline.SummaryOverdue:
+		ref, who = ev.Ref, domain.RoleApplicant
+		n = notice{template: mail.SummaryOverdue, titleZh: "会议总结已逾期", titleEn: "Conference summary overdue",
+			bodyZh: "：会议总结应于" + ev.DueDate.String() + "前提交，现已逾期；提交总结前不能提交新的会议申报。",
+			bodyEn: ": the summary was due by " + ev.DueDate.String() + " and is overdue; until it is submitted you cannot submit new declarations.",
+			data:   map[string]string{"dueDate": ev.DueDate.String()}}
+	case deadline.FilingOverdue:
+		ref, who = ev.Ref, domain.RoleSchoolAdmin
+		n = notice{template: mail.FilingOverdue, titleZh: "会议申报报批已逾期", titleEn: "Filing with the authority overdue",
+			bodyZh: "：应于" + ev.DueDate.String() + "前报送上级主管部门，学校尚未审核通过，已逾期。",
+			bodyEn: ": to be filed with the authority by " + ev.DueDate.String() + "; the university has not approved it yet.",
+			data:   map[string]string{"dueDate": ev.DueDate.String()}}
+	case deadline.NGOFilingOverdue:
+		ref, who = ev.Ref, domain.RoleApplicant
+		n = notice{template: mail.NGOFilingOverdue, titleZh: "境外非政府组织临时活动备案已逾期", titleEn: "Overseas NGO filing overdue",
+			bodyZh: "：境外非政府组织临时活动应于" + ev.DueDate.String() + "前向省级公安机关备案，尚未确认备案，已逾期。",
+			bodyEn: ": the overseas NGO's temporary activity was to be filed with the provincial public security bureau by " +
+				ev.DueDate.String() + "; no filing was confirmed.",
+			data: map[string]string{"dueDate": ev.DueDate.String()}}
+	default:
+		return nil
+	}
+	id := ref.DeclarationID
+	if id == uuid.Nil {
+		if id, err = recordID(e.StreamID, "deadline-"); err != nil {
+			return err
+		}
+	}
+	nameZh, nameEn := ref.NameZh, ref.NameZh
+	if err := tx.QueryRow(ctx, `SELECT name_zh, name_en FROM notification_declarations WHERE id = $1`, id).Scan(&nameZh, &nameEn); err != nil &&
+		!errors.Is(err, pgx.ErrNoRows) {
+		return err
+	}
+	n.mail, n.bodyZh, n.bodyEn = true, nameZh+n.bodyZh, nameEn+n.bodyEn
+	n.data["nameZh"], n.data["nameEn"] = nameZh, nameEn
+	var to []recipient
+	if who == domain.RoleSchoolAdmin {
+		if to, err = schoolAdmins(ctx, tx, ref.UniversityID); err != nil {
+			return err
+		}
+	} else {
+		r := recipient{id: ref.ApplicantID}
+		if err := tx.QueryRow(ctx, `SELECT email, name FROM notification_recipients WHERE id = $1`, r.id).Scan(&r.email, &r.name); err != nil &&
+			!errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+		to = []recipient{r}
+	}
+	return deliverNotice(ctx, tx, e, id, n, to...)
+}
+
+// schoolAdmins are the active school admins of a university (R-ACT-02),
+// as of the event being applied.
+func schoolAdmins(ctx context.Context, tx pgx.Tx, university uuid.UUID) ([]recipient, error) {
+	rows, err := tx.Query(ctx, `SELECT id, email, name FROM notification_recipients
+		WHERE org_id = $1 AND role = $2 AND active ORDER BY id`, university, string(domain.RoleSchoolAdmin))
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (recipient, error) {
+		r := recipient{many: true}
+		err := row.Scan(&r.id, &r.email, &r.name)
+		return r, err
+	})
 }
 
 // Notification is one entry of a user's inbox.
