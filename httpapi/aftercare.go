@@ -195,3 +195,17 @@ func (s *Server) summaryStatistics(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, st)
 }
+
+// aftercareRoutes are the status views and approval logs of a conference's
+// change request and summary (kinds "change" and "summary", keyed by the
+// declaration id).
+func (s *Server) aftercareRoutes() (changeStatus, changeLog, summaryStatus, summaryLog http.HandlerFunc) {
+	logOf := func(kind string) http.HandlerFunc {
+		return declarationRead(s, func(ctx context.Context, a domain.Actor, id uuid.UUID) ([]projections.LogEntry, error) {
+			return s.Reads.ApprovalLog(ctx, a, kind, id)
+		}, entries, projections.ApprovalLogName, projections.StatusViewName)
+	}
+	changeStatus = declarationRead(s, s.Reads.ChangeStatus, same, projections.StatusViewName)
+	summaryStatus = declarationRead(s, s.Reads.SummaryStatus, same, projections.StatusViewName)
+	return changeStatus, logOf("change"), summaryStatus, logOf("summary")
+}

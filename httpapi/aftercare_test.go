@@ -228,6 +228,10 @@ func TestConferenceAftercareTimeTravel(t *testing.T) {
 	if n := h.deadlineFacts(id, "deadline.summary_overdue"); n != 1 {
 		t.Errorf("summary overdue facts: %d; want 1", n)
 	}
+	inbox := string(h.do("GET", "/api/v1/me/notifications", applicant, nil).body)
+	if strings.Count(inbox, `"kind":"deadline_reminder"`) != 2 || strings.Count(inbox, `"kind":"summary_overdue"`) != 1 {
+		t.Errorf("the applicant's inbox should hold two reminders and one overdue notice: %s", inbox)
+	}
 	next := h.nextDeclaration()
 	before = h.eventCount()
 	res := h.do("POST", next+"/submit", applicant, map[string]any{"commitmentAcknowledged": true})
@@ -381,6 +385,12 @@ func (h *harness) checkChangeReadModels(d string) {
 	if cr["status"] != "approved" || cr["old"].(map[string]any)["nameZh"] != "2027年分布式系统国际研讨会" || cr["new"].(map[string]any)["nameZh"] != "2027年分布式系统可靠性国际研讨会" {
 		t.Errorf("change request view: %v", cr)
 	}
+	if st := h.do("GET", d+"/change-request/status", applicant, nil).json(t); st["status"] != "approved" {
+		t.Errorf("change request status view: %v", st)
+	}
+	if lg := string(h.do("GET", d+"/change-request/log", school, nil).body); !strings.Contains(lg, "变更审核通过") || !strings.Contains(lg, "同意变更") {
+		t.Errorf("change request log: %s", lg)
+	}
 	crs := h.do("GET", "/api/v1/change-requests?status=approved", school, nil).json(t)
 	if crs["total"] != float64(1) {
 		t.Errorf("change requests list: %v", crs)
@@ -419,6 +429,13 @@ func (h *harness) checkSummaryReadModels(id string) {
 	list := h.do("GET", "/api/v1/summaries?state=accepted", h.email(domain.RoleSchoolAdmin), nil).json(t)
 	if list["total"] != float64(1) || !strings.Contains(fmt.Sprint(list["items"]), id) {
 		t.Errorf("accepted summaries: %v", list)
+	}
+	d := "/api/v1/declarations/" + id
+	if st := h.do("GET", d+"/summary/status", h.email(domain.RoleApplicant), nil).json(t); st["status"] != "accepted" {
+		t.Errorf("summary status view: %v", st)
+	}
+	if lg := string(h.do("GET", d+"/summary/log", h.email(domain.RoleAuditor), nil).body); !strings.Contains(lg, "请补充照片说明中的职衔") || !strings.Contains(lg, "总结审核通过") {
+		t.Errorf("summary log: %s", lg)
 	}
 	stats := h.do("GET", "/api/v1/statistics/summaries?year=2027", h.email(domain.RoleAnalyst), nil).json(t)
 	if stats["conferences"] != float64(1) || stats["domestic"] != float64(100) || stats["foreign"] != float64(42) ||
