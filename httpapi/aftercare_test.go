@@ -47,8 +47,12 @@ func (h *harness) deadlineFacts(declarationID, eventType string) int {
 
 // approvedDeclaration takes the sections() conference (2027-04-20 to 22)
 // from a forecast through every approval on 2026-10-31.
-func (h *harness) approvedDeclaration() string {
+func (h *harness) approvedDeclaration(edit ...func(map[string]any)) string {
 	h.t.Helper()
+	secs := sections()
+	for _, e := range edit {
+		e(secs)
+	}
 	forecastID := h.approvedForecast()
 	h.at(2026, 10, 31)
 	applicant := h.email(domain.RoleApplicant)
@@ -58,7 +62,7 @@ func (h *harness) approvedDeclaration() string {
 	}
 	id := start.json(h.t)["id"].(string)
 	d := "/api/v1/declarations/" + id
-	for name, body := range sections() {
+	for name, body := range secs {
 		if res := h.do("PUT", d+"/sections/"+name, applicant, body); res.status != 200 {
 			h.t.Fatalf("save %s: %d %s", name, res.status, res.body)
 		}
@@ -444,5 +448,50 @@ func (h *harness) checkSummaryReadModels(id string) {
 	}
 	if res := h.do("GET", "/api/v1/statistics/summaries?year=twenty", h.email(domain.RoleAnalyst), nil); res.status != 400 {
 		t.Errorf("a bad year: %d", res.status)
+	}
+}
+
+// TestNGOFilingDeadline: an overseas NGO's temporary activity is filed 15
+// days before the start (R-DECL-11): the engine records the day passing
+// once, the applicant confirms the filing once, with a receipt that is
+// their own upload, never on a future day.
+func TestNGOFilingDeadline(t *testing.T) {
+	h := newHarness(t)
+	id := h.approvedDeclaration(func(s map[string]any) {
+		s["statements"] = map[string]any{"flags": map[string]any{}, "overseasNgo": true}
+	})
+	d := "/api/v1/declarations/" + id
+	applicant := h.email(domain.RoleApplicant)
+	if lead := h.do("GET", d, applicant, nil).json(t)["lead"].(map[string]any); lead["ngoFileBy"] != "2027-04-05" {
+		t.Fatalf("NGO filing day: %v; want 2027-04-05", lead["ngoFileBy"])
+	}
+	h.at(2027, 4, 5)
+	h.tick()
+	if n := h.deadlineFacts(id, "deadline.ngo_filing_overdue"); n != 0 {
+		t.Errorf("overdue on the day itself: %d", n)
+	}
+	h.at(2027, 4, 6)
+	h.tick()
+	h.tick()
+	if n := h.deadlineFacts(id, "deadline.ngo_filing_overdue"); n != 1 {
+		t.Errorf("NGO filing overdue facts: %d; want 1", n)
+	}
+	receipt := h.upload("ngo_receipt", "备案回执.pdf", pdf)
+	forged := map[string]any{"id": receipt["id"], "sha256": strings.Repeat("0", 64), "name": receipt["name"], "contentType": receipt["contentType"], "size": receipt["size"]}
+	before := h.eventCount()
+	h.walk([]step{
+		{"a filing day in the future", "POST", d + "/ngo-filing", applicant, map[string]any{"filedOn": "2027-04-07"}, 422, "R-DECL-11"},
+		{"a forged receipt", "POST", d + "/ngo-filing", applicant, map[string]any{"filedOn": "2027-04-06", "receipt": forged}, 422, "R-DECL-11"},
+		{"someone else", "POST", d + "/ngo-filing", h.tree.OtherApp.Email, map[string]any{"filedOn": "2027-04-06"}, 404, ""},
+	})
+	if h.eventCount() != before {
+		t.Errorf("refused confirmations wrote events")
+	}
+	h.walk([]step{
+		{"confirmed", "POST", d + "/ngo-filing", applicant, map[string]any{"filedOn": "2027-04-06", "receipt": receipt}, 200, ""},
+		{"confirmed twice", "POST", d + "/ngo-filing", applicant, map[string]any{"filedOn": "2027-04-06"}, 409, ""},
+	})
+	if res := h.do("GET", "/api/v1/files/"+receipt["id"].(string)+"?declaration="+id, h.email(domain.RoleSchoolAdmin), nil); res.status != 200 {
+		t.Errorf("the school reads the receipt: %d", res.status)
 	}
 }
