@@ -295,9 +295,12 @@ func TestConferenceAftercareTimeTravel(t *testing.T) {
 
 // nextDeclaration prepares a complete small natural-science declaration
 // for 2027-11-10 to 12, ready to submit.
-func (h *harness) nextDeclaration() string {
+func (h *harness) nextDeclaration(who ...string) string {
 	h.t.Helper()
 	applicant := h.email(domain.RoleApplicant)
+	if len(who) > 0 {
+		applicant = who[0]
+	}
 	b := sections()["basic"].(map[string]any)
 	b["scale"], b["nameZh"], b["nameEn"] = "small", "2027年数值代数研讨会", "2027 Workshop on Numerical Algebra"
 	b["startDate"], b["endDate"], b["commitmentDate"] = "2027-11-10", "2027-11-12", "2027-09-01"
@@ -493,5 +496,39 @@ func TestNGOFilingDeadline(t *testing.T) {
 	})
 	if res := h.do("GET", "/api/v1/files/"+receipt["id"].(string)+"?declaration="+id, h.email(domain.RoleSchoolAdmin), nil); res.status != 200 {
 		t.Errorf("the school reads the receipt: %d", res.status)
+	}
+}
+
+// TestBlockScopeFromPolicy: whom an overdue summary blocks is policy
+// (R-SUM-02, R-POL-01): by default only its applicant; with the scope set
+// to the university, an applicant of another unit of the same university
+// too; the refusal names the overdue conference.
+func TestBlockScopeFromPolicy(t *testing.T) {
+	h := newHarness(t)
+	h.approvedDeclaration()
+	h.at(2027, 6, 24)
+	other := h.tree.OtherApp.Email
+	next := h.nextDeclaration(other)
+	h.settle()
+	ok := h.do("POST", next+"/submit", other, map[string]any{"commitmentAcknowledged": true})
+	if ok.status != 200 {
+		t.Fatalf("another unit's applicant under the applicant scope: %d %s; want 200", ok.status, ok.body)
+	}
+	next = h.nextDeclaration(other)
+	admin := h.email(domain.RolePlatformAdmin)
+	p := h.do("GET", "/api/v1/policy", admin, nil).json(t)
+	p["version"] = "2027.2"
+	p["summary"].(map[string]any)["blockScope"] = "university"
+	if res := h.do("PUT", "/api/v1/policy", admin, p); res.status != 200 {
+		t.Fatalf("publish policy: %d %s", res.status, res.body)
+	}
+	res := h.do("POST", next+"/submit", other, map[string]any{"commitmentAcknowledged": true})
+	if res.status != 409 || !res.hasRule("R-SUM-02") || !strings.Contains(string(res.body), "2027年分布式系统国际研讨会") {
+		t.Errorf("university scope: %d %s; want 409 naming R-SUM-02 and the conference", res.status, res.body)
+	}
+	p["summary"].(map[string]any)["blockScope"] = "faculty"
+	p["version"] = "2027.3"
+	if res := h.do("PUT", "/api/v1/policy", admin, p); res.status != 422 || !res.hasRule("R-POL-01") {
+		t.Errorf("an unknown blocking scope: %d %v", res.status, res.rules())
 	}
 }
