@@ -37,11 +37,12 @@ func (c *ntConf) checkDeadlines(now time.Time) {
 
 // TestAftercareNotifications (R-CHG-04, R-SUM-04, R-SUM-02, R-DECL-05,
 // R-DECL-11) tells the applicant of each change and summary decision, the
-// school admins of each change request, and the remindee of each reminder
+// school admins of each change request and each submitted summary (a late
+// one marked 逾期提交), and the remindee of each reminder
 // and passed deadline: every notice once, to the right people, with the
 // conference, the deadline, the due date, the days left and the reason; a
 // closed change window tells no one. Mail goes out once per notice and
-// recipient, never for the reviewers' change requests, never again on a
+// recipient, never for the reviewers' change requests and summaries, never again on a
 // rebuild, and never for an event older than the version that began to
 // send its template.
 func TestAftercareNotifications(t *testing.T) {
@@ -140,6 +141,14 @@ func TestAftercareNotifications(t *testing.T) {
 	sync()
 	st, err = q.SummaryStatus(ctx, school, a.id())
 	ntWantHolder(t, "summary of A, accepted", st, err, "accepted", "", uuid.Nil, uuid.Nil)
+	// B's summary comes after its due date: submitted late (R-SUM-02).
+	at = bDue.AddDays(2).Time().Add(10 * time.Hour)
+	snapB := summary.Snapshot{ID: b.id(), ApplicantID: app.UserID, Scope: b.d.Scope(), Status: b.d.Status(), NameZh: b.values().NameZh,
+		EndDate: b.values().Dates.End}
+	ntPut(b.sumS, app, at, b.sum.Open(app, snapB, r, at), b.sum.Pending())
+	ntPut(b.sumS, app, at, b.sum.Save(app, ntSummaryContent("湿地生态保护"), p, r, at), b.sum.Pending())
+	ntPut(b.sumS, app, at, b.sum.Submit(app, p, r, at), b.sum.Pending())
+	sync()
 	st, err = q.ChangeStatus(ctx, school, a.id())
 	ntWantHolder(t, "change of A, approved", st, err, "approved", "", uuid.Nil, uuid.Nil)
 	st, err = q.ChangeStatus(ctx, app, b.id())
@@ -215,7 +224,7 @@ func TestAftercareNotifications(t *testing.T) {
 		t.Errorf("days before the NGO filing: %s; want 11", ngoDays)
 	}
 	for _, n := range mine {
-		if strings.Contains(n.Kind, "change_window") || n.Kind == "change_requested" || n.Kind == "filing_overdue" {
+		if strings.Contains(n.Kind, "change_window") || n.Kind == "change_requested" || n.Kind == "filing_overdue" || n.Kind == "summary_submitted" {
 			t.Errorf("the applicant got %s: %s", n.Kind, n.BodyZh)
 		}
 	}
@@ -223,9 +232,9 @@ func TestAftercareNotifications(t *testing.T) {
 		t.Errorf("the applicant got %d reminders of D's filing, the school's", n)
 	}
 
-	// The school admins: each change request (inbox only), D's filing
-	// reminder and overdue notice (R-DECL-05); the deactivated one and the
-	// unit admin nothing.
+	// The school admins: each change request and each submitted summary
+	// (inbox only, R-SUM-04), D's filing reminder and overdue notice
+	// (R-DECL-05); the deactivated one and the unit admin nothing.
 	for _, id := range admins {
 		theirs := inbox(id)
 		one("change request of A for "+id.String(), theirs, "change_requested", a.id(),
@@ -237,8 +246,24 @@ func TestAftercareNotifications(t *testing.T) {
 			[]string{"day the university files with the authority", fileBy.String(), "3 day(s) away"})
 		one("R-DECL-05 filing overdue for "+id.String(), theirs, "filing_overdue", d.id(), []string{"会议申报报批已逾期", "智能制造国际学术会议", fileBy.String()},
 			[]string{"Filing with the authority overdue", fileBy.String()})
-		if len(theirs) != 4 {
-			t.Errorf("school admin %s: %d notices; want 4", id, len(theirs))
+		// R-SUM-04: exactly one notice per submission, A's two on time,
+		// B's late.
+		subs := of(theirs, "summary_submitted", a.id())
+		if len(subs) != 2 {
+			t.Errorf("R-SUM-04 summaries of A for %s: %d notices; want 2 (submitted, returned, submitted again)", id, len(subs))
+		}
+		for _, n := range subs {
+			contains("R-SUM-04 summary of A for "+id.String(), n, []string{"会议总结待审核", newName, app.Name, "提交了会议总结"},
+				[]string{"Conference summary awaiting review", "submitted the conference summary"})
+			if strings.Contains(n.TitleZh+n.BodyZh, "逾期") || strings.Contains(n.TitleEn+n.BodyEn, "late") {
+				t.Errorf("R-SUM-04 summary of A for %s, on time, marked late: %q / %q", id, n.TitleZh, n.BodyZh)
+			}
+		}
+		one("R-SUM-04 late summary of B for "+id.String(), theirs, "summary_submitted", b.id(),
+			[]string{"会议总结待审核", "湿地生态国际研讨会", app.Name, "逾期提交", bDue.String()},
+			[]string{"Conference summary awaiting review", "submitted late", bDue.String()})
+		if len(theirs) != 7 {
+			t.Errorf("school admin %s: %d notices; want 7", id, len(theirs))
 		}
 	}
 	for who, id := range map[string]uuid.UUID{"the deactivated school admin": former, "the unit admin": unit.UserID} {
@@ -272,7 +297,8 @@ func TestAftercareNotifications(t *testing.T) {
 	}
 	appMail := f.tree.Account(domain.RoleApplicant).Email
 	for tpl, want := range map[string]int{"change_approved": 1, "change_rejected": 1, "summary_returned": 1, "summary_accepted": 1,
-		"summary_overdue": 1, "ngo_filing_overdue": 1, "filing_overdue": 3, "deadline_reminder": 5, "change_requested": 0} {
+		"summary_overdue": 1, "ngo_filing_overdue": 1, "filing_overdue": 3, "deadline_reminder": 5, "change_requested": 0,
+		"summary_submitted": 0} {
 		if got := mails(tpl); len(got) != want {
 			t.Errorf("mails %s: %d; want %d", tpl, len(got), want)
 		}
@@ -343,6 +369,10 @@ func TestAftercareNotifications(t *testing.T) {
 	}
 	if n := count(t, f.pool, `SELECT count(*) FROM mail_outbox`); n != mailsBefore {
 		t.Errorf("mails after the rebuild: %d; before %d", n, mailsBefore)
+	}
+	// R-SUM-04: still one notice per submission and school admin.
+	if n := count(t, f.pool, `SELECT count(*) FROM rm.notifications WHERE kind = 'summary_submitted'`); n != 3*len(admins) {
+		t.Errorf("R-SUM-04 summary notices after the rebuild: %d; want %d", n, 3*len(admins))
 	}
 
 	// Events stored before the version that began to send a template are

@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -31,8 +32,8 @@ const NotificationsName = "notifications"
 // whoever must act of the deadline engine's reminders and overdue notices
 // (R-SUM-02, R-DECL-05, R-DECL-11): the applicant, or every active school
 // admin of the conference's university for the filing with the authority.
-// A change request goes to the school admins' inboxes only: reviewers are
-// not mailed work items.
+// A change request (R-CHG-04) and a submitted summary (R-SUM-04) go to the
+// school admins' inboxes only: reviewers are not mailed work items.
 //
 // Mail leaves through the durable outbox (internal/mail), written in the
 // same transaction as the inbox row and the checkpoint, under the dedupe key
@@ -46,7 +47,7 @@ const NotificationsName = "notifications"
 type Notifications struct{}
 
 func (Notifications) Name() string { return NotificationsName }
-func (Notifications) Version() int { return 4 }
+func (Notifications) Version() int { return 5 }
 func (Notifications) Tables() []string {
 	return []string{"notifications", "notification_recipients", "notification_forecasts", "notification_declarations"}
 }
@@ -89,7 +90,10 @@ CREATE TABLE notification_declarations (
     name_en        text NOT NULL,
     -- the pending change request's names, taken on its approval (R-CHG-04)
     change_name_zh text,
-    change_name_en text
+    change_name_en text,
+    -- the university whose school admins review the summary, from its
+    -- opening (R-SUM-04)
+    university_id  uuid
 );
 INSERT INTO public.mail_epoch (name) VALUES ('notifications'), ('`+aftercareEpoch+`') ON CONFLICT (name) DO NOTHING;`)
 	return err
@@ -470,8 +474,12 @@ func (Notifications) applyChange(ctx context.Context, tx pgx.Tx, e eventstore.Re
 	return nil
 }
 
-// applySummary tells the applicant the school's decision on the summary
-// (R-SUM-04).
+// summarySubmittedKind is the inbox kind of a submitted summary for its
+// reviewers; it is never mailed, so it is no mail template.
+const summarySubmittedKind mail.Template = "summary_submitted"
+
+// applySummary tells the school admins of a submitted summary and the
+// applicant of the school's decision on it (R-SUM-04).
 func (Notifications) applySummary(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent) error {
 	ev, err := summary.Decode(e.Type, e.Data)
 	if err != nil {
@@ -483,6 +491,11 @@ func (Notifications) applySummary(ctx context.Context, tx pgx.Tx, e eventstore.R
 	}
 	var n notice
 	switch ev := ev.(type) {
+	case summary.Opened:
+		_, err = tx.Exec(ctx, `UPDATE notification_declarations SET university_id = $2 WHERE id = $1`, id, ev.UniversityID)
+		return err
+	case summary.Submitted:
+		return summarySubmitted(ctx, tx, e, id, ev)
 	case summary.Accepted:
 		n = notice{template: mail.SummaryAccepted, titleZh: "会议总结已审核通过", titleEn: "Conference summary accepted",
 			bodyZh: "：会议总结已通过学校国际处审核", bodyEn: ": the summary was accepted by the university's international office",
@@ -506,6 +519,37 @@ func (Notifications) applySummary(ctx context.Context, tx pgx.Tx, e eventstore.R
 	n.mail, n.bodyZh, n.bodyEn = true, nameZh+n.bodyZh, nameEn+n.bodyEn
 	n.data["nameZh"], n.data["nameEn"] = nameZh, nameEn
 	return deliverNotice(ctx, tx, e, id, n, to)
+}
+
+// summarySubmitted puts a submitted summary in the inbox of each active
+// school admin of the conference's university, marking a late one
+// (R-SUM-02, R-SUM-04); no mail.
+func summarySubmitted(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent, id uuid.UUID, ev summary.Submitted) error {
+	applicant, nameZh, nameEn, err := applicantOf(ctx, tx, e, `notification_declarations`, id)
+	if err != nil {
+		return err
+	}
+	var university *uuid.UUID
+	if err := tx.QueryRow(ctx, `SELECT university_id FROM notification_declarations WHERE id = $1`, id).Scan(&university); err != nil {
+		return err
+	}
+	if university == nil {
+		return fmt.Errorf("%s about %s, whose summary was never opened", e.Type, id)
+	}
+	to, err := schoolAdmins(ctx, tx, *university)
+	if err != nil {
+		return err
+	}
+	n := notice{template: summarySubmittedKind, titleZh: "会议总结待审核", titleEn: "Conference summary awaiting review",
+		bodyZh: nameZh + "：" + cmp.Or(applicant.name, "申请人") + "提交了会议总结，请审核。",
+		bodyEn: nameEn + ": " + cmp.Or(applicant.name, "the applicant") + " submitted the conference summary for review."}
+	if ev.Late {
+		n.titleZh += "（逾期提交）"
+		n.titleEn += " (submitted late)"
+		n.bodyZh += "逾期提交：应于" + ev.DueDate.String() + "前提交。"
+		n.bodyEn += " Submitted late: it was due by " + ev.DueDate.String() + "."
+	}
+	return deliverNotice(ctx, tx, e, id, n, to...)
 }
 
 // deadlineKindNames names each deadline for people (the Chinese from the
