@@ -7,8 +7,10 @@ import (
 	"time"
 
 	"github.com/econf/econf/domain"
+	"github.com/econf/econf/domain/change"
 	"github.com/econf/econf/domain/declaration"
 	"github.com/econf/econf/domain/forecast"
+	"github.com/econf/econf/domain/summary"
 	"github.com/econf/econf/internal/pdfdoc"
 	"github.com/econf/econf/projections"
 )
@@ -64,7 +66,7 @@ func (s *Server) logPDF(w http.ResponseWriter, r *http.Request, kind, title stri
 			action = e.Action
 		}
 		rows[i] = pdfdoc.LogRow{At: e.At, Action: action, Actor: e.ActorName, Role: roleZh(e.ActorRole),
-			Comment: e.Comment, StatusBefore: statusZh(e.StatusBefore), StatusAfter: statusZh(e.StatusAfter)}
+			Comment: e.Comment, StatusBefore: statusZh(kind, e.StatusBefore), StatusAfter: statusZh(kind, e.StatusAfter)}
 	}
 	var buf bytes.Buffer
 	if err := pdfdoc.ApprovalLog(&buf, title, rows); err != nil {
@@ -83,14 +85,36 @@ func writePDF(w http.ResponseWriter, name string, b []byte) {
 	_, _ = w.Write(b)
 }
 
-// statusZh labels a forecast or declaration status in Chinese; unknown values pass
-// through.
-func statusZh(s string) string {
-	if s == "" || forecast.Status(s).Valid() {
-		return forecast.Status(s).Zh()
-	}
-	if z := declaration.Status(s).Zh(); z != "" {
-		return z
+// statusZh labels a status of a record of kind (as the approval log names
+// kinds) in Chinese with that kind's own label: the kinds share status
+// names ("submitted", "approved", "rejected") but not their meaning. An
+// unknown kind or status passes through.
+func statusZh(kind, s string) string {
+	switch kind {
+	case "forecast":
+		if s == "" || forecast.Status(s).Valid() {
+			return forecast.Status(s).Zh()
+		}
+	case "declaration":
+		// The statuses a declaration shares with a forecast have printed
+		// with the forecast's labels since declaration logs were first
+		// printed; kept so that printed logs do not change.
+		if s == "" || forecast.Status(s).Valid() {
+			return forecast.Status(s).Zh()
+		}
+		if declaration.Status(s).Valid() {
+			return declaration.Status(s).Zh()
+		}
+	case "change":
+		switch st := change.Status(s); st {
+		case change.StatusNone, change.StatusRequested, change.StatusApproved, change.StatusRejected:
+			return st.Zh()
+		}
+	case "summary":
+		switch st := summary.Status(s); st {
+		case "", summary.StatusDraft, summary.StatusSubmitted, summary.StatusAccepted, summary.StatusReturned:
+			return st.Zh()
+		}
 	}
 	return s
 }
