@@ -96,13 +96,9 @@ func statusZh(kind, s string) string {
 			return forecast.Status(s).Zh()
 		}
 	case "declaration":
-		// The statuses a declaration shares with a forecast have printed
-		// with the forecast's labels since declaration logs were first
-		// printed; kept so that printed logs do not change.
-		if s == "" || forecast.Status(s).Valid() {
-			return forecast.Status(s).Zh()
-		}
-		if declaration.Status(s).Valid() {
+		// A declaration's own labels, as on its approval form: its
+		// school_approved is 学校审核通过, not a forecast's 单位终审通过.
+		if s == "" || declaration.Status(s).Valid() {
 			return declaration.Status(s).Zh()
 		}
 	case "change":

@@ -11,7 +11,8 @@ import (
 
 // TestStatusZhByKind: the approval-log PDFs label each status with its own
 // kind's label — a change request's approved is 变更通过, a summary's
-// submitted 已提交 — while forecasts and declarations print as before.
+// submitted 已提交, a declaration's school_approved 学校审核通过 — while
+// forecasts print as before.
 func TestStatusZhByKind(t *testing.T) {
 	// before is the labelling the PDFs used before it looked at the kind.
 	before := func(s string) string {
@@ -26,8 +27,8 @@ func TestStatusZhByKind(t *testing.T) {
 		}
 	}
 	for _, s := range append([]declaration.Status{""}, declaration.Statuses...) {
-		if got, want := statusZh("declaration", string(s)), before(string(s)); got != want {
-			t.Errorf("declaration %q: %q; want %q as before", s, got, want)
+		if got, want := statusZh("declaration", string(s)), s.Zh(); got != want {
+			t.Errorf("declaration %q: %q; want its own label %q", s, got, want)
 		}
 	}
 	for _, c := range []struct{ kind, status, want string }{
