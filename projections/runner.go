@@ -135,14 +135,16 @@ func (r *Runner) active(ctx context.Context, name string) (generation, error) {
 	return activeGeneration(ctx, tx, name, false)
 }
 
-// handler applies one delivered event in its own transaction.
+// handler applies one delivered batch of events in one transaction, which
+// also moves the checkpoint once; events at or below the checkpoint (a
+// redelivery after a commit whose ack was lost) are skipped.
 func (r *Runner) handler(p Projection) message.NoPublishHandlerFunc {
 	return func(msg *message.Message) error {
-		e, err := fromMessage(msg)
+		events, err := decodeBatch(msg.Payload)
 		if err != nil {
 			return fmt.Errorf("%s: decode message %s: %w", p.Name(), msg.UUID, err)
 		}
-		if _, err := applyEvents(msg.Context(), r.pool, p, []eventstore.RecordedEvent{e}); err != nil {
+		if _, err := applyEvents(msg.Context(), r.pool, p, events); err != nil {
 			if msg.Context().Err() == nil {
 				recordError(context.WithoutCancel(msg.Context()), r.pool, p.Name(), err)
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strconv"
 	"sync"
@@ -15,26 +16,36 @@ import (
 	"github.com/econf/econf/eventstore"
 )
 
-// Message metadata keys under which the subscriber passes the recorded event.
+// maxBatch is the most events one message carries: the size of the store's
+// subscription pages, so a page read while a handler was busy is applied in
+// one transaction.
+const maxBatch = 256
+
+// Message metadata keys, for logs and tracing; the events themselves travel
+// in the payload (see encodeBatch).
 const (
-	metaStream   = "econf_stream"
-	metaNumber   = "econf_number"
-	metaPosition = "econf_position"
-	metaType     = "econf_type"
-	metaEventMD  = "econf_metadata"
-	metaCreated  = "econf_created"
+	metaCount = "econf_count"
+	metaFirst = "econf_first" // position of the batch's first event
+	metaLast  = "econf_last"  // and of its last
 )
 
 // allSubscriber is a Watermill Subscriber over the store's $all
 // subscription. The topic is a read model's name; each Subscribe starts from
-// that read model's checkpoint. It hands out one message at a time and waits
-// for its ack, so a handler sees events in global order; a nack redelivers
-// the same event after a backoff. When the store's subscription fails it
+// that read model's checkpoint.
+//
+// Each message carries a batch of consecutive events of $all: whatever the
+// store subscription has read by the time the previous batch was acked, up
+// to maxBatch. It never waits to fill a batch: a lone event goes out at once.
+// It hands out one message at a time and waits for its ack, so a handler
+// sees events in global order and one transaction can apply a whole batch; a
+// nack redelivers the same batch after a backoff. When the store's
+// subscription fails it drops whatever it read but has not had acked and
 // resubscribes from the last acked position.
 type allSubscriber struct {
 	store     eventstore.Store
 	startFrom func(ctx context.Context, topic string) (eventstore.Position, error)
 	log       *slog.Logger
+	batch     int // most events per message; 0 means maxBatch
 
 	mu      sync.Mutex
 	closed  bool
@@ -64,31 +75,105 @@ func (s *allSubscriber) Subscribe(ctx context.Context, topic string) (<-chan *me
 	return out, nil
 }
 
-func (s *allSubscriber) pump(ctx context.Context, topic string, from eventstore.Position, out chan<- *message.Message) {
+func (s *allSubscriber) batchSize() int {
+	if s.batch > 0 {
+		return s.batch
+	}
+	return maxBatch
+}
+
+// pump delivers batches from one store subscription after another until
+// ctx ends; acked is the position of the last acked event.
+func (s *allSubscriber) pump(ctx context.Context, topic string, acked eventstore.Position, out chan<- *message.Message) {
 	backoff := newBackoff(50*time.Millisecond, 5*time.Second)
 	for ctx.Err() == nil {
-		err := s.store.SubscribeAll(ctx, from, func(ctx context.Context, e eventstore.RecordedEvent) error {
-			if err := deliver(ctx, e, out, backoff); err != nil {
-				return err
-			}
-			from = e.Position
-			backoff.reset()
-			return nil
-		})
+		err := s.follow(ctx, &acked, out, backoff)
 		if ctx.Err() != nil {
 			return
 		}
-		s.log.Warn("event subscription dropped; resubscribing", "topic", topic, "from", from.String(), "err", err)
+		s.log.Warn("event subscription dropped; resubscribing", "topic", topic, "from", acked.String(), "err", err)
 		if !backoff.sleep(ctx) {
 			return
 		}
 	}
 }
 
-// deliver sends e until it is acked.
-func deliver(ctx context.Context, e eventstore.RecordedEvent, out chan<- *message.Message, backoff *backoff) error {
+// follow runs one store subscription from *acked and delivers what it reads
+// in batches, moving *acked as each is acked, until the subscription fails
+// or ctx ends. Events it read but did not deliver go with the subscription's
+// buffer when it returns.
+func (s *allSubscriber) follow(ctx context.Context, acked *eventstore.Position, out chan<- *message.Message, backoff *backoff) error {
+	size := s.batchSize()
+	subCtx, cancel := context.WithCancel(ctx)
+	read := make(chan eventstore.RecordedEvent, size)
+	stopped := make(chan struct{})
+	var subErr error
+	go func(from eventstore.Position) {
+		defer close(stopped)
+		subErr = s.store.SubscribeAll(subCtx, from, func(ctx context.Context, e eventstore.RecordedEvent) error {
+			select {
+			case read <- e:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+		if subErr == nil {
+			subErr = errors.New("subscription ended")
+		}
+	}(*acked)
+	// The store's subscription must have returned before a new one starts,
+	// so nothing of this one is ever delivered after it.
+	defer func() {
+		cancel()
+		<-stopped
+	}()
+
 	for {
-		msg := toMessage(e)
+		// Once the store's subscription has failed, what it left in the
+		// buffer is dropped: the next one starts after the last ack.
+		select {
+		case <-stopped:
+			return subErr
+		default:
+		}
+		var batch []eventstore.RecordedEvent
+		select {
+		case e := <-read:
+			batch = append(batch, e)
+		case <-stopped:
+			return subErr
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	fill:
+		for len(batch) < size {
+			select {
+			case e := <-read:
+				batch = append(batch, e)
+			default:
+				break fill
+			}
+		}
+		// A batch in flight is seen through to its ack even if the store's
+		// subscription fails meanwhile: it is applied or not as a whole, and
+		// the next subscription starts after it only if it was acked.
+		if err := deliver(ctx, batch, out, backoff); err != nil {
+			return err
+		}
+		*acked = batch[len(batch)-1].Position
+		backoff.reset()
+	}
+}
+
+// deliver sends batch until it is acked.
+func deliver(ctx context.Context, batch []eventstore.RecordedEvent, out chan<- *message.Message, backoff *backoff) error {
+	payload, err := encodeBatch(batch)
+	if err != nil {
+		return err
+	}
+	for {
+		msg := batchMessage(batch, payload)
 		msg.SetContext(ctx)
 		select {
 		case out <- msg:
@@ -119,41 +204,62 @@ func (s *allSubscriber) Close() error {
 	return nil
 }
 
-func toMessage(e eventstore.RecordedEvent) *message.Message {
-	msg := message.NewMessage(e.ID.String(), message.Payload(e.Data))
-	md, _ := json.Marshal(e.Metadata) // plain struct: cannot fail
-	msg.Metadata.Set(metaStream, e.StreamID)
-	msg.Metadata.Set(metaNumber, strconv.FormatUint(e.Number, 10))
-	msg.Metadata.Set(metaPosition, e.Position.String())
-	msg.Metadata.Set(metaType, e.Type)
-	msg.Metadata.Set(metaEventMD, string(md))
-	msg.Metadata.Set(metaCreated, e.Created.Format(time.RFC3339Nano))
-	return msg
+// wireEvent is a recorded event inside a message's payload.
+type wireEvent struct {
+	ID       uuid.UUID           `json:"id"`
+	StreamID string              `json:"stream"`
+	Number   uint64              `json:"number"`
+	Position string              `json:"position"`
+	Type     string              `json:"type"`
+	Data     json.RawMessage     `json:"data"`
+	Metadata eventstore.Metadata `json:"metadata"`
+	Created  time.Time           `json:"created"`
 }
 
-// fromMessage is toMessage's inverse.
-func fromMessage(msg *message.Message) (eventstore.RecordedEvent, error) {
-	var e eventstore.RecordedEvent
-	var err error
-	if e.ID, err = uuid.Parse(msg.UUID); err != nil {
-		return e, err
+// encodeBatch writes events as a JSON array of wireEvents.
+func encodeBatch(events []eventstore.RecordedEvent) ([]byte, error) {
+	wire := make([]wireEvent, len(events))
+	for i, e := range events {
+		wire[i] = wireEvent{ID: e.ID, StreamID: e.StreamID, Number: e.Number, Position: e.Position.String(),
+			Type: e.Type, Data: e.Data, Metadata: e.Metadata, Created: e.Created}
 	}
-	e.StreamID = msg.Metadata.Get(metaStream)
-	if e.Number, err = strconv.ParseUint(msg.Metadata.Get(metaNumber), 10, 64); err != nil {
-		return e, err
+	b, err := json.Marshal(wire)
+	if err != nil {
+		return nil, fmt.Errorf("encode events %s..%s: %w", events[0].Position, events[len(events)-1].Position, err)
 	}
-	if e.Position, err = eventstore.ParsePosition(msg.Metadata.Get(metaPosition)); err != nil {
-		return e, err
+	return b, nil
+}
+
+// decodeBatch is encodeBatch's inverse.
+func decodeBatch(payload []byte) ([]eventstore.RecordedEvent, error) {
+	var wire []wireEvent
+	if err := json.Unmarshal(payload, &wire); err != nil {
+		return nil, err
 	}
-	e.Type = msg.Metadata.Get(metaType)
-	if err = json.Unmarshal([]byte(msg.Metadata.Get(metaEventMD)), &e.Metadata); err != nil {
-		return e, err
+	if len(wire) == 0 {
+		return nil, errors.New("no events")
 	}
-	if e.Created, err = time.Parse(time.RFC3339Nano, msg.Metadata.Get(metaCreated)); err != nil {
-		return e, err
+	events := make([]eventstore.RecordedEvent, len(wire))
+	for i, w := range wire {
+		pos, err := eventstore.ParsePosition(w.Position)
+		if err != nil {
+			return nil, err
+		}
+		events[i] = eventstore.RecordedEvent{ID: w.ID, StreamID: w.StreamID, Number: w.Number, Position: pos,
+			Type: w.Type, Data: w.Data, Metadata: w.Metadata, Created: w.Created}
 	}
-	e.Data = json.RawMessage(msg.Payload)
-	return e, nil
+	return events, nil
+}
+
+// batchMessage wraps an encoded batch. Its id follows from the batch's
+// first and last events, so a redelivery has the same id.
+func batchMessage(batch []eventstore.RecordedEvent, payload []byte) *message.Message {
+	first, last := batch[0], batch[len(batch)-1]
+	msg := message.NewMessage(uuid.NewSHA1(first.ID, last.ID[:]).String(), message.Payload(payload))
+	msg.Metadata.Set(metaCount, strconv.Itoa(len(batch)))
+	msg.Metadata.Set(metaFirst, first.Position.String())
+	msg.Metadata.Set(metaLast, last.Position.String())
+	return msg
 }
 
 // backoff doubles a wait from min to max.

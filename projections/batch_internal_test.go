@@ -1,0 +1,435 @@
+package projections
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/econf/econf/eventstore"
+	"github.com/econf/econf/eventstore/pgstore"
+	"github.com/econf/econf/internal/benchdata"
+	"github.com/econf/econf/internal/migrate"
+	"github.com/econf/econf/internal/pgcluster/pgtest"
+)
+
+// Tests of the live runner's batches: the subscriber hands a read model
+// whatever $all has ready (up to maxBatch events) in one message, and the
+// handler applies it in one transaction that moves the checkpoint once.
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// probe is a read model that records every event it applies, with the
+// transaction that applied it, and can be told to fail on one event a
+// number of times. It also remembers each attempt (transaction) in memory,
+// failed ones included.
+type probe struct {
+	mu       sync.Mutex
+	failAt   eventstore.Position
+	failures int // left to inject at failAt
+	attempts [][]eventstore.Position
+	lastTx   pgx.Tx
+}
+
+func (*probe) Name() string     { return "batch_probe" }
+func (*probe) Version() int     { return 1 }
+func (*probe) Tables() []string { return []string{"batch_probe_seen"} }
+func (*probe) Setup(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, `CREATE TABLE batch_probe_seen (
+		seq bigserial PRIMARY KEY,
+		commit_pos bigint NOT NULL,
+		prepare_pos bigint NOT NULL,
+		event_id uuid NOT NULL,
+		tx xid8 NOT NULL DEFAULT pg_current_xact_id())`)
+	return err
+}
+
+func (p *probe) Apply(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent) error {
+	p.mu.Lock()
+	if tx != p.lastTx {
+		p.lastTx = tx
+		p.attempts = append(p.attempts, nil)
+	}
+	p.attempts[len(p.attempts)-1] = append(p.attempts[len(p.attempts)-1], e.Position)
+	fail := e.Position == p.failAt && p.failures > 0
+	if fail {
+		p.failures--
+	}
+	p.mu.Unlock()
+	if fail {
+		return errors.New("injected failure")
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO batch_probe_seen (commit_pos, prepare_pos, event_id) VALUES ($1, $2, $3)`,
+		int64(e.Position.Commit), int64(e.Position.Prepare), e.ID)
+	return err
+}
+
+func (p *probe) attemptsSnapshot() [][]eventstore.Position {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.attempts)
+}
+
+func newBatchDB(t *testing.T) (*pgxpool.Pool, *pgstore.Store) {
+	t.Helper()
+	pool := pgtest.NewDatabase(t, func(ctx context.Context, pool *pgxpool.Pool) error {
+		return migrate.Up(ctx, pool, pgstore.Migrations, Migrations)
+	})
+	return pool, pgstore.New(pool)
+}
+
+func startRunner(t *testing.T, pool *pgxpool.Pool, store eventstore.Store, ps ...Projection) *Runner {
+	t.Helper()
+	r, err := NewRunner(pool, store, quiet, ps...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	})
+	return r
+}
+
+func waitHead(t *testing.T, r *Runner, store *pgstore.Store) eventstore.Position {
+	t.Helper()
+	head, err := store.Head(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := r.WaitFor(ctx, head); err != nil {
+		t.Fatalf("waiting for %s: %v", head, err)
+	}
+	return head
+}
+
+func scalar(t *testing.T, pool *pgxpool.Pool, sql string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := pool.QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	return n
+}
+
+// checkProbe: the probe holds every event of $all exactly once, applied in
+// global order, and no transaction applied more than maxBatch.
+func checkProbe(t *testing.T, pool *pgxpool.Pool, events int) {
+	t.Helper()
+	if got := scalar(t, pool, `SELECT count(*) FROM rm.batch_probe_seen`); got != events {
+		t.Errorf("probe rows: %d; want one per event, %d", got, events)
+	}
+	if got := scalar(t, pool, `SELECT count(*) FROM events e WHERE (SELECT count(*) FROM rm.batch_probe_seen s WHERE s.event_id = e.event_id) <> 1`); got != 0 {
+		t.Errorf("%d events not applied exactly once", got)
+	}
+	if got := scalar(t, pool, `SELECT count(*) FROM (
+			SELECT (commit_pos, prepare_pos) <= (lag(commit_pos) OVER w, lag(prepare_pos) OVER w) AS back
+			FROM rm.batch_probe_seen WINDOW w AS (ORDER BY seq)) x WHERE back`); got != 0 {
+		t.Errorf("%d events applied out of global order", got)
+	}
+	if got := scalar(t, pool, `SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM rm.batch_probe_seen GROUP BY tx) x`); got > maxBatch {
+		t.Errorf("one transaction applied %d events; want at most %d", got, maxBatch)
+	}
+}
+
+// checkStates: every read model's checkpoint is at head, each event counted
+// once, no error left.
+func checkStates(t *testing.T, pool *pgxpool.Pool, store eventstore.Store, head eventstore.Position, events int, ps ...Projection) {
+	t.Helper()
+	states, err := Status(context.Background(), pool, store, time.Now(), ps...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range states {
+		if s.Checkpoint != head || s.EventsApplied != int64(events) || s.LagEvents != 0 || s.LastError != "" {
+			t.Errorf("%s: checkpoint %s (head %s), applied %d of %d, lag %d, last error %q",
+				s.Name, s.Checkpoint, head, s.EventsApplied, events, s.LagEvents, s.LastError)
+		}
+	}
+}
+
+// TestLiveRunnerBatchesConcurrentAppends: 300 events wait before the runner
+// starts, then 504 more are appended by six writers while it runs. Every
+// read model ends at head with each event applied once, in order, and the
+// backlog went in batches rather than one transaction per event.
+func TestLiveRunnerBatchesConcurrentAppends(t *testing.T) {
+	pool, store := newBatchDB(t)
+	ctx := context.Background()
+	org := benchdata.NewOrg()
+	const before, during = 50, 84 // records of benchdata.EventsPerRecord events
+	if err := benchdata.FillEvents(ctx, store, org, 0, before, 4); err != nil {
+		t.Fatal(err)
+	}
+	backlog, err := store.Head(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &probe{}
+	ps := append(All(), p)
+	r := startRunner(t, pool, store, ps...)
+	waitHead(t, r, store)
+	// In rounds, so some arrive while the runner is busy and some while it
+	// is idle.
+	for from := before; from < before+during; from += 12 {
+		if err := benchdata.FillEvents(ctx, store, org, from, min(from+12, before+during), 6); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	head := waitHead(t, r, store)
+
+	records, events := before+during, (before+during)*benchdata.EventsPerRecord
+	if got := scalar(t, pool, `SELECT count(*) FROM events`); got != events {
+		t.Fatalf("events in the store: %d; want %d", got, events)
+	}
+	checkProbe(t, pool, events)
+	checkStates(t, pool, store, head, events, ps...)
+	if got := scalar(t, pool, `SELECT count(*) FROM rm.approval_log`); got != events {
+		t.Errorf("approval log rows: %d; want one per event, %d", got, events)
+	}
+	if got := scalar(t, pool, `SELECT count(*) FROM rm.forecasts WHERE status = 'school_approved' AND version = 6`); got != records {
+		t.Errorf("forecasts at school_approved v6: %d; want %d", got, records)
+	}
+	// The backlog of 300 events was there at once: a handful of
+	// transactions, not 300.
+	txs := scalar(t, pool, `SELECT count(DISTINCT tx) FROM rm.batch_probe_seen WHERE (commit_pos, prepare_pos) <= ($1, $2)`,
+		int64(backlog.Commit), int64(backlog.Prepare))
+	if txs > 20 {
+		t.Errorf("the backlog of %d events took %d transactions; want batches", before*benchdata.EventsPerRecord, txs)
+	}
+	all := scalar(t, pool, `SELECT count(DISTINCT tx) FROM rm.batch_probe_seen`)
+	t.Logf("%d events in %d transactions (backlog of %d in %d)", events, all, before*benchdata.EventsPerRecord, txs)
+}
+
+// TestLiveRunnerRetriesFailedBatchWhole: the probe fails five times on an
+// event in the middle of the backlog (past the handler's retries, so the
+// message is nacked and delivered again). Each attempt is the same batch from
+// its start; nothing before the failure is lost, nothing is applied twice,
+// and the other read models are unaffected.
+func TestLiveRunnerRetriesFailedBatchWhole(t *testing.T) {
+	pool, store := newBatchDB(t)
+	ctx := context.Background()
+	org := benchdata.NewOrg()
+	if err := benchdata.FillEvents(ctx, store, org, 0, 40, 4); err != nil {
+		t.Fatal(err)
+	}
+	all, err := store.ReadAll(ctx, eventstore.Start, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &probe{failAt: all[150].Position, failures: 5}
+	ps := append(All(), p)
+	r := startRunner(t, pool, store, ps...)
+	// Appends while the probe is failing, so batches keep forming behind it.
+	if err := benchdata.FillEvents(ctx, store, org, 40, 60, 3); err != nil {
+		t.Fatal(err)
+	}
+	head := waitHead(t, r, store)
+	events := 60 * benchdata.EventsPerRecord
+
+	checkProbe(t, pool, events)
+	checkStates(t, pool, store, head, events, ps...)
+	if got := scalar(t, pool, `SELECT count(*) FROM rm.approval_log`); got != events {
+		t.Errorf("approval log rows: %d; want %d", got, events)
+	}
+	// The attempts that reached the failing event: five failures and the
+	// success, all starting at the same first event.
+	var starts []eventstore.Position
+	for _, a := range p.attemptsSnapshot() {
+		if slices.Contains(a, p.failAt) {
+			starts = append(starts, a[0])
+		}
+	}
+	if len(starts) != 6 {
+		t.Fatalf("attempts at the failing event: %d; want 6 (5 failures, 1 success)", len(starts))
+	}
+	for _, s := range starts[1:] {
+		if s != starts[0] {
+			t.Errorf("a retry started at %s; the failed batch started at %s", s, starts[0])
+		}
+	}
+}
+
+// fakeStore serves SubscribeAll from a script of subscriptions; everything
+// else is unused.
+type fakeStore struct {
+	eventstore.Store
+	subs chan func(ctx context.Context, from eventstore.Position, handle func(context.Context, eventstore.RecordedEvent) error) error
+	mu   sync.Mutex
+	from []eventstore.Position
+}
+
+func (f *fakeStore) SubscribeAll(ctx context.Context, from eventstore.Position, handle func(context.Context, eventstore.RecordedEvent) error) error {
+	f.mu.Lock()
+	f.from = append(f.from, from)
+	f.mu.Unlock()
+	select {
+	case sub := <-f.subs:
+		return sub(ctx, from, handle)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func fakeEvent(n uint64) eventstore.RecordedEvent {
+	return eventstore.RecordedEvent{ID: uuid.NewSHA1(uuid.NameSpaceOID, fmt.Appendf(nil, "%d", n)), StreamID: "s", Number: n,
+		Position: eventstore.Position{Commit: n, Prepare: n}, Type: "t", Data: json.RawMessage(`{"n":1}`), Created: time.Unix(int64(n), 0).UTC()}
+}
+
+// feed hands events from..to (inclusive) to handle.
+func feed(ctx context.Context, handle func(context.Context, eventstore.RecordedEvent) error, from, to uint64) error {
+	for n := from; n <= to; n++ {
+		if err := handle(ctx, fakeEvent(n)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func receive(t *testing.T, msgs <-chan *message.Message) (*message.Message, []eventstore.RecordedEvent) {
+	t.Helper()
+	select {
+	case msg := <-msgs:
+		events, err := decodeBatch(msg.Payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return msg, events
+	case <-time.After(5 * time.Second):
+		t.Fatal("no message")
+		return nil, nil
+	}
+}
+
+func numbers(events []eventstore.RecordedEvent) []uint64 {
+	var out []uint64
+	for _, e := range events {
+		out = append(out, e.Number)
+	}
+	return out
+}
+
+// TestSubscriberBatches: events come out in order in batches of at most the
+// batch size, a nacked batch comes back byte for byte, and the payload
+// carries every field of the events.
+func TestSubscriberBatches(t *testing.T) {
+	store := &fakeStore{subs: make(chan func(context.Context, eventstore.Position, func(context.Context, eventstore.RecordedEvent) error) error, 1)}
+	store.subs <- func(ctx context.Context, _ eventstore.Position, handle func(context.Context, eventstore.RecordedEvent) error) error {
+		if err := feed(ctx, handle, 1, 20); err != nil {
+			return err
+		}
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	s := &allSubscriber{store: store, log: quiet, batch: 4,
+		startFrom: func(context.Context, string) (eventstore.Position, error) { return eventstore.Start, nil }}
+	defer s.Close()
+	msgs, err := s.Subscribe(context.Background(), "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, events := receive(t, msgs)
+	first.Nack()
+	again, same := receive(t, msgs)
+	if again.UUID != first.UUID || string(again.Payload) != string(first.Payload) {
+		t.Errorf("after a nack: %s %v; want the same batch %s %v", again.UUID, numbers(same), first.UUID, numbers(events))
+	}
+	if events[0].Number != 1 || !equalEvent(events[0], fakeEvent(1)) {
+		t.Errorf("first event after the round trip: %+v; want %+v", events[0], fakeEvent(1))
+	}
+	again.Ack()
+	got := numbers(events)
+	for len(got) < 20 {
+		msg, events := receive(t, msgs)
+		if len(events) > 4 {
+			t.Errorf("batch of %d; want at most 4", len(events))
+		}
+		got = append(got, numbers(events)...)
+		msg.Ack()
+	}
+	for i, n := range got {
+		if n != uint64(i+1) {
+			t.Fatalf("delivered %v; want 1..20 in order", got)
+		}
+	}
+}
+
+func equalEvent(a, b eventstore.RecordedEvent) bool {
+	return a.ID == b.ID && a.StreamID == b.StreamID && a.Number == b.Number && a.Position == b.Position && a.Type == b.Type &&
+		string(a.Data) == string(b.Data) && a.Metadata == b.Metadata && a.Created.Equal(b.Created)
+}
+
+// TestSubscriberResubscribesFromAcked: the store's subscription fails after
+// reading six events while only the first (event 1) is out. That batch is still
+// acked; the events read after it are dropped, and the next subscription
+// starts after the last acked event, so nothing is delivered twice or lost.
+func TestSubscriberResubscribesFromAcked(t *testing.T) {
+	out, read, fail := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	store := &fakeStore{subs: make(chan func(context.Context, eventstore.Position, func(context.Context, eventstore.RecordedEvent) error) error, 2)}
+	store.subs <- func(ctx context.Context, _ eventstore.Position, handle func(context.Context, eventstore.RecordedEvent) error) error {
+		if err := feed(ctx, handle, 1, 1); err != nil {
+			return err
+		}
+		<-out // event 1 goes out alone
+		if err := feed(ctx, handle, 2, 6); err != nil {
+			return err
+		}
+		close(read)
+		<-fail
+		return errors.New("connection lost")
+	}
+	store.subs <- func(ctx context.Context, from eventstore.Position, handle func(context.Context, eventstore.RecordedEvent) error) error {
+		if err := feed(ctx, handle, from.Commit+1, 10); err != nil {
+			return err
+		}
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	s := &allSubscriber{store: store, log: quiet,
+		startFrom: func(context.Context, string) (eventstore.Position, error) { return eventstore.Start, nil }}
+	defer s.Close()
+	msgs, err := s.Subscribe(context.Background(), "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, events := receive(t, msgs)
+	close(out)
+	<-read
+	close(fail)
+	// Let the failure land before the ack.
+	time.Sleep(20 * time.Millisecond)
+	msg.Ack()
+	acked := events[len(events)-1].Number
+	got := numbers(events)
+	for got[len(got)-1] < 10 {
+		msg, events := receive(t, msgs)
+		got = append(got, numbers(events)...)
+		msg.Ack()
+	}
+	if acked != 1 || !slices.Equal(got, []uint64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}) {
+		t.Errorf("delivered %v; want 1..10 once each", got)
+	}
+	store.mu.Lock()
+	defer store.mu.Unlock()
+	if len(store.from) < 2 || store.from[1] != (eventstore.Position{Commit: acked, Prepare: acked}) {
+		t.Errorf("subscribed from %v; want Start, then after the acked event %d", store.from, acked)
+	}
+}
