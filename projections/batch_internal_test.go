@@ -268,18 +268,41 @@ func TestLiveRunnerRetriesFailedBatchWhole(t *testing.T) {
 	}
 }
 
-// fakeStore serves SubscribeAll from a script of subscriptions; everything
-// else is unused.
+// fakeStore holds events 1..n at positions 1..n, of which ReadAll sees the
+// first visible; SubscribeAll runs the next script of subs, which shows
+// events as it hands them out (see feed).
 type fakeStore struct {
 	eventstore.Store
 	subs chan func(ctx context.Context, from eventstore.Position, handle func(context.Context, eventstore.RecordedEvent) error) error
-	mu   sync.Mutex
-	from []eventstore.Position
+
+	mu       sync.Mutex
+	visible  uint64
+	subFrom  []eventstore.Position // where each SubscribeAll started
+	readFrom []eventstore.Position // and each ReadAll
+}
+
+func newFakeStore(visible uint64, subs ...func(ctx context.Context, from eventstore.Position, handle func(context.Context, eventstore.RecordedEvent) error) error) *fakeStore {
+	f := &fakeStore{visible: visible, subs: make(chan func(context.Context, eventstore.Position, func(context.Context, eventstore.RecordedEvent) error) error, len(subs))}
+	for _, s := range subs {
+		f.subs <- s
+	}
+	return f
+}
+
+func (f *fakeStore) ReadAll(_ context.Context, from eventstore.Position, limit int) ([]eventstore.RecordedEvent, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.readFrom = append(f.readFrom, from)
+	var out []eventstore.RecordedEvent
+	for n := from.Commit + 1; n <= f.visible && len(out) < limit; n++ {
+		out = append(out, fakeEvent(n))
+	}
+	return out, nil
 }
 
 func (f *fakeStore) SubscribeAll(ctx context.Context, from eventstore.Position, handle func(context.Context, eventstore.RecordedEvent) error) error {
 	f.mu.Lock()
-	f.from = append(f.from, from)
+	f.subFrom = append(f.subFrom, from)
 	f.mu.Unlock()
 	select {
 	case sub := <-f.subs:
@@ -289,19 +312,40 @@ func (f *fakeStore) SubscribeAll(ctx context.Context, from eventstore.Position, 
 	}
 }
 
-func fakeEvent(n uint64) eventstore.RecordedEvent {
-	return eventstore.RecordedEvent{ID: uuid.NewSHA1(uuid.NameSpaceOID, fmt.Appendf(nil, "%d", n)), StreamID: "s", Number: n,
-		Position: eventstore.Position{Commit: n, Prepare: n}, Type: "t", Data: json.RawMessage(`{"n":1}`), Created: time.Unix(int64(n), 0).UTC()}
-}
-
-// feed hands events from..to (inclusive) to handle.
-func feed(ctx context.Context, handle func(context.Context, eventstore.RecordedEvent) error, from, to uint64) error {
+// feed shows events from..to (inclusive) and hands them to handle.
+func (f *fakeStore) feed(ctx context.Context, handle func(context.Context, eventstore.RecordedEvent) error, from, to uint64) error {
 	for n := from; n <= to; n++ {
+		f.mu.Lock()
+		f.visible = max(f.visible, n)
+		f.mu.Unlock()
 		if err := handle(ctx, fakeEvent(n)); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+func (f *fakeStore) positions() (sub, read []eventstore.Position) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.subFrom), slices.Clone(f.readFrom)
+}
+
+func fakeEvent(n uint64) eventstore.RecordedEvent {
+	return eventstore.RecordedEvent{ID: uuid.NewSHA1(uuid.NameSpaceOID, fmt.Appendf(nil, "%d", n)), StreamID: "s", Number: n,
+		Position: eventstore.Position{Commit: n, Prepare: n}, Type: "t", Data: json.RawMessage(`{"n":1}`), Created: time.Unix(int64(n), 0).UTC(),
+		Metadata: eventstore.Metadata{ActorID: "a", Command: "c", RecordedAt: time.Unix(int64(n), 0).UTC(), SchemaVersion: 1}}
+}
+
+func at(n uint64) eventstore.Position { return eventstore.Position{Commit: n, Prepare: n} }
+
+func subscribeFake(t *testing.T, s *allSubscriber, topic string) <-chan *message.Message {
+	t.Helper()
+	msgs, err := s.Subscribe(context.Background(), topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return msgs
 }
 
 func receive(t *testing.T, msgs <-chan *message.Message) (*message.Message, []eventstore.RecordedEvent) {
@@ -319,6 +363,22 @@ func receive(t *testing.T, msgs <-chan *message.Message) (*message.Message, []ev
 	}
 }
 
+// receiveUpTo acks messages until it has event last, and returns the event
+// numbers in the order delivered.
+func receiveUpTo(t *testing.T, msgs <-chan *message.Message, last uint64, maxSize int) []uint64 {
+	t.Helper()
+	var got []uint64
+	for len(got) == 0 || got[len(got)-1] < last {
+		msg, events := receive(t, msgs)
+		if len(events) > maxSize {
+			t.Errorf("batch of %d; want at most %d", len(events), maxSize)
+		}
+		got = append(got, numbers(events)...)
+		msg.Ack()
+	}
+	return got
+}
+
 func numbers(events []eventstore.RecordedEvent) []uint64 {
 	var out []uint64
 	for _, e := range events {
@@ -327,49 +387,12 @@ func numbers(events []eventstore.RecordedEvent) []uint64 {
 	return out
 }
 
-// TestSubscriberBatches: events come out in order in batches of at most the
-// batch size, a nacked batch comes back byte for byte, and the payload
-// carries every field of the events.
-func TestSubscriberBatches(t *testing.T) {
-	store := &fakeStore{subs: make(chan func(context.Context, eventstore.Position, func(context.Context, eventstore.RecordedEvent) error) error, 1)}
-	store.subs <- func(ctx context.Context, _ eventstore.Position, handle func(context.Context, eventstore.RecordedEvent) error) error {
-		if err := feed(ctx, handle, 1, 20); err != nil {
-			return err
-		}
-		<-ctx.Done()
-		return ctx.Err()
+func oneToN(n uint64) []uint64 {
+	var out []uint64
+	for i := uint64(1); i <= n; i++ {
+		out = append(out, i)
 	}
-	s := &allSubscriber{store: store, log: quiet, batch: 4,
-		startFrom: func(context.Context, string) (eventstore.Position, error) { return eventstore.Start, nil }}
-	defer s.Close()
-	msgs, err := s.Subscribe(context.Background(), "x")
-	if err != nil {
-		t.Fatal(err)
-	}
-	first, events := receive(t, msgs)
-	first.Nack()
-	again, same := receive(t, msgs)
-	if again.UUID != first.UUID || string(again.Payload) != string(first.Payload) {
-		t.Errorf("after a nack: %s %v; want the same batch %s %v", again.UUID, numbers(same), first.UUID, numbers(events))
-	}
-	if events[0].Number != 1 || !equalEvent(events[0], fakeEvent(1)) {
-		t.Errorf("first event after the round trip: %+v; want %+v", events[0], fakeEvent(1))
-	}
-	again.Ack()
-	got := numbers(events)
-	for len(got) < 20 {
-		msg, events := receive(t, msgs)
-		if len(events) > 4 {
-			t.Errorf("batch of %d; want at most 4", len(events))
-		}
-		got = append(got, numbers(events)...)
-		msg.Ack()
-	}
-	for i, n := range got {
-		if n != uint64(i+1) {
-			t.Fatalf("delivered %v; want 1..20 in order", got)
-		}
-	}
+	return out
 }
 
 func equalEvent(a, b eventstore.RecordedEvent) bool {
@@ -377,60 +400,106 @@ func equalEvent(a, b eventstore.RecordedEvent) bool {
 		string(a.Data) == string(b.Data) && a.Metadata == b.Metadata && a.Created.Equal(b.Created)
 }
 
-// TestSubscriberResubscribesFromAcked: the store's subscription fails after
-// reading six events while only the first (event 1) is out. That batch is still
-// acked; the events read after it are dropped, and the next subscription
-// starts after the last acked event, so nothing is delivered twice or lost.
-func TestSubscriberResubscribesFromAcked(t *testing.T) {
-	out, read, fail := make(chan struct{}), make(chan struct{}), make(chan struct{})
-	store := &fakeStore{subs: make(chan func(context.Context, eventstore.Position, func(context.Context, eventstore.RecordedEvent) error) error, 2)}
-	store.subs <- func(ctx context.Context, _ eventstore.Position, handle func(context.Context, eventstore.RecordedEvent) error) error {
-		if err := feed(ctx, handle, 1, 1); err != nil {
-			return err
-		}
-		<-out // event 1 goes out alone
-		if err := feed(ctx, handle, 2, 6); err != nil {
-			return err
-		}
-		close(read)
-		<-fail
-		return errors.New("connection lost")
-	}
-	store.subs <- func(ctx context.Context, from eventstore.Position, handle func(context.Context, eventstore.RecordedEvent) error) error {
-		if err := feed(ctx, handle, from.Commit+1, 10); err != nil {
+// TestSubscriberBatches: a read model behind reads batches of at most the
+// batch size from the store; a nacked batch comes back byte for byte; the
+// payload carries every field of the events; once caught up, the read model
+// gets new events from the store's subscription, in order, each once.
+func TestSubscriberBatches(t *testing.T) {
+	live := make(chan struct{})
+	var store *fakeStore
+	store = newFakeStore(20, func(ctx context.Context, from eventstore.Position, handle func(context.Context, eventstore.RecordedEvent) error) error {
+		<-live
+		if err := store.feed(ctx, handle, from.Commit+1, 30); err != nil {
 			return err
 		}
 		<-ctx.Done()
 		return ctx.Err()
+	})
+	s := &allSubscriber{store: store, log: quiet, batch: 4,
+		startFrom: func(context.Context, string) (eventstore.Position, error) { return eventstore.Start, nil }}
+	defer s.Close()
+	msgs := subscribeFake(t, s, "x")
+
+	first, events := receive(t, msgs)
+	if !slices.Equal(numbers(events), []uint64{1, 2, 3, 4}) || !equalEvent(events[0], fakeEvent(1)) {
+		t.Errorf("first batch %v, first event %+v; want 1..4 and %+v", numbers(events), events[0], fakeEvent(1))
 	}
+	first.Nack()
+	again, same := receive(t, msgs)
+	if again.UUID != first.UUID || string(again.Payload) != string(first.Payload) {
+		t.Errorf("after a nack: %s %v; want the same batch %s %v", again.UUID, numbers(same), first.UUID, numbers(events))
+	}
+	again.Ack()
+	got := append(numbers(events), receiveUpTo(t, msgs, 20, 4)...)
+	close(live)
+	got = append(got, receiveUpTo(t, msgs, 30, 4)...)
+	if !slices.Equal(got, oneToN(30)) {
+		t.Errorf("delivered %v; want 1..30 in order, once each", got)
+	}
+	if sub, _ := store.positions(); !slices.Equal(sub, []eventstore.Position{at(20)}) {
+		t.Errorf("store subscriptions from %v; want one, after event 20", sub)
+	}
+}
+
+// TestSubscriberResubscribes: the store's subscription fails after three
+// events; the next one starts after the last event read, and the read model
+// gets every event once, in order.
+func TestSubscriberResubscribes(t *testing.T) {
+	var store *fakeStore
+	store = newFakeStore(3,
+		func(ctx context.Context, from eventstore.Position, handle func(context.Context, eventstore.RecordedEvent) error) error {
+			if err := store.feed(ctx, handle, from.Commit+1, 6); err != nil {
+				return err
+			}
+			return errors.New("connection lost")
+		},
+		func(ctx context.Context, from eventstore.Position, handle func(context.Context, eventstore.RecordedEvent) error) error {
+			if err := store.feed(ctx, handle, from.Commit+1, 10); err != nil {
+				return err
+			}
+			<-ctx.Done()
+			return ctx.Err()
+		})
 	s := &allSubscriber{store: store, log: quiet,
 		startFrom: func(context.Context, string) (eventstore.Position, error) { return eventstore.Start, nil }}
 	defer s.Close()
-	msgs, err := s.Subscribe(context.Background(), "x")
-	if err != nil {
-		t.Fatal(err)
+	got := receiveUpTo(t, subscribeFake(t, s, "x"), 10, maxBatch)
+	if !slices.Equal(got, oneToN(10)) {
+		t.Errorf("delivered %v; want 1..10 in order, once each", got)
 	}
-	msg, events := receive(t, msgs)
-	close(out)
-	<-read
-	close(fail)
-	// Let the failure land before the ack.
-	time.Sleep(20 * time.Millisecond)
-	msg.Ack()
-	acked := events[len(events)-1].Number
-	got := numbers(events)
-	for got[len(got)-1] < 10 {
-		msg, events := receive(t, msgs)
-		got = append(got, numbers(events)...)
-		msg.Ack()
+	if sub, _ := store.positions(); !slices.Equal(sub, []eventstore.Position{at(3), at(6)}) {
+		t.Errorf("store subscriptions from %v; want after 3, then after 6", sub)
 	}
-	if acked != 1 || !slices.Equal(got, []uint64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}) {
-		t.Errorf("delivered %v; want 1..10 once each", got)
+}
+
+// TestSubscriberSlowReaderFallsBackToStore: two read models share the
+// store's subscription; one stops acking while 60 events arrive, more than
+// the tail keeps. It then reads what the tail has dropped from the store,
+// and both get every event once, in order.
+func TestSubscriberSlowReaderFallsBackToStore(t *testing.T) {
+	var store *fakeStore
+	store = newFakeStore(3, func(ctx context.Context, from eventstore.Position, handle func(context.Context, eventstore.RecordedEvent) error) error {
+		if err := store.feed(ctx, handle, from.Commit+1, 60); err != nil {
+			return err
+		}
+		<-ctx.Done()
+		return ctx.Err()
+	})
+	s := &allSubscriber{store: store, log: quiet, batch: 4, keep: 4,
+		startFrom: func(context.Context, string) (eventstore.Position, error) { return eventstore.Start, nil }}
+	defer s.Close()
+	fast, slow := subscribeFake(t, s, "fast"), subscribeFake(t, s, "slow")
+	held, first := receive(t, slow)
+	if got := receiveUpTo(t, fast, 60, 4); !slices.Equal(got, oneToN(60)) {
+		t.Errorf("fast read model got %v; want 1..60", got)
 	}
-	store.mu.Lock()
-	defer store.mu.Unlock()
-	if len(store.from) < 2 || store.from[1] != (eventstore.Position{Commit: acked, Prepare: acked}) {
-		t.Errorf("subscribed from %v; want Start, then after the acked event %d", store.from, acked)
+	held.Ack()
+	if got := append(numbers(first), receiveUpTo(t, slow, 60, 4)...); !slices.Equal(got, oneToN(60)) {
+		t.Errorf("slow read model got %v; want 1..60", got)
+	}
+	_, reads := store.positions()
+	if !slices.ContainsFunc(reads, func(p eventstore.Position) bool { return p.Commit >= 4 && p.Commit < 50 }) {
+		t.Errorf("reads from the store after %v; want the slow read model to have read what the tail dropped", reads)
 	}
 }
 

@@ -78,6 +78,7 @@ func (r *Runner) run(ctx context.Context) error {
 		middleware.Retry{MaxRetries: 3, InitialInterval: 50 * time.Millisecond, MaxInterval: time.Second, Multiplier: 2, Logger: quietWatermill(r.log)}.Middleware,
 	)
 	sub := &allSubscriber{store: r.store, log: r.log, startFrom: r.checkpointOf}
+	defer sub.Close() //nolint:errcheck // never fails; the router closes it too
 
 	var outdated []Projection
 	for _, p := range r.projections {
