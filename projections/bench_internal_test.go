@@ -3,7 +3,10 @@ package projections
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -15,6 +18,7 @@ import (
 	"github.com/econf/econf/eventstore/pgstore"
 	"github.com/econf/econf/internal/benchdata"
 	"github.com/econf/econf/internal/migrate"
+	"github.com/econf/econf/internal/pgcluster/pgtest"
 )
 
 // Benchmarks of the read models. They run only under -bench, on a durable
@@ -186,5 +190,136 @@ func BenchmarkListForecasts(b *testing.B) {
 				})
 			}
 		})
+	}
+}
+
+// TestListPages checks listPage against plain SQL on more rows than
+// TotalCap: the count stops at the cap and says so, every sort in either
+// direction pages as ORDER BY … NULLS LAST, id does, and a keyword's
+// smaller total is exact.
+func TestListPages(t *testing.T) {
+	ctx := context.Background()
+	pool := pgtest.NewDatabase(t, migrateBench)
+	o := benchdata.NewOrg()
+	listRows(t, &benchdata.DB{Pool: pool, Fill: pool}, o, TotalCap+400)
+	if _, err := pool.Exec(ctx, `UPDATE rm.forecasts SET start_date = NULL WHERE plan_year = 2027 AND chinese_count IN (101, 120)`); err != nil {
+		t.Fatal(err)
+	}
+	q := NewQueries(pool)
+	school := domain.Actor{UserID: uuid.New(), Role: domain.RoleSchoolAdmin, OrgID: o.University}
+	ids := func(p ForecastPage) []string {
+		var out []string
+		for _, r := range p.Items {
+			out = append(out, r.ID)
+		}
+		return out
+	}
+
+	p, err := q.ListForecasts(ctx, school, ForecastFilter{Sort: "submittedAt", Desc: true, Page: 1, PageSize: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Total != TotalCap || !p.TotalCapped || len(p.Items) != 20 {
+		t.Errorf("all: total %d capped %v, %d items; want %d, true, 20", p.Total, p.TotalCapped, len(p.Items), TotalCap)
+	}
+	var want int64
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM rm.forecasts WHERE status <> 'withdrawn' AND search LIKE '%人工智能%'`).Scan(&want); err != nil {
+		t.Fatal(err)
+	}
+	p, err = q.ListForecasts(ctx, school, ForecastFilter{Keyword: "人工智能", Sort: "submittedAt", Desc: true, Page: 1, PageSize: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Total != want || p.TotalCapped || want == 0 || want >= TotalCap {
+		t.Errorf("keyword: total %d capped %v; want %d, false", p.Total, p.TotalCapped, want)
+	}
+	// Full pages count, the last page and a page past the end tell.
+	for _, page := range []int{2, int(want+19) / 20, 100} {
+		p, err = q.ListForecasts(ctx, school, ForecastFilter{Keyword: "人工智能", Sort: "submittedAt", Desc: true, Page: page, PageSize: 20})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Total != want || p.TotalCapped || p.Items == nil {
+			t.Errorf("keyword, page %d: total %d capped %v, items %v", page, p.Total, p.TotalCapped, p.Items)
+		}
+	}
+	p, err = q.ListForecasts(ctx, school, ForecastFilter{Keyword: "研讨会（13）", Sort: "submittedAt", Desc: true, Page: 1, PageSize: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Total != 1 || len(p.Items) != 1 || p.Items[0].ID != benchdata.RecordID(13).String() {
+		t.Errorf("one match: total %d, items %v", p.Total, p.Items)
+	}
+
+	// A short keyword by LIKE selects what it selects by the grams.
+	for _, k := range []string{"海洋", "海", "（1", "no", "O."} {
+		w, err := forecastWhere(school, ForecastFilter{Keyword: k})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w.gram == nil || w.gram.pattern == "" {
+			t.Fatalf("keyword %q: no gram condition with a LIKE pattern", k)
+		}
+		var byGrams, byLike int64
+		if err := pool.QueryRow(ctx, `SELECT count(*) FROM rm.forecasts WHERE `+w.String(), w.args...).Scan(&byGrams); err != nil {
+			t.Fatal(err)
+		}
+		l := w.likeForGram()
+		if err := pool.QueryRow(ctx, `SELECT count(*) FROM rm.forecasts WHERE `+l.String(), l.args...).Scan(&byLike); err != nil {
+			t.Fatal(err)
+		}
+		if byGrams != byLike || byGrams == 0 {
+			t.Errorf("keyword %q: %d rows by the grams, %d by LIKE", k, byGrams, byLike)
+		}
+		// The page's count takes either way to the same total.
+		for _, rows := range []float64{likeCountRows, 0} {
+			defer func(v float64) { likeCountRows = v }(likeCountRows)
+			likeCountRows = rows
+			p, err := q.ListForecasts(ctx, school, ForecastFilter{Keyword: k, Sort: "submittedAt", Desc: true, Page: 1, PageSize: 20})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := min(byGrams, TotalCap); p.Total != want || p.TotalCapped != (byGrams > TotalCap) {
+				t.Errorf("keyword %q, LIKE from %.0f expected rows: total %d capped %v, want %d", k, rows, p.Total, p.TotalCapped, want)
+			}
+		}
+	}
+
+	for name, col := range forecastSorts {
+		for _, desc := range []bool{false, true} {
+			for _, page := range []int{1, 55} {
+				dir := "ASC"
+				if desc {
+					dir = "DESC"
+				}
+				rows, err := pool.Query(ctx, fmt.Sprintf(`SELECT id::text FROM rm.forecasts WHERE status <> 'withdrawn'
+					ORDER BY %s %s NULLS LAST, id %s LIMIT 20 OFFSET $1`, col, dir, dir), (page-1)*20)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, err := pgx.CollectRows(rows, pgx.RowTo[string])
+				if err != nil {
+					t.Fatal(err)
+				}
+				p, err := q.ListForecasts(ctx, school, ForecastFilter{Sort: name, Desc: desc, Page: page, PageSize: 20})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := ids(p); !slices.Equal(got, want) {
+					t.Errorf("sort %s %s page %d: got %v, want %v", name, dir, page, got, want)
+				}
+			}
+		}
+	}
+}
+
+func TestBoundedSearch(t *testing.T) {
+	long := strings.Repeat("人工智能", 300) // 3,600 bytes
+	got := boundedSearch(long)
+	if len(got) > maxSearchBytes || !utf8.ValidString(got) || !strings.HasPrefix(long, got) || len(got) < maxSearchBytes-3 {
+		t.Errorf("bounded to %d bytes, valid %v", len(got), utf8.ValidString(got))
+	}
+	if s := "短的 | short"; boundedSearch(s) != s {
+		t.Errorf("a short text changed")
 	}
 }

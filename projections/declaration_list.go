@@ -45,7 +45,7 @@ type DeclarationList struct {
 }
 
 func (DeclarationList) Name() string { return DeclarationListName }
-func (DeclarationList) Version() int { return 2 }
+func (DeclarationList) Version() int { return 3 }
 func (DeclarationList) Tables() []string {
 	return []string{"declarations", "declaration_orgs", "similar_declarations"}
 }
@@ -94,10 +94,13 @@ CREATE TABLE declarations (
 );
 CREATE INDEX declarations_search ON declarations USING gin (search public.gin_trgm_ops);
 CREATE INDEX declarations_grams ON declarations USING gin (grams);
-CREATE INDEX declarations_unit ON declarations (unit_id, updated_at DESC);
-CREATE INDEX declarations_university ON declarations (university_id, updated_at DESC);
-CREATE INDEX declarations_authority ON declarations (authority_id, updated_at DESC) WHERE at_authority;
-CREATE INDEX declarations_applicant ON declarations (applicant_id, updated_at DESC);
+-- Each scope's declarations in the list's order, to the id, so that a
+-- page stops early (listPage); the keys ascend as declarations change,
+-- and the default order, latest first, reads them backwards.
+CREATE INDEX declarations_unit ON declarations (unit_id, updated_at, id);
+CREATE INDEX declarations_university ON declarations (university_id, updated_at, id);
+CREATE INDEX declarations_authority ON declarations (authority_id, updated_at, id) WHERE at_authority;
+CREATE INDEX declarations_applicant ON declarations (applicant_id, updated_at, id);
 CREATE INDEX declarations_status ON declarations (status);
 CREATE INDEX declarations_start ON declarations (start_date);
 CREATE INDEX declarations_end ON declarations (end_date);
@@ -402,8 +405,10 @@ type DeclarationRow struct {
 
 // DeclarationPage is one page of the list.
 type DeclarationPage struct {
-	Items    []DeclarationRow `json:"items"`
-	Total    int64            `json:"total"`
-	Page     int              `json:"page"`
-	PageSize int              `json:"pageSize"`
+	Items []DeclarationRow `json:"items"`
+	Total int64            `json:"total"`
+	// TotalCapped says more than Total (= TotalCap) declarations match.
+	TotalCapped bool `json:"totalCapped"`
+	Page        int  `json:"page"`
+	PageSize    int  `json:"pageSize"`
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -20,7 +21,7 @@ const ForecastListName = "forecast_list"
 type ForecastList struct{}
 
 func (ForecastList) Name() string     { return ForecastListName }
-func (ForecastList) Version() int     { return 2 }
+func (ForecastList) Version() int     { return 3 }
 func (ForecastList) Tables() []string { return []string{"forecasts"} }
 
 func (ForecastList) Setup(ctx context.Context, tx pgx.Tx) error {
@@ -52,10 +53,21 @@ CREATE TABLE forecasts (
 );
 CREATE INDEX forecasts_search ON forecasts USING gin (search public.gin_trgm_ops);
 CREATE INDEX forecasts_grams ON forecasts USING gin (grams);
-CREATE INDEX forecasts_unit ON forecasts (unit_id, submitted_at DESC);
-CREATE INDEX forecasts_university ON forecasts (university_id, submitted_at DESC);
-CREATE INDEX forecasts_authority ON forecasts (authority_id, submitted_at DESC) WHERE at_authority;
-CREATE INDEX forecasts_applicant ON forecasts (applicant_id, submitted_at DESC);
+-- Each scope's forecasts in the list's order, carrying every column its
+-- filters test but the grams: a page, the pages it skips and the capped
+-- count are read from the index alone and stop early (listPage,
+-- forecastList.countOrder). The keys ascend, as forecasts arrive, so new
+-- entries fill the last page; the default order, newest first, reads them
+-- backwards. An applicant's few forecasts need no more than the order.
+CREATE INDEX forecasts_unit ON forecasts (unit_id, submitted_at, id)
+    INCLUDE (university_id, status, scale, plan_year, search);
+CREATE INDEX forecasts_university ON forecasts (university_id, submitted_at, id)
+    INCLUDE (unit_id, status, scale, plan_year, search);
+CREATE INDEX forecasts_authority ON forecasts (authority_id, submitted_at, id)
+    INCLUDE (unit_id, status, scale, plan_year, search) WHERE at_authority;
+CREATE INDEX forecasts_all ON forecasts (submitted_at, id)
+    INCLUDE (unit_id, status, scale, plan_year, search);
+CREATE INDEX forecasts_applicant ON forecasts (applicant_id, submitted_at, id);
 CREATE INDEX forecasts_status ON forecasts (status, plan_year);
 `)
 	return err
@@ -105,7 +117,25 @@ func (ForecastList) Apply(ctx context.Context, tx pgx.Tx, e eventstore.RecordedE
 }
 
 func forecastSearch(d forecast.Details) string {
-	return searchText(d.NameZh, d.NameEn, d.Applicant.Name, d.Applicant.Unit, d.Applicant.Department)
+	return boundedSearch(searchText(d.NameZh, d.NameEn, d.Applicant.Name, d.Applicant.Unit, d.Applicant.Department))
+}
+
+// maxSearchBytes bounds the search text, which the scope indexes carry: a
+// btree entry may not pass 2,704 bytes. The default policy's longest names,
+// applicant, unit and department in Chinese come to some 2,060 bytes.
+const maxSearchBytes = 2400
+
+// boundedSearch cuts s to maxSearchBytes at a character boundary; a
+// keyword found only past the cut is not found.
+func boundedSearch(s string) string {
+	if len(s) <= maxSearchBytes {
+		return s
+	}
+	cut := maxSearchBytes
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut]
 }
 
 // statusAfter is the status a decision event leaves a forecast in.
@@ -158,8 +188,10 @@ type ForecastRow struct {
 
 // ForecastPage is one page of the list.
 type ForecastPage struct {
-	Items    []ForecastRow `json:"items"`
-	Total    int64         `json:"total"`
-	Page     int           `json:"page"`
-	PageSize int           `json:"pageSize"`
+	Items []ForecastRow `json:"items"`
+	Total int64         `json:"total"`
+	// TotalCapped says more than Total (= TotalCap) forecasts match.
+	TotalCapped bool `json:"totalCapped"`
+	Page        int  `json:"page"`
+	PageSize    int  `json:"pageSize"`
 }

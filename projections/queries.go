@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -223,6 +224,27 @@ func splitList(v string) []string {
 type where struct {
 	conds []string
 	args  []any
+	// gram is the condition on the gram array, if any, which no btree
+	// index of the lists carries.
+	gram *gramCond
+}
+
+// gramCond is where a short keyword's condition on the gram array sits
+// among a where's conditions and arguments, and the LIKE pattern that
+// means the same on the search text ("" if none does).
+type gramCond struct {
+	cond, arg int
+	pattern   string
+}
+
+// likeForGram is w with its gram condition tested by LIKE on the search
+// text instead, which selects the same rows: what an index carrying the
+// search text can answer by itself.
+func (w *where) likeForGram() *where {
+	c := &where{conds: slices.Clone(w.conds), args: slices.Clone(w.args)}
+	c.conds[w.gram.cond] = "search LIKE $" + strconv.Itoa(w.gram.arg+1)
+	c.args[w.gram.arg] = w.gram.pattern
+	return c
 }
 
 func (w *where) add(cond string, args ...any) {
@@ -267,6 +289,10 @@ func keyword(w *where, k string) {
 	k = strings.ToLower(k)
 	if n := utf8.RuneCountInString(k); n <= 2 && !strings.ContainsAny(k, " |") {
 		w.add("grams @> ARRAY[?]::text[]", k)
+		w.gram = &gramCond{cond: len(w.conds) - 1, arg: len(w.args) - 1}
+		if !strings.ContainsFunc(k, unicode.IsSpace) { // the grams have no spaces
+			w.gram.pattern = likePattern(k)
+		}
 		return
 	}
 	w.add(`search LIKE ?`, likePattern(k))
@@ -279,9 +305,7 @@ func (q *Queries) ListForecasts(ctx context.Context, a domain.Actor, f ForecastF
 		return ForecastPage{}, err
 	}
 	page := ForecastPage{Page: f.Page, PageSize: f.PageSize}
-	page.Items, page.Total, err = pageOf(ctx, q.pool, "forecasts", `id::text, version, applicant_id::text, applicant_name, unit_id::text, unit_name, plan_year,
-			name_zh, name_en, COALESCE(to_char(start_date, 'YYYY-MM-DD'), ''), type, scale, computed_scale, chinese_count, foreign_count,
-			status, submitted_at, updated_at`, w, cmp.Or(forecastSorts[f.Sort], "submitted_at"), f.Desc, f.Page, f.PageSize,
+	page.Items, page.Total, page.TotalCapped, err = listPage(ctx, q.pool, forecastList, w, cmp.Or(forecastSorts[f.Sort], "submitted_at"), f.Desc, f.Page, f.PageSize,
 		func(row pgx.CollectableRow) (ForecastRow, error) {
 			var r ForecastRow
 			err := row.Scan(&r.ID, &r.Version, &r.ApplicantID, &r.ApplicantName, &r.UnitID, &r.UnitName, &r.PlanYear,
@@ -290,6 +314,134 @@ func (q *Queries) ListForecasts(ctx context.Context, a domain.Actor, f ForecastF
 			return r, err
 		})
 	return page, err
+}
+
+// forecastList is the forecast list's view; see ForecastList.Setup for its
+// indexes.
+var forecastList = listView{
+	view: "forecasts",
+	columns: `id::text, version, applicant_id::text, applicant_name, unit_id::text, unit_name, plan_year,
+		name_zh, name_en, COALESCE(to_char(start_date, 'YYYY-MM-DD'), ''), type, scale, computed_scale, chinese_count, foreign_count,
+		status, submitted_at, updated_at`,
+	nullable:   map[string]bool{"start_date": true},
+	countOrder: "submitted_at DESC, id DESC",
+}
+
+// TotalCap is the most matching rows a list counts. The count is what a
+// page of a large list costs most, since it reads every match however
+// small the page; past the cap a page says total = TotalCap and
+// totalCapped (a client shows "1000+"). Up to the cap the total is exact.
+// At a million rows, counting 1,000 matches of a keyword that one row in
+// sixteen has takes some 7 ms from an index and every further 1,000 as
+// much again (docs/performance.md, "List queries").
+const TotalCap = 1000
+
+// listView is what listPage needs to know of a list's view.
+type listView struct {
+	view    string
+	columns string // the page's columns, as scan reads them
+	// nullable are the sort columns that may be null; their nulls come
+	// last either way. The other columns sort without NULLS LAST, which
+	// lets an index serve the order in both directions.
+	nullable map[string]bool
+	// countOrder, when set, is the order in which an index of each scope
+	// holds the view's rows together with every column the filters test
+	// but the grams. The count then reads the matches in that order from
+	// the index alone and stops after TotalCap+1 of them, rather than
+	// collect every match of a common keyword from the text index and
+	// visit each one's table row.
+	countOrder string
+}
+
+// listPage reads one page of the rows of l that w selects, ordered by
+// sortCol (then id) and scanned by scan, and counts them up to TotalCap.
+// The page's ids are found first and then their rows, so the rows a page
+// skips or filters out are read from an index where one covers w, and only
+// the page's own rows from the table. A page that is not full ends the
+// list and so tells the total without counting: a rare keyword costs one
+// search of the text index, not two.
+func listPage[T any](ctx context.Context, pool *pgxpool.Pool, l listView, w *where, sortCol string, desc bool, page, size int,
+	scan func(pgx.CollectableRow) (T, error)) (items []T, total int64, capped bool, err error) {
+	offset := (page - 1) * size
+	args := append(slices.Clip(w.args), size, offset)
+	// The outer ORDER BY names the table's columns: the page's columns
+	// may be named alike (id::text is "id").
+	rows, err := pool.Query(ctx, fmt.Sprintf(`SELECT %s FROM rm.%s p WHERE p.id = ANY(ARRAY(
+			SELECT id FROM rm.%s WHERE %s ORDER BY %s LIMIT $%d OFFSET $%d))
+		ORDER BY %s`, l.columns, l.view, l.view, w.String(), orderBy("", sortCol, desc, l.nullable[sortCol]), len(args)-1, len(args),
+		orderBy("p.", sortCol, desc, l.nullable[sortCol])), args...)
+	if err != nil {
+		return nil, 0, false, fmt.Errorf("list %s: %w", l.view, err)
+	}
+	items, err = pgx.CollectRows(rows, scan)
+	if err != nil {
+		return nil, 0, false, fmt.Errorf("list %s: %w", l.view, err)
+	}
+	if n := len(items); n > 0 && n < size || n == 0 && offset == 0 {
+		total = int64(offset + n)
+	} else if total, err = countCapped(ctx, pool, l, w); err != nil {
+		return nil, 0, false, err
+	}
+	if total > TotalCap {
+		total, capped = TotalCap, true
+	}
+	return items, total, capped, nil
+}
+
+// likeCountRows is how many matches the planner must expect of a short
+// keyword before countCapped reads the scope index in order rather than
+// the gram index. A keyword in 20,000 rows of a million meets TotalCap+1
+// matches within some 50,000 index entries; the gram index would collect
+// all 20,000 and visit a table row for each match it counts.
+var likeCountRows = 20_000.0 // a variable for tests
+
+// countCapped counts the rows of l that w selects, up to TotalCap+1. With
+// l.countOrder it reads them in that order, from a covering index, and
+// stops at the cap. A short keyword's gram condition keeps the count off
+// such an index, so when the planner expects many matches the count tests
+// the same keyword by LIKE on the search text instead; a rare one stays
+// with the gram index, which finds its few matches at once.
+func countCapped(ctx context.Context, pool *pgxpool.Pool, l listView, w *where) (int64, error) {
+	order := ""
+	if l.countOrder != "" {
+		if w.gram != nil && w.gram.pattern != "" {
+			var plan []struct {
+				Plan struct {
+					Rows float64 `json:"Plan Rows"`
+				}
+			}
+			if err := pool.QueryRow(ctx, `EXPLAIN (FORMAT JSON) SELECT 1 FROM rm.`+l.view+` WHERE `+w.String(), w.args...).Scan(&plan); err != nil {
+				return 0, fmt.Errorf("count %s: %w", l.view, err)
+			}
+			if len(plan) == 1 && plan[0].Plan.Rows >= likeCountRows {
+				w = w.likeForGram()
+			}
+		}
+		if w.gram == nil {
+			order = " ORDER BY " + l.countOrder
+		}
+	}
+	var n int64
+	args := append(slices.Clip(w.args), TotalCap+1)
+	if err := pool.QueryRow(ctx, fmt.Sprintf(`SELECT count(*) FROM (SELECT 1 FROM rm.%s WHERE %s%s LIMIT $%d) s`,
+		l.view, w.String(), order, len(args)), args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count %s: %w", l.view, err)
+	}
+	return n, nil
+}
+
+// orderBy orders by col, then id, in one direction, both qualified by
+// table; a nullable column's nulls come last.
+func orderBy(table, col string, desc, nullable bool) string {
+	dir := " ASC"
+	if desc {
+		dir = " DESC"
+	}
+	nulls := ""
+	if nullable {
+		nulls = " NULLS LAST"
+	}
+	return table + col + dir + nulls + ", " + table + "id" + dir
 }
 
 // pageOf counts the rows of rm.<view> that w selects and reads one page of
