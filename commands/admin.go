@@ -19,27 +19,11 @@ func OrgStream(id uuid.UUID) string { return "org-" + id.String() }
 func UserStream(id uuid.UUID) string { return "user-" + id.String() }
 
 func foldOrg(id uuid.UUID, l loaded) (*org.Organisation, error) {
-	o := org.New(id)
-	for _, e := range l.events {
-		ev, err := org.Decode(e.Type, e.Data)
-		if err != nil {
-			return nil, fmt.Errorf("replay %s#%d: %w", l.id, e.Number, err)
-		}
-		o.Apply(ev)
-	}
-	return o, nil
+	return fold(org.New(id), l, org.Decode)
 }
 
 func foldUser(id uuid.UUID, l loaded) (*account.User, error) {
-	u := account.New(id)
-	for _, e := range l.events {
-		ev, err := account.Decode(e.Type, e.Data)
-		if err != nil {
-			return nil, fmt.Errorf("replay %s#%d: %w", l.id, e.Number, err)
-		}
-		u.Apply(ev)
-	}
-	return u, nil
+	return fold(account.New(id), l, account.Decode)
 }
 
 // organisation loads an organisation; a missing one has no kind.

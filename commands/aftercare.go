@@ -39,39 +39,15 @@ func (a *App) readDeclaration(ctx context.Context, actor domain.Actor, id uuid.U
 }
 
 func foldChange(id uuid.UUID, l loaded) (*change.Change, error) {
-	c := change.New(id)
-	for _, e := range l.events {
-		ev, err := change.Decode(e.Type, e.Data)
-		if err != nil {
-			return nil, fmt.Errorf("replay %s#%d: %w", l.id, e.Number, err)
-		}
-		c.Apply(ev)
-	}
-	return c, nil
+	return fold(change.New(id), l, change.Decode)
 }
 
 func foldSummary(id uuid.UUID, l loaded) (*summary.Summary, error) {
-	s := summary.New(id)
-	for _, e := range l.events {
-		ev, err := summary.Decode(e.Type, e.Data)
-		if err != nil {
-			return nil, fmt.Errorf("replay %s#%d: %w", l.id, e.Number, err)
-		}
-		s.Apply(ev)
-	}
-	return s, nil
+	return fold(summary.New(id), l, summary.Decode)
 }
 
 func foldDeadlines(id uuid.UUID, l loaded) (*deadline.Tracker, error) {
-	t := deadline.New(id)
-	for _, e := range l.events {
-		ev, err := deadline.Decode(e.Type, e.Data)
-		if err != nil {
-			return nil, fmt.Errorf("replay %s#%d: %w", l.id, e.Number, err)
-		}
-		t.Apply(ev)
-	}
-	return t, nil
+	return fold(deadline.New(id), l, deadline.Decode)
 }
 
 func (a *App) readChange(ctx context.Context, id uuid.UUID) (*change.Change, error) {

@@ -118,6 +118,19 @@ func (a *App) load(ctx context.Context, stream string) (loaded, error) {
 	return l, nil
 }
 
+// fold replays a stream into an aggregate: each stored event decoded by its
+// package's Decode and applied in order.
+func fold[E any, A interface{ Apply(E) }](agg A, l loaded, decode func(eventType string, data []byte) (E, error)) (A, error) {
+	for _, e := range l.events {
+		ev, err := decode(e.Type, e.Data)
+		if err != nil {
+			return agg, fmt.Errorf("replay %s#%d: %w", l.id, e.Number, err)
+		}
+		agg.Apply(ev)
+	}
+	return agg, nil
+}
+
 // replayOf finds the result of an earlier run of the same command: its
 // last event, when the stream holds the command's first one.
 func (l loaded) replayOf(commandID uuid.UUID) (eventstore.RecordedEvent, bool) {

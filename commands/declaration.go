@@ -24,15 +24,7 @@ func DeclarationIDFor(forecastID uuid.UUID) uuid.UUID {
 }
 
 func foldDeclaration(id uuid.UUID, l loaded) (*declaration.Declaration, error) {
-	d := declaration.New(id)
-	for _, e := range l.events {
-		ev, err := declaration.Decode(e.Type, e.Data)
-		if err != nil {
-			return nil, fmt.Errorf("replay %s#%d: %w", l.id, e.Number, err)
-		}
-		d.Apply(ev)
-	}
-	return d, nil
+	return fold(declaration.New(id), l, declaration.Decode)
 }
 
 // onDeclaration runs act on an existing declaration the actor may see; one

@@ -16,15 +16,7 @@ func ForecastStream(id uuid.UUID) string { return "forecast-" + id.String() }
 
 // foldForecast replays a forecast's stream.
 func foldForecast(id uuid.UUID, l loaded) (*forecast.Forecast, error) {
-	f := forecast.New(id)
-	for _, e := range l.events {
-		ev, err := forecast.Decode(e.Type, e.Data)
-		if err != nil {
-			return nil, fmt.Errorf("replay %s#%d: %w", l.id, e.Number, err)
-		}
-		f.Apply(ev)
-	}
-	return f, nil
+	return fold(forecast.New(id), l, forecast.Decode)
 }
 
 // onForecast runs act on an existing forecast the actor may see; one they

@@ -167,9 +167,17 @@ func (a *App) Summary(ctx context.Context, actor domain.Actor, id uuid.UUID) (Su
 	if r := s.Returned(); r.Reason != "" {
 		out.Returned = &r
 	}
-	if out.Content.Attendance == nil {
-		out.Content = summary.Content{Attendance: []summary.CountryCount{}, Photos: []summary.Photo{},
-			Domestic: []summary.Attendee{}, Foreign: []summary.Attendee{}}
-	}
+	// Lists a draft has not filled yet answer as empty lists, not null;
+	// what it has filled stays.
+	sc := &out.Content
+	sc.Attendance, sc.Photos = orEmpty(sc.Attendance), orEmpty(sc.Photos)
+	sc.Domestic, sc.Foreign = orEmpty(sc.Domestic), orEmpty(sc.Foreign)
 	return out, nil
+}
+
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 
 	"github.com/google/uuid"
 
@@ -121,45 +122,6 @@ func (s *Server) confirmNGOFiling(w http.ResponseWriter, r *http.Request) {
 	s.answer(w, r, res, err)
 }
 
-func (s *Server) listChangeRequests(w http.ResponseWriter, r *http.Request) {
-	f, fields := projections.ParseChangeFilter(r.URL.Query())
-	if len(fields) > 0 {
-		badRequest(w, r, fields...)
-		return
-	}
-	if !s.consistent(w, r, projections.ChangeRequestsName) {
-		return
-	}
-	page, err := s.Reads.ChangeRequests(r.Context(), actorOf(r.Context()), f)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, page)
-}
-
-func (s *Server) listSummaries(w http.ResponseWriter, r *http.Request) {
-	f, fields := projections.ParseSummaryFilter(r.URL.Query())
-	if len(fields) > 0 {
-		badRequest(w, r, fields...)
-		return
-	}
-	if !s.consistent(w, r, projections.SummariesName) {
-		return
-	}
-	p, err := s.App.Policies().Current(r.Context())
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	page, err := s.Reads.Summaries(r.Context(), actorOf(r.Context()), f, s.App.Today(), p.Summary)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, page)
-}
-
 // myStanding is the applicant's standing: summaries due and what blocks
 // new declarations (R-SUM-02).
 func (s *Server) myStanding(w http.ResponseWriter, r *http.Request) {
@@ -179,23 +141,6 @@ func (s *Server) myStanding(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, st)
 }
 
-func (s *Server) summaryStatistics(w http.ResponseWriter, r *http.Request) {
-	f, fields := projections.ParseStatsFilter(r.URL.Query())
-	if len(fields) > 0 {
-		badRequest(w, r, fields...)
-		return
-	}
-	if !s.consistent(w, r, projections.SummariesName) {
-		return
-	}
-	st, err := s.Reads.SummaryStatistics(r.Context(), actorOf(r.Context()), f)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, st)
-}
-
 // aftercareRoutes are the status views and approval logs of a conference's
 // change request and summary (kinds "change" and "summary", keyed by the
 // declaration id).
@@ -208,4 +153,37 @@ func (s *Server) aftercareRoutes() (changeStatus, changeLog, summaryStatus, summ
 	changeStatus = declarationRead(s, s.Reads.ChangeStatus, same, projections.StatusViewName)
 	summaryStatus = declarationRead(s, s.Reads.SummaryStatus, same, projections.StatusViewName)
 	return changeStatus, logOf("change"), summaryStatus, logOf("summary")
+}
+
+// listRead answers a read-model query that takes a filter from the query
+// string: every bad parameter at once (400), then, when the client asks, a
+// wait for the named read models, then the query in the caller's scope.
+func listRead[F, T any](s *Server, parse func(url.Values) (F, []domain.FieldError),
+	query func(context.Context, domain.Actor, F) (T, error), names ...string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		f, fields := parse(r.URL.Query())
+		if len(fields) > 0 {
+			badRequest(w, r, fields...)
+			return
+		}
+		if !s.consistent(w, r, names...) {
+			return
+		}
+		v, err := query(r.Context(), actorOf(r.Context()), f)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, v)
+	}
+}
+
+// listSummaries judges due dates by the policy clock's today and the
+// summary rules in force (R-SUM-02).
+func (s *Server) listSummaries(ctx context.Context, a domain.Actor, f projections.SummaryFilter) (projections.SummaryPage, error) {
+	p, err := s.App.Policies().Current(ctx)
+	if err != nil {
+		return projections.SummaryPage{}, err
+	}
+	return s.Reads.Summaries(ctx, a, f, s.App.Today(), p.Summary)
 }

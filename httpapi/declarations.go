@@ -235,23 +235,6 @@ func (s *Server) sheetProblem(w http.ResponseWriter, r *http.Request, err error)
 		Detail: "nothing of the file was imported; every bad cell is listed by row and column", Zh: "表格未导入：以下单元格有误（按行列标注），请修改后重新上传", Rule: "R-DECL-13", Errors: fields})
 }
 
-func (s *Server) listDeclarations(w http.ResponseWriter, r *http.Request) {
-	f, fields := projections.ParseDeclarationFilter(r.URL.Query())
-	if len(fields) > 0 {
-		badRequest(w, r, fields...)
-		return
-	}
-	if !s.consistent(w, r, projections.DeclarationListName) {
-		return
-	}
-	page, err := s.Reads.ListDeclarations(r.Context(), actorOf(r.Context()), f)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, page)
-}
-
 // declarationRead answers one read-model query about a declaration, after
 // waiting for the named read models when the client asks to.
 func declarationRead[T any](s *Server, query func(context.Context, domain.Actor, uuid.UUID) (T, error), wrap func(T) any, names ...string) http.HandlerFunc {

@@ -224,23 +224,6 @@ func (s *Server) consistent(w http.ResponseWriter, r *http.Request, names ...str
 	return true
 }
 
-func (s *Server) listForecasts(w http.ResponseWriter, r *http.Request) {
-	f, fields := projections.ParseForecastFilter(r.URL.Query())
-	if len(fields) > 0 {
-		badRequest(w, r, fields...)
-		return
-	}
-	if !s.consistent(w, r, projections.ForecastListName) {
-		return
-	}
-	page, err := s.Reads.ListForecasts(r.Context(), actorOf(r.Context()), f)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, page)
-}
-
 func (s *Server) forecastStatus(w http.ResponseWriter, r *http.Request) {
 	id, ok := pathID(w, r)
 	if !ok || !s.consistent(w, r, projections.StatusViewName) {

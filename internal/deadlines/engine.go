@@ -28,9 +28,6 @@ type Deciders interface {
 	CheckDeadlines(ctx context.Context, id uuid.UUID) (commands.Result, error)
 }
 
-// Clock tells the time; tests pass one they move.
-type Clock interface{ Now() time.Time }
-
 // PolicySource gives the policy in force.
 type PolicySource interface {
 	Current(ctx context.Context) (policy.Policy, error)
@@ -41,7 +38,7 @@ type Engine struct {
 	Candidates Candidates
 	App        Deciders
 	Policies   PolicySource
-	Clock      Clock
+	Clock      commands.Clock
 	Log        *slog.Logger
 	// Interval between ticks; one minute when zero.
 	Interval time.Duration
