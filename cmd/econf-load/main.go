@@ -1,11 +1,12 @@
 // Command econf-load is the load tool: virtual users run the real forecast
-// workflows through the HTTP API and it reports throughput, latency
-// percentiles per operation, errors by kind and projection lag.
+// and declaration (申报) workflows through the HTTP API and it reports
+// throughput, latency percentiles per operation, errors by kind and the
+// projection lag of forecasts and of declarations.
 //
 //	econf-load [--users 8] [--duration 20s] [--workflows N] [--json]
-//	           start its own econf (a durable, fsync-on PostgreSQL cluster in a
-//	           temporary folder, the demo seeded with the forecast window open)
-//	           on a loopback port, and load it
+//	           start its own econf (a durable, fsync-on PostgreSQL cluster and
+//	           the uploads in temporary folders, the demo seeded with the
+//	           forecast window open) on a loopback port, and load it
 //	econf-load --url http://127.0.0.1:8080 --credentials .econf/demo-credentials.json [--pid PID]
 //	           load a running "econf serve" as its demo accounts
 //

@@ -1,11 +1,14 @@
 // Package loadtest drives the econf HTTP API the way its users do: virtual
 // users log in as the demo accounts and walk forecasts through the real
-// workflow (submit, revise after a rejection, approvals at each level) while
-// reading lists, status views and histories. Every run is bounded by a
-// number of workflows and a duration, talks to loopback addresses only, and
-// reports throughput and latency percentiles per operation, errors by kind
-// and the projection lag: the time from a command's acknowledgement to its
-// record's visibility in the list.
+// workflow (submit, revise after a rejection, approvals at each level), then
+// declare the approved conference (申报: start from the forecast, upload the
+// local approval, fill the form section by section, submit, revise after a
+// rejection, approvals at each level) while reading lists, status views and
+// histories. Every run is bounded by a number of workflows and a duration,
+// talks to loopback addresses only, and reports throughput and latency
+// percentiles per operation, errors by kind and the projection lag of
+// forecasts and of declarations: the time from a command's acknowledgement
+// to its record's visibility in the list.
 package loadtest
 
 import (
@@ -26,6 +29,7 @@ import (
 	"time"
 
 	"github.com/econf/econf/domain"
+	"github.com/econf/econf/domain/policy"
 	"github.com/econf/econf/internal/demo"
 )
 
@@ -45,11 +49,32 @@ const (
 	OpListDeep         = "list-deep-page"
 	OpStatus           = "status"
 	OpHistory          = "history"
+
+	OpDeclStart            = "decl-start"
+	OpDeclUpload           = "decl-upload"
+	OpDeclSave             = "decl-save-section"
+	OpDeclSubmit           = "decl-submit"
+	OpDeclGet              = "decl-get"
+	OpDeclApproveUnit      = "decl-approve-unit"
+	OpDeclApproveSchool    = "decl-approve-school"
+	OpDeclApproveAuthority = "decl-approve-authority"
+	OpDeclReject           = "decl-reject"
+	OpDeclListKeyword      = "decl-list-keyword-zh"
+	OpDeclStatus           = "decl-status"
+	OpDeclHistory          = "decl-history"
 )
 
 // Operations is every operation a run performs.
 var Operations = []string{OpLogin, OpSubmit, OpGet, OpRevise, OpApproveUnit, OpApproveSchool, OpApproveAuthority,
-	OpReject, OpListKeyword, OpListShort, OpListSorted, OpListDeep, OpStatus, OpHistory}
+	OpReject, OpListKeyword, OpListShort, OpListSorted, OpListDeep, OpStatus, OpHistory,
+	OpDeclStart, OpDeclUpload, OpDeclSave, OpDeclSubmit, OpDeclGet, OpDeclApproveUnit, OpDeclApproveSchool,
+	OpDeclApproveAuthority, OpDeclReject, OpDeclListKeyword, OpDeclStatus, OpDeclHistory}
+
+// The lists whose projection lag is probed.
+const (
+	lagForecasts    = "forecasts"
+	lagDeclarations = "declarations"
+)
 
 // Limits that keep a run bounded whatever the flags say.
 const (
@@ -76,7 +101,9 @@ type Config struct {
 	// Accounts are the demo logins (internal/demo); one per role is used.
 	Accounts []demo.Account
 	// PlanYear is the year forecasts are submitted for; the server's
-	// forecast window for it must be open.
+	// forecast window for it must be open. Conferences start late enough
+	// in it for their declarations to meet the default policy's lead times
+	// on today's date (see firstStartMonth).
 	PlanYear int
 	// Users is the number of virtual users (default 8).
 	Users int
@@ -101,15 +128,21 @@ type Report struct {
 	Commands   float64   `json:"commandsPerSecond"`
 	Ops        []OpStats `json:"operations"`
 	// Errors counts failed requests by kind: "http-<status>", "transport",
-	// "timeout", "unexpected-body", "lag-timeout".
+	// "timeout", "unexpected-body", "lag-timeout" (either list).
 	Errors map[string]int64 `json:"errors"`
 	// ErrorSamples holds the first failure of each kind, for diagnosis.
 	ErrorSamples map[string]string `json:"errorSamples,omitempty"`
-	// Lag is the time from a submit's acknowledgement until the forecast is
-	// visible in the applicant's list, probed every LagResolutionMS.
+	// Lag is the time from a forecast submit's acknowledgement until the
+	// forecast is visible in the applicant's list, probed every
+	// LagResolutionMS.
 	Lag             Stats   `json:"projectionLag"`
 	LagResolutionMS float64 `json:"lagResolutionMs"`
 	LagTimeouts     int64   `json:"lagTimeouts"`
+	// DeclLag is the same probe for declarations, kept apart: from a
+	// declaration start's acknowledgement until the draft is visible in the
+	// applicant's declarations list.
+	DeclLag         Stats `json:"declarationProjectionLag"`
+	DeclLagTimeouts int64 `json:"declarationLagTimeouts"`
 }
 
 // OpStats is one operation's figures.
@@ -175,14 +208,15 @@ type recorder struct {
 	opErrs   map[string]int64
 	errs     map[string]int64
 	samples  map[string]string
-	lag      []time.Duration
-	lagTO    int64
+	lag      map[string][]time.Duration // by list
+	lagTO    map[string]int64
 	requests atomic.Int64
 	maxKeep  int
 }
 
 func newRecorder() *recorder {
-	return &recorder{lat: map[string][]time.Duration{}, opErrs: map[string]int64{}, errs: map[string]int64{}, samples: map[string]string{}, maxKeep: 2_000_000}
+	return &recorder{lat: map[string][]time.Duration{}, opErrs: map[string]int64{}, errs: map[string]int64{}, samples: map[string]string{},
+		lag: map[string][]time.Duration{}, lagTO: map[string]int64{}, maxKeep: 2_000_000}
 }
 
 func (r *recorder) ok(op string, d time.Duration) {
@@ -205,18 +239,21 @@ func (r *recorder) fail(op, kind, detail string) {
 	r.mu.Unlock()
 }
 
-func (r *recorder) lagged(d time.Duration) {
+func (r *recorder) lagged(list string, d time.Duration) {
 	r.mu.Lock()
-	if len(r.lag) < r.maxKeep {
-		r.lag = append(r.lag, d)
+	if len(r.lag[list]) < r.maxKeep {
+		r.lag[list] = append(r.lag[list], d)
 	}
 	r.mu.Unlock()
 }
 
-func (r *recorder) lagTimeout() {
+func (r *recorder) lagTimeout(list, token string) {
 	r.mu.Lock()
-	r.lagTO++
+	r.lagTO[list]++
 	r.errs["lag-timeout"]++
+	if _, ok := r.samples["lag-timeout"]; !ok {
+		r.samples["lag-timeout"] = list + ": " + token + " not listed after " + lagTimeout.String()
+	}
 	r.mu.Unlock()
 }
 
@@ -242,16 +279,22 @@ type answer struct {
 	body   []byte
 }
 
-// call sends one request, times it and records it under op. A status other
+// call sends one request, times it and records it under op. body is sent
+// as JSON, or as it is when it is a []byte (an upload). A status other
 // than want is an error of kind http-<status>.
 func (c *client) call(ctx context.Context, op, method, path string, role domain.Role, body any, want int, headers ...string) (answer, error) {
 	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
+	contentType := "application/json"
+	switch b := body.(type) {
+	case nil:
+	case []byte:
+		rd, contentType = bytes.NewReader(b), "application/octet-stream"
+	default:
+		js, err := json.Marshal(body)
 		if err != nil {
 			return answer{}, err
 		}
-		rd = bytes.NewReader(b)
+		rd = bytes.NewReader(js)
 	}
 	run := ctx
 	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
@@ -261,7 +304,7 @@ func (c *client) call(ctx context.Context, op, method, path string, role domain.
 		return answer{}, err
 	}
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", contentType)
 	}
 	if tok := c.tokens[role]; tok != "" {
 		req.Header.Set("Authorization", "Bearer "+tok)
@@ -373,6 +416,8 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		return Report{}, err
 	}
 
+	firstMonth := firstStartMonth(domain.DateOf(time.Now()), cfg.PlanYear)
+
 	runCtx, cancel := context.WithTimeout(ctx, cfg.Duration)
 	defer cancel()
 	var started, completed atomic.Int64
@@ -382,7 +427,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			w := &workflow{c: c, year: cfg.PlanYear, user: u}
+			w := &workflow{c: c, year: cfg.PlanYear, user: u, firstMonth: firstMonth}
 			for runCtx.Err() == nil {
 				n := started.Add(1)
 				if n > int64(cfg.Workflows) {
@@ -398,8 +443,10 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	elapsed := time.Since(begin)
 
 	rep := Report{URL: cfg.URL, Users: cfg.Users, Seconds: elapsed.Seconds(), Workflows: completed.Load(),
-		Errors: rec.errs, ErrorSamples: rec.samples, LagResolutionMS: float64(lagPoll.Microseconds()) / 1000, LagTimeouts: rec.lagTO}
-	rep.Lag = summarise(rec.lag)
+		Errors: rec.errs, ErrorSamples: rec.samples, LagResolutionMS: float64(lagPoll.Microseconds()) / 1000,
+		LagTimeouts: rec.lagTO[lagForecasts], DeclLagTimeouts: rec.lagTO[lagDeclarations]}
+	rep.Lag = summarise(rec.lag[lagForecasts])
+	rep.DeclLag = summarise(rec.lag[lagDeclarations])
 	var commands int64
 	for _, op := range Operations {
 		s := OpStats{Name: op, Stats: summarise(rec.lat[op]), Errors: rec.opErrs[op], Command: isCommand(op)}
@@ -417,32 +464,74 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	return rep, nil
 }
 
+// isCommand tells the operations that append events. An upload stores a
+// file, not an event, and is not one.
 func isCommand(op string) bool {
 	switch op {
-	case OpSubmit, OpRevise, OpApproveUnit, OpApproveSchool, OpApproveAuthority, OpReject:
+	case OpSubmit, OpRevise, OpApproveUnit, OpApproveSchool, OpApproveAuthority, OpReject,
+		OpDeclStart, OpDeclSave, OpDeclSubmit, OpDeclApproveUnit, OpDeclApproveSchool, OpDeclApproveAuthority, OpDeclReject:
 		return true
 	}
 	return false
 }
 
-// workflow is one virtual user's walk through a forecast's life.
+// workflow is one virtual user's walk through a conference's forecast and
+// declaration.
 type workflow struct {
 	c    *client
 	year int
 	user int
+	// firstMonth is the first month of the plan year conferences start in
+	// (firstStartMonth).
+	firstMonth time.Month
 }
 
 // zhTopics vary the Chinese names so keyword searches select a fraction.
 var zhTopics = []string{"分布式系统", "人工智能", "材料科学", "海洋工程", "量子信息", "生物医学", "数字经济", "智能制造"}
 
+// conference is what one round's applicant plans; the forecast announces
+// it and the declaration declares it.
+type conference struct {
+	topic      string
+	start, end domain.Date
+	// local is false for every other pair of rounds: the conference is
+	// held in another city, which the forecast justifies and for which the
+	// declaration needs the local foreign-affairs office's approval
+	// (R-FC-04, R-DECL-07).
+	local bool
+}
+
+// firstStartMonth is the first month of planYear in which conferences start, so
+// that their declarations, submitted today or in the next weeks, meet the
+// default policy's lead times (R-DECL-04/05: the longer tier's months before
+// the start, on the Asia/Shanghai date): the month after today plus those
+// months, and never before March. Conferences start from it to November.
+func firstStartMonth(today domain.Date, planYear int) time.Month {
+	r := policy.DefaultDeclarationRules()
+	earliest := today.AddMonths(max(r.SubmitMonths(true), r.SubmitMonths(false)))
+	switch {
+	case earliest.Year < planYear:
+		return time.March
+	case earliest.Year > planYear:
+		return time.December
+	}
+	return min(max(time.March, earliest.Month+1), time.December)
+}
+
+func (w *workflow) conference(n int64) conference {
+	span := max(1, int(time.December-w.firstMonth))
+	start := domain.Date{Year: w.year, Month: w.firstMonth + time.Month(int(n)%span), Day: 1 + int(n)%28}
+	return conference{topic: zhTopics[int(n)%len(zhTopics)], start: start, end: start.AddDays(2), local: n%4 < 2}
+}
+
 func (w *workflow) body(n int64, token string, revision int) map[string]any {
-	topic := zhTopics[int(n)%len(zhTopics)]
-	return map[string]any{
+	conf := w.conference(n)
+	b := map[string]any{
 		"applicant": map[string]any{"name": "张明远", "staffNo": "T1001", "title": "教授", "unit": "计算机学院",
 			"department": "软件工程系", "mobile": "13800000001", "email": "zhang@demo-univ.edu.cn"},
-		"nameZh":         fmt.Sprintf("%d年%s国际研讨会", w.year, topic),
+		"nameZh":         fmt.Sprintf("%d年%s国际研讨会", w.year, conf.topic),
 		"nameEn":         fmt.Sprintf("%d International Workshop %s", w.year, token),
-		"startDate":      fmt.Sprintf("%d-%02d-%02d", w.year, 3+int(n)%9, 1+int(n)%28),
+		"startDate":      conf.start.String(),
 		"commitmentDate": fmt.Sprintf("%d-01-15", w.year),
 		"local":          true,
 		"province":       "湖北省",
@@ -454,11 +543,17 @@ func (w *workflow) body(n int64, token string, revision int) map[string]any {
 		"organisations":  []any{map[string]any{"role": "host", "nameZh": "示范大学", "nameEn": "Demo University"}},
 		"fundingSource":  "学院自筹",
 	}
+	if !conf.local {
+		b["local"], b["province"], b["address"] = false, "浙江省", "杭州市西湖区示范路2号"
+		b["offsiteJustification"] = "合作单位在杭州，会场和住宿条件更能满足会议需要"
+	}
+	return b
 }
 
 // run walks one forecast: submit, wait for it in the list, unit approval,
 // every other time a school rejection and a revision followed by a second
-// unit approval, school and authority approval, then the reads.
+// unit approval, school and authority approval, then the reads; and then
+// declares the approved conference (declare).
 func (w *workflow) run(ctx context.Context, n int64) error {
 	c := w.c
 	token := fmt.Sprintf("lt%dx%d", w.user, n)
@@ -475,7 +570,7 @@ func (w *workflow) run(ctx context.Context, n int64) error {
 		c.rec.fail(OpSubmit, "unexpected-body", truncate(a.body, 200))
 		return &opError{"unexpected-body", truncate(a.body, 200)}
 	}
-	if err := w.probeLag(ctx, token, acked); err != nil {
+	if err := w.probeLag(ctx, lagForecasts, token, acked); err != nil {
 		return err
 	}
 	f := "/api/v1/forecasts/" + created.ID
@@ -529,16 +624,19 @@ func (w *workflow) run(ctx context.Context, n int64) error {
 	if _, err := c.call(ctx, OpStatus, "GET", f+"/status", domain.RoleApplicant, nil, http.StatusOK, "X-Econf-Min-Position", pos); err != nil {
 		return err
 	}
-	_, err = c.call(ctx, OpHistory, "GET", f+"/history", domain.RoleAuditor, nil, http.StatusOK)
-	return err
+	if _, err := c.call(ctx, OpHistory, "GET", f+"/history", domain.RoleAuditor, nil, http.StatusOK); err != nil {
+		return err
+	}
+	return w.declare(ctx, n, token, created.ID)
 }
 
-// probeLag polls the applicant's list for the new forecast's unique token
-// until it shows, and records how long after the acknowledgement that was.
-// The probe's own requests are not counted as operations.
-func (w *workflow) probeLag(ctx context.Context, token string, acked time.Time) error {
+// probeLag polls the applicant's list ("forecasts" or "declarations") for
+// the new record's unique token until it shows, and records how long after
+// the acknowledgement that was. The probe's own requests are not counted as
+// operations.
+func (w *workflow) probeLag(ctx context.Context, list, token string, acked time.Time) error {
 	c := w.c
-	path := c.base + "/api/v1/forecasts?pageSize=1&q=" + url.QueryEscape(token)
+	path := c.base + "/api/v1/" + list + "?pageSize=1&q=" + url.QueryEscape(token)
 	deadline := acked.Add(lagTimeout)
 	for {
 		req, err := http.NewRequestWithContext(ctx, "GET", path, nil)
@@ -560,12 +658,12 @@ func (w *workflow) probeLag(ctx context.Context, token string, acked time.Time) 
 		err = json.NewDecoder(res.Body).Decode(&page)
 		res.Body.Close()
 		if err == nil && page.Total > 0 {
-			c.rec.lagged(time.Since(acked))
+			c.rec.lagged(list, time.Since(acked))
 			return nil
 		}
 		if time.Now().After(deadline) {
-			c.rec.lagTimeout()
-			return &opError{"lag-timeout", token}
+			c.rec.lagTimeout(list, token)
+			return &opError{"lag-timeout", list + ": " + token}
 		}
 		select {
 		case <-ctx.Done():
@@ -580,12 +678,19 @@ func (r Report) WriteText(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "econf load: %d users, %.1f s against %s\n", r.Users, r.Seconds, r.URL)
 	fmt.Fprintf(&b, "workflows completed %d, requests %d (%.0f/s), commands %.0f/s\n\n", r.Workflows, r.Requests, r.Throughput, r.Commands)
-	fmt.Fprintf(&b, "%-20s %8s %8s %9s %9s %9s %9s %9s\n", "operation", "count", "errors", "per s", "p50 ms", "p95 ms", "p99 ms", "max ms")
+	fmt.Fprintf(&b, "%-23s %8s %8s %9s %9s %9s %9s %9s\n", "operation", "count", "errors", "per s", "p50 ms", "p95 ms", "p99 ms", "max ms")
 	for _, o := range r.Ops {
-		fmt.Fprintf(&b, "%-20s %8d %8d %9.1f %9.2f %9.2f %9.2f %9.2f\n", o.Name, o.Count, o.Errors, o.PerSec, o.P50, o.P95, o.P99, o.Max)
+		fmt.Fprintf(&b, "%-23s %8d %8d %9.1f %9.2f %9.2f %9.2f %9.2f\n", o.Name, o.Count, o.Errors, o.PerSec, o.P50, o.P95, o.P99, o.Max)
 	}
-	fmt.Fprintf(&b, "\nprojection lag (ack → visible in list, probed every %.0f ms): n=%d p50 %.2f ms, p95 %.2f ms, p99 %.2f ms, max %.2f ms, timeouts %d\n",
-		r.LagResolutionMS, r.Lag.Count, r.Lag.P50, r.Lag.P95, r.Lag.P99, r.Lag.Max, r.LagTimeouts)
+	fmt.Fprintf(&b, "\nprojection lag (ack → visible in the applicant's list, probed every %.0f ms)\n", r.LagResolutionMS)
+	for _, l := range []struct {
+		name     string
+		s        Stats
+		timeouts int64
+	}{{"forecasts (submit)", r.Lag, r.LagTimeouts}, {"declarations (start)", r.DeclLag, r.DeclLagTimeouts}} {
+		fmt.Fprintf(&b, "  %-21s n=%d p50 %.2f ms, p95 %.2f ms, p99 %.2f ms, max %.2f ms, timeouts %d\n",
+			l.name, l.s.Count, l.s.P50, l.s.P95, l.s.P99, l.s.Max, l.timeouts)
+	}
 	if len(r.Errors) == 0 {
 		b.WriteString("errors: none\n")
 	} else {

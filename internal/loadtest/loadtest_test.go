@@ -17,8 +17,11 @@ import (
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
-// TestSmoke runs the load tool for two seconds against the real service in
-// this process and checks that every operation ran without an error.
+// TestSmoke runs the load tool for four workflows at once (four users, one
+// round each: every combination of a rejected forecast or a rejected
+// declaration with a conference here or in another city) against the real
+// service in this process, bounded by ten seconds, and checks that every
+// operation, the declaration's included, ran without an error.
 func TestSmoke(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.NewDatabase(t, dbschema.Up)
@@ -34,15 +37,16 @@ func TestSmoke(t *testing.T) {
 		}
 	})
 	rep, err := loadtest.Run(ctx, loadtest.Config{URL: svc.URL, Accounts: svc.Accounts, PlanYear: svc.PlanYear,
-		Users: 4, Duration: 2 * time.Second, Workflows: 200})
+		Users: 4, Duration: 10 * time.Second, Workflows: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("%d workflows, %d requests in %.1f s", rep.Workflows, rep.Requests, rep.Seconds)
 	if len(rep.Errors) != 0 {
 		t.Errorf("errors: %v %v", rep.Errors, rep.ErrorSamples)
 	}
-	if rep.Workflows == 0 {
-		t.Fatal("no workflow completed")
+	if rep.Workflows != 4 {
+		t.Fatalf("%d of 4 workflows completed", rep.Workflows)
 	}
 	got := map[string]loadtest.OpStats{}
 	for _, o := range rep.Ops {
@@ -52,9 +56,24 @@ func TestSmoke(t *testing.T) {
 		if got[op].Count == 0 {
 			t.Errorf("operation %s never ran", op)
 		}
+		if strings.HasPrefix(op, "decl-") && got[op].Errors != 0 {
+			t.Errorf("declaration operation %s: %d errors", op, got[op].Errors)
+		}
+	}
+	// Each workflow declares its conference: every declaration reached the
+	// authority's approval, half of them after a rejection, and half of
+	// them uploaded the local approval of a conference in another city.
+	for op, want := range map[string]int64{loadtest.OpDeclStart: 4, loadtest.OpDeclApproveAuthority: 4, loadtest.OpDeclReject: 2,
+		loadtest.OpDeclSubmit: 6, loadtest.OpDeclUpload: 2, loadtest.OpDeclSave: 7*4 + 2, loadtest.OpDeclHistory: 4} {
+		if got[op].Count != want {
+			t.Errorf("%s ran %d times; want %d", op, got[op].Count, want)
+		}
 	}
 	if rep.Lag.Count == 0 {
 		t.Error("no projection lag measured")
+	}
+	if rep.DeclLag.Count != 4 {
+		t.Errorf("declaration projection lag measured %d times; want 4", rep.DeclLag.Count)
 	}
 	var js bytes.Buffer
 	if err := json.NewEncoder(&js).Encode(rep); err != nil {
@@ -64,8 +83,10 @@ func TestSmoke(t *testing.T) {
 	if err := rep.WriteText(&text); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(text.String(), loadtest.OpHistory) {
-		t.Errorf("text report lacks %s:\n%s", loadtest.OpHistory, text.String())
+	for _, want := range []string{loadtest.OpHistory, loadtest.OpDeclHistory, "declarations (start)"} {
+		if !strings.Contains(text.String(), want) {
+			t.Errorf("text report lacks %s:\n%s", want, text.String())
+		}
 	}
 }
 

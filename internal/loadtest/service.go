@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -18,6 +19,7 @@ import (
 	"github.com/econf/econf/httpapi"
 	"github.com/econf/econf/internal/auth"
 	"github.com/econf/econf/internal/demo"
+	"github.com/econf/econf/internal/filestore"
 	"github.com/econf/econf/projections"
 )
 
@@ -35,12 +37,15 @@ type Service struct {
 	srv    *http.Server
 	cancel context.CancelFunc
 	done   chan error
+	files  string // the uploads' temporary folder
 }
 
 // StartService seeds the demo organisation (with the forecast window for
 // next year's plan open from today to 31 December, as "econf serve" does on
 // first start, on the real clock), starts the projections and serves the
-// API on 127.0.0.1 at a free port.
+// API on 127.0.0.1 at a free port. As in "econf serve", uploads are kept
+// (here in a temporary folder that Close removes) and overdue summaries
+// are looked up on every declaration submit (R-SUM-02).
 func StartService(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) (*Service, error) {
 	clock := policy.SystemClock{}
 	store := pgstore.New(pool)
@@ -59,8 +64,21 @@ func StartService(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) (*S
 	if err := runner.Prepare(ctx); err != nil {
 		return nil, err
 	}
+	dir, err := os.MkdirTemp("", "econf-load-files-")
+	if err != nil {
+		return nil, err
+	}
+	files, err := filestore.NewLocal(dir, clock.Now)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	app.UseFiles(files)
+	reads := projections.NewQueries(pool)
+	app.UseOverdueSummaries(reads)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
+		os.RemoveAll(dir)
 		return nil, err
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -69,11 +87,12 @@ func StartService(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) (*S
 		Accounts: append(append([]demo.Account{}, tree.Accounts...), tree.OtherUnitAd, tree.OtherApp),
 		PlanYear: window.PlanYear,
 		srv: &http.Server{
-			Handler:           httpapi.New(httpapi.Config{App: app, Auth: as, Reads: projections.NewQueries(pool), Waiter: runner, Pool: pool, Log: log}),
+			Handler:           httpapi.New(httpapi.Config{App: app, Auth: as, Reads: reads, Waiter: runner, Pool: pool, Log: log, Files: files}),
 			ReadHeaderTimeout: 10 * time.Second,
 		},
 		cancel: cancel,
 		done:   make(chan error, 2),
+		files:  dir,
 	}
 	go func() { s.done <- runner.Run(runCtx) }()
 	go func() {
@@ -86,12 +105,13 @@ func StartService(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) (*S
 	return s, nil
 }
 
-// Close stops serving (finishing requests in flight) and the projections.
+// Close stops serving (finishing requests in flight) and the projections,
+// and removes the uploads.
 func (s *Service) Close(ctx context.Context) error {
 	err := s.srv.Shutdown(ctx)
 	s.cancel()
 	for range 2 {
 		err = errors.Join(err, <-s.done)
 	}
-	return err
+	return errors.Join(err, os.RemoveAll(s.files))
 }
