@@ -50,6 +50,12 @@ func (DeclarationList) Tables() []string {
 	return []string{"declarations", "declaration_orgs", "similar_declarations"}
 }
 
+// QueryIndexes: the keyword indexes serve the list only (built after the
+// bulk of a rebuild); Apply's own lookups by unit and date keep theirs.
+func (DeclarationList) QueryIndexes() []string {
+	return []string{"declarations_search", "declarations_grams"}
+}
+
 func (DeclarationList) Setup(ctx context.Context, tx pgx.Tx) error {
 	_, err := tx.Exec(ctx, `
 CREATE TABLE declarations (

@@ -24,6 +24,13 @@ func (ForecastList) Name() string     { return ForecastListName }
 func (ForecastList) Version() int     { return 3 }
 func (ForecastList) Tables() []string { return []string{"forecasts"} }
 
+// QueryIndexes: Apply finds its row by id; every other index serves the
+// list (built after the bulk of a rebuild).
+func (ForecastList) QueryIndexes() []string {
+	return []string{"forecasts_search", "forecasts_grams", "forecasts_unit", "forecasts_university",
+		"forecasts_authority", "forecasts_all", "forecasts_applicant", "forecasts_status"}
+}
+
 func (ForecastList) Setup(ctx context.Context, tx pgx.Tx) error {
 	_, err := tx.Exec(ctx, `
 CREATE TABLE forecasts (

@@ -163,17 +163,27 @@ func applyInTx(ctx context.Context, tx pgx.Tx, p Projection, g generation, event
 	// a commit lost in a crash is applied again from the event store. So the
 	// apply does not wait for its commit to reach disk, which would otherwise
 	// put one fsync per event and read model on the path to visibility.
+	// The search path is set before anything is queued: a pipeline prepares
+	// its statements before it runs the first.
 	if _, err := tx.Exec(ctx, `SELECT set_config('search_path', $1, true), set_config('synchronous_commit', 'off', true)`, g.Schema+", public"); err != nil {
 		return 0, fmt.Errorf("use schema %s: %w", g.Schema, err)
 	}
+	pt := newPipeTx(tx, func(i int) string {
+		if i >= len(events) {
+			return "move checkpoint of " + g.Schema
+		}
+		e := events[i]
+		return fmt.Sprintf("%s: apply %s %s#%d", p.Name(), e.Type, e.StreamID, e.Number)
+	})
 	applied := 0
 	last := g.Checkpoint
 	var lastCreated time.Time
-	for _, e := range events {
+	for i, e := range events {
 		if !last.Less(e.Position) {
 			continue
 		}
-		if err := p.Apply(ctx, tx, e); err != nil {
+		pt.about(i)
+		if err := p.Apply(ctx, pt, e); err != nil {
 			return 0, fmt.Errorf("%s: apply %s %s#%d: %w", p.Name(), e.Type, e.StreamID, e.Number, err)
 		}
 		last = e.Position
@@ -181,15 +191,19 @@ func applyInTx(ctx context.Context, tx pgx.Tx, p Projection, g generation, event
 		applied++
 	}
 	if applied == 0 {
-		return 0, nil
+		return 0, pt.flush(ctx)
 	}
-	_, err := tx.Exec(ctx, `UPDATE projection_state
+	pt.about(len(events))
+	_, err := pt.Exec(ctx, `UPDATE projection_state
 		SET checkpoint_commit = $3, checkpoint_prepare = $4, events_applied = events_applied + $5,
 		    last_event_at = $6, last_error = NULL, last_error_at = NULL, updated_at = now()
 		WHERE name = $1 AND generation = $2`,
 		g.Name, g.Generation, int64(last.Commit), int64(last.Prepare), applied, lastCreated)
+	if err == nil {
+		err = pt.flush(ctx)
+	}
 	if err != nil {
-		return 0, fmt.Errorf("move checkpoint of %s: %w", g.Schema, err)
+		return 0, err
 	}
 	return applied, nil
 }
