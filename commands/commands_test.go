@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"slices"
 	"sync"
 	"testing"
@@ -621,6 +622,9 @@ func TestTamperEvidence(t *testing.T) {
 		t.Fatalf("history: intact %v broken at %d version %d status %s, %d entries; want an intact chain of 4 ending approved",
 			h.ChainIntact, h.BrokenAt, h.Version, h.Status, len(h.Entries))
 	}
+	if c, err := f.app.Forecast(ctx, auditor, id); err != nil || c.Version != h.Version || c.Status != h.Status || !reflect.DeepEqual(c.Details, h.Details) {
+		t.Fatalf("current read %+v, %v; want the history's version %d, status %s and details", c, err, h.Version, h.Status)
+	}
 	evs := f.forecastEvents(t, id)
 	for i, e := range h.Entries {
 		if e.Hash != eventstore.Hash(evs[i]) {
@@ -738,7 +742,11 @@ func TestScope_RACT02(t *testing.T) {
 
 	history := func(a domain.Actor) error {
 		_, err := f.app.ForecastHistory(ctx, a, id, nil)
-		return err
+		_, cerr := f.app.Forecast(ctx, a, id) // what GET answers
+		if (err == nil) != (cerr == nil) {
+			t.Errorf("%s: history %v but current read %v", a.Role, err, cerr)
+		}
+		return errors.Join(err, cerr)
 	}
 	for _, a := range []domain.Actor{otherAdmin, otherApplicant, reviewer} {
 		if err := history(a); !errors.Is(err, domain.ErrNotFound) {

@@ -116,13 +116,13 @@ func (s *Server) getDeclaration(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	h, err := s.App.DeclarationHistory(r.Context(), actorOf(r.Context()), id, nil)
+	d, err := s.App.Declaration(r.Context(), actorOf(r.Context()), id)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, h.Version))
-	writeJSON(w, http.StatusOK, map[string]any{"id": h.ID, "version": h.Version, "status": h.Status, "form": h.Form, "lead": h.Lead, "warnings": h.Warnings})
+	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, d.Version))
+	writeJSON(w, http.StatusOK, map[string]any{"id": d.ID, "version": d.Version, "status": d.Status, "form": d.Form, "lead": d.Lead, "warnings": d.Warnings})
 }
 
 func (s *Server) declarationHistory(w http.ResponseWriter, r *http.Request) {

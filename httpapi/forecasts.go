@@ -167,13 +167,13 @@ func (s *Server) getForecast(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	h, err := s.App.ForecastHistory(r.Context(), actorOf(r.Context()), id, nil)
+	f, err := s.App.Forecast(r.Context(), actorOf(r.Context()), id)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, h.Version))
-	writeJSON(w, http.StatusOK, map[string]any{"id": h.ID, "version": h.Version, "status": h.Status, "details": h.Details, "signedForms": h.SignedForms})
+	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, f.Version))
+	writeJSON(w, http.StatusOK, map[string]any{"id": f.ID, "version": f.Version, "status": f.Status, "details": f.Details, "signedForms": f.SignedForms})
 }
 
 func (s *Server) forecastHistory(w http.ResponseWriter, r *http.Request) {

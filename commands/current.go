@@ -1,0 +1,79 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"github.com/econf/econf/domain"
+	"github.com/econf/econf/domain/declaration"
+	"github.com/econf/econf/domain/forecast"
+	"github.com/econf/econf/eventstore"
+)
+
+// CurrentForecast is a forecast as its stream says now, with the stream's
+// version for If-Match: what a GET answers. Unlike ForecastHistory it folds
+// the stream once and builds no entries.
+type CurrentForecast struct {
+	ID          uuid.UUID
+	Version     eventstore.Version
+	Status      forecast.Status
+	Details     forecast.Details
+	SignedForms []forecast.SignedForm
+}
+
+// Forecast reads a forecast the actor may see from its stream; one they may
+// not see is not found (R-ACT-02).
+func (a *App) Forecast(ctx context.Context, actor domain.Actor, id uuid.UUID) (CurrentForecast, error) {
+	l, err := a.load(ctx, ForecastStream(id))
+	if err != nil {
+		return CurrentForecast{}, err
+	}
+	f, err := foldForecast(id, l)
+	if err != nil {
+		return CurrentForecast{}, err
+	}
+	if len(l.events) == 0 || !domain.CanRead(actor, f.Scope()) {
+		return CurrentForecast{}, fmt.Errorf("forecast %s: %w", id, domain.ErrNotFound)
+	}
+	forms := f.SignedForms()
+	if forms == nil {
+		forms = []forecast.SignedForm{}
+	}
+	return CurrentForecast{ID: id, Version: l.version, Status: f.Status(), Details: f.Details(), SignedForms: forms}, nil
+}
+
+// CurrentDeclaration is a declaration as its stream says now, with the
+// stream's version for If-Match: what a GET answers. Unlike
+// DeclarationHistory it reads only the declaration's own stream (not its
+// change, summary and deadline streams) and folds it once.
+type CurrentDeclaration struct {
+	ID       uuid.UUID
+	Version  eventstore.Version
+	Status   declaration.Status
+	Form     declaration.Form
+	Lead     declaration.Lead
+	Warnings []domain.Warning
+}
+
+// Declaration reads a declaration the actor may see from its stream; one
+// they may not see is not found (R-ACT-02).
+func (a *App) Declaration(ctx context.Context, actor domain.Actor, id uuid.UUID) (CurrentDeclaration, error) {
+	l, err := a.load(ctx, DeclarationStream(id))
+	if err != nil {
+		return CurrentDeclaration{}, err
+	}
+	d, err := foldDeclaration(id, l)
+	if err != nil {
+		return CurrentDeclaration{}, err
+	}
+	if len(l.events) == 0 || !domain.CanRead(actor, d.Scope()) {
+		return CurrentDeclaration{}, fmt.Errorf("declaration %s: %w", id, domain.ErrNotFound)
+	}
+	warnings := d.Warnings()
+	if warnings == nil {
+		warnings = []domain.Warning{}
+	}
+	return CurrentDeclaration{ID: id, Version: l.version, Status: d.Status(), Form: d.Form(), Lead: d.Lead(), Warnings: warnings}, nil
+}
