@@ -24,6 +24,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -76,11 +77,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	pid := fs.Int("pid", 0, "with --url: the server's process id, to report its peak RSS")
 	durable := fs.Bool("durable", true, "embedded: run PostgreSQL with fsync on (off only for quick trials)")
 	poolConns := fs.Int("pool-max-conns", 0, "embedded: the server's connection pool size (0: pgx's default, as econf serve)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process to this file for the run (embedded: server and load generator together)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	runLoad := func(cfg loadtest.Config) (loadtest.Report, error) {
+		return profiled(*cpuProfile, func() (loadtest.Report, error) { return loadtest.Run(ctx, cfg) })
 	}
 	cfg := loadtest.Config{Users: *users, Duration: *duration, Workflows: *workflows, PlanYear: *planYear}
 	res := result{Mode: "url"}
@@ -96,7 +101,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("demo credentials %s: %w", *creds, err)
 		}
 		cfg.URL = *target
-		rep, err := loadtest.Run(ctx, cfg)
+		rep, err := runLoad(cfg)
 		if err != nil {
 			return err
 		}
@@ -141,7 +146,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if cfg.PlanYear == 0 {
 		cfg.PlanYear = svc.PlanYear
 	}
-	rep, runErr := loadtest.Run(ctx, cfg)
+	rep, runErr := runLoad(cfg)
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
 	defer cancel()
 	if err := errors.Join(runErr, svc.Close(sctx)); err != nil {
@@ -150,6 +155,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	res.Report = rep
 	res.ServerPeakRSSMB = peakRSSMB("self")
 	return print(stdout, res, *asJSON)
+}
+
+// profiled runs the load, with a CPU profile of this process written to
+// path if it is not empty: the run only, not the set-up (argon2 hashing of
+// the demo accounts would otherwise dominate it).
+func profiled(path string, run func() (loadtest.Report, error)) (loadtest.Report, error) {
+	if path == "" {
+		return run()
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return loadtest.Report{}, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return loadtest.Report{}, fmt.Errorf("cpu profile: %w", err)
+	}
+	rep, err := run()
+	pprof.StopCPUProfile()
+	return rep, errors.Join(err, f.Close())
 }
 
 func print(w io.Writer, res result, asJSON bool) error {
