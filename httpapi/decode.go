@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -95,12 +98,117 @@ func decodeBytes(body []byte, v any) (domain.FieldError, bool) {
 		return domain.FieldError{Path: typ.Field, Rule: "SCHEMA", Message: fmt.Sprintf("want %s, got JSON %s", typ.Type, typ.Value), Zh: "字段类型错误"}, false
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
-		return domain.FieldError{Path: name, Rule: "SCHEMA", Message: "unknown field", Zh: "未知字段"}, false
+		path := name
+		var tree any
+		if json.Unmarshal(body, &tree) == nil {
+			if p, ok := unknownFieldPath(tree, reflect.TypeOf(v), name, ""); ok {
+				path = p
+			}
+		}
+		return domain.FieldError{Path: path, Rule: "SCHEMA", Message: "unknown field", Zh: "未知字段"}, false
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return domain.FieldError{Path: "", Rule: "SCHEMA", Message: "the JSON ends too early", Zh: "JSON不完整"}, false
 	}
 	// A field's own parser refused its value (a date, say): find which field.
 	return domain.FieldError{Path: pathOfBadValue(body, err), Rule: "SCHEMA", Message: err.Error(), Zh: "字段值格式错误"}, false
+}
+
+// unknownFieldPath finds where in the body the unknown field name sits:
+// encoding/json names only the field, and a field unknown in a nested
+// object ("basic.localApproval.kind") must say where it is. It walks the
+// body alongside the Go type the body decodes into, as encoding/json
+// matches keys (exactly, else ignoring case).
+func unknownFieldPath(tree any, t reflect.Type, name, path string) (string, bool) {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil {
+		return "", false
+	}
+	at := func(k string) string {
+		if path == "" {
+			return k
+		}
+		return path + "." + k
+	}
+	switch x := tree.(type) {
+	case map[string]any:
+		keys := slices.Sorted(maps.Keys(x))
+		switch t.Kind() {
+		case reflect.Struct:
+			fields := jsonFields(t)
+			for _, k := range keys {
+				ft, ok := fields[k]
+				if !ok {
+					for fk, f := range fields {
+						if strings.EqualFold(fk, k) {
+							ft, ok = f, true
+							break
+						}
+					}
+				}
+				if !ok {
+					if k == name {
+						return at(k), true
+					}
+					continue
+				}
+				if p, found := unknownFieldPath(x[k], ft, name, at(k)); found {
+					return p, true
+				}
+			}
+		case reflect.Map:
+			for _, k := range keys {
+				if p, found := unknownFieldPath(x[k], t.Elem(), name, at(k)); found {
+					return p, true
+				}
+			}
+		}
+	case []any:
+		if t.Kind() == reflect.Slice || t.Kind() == reflect.Array {
+			for i, c := range x {
+				if p, found := unknownFieldPath(c, t.Elem(), name, fmt.Sprintf("%s[%d]", path, i)); found {
+					return p, true
+				}
+			}
+		}
+	}
+	return "", false
+}
+
+// jsonFields maps a struct's JSON keys to their types, embedded structs'
+// fields included, as encoding/json sees them.
+func jsonFields(t reflect.Type) map[string]reflect.Type {
+	out := map[string]reflect.Type{}
+	for f := range t.Fields() {
+		tag := f.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		key, _, _ := strings.Cut(tag, ",")
+		if f.Anonymous && key == "" {
+			et := f.Type
+			if et.Kind() == reflect.Pointer {
+				et = et.Elem()
+			}
+			if et.Kind() == reflect.Struct {
+				for k, ft := range jsonFields(et) {
+					if _, taken := out[k]; !taken {
+						out[k] = ft
+					}
+				}
+				continue
+			}
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if key == "" {
+			key = f.Name
+		}
+		out[key] = f.Type
+	}
+	return out
 }
 
 // pathOfBadValue finds the field holding the string an UnmarshalText error

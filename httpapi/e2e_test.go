@@ -250,6 +250,7 @@ func TestBadInput(t *testing.T) {
 		{"not JSON at all", "POST", "/api/v1/forecasts", `hello`, 400, "SCHEMA@"},
 		{"empty body", "POST", "/api/v1/forecasts", ``, 400, "SCHEMA@"},
 		{"unknown field", "POST", "/api/v1/forecasts", forecastBody(func(m map[string]any) { m["budget"] = 1 }), 400, "SCHEMA@budget"},
+		{"nested unknown field", "POST", "/api/v1/forecasts", forecastBody(func(m map[string]any) { m["applicant"].(map[string]any)["nickname"] = "老王" }), 400, "SCHEMA@applicant.nickname"},
 		{"wrong type", "POST", "/api/v1/forecasts", forecastBody(func(m map[string]any) { m["foreignCount"] = "forty" }), 400, "SCHEMA@foreignCount"},
 		{"nested wrong type", "POST", "/api/v1/forecasts", forecastBody(func(m map[string]any) { m["applicant"].(map[string]any)["name"] = 7 }), 400, "SCHEMA@applicant.name"},
 		{"impossible date", "POST", "/api/v1/forecasts", forecastBody(func(m map[string]any) { m["startDate"] = "2027-02-30" }), 400, "SCHEMA@startDate"},

@@ -38,6 +38,10 @@ func writeProblem(w http.ResponseWriter, r *http.Request, p problem) {
 	_ = json.NewEncoder(w).Encode(p) // the client went away; nothing to do
 }
 
+// statusClientClosed is the status logged for a request its client gave up
+// on (nginx's 499; no standard code exists and no client receives it).
+const statusClientClosed = 499
+
 // writeError turns an error from a command or query into its problem. Only
 // errors no user input can cause become a 500, and those are logged.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
@@ -72,6 +76,13 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, eventstore.ErrUnavailable):
 		writeProblem(w, r, problem{Type: problemBase + "unavailable", Title: "Service unavailable", Status: http.StatusServiceUnavailable,
 			Detail: "the event store cannot be reached; nothing was written, try again", Zh: "事件存储暂不可用，未写入任何数据，请稍后重试"})
+	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
+		// The client went away (closed the connection, gave up waiting):
+		// no one reads the answer, and it is not a server failure. A
+		// command cut off this way either committed or wrote nothing.
+		s.Log.InfoContext(r.Context(), "client went away", "request_id", middleware.GetReqID(r.Context()), "path", r.URL.Path)
+		writeProblem(w, r, problem{Type: problemBase + "client-closed", Title: "Client closed the request", Status: statusClientClosed,
+			Detail: "the request was cancelled by the client", Zh: "请求已被客户端取消"})
 	case errors.Is(err, context.DeadlineExceeded):
 		writeProblem(w, r, problem{Type: problemBase + "timeout", Title: "Timed out", Status: http.StatusServiceUnavailable,
 			Detail: "the request took too long; try again", Zh: "请求超时，请重试"})
