@@ -85,11 +85,7 @@ func (a *App) ForecastHistory(ctx context.Context, actor domain.Actor, id uuid.U
 	if err != nil {
 		return ForecastHistory{}, err
 	}
-	whole, err := foldForecast(id, l)
-	if err != nil {
-		return ForecastHistory{}, err
-	}
-	if len(l.events) == 0 || !domain.CanRead(actor, whole.Scope()) {
+	if len(l.events) == 0 {
 		return ForecastHistory{}, fmt.Errorf("forecast %s: %w", id, domain.ErrNotFound)
 	}
 	f := forecast.New(id)
@@ -104,6 +100,17 @@ func (a *App) ForecastHistory(ctx context.Context, actor domain.Actor, id uuid.U
 	})
 	if err != nil {
 		return ForecastHistory{}, err
+	}
+	// Who may read it is decided by the forecast as it is now: the replay
+	// when it went to the end, else a fold of the whole stream.
+	whole := f
+	if asOf != nil {
+		if whole, err = foldForecast(id, l); err != nil {
+			return ForecastHistory{}, err
+		}
+	}
+	if !domain.CanRead(actor, whole.Scope()) {
+		return ForecastHistory{}, fmt.Errorf("forecast %s: %w", id, domain.ErrNotFound)
 	}
 	broken := eventstore.VerifyChain(l.events)
 	forms := f.SignedForms()
@@ -182,11 +189,7 @@ func (a *App) DeclarationHistory(ctx context.Context, actor domain.Actor, id uui
 	if err != nil {
 		return DeclarationHistory{}, err
 	}
-	whole, err := foldDeclaration(id, l)
-	if err != nil {
-		return DeclarationHistory{}, err
-	}
-	if len(l.events) == 0 || !domain.CanRead(actor, whole.Scope()) {
+	if len(l.events) == 0 {
 		return DeclarationHistory{}, fmt.Errorf("declaration %s: %w", id, domain.ErrNotFound)
 	}
 	d := declaration.New(id)
@@ -201,6 +204,17 @@ func (a *App) DeclarationHistory(ctx context.Context, actor domain.Actor, id uui
 	})
 	if err != nil {
 		return DeclarationHistory{}, err
+	}
+	// Who may read it is decided by the declaration as it is now (see
+	// ForecastHistory).
+	whole := d
+	if asOf != nil {
+		if whole, err = foldDeclaration(id, l); err != nil {
+			return DeclarationHistory{}, err
+		}
+	}
+	if !domain.CanRead(actor, whole.Scope()) {
+		return DeclarationHistory{}, fmt.Errorf("declaration %s: %w", id, domain.ErrNotFound)
 	}
 	broken := eventstore.VerifyChain(l.events)
 	warnings := d.Warnings()
