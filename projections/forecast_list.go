@@ -2,10 +2,12 @@ package projections
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/econf/econf/domain/forecast"
@@ -80,18 +82,123 @@ CREATE INDEX forecasts_status ON forecasts (status, plan_year);
 	return err
 }
 
-func (ForecastList) Apply(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent) error {
+func (l ForecastList) Apply(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent) error {
+	id, ev, ok, err := decodeForecast(e)
+	if !ok || err != nil {
+		return err
+	}
+	return l.apply(ctx, tx, e, id, ev)
+}
+
+// decodeForecast reads a forecast event and its forecast's id; ok is false
+// for events of other records.
+func decodeForecast(e eventstore.RecordedEvent) (uuid.UUID, forecast.Event, bool, error) {
 	if !strings.HasPrefix(e.Type, "forecast.") {
-		return nil
+		return uuid.UUID{}, nil, false, nil
 	}
 	ev, err := forecast.Decode(e.Type, e.Data)
 	if err != nil {
-		return err
+		return uuid.UUID{}, nil, false, err
 	}
 	id, err := recordID(e.StreamID, "forecast-")
 	if err != nil {
+		return uuid.UUID{}, nil, false, err
+	}
+	return id, ev, true, nil
+}
+
+// decisionDone is what a forecast's decisions (every event but a submission
+// or revision) leave on its row: the last one's version and time, the last
+// status given, and whether it has reached the authority.
+type decisionDone struct {
+	version   int64
+	status    *string
+	at        time.Time
+	authority bool
+}
+
+// ApplyBatch applies events in order as Apply would one by one, but
+// gathers each forecast's decisions and writes them at the end in one
+// statement for the whole batch, rather than one UPDATE per event. A
+// submission or revision is written as it comes, after the decisions its
+// forecast had gathered before it, so each row sees its events in order.
+func (l ForecastList) ApplyBatch(ctx context.Context, tx pgx.Tx, events []eventstore.RecordedEvent) error {
+	pending := map[uuid.UUID]*decisionDone{}
+	var order []uuid.UUID
+	for _, e := range events {
+		id, ev, ok, err := decodeForecast(e)
+		if err != nil {
+			return fmt.Errorf("apply %s %s#%d: %w", e.Type, e.StreamID, e.Number, err)
+		}
+		if !ok {
+			continue
+		}
+		switch ev.(type) {
+		case forecast.Submitted, forecast.Revised:
+			if d, ok := pending[id]; ok {
+				delete(pending, id)
+				if err := writeDecisions(ctx, tx, []uuid.UUID{id}, []*decisionDone{d}); err != nil {
+					return err
+				}
+			}
+			if err := l.apply(ctx, tx, e, id, ev); err != nil {
+				return fmt.Errorf("apply %s %s#%d: %w", e.Type, e.StreamID, e.Number, err)
+			}
+			continue
+		}
+		d, ok := pending[id]
+		if !ok {
+			d = &decisionDone{}
+			pending[id] = d
+			order = append(order, id)
+		}
+		d.version, d.at = int64(e.Number), e.Metadata.RecordedAt
+		if status, ok := statusAfter(ev); ok {
+			st := string(status)
+			d.status = &st
+			d.authority = d.authority || status == forecast.StatusSchoolApproved
+		}
+	}
+	ids := make([]uuid.UUID, 0, len(pending))
+	ds := make([]*decisionDone, 0, len(pending))
+	for _, id := range order {
+		if d, ok := pending[id]; ok {
+			ids, ds = append(ids, id), append(ds, d)
+		}
+	}
+	return writeDecisions(ctx, tx, ids, ds)
+}
+
+// writeDecisions writes gathered decisions, one forecast per row of the
+// arrays, in one UPDATE.
+func writeDecisions(ctx context.Context, tx pgx.Tx, ids []uuid.UUID, ds []*decisionDone) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	versions := make([]int64, len(ds))
+	statuses := make([]*string, len(ds))
+	ats := make([]time.Time, len(ds))
+	authority := make([]bool, len(ds))
+	for i, d := range ds {
+		versions[i], statuses[i], ats[i], authority[i] = d.version, d.status, d.at, d.authority
+	}
+	if len(ids) == 1 {
+		_, err := tx.Exec(ctx, `UPDATE forecasts SET version = $2, status = COALESCE($3, status), updated_at = $4,
+				at_authority = at_authority OR $5 WHERE id = $1`, ids[0], versions[0], statuses[0], ats[0], authority[0])
 		return err
 	}
+	// f.id = ANY($1) lets the rows be found by primary key whatever the
+	// planner guesses of the unnest (a fresh generation has no statistics,
+	// and a join alone was planned as a scan of the whole table).
+	_, err := tx.Exec(ctx, `UPDATE forecasts f SET version = v.version, status = COALESCE(v.status, f.status), updated_at = v.at,
+			at_authority = f.at_authority OR v.authority
+		FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::timestamptz[], $5::boolean[]) AS v(id, version, status, at, authority)
+		WHERE f.id = v.id AND f.id = ANY($1::uuid[])`, ids, versions, statuses, ats, authority)
+	return err
+}
+
+func (ForecastList) apply(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent, id uuid.UUID, ev forecast.Event) error {
+	var err error
 	at := e.Metadata.RecordedAt
 	switch ev := ev.(type) {
 	case forecast.Submitted:

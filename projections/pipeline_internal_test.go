@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/econf/econf/eventstore"
+	"github.com/econf/econf/internal/benchdata"
 )
 
 // pipeModel writes one row per event through Exec (queued by pipeTx) and,
@@ -163,4 +164,81 @@ func mustTx(t *testing.T, pool *pgxpool.Pool) pgx.Tx {
 	}
 	t.Cleanup(func() { _ = tx.Rollback(context.Background()) })
 	return tx
+}
+
+// oneByOne is the forecast list without ApplyBatch: Apply per event.
+type oneByOne struct{ l ForecastList }
+
+func (oneByOne) Name() string                                 { return "forecast_list_single" }
+func (oneByOne) Version() int                                 { return 1 }
+func (o oneByOne) Tables() []string                           { return o.l.Tables() }
+func (o oneByOne) Setup(ctx context.Context, tx pgx.Tx) error { return o.l.Setup(ctx, tx) }
+func (o oneByOne) Apply(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent) error {
+	return o.l.Apply(ctx, tx, e)
+}
+
+// TestForecastListBatchEqualsOneByOne: the forecast list's batch apply
+// (decisions gathered per forecast, written in one statement) leaves
+// exactly the rows Apply leaves one event at a time, whatever the batch
+// boundaries, with forecasts' events interleaved and a revision between
+// decisions of the same forecast in one batch.
+func TestForecastListBatchEqualsOneByOne(t *testing.T) {
+	pool, store := newBatchDB(t)
+	ctx := context.Background()
+	o := benchdata.NewOrg()
+	const records = 12
+	evs := make([][]eventstore.EventData, records)
+	for i := range records {
+		evs[i] = benchdata.ForecastEvents(o, i)
+	}
+	// Event k of every forecast, then event k+1 of every forecast: each
+	// batch below holds several forecasts' decisions, and some hold a
+	// forecast's rejection, revision and next approval together.
+	for k := range evs[0] {
+		for i := range records {
+			if i%3 == 0 && k > 3 {
+				continue // some stop early: rejected, or revised and waiting
+			}
+			if _, err := store.Append(ctx, benchdata.Stream(i), eventstore.Version(k), evs[i][k:k+1]); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	all, err := store.ReadAll(ctx, eventstore.Position{}, 10_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	build := func(p Projection, size int) string {
+		var g generation
+		if err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+			var err error
+			g, err = createGeneration(ctx, tx, p, "building")
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for from := 0; from < len(all); from += size {
+			chunk := all[from:min(from+size, len(all))]
+			if err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+				_, err := applyInTx(ctx, tx, p, g, chunk)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			g.Checkpoint = chunk[len(chunk)-1].Position
+		}
+		return g.Schema
+	}
+	want := build(oneByOne{}, 1)
+	for _, size := range []int{1, 5, 13, len(all)} {
+		got := build(ForecastList{}, size)
+		diff := scalar(t, pool, `SELECT count(*) FROM ((SELECT * FROM `+got+`.forecasts EXCEPT SELECT * FROM `+want+`.forecasts)
+			UNION ALL (SELECT * FROM `+want+`.forecasts EXCEPT SELECT * FROM `+got+`.forecasts)) d`)
+		if n := scalar(t, pool, `SELECT count(*) FROM `+got+`.forecasts`); diff != 0 || n != records {
+			t.Errorf("batches of %d: %d rows differ from one event at a time (%d rows, want %d)", size, diff, n, records)
+		}
+		if n := scalar(t, pool, `SELECT count(*) FROM `+got+`.forecasts WHERE at_authority`); n != records-records/3 {
+			t.Errorf("batches of %d: %d forecasts at the authority, want %d", size, n, records-records/3)
+		}
+	}
 }
