@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
-	"time"
 
 	"github.com/econf/econf/domain"
 )
@@ -40,24 +38,12 @@ var approvalPDF = func() []byte {
 func (w *workflow) declare(ctx context.Context, n int64, token, forecastID string) error {
 	c := w.c
 	conf := w.conference(n)
-	a, err := c.call(ctx, OpDeclStart, "POST", "/api/v1/declarations", domain.RoleApplicant,
-		map[string]any{"forecastId": forecastID, "noticeAcknowledged": true}, http.StatusCreated,
-		"Idempotency-Key", "load-decl-"+token+"-"+strconv.FormatInt(time.Now().UnixNano(), 36))
+	created, a, err := w.create(ctx, OpDeclStart, "/api/v1/declarations",
+		map[string]any{"forecastId": forecastID, "noticeAcknowledged": true}, "load-decl-"+token, lagDeclarations, token)
 	if err != nil {
 		return err
 	}
-	acked := time.Now()
-	var created struct {
-		ID string `json:"id"`
-	}
-	if err := json.Unmarshal(a.body, &created); err != nil || created.ID == "" {
-		c.rec.fail(OpDeclStart, "unexpected-body", truncate(a.body, 200))
-		return &opError{"unexpected-body", truncate(a.body, 200)}
-	}
-	if err := w.probeLag(ctx, lagDeclarations, token, acked); err != nil {
-		return err
-	}
-	d := "/api/v1/declarations/" + created.ID
+	d := "/api/v1/declarations/" + created
 	etag, pos := a.header.Get("ETag"), a.header.Get("X-Econf-Position")
 	// step sends a command on the declaration at the version last seen.
 	step := func(op, method, path string, role domain.Role, body any) error {

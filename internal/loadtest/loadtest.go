@@ -552,28 +552,41 @@ func (w *workflow) body(n int64, token string, revision int) map[string]any {
 
 // run walks one forecast: submit, wait for it in the list, unit approval,
 // every other time a school rejection and a revision followed by a second
-// unit approval, school and authority approval, then the reads; and then
-// declares the approved conference (declare).
-func (w *workflow) run(ctx context.Context, n int64) error {
+// create sends a command that creates a record as the applicant (with an
+// idempotency key from keyPrefix), reads the new id from the answer and
+// waits until the record shows in the applicant's list (list: "forecasts"
+// or "declarations"), recording that lag.
+func (w *workflow) create(ctx context.Context, op, path string, body any, keyPrefix, list, token string) (string, answer, error) {
 	c := w.c
-	token := fmt.Sprintf("lt%dx%d", w.user, n)
-	a, err := c.call(ctx, OpSubmit, "POST", "/api/v1/forecasts", domain.RoleApplicant, w.body(n, token, 0), http.StatusCreated,
-		"Idempotency-Key", "load-"+token+"-"+strconv.FormatInt(time.Now().UnixNano(), 36))
+	a, err := c.call(ctx, op, "POST", path, domain.RoleApplicant, body, http.StatusCreated,
+		"Idempotency-Key", keyPrefix+"-"+strconv.FormatInt(time.Now().UnixNano(), 36))
 	if err != nil {
-		return err
+		return "", a, err
 	}
 	acked := time.Now()
 	var created struct {
 		ID string `json:"id"`
 	}
 	if err := json.Unmarshal(a.body, &created); err != nil || created.ID == "" {
-		c.rec.fail(OpSubmit, "unexpected-body", truncate(a.body, 200))
-		return &opError{"unexpected-body", truncate(a.body, 200)}
+		c.rec.fail(op, "unexpected-body", truncate(a.body, 200))
+		return "", a, &opError{"unexpected-body", truncate(a.body, 200)}
 	}
-	if err := w.probeLag(ctx, lagForecasts, token, acked); err != nil {
+	if err := w.probeLag(ctx, list, token, acked); err != nil {
+		return "", a, err
+	}
+	return created.ID, a, nil
+}
+
+// unit approval, school and authority approval, then the reads; and then
+// declares the approved conference (declare).
+func (w *workflow) run(ctx context.Context, n int64) error {
+	c := w.c
+	token := fmt.Sprintf("lt%dx%d", w.user, n)
+	created, a, err := w.create(ctx, OpSubmit, "/api/v1/forecasts", w.body(n, token, 0), "load-"+token, lagForecasts, token)
+	if err != nil {
 		return err
 	}
-	f := "/api/v1/forecasts/" + created.ID
+	f := "/api/v1/forecasts/" + created
 	etag, pos := a.header.Get("ETag"), a.header.Get("X-Econf-Position")
 	step := func(op, path string, role domain.Role, body any) error {
 		a, err := c.call(ctx, op, "POST", path, role, body, http.StatusOK, "If-Match", etag)
@@ -627,7 +640,7 @@ func (w *workflow) run(ctx context.Context, n int64) error {
 	if _, err := c.call(ctx, OpHistory, "GET", f+"/history", domain.RoleAuditor, nil, http.StatusOK); err != nil {
 		return err
 	}
-	return w.declare(ctx, n, token, created.ID)
+	return w.declare(ctx, n, token, created)
 }
 
 // probeLag polls the applicant's list ("forecasts" or "declarations") for
