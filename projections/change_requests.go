@@ -117,12 +117,7 @@ func (ChangeRequests) Apply(ctx context.Context, tx pgx.Tx, e eventstore.Recorde
 // decodeChange reads a change event and the conference id in its stream
 // (change-<declaration id>).
 func decodeChange(e eventstore.RecordedEvent) (uuid.UUID, change.Event, error) {
-	ev, err := change.Decode(e.Type, e.Data)
-	if err != nil {
-		return uuid.Nil, nil, err
-	}
-	id, err := recordID(e.StreamID, "change-")
-	return id, ev, err
+	return decodeRecord(e, "change-", change.Decode)
 }
 
 // dayArg is a calendar date as a date parameter; NULL when zero.

@@ -62,11 +62,7 @@ func (w DeadlineWatch) Apply(ctx context.Context, tx pgx.Tx, e eventstore.Record
 	case strings.HasPrefix(e.Type, "change."):
 		return w.applyChange(ctx, tx, e)
 	case strings.HasPrefix(e.Type, "summary."):
-		ev, err := summary.Decode(e.Type, e.Data)
-		if err != nil {
-			return err
-		}
-		id, err := recordID(e.StreamID, "summary-")
+		id, ev, err := decodeRecord(e, "summary-", summary.Decode)
 		if err != nil {
 			return err
 		}
@@ -81,11 +77,7 @@ func (w DeadlineWatch) Apply(ctx context.Context, tx pgx.Tx, e eventstore.Record
 }
 
 func (DeadlineWatch) applyDeclaration(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent) error {
-	ev, err := declaration.Decode(e.Type, e.Data)
-	if err != nil {
-		return err
-	}
-	id, err := recordID(e.StreamID, "declaration-")
+	id, ev, err := decodeRecord(e, "declaration-", declaration.Decode)
 	if err != nil {
 		return err
 	}
@@ -118,11 +110,7 @@ WHERE declaration_id = $1`, id, string(status), dateArg(ev.Basic.StartDate), dat
 }
 
 func (DeadlineWatch) applyChange(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent) error {
-	ev, err := change.Decode(e.Type, e.Data)
-	if err != nil {
-		return err
-	}
-	id, err := recordID(e.StreamID, "change-")
+	id, ev, err := decodeRecord(e, "change-", change.Decode)
 	if err != nil {
 		return err
 	}
@@ -140,11 +128,7 @@ func (DeadlineWatch) applyChange(ctx context.Context, tx pgx.Tx, e eventstore.Re
 }
 
 func (DeadlineWatch) applyDeadline(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent) error {
-	ev, err := deadline.Decode(e.Type, e.Data)
-	if err != nil {
-		return err
-	}
-	id, err := recordID(e.StreamID, "deadline-")
+	id, ev, err := decodeRecord(e, "deadline-", deadline.Decode)
 	if err != nil {
 		return err
 	}

@@ -184,12 +184,7 @@ func (l DeclarationList) Apply(ctx context.Context, tx pgx.Tx, e eventstore.Reco
 
 // decodeDeclaration reads a declaration event and the id in its stream.
 func decodeDeclaration(e eventstore.RecordedEvent) (uuid.UUID, declaration.Event, error) {
-	ev, err := declaration.Decode(e.Type, e.Data)
-	if err != nil {
-		return uuid.Nil, nil, err
-	}
-	id, err := recordID(e.StreamID, "declaration-")
-	return id, ev, err
+	return decodeRecord(e, "declaration-", declaration.Decode)
 }
 
 func insertDeclaration(ctx context.Context, tx pgx.Tx, id uuid.UUID, e eventstore.RecordedEvent, s declaration.Started) error {
@@ -285,11 +280,7 @@ func declarationSearch(nameZh, nameEn, unitName, applicantName string) string {
 // applyOrgName keeps the organisations' Chinese names, and a renamed
 // unit's name in its declarations.
 func applyOrgName(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent) error {
-	ev, err := org.Decode(e.Type, e.Data)
-	if err != nil {
-		return err
-	}
-	id, err := recordID(e.StreamID, "org-")
+	id, ev, err := decodeRecord(e, "org-", org.Decode)
 	if err != nil {
 		return err
 	}

@@ -58,11 +58,7 @@ func (Directory) Apply(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEven
 	at := e.Metadata.RecordedAt
 	switch {
 	case strings.HasPrefix(e.Type, "org."):
-		ev, err := org.Decode(e.Type, e.Data)
-		if err != nil {
-			return err
-		}
-		id, err := recordID(e.StreamID, "org-")
+		id, ev, err := decodeRecord(e, "org-", org.Decode)
 		if err != nil {
 			return err
 		}
@@ -81,11 +77,7 @@ func (Directory) Apply(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEven
 		}
 		return err
 	case strings.HasPrefix(e.Type, "user."):
-		ev, err := account.Decode(e.Type, e.Data)
-		if err != nil {
-			return err
-		}
-		id, err := recordID(e.StreamID, "user-")
+		id, ev, err := decodeRecord(e, "user-", account.Decode)
 		if err != nil {
 			return err
 		}

@@ -96,11 +96,7 @@ func decodeForecast(e eventstore.RecordedEvent) (uuid.UUID, forecast.Event, bool
 	if !strings.HasPrefix(e.Type, "forecast.") {
 		return uuid.UUID{}, nil, false, nil
 	}
-	ev, err := forecast.Decode(e.Type, e.Data)
-	if err != nil {
-		return uuid.UUID{}, nil, false, err
-	}
-	id, err := recordID(e.StreamID, "forecast-")
+	id, ev, err := decodeRecord(e, "forecast-", forecast.Decode)
 	if err != nil {
 		return uuid.UUID{}, nil, false, err
 	}

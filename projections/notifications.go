@@ -102,11 +102,7 @@ INSERT INTO public.mail_epoch (name) VALUES ('notifications'), ('`+aftercareEpoc
 func (n Notifications) Apply(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent) error {
 	switch {
 	case strings.HasPrefix(e.Type, "user."):
-		ev, err := account.Decode(e.Type, e.Data)
-		if err != nil {
-			return err
-		}
-		id, err := recordID(e.StreamID, "user-")
+		id, ev, err := decodeRecord(e, "user-", account.Decode)
 		if err != nil {
 			return err
 		}
@@ -125,11 +121,7 @@ func (n Notifications) Apply(ctx context.Context, tx pgx.Tx, e eventstore.Record
 		}
 		return err
 	case e.Type == inbox.EventRead:
-		ev, err := inbox.Decode(e.Type, e.Data)
-		if err != nil {
-			return err
-		}
-		user, err := recordID(e.StreamID, "inbox-")
+		user, ev, err := decodeRecord(e, "inbox-", inbox.Decode)
 		if err != nil {
 			return err
 		}
@@ -156,11 +148,7 @@ func (n Notifications) Apply(ctx context.Context, tx pgx.Tx, e eventstore.Record
 // applyDeclaration keeps each declaration's names and tells the applicant
 // to fetch the approval form once the unit approved it (R-DECL-17).
 func (Notifications) applyDeclaration(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent) error {
-	ev, err := declaration.Decode(e.Type, e.Data)
-	if err != nil {
-		return err
-	}
-	id, err := recordID(e.StreamID, "declaration-")
+	id, ev, err := decodeRecord(e, "declaration-", declaration.Decode)
 	if err != nil {
 		return err
 	}
@@ -190,11 +178,7 @@ func (Notifications) applyDeclaration(ctx context.Context, tx pgx.Tx, e eventsto
 }
 
 func (Notifications) applyForecast(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent) error {
-	ev, err := forecast.Decode(e.Type, e.Data)
-	if err != nil {
-		return err
-	}
-	id, err := recordID(e.StreamID, "forecast-")
+	id, ev, err := decodeRecord(e, "forecast-", forecast.Decode)
 	if err != nil {
 		return err
 	}
@@ -399,11 +383,7 @@ var changeFieldNames = map[change.Field][2]string{
 // applyChange tells the school admins of a change request and the
 // applicant of the decision (R-CHG-04).
 func (Notifications) applyChange(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent) error {
-	ev, err := change.Decode(e.Type, e.Data)
-	if err != nil {
-		return err
-	}
-	id, err := recordID(e.StreamID, "change-")
+	id, ev, err := decodeRecord(e, "change-", change.Decode)
 	if err != nil {
 		return err
 	}
@@ -481,11 +461,7 @@ const summarySubmittedKind mail.Template = "summary_submitted"
 // applySummary tells the school admins of a submitted summary and the
 // applicant of the school's decision on it (R-SUM-04).
 func (Notifications) applySummary(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent) error {
-	ev, err := summary.Decode(e.Type, e.Data)
-	if err != nil {
-		return err
-	}
-	id, err := recordID(e.StreamID, "summary-")
+	id, ev, err := decodeRecord(e, "summary-", summary.Decode)
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/econf/econf/domain"
 	"github.com/econf/econf/domain/classify"
 	"github.com/econf/econf/domain/forecast"
+	"github.com/econf/econf/eventstore"
 )
 
 // Queries reads the read models through the rm views, applying the
@@ -37,6 +38,17 @@ func recordID(stream, prefix string) (uuid.UUID, error) {
 		return uuid.Nil, fmt.Errorf("stream %q is not %s<uuid>", stream, prefix)
 	}
 	return id, nil
+}
+
+// decodeRecord reads an event with its package's Decode and takes its
+// record's id out of the stream name (prefix<uuid>).
+func decodeRecord[E any](e eventstore.RecordedEvent, prefix string, decode func(eventType string, data []byte) (E, error)) (uuid.UUID, E, error) {
+	ev, err := decode(e.Type, e.Data)
+	if err != nil {
+		return uuid.Nil, ev, err
+	}
+	id, err := recordID(e.StreamID, prefix)
+	return id, ev, err
 }
 
 // ForecastFilter selects and orders a page of forecasts.

@@ -214,11 +214,7 @@ func (Summaries) applyChange(ctx context.Context, tx pgx.Tx, e eventstore.Record
 }
 
 func (Summaries) applySummary(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent) error {
-	ev, err := summary.Decode(e.Type, e.Data)
-	if err != nil {
-		return err
-	}
-	id, err := recordID(e.StreamID, "summary-")
+	id, ev, err := decodeRecord(e, "summary-", summary.Decode)
 	if err != nil {
 		return err
 	}
@@ -276,11 +272,7 @@ func (Summaries) applyDeadline(ctx context.Context, tx pgx.Tx, e eventstore.Reco
 	if e.Type != deadline.EventSummaryOverdue && e.Type != deadline.EventReminded {
 		return nil
 	}
-	ev, err := deadline.Decode(e.Type, e.Data)
-	if err != nil {
-		return err
-	}
-	id, err := recordID(e.StreamID, "deadline-")
+	id, ev, err := decodeRecord(e, "deadline-", deadline.Decode)
 	if err != nil {
 		return err
 	}
