@@ -33,6 +33,12 @@ var (
 	ErrDuplicateEvent = errors.New("eventstore: duplicate event id")
 	// ErrUnavailable: the store cannot be reached; nothing was written.
 	ErrUnavailable = errors.New("eventstore: unavailable")
+	// ErrStreamDeleted: the stream was deleted in the store by its
+	// operator (EventStoreDB's delete or tombstone); econf never deletes.
+	ErrStreamDeleted = errors.New("eventstore: stream deleted")
+	// ErrAccessDenied: the store refuses the application's credentials,
+	// or their rights do not reach the stream: a configuration fault.
+	ErrAccessDenied = errors.New("eventstore: access denied")
 )
 
 // Version is the number of events in a stream. A new stream has version 0;

@@ -47,6 +47,9 @@ type harness struct {
 	tokens map[string]string
 	runner *projections.Runner
 	engine *deadlines.Engine
+	// damaged: the test broke streams in the store on purpose, so their
+	// histories cannot agree with the read models at the end.
+	damaged bool
 }
 
 func password(r domain.Role) string { return "Passw0rd-" + string(r) }
@@ -98,7 +101,7 @@ func newHarness(t *testing.T) *harness {
 	// Runs before the server stops: whatever a test did, every forecast's
 	// replayed history must end where the status view and the list say.
 	t.Cleanup(func() {
-		if !t.Failed() {
+		if !t.Failed() && !h.damaged {
 			clear(h.tokens)
 			h.checkReadModels()
 		}

@@ -73,6 +73,15 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		writeProblem(w, r, problem{Type: problemBase + "tampered", Title: "Record integrity check failed", Status: http.StatusInternalServerError,
 			Detail: "a stored event of this record no longer matches its hash chain; nothing was written; an auditor must examine the record's history",
 			Zh:     "该记录的事件哈希链校验失败，未写入任何数据，请联系审计人员核查"})
+	case errors.Is(err, eventstore.ErrStreamDeleted):
+		// econf never deletes: an operator did, in the event store itself.
+		s.Log.WarnContext(r.Context(), "a record's stream was deleted in the event store", "err", err, "request_id", middleware.GetReqID(r.Context()))
+		writeProblem(w, r, problem{Type: problemBase + "deleted", Title: "Gone", Status: http.StatusGone,
+			Detail: "the record's history was deleted in the event store by its operator; nothing was written", Zh: "该记录的事件流已在事件存储中被删除，未写入任何数据"})
+	case errors.Is(err, eventstore.ErrAccessDenied):
+		s.Log.ErrorContext(r.Context(), "the event store refuses econf's credentials", "err", err, "request_id", middleware.GetReqID(r.Context()))
+		writeProblem(w, r, problem{Type: problemBase + "unavailable", Title: "Service unavailable", Status: http.StatusServiceUnavailable,
+			Detail: "the event store refused access; nothing was written; the operator must check econf's credentials", Zh: "事件存储拒绝访问，未写入任何数据，请联系管理员"})
 	case errors.Is(err, eventstore.ErrUnavailable):
 		writeProblem(w, r, problem{Type: problemBase + "unavailable", Title: "Service unavailable", Status: http.StatusServiceUnavailable,
 			Detail: "the event store cannot be reached; nothing was written, try again", Zh: "事件存储暂不可用，未写入任何数据，请稍后重试"})

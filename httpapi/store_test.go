@@ -86,6 +86,67 @@ func TestEndToEndOnEventStoreDBDouble(t *testing.T) {
 	t.Run("StaleVersionAndIdempotency", TestStaleVersionAndIdempotency)
 	t.Run("HistoryAsOf", TestHistoryAsOf)
 	t.Run("Unavailable", testUnavailableEventStore)
+	t.Run("InboxStream", testInboxOnEventStore)
+	t.Run("DeletedAndDeniedStreams", testDeletedAndDeniedStreams)
+}
+
+// testInboxOnEventStore: marking a notification read writes the reader's
+// inbox stream, which the read model must see through $all (an allow-list
+// of prefixes once left inbox-, deadline-, registration- and the policy
+// out on EventStoreDB).
+func testInboxOnEventStore(t *testing.T) {
+	h := newHarness(t)
+	applicant := h.email(domain.RoleApplicant)
+	id, _ := h.submit(nil)
+	expect(t, "unit approves", h.do("POST", "/api/v1/forecasts/"+id+"/approve-unit", h.email(domain.RoleUnitAdmin), nil), 200, "")
+	h.settle()
+	inbox := h.do("GET", "/api/v1/me/notifications", applicant, nil).json(t)
+	items, _ := inbox["items"].([]any)
+	if len(items) == 0 {
+		t.Fatalf("no notification: %v", inbox)
+	}
+	nid := items[0].(map[string]any)["id"].(string)
+	res := h.do("POST", "/api/v1/me/notifications/read", applicant, map[string]any{"ids": []string{nid}})
+	expect(t, "mark read", res, 200, "")
+	h.settle()
+	if got := h.do("GET", "/api/v1/me/notifications?unread=true", applicant, nil).json(t); got["unread"] != float64(0) {
+		t.Fatalf("after marking read on EventStoreDB: %v", got)
+	}
+}
+
+// testDeletedAndDeniedStreams: a record whose stream an operator deleted
+// in EventStoreDB is 410 Gone, and a stream the credentials may not reach
+// is 503 — neither a 500.
+func testDeletedAndDeniedStreams(t *testing.T) {
+	h := newHarness(t)
+	d, ok := doubles.Load(t)
+	if !ok {
+		t.Fatal("not running on the double")
+	}
+	double := d.(*esdbdouble.Double)
+	unit := h.email(domain.RoleUnitAdmin)
+	deleted, _ := h.submit(nil)
+	denied, _ := h.submit(nil)
+	h.settle()
+	h.damaged = true
+	double.TombstoneStream("forecast-" + deleted)
+	double.DenyStream("forecast-" + denied)
+	before := h.eventCount()
+	for _, c := range []struct {
+		id     string
+		status int
+	}{{deleted, http.StatusGone}, {denied, http.StatusServiceUnavailable}} {
+		f := "/api/v1/forecasts/" + c.id
+		if res := h.do("GET", f, unit, nil); res.status != c.status {
+			t.Errorf("GET %s: %d %s; want %d", f, res.status, res.body, c.status)
+		}
+		if res := h.do("POST", f+"/approve-unit", unit, nil); res.status != c.status {
+			t.Errorf("approve %s: %d %s; want %d", f, res.status, res.body, c.status)
+		}
+	}
+	if got := h.eventCount(); got != before {
+		t.Errorf("%d events after, %d before", got, before)
+	}
 }
 
 // testUnavailableEventStore: with EventStoreDB gone, /readyz and commands

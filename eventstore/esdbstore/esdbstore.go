@@ -12,11 +12,15 @@
 //   - Events: the id is kept (so deterministic command ids make retries
 //     idempotent), the payload is stored byte for byte as JSON, and our
 //     Metadata is the event's JSON user metadata.
-//   - $all: reads and subscriptions see only streams whose names start with
-//     one of Options.Prefixes (the application's aggregates), so system
-//     events ($-streams) and the adapter's own bookkeeping never reach a
-//     projection. Subscriptions filter on the server; reads, which the
-//     client cannot filter, skip other events as they page.
+//   - $all: reads and subscriptions hand out every stream but EventStoreDB's
+//     own ($-prefixed: system streams, stream metadata, and $-typed events
+//     such as a tombstone's $streamDeleted) and the adapter's id claims
+//     (econf-eventid-). Nothing else is left out, so a new kind of stream
+//     needs no list kept in step: an allow-list of prefixes once dropped
+//     the deadline, inbox, registration, password-reset and policy streams
+//     without a sound. Subscriptions filter on the server with a regular
+//     expression (applicationStreams); reads, which the client cannot
+//     filter, skip the rest as they page.
 //
 // # Event ids
 //
@@ -63,13 +67,21 @@ import (
 	"github.com/econf/econf/eventstore"
 )
 
-// DefaultPrefixes are the stream-name prefixes of econf's aggregates.
-var DefaultPrefixes = []string{
-	"org-", "user-", "forecast-", "declaration-", "change-", "summary-", "funding-", "nomination-", "delegate-",
-}
-
 // claimPrefix names the streams that bind an event id to its stream.
 const claimPrefix = "econf-eventid-"
+
+// systemPrefix starts EventStoreDB's own stream names and event types.
+const systemPrefix = "$"
+
+// applicationStreams matches the names of the streams $all subscriptions
+// hand out: those starting with neither systemPrefix nor claimPrefix.
+var applicationStreams = notStartingWith(systemPrefix, claimPrefix)
+
+// ours tells whether an event of $all is the application's.
+func ours(stream, eventType string) bool {
+	return stream != "" && !strings.HasPrefix(stream, systemPrefix) && !strings.HasPrefix(stream, claimPrefix) &&
+		!strings.HasPrefix(eventType, systemPrefix)
+}
 
 const (
 	// readPage is how many events a $all read asks for at a time.
@@ -85,8 +97,6 @@ const (
 
 // Options configure a Store.
 type Options struct {
-	// Prefixes of the application's stream names; DefaultPrefixes when nil.
-	Prefixes []string
 	// Log receives the adapter's warnings and the client's messages (at
 	// debug level); slog.Default() when nil.
 	Log *slog.Logger
@@ -94,16 +104,25 @@ type Options struct {
 
 // Store is the EventStoreDB event store. It is safe for concurrent use.
 type Store struct {
-	cfg      esdb.Configuration
-	prefixes []string
-	log      *slog.Logger
+	cfg esdb.Configuration
+	log *slog.Logger
 
 	mu          sync.Mutex
-	client      *esdb.Client
-	retired     []*esdb.Client // set aside after a failure; closed with the store
+	client      *client // the current one
 	closed      bool
 	lastFailure time.Time // of the last discovery
 	lastErr     error
+}
+
+// client is an EventStoreDB client and the calls under way on it. A
+// client set aside after a fault is closed when its last call ends:
+// closing it under a call would panic that call (the client's connection
+// loop ends), and never closing it leaks its connection, which gRPC keeps
+// redialling.
+type client struct {
+	*esdb.Client
+	users   int  // calls under way; guarded by Store.mu
+	retired bool // no new calls; close at users == 0
 }
 
 var _ eventstore.Store = (*Store)(nil)
@@ -149,17 +168,9 @@ func Open(url string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{cfg: *cfg, prefixes: opts.Prefixes, log: opts.Log}
-	if s.prefixes == nil {
-		s.prefixes = DefaultPrefixes
-	}
+	s := &Store{cfg: *cfg, log: opts.Log}
 	if s.log == nil {
 		s.log = slog.Default()
-	}
-	for _, p := range s.prefixes {
-		if p == "" || strings.HasPrefix(p, "$") || strings.HasPrefix(claimPrefix, p) || strings.HasPrefix(p, claimPrefix) {
-			return nil, fmt.Errorf("esdbstore: stream prefix %q would take in system or bookkeeping streams", p)
-		}
 	}
 	clientLog := s.log.With("component", "esdb-client")
 	s.cfg.Logger = func(level esdb.LogLevel, format string, args ...any) {
@@ -168,73 +179,77 @@ func Open(url string, opts Options) (*Store, error) {
 	return s, nil
 }
 
-// Close closes the client connections.
+// Close closes the client connections: the current client's at once
+// unless a call is under way on it, the others' as their last call ends.
 func (s *Store) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.closed = true
-	for _, c := range append(s.retired, s.client) {
-		if c != nil && alive(c) {
+	if c := s.client; c != nil {
+		s.client = nil
+		c.retired = true
+		if c.users == 0 {
 			c.Close()
 		}
 	}
-	s.retired, s.client = nil, nil
 	return nil
 }
 
-// alive tells whether a client's connection loop still runs. Closing a
-// client whose loop has ended (after a failed discovery) would panic any
-// call still trying to reach that loop, so such a client is left alone.
-func alive(c *esdb.Client) bool {
-	_, err := c.GetServerVersion()
-	var e *esdb.Error
-	return !(errors.As(err, &e) && e.Code() == esdb.ErrorCodeConnectionClosed)
+// release ends a call on c.
+func (s *Store) release(c *client) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c.users--
+	if c.retired && c.users == 0 {
+		c.Close()
+	}
 }
 
-// conn returns the current client. A new client finds its server here,
-// under the lock, before anyone else may use it: the client's connection
-// loop ends for good when a discovery fails, and a call racing with that
-// end would wait forever. While the server cannot be found, calls fail at
-// once for a second instead of each waiting for a discovery of its own.
-func (s *Store) conn() (*esdb.Client, error) {
+// conn returns the current client for one call, which must release it.
+// A new client finds its server here, under the lock, before anyone else
+// may use it: the client's connection loop ends for good when a discovery
+// fails, and a call racing with that end would wait forever. While the
+// server cannot be found, calls fail at once for a second instead of each
+// waiting for a discovery of its own.
+func (s *Store) conn() (*client, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return nil, fmt.Errorf("%w: store closed", eventstore.ErrUnavailable)
 	}
-	if s.client != nil {
-		return s.client, nil
+	if s.client == nil {
+		if time.Since(s.lastFailure) < rediscoverAfter {
+			return nil, fmt.Errorf("%w: %w", eventstore.ErrUnavailable, s.lastErr)
+		}
+		cfg := s.cfg
+		c, err := esdb.NewClient(&cfg)
+		if err != nil {
+			return nil, fmt.Errorf("esdbstore: client: %w", err)
+		}
+		if _, err := c.GetServerVersion(); err != nil {
+			c.Close() // nobody else has it
+			s.lastFailure, s.lastErr = time.Now(), err
+			return nil, translate(err)
+		}
+		s.client = &client{Client: c}
 	}
-	if time.Since(s.lastFailure) < rediscoverAfter {
-		return nil, fmt.Errorf("%w: %w", eventstore.ErrUnavailable, s.lastErr)
-	}
-	cfg := s.cfg
-	c, err := esdb.NewClient(&cfg)
-	if err != nil {
-		return nil, fmt.Errorf("esdbstore: client: %w", err)
-	}
-	if _, err := c.GetServerVersion(); err != nil {
-		c.Close() // nobody else has it
-		s.lastFailure, s.lastErr = time.Now(), err
-		return nil, translate(err)
-	}
-	s.client = c
-	return c, nil
+	s.client.users++
+	return s.client, nil
 }
 
 // fail translates a client error. When the server could not be reached,
 // the client is set aside and the next call makes a new one; the old one
-// is closed with the store (calls under way on it end on their own).
-func (s *Store) fail(ctx context.Context, c *esdb.Client, err error) error {
+// is closed when the calls under way on it have ended.
+func (s *Store) fail(ctx context.Context, c *client, err error) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
 	err = translate(err)
 	if errors.Is(err, eventstore.ErrUnavailable) {
 		s.mu.Lock()
-		if s.client == c && !s.closed {
+		if s.client == c {
 			s.client = nil
-			s.retired = append(s.retired, c)
+			c.retired = true // its last call closes it
 		}
 		s.mu.Unlock()
 	}
@@ -250,6 +265,10 @@ func translate(err error) error {
 			return fmt.Errorf("%w: %w", eventstore.ErrWrongVersion, err)
 		case esdb.ErrorCodeResourceNotFound:
 			return fmt.Errorf("%w: %w", eventstore.ErrStreamNotFound, err)
+		case esdb.ErrorCodeStreamDeleted:
+			return fmt.Errorf("%w: %w", eventstore.ErrStreamDeleted, err)
+		case esdb.ErrorCodeAccessDenied, esdb.ErrorCodeUnauthenticated:
+			return fmt.Errorf("%w: %w", eventstore.ErrAccessDenied, err)
 		case esdb.ErrorUnavailable, esdb.ErrorCodeConnectionClosed, esdb.ErrorCodeDeadlineExceeded, esdb.ErrorCodeNotLeader:
 			return fmt.Errorf("%w: %w", eventstore.ErrUnavailable, err)
 		}
@@ -273,15 +292,6 @@ func revision(v eventstore.Version) esdb.ExpectedRevision {
 	return esdb.Revision(uint64(v) - 1)
 }
 
-func (s *Store) ours(stream string) bool {
-	for _, p := range s.prefixes {
-		if strings.HasPrefix(stream, p) {
-			return true
-		}
-	}
-	return false
-}
-
 // Append implements eventstore.Store.
 func (s *Store) Append(ctx context.Context, stream string, expected eventstore.Version, events []eventstore.EventData) (eventstore.AppendResult, error) {
 	fail := func(err error) (eventstore.AppendResult, error) {
@@ -290,7 +300,7 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.V
 	switch {
 	case stream == "":
 		return fail(errors.New("empty stream id"))
-	case strings.HasPrefix(stream, "$") || strings.HasPrefix(stream, claimPrefix):
+	case strings.HasPrefix(stream, systemPrefix) || strings.HasPrefix(stream, claimPrefix):
 		return fail(errors.New("system and bookkeeping streams are not the application's"))
 	case len(events) == 0:
 		return fail(errors.New("no events"))
@@ -337,6 +347,9 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.V
 	_, err = c.AppendToStream(ctx, stream, esdb.AppendToStreamOptions{ExpectedRevision: revision(expected)}, data...)
 	if err != nil {
 		err = s.fail(ctx, c, err)
+	}
+	s.release(c)
+	if err != nil {
 		if !errors.Is(err, eventstore.ErrWrongVersion) {
 			return fail(err)
 		}
@@ -396,6 +409,7 @@ func (s *Store) claimOne(ctx context.Context, stream string, id uuid.UUID) (bool
 	if err != nil {
 		return false, err
 	}
+	defer s.release(c)
 	body, _ := json.Marshal(claimed{Stream: stream}) // a plain struct cannot fail
 	claimStream := claimPrefix + id.String()
 	// A fresh event id each time: EventStoreDB's idempotency must not
@@ -508,6 +522,7 @@ func (s *Store) readRaw(ctx context.Context, stream string, dir eventstore.Direc
 	if err != nil {
 		return nil, err
 	}
+	defer s.release(c)
 	rs, err := c.ReadStream(ctx, stream, opts, count)
 	if err != nil {
 		return nil, s.fail(ctx, c, err)
@@ -553,6 +568,7 @@ func (s *Store) readAllRaw(ctx context.Context, dir esdb.Direction, from esdb.Al
 	if err != nil {
 		return nil, err
 	}
+	defer s.release(c)
 	rs, err := c.ReadAll(ctx, esdb.ReadAllOptions{Direction: dir, From: from}, count)
 	if err != nil {
 		return nil, s.fail(ctx, c, err)
@@ -599,7 +615,7 @@ func (s *Store) ReadAll(ctx context.Context, from eventstore.Position, limit int
 				continue // the event at from, which a read includes
 			}
 			cursor = pos
-			if !s.ours(r.StreamID) {
+			if !ours(r.StreamID, r.EventType) {
 				continue
 			}
 			e, err := fromESDB(r)
@@ -627,7 +643,7 @@ func (s *Store) Head(ctx context.Context) (eventstore.Position, error) {
 			return eventstore.Position{}, fmt.Errorf("esdbstore: head: %w", err)
 		}
 		for _, r := range page {
-			if s.ours(r.StreamID) {
+			if ours(r.StreamID, r.EventType) {
 				return eventstore.Position{Commit: r.Position.Commit, Prepare: r.Position.Prepare}, nil
 			}
 		}
@@ -695,9 +711,10 @@ func (s *Store) subscribeOnce(ctx context.Context, last *eventstore.Position, ha
 	if err != nil {
 		return err
 	}
+	defer s.release(c)
 	sub, err := c.SubscribeToAll(ctx, esdb.SubscribeToAllOptions{
 		From:   allPosition(*last), // exclusive
-		Filter: &esdb.SubscriptionFilter{Type: esdb.StreamFilterType, Prefixes: s.prefixes},
+		Filter: &esdb.SubscriptionFilter{Type: esdb.StreamFilterType, Regex: applicationStreams},
 	})
 	if err != nil {
 		return s.fail(ctx, c, err)
@@ -714,7 +731,7 @@ func (s *Store) subscribeOnce(ctx context.Context, last *eventstore.Position, ha
 			if *last != eventstore.Start && !last.Less(pos) {
 				continue // already handed out
 			}
-			if !s.ours(r.StreamID) {
+			if !ours(r.StreamID, r.EventType) {
 				*last = pos
 				continue
 			}

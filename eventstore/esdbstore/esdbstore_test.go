@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -19,9 +20,6 @@ import (
 	"github.com/econf/econf/internal/esdbdouble"
 )
 
-// contractPrefixes take in the contract suite's streams ("st<id>-...") too.
-var contractPrefixes = append([]string{"st"}, esdbstore.DefaultPrefixes...)
-
 func startDouble(t *testing.T, opts esdbdouble.Options) *esdbdouble.Double {
 	t.Helper()
 	d, err := esdbdouble.Start(opts)
@@ -34,7 +32,7 @@ func startDouble(t *testing.T, opts esdbdouble.Options) *esdbdouble.Double {
 
 func open(t *testing.T, url string) *esdbstore.Store {
 	t.Helper()
-	s, err := esdbstore.Open(url, esdbstore.Options{Prefixes: contractPrefixes})
+	s, err := esdbstore.Open(url, esdbstore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,20 +108,12 @@ func TestParseURL(t *testing.T) {
 	}
 }
 
-// TestDefaultPrefixesCoverStreams: every stream the commands write is one
-// the $all filter lets through.
-func TestDefaultPrefixesCoverStreams(t *testing.T) {
-	for _, stream := range []string{commands.OrgStream(uuid.New()), commands.UserStream(uuid.New()), commands.ForecastStream(uuid.New())} {
-		if !slices.ContainsFunc(esdbstore.DefaultPrefixes, func(p string) bool { return strings.HasPrefix(stream, p) }) {
-			t.Errorf("stream %s is outside the default prefixes", stream)
-		}
-	}
-}
-
-// TestSystemAndBookkeepingEventsStayOut: $all reads and subscriptions hand
-// out only the application's streams: not the server's $-streams, not the
-// adapter's id claims.
-func TestSystemAndBookkeepingEventsStayOut(t *testing.T) {
+// TestEveryApplicationStreamComesThrough: $all reads and subscriptions
+// hand out every stream the commands write — the deadline engine's facts,
+// inboxes, registrations, password resets and the policy included, which
+// an allow-list of prefixes once dropped — and a kind nobody listed; not
+// the server's $-streams or $-typed events, nor the adapter's id claims.
+func TestEveryApplicationStreamComesThrough(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	d := startDouble(t, esdbdouble.Options{})
@@ -132,34 +122,50 @@ func TestSystemAndBookkeepingEventsStayOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	stream := commands.ForecastStream(uuid.New())
-	if _, err := s.Append(ctx, stream, 0, oneEvent()); err != nil {
-		t.Fatal(err)
+	id := uuid.New()
+	streams := []string{
+		commands.OrgStream(id), commands.UserStream(id), commands.ForecastStream(id), commands.DeclarationStream(id),
+		commands.ChangeStream(id), commands.SummaryStream(id), commands.DeadlineStream(id), commands.InboxStream(id),
+		commands.RegistrationStream(id), commands.PasswordResetStream(id), commands.PolicyStream,
+		"a-kind-added-next-year-" + id.String(),
 	}
-	if _, err := s.Append(ctx, "elsewhere-1", 0, oneEvent()); err != nil {
-		t.Fatal(err)
+	for _, stream := range streams {
+		if _, err := s.Append(ctx, stream, 0, oneEvent()); err != nil {
+			t.Fatal(err)
+		}
 	}
+	d.WriteSystemEvent(commands.ForecastStream(id), "$streamDeleted")
+	d.WriteSystemEvent("$$"+commands.ForecastStream(id), "$metadata")
+
 	all, err := s.ReadAll(ctx, eventstore.Start, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(all) != 1 || all[0].StreamID != stream {
-		t.Fatalf("ReadAll handed out %d events (%v), want only %s", len(all), all, stream)
+	var read []string
+	for _, e := range all {
+		read = append(read, e.StreamID)
 	}
-	got := make(chan string, 10)
+	if !slices.Equal(read, streams) {
+		t.Fatalf("ReadAll handed out %v, want %v", read, streams)
+	}
+	got := make(chan string, 2*len(streams))
 	subCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	go s.SubscribeAll(subCtx, eventstore.Start, func(_ context.Context, e eventstore.RecordedEvent) error {
 		got <- e.StreamID
 		return nil
 	})
-	select {
-	case sID := <-got:
-		if sID != stream {
-			t.Fatalf("subscription handed out %s", sID)
+	var subscribed []string
+	for range streams {
+		select {
+		case sID := <-got:
+			subscribed = append(subscribed, sID)
+		case <-ctx.Done():
+			t.Fatalf("subscription handed out only %v", subscribed)
 		}
-	case <-ctx.Done():
-		t.Fatal("no event")
+	}
+	if !slices.Equal(subscribed, streams) {
+		t.Fatalf("subscription handed out %v, want %v", subscribed, streams)
 	}
 	select {
 	case sID := <-got:
@@ -167,8 +173,8 @@ func TestSystemAndBookkeepingEventsStayOut(t *testing.T) {
 	case <-time.After(200 * time.Millisecond):
 	}
 	head, err := s.Head(ctx)
-	if err != nil || head != all[0].Position {
-		t.Errorf("head %s, %v; want %s", head, err, all[0].Position)
+	if err != nil || head != all[len(all)-1].Position {
+		t.Errorf("head %s, %v; want %s", head, err, all[len(all)-1].Position)
 	}
 }
 
@@ -287,5 +293,103 @@ func TestSubscriptionSurvivesCutConnections(t *testing.T) {
 	}
 	if !slices.Equal(got, written) {
 		t.Fatalf("subscriber saw %d events, want the %d written in order", len(got), len(written))
+	}
+}
+
+// TestRetiredClientsAreClosed: each fault sets the client aside for a new
+// one; the old ones must be closed, not kept (with their connection loop
+// and connection) until the store closes.
+func TestRetiredClientsAreClosed(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	d := startDouble(t, esdbdouble.Options{})
+	s := open(t, d.URL())
+	version := eventstore.Version(0)
+	appendOne := func() {
+		t.Helper()
+		events := oneEvent()
+		for {
+			res, err := s.Append(ctx, "st-faults", version, events)
+			if errors.Is(err, eventstore.ErrUnavailable) {
+				time.Sleep(20 * time.Millisecond)
+				continue
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			version = res.Version
+			return
+		}
+	}
+	appendOne()
+	before := clientLoops()
+	const faults = 6
+	for range faults {
+		d.CutConnections()
+		appendOne()
+	}
+	// A closed client's loop ends a moment after Close.
+	deadline := time.Now().Add(5 * time.Second)
+	for clientLoops() > before && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got := clientLoops(); got > before {
+		t.Errorf("%d client connection loops after %d faults, %d before: retired clients are not closed", got, faults, before)
+	}
+	if got := d.OpenConnections(); got > 1 {
+		t.Errorf("the server holds %d connections from one store", got)
+	}
+}
+
+// clientLoops counts the EventStoreDB clients alive in this process: each
+// runs one connection state machine.
+func clientLoops() int {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			return strings.Count(string(buf[:n]), "esdb.connectionStateMachine(")
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+}
+
+// TestDeletedAndDeniedStreams: a stream its operator deleted, and one the
+// credentials may not reach, are errors of their own, not unknown ones.
+func TestDeletedAndDeniedStreams(t *testing.T) {
+	ctx := context.Background()
+	d := startDouble(t, esdbdouble.Options{})
+	s := open(t, d.URL())
+	for _, stream := range []string{"st-deleted", "st-denied"} {
+		if _, err := s.Append(ctx, stream, 0, oneEvent()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d.TombstoneStream("st-deleted")
+	d.DenyStream("st-denied")
+	if _, err := s.ReadStream(ctx, "st-deleted", eventstore.Forwards, 0, 0); !errors.Is(err, eventstore.ErrStreamDeleted) {
+		t.Errorf("read a deleted stream: %v, want ErrStreamDeleted", err)
+	}
+	if _, err := s.Append(ctx, "st-deleted", 1, oneEvent()); !errors.Is(err, eventstore.ErrStreamDeleted) {
+		t.Errorf("append to a deleted stream: %v, want ErrStreamDeleted", err)
+	}
+	if _, err := s.ReadStream(ctx, "st-denied", eventstore.Forwards, 0, 0); !errors.Is(err, eventstore.ErrAccessDenied) {
+		t.Errorf("read a denied stream: %v, want ErrAccessDenied", err)
+	}
+	if _, err := s.Append(ctx, "st-denied", 1, oneEvent()); !errors.Is(err, eventstore.ErrAccessDenied) {
+		t.Errorf("append to a denied stream: %v, want ErrAccessDenied", err)
+	}
+	// Neither is a connection fault: the same client goes on.
+	if _, err := s.Append(ctx, "st-fine", 0, oneEvent()); err != nil {
+		t.Errorf("append after: %v", err)
+	}
+	all, err := s.ReadAll(ctx, eventstore.Start, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range all {
+		if strings.HasPrefix(e.Type, "$") {
+			t.Errorf("$all handed out the server's %s", e.Type)
+		}
 	}
 }

@@ -24,7 +24,12 @@
 //
 // CutConnections closes every client connection (subscriptions drop and the
 // client reconnects); Stop and Restart take the server away and bring it
-// back on the same address with its events kept.
+// back on the same address with its events kept; OpenConnections counts
+// the client connections held open. For the adapter's error paths,
+// TombstoneStream makes a stream deleted (reads and appends answer
+// EventStoreDB's stream-deleted exception), DenyStream makes the credentials
+// lack access to a stream (PermissionDenied), and WriteSystemEvent writes
+// an event of EventStoreDB's own.
 package esdbdouble
 
 import (
@@ -98,8 +103,10 @@ type Double struct {
 	mu      sync.Mutex
 	all     []*record
 	streams map[string][]*record
-	next    uint64        // the next log position
-	changed chan struct{} // closed and replaced on every append
+	deleted map[string]bool // tombstoned streams
+	denied  map[string]bool // streams the credentials may not touch
+	next    uint64          // the next log position
+	changed chan struct{}   // closed and replaced on every append
 
 	serveMu sync.Mutex
 	addr    string
@@ -112,7 +119,7 @@ type Double struct {
 // ($-prefixed stream and type), as every EventStoreDB does, so filters are
 // exercised from the first read.
 func Start(opts Options) (*Double, error) {
-	d := &Double{opts: opts, streams: map[string][]*record{}, next: 1 << 10, changed: make(chan struct{})}
+	d := &Double{opts: opts, streams: map[string][]*record{}, deleted: map[string]bool{}, denied: map[string]bool{}, next: 1 << 10, changed: make(chan struct{})}
 	d.write("$stats-double", []*api.AppendReq_ProposedMessage{{
 		Id:       protoUUID(uuid.New()),
 		Metadata: map[string]string{"type": "$statsCollected", "content-type": "application/json"},
@@ -242,6 +249,80 @@ func (d *Double) EventCount() int {
 	return n
 }
 
+// OpenConnections counts the client connections the double holds open.
+func (d *Double) OpenConnections() int {
+	d.serveMu.Lock()
+	l := d.lis
+	d.serveMu.Unlock()
+	if l == nil {
+		return 0
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.conns)
+}
+
+// WriteSystemEvent writes an event of EventStoreDB's own kind (a $-type)
+// to a stream, as the server does for a tombstone ($streamDeleted) or
+// stream metadata ($metadata in $$stream).
+func (d *Double) WriteSystemEvent(stream, eventType string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.write(stream, []*api.AppendReq_ProposedMessage{{
+		Id:       protoUUID(uuid.New()),
+		Metadata: map[string]string{"type": eventType, "content-type": "application/json"},
+		Data:     []byte(`{}`),
+	}})
+}
+
+// TombstoneStream deletes a stream for good, as EventStoreDB's tombstone does:
+// its $streamDeleted event goes to $all, and reads and appends of the
+// stream fail with the stream-deleted exception.
+func (d *Double) TombstoneStream(stream string) {
+	d.WriteSystemEvent(stream, "$streamDeleted")
+	d.mu.Lock()
+	d.deleted[stream] = true
+	d.mu.Unlock()
+}
+
+// DenyStream makes the stream out of the credentials' reach (an ACL).
+func (d *Double) DenyStream(stream string) {
+	d.mu.Lock()
+	d.denied[stream] = true
+	d.mu.Unlock()
+}
+
+// refused is the error EventStoreDB gives for a deleted or denied stream.
+// Called with mu held.
+func (d *Double) refused(stream string) error {
+	switch {
+	case d.denied[stream]:
+		return status.Error(codes.PermissionDenied, "Access denied")
+	case d.deleted[stream]:
+		return deletedError{stream: stream}
+	}
+	return nil
+}
+
+// deletedError is a deleted stream's refusal; refuse sends the trailers
+// that tell the client (exception: stream-deleted, stream-name).
+type deletedError struct{ stream string }
+
+func (e deletedError) Error() string { return fmt.Sprintf("Event stream '%s' is deleted.", e.stream) }
+
+func (e deletedError) GRPCStatus() *status.Status {
+	return status.New(codes.FailedPrecondition, e.Error())
+}
+
+// refuse answers a call on a deleted or denied stream.
+func refuse(srv grpc.ServerStream, err error) error {
+	var de deletedError
+	if errors.As(err, &de) {
+		srv.SetTrailer(metadata.Pairs("exception", "stream-deleted", "stream-name", de.stream))
+	}
+	return err
+}
+
 // trackingListener remembers accepted connections so they can be cut.
 type trackingListener struct {
 	net.Listener
@@ -342,12 +423,19 @@ func (d *Double) Append(srv api.Streams_AppendServer) error {
 		}
 		proposed = append(proposed, msg.GetProposedMessage())
 	}
-	return srv.SendAndClose(d.appendBatch(string(opts.GetStreamIdentifier().GetStreamName()), opts, proposed))
+	resp, err := d.appendBatch(string(opts.GetStreamIdentifier().GetStreamName()), opts, proposed)
+	if err != nil {
+		return refuse(srv, err)
+	}
+	return srv.SendAndClose(resp)
 }
 
-func (d *Double) appendBatch(stream string, opts *api.AppendReq_Options, proposed []*api.AppendReq_ProposedMessage) *api.AppendResp {
+func (d *Double) appendBatch(stream string, opts *api.AppendReq_Options, proposed []*api.AppendReq_ProposedMessage) (*api.AppendResp, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if err := d.refused(stream); err != nil {
+		return nil, err
+	}
 	events := d.streams[stream]
 	current := int64(len(events)) - 1 // -1: no stream
 	var expected int64
@@ -364,7 +452,7 @@ func (d *Double) appendBatch(stream string, opts *api.AppendReq_Options, propose
 		check = false
 		if current < 0 {
 			wrong.ExpectedRevisionOption = &api.AppendResp_WrongExpectedVersion_ExpectedStreamExists{ExpectedStreamExists: &shared.Empty{}}
-			return wrongVersion(wrong, current)
+			return wrongVersion(wrong, current), nil
 		}
 	default: // any
 		check = false
@@ -373,9 +461,9 @@ func (d *Double) appendBatch(stream string, opts *api.AppendReq_Options, propose
 		// EventStoreDB's idempotency: the same ids already written right
 		// after the expected revision succeed without writing again.
 		if last, ok := idempotent(events, expected, proposed); ok {
-			return success(last)
+			return success(last), nil
 		}
-		return wrongVersion(wrong, current)
+		return wrongVersion(wrong, current), nil
 	}
 	if len(proposed) == 0 {
 		ok := &api.AppendResp_Success{PositionOption: &api.AppendResp_Success_NoPosition{NoPosition: &shared.Empty{}}}
@@ -384,9 +472,9 @@ func (d *Double) appendBatch(stream string, opts *api.AppendReq_Options, propose
 		} else {
 			ok.CurrentRevisionOption = &api.AppendResp_Success_CurrentRevision{CurrentRevision: uint64(current)}
 		}
-		return &api.AppendResp{Result: &api.AppendResp_Success_{Success: ok}}
+		return &api.AppendResp{Result: &api.AppendResp_Success_{Success: ok}}, nil
 	}
-	return success(d.write(stream, proposed))
+	return success(d.write(stream, proposed)), nil
 }
 
 // write stores a batch as one transaction: distinct prepare positions and
@@ -483,7 +571,11 @@ func (d *Double) readStream(srv api.Streams_ReadServer, o *api.ReadReq_Options, 
 	name := string(so.GetStreamIdentifier().GetStreamName())
 	d.mu.Lock()
 	events := d.streams[name]
+	err := d.refused(name)
 	d.mu.Unlock()
+	if err != nil {
+		return refuse(srv, err)
+	}
 	if len(events) == 0 {
 		return srv.Send(&api.ReadResp{Content: &api.ReadResp_StreamNotFound_{StreamNotFound: &api.ReadResp_StreamNotFound{
 			StreamIdentifier: &shared.StreamIdentifier{StreamName: []byte(name)},
