@@ -55,6 +55,9 @@ func verifyChains(ctx context.Context, store eventstore.Store) (chainReport, err
 		}
 		from = events[len(events)-1].Position
 	}
+	if err := checkCount(ctx, store, r.Events, from); err != nil {
+		return r, err
+	}
 	r.Streams = len(last)
 	r.Broken = []brokenChain{}
 	for s, n := range broken {

@@ -237,21 +237,27 @@ type copyReport struct {
 	Digest string
 }
 
+// readSummary is what one full read of a store saw.
+type readSummary struct {
+	counts map[string]uint64 // events per stream
+	digest string
+	events int
+	last   eventstore.Position // of the last event read
+}
+
 // summarise counts each stream's events and hashes every event (stream,
 // number, id, type, payload, metadata) in global order.
-func summarise(ctx context.Context, s eventstore.Store) (map[string]uint64, string, int, error) {
-	counts := map[string]uint64{}
+func summarise(ctx context.Context, s eventstore.Store) (readSummary, error) {
+	sum := readSummary{counts: map[string]uint64{}, last: eventstore.Start}
 	h := sha256.New()
-	from := eventstore.Start
-	n := 0
 	done := settled(ctx, s)
 	for {
-		page, err := s.ReadAll(ctx, from, copyPage)
+		page, err := s.ReadAll(ctx, sum.last, copyPage)
 		if err != nil {
-			return nil, "", 0, err
+			return sum, err
 		}
 		for _, e := range page {
-			counts[e.StreamID]++
+			sum.counts[e.StreamID]++
 			meta, _ := json.Marshal(e.Metadata) // a plain struct cannot fail
 			var num [8]byte
 			binary.BigEndian.PutUint64(num[:], e.Number)
@@ -261,30 +267,64 @@ func summarise(ctx context.Context, s eventstore.Store) (map[string]uint64, stri
 				h.Write(l[:])
 				h.Write(part)
 			}
-			n++
+			sum.events++
 		}
 		if len(page) > 0 {
-			from = page[len(page)-1].Position
+			sum.last = page[len(page)-1].Position
 		}
 		if len(page) < copyPage {
-			if ok, err := done(from); err != nil || ok {
-				return counts, hex.EncodeToString(h.Sum(nil)), n, err
+			if ok, err := done(sum.last); err != nil || ok {
+				sum.digest = hex.EncodeToString(h.Sum(nil))
+				return sum, err
 			}
 		}
 	}
 }
 
+// eventCounter counts a store's events at or before a position apart from
+// ReadAll (the table itself, or $all as the server pages it).
+type eventCounter interface {
+	CountEvents(ctx context.Context, through eventstore.Position) (int, error)
+}
+
+// checkCount compares what a full read of s, ending at last, saw with s's
+// own count, so a read that leaves events out (a filter missing a kind of
+// stream) cannot pass for complete.
+func checkCount(ctx context.Context, s eventstore.Store, read int, last eventstore.Position) error {
+	c, ok := s.(eventCounter)
+	if !ok {
+		return fmt.Errorf("the store cannot count its events independently")
+	}
+	n, err := c.CountEvents(ctx, last)
+	if err != nil {
+		return err
+	}
+	if n != read {
+		return fmt.Errorf("a full read saw %d events but the store holds %d", read, n)
+	}
+	return nil
+}
+
 // verifyCopy checks that dst holds exactly src's events: the same count in
-// every stream and the same digest over all events in global order.
+// every stream and the same digest over all events in global order, and
+// for each side that the read saw as many events as the store counts
+// independently.
 func verifyCopy(ctx context.Context, src, dst eventstore.Store) (copyReport, error) {
-	srcCounts, srcDigest, n, err := summarise(ctx, src)
+	srcSum, err := summarise(ctx, src)
 	if err != nil {
 		return copyReport{}, fmt.Errorf("read the source: %w", err)
 	}
-	dstCounts, dstDigest, _, err := summarise(ctx, dst)
+	if err := checkCount(ctx, src, srcSum.events, srcSum.last); err != nil {
+		return copyReport{}, fmt.Errorf("the source: %w", err)
+	}
+	dstSum, err := summarise(ctx, dst)
 	if err != nil {
 		return copyReport{}, fmt.Errorf("read the destination: %w", err)
 	}
+	if err := checkCount(ctx, dst, dstSum.events, dstSum.last); err != nil {
+		return copyReport{}, fmt.Errorf("the destination: %w", err)
+	}
+	srcCounts, dstCounts := srcSum.counts, dstSum.counts
 	streams := slices.Sorted(maps.Keys(srcCounts))
 	for _, s := range slices.Sorted(maps.Keys(dstCounts)) {
 		if _, ok := srcCounts[s]; !ok {
@@ -300,8 +340,8 @@ func verifyCopy(ctx context.Context, src, dst eventstore.Store) (copyReport, err
 	if len(diffs) > 0 {
 		return copyReport{}, fmt.Errorf("counts differ in %d streams: %s", len(diffs), strings.Join(diffs[:min(len(diffs), 5)], "; "))
 	}
-	if srcDigest != dstDigest {
-		return copyReport{}, fmt.Errorf("the counts agree but the events differ: digest %s in the source, %s in the destination", srcDigest, dstDigest)
+	if srcSum.digest != dstSum.digest {
+		return copyReport{}, fmt.Errorf("the counts agree but the events differ: digest %s in the source, %s in the destination", srcSum.digest, dstSum.digest)
 	}
-	return copyReport{Events: n, Digest: srcDigest}, nil
+	return copyReport{Events: srcSum.events, Digest: srcSum.digest}, nil
 }
