@@ -265,7 +265,6 @@ func (v Values) form(flags classify.Flags) declaration.Form {
 	}
 }
 
-
 // ValuesOf reads a declaration form's changeable values.
 func ValuesOf(f declaration.Form) Values {
 	b := f.Basic
