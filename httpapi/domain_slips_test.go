@@ -223,3 +223,68 @@ func TestChangeKeepsTheDeclarationsRules(t *testing.T) {
 		t.Errorf("a start exactly two months away: %d %s", ok.status, ok.body)
 	}
 }
+
+// TestFileIDInFreeTextGrantsNothing: an upload is served to whoever may
+// read a record that refers to it through a typed attachment field (a
+// location approval, a change's material, a summary photo...). An
+// applicant who pastes another applicant's file id into their own free
+// text (a section's background, a change's description, a summary's
+// text) gets nothing: 404, as for any upload not theirs.
+func TestFileIDInFreeTextGrantsNothing(t *testing.T) {
+	h := newHarness(t)
+	id := h.approvedDeclaration() // the demo applicant's, clock at 2026-10-31
+	d := "/api/v1/declarations/" + id
+	thief, school := h.email(domain.RoleApplicant), h.email(domain.RoleSchoolAdmin)
+	victim := h.tree.OtherApp.Email
+	up := h.do("POST", "/api/v1/files?kind=location_approval&name="+url.QueryEscape("外办批复.pdf"), victim, pdf)
+	if up.status != 201 {
+		t.Fatalf("victim's upload: %d %s", up.status, up.body)
+	}
+	stolen := up.json(t)["id"].(string)
+	download := func(who, query string) int {
+		t.Helper()
+		h.settle()
+		return h.do("GET", "/api/v1/files/"+stolen+query, who, nil).status
+	}
+	if n := download(thief, ""); n != 404 {
+		t.Fatalf("before anything: %d; want 404", n)
+	}
+
+	// A declaration's free text.
+	draft := h.nextDeclaration(thief)
+	content := sections()["content"].(map[string]any)
+	content["background"] = "参见附件 " + stolen
+	if res := h.do("PUT", draft+"/sections/content", thief, content); res.status != 200 {
+		t.Fatalf("save content: %d %s", res.status, res.body)
+	}
+	if n := download(thief, ""); n != 404 {
+		t.Errorf("the file id in the thief's declaration background: %d; want 404", n)
+	}
+
+	// A change request's description, with the thief's own material
+	// attached properly.
+	material := h.do("POST", "/api/v1/files?kind=change_material&name=note.pdf", thief, pdf)
+	if material.status != 201 {
+		t.Fatalf("material: %d %s", material.status, material.body)
+	}
+	m := material.json(t)
+	att := map[string]any{"id": m["id"], "sha256": m["sha256"], "name": m["name"], "contentType": m["contentType"], "size": m["size"]}
+	if res := h.do("POST", d+"/change-request", thief, map[string]any{"description": "补充材料见 " + stolen,
+		"changes": map[string]any{"theme": "分布式系统的可靠性与安全"}, "attachment": att}); res.status != 201 {
+		t.Fatalf("change request: %d %s", res.status, res.body)
+	}
+	if n := download(thief, "?declaration="+id); n != 404 {
+		t.Errorf("the file id in the thief's change description: %d; want 404", n)
+	}
+	if n := download(school, "?declaration="+id); n != 404 {
+		t.Errorf("the school through the thief's change description: %d; want 404", n)
+	}
+	// The typed attachment still reaches the reviewer.
+	if res := h.do("GET", "/api/v1/files/"+m["id"].(string)+"?declaration="+id, school, nil); res.status != 200 {
+		t.Errorf("the school downloads the change's attachment: %d", res.status)
+	}
+	// The victim still has their own.
+	if n := download(victim, ""); n != 200 {
+		t.Errorf("the owner: %d", n)
+	}
+}
