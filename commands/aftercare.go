@@ -1,7 +1,6 @@
 package commands
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -91,8 +90,13 @@ func conferenceOf(d *declaration.Declaration, c *change.Change, s *summary.Summa
 }
 
 // RefersToFile reports whether the conference's change request, summary or
-// deadline facts refer to the upload, for an actor who may read the
-// conference; uploads are then served to that actor.
+// deadline facts refer to the upload through a typed attachment field (a
+// change's material or location approval, a summary's photos or
+// proceedings, an NGO filing receipt), for an actor who may read the
+// conference; uploads are then served to that actor. A file id that merely
+// appears in free text (a description, a summary's prose) refers to
+// nothing: only what a command attached, checked as the applicant's own
+// upload, grants a reader the file.
 func (a *App) RefersToFile(ctx context.Context, actor domain.Actor, declarationID, fileID uuid.UUID) (bool, error) {
 	if _, err := a.readDeclaration(ctx, actor, declarationID); err != nil {
 		if errors.Is(err, domain.ErrNotFound) {
@@ -100,19 +104,57 @@ func (a *App) RefersToFile(ctx context.Context, actor domain.Actor, declarationI
 		}
 		return false, err
 	}
-	needle := []byte(fileID.String())
-	for _, stream := range []string{ChangeStream(declarationID), SummaryStream(declarationID), DeadlineStream(declarationID)} {
-		l, err := a.load(ctx, stream)
+	for _, s := range []struct {
+		stream string
+		refs   func(eventType string, data []byte) ([]declaration.Attachment, error)
+	}{
+		{ChangeStream(declarationID), changeAttachments},
+		{SummaryStream(declarationID), summaryAttachments},
+		{DeadlineStream(declarationID), deadlineAttachments},
+	} {
+		l, err := a.load(ctx, s.stream)
 		if err != nil {
 			return false, err
 		}
 		for _, e := range l.events {
-			if bytes.Contains(e.Data, needle) {
-				return true, nil
+			refs, err := s.refs(e.Type, e.Data)
+			if err != nil {
+				return false, fmt.Errorf("%s#%d: %w", s.stream, e.Number, err)
+			}
+			for _, r := range refs {
+				if r.ID == fileID {
+					return true, nil
+				}
 			}
 		}
 	}
 	return false, nil
+}
+
+// changeAttachments, summaryAttachments and deadlineAttachments decode one
+// event of their stream and list the uploads its typed fields refer to.
+func changeAttachments(eventType string, data []byte) ([]declaration.Attachment, error) {
+	ev, err := change.Decode(eventType, data)
+	if r, ok := ev.(change.Requested); ok && err == nil {
+		return r.Attachments(), nil
+	}
+	return nil, err
+}
+
+func summaryAttachments(eventType string, data []byte) ([]declaration.Attachment, error) {
+	ev, err := summary.Decode(eventType, data)
+	if s, ok := ev.(summary.Saved); ok && err == nil {
+		return s.Content.Attachments(), nil
+	}
+	return nil, err
+}
+
+func deadlineAttachments(eventType string, data []byte) ([]declaration.Attachment, error) {
+	ev, err := deadline.Decode(eventType, data)
+	if f, ok := ev.(deadline.NGOFiled); ok && err == nil && !f.Attachment.IsZero() {
+		return []declaration.Attachment{f.Attachment}, nil
+	}
+	return nil, err
 }
 
 // Today is the policy clock's date in Asia/Shanghai, for queries that

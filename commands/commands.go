@@ -90,6 +90,10 @@ type Result struct {
 	// Appended is how many events this run wrote (0 when the decision
 	// recorded nothing).
 	Appended int `json:"-"`
+	// Warnings are the rules the record bends without breaking (R-FC-03's
+	// discouraged terms), answered with the command that produced them so
+	// the applicant sees them at once, not only in the history.
+	Warnings []domain.Warning `json:"warnings,omitempty"`
 }
 
 // event is a domain event: a payload with a stable type name.
@@ -151,8 +155,9 @@ func (l loaded) replayOf(commandID uuid.UUID) (eventstore.RecordedEvent, bool) {
 // decision is what a decide function returns: the events to record and the
 // policy version they were decided under.
 type decision struct {
-	events []event
-	policy string
+	events   []event
+	policy   string
+	warnings []domain.Warning
 }
 
 // execute runs one command against a stream: load, replay check, version
@@ -198,7 +203,7 @@ func (a *App) execute(ctx context.Context, actor domain.Actor, meta Meta, comman
 		if err != nil {
 			return Result{}, fmt.Errorf("%s: append to %s: %w", command, stream, err)
 		}
-		return Result{ID: id, Version: res.Version, Position: res.Position, Appended: len(data)}, nil
+		return Result{ID: id, Version: res.Version, Position: res.Position, Appended: len(data), Warnings: d.warnings}, nil
 	}
 }
 

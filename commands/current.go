@@ -21,6 +21,9 @@ type CurrentForecast struct {
 	Status      forecast.Status
 	Details     forecast.Details
 	SignedForms []forecast.SignedForm
+	// Warnings are the current details' warnings (R-FC-03), as a
+	// declaration's view shows its own.
+	Warnings []domain.Warning
 }
 
 // Forecast reads a forecast the actor may see from its stream; one they may
@@ -41,7 +44,11 @@ func (a *App) Forecast(ctx context.Context, actor domain.Actor, id uuid.UUID) (C
 	if forms == nil {
 		forms = []forecast.SignedForm{}
 	}
-	return CurrentForecast{ID: id, Version: l.version, Status: f.Status(), Details: f.Details(), SignedForms: forms}, nil
+	warnings := f.Warnings()
+	if warnings == nil {
+		warnings = []domain.Warning{}
+	}
+	return CurrentForecast{ID: id, Version: l.version, Status: f.Status(), Details: f.Details(), SignedForms: forms, Warnings: warnings}, nil
 }
 
 // CurrentDeclaration is a declaration as its stream says now, with the

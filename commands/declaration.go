@@ -93,13 +93,19 @@ func (a *App) StartDeclaration(ctx context.Context, actor domain.Actor, meta Met
 	if len(fl.events) == 0 || !domain.CanRead(actor, f.Scope()) {
 		return Result{}, fmt.Errorf("forecast %s: %w", cmd.ForecastID, domain.ErrNotFound)
 	}
+	// Who may start one is checked before looking for one already started:
+	// the declaration's id answers only to the forecast's applicant, not to
+	// everyone who may read the forecast.
+	snap := declaration.ForecastSnapshot{ID: f.ID(), ApplicantID: f.ApplicantID(), Status: f.Status(), Details: f.Details()}
+	if err := declaration.MayStartFromForecast(actor, snap); err != nil {
+		return Result{}, err
+	}
 	id := DeclarationIDFor(cmd.ForecastID)
 	return a.execute(ctx, actor, meta, "StartDeclaration", DeclarationStream(id), id, func(l loaded) (decision, error) {
 		if len(l.events) > 0 {
 			return decision{}, nil // one declaration per forecast: this is it
 		}
 		d := declaration.New(id)
-		snap := declaration.ForecastSnapshot{ID: f.ID(), ApplicantID: f.ApplicantID(), Status: f.Status(), Details: f.Details()}
 		if err := d.StartFromForecast(actor, snap, cmd.NoticeAcknowledged, a.clock.Now()); err != nil {
 			return decision{}, err
 		}
@@ -222,12 +228,24 @@ func ContactsSection(x []declaration.Contact) Section {
 
 // SaveDeclarationSection saves one section as a draft; format errors of the
 // section come back all at once, completeness waits for submit (R-DECL-15).
+//
+// Scope, ownership and status come first: only then are the uploads the
+// section refers to looked at, their errors answered with the section's.
 func (a *App) SaveDeclarationSection(ctx context.Context, actor domain.Actor, meta Meta, id uuid.UUID, s Section) (Result, error) {
-	if err := a.checkAttachments(ctx, actor, s.attachments); err != nil {
-		return Result{}, err
-	}
 	return a.onDeclaration(ctx, actor, meta, "SaveDeclarationSection", id, func(d *declaration.Declaration, p policy.Policy) error {
-		return s.save(d, actor, p, a.clock.Now())
+		err := s.save(d, actor, p, a.clock.Now())
+		var ve *domain.ValidationError
+		if err != nil && !errors.As(err, &ve) {
+			return err
+		}
+		files := a.checkAttachments(ctx, actor, s.attachments)
+		if files != nil && !errors.As(files, new(*domain.ValidationError)) {
+			return files
+		}
+		var pr domain.Problems
+		pr.Merge("", err)
+		pr.Merge("", files)
+		return pr.Err()
 	})
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/econf/econf/domain"
 	"github.com/econf/econf/domain/forecast"
 	"github.com/econf/econf/domain/policy"
+	"github.com/econf/econf/eventstore"
 )
 
 // ForecastStream is the stream of one forecast.
@@ -43,6 +44,31 @@ func (a *App) onForecast(ctx context.Context, actor domain.Actor, meta Meta, com
 		}
 		return decision{events: asEvents(f.Pending()), policy: pol.Version}, nil
 	})
+}
+
+// withWarnings adds to a submission's or revision's result the warnings
+// its details drew (R-FC-03). A replayed command decided nothing this
+// time: its warnings are those of the forecast as that run left it.
+func (a *App) withWarnings(ctx context.Context, id uuid.UUID, res Result, err error) (Result, error) {
+	if err != nil || !res.Replayed {
+		return res, err
+	}
+	l, err := a.load(ctx, ForecastStream(id))
+	if err != nil {
+		return Result{}, err
+	}
+	for i, e := range l.events {
+		if eventstore.Version(e.Number) == res.Version {
+			l.events = l.events[:i+1]
+			break
+		}
+	}
+	f, err := foldForecast(id, l)
+	if err != nil {
+		return Result{}, err
+	}
+	res.Warnings = f.Warnings()
+	return res, nil
 }
 
 // review is onForecast for reviewers: besides seeing the record, the actor

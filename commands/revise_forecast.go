@@ -18,7 +18,14 @@ type ReviseForecast struct {
 
 // ReviseForecast lets the applicant correct a submitted or rejected forecast.
 func (a *App) ReviseForecast(ctx context.Context, actor domain.Actor, meta Meta, cmd ReviseForecast) (Result, error) {
-	return a.onForecast(ctx, actor, meta, "ReviseForecast", cmd.ForecastID, func(f *forecast.Forecast, p policy.Policy) error {
-		return f.Revise(actor, cmd.Details, p, a.clock.Now())
+	var warnings []domain.Warning
+	res, err := a.onForecast(ctx, actor, meta, "ReviseForecast", cmd.ForecastID, func(f *forecast.Forecast, p policy.Policy) error {
+		err := f.Revise(actor, cmd.Details, p, a.clock.Now())
+		warnings = f.Warnings()
+		return err
 	})
+	if err == nil && !res.Replayed {
+		res.Warnings = warnings
+	}
+	return a.withWarnings(ctx, cmd.ForecastID, res, err)
 }

@@ -27,7 +27,7 @@ func (a *App) SubmitForecast(ctx context.Context, actor domain.Actor, meta Meta,
 	if err != nil {
 		return Result{}, err
 	}
-	return a.execute(ctx, actor, meta, "SubmitForecast", ForecastStream(id), id, func(l loaded) (decision, error) {
+	res, err := a.execute(ctx, actor, meta, "SubmitForecast", ForecastStream(id), id, func(l loaded) (decision, error) {
 		if len(l.events) > 0 {
 			return decision{}, fmt.Errorf("forecast %s: %w", id, domain.ErrConflict)
 		}
@@ -35,6 +35,7 @@ func (a *App) SubmitForecast(ctx context.Context, actor domain.Actor, meta Meta,
 		if err := f.Submit(actor, cmd.Details, pol, a.clock.Now()); err != nil {
 			return decision{}, err
 		}
-		return decision{events: asEvents(f.Pending()), policy: pol.Version}, nil
+		return decision{events: asEvents(f.Pending()), policy: pol.Version, warnings: f.Warnings()}, nil
 	})
+	return a.withWarnings(ctx, id, res, err)
 }

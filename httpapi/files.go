@@ -138,9 +138,10 @@ func (s *Server) uploadSignedForm(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, problem{Type: problemBase + "unavailable", Title: "Uploads unavailable", Status: http.StatusServiceUnavailable, Zh: "文件上传暂不可用"})
 		return
 	}
+	// Scope, role and status first: a refused upload stores nothing.
 	a := actorOf(r.Context())
-	if a.Role != domain.RoleUnitAdmin {
-		s.writeError(w, r, domain.ErrForbidden)
+	if err := s.App.MayAttachSignedForm(r.Context(), a, id); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	body, ok := readBodyMax(w, r, filestore.SignedForm.MaxBytes+1)

@@ -173,7 +173,7 @@ func (s *Server) getForecast(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, f.Version))
-	writeJSON(w, http.StatusOK, map[string]any{"id": f.ID, "version": f.Version, "status": f.Status, "details": f.Details, "signedForms": f.SignedForms})
+	writeJSON(w, http.StatusOK, map[string]any{"id": f.ID, "version": f.Version, "status": f.Status, "details": f.Details, "signedForms": f.SignedForms, "warnings": f.Warnings})
 }
 
 func (s *Server) forecastHistory(w http.ResponseWriter, r *http.Request) {

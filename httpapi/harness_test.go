@@ -50,6 +50,8 @@ type harness struct {
 	// damaged: the test broke streams in the store on purpose, so their
 	// histories cannot agree with the read models at the end.
 	damaged bool
+	// filesDir holds the uploads, for tests that count what was stored.
+	filesDir string
 }
 
 func password(r domain.Role) string { return "Passw0rd-" + string(r) }
@@ -79,7 +81,8 @@ func newHarness(t *testing.T) *harness {
 	}
 	done := make(chan error, 1)
 	go func() { done <- runner.Run(ctx) }()
-	files, err := filestore.NewLocal(t.TempDir(), clock.Now)
+	filesDir := t.TempDir()
+	files, err := filestore.NewLocal(filesDir, clock.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +100,7 @@ func newHarness(t *testing.T) *harness {
 		}
 	})
 	h := &harness{t: t, url: srv.URL, pool: pool, store: store, app: app, clock: clock, tree: tree, tokens: map[string]string{},
-		runner: runner, engine: &deadlines.Engine{Candidates: reads, App: app, Policies: app.Policies(), Clock: clock, Log: log}}
+		runner: runner, filesDir: filesDir, engine: &deadlines.Engine{Candidates: reads, App: app, Policies: app.Policies(), Clock: clock, Log: log}}
 	// Runs before the server stops: whatever a test did, every forecast's
 	// replayed history must end where the status view and the list say.
 	t.Cleanup(func() {

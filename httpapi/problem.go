@@ -57,6 +57,13 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, eventstore.ErrWrongVersion):
 		writeProblem(w, r, problem{Type: problemBase + "stale-version", Title: "The record has changed", Status: http.StatusConflict,
 			Detail: "the record is not at the version in If-Match; reload it and try again", Zh: "记录已被修改，请刷新后重试"})
+	case errors.Is(err, eventstore.ErrDuplicateEvent):
+		// Event ids derive from the command id, and so from the
+		// Idempotency-Key: an id already stored in another stream means the
+		// key's command ran on another record (its stored answer lost, say
+		// by a crash before it was kept). Nothing was written.
+		writeProblem(w, r, problem{Type: problemBase + "idempotency-key-reused", Title: "Idempotency-Key reused", Status: http.StatusUnprocessableEntity,
+			Detail: "this Idempotency-Key was used for a different request; use a new key", Zh: "该幂等键已用于其他请求，请使用新的键"})
 	case errors.Is(err, domain.ErrNotFound):
 		writeProblem(w, r, problem{Type: problemBase + "not-found", Title: "Not found", Status: http.StatusNotFound,
 			Detail: "no such record", Zh: "记录不存在"})

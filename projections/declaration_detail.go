@@ -226,10 +226,18 @@ func (q *Queries) DeclarationDetail(ctx context.Context, a domain.Actor, id uuid
 }
 
 // CanReadFile reports whether a may download an upload that some
-// declaration's form refers to: whoever may read such a declaration may.
+// declaration's form refers to through a typed attachment field
+// (declaration.Form.Attachments: basic.localApproval and
+// hosting[].background): whoever may read such a declaration may. The
+// match is by JSON containment on those fields, never by the id appearing
+// somewhere in the form's text, which an applicant could write into free
+// text to reach another's upload.
 func (q *Queries) CanReadFile(ctx context.Context, a domain.Actor, fileID uuid.UUID) (bool, error) {
 	rows, err := q.pool.Query(ctx, `SELECT applicant_id, unit_id, university_id, authority_id, at_authority
-		FROM rm.declaration_details WHERE strpos(form::text, $1) > 0`, fileID.String())
+		FROM rm.declaration_details
+		WHERE form @> jsonb_build_object('basic', jsonb_build_object('localApproval', jsonb_build_object('id', $1::text)))
+		   OR form @> jsonb_build_object('hosting', jsonb_build_array(jsonb_build_object('background', jsonb_build_object('id', $1::text))))`,
+		fileID.String())
 	if err != nil {
 		return false, err
 	}

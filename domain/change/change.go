@@ -205,7 +205,7 @@ func (c *Change) Request(a domain.Actor, snap Snapshot, requestID uuid.UUID, x P
 	x = x.normalized()
 	nv, changed, unchanged := x.Changes.apply(current)
 	var pr domain.Problems
-	warnings := check(&pr, p, r, x, nv, changed, unchanged, snap.Flags)
+	warnings := check(&pr, p, r, x, nv, changed, unchanged, snap.Flags, today)
 	if err := pr.Err(); err != nil {
 		return err
 	}

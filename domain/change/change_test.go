@@ -209,6 +209,37 @@ func TestProposalFields(t *testing.T) {
 		{"R-DECL-07 another city without approval", func(x *change.Proposal) {
 			x.Changes.Place = &change.Place{Location: declaration.OtherCity, Province: "上海市", Address: "示例路3号"}
 		}, []string{"changes.place.localApproval R-DECL-07"}},
+		// Today is 2027-01-05: a new start is at least 2 calendar months
+		// away, on or after 2027-03-05 (R-CHG-02), never in the past.
+		{"R-CHG-02 new start two months before today", func(x *change.Proposal) {
+			x.Changes.Dates = &change.Dates{Start: date(2026, time.November, 5), End: date(2026, time.November, 7)}
+		}, []string{"changes.dates.start R-CHG-02"}},
+		{"R-CHG-02 new start one day inside the window", func(x *change.Proposal) {
+			x.Changes.Dates = &change.Dates{Start: date(2027, time.March, 4), End: date(2027, time.March, 6)}
+		}, []string{"changes.dates.start R-CHG-02"}},
+		{"R-CHG-02 new start on the last day of the window", func(x *change.Proposal) {
+			x.Changes.Dates = &change.Dates{Start: date(2027, time.March, 5), End: date(2027, time.March, 7)}
+		}, nil},
+		{"R-DECL-08 no foreign attendees left", func(x *change.Proposal) {
+			s := snap.Values.Scale
+			s.Attendance.Foreign = 0
+			s.Declared = classify.Small
+			x.Changes.Scale = &s
+		}, []string{"changes.scale.attendance.foreign R-DECL-08"}},
+		{"R-CLS-02 social science cannot stay small", func(x *change.Proposal) {
+			x.Changes.Type = ptr(classify.SocialScience)
+			x.Changes.Scale = &change.Scale{Declared: classify.Small, Attendance: snap.Values.Scale.Attendance}
+		}, []string{"changes.scale.declared R-CLS-02"}},
+		{"R-CLS-05 a new type the declared scale still fits", func(x *change.Proposal) {
+			x.Changes.Type = ptr(classify.SocialScience)
+		}, nil},
+		{"R-DECL-07 another city's approval badly referred to", func(x *change.Proposal) {
+			x.Changes.Place = &change.Place{Location: declaration.OtherCity, Province: "上海市", Address: "示例路3号",
+				LocalApproval: declaration.Attachment{ID: uuid.New(), Name: "批复.pdf", ContentType: "application/pdf", Size: 10}}
+		}, []string{"changes.place.localApproval.sha256 SCHEMA"}},
+		{"R-FC-03 a forbidden term in the new Chinese name", func(x *change.Proposal) {
+			x.Changes.NameZh = ptr("首届计算材料学国际研讨会")
+		}, []string{"changes.nameZh R-FC-03"}},
 		{"SCHEMA bad attachment", func(x *change.Proposal) {
 			x.Attachment = declaration.Attachment{Name: "x.pdf"}
 		}, []string{"attachment.contentType SCHEMA", "attachment.id SCHEMA", "attachment.sha256 SCHEMA", "attachment.size SCHEMA"}},

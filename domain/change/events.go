@@ -99,3 +99,16 @@ func decode[E Event](eventType string, data []byte) (Event, error) {
 	}
 	return e, nil
 }
+
+// Attachments are the uploads a request refers to through its typed
+// fields: the material for the school (R-CHG-04) and the location
+// approvals of the values before and after (R-DECL-07).
+func (e Requested) Attachments() []declaration.Attachment {
+	var out []declaration.Attachment
+	for _, a := range []declaration.Attachment{e.Attachment, e.Old.Place.LocalApproval, e.New.Place.LocalApproval} {
+		if !a.IsZero() {
+			out = append(out, a)
+		}
+	}
+	return out
+}

@@ -1,15 +1,15 @@
 package change
 
 import (
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
-	"unicode"
 
 	"github.com/econf/econf/domain"
 	"github.com/econf/econf/domain/classify"
 	"github.com/econf/econf/domain/declaration"
 	"github.com/econf/econf/domain/policy"
-	"github.com/google/uuid"
 )
 
 // Field names a changeable part of a conference (R-CHG-01: 会议名称、主题、
@@ -151,14 +151,16 @@ func (c Changes) apply(v Values) (out Values, changed, unchanged []Field) {
 	return out, changed, unchanged
 }
 
-// maxCount bounds counts so that sums cannot overflow; a shape limit.
-const maxCount = 1_000_000
-
 // check adds the field errors of a proposal whose changes turn old into
-// nv; changed fields are checked as the declaration checks them
-// (R-DECL-03, R-DECL-04, R-DECL-07, R-DECL-08, R-CLS-05). It returns the
-// names' warnings (R-FC-03).
-func check(pr *domain.Problems, p policy.Policy, r Rules, x Proposal, nv Values, changed, unchanged []Field, flags classify.Flags) []domain.Warning {
+// nv. The new values are checked by the declaration's own rules
+// (declaration.CheckConference: R-FC-03, R-DECL-03, R-DECL-04, R-DECL-07,
+// R-DECL-08, R-DECL-12, R-CLS-05), reported on the changed fields only: an
+// unchanged value was accepted when the conference was approved, perhaps
+// under an older policy, and is not the applicant's to fix here. A new
+// start date must still leave the change window open (R-CHG-02): a change
+// cannot move a conference closer than Rules.LeadMonths calendar months
+// to today, let alone into the past. It returns the names' warnings.
+func check(pr *domain.Problems, p policy.Policy, r Rules, x Proposal, nv Values, changed, unchanged []Field, flags classify.Flags, today domain.Date) []domain.Warning {
 	if x.Description == "" {
 		pr.Add("description", "R-CHG-04", "required", "必填")
 	} else {
@@ -172,168 +174,96 @@ func check(pr *domain.Problems, p policy.Policy, r Rules, x Proposal, nv Values,
 			"the new value is the current one; leave out what does not change",
 			"变更后的内容与原内容相同，未变更的内容无须填写")
 	}
-	is := func(f Field) bool {
-		for _, c := range changed {
-			if c == f {
+	is := func(fs ...Field) bool {
+		for _, f := range fs {
+			if slices.Contains(changed, f) {
 				return true
 			}
 		}
 		return false
 	}
-	var warnings []domain.Warning
-	if is(FieldNameZh) || is(FieldNameEn) {
-		if is(FieldNameZh) {
-			if nv.NameZh == "" {
-				pr.Add("changes.nameZh", "R-FC-03", "required", "必填")
-			} else if !strings.ContainsFunc(nv.NameZh, isHan) {
-				pr.Add("changes.nameZh", "R-FC-03", "must be written in Chinese", "须填写中文名称")
+	warnings, err := declaration.CheckConference(p, p.Declaration, nv.form(flags))
+	var ve *domain.ValidationError
+	if errors.As(err, &ve) {
+		for _, fe := range ve.Fields {
+			if path, fields, ok := changePath(fe.Path); ok && is(fields...) {
+				pr.Add(path, fe.Rule, fe.Message, fe.Zh)
 			}
 		}
-		if is(FieldNameEn) {
-			if nv.NameEn == "" {
-				pr.Add("changes.nameEn", "R-FC-03", "required", "必填")
-			} else if strings.ContainsFunc(nv.NameEn, isHan) {
-				pr.Add("changes.nameEn", "R-FC-03", "must not contain Chinese characters", "英文名称不得包含汉字")
-			}
-		}
-		w, err := p.Names.Check(nv.NameZh, nv.NameEn)
-		var sub domain.Problems
-		sub.Merge("changes", err)
-		if err := sub.Err(); err != nil {
-			for _, fe := range err.(*domain.ValidationError).Fields {
-				if (fe.Path == "changes.nameZh" && is(FieldNameZh)) || (fe.Path == "changes.nameEn" && is(FieldNameEn)) {
-					pr.Add(fe.Path, fe.Rule, fe.Message, fe.Zh)
-				}
-			}
-		}
-		for _, x := range w {
-			if (x.Path == "nameZh" && is(FieldNameZh)) || (x.Path == "nameEn" && is(FieldNameEn)) {
-				x.Path = "changes." + x.Path
-				warnings = append(warnings, x)
-			}
+	} else if err != nil {
+		pr.Add("changes", "SCHEMA", err.Error(), err.Error())
+	}
+	var kept []domain.Warning
+	for _, w := range warnings {
+		if path, fields, ok := changePath(w.Path); ok && is(fields...) {
+			w.Path = path
+			kept = append(kept, w)
 		}
 	}
-	if is(FieldTheme) {
-		if nv.Theme == "" {
-			pr.Add("changes.theme", "R-DECL-12", "required", "必填")
-		} else {
-			pr.MaxChars("changes.theme", "R-DECL-12", nv.Theme, p.Text.Long)
-		}
-	}
-	typeOK := nv.Type.Valid()
-	if is(FieldType) && !typeOK {
-		pr.Add("changes.type", "SCHEMA", "must be natural_science or social_science", "须为自然科学或人文社科")
-	}
-	if is(FieldScale) || is(FieldType) {
-		s := nv.Scale
-		countsOK := true
-		for _, c := range []struct {
-			path string
-			n    int
-		}{{"foreign", s.Attendance.Foreign}, {"mainland", s.Attendance.Mainland}, {"hkMacaoTaiwan", s.Attendance.HKMacaoTaiwan}} {
-			switch {
-			case c.n < 0:
-				pr.Add("changes.scale.attendance."+c.path, "R-DECL-08", "must not be negative", "不得为负数")
-				countsOK = false
-			case c.n > maxCount:
-				pr.Add("changes.scale.attendance."+c.path, "SCHEMA", fmt.Sprintf("must be at most %d", maxCount), fmt.Sprintf("不得超过%d", maxCount))
-				countsOK = false
-			}
-		}
-		if !s.Declared.Valid() {
-			pr.Add("changes.scale.declared", "SCHEMA", "must be small, general or major", "须为小型、一般或重大国际会议")
-		} else if typeOK && countsOK {
-			err := classify.CheckDeclared(p, s.Declared, nv.Type, s.Attendance.Foreign, s.Attendance.Total(), flags)
-			var sub domain.Problems
-			sub.Merge("", err)
-			if err := sub.Err(); err != nil {
-				for _, fe := range err.(*domain.ValidationError).Fields {
-					pr.Add("changes.scale.declared", fe.Rule, fe.Message, fe.Zh)
-				}
-			}
-		}
-	}
-	if is(FieldPlace) {
-		pl := nv.Place
-		if !pl.Location.Valid() {
-			pr.Add("changes.place.location", "SCHEMA", "must be local or other_city", "须为本地或外地")
-		}
-		for _, t := range []struct{ path, v string }{{"province", pl.Province}, {"address", pl.Address}} {
-			if t.v == "" {
-				pr.Add("changes.place."+t.path, "R-DECL-07", "required", "必填")
-			} else {
-				pr.MaxChars("changes.place."+t.path, "R-DECL-07", t.v, p.Text.Short)
-			}
-		}
-		if pl.LocalApproval.IsZero() {
-			if pl.Location == declaration.OtherCity {
-				pr.Add("changes.place.localApproval", "R-DECL-07",
-					"another city needs the local foreign affairs office's approval", "外地举办须上传当地外办批复件")
-			}
-		} else {
-			attachment(pr, p, "changes.place.localApproval", pl.LocalApproval)
-		}
-	}
-	if is(FieldDates) {
-		d := nv.Dates
-		if d.Start.IsZero() {
-			pr.Add("changes.dates.start", "R-DECL-04", "required", "必填")
-		}
-		if d.End.IsZero() {
-			pr.Add("changes.dates.end", "R-DECL-04", "required", "必填")
-		}
-		if !d.Start.IsZero() && !d.End.IsZero() {
-			if d.End.Before(d.Start) {
-				pr.Add("changes.dates.end", "R-DECL-04",
-					fmt.Sprintf("must not be before the start date %s", d.Start),
-					fmt.Sprintf("结束日期不得早于开始日期（%s）", d.Start))
-			} else if days := d.Start.DaysUntil(d.End) + 1; days > p.Declaration.MaxDays {
-				pr.Add("changes.dates.end", "R-DECL-04",
-					fmt.Sprintf("a conference lasts at most %d days; %s to %s is %d days", p.Declaration.MaxDays, d.Start, d.End, days),
-					fmt.Sprintf("开会时间应在%d天以内，%s至%s共%d天", p.Declaration.MaxDays, d.Start, d.End, days))
-			}
+	if s := nv.Dates.Start; is(FieldDates) && !s.IsZero() {
+		if today.After(s.AddMonths(-r.LeadMonths)) {
+			pr.Add("changes.dates.start", "R-CHG-02",
+				fmt.Sprintf("a changed start must still be at least %d months away: %s is too close to today (%s, Asia/Shanghai); the earliest start now is %s",
+					r.LeadMonths, s, today, today.AddMonths(r.LeadMonths)),
+				fmt.Sprintf("变更后的开会日期须在今天起%d个月之后：%s距今天（%s）不足%d个月，最早可定于%s",
+					r.LeadMonths, s, today, r.LeadMonths, today.AddMonths(r.LeadMonths)))
 		}
 	}
 	if !x.Attachment.IsZero() {
-		attachment(pr, p, "attachment", x.Attachment)
-	}
-	return warnings
-}
-
-// attachment checks the shape of a file reference; the file store checks
-// that it exists and matches.
-func attachment(pr *domain.Problems, p policy.Policy, path string, a declaration.Attachment) {
-	if a.ID == uuid.Nil {
-		pr.Add(path+".id", "SCHEMA", "required", "必填")
-	}
-	if !isSHA256(a.SHA256) {
-		pr.Add(path+".sha256", "SCHEMA", "must be 64 lower-case hexadecimal digits", "须为64位小写十六进制数字")
-	}
-	for _, t := range []struct{ path, v string }{{"name", a.Name}, {"contentType", a.ContentType}} {
-		if strings.TrimSpace(t.v) == "" {
-			pr.Add(path+"."+t.path, "SCHEMA", "required", "必填")
-		} else {
-			pr.MaxChars(path+"."+t.path, "SCHEMA", t.v, p.Text.Short)
+		if err := declaration.CheckAttachment(p, "attachment", x.Attachment); errors.As(err, &ve) {
+			for _, fe := range ve.Fields {
+				pr.Add(fe.Path, fe.Rule, fe.Message, fe.Zh)
+			}
 		}
 	}
-	if a.Size <= 0 {
-		pr.Add(path+".size", "SCHEMA", "must be at least 1 byte", "不得小于1字节")
-	}
+	return kept
 }
 
-func isSHA256(s string) bool {
-	if len(s) != 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !(s[i] >= '0' && s[i] <= '9' || s[i] >= 'a' && s[i] <= 'f') {
-			return false
+// formPaths maps the form's paths that CheckConference reports to the
+// proposal's, with the changes that can cause an error there.
+var formPaths = []struct {
+	form, change string
+	fields       []Field
+}{
+	{"basic.nameZh", "changes.nameZh", []Field{FieldNameZh}},
+	{"basic.nameEn", "changes.nameEn", []Field{FieldNameEn}},
+	{"basic.startDate", "changes.dates.start", []Field{FieldDates}},
+	{"basic.endDate", "changes.dates.end", []Field{FieldDates}},
+	{"basic.location", "changes.place.location", []Field{FieldPlace}},
+	{"basic.province", "changes.place.province", []Field{FieldPlace}},
+	{"basic.address", "changes.place.address", []Field{FieldPlace}},
+	{"basic.localApproval", "changes.place.localApproval", []Field{FieldPlace}},
+	{"basic.type", "changes.type", []Field{FieldType}},
+	{"basic.scale", "changes.scale.declared", []Field{FieldScale, FieldType}},
+	{"attendance", "changes.scale.attendance", []Field{FieldScale}},
+	{"content.theme", "changes.theme", []Field{FieldTheme}},
+}
+
+// changePath is the proposal's path for a form path reported by
+// CheckConference ("basic.localApproval.sha256" →
+// "changes.place.localApproval.sha256"), and the fields whose change makes
+// it the applicant's to fix. Paths of values a change cannot touch (the
+// commitment date) report false.
+func changePath(formPath string) (string, []Field, bool) {
+	for _, m := range formPaths {
+		if rest, ok := strings.CutPrefix(formPath, m.form); ok && (rest == "" || rest[0] == '.') {
+			return m.change + rest, m.fields, true
 		}
 	}
-	return true
+	return "", nil, false
 }
 
-func isHan(r rune) bool { return unicode.Is(unicode.Han, r) }
+// form is a declaration form holding only v, for CheckConference.
+func (v Values) form(flags classify.Flags) declaration.Form {
+	return declaration.Form{
+		Basic: declaration.Basic{NameZh: v.NameZh, NameEn: v.NameEn, StartDate: v.Dates.Start, EndDate: v.Dates.End,
+			Location: v.Place.Location, Province: v.Place.Province, Address: v.Place.Address,
+			LocalApproval: v.Place.LocalApproval, Type: v.Type, Scale: v.Scale.Declared},
+		Attendance: v.Scale.Attendance,
+		Statements: declaration.Statements{Flags: flags},
+		Content:    declaration.Content{Theme: v.Theme},
+	}
+}
 
 // ValuesOf reads a declaration form's changeable values.
 func ValuesOf(f declaration.Form) Values {

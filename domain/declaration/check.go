@@ -371,9 +371,7 @@ func validPhone(s string) bool {
 // crossSection applies, on submit, the rules that read several sections.
 func (c *checker) crossSection(f Form, countsOK bool, direct bool, today domain.Date) {
 	b := f.Basic
-	if b.Type.Valid() && b.Scale.Valid() && countsOK {
-		c.pr.Merge("basic", classify.CheckDeclared(c.p, b.Scale, b.Type, f.Attendance.Foreign, f.Attendance.Total(), f.Statements.Flags))
-	}
+	c.category(f, countsOK)
 	if direct && countsOK {
 		c.small(f, "R-DECL-01")
 	}
@@ -401,6 +399,45 @@ func (c *checker) crossSection(f Form, countsOK bool, direct bool, today domain.
 			}
 		}
 	}
+}
+
+// category checks the declared scale against the one computed from the
+// type, counts and flags (R-CLS-05).
+func (c *checker) category(f Form, countsOK bool) {
+	b := f.Basic
+	if b.Type.Valid() && b.Scale.Valid() && countsOK {
+		c.pr.Merge("basic", classify.CheckDeclared(c.p, b.Scale, b.Type, f.Attendance.Foreign, f.Attendance.Total(), f.Statements.Flags))
+	}
+}
+
+// CheckConference checks the values that make a conference what it is —
+// names, dates, place and its approval, type, attendance, declared scale
+// against the computed category, theme — with the rules a submission
+// applies to them (R-FC-03, R-DECL-03, R-DECL-04, R-DECL-07, R-DECL-08,
+// R-DECL-12, R-CLS-05), every field required. A change of an approved
+// conference (R-CHG-04) calls it so that its new values meet the
+// declaration's own rules, not a copy of them. Lead times are not checked:
+// they bind the submission, not a later change. Paths are the form's
+// ("basic.nameZh", "attendance.foreign", "content.theme"); the warnings
+// are the names' (R-FC-03).
+func CheckConference(p policy.Policy, r Rules, f Form) ([]domain.Warning, error) {
+	c := &checker{p: p, r: r, full: true}
+	warnings := c.basic(f.Basic)
+	countsOK := c.attendance(f.Attendance)
+	c.long("content.theme", "R-DECL-12", f.Content.Theme, true)
+	c.category(f, countsOK)
+	return warnings, c.pr.Err()
+}
+
+// CheckAttachment checks the shape of a file reference at path; the file
+// store checks that it exists and matches.
+func CheckAttachment(p policy.Policy, path string, a Attachment) error {
+	c := &checker{p: p}
+	c.attachment(path, "SCHEMA", a, true)
+	if a.IsZero() {
+		c.pr.Add(path+".id", "SCHEMA", "required", "必填")
+	}
+	return c.pr.Err()
 }
 
 // small adds the reasons a form is not a small natural-science conference

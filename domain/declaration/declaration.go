@@ -247,11 +247,11 @@ type ForecastSnapshot struct {
 // That a forecast starts at most one declaration is the command layer's
 // business (for instance a declaration id derived from the forecast id).
 func (d *Declaration) StartFromForecast(a domain.Actor, f ForecastSnapshot, noticeAcknowledged bool, now time.Time) error {
-	if err := d.mayStart(a); err != nil {
+	if err := MayStartFromForecast(a, f); err != nil {
 		return err
 	}
-	if f.ApplicantID != a.UserID {
-		return fmt.Errorf("start declaration from forecast %s: not the applicant's forecast: %w", f.ID, domain.ErrForbidden)
+	if err := d.mayStart(a); err != nil {
+		return err
 	}
 	if f.Status != forecast.StatusApproved {
 		return &domain.StateError{Rule: "R-FC-07", Status: string(f.Status), Action: "start declaration",
@@ -323,12 +323,33 @@ func (d *Declaration) StartDirect(a domain.Actor, f Form, noticeAcknowledged boo
 	return nil
 }
 
-func (d *Declaration) mayStart(a domain.Actor) error {
+// MayStartFromForecast reports whether a may start the declaration of
+// forecast f at all: only its own applicant may (R-ACT-01). It says
+// nothing about whether one was started, so the command layer asks it
+// before looking, and answers an existing declaration only to who passes.
+func MayStartFromForecast(a domain.Actor, f ForecastSnapshot) error {
+	if err := mayStartAs(a); err != nil {
+		return err
+	}
+	if f.ApplicantID != a.UserID {
+		return fmt.Errorf("start declaration from forecast %s: not the applicant's forecast: %w", f.ID, domain.ErrForbidden)
+	}
+	return nil
+}
+
+func mayStartAs(a domain.Actor) error {
 	if a.Role != domain.RoleApplicant {
 		return fmt.Errorf("start declaration: role %s may not (R-ACT-01): %w", a.Role, domain.ErrForbidden)
 	}
 	if a.OrgID == uuid.Nil || a.University == uuid.Nil || a.Authority == uuid.Nil {
 		return fmt.Errorf("start declaration: applicant %s has no unit, university or authority: %w", a.UserID, domain.ErrForbidden)
+	}
+	return nil
+}
+
+func (d *Declaration) mayStart(a domain.Actor) error {
+	if err := mayStartAs(a); err != nil {
+		return err
 	}
 	if d.Exists() {
 		return fmt.Errorf("start declaration %s: already started: %w", d.id, domain.ErrConflict)

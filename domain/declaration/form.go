@@ -349,3 +349,20 @@ func (f Form) normalized() Form {
 		Contacts:   normalizeContacts(f.Contacts),
 	}
 }
+
+// Attachments are the uploads the form refers to through its typed
+// attachment fields: the location approval (R-DECL-07) and each foreign
+// co-host's background material (R-DECL-20). Only these grant a reader of
+// the declaration the file; a file id written in free text grants nothing.
+func (f Form) Attachments() []Attachment {
+	var out []Attachment
+	if !f.Basic.LocalApproval.IsZero() {
+		out = append(out, f.Basic.LocalApproval)
+	}
+	for _, o := range f.Hosting {
+		if !o.Background.IsZero() {
+			out = append(out, o.Background)
+		}
+	}
+	return out
+}

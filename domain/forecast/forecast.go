@@ -163,15 +163,8 @@ func (f *Forecast) SignedForms() []SignedForm { return slices.Clone(f.signedForm
 // possible once the unit has approved the forecast and while it is not
 // rejected or withdrawn. Which unit may is the caller's scope check.
 func (f *Forecast) AttachSignedForm(a domain.Actor, file SignedForm, now time.Time) error {
-	if a.Role != domain.RoleUnitAdmin {
-		return fmt.Errorf("attach signed form: only the unit admin uploads it (R-FC-08): %w", domain.ErrForbidden)
-	}
-	switch f.status {
-	case StatusUnitApproved, StatusSchoolApproved, StatusApproved:
-	default:
-		return &domain.StateError{Rule: "R-FC-08", Status: string(f.status), Action: "attach signed form",
-			Message: "the signed form is uploaded after the unit's approval; the forecast is " + string(f.status),
-			Zh:      "单位初审通过后方可上传签字盖章的预报申请表，当前状态为“" + f.status.Zh() + "”"}
+	if err := f.MayAttachSignedForm(a); err != nil {
+		return err
 	}
 	if file.ID == uuid.Nil || file.SHA256 == "" {
 		var p domain.Problems
@@ -180,6 +173,22 @@ func (f *Forecast) AttachSignedForm(a domain.Actor, file SignedForm, now time.Ti
 	}
 	f.record(SignedFormAttached{File: file, At: now})
 	return nil
+}
+
+// MayAttachSignedForm reports whether a may attach a signed form now: the
+// role and the forecast's status, without the file, so that an upload can
+// be refused before anything is stored.
+func (f *Forecast) MayAttachSignedForm(a domain.Actor) error {
+	if a.Role != domain.RoleUnitAdmin {
+		return fmt.Errorf("attach signed form: only the unit admin uploads it (R-FC-08): %w", domain.ErrForbidden)
+	}
+	switch f.status {
+	case StatusUnitApproved, StatusSchoolApproved, StatusApproved:
+		return nil
+	}
+	return &domain.StateError{Rule: "R-FC-08", Status: string(f.status), Action: "attach signed form",
+		Message: "the signed form is uploaded after the unit's approval; the forecast is " + string(f.status),
+		Zh:      "单位初审通过后方可上传签字盖章的预报申请表，当前状态为“" + f.status.Zh() + "”"}
 }
 
 func (f *Forecast) record(e Event) {

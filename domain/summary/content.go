@@ -244,3 +244,18 @@ func isSHA256(s string) bool {
 	}
 	return true
 }
+
+// Attachments are the uploads the content refers to through its typed
+// fields: the photos and the proceedings file (R-SUM-03).
+func (c Content) Attachments() []declaration.Attachment {
+	var out []declaration.Attachment
+	for _, p := range c.Photos {
+		if !p.File.IsZero() {
+			out = append(out, p.File)
+		}
+	}
+	if !c.ProceedingsFile.IsZero() {
+		out = append(out, c.ProceedingsFile)
+	}
+	return out
+}
