@@ -273,6 +273,13 @@ func translate(err error) error {
 			return fmt.Errorf("%w: %w", eventstore.ErrUnavailable, err)
 		}
 	}
+	// A gRPC stream cut under a send reports io.EOF (the status would
+	// only come from the next receive); the client wraps it as an unknown
+	// error. The connection is gone: retry on a new one (appends are
+	// idempotent through their event ids).
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("%w: %w", eventstore.ErrUnavailable, err)
+	}
 	switch status.Code(errors.Unwrap(err)) {
 	case codes.Unavailable, codes.DeadlineExceeded:
 		return fmt.Errorf("%w: %w", eventstore.ErrUnavailable, err)
