@@ -280,15 +280,6 @@ WHERE (tx_id, position) > ($1::xid8, $2::bigint)
 ORDER BY tx_id, position
 LIMIT $3`
 
-// heldSQL tells whether committed events after ($1, $2) are held back
-// behind a running transaction.
-const heldSQL = `
-SELECT EXISTS (
-	SELECT 1 FROM events
-	WHERE (tx_id, position) > ($1::xid8, $2::bigint)
-	  AND tx_id >= pg_snapshot_xmin(pg_current_snapshot())
-)`
-
 // ReadAll implements eventstore.Store; limit 0 reads everything.
 func (s *Store) ReadAll(ctx context.Context, from eventstore.Position, limit int) ([]eventstore.RecordedEvent, error) {
 	if limit < 0 {
@@ -301,20 +292,62 @@ func (s *Store) ReadAll(ctx context.Context, from eventstore.Position, limit int
 	return events, nil
 }
 
+// pageSQL reads up to $3 events of $all after ($1, $2), as readAllSQL,
+// and tells on every row (and on a lone row of NULLs when there are none)
+// whether committed events after ($1, $2) are held back behind a running
+// transaction. It is one statement, so both halves see one snapshot: as two,
+// a transaction ending between them would leave its followers unread by the
+// first and not held back for the second, and the subscriber asleep.
+const pageSQL = `
+WITH horizon AS MATERIALIZED (
+	SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin
+), held AS (
+	SELECT EXISTS (
+		SELECT 1 FROM events
+		WHERE (tx_id, position) > ($1::xid8, $2::bigint)
+		  AND tx_id >= (SELECT xmin FROM horizon)
+	) AS held
+), page AS (
+	SELECT tx_id, position, stream_id, number, event_id, type, data, metadata, created FROM events
+	WHERE (tx_id, position) > ($1::xid8, $2::bigint)
+	  AND tx_id < (SELECT xmin FROM horizon)
+	ORDER BY tx_id, position
+	LIMIT $3
+)
+SELECT held.held, page.* FROM held LEFT JOIN page ON true
+ORDER BY page.tx_id, page.position`
+
 // page reads up to subscribePage events after from and tells whether
-// more are committed but held back, in one round trip.
+// more are committed but held back, in one statement (see pageSQL).
 func (s *Store) page(ctx context.Context, from eventstore.Position) ([]eventstore.RecordedEvent, bool, error) {
+	rows, err := s.pool.Query(ctx, pageSQL, from.Commit, int64(min(from.Prepare, math.MaxInt64)), subscribePage)
+	if err != nil {
+		return nil, false, fmt.Errorf("pgstore: read $all: %w", classify(err))
+	}
+	defer rows.Close()
 	var events []eventstore.RecordedEvent
 	var held bool
-	prepare := int64(min(from.Prepare, math.MaxInt64))
-	batch := &pgx.Batch{}
-	batch.Queue(readAllSQL, from.Commit, prepare, subscribePage).Query(func(rows pgx.Rows) error {
-		var err error
-		events, err = collect(rows)
-		return err
-	})
-	batch.Queue(heldSQL, from.Commit, prepare).QueryRow(func(row pgx.Row) error { return row.Scan(&held) })
-	if err := s.pool.SendBatch(ctx, batch).Close(); err != nil {
+	for rows.Next() {
+		var txID *uint64 // NULL on the lone row of an empty page
+		var position, number *int64
+		var stream, typ *string
+		var id *[16]byte
+		var data, meta []byte
+		var created *time.Time
+		if err := rows.Scan(&held, &txID, &position, &stream, &number, &id, &typ, &data, &meta, &created); err != nil {
+			return nil, false, fmt.Errorf("pgstore: read $all: %w", decodeError{err})
+		}
+		if txID == nil {
+			continue
+		}
+		e := eventstore.RecordedEvent{ID: *id, StreamID: *stream, Number: uint64(*number), Position: positionOf(*txID, *position),
+			Type: *typ, Data: data, Created: *created}
+		if err := json.Unmarshal(meta, &e.Metadata); err != nil {
+			return nil, false, fmt.Errorf("pgstore: read $all: %w", decodeError{fmt.Errorf("metadata of event %s: %w", e.ID, err)})
+		}
+		events = append(events, e)
+	}
+	if err := rows.Err(); err != nil {
 		return nil, false, fmt.Errorf("pgstore: read $all: %w", classify(err))
 	}
 	return events, held, nil
