@@ -217,6 +217,7 @@ func (s *Server) consistent(w http.ResponseWriter, r *http.Request, names ...str
 			s.writeError(w, r, err)
 			return false
 		}
+		w.Header().Set("Retry-After", "1")
 		writeProblem(w, r, problem{Type: problemBase + "not-yet-consistent", Title: "Read models are behind", Status: http.StatusServiceUnavailable,
 			Detail: "the read models have not reached the requested position yet; retry shortly", Zh: "数据尚未同步完成，请稍后重试"})
 		return false

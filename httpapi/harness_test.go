@@ -58,8 +58,15 @@ func password(r domain.Role) string { return "Passw0rd-" + string(r) }
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
+	return newHarnessOn(t, pgtest.NewDatabase(t, dbschema.Up))
+}
+
+// newHarnessOn is newHarness on a database the test brings, migrated by
+// dbschema.Up: one on a cluster of its own, say, that the test stops and
+// starts under the running server.
+func newHarnessOn(t *testing.T, pool *pgxpool.Pool) *harness {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	pool := pgtest.NewDatabase(t, dbschema.Up)
 	store := newTestStore(t, pool)
 	clock := policy.NewFixedClock(inWindow)
 	as := auth.NewStore(pool, clock.Now)

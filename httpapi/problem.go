@@ -4,7 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
+	"net"
 	"net/http"
+	"strings"
+	"syscall"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/puddle/v2"
 
 	"github.com/go-chi/chi/v5/middleware"
 
@@ -41,6 +48,44 @@ func writeProblem(w http.ResponseWriter, r *http.Request, p problem) {
 // statusClientClosed is the status logged for a request its client gave up
 // on (nginx's 499; no standard code exists and no client receives it).
 const statusClientClosed = 499
+
+// retryAfter is the Retry-After, in seconds, of a 503 that a retry may
+// cure: an outage of the database or event store, a timeout.
+const retryAfter = "2"
+
+// unreachable reports whether err means the database or event store could
+// not be reached or went away mid-request (down, restarting, the connection
+// cut, too many connections): a failure of the moment, not of the request,
+// and never a 500. Errors the server raised about the statement itself
+// (a constraint, a syntax error) are not.
+func unreachable(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, eventstore.ErrUnavailable) {
+		return true
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch {
+		case strings.HasPrefix(pgErr.Code, "08"), // connection exception
+			pgErr.Code == "57P01", // admin_shutdown
+			pgErr.Code == "57P02", // crash_shutdown
+			pgErr.Code == "57P03", // cannot_connect_now (starting up, shutting down)
+			pgErr.Code == "53300": // too_many_connections
+			return true
+		}
+		return false
+	}
+	var connectErr *pgconn.ConnectError
+	var netErr net.Error
+	return errors.As(err, &connectErr) || // dialling failed (refused, timed out, the server starting)
+		errors.As(err, &netErr) ||
+		errors.Is(err, pgconn.ErrConnClosed) ||
+		errors.Is(err, puddle.ErrClosedPool) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || // the connection cut under a query
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
 
 // writeError turns an error from a command or query into its problem. Only
 // errors no user input can cause become a 500, and those are logged.
@@ -89,9 +134,6 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		s.Log.ErrorContext(r.Context(), "the event store refuses econf's credentials", "err", err, "request_id", middleware.GetReqID(r.Context()))
 		writeProblem(w, r, problem{Type: problemBase + "unavailable", Title: "Service unavailable", Status: http.StatusServiceUnavailable,
 			Detail: "the event store refused access; nothing was written; the operator must check econf's credentials", Zh: "事件存储拒绝访问，未写入任何数据，请联系管理员"})
-	case errors.Is(err, eventstore.ErrUnavailable):
-		writeProblem(w, r, problem{Type: problemBase + "unavailable", Title: "Service unavailable", Status: http.StatusServiceUnavailable,
-			Detail: "the event store cannot be reached; nothing was written, try again", Zh: "事件存储暂不可用，未写入任何数据，请稍后重试"})
 	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
 		// The client went away (closed the connection, gave up waiting):
 		// no one reads the answer, and it is not a server failure. A
@@ -99,7 +141,14 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		s.Log.InfoContext(r.Context(), "client went away", "request_id", middleware.GetReqID(r.Context()), "path", r.URL.Path)
 		writeProblem(w, r, problem{Type: problemBase + "client-closed", Title: "Client closed the request", Status: statusClientClosed,
 			Detail: "the request was cancelled by the client", Zh: "请求已被客户端取消"})
+	case unreachable(err):
+		s.Log.WarnContext(r.Context(), "database or event store unreachable", "err", err, "request_id", middleware.GetReqID(r.Context()), "path", r.URL.Path)
+		w.Header().Set("Retry-After", retryAfter)
+		writeProblem(w, r, problem{Type: problemBase + "unavailable", Title: "Service unavailable", Status: http.StatusServiceUnavailable,
+			Detail: "the database or event store cannot be reached (down or restarting); a command was not acknowledged, so retry it (with its Idempotency-Key)",
+			Zh:     "数据库或事件存储暂不可用（停机或重启中），请稍后重试"})
 	case errors.Is(err, context.DeadlineExceeded):
+		w.Header().Set("Retry-After", retryAfter)
 		writeProblem(w, r, problem{Type: problemBase + "timeout", Title: "Timed out", Status: http.StatusServiceUnavailable,
 			Detail: "the request took too long; try again", Zh: "请求超时，请重试"})
 	default:
