@@ -89,4 +89,3 @@ func TestUnreachableClassifiesOutages(t *testing.T) {
 		}
 	}
 }
-
