@@ -95,7 +95,7 @@ func (a *App) CreateUser(ctx context.Context, actor domain.Actor, meta Meta, cmd
 		return Result{}, fmt.Errorf("create account: %w", domain.ErrForbidden)
 	}
 	var pr domain.Problems
-	pr.Merge("", auth.CheckPassword("password", cmd.Password))
+	pr.Merge("", auth.CheckPassword("password", cmd.Password, cmd.Email, cmd.Name))
 	kind, err := a.kindOf(ctx, cmd.OrgID)
 	if err != nil {
 		return Result{}, err
@@ -241,7 +241,7 @@ func (a *App) SetPassword(ctx context.Context, actor domain.Actor, cmd SetPasswo
 			pr.Add("currentPassword", "R-ACT-03", "the current password is wrong", "当前密码错误")
 		}
 	}
-	pr.Merge("", auth.CheckPassword("password", cmd.Password))
+	pr.Merge("", auth.CheckPassword("password", cmd.Password, u.Email(), u.Name()))
 	if err := pr.Err(); err != nil {
 		return err
 	}

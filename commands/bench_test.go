@@ -27,7 +27,7 @@ func BenchmarkForecastHistory(b *testing.B) {
 	clock := policy.NewFixedClock(inWindow)
 	as := auth.NewStore(db.Pool, clock.Now)
 	app := commands.New(store, clock, as, as)
-	tree, err := demo.Seed(ctx, app, func(domain.Role) string { return "Passw0rd-1" }, nil)
+	tree, err := demo.Seed(ctx, app, func(domain.Role) string { return "violet kettle ninety 42" }, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

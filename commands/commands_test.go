@@ -54,7 +54,7 @@ func newFixture(t *testing.T, now time.Time) *fixture {
 	clock := policy.NewFixedClock(now)
 	as := auth.NewStore(pool, clock.Now)
 	app := commands.New(store, clock, as, as)
-	tree, err := demo.Seed(context.Background(), app, func(domain.Role) string { return "Passw0rd-1" }, nil)
+	tree, err := demo.Seed(context.Background(), app, func(domain.Role) string { return "violet kettle ninety 42" }, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -87,7 +87,7 @@ func (s *Signup) Register(ctx context.Context, meta Meta, cmd Register) (Registe
 		return Registered{}, err
 	}
 	var pr domain.Problems
-	pr.Merge("", auth.CheckPassword("password", cmd.Password))
+	pr.Merge("", auth.CheckPassword("password", cmd.Password, cmd.Email, cmd.Name))
 	uni, err := s.app.organisation(ctx, cmd.UniversityID)
 	if err != nil {
 		return Registered{}, err
@@ -334,7 +334,7 @@ func (s *Signup) ResetPassword(ctx context.Context, cmd ResetPassword) error {
 	var pr domain.Problems
 	pr.Required("email", "SCHEMA", cmd.Email)
 	pr.Required("code", "SCHEMA", cmd.Code)
-	pr.Merge("", auth.CheckPassword("password", cmd.Password))
+	pr.Merge("", auth.CheckPassword("password", cmd.Password, cmd.Email))
 	if err := pr.Err(); err != nil {
 		return err
 	}
@@ -356,6 +356,11 @@ func (s *Signup) ResetPassword(ctx context.Context, cmd ResetPassword) error {
 	}
 	if !u.Active() {
 		return signup.Check("code", signup.Attempt{}, s.app.clock.Now()) // as for an unknown address
+	}
+	// The name only now: before the code it would tell a stranger whose
+	// name goes with the address. The right code stays usable.
+	if err := auth.CheckPassword("password", cmd.Password, u.Email(), u.Name()); err != nil {
+		return err
 	}
 	if err := s.app.setPassword(ctx, userID, u.Email(), cmd.Password); err != nil {
 		return err

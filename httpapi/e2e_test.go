@@ -346,7 +346,7 @@ func TestAuthAndAdministration(t *testing.T) {
 	if res := h.do("POST", "/api/v1/organisations", h.email(domain.RoleSchoolAdmin), map[string]any{"kind": "unit", "nameZh": "化学学院", "parentId": h.tree.University}); res.status != 403 {
 		t.Errorf("school admin creating an organisation: %d", res.status)
 	}
-	newUser := map[string]any{"email": "Wu.Physics@demo-univ.edu.cn", "name": "吴物理", "role": "unit_admin", "orgId": unitID, "password": "Physics-2026"}
+	newUser := map[string]any{"email": "Wu.Physics@demo-univ.edu.cn", "name": "吴物理", "role": "unit_admin", "orgId": unitID, "password": "copper meadow sixty 31"}
 	created := h.do("POST", "/api/v1/users", admin, newUser)
 	if created.status != 201 {
 		t.Fatalf("create user: %d %s", created.status, created.body)
@@ -357,7 +357,7 @@ func TestAuthAndAdministration(t *testing.T) {
 	if res := h.do("POST", "/api/v1/users", admin, map[string]any{"email": "x@demo-univ.edu.cn", "name": "某", "role": "school_admin", "orgId": unitID, "password": "short"}); res.status != 422 || len(res.rules()) < 2 {
 		t.Errorf("role not fitting the organisation and a weak password: %d %v", res.status, res.rules())
 	}
-	login := h.do("POST", "/api/v1/auth/login", "", map[string]string{"email": "wu.physics@demo-univ.edu.cn", "password": "Physics-2026"})
+	login := h.do("POST", "/api/v1/auth/login", "", map[string]string{"email": "wu.physics@demo-univ.edu.cn", "password": "copper meadow sixty 31"})
 	if login.status != 200 {
 		t.Fatalf("new user's login: %d %s", login.status, login.body)
 	}
@@ -371,7 +371,7 @@ func TestAuthAndAdministration(t *testing.T) {
 	if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != 401 {
 		t.Errorf("session of a deactivated account still works: %v %v", res.StatusCode, err)
 	}
-	if res := h.do("POST", "/api/v1/auth/login", "", map[string]string{"email": "wu.physics@demo-univ.edu.cn", "password": "Physics-2026"}); res.status != 401 {
+	if res := h.do("POST", "/api/v1/auth/login", "", map[string]string{"email": "wu.physics@demo-univ.edu.cn", "password": "copper meadow sixty 31"}); res.status != 401 {
 		t.Errorf("deactivated login: %d", res.status)
 	}
 	users := h.do("GET", "/api/v1/users?orgId="+unitID, admin, nil, "X-Econf-Min-Position", h.headPosition()).json(t)
@@ -385,13 +385,13 @@ func TestAuthAndAdministration(t *testing.T) {
 	// A user changes their own password with the current one.
 	app := h.email(domain.RoleApplicant)
 	appID := h.tree.Account(domain.RoleApplicant).UserID
-	if res := h.do("PUT", fmt.Sprintf("/api/v1/users/%s/password", appID), app, map[string]string{"password": "NewPassw0rd-1", "currentPassword": "wrong"}); res.status != 422 {
+	if res := h.do("PUT", fmt.Sprintf("/api/v1/users/%s/password", appID), app, map[string]string{"password": "orchard thimble 64 canoe", "currentPassword": "wrong"}); res.status != 422 {
 		t.Errorf("password change with a wrong current password: %d", res.status)
 	}
-	if res := h.do("PUT", fmt.Sprintf("/api/v1/users/%s/password", appID), app, map[string]string{"password": "NewPassw0rd-1", "currentPassword": password(domain.RoleApplicant)}); res.status != 204 {
+	if res := h.do("PUT", fmt.Sprintf("/api/v1/users/%s/password", appID), app, map[string]string{"password": "orchard thimble 64 canoe", "currentPassword": password(domain.RoleApplicant)}); res.status != 204 {
 		t.Errorf("password change: %d %s", res.status, res.body)
 	}
-	if res := h.do("POST", "/api/v1/auth/login", "", map[string]string{"email": app, "password": "NewPassw0rd-1"}); res.status != 200 {
+	if res := h.do("POST", "/api/v1/auth/login", "", map[string]string{"email": app, "password": "orchard thimble 64 canoe"}); res.status != 200 {
 		t.Errorf("login with the new password: %d", res.status)
 	}
 }

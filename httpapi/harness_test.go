@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -54,7 +55,13 @@ type harness struct {
 	filesDir string
 }
 
-func password(r domain.Role) string { return "Passw0rd-" + string(r) }
+// password is a demo account's password: one per role, meeting R-AUTH-01
+// (15+ characters, not common, nothing of the account's email or name).
+func password(r domain.Role) string {
+	rs := []rune(string(r))
+	slices.Reverse(rs)
+	return "violet kettle 7 " + string(rs)
+}
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()

@@ -105,7 +105,7 @@ func (h *signupHarness) mailsTo(addr, subject string) int {
 
 func (h *signupHarness) registration(email string, edit func(m map[string]any)) map[string]any {
 	m := map[string]any{"email": email, "name": "赵敏", "mobile": "13912345678", "staffNo": "S2031",
-		"universityId": h.tree.University.String(), "unitId": h.tree.Unit.String(), "password": "Zhao-Min-2026"}
+		"universityId": h.tree.University.String(), "unitId": h.tree.Unit.String(), "password": "amber lantern quietly 58"}
 	if edit != nil {
 		edit(m)
 	}
@@ -156,7 +156,7 @@ func TestRegisterActivateSubmitAndMail(t *testing.T) {
 	}
 	expect(t, "duplicate email", h.do("POST", "/api/v1/auth/registrations", "", h.registration(h.email(domain.RoleApplicant), nil)), 422, "R-ACT-03@email")
 	expect(t, "email outside the domains", h.do("POST", "/api/v1/auth/registrations", "", h.registration("zhao.min@gmail.com", nil)), 422, "R-ACT-03@email")
-	expect(t, "weak password", h.do("POST", "/api/v1/auth/registrations", "", h.registration(addr, func(m map[string]any) { m["password"] = "short" })), 422, "SCHEMA@password")
+	expect(t, "weak password", h.do("POST", "/api/v1/auth/registrations", "", h.registration(addr, func(m map[string]any) { m["password"] = "short" })), 422, "R-AUTH-01@password")
 	expect(t, "unit of another university", h.do("POST", "/api/v1/auth/registrations", "", h.registration(addr, func(m map[string]any) { m["unitId"] = otherUnit.ID.String() })), 422, "R-ACT-03@unitId")
 	expect(t, "no mobile", h.do("POST", "/api/v1/auth/registrations", "", h.registration(addr, func(m map[string]any) { delete(m, "mobile") })), 422, "R-ACT-03@mobile")
 
@@ -170,14 +170,14 @@ func TestRegisterActivateSubmitAndMail(t *testing.T) {
 		wrong = "111111"
 	}
 	expect(t, "wrong code", h.do("POST", "/api/v1/auth/registrations/activate", "", map[string]string{"email": addr, "code": wrong}), 422, "R-ACT-03@code")
-	expect(t, "login before activation", h.do("POST", "/api/v1/auth/login", "", map[string]string{"email": addr, "password": "Zhao-Min-2026"}), 401, "")
+	expect(t, "login before activation", h.do("POST", "/api/v1/auth/login", "", map[string]string{"email": addr, "password": "amber lantern quietly 58"}), 401, "")
 	res = h.do("POST", "/api/v1/auth/registrations/activate", "", map[string]string{"email": addr, "code": code})
 	if res.status != http.StatusCreated {
 		t.Fatalf("activate: %d %s", res.status, res.body)
 	}
 	expect(t, "activate twice", h.do("POST", "/api/v1/auth/registrations/activate", "", map[string]string{"email": addr, "code": code}), 422, "R-ACT-03@code")
 
-	h.login(addr, "Zhao-Min-2026")
+	h.login(addr, "amber lantern quietly 58")
 	me := h.do("GET", "/api/v1/me", addr, nil).json(t)
 	if me["role"] != "applicant" || me["orgId"] != h.tree.Unit.String() {
 		t.Fatalf("me: %v", me)
@@ -304,12 +304,12 @@ func TestCodesExpireVoidAndReset(t *testing.T) {
 	if rc == wrong {
 		wrong = "111111"
 	}
-	expect(t, "reset with a weak password", confirm(rc, "weak"), 422, "SCHEMA@password")
-	expect(t, "reset with a wrong code", confirm(wrong, "Qian-Lin-New-2026"), 422, "R-ACT-03@code")
-	expect(t, "reset", confirm(rc, "Qian-Lin-New-2026"), 204, "")
-	expect(t, "reset code used", confirm(rc, "Qian-Lin-Other-2026"), 422, "R-ACT-03@code")
-	expect(t, "old password", h.do("POST", "/api/v1/auth/login", "", map[string]string{"email": addr, "password": "Zhao-Min-2026"}), 401, "")
-	h.login(addr, "Qian-Lin-New-2026")
+	expect(t, "reset with a weak password", confirm(rc, "weak"), 422, "R-AUTH-01@password")
+	expect(t, "reset with a wrong code", confirm(wrong, "harbor pebble lantern 7"), 422, "R-ACT-03@code")
+	expect(t, "reset", confirm(rc, "harbor pebble lantern 7"), 204, "")
+	expect(t, "reset code used", confirm(rc, "harbor pebble lantern 8"), 422, "R-ACT-03@code")
+	expect(t, "old password", h.do("POST", "/api/v1/auth/login", "", map[string]string{"email": addr, "password": "amber lantern quietly 58"}), 401, "")
+	h.login(addr, "harbor pebble lantern 7")
 
 	// Every step left an event; none holds the address or a code.
 	rows, err := h.pool.Query(context.Background(), `SELECT type, data::text FROM events WHERE type LIKE 'registration.%' OR type LIKE 'password_reset.%'`)

@@ -58,7 +58,7 @@ func TestAftercareNotifications(t *testing.T) {
 	newUser := func(email, name string, role domain.Role, org uuid.UUID) uuid.UUID {
 		t.Helper()
 		res, err := f.app.CreateUser(ctx, platform, commands.Meta{}, commands.CreateUser{Email: email, Name: name, Role: role, OrgID: org,
-			Mobile: "13800000009", Password: "Passw0rd-1"})
+			Mobile: "13800000009", Password: "violet kettle ninety 42"})
 		if err != nil {
 			t.Fatal(err)
 		}

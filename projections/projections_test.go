@@ -41,7 +41,7 @@ func newFixture(t *testing.T) *fixture {
 	clock := policy.NewFixedClock(time.Date(2026, 9, 10, 10, 0, 0, 0, domain.Shanghai))
 	as := auth.NewStore(pool, clock.Now)
 	app := commands.New(store, clock, as, as)
-	tree, err := demo.Seed(context.Background(), app, func(domain.Role) string { return "Passw0rd-1" }, nil)
+	tree, err := demo.Seed(context.Background(), app, func(domain.Role) string { return "violet kettle ninety 42" }, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -79,22 +78,6 @@ func VerifyPassword(hash, password string) bool {
 	}
 	got := argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1
-}
-
-// CheckPassword enforces the password rule: at least 10 characters, with
-// letters and digits. The error is a field error on path.
-func CheckPassword(path, password string) error {
-	var letter, digit bool
-	for _, r := range password {
-		letter = letter || unicode.IsLetter(r)
-		digit = digit || unicode.IsDigit(r)
-	}
-	if len([]rune(password)) < 10 || !letter || !digit || len(password) > 200 {
-		var p domain.Problems
-		p.Add(path, "SCHEMA", "password must have 10 to 200 characters with letters and digits", "密码须为10至200个字符，且同时包含字母和数字")
-		return p.Err()
-	}
-	return nil
 }
 
 // Store keeps credentials and sessions in PostgreSQL.
