@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -51,19 +49,17 @@ func open(ctx context.Context, cfg *config, log *slog.Logger) (*env, error) {
 	}
 	url := cfg.DatabaseURL
 	if url == "" {
-		dir, err := filepath.Abs(filepath.Join(cfg.Data, "pg"))
+		dir, err := pgcluster.Place(cfg.Data)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("embedded PostgreSQL: %w", err)
 		}
-		if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-			return nil, fmt.Errorf("data folder: %w", err)
-		}
-		log.Info("embedded PostgreSQL", "dir", dir)
+		log.Info("starting embedded PostgreSQL", "dir", dir)
 		c, err := pgcluster.Start(ctx, pgcluster.Options{Dir: dir, Durable: true})
 		if err != nil {
 			return nil, fmt.Errorf("embedded PostgreSQL: %w", err)
 		}
 		e.cluster = c
+		log.Info("embedded PostgreSQL", "dir", dir, "port", c.Port(), "attached", c.Attached(), "log", c.LogPath())
 		var pgErr *pgconn.PgError
 		if err := c.CreateDatabase(ctx, "econf", ""); err != nil && !(errors.As(err, &pgErr) && pgErr.Code == "42P04") {
 			e.close()

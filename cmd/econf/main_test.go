@@ -19,7 +19,16 @@ import (
 	"github.com/econf/econf/internal/pgcluster/pgtest"
 )
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+// TestMain runs the tests, or, in a process a test started with
+// asEconf, the econf command itself: the tests run econf as real
+// processes (kill -9, several at once) from this one binary.
+func TestMain(m *testing.M) {
+	if os.Getenv(asEconfEnv) == "1" {
+		main()
+		os.Exit(0)
+	}
+	pgtest.Main(m)
+}
 
 // syncBuffer is a buffer two goroutines may use.
 type syncBuffer struct {
@@ -46,14 +55,9 @@ var servingAt = regexp.MustCompile(`msg="econf serving" addr=(http://[0-9.:]+)`)
 // is seeded on first start, its credentials work, and a signal stops it.
 func TestServeEmbedded(t *testing.T) {
 	t.Setenv("DATABASE_URL", "")
-	data, err := os.MkdirTemp("", "econf-serve-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(data) })
-	if err := os.Chmod(data, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	// A mktemp -d folder (0700): as root, the postgres user cannot
+	// traverse it, and the cluster is placed where it can live.
+	data := privateDataFolder(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	var stdout, stderr syncBuffer
 	done := make(chan error, 1)
@@ -118,6 +122,9 @@ func TestServeEmbedded(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(data, "pg", "postmaster.pid")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("embedded PostgreSQL still running after shutdown (postmaster.pid: %v)", err)
+	}
+	if !regexp.MustCompile(`msg="embedded PostgreSQL" .*log=\S*/econf-log/postgres-`).MatchString(stderr.String()) {
+		t.Errorf("serve's log does not name the server's log file:\n%s", stderr.String())
 	}
 }
 

@@ -45,9 +45,14 @@ const Superuser = "postgres"
 // a durable cluster's superuser password.
 const PasswordFile = "econf-superuser.password"
 
-// LogFile is the name, inside the data directory, of the server log written
-// when Options.Log is nil.
-const LogFile = "postgres.log"
+// LogDir is the folder, inside the data directory, that holds one server
+// log per start (postgres-<UTC time>.log) when Options.Log is nil. The
+// server writes to its file directly, so the file keeps what it says after
+// the process that started it has died; the newest KeepLogs files are kept.
+const LogDir = "econf-log"
+
+// KeepLogs is how many per-start server logs LogDir keeps.
+const KeepLogs = 20
 
 const (
 	defaultStartTimeout = 60 * time.Second
@@ -67,8 +72,8 @@ type Options struct {
 	Durable bool
 	// Port is the TCP port on 127.0.0.1; 0 picks a free one.
 	Port int
-	// Log receives initdb's and the server's output. Nil appends it to
-	// LogFile in the data directory.
+	// Log receives initdb's and the server's output. Nil writes it to a
+	// new file in LogDir inside the data directory (see LogPath).
 	Log io.Writer
 	// StartTimeout bounds the wait for the server to accept connections;
 	// zero means 60 seconds.
@@ -84,7 +89,8 @@ type Cluster struct {
 	port     int
 	password string
 	tempDir  bool
-	logFile  *os.File
+	logFile  *os.File // the server's own log file, when Options.Log is nil
+	logPath  string
 
 	cmd     *exec.Cmd
 	done    chan struct{} // closed when postgres has exited
@@ -105,30 +111,10 @@ type Cluster struct {
 // Attached reports whether the server belongs to another process.
 func (c *Cluster) Attached() bool { return c.attached }
 
-// livePostmaster reads the port of the postmaster running dir, if one is.
-func livePostmaster(dir string) (int, bool) {
-	b, err := os.ReadFile(filepath.Join(dir, "postmaster.pid"))
-	if err != nil {
-		return 0, false
-	}
-	lines := strings.Split(string(b), "\n")
-	if len(lines) < 4 {
-		return 0, false
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(lines[0]))
-	if err != nil || pid <= 0 {
-		return 0, false
-	}
-	cwd, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/cwd")
-	if err != nil {
-		return 0, false
-	}
-	if real, err := filepath.EvalSymlinks(dir); cwd != dir && (err != nil || cwd != real) {
-		return 0, false
-	}
-	port, err := strconv.Atoi(strings.TrimSpace(lines[3]))
-	return port, err == nil && port > 0
-}
+// LogPath is the file the server of this start writes its log to: empty
+// when Options.Log was given, and the newest log in LogDir when the server
+// belongs to another process.
+func (c *Cluster) LogPath() string { return c.logPath }
 
 // runAs is the account initdb and postgres run under; nil means ours.
 type runAs struct {
@@ -180,20 +166,6 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	} else if err != nil {
 		return nil, fmt.Errorf("pgcluster: %w", err)
 	}
-	if opts.Log == nil {
-		f, err := os.OpenFile(filepath.Join(c.dir, LogFile), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
-		if err != nil {
-			return nil, fmt.Errorf("pgcluster: server log: %w", err)
-		}
-		c.logFile = f
-		if err := chown(f.Name(), account); err != nil {
-			return nil, err
-		}
-		if _, err := logw.(*bytes.Buffer).WriteTo(f); err != nil {
-			return nil, fmt.Errorf("pgcluster: server log: %w", err)
-		}
-		logw = f
-	}
 	pw, err := os.ReadFile(filepath.Join(c.dir, PasswordFile))
 	switch {
 	case err == nil:
@@ -203,41 +175,117 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	case opts.Durable:
 		return nil, fmt.Errorf("pgcluster: %s holds a cluster but no %s: it was not made by a durable Start", c.dir, PasswordFile)
 	}
-	if err := clearForeignPID(c.dir); err != nil {
-		return nil, err
-	}
-	// Another process of ours (a running econf serve) already runs this
-	// cluster: use it instead of failing to start a second postmaster.
-	if port, live := livePostmaster(c.dir); live {
-		c.port, c.attached = port, true
-		if err := c.ping(ctx); err == nil {
-			ok = true
-			return c, nil
-		}
-		c.port, c.attached = 0, false
-	}
 
 	timeout := opts.StartTimeout
 	if timeout <= 0 {
 		timeout = defaultStartTimeout
 	}
-	for attempt := 1; ; attempt++ {
+	deadline := time.Now().Add(timeout)
+	for attempt := 1; ; {
+		// Another process of ours (a running econf serve) already runs
+		// this cluster: use it instead of starting a second postmaster. A
+		// postmaster still starting or shutting down (its econf was just
+		// killed) is waited for.
+		if attached, err := c.settlePostmaster(ctx, deadline); err != nil {
+			return nil, err
+		} else if attached {
+			c.logPath = newestLog(filepath.Join(c.dir, LogDir))
+			ok = true
+			return c, nil
+		}
+		if opts.Log == nil && c.logFile == nil {
+			if err := c.openLog(account, logw.(*bytes.Buffer)); err != nil {
+				return nil, err
+			}
+			logw = c.logFile
+		}
 		c.port = opts.Port
 		if c.port == 0 {
 			if c.port, err = freePort(); err != nil {
 				return nil, err
 			}
 		}
-		err = c.start(ctx, opts, account, logw, timeout)
-		if err == nil {
-			break
-		}
-		if opts.Port != 0 || attempt == portAttempts || !errors.Is(err, errPortInUse) {
+		err = c.start(ctx, opts, account, logw, time.Until(deadline))
+		switch {
+		case err == nil:
+			ok = true
+			return c, nil
+		case errors.Is(err, errLocked) && time.Now().Before(deadline):
+			// The previous server's lock file or shared memory is still
+			// there: it is on its way out, or another process started
+			// one just now. Look again.
+			if err := sleepCtx(ctx, 50*time.Millisecond); err != nil {
+				return nil, err
+			}
+		case errors.Is(err, errPortInUse) && opts.Port == 0 && attempt < portAttempts:
+			attempt++
+		default:
 			return nil, err
 		}
 	}
-	ok = true
-	return c, nil
+}
+
+// openLog creates this start's server log in LogDir, writes buffered
+// (initdb's) output to it and prunes the oldest logs beyond KeepLogs.
+func (c *Cluster) openLog(as *runAs, buffered *bytes.Buffer) error {
+	dir := filepath.Join(c.dir, LogDir)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("pgcluster: server log: %w", err)
+	}
+	if err := chown(dir, as); err != nil {
+		return err
+	}
+	name := "postgres-" + time.Now().UTC().Format("20060102T150405.000Z") + ".log"
+	f, err := os.OpenFile(filepath.Join(dir, name), os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("pgcluster: server log: %w", err)
+	}
+	c.logFile, c.logPath = f, f.Name()
+	if err := chown(f.Name(), as); err != nil {
+		return err
+	}
+	if _, err := buffered.WriteTo(f); err != nil {
+		return fmt.Errorf("pgcluster: server log: %w", err)
+	}
+	logs := serverLogs(dir)
+	for len(logs) > KeepLogs {
+		if logs[0] != name {
+			_ = os.Remove(filepath.Join(dir, logs[0]))
+		}
+		logs = logs[1:]
+	}
+	return nil
+}
+
+// serverLogs lists the per-start logs in dir, oldest first.
+func serverLogs(dir string) []string {
+	entries, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range entries {
+		if n := e.Name(); e.Type().IsRegular() && strings.HasPrefix(n, "postgres-") && strings.HasSuffix(n, ".log") {
+			names = append(names, n)
+		}
+	}
+	slices.Sort(names) // the names sort by time
+	return names
+}
+
+func newestLog(dir string) string {
+	if logs := serverLogs(dir); len(logs) > 0 {
+		return filepath.Join(dir, logs[len(logs)-1])
+	}
+	return ""
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 // FindBinDir locates the PostgreSQL server binaries: pg_config --bindir if
@@ -439,37 +487,75 @@ func childEnv() []string {
 	return slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "PG") })
 }
 
-// clearForeignPID removes a postmaster.pid whose process id now belongs to
-// an unrelated live process (ids are reused after a reboot or in a new
-// container). A dead id is left for postgres, which treats the file as
-// stale itself; so is a live postmaster of this directory, which postgres
-// refuses to start beside.
-func clearForeignPID(dir string) error {
-	path := filepath.Join(dir, "postmaster.pid")
+// settlePostmaster looks at the postmaster.pid in c.dir until it can
+// either attach to the server it names (true, c.port set) or start one:
+//   - no file, or its process is gone: postgres itself treats the file as
+//     stale (and checks that no old backend still holds the shared memory);
+//   - its process id now belongs to something else (ids are reused after a
+//     reboot or in a new container) or to a dead, unreaped postmaster: the
+//     file is removed, as postgres would refuse to start beside a live id;
+//   - a postmaster of this directory that accepts connections: attach;
+//   - one that does not (it is starting, or shutting down because the
+//     process that ran it was killed): wait until it does or is gone.
+func (c *Cluster) settlePostmaster(ctx context.Context, deadline time.Time) (bool, error) {
+	path := filepath.Join(c.dir, "postmaster.pid")
+	for {
+		pid, port, err := readPIDFile(path)
+		if err != nil {
+			return false, nil // none, or postgres will say why it cannot read it
+		}
+		switch postmasterState(pid, c.dir) {
+		case pmGone:
+			return false, nil
+		case pmStale:
+			if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return false, fmt.Errorf("pgcluster: stale %s: %w", path, err)
+			}
+			return false, nil
+		}
+		if port > 0 {
+			c.port = port
+			if err := c.ping(ctx); err == nil {
+				c.attached = true
+				return true, nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return false, fmt.Errorf("pgcluster: the postmaster of %s (pid %d) neither accepts connections nor exits; stop it, or see its log in %s",
+				c.dir, pid, filepath.Join(c.dir, LogDir))
+		}
+		if err := sleepCtx(ctx, 25*time.Millisecond); err != nil {
+			return false, err
+		}
+	}
+}
+
+// readPIDFile reads the process id and, once the server has written it,
+// the port from a postmaster.pid.
+func readPIDFile(path string) (pid, port int, err error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil // none, or postgres will say why it cannot read it
+		return 0, 0, err
 	}
-	first, _, _ := strings.Cut(string(b), "\n")
-	pid, err := strconv.Atoi(strings.TrimSpace(first))
+	lines := strings.Split(string(b), "\n")
+	pid, err = strconv.Atoi(strings.TrimSpace(lines[0]))
 	if err != nil || pid <= 0 {
-		return nil
+		return 0, 0, fmt.Errorf("pgcluster: %s names no process", path)
 	}
-	cwd, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/cwd")
-	if err != nil {
-		return nil // gone (postgres handles it) or not ours to inspect
+	if len(lines) > 3 {
+		port, _ = strconv.Atoi(strings.TrimSpace(lines[3]))
 	}
-	if cwd == dir {
-		return nil
-	}
-	if real, err := filepath.EvalSymlinks(dir); err == nil && cwd == real {
-		return nil
-	}
-	if err := os.Remove(path); err != nil {
-		return fmt.Errorf("pgcluster: stale %s: %w", path, err)
-	}
-	return nil
+	return pid, port, nil
 }
+
+// pmState is what a postmaster.pid's process id stands for now.
+type pmState int
+
+const (
+	pmGone  pmState = iota // no such process
+	pmStale                // another program, or an exited postmaster not yet reaped
+	pmLive                 // a postgres process working in the data directory
+)
 
 func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -480,7 +566,10 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-var errPortInUse = errors.New("port in use")
+var (
+	errPortInUse = errors.New("port in use")
+	errLocked    = errors.New("the data directory is still locked by an earlier server")
+)
 
 // start runs postgres and waits for it to accept connections.
 func (c *Cluster) start(ctx context.Context, opts Options, as *runAs, logw io.Writer, timeout time.Duration) error {
@@ -502,11 +591,21 @@ func (c *Cluster) start(ctx context.Context, opts Options, as *runAs, logw io.Wr
 		args = append(args, "-c", k+"="+settings[k])
 	}
 
-	c.tail = &tailBuffer{max: 16 << 10}
 	cmd := exec.Command(filepath.Join(c.binDir, "postgres"), args...)
 	cmd.Dir = c.dir
 	cmd.Env = childEnv()
-	cmd.Stdout = io.MultiWriter(logw, c.tail)
+	if c.logFile != nil && logw == io.Writer(c.logFile) {
+		// The server writes to the file itself, so its last words (a
+		// shutdown after we were killed) are kept too.
+		c.tail = &tailBuffer{max: 16 << 10, file: c.logFile}
+		if fi, err := c.logFile.Stat(); err == nil {
+			c.tail.from = fi.Size()
+		}
+		cmd.Stdout = c.logFile
+	} else {
+		c.tail = &tailBuffer{max: 16 << 10}
+		cmd.Stdout = io.MultiWriter(logw, c.tail)
+	}
 	cmd.Stderr = cmd.Stdout
 	cmd.SysProcAttr = sysProcAttr(as, true)
 	c.cmd = cmd
@@ -541,6 +640,9 @@ func (c *Cluster) start(ctx context.Context, opts Options, as *runAs, logw io.Wr
 			log := c.tail.String()
 			if strings.Contains(log, "Address already in use") {
 				return fmt.Errorf("pgcluster: postgres on port %d: %w", c.port, errPortInUse)
+			}
+			if strings.Contains(log, `lock file "postmaster.pid" already exists`) || strings.Contains(log, "pre-existing shared memory block") {
+				return fmt.Errorf("pgcluster: postgres exited during start (%v): %w; log:\n%s", c.waitErr, errLocked, lastLines(log, 30))
 			}
 			return fmt.Errorf("pgcluster: postgres exited during start (%v); log:\n%s", c.waitErr, lastLines(log, 30))
 		case <-ctx.Done():
@@ -699,11 +801,14 @@ func (c *Cluster) release() error {
 	return nil
 }
 
-// tailBuffer keeps the last max bytes written to it.
+// tailBuffer keeps the last max bytes written to it, or, with file set,
+// reads the last max bytes the server wrote to that file after offset from.
 type tailBuffer struct {
-	mu  sync.Mutex
-	max int
-	buf []byte
+	mu   sync.Mutex
+	max  int
+	buf  []byte
+	file *os.File
+	from int64
 }
 
 func (t *tailBuffer) Write(p []byte) (int, error) {
@@ -722,6 +827,16 @@ func (t *tailBuffer) String() string {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.file != nil {
+		fi, err := t.file.Stat()
+		if err != nil {
+			return err.Error()
+		}
+		from := max(t.from, fi.Size()-int64(t.max))
+		b := make([]byte, fi.Size()-from)
+		n, _ := t.file.ReadAt(b, from)
+		return string(b[:n])
+	}
 	return string(t.buf)
 }
 

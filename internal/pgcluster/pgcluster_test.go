@@ -264,3 +264,124 @@ func connect(t *testing.T, url string) *pgx.Conn {
 	t.Cleanup(func() { conn.Close(context.Background()) })
 	return conn
 }
+
+// TestDataFolderUntraversable: as root, a data folder the postgres user
+// cannot traverse (a clone in root's home, a mktemp -d folder) gets its
+// cluster in Home with <data>/pg linking to it; the cluster is found again
+// through the link, and one left by a deleted data folder of the same path
+// is moved aside rather than reused. Each start writes its own log, kept
+// after the server stops.
+func TestDataFolderUntraversable(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("only root runs the server as another user")
+	}
+	ctx := context.Background()
+	home := filepath.Join(searchableTempDir(t), "var-lib-econf")
+	old := Home
+	Home = home
+	t.Cleanup(func() { Home = old })
+
+	private := t.TempDir() // 0700, owned by root
+	if err := os.Chmod(private, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(private, "clone", "data")
+	// A run before this fix left an empty <data>/pg behind.
+	if err := os.MkdirAll(filepath.Join(data, "pg"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	dir, err := Place(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if filepath.Dir(dir) != home {
+		t.Fatalf("Place chose %s; want a folder in %s", dir, home)
+	}
+	if target, err := os.Readlink(filepath.Join(data, "pg")); err != nil || target != dir {
+		t.Fatalf("<data>/pg links to %q (%v); want %s", target, err, dir)
+	}
+	c, err := Start(ctx, Options{Dir: dir, Durable: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	conn := connect(t, c.URL("postgres"))
+	if _, err := conn.Exec(ctx, "CREATE TABLE kept (x int); INSERT INTO kept VALUES (42)"); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close(ctx)
+	firstLog := c.LogPath()
+	if filepath.Dir(firstLog) != filepath.Join(dir, LogDir) {
+		t.Errorf("LogPath %q; want a file in %s", firstLog, filepath.Join(dir, LogDir))
+	}
+	if err := c.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(data, "pg", LogDir, filepath.Base(firstLog))); err != nil || !strings.Contains(string(b), "database system is shut down") {
+		t.Errorf("the first start's log, read through <data>/pg, lacks the shutdown (%v):\n%s", err, b)
+	}
+
+	// Found again through the link.
+	if again, err := Place(data); err != nil || again != dir {
+		t.Fatalf("second Place: %s, %v; want %s", again, err, dir)
+	}
+	c2, err := Start(ctx, Options{Dir: dir, Durable: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c2.Close() })
+	assertKept(t, c2)
+	if c2.LogPath() == firstLog || c2.LogPath() == "" {
+		t.Errorf("second start logs to %q; want a new file beside %s", c2.LogPath(), firstLog)
+	}
+	if err := c2.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	// The data folder is deleted and made again at the same path: a fresh
+	// cluster, the old one moved aside.
+	if err := os.RemoveAll(data); err != nil {
+		t.Fatal(err)
+	}
+	fresh, err := Place(data)
+	if err != nil || fresh != dir {
+		t.Fatalf("Place after the data folder was deleted: %s, %v", fresh, err)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the orphaned cluster is still at %s: %v", dir, err)
+	}
+	orphans, _ := filepath.Glob(dir + ".orphan-*")
+	if len(orphans) != 1 {
+		t.Errorf("orphans moved aside: %v", orphans)
+	}
+}
+
+// TestServerLogsArePruned: each start writes its own log; only the newest
+// KeepLogs stay.
+func TestServerLogsArePruned(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(searchableTempDir(t), "data")
+	c, err := Start(ctx, Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	logs := filepath.Join(dir, LogDir)
+	for i := range KeepLogs + 3 {
+		name := filepath.Join(logs, fmt.Sprintf("postgres-20000101T0000%02d.000Z.log", i))
+		if err := os.WriteFile(name, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c2, err := Start(ctx, Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	names := serverLogs(logs)
+	if len(names) != KeepLogs || filepath.Join(logs, names[len(names)-1]) != c2.LogPath() {
+		t.Errorf("logs after a start: %v (this start's: %s)", names, c2.LogPath())
+	}
+}

@@ -2,7 +2,10 @@
 
 package pgcluster
 
-import "syscall"
+import (
+	"errors"
+	"syscall"
+)
 
 // sysProcAttr runs a child under as (nil: our account). A server child gets
 // its own process group, so a terminal's Ctrl-C reaches only us and we shut
@@ -15,4 +18,13 @@ func sysProcAttr(as *runAs, server bool) *syscall.SysProcAttr {
 	}
 	attr.Setpgid = server
 	return attr
+}
+
+// postmasterState tells whether process pid still exists; without /proc
+// a live process is taken for the server (postgres decides).
+func postmasterState(pid int, _ string) pmState {
+	if err := syscall.Kill(pid, 0); err != nil && !errors.Is(err, syscall.EPERM) {
+		return pmGone
+	}
+	return pmLive
 }
