@@ -17,17 +17,78 @@ const rebuildBatch = 2000
 // Progress is told how far a rebuild has got.
 type Progress func(applied int, at eventstore.Position)
 
+// ErrRebuildRunning: a rebuild of the read model is already running, in
+// this process or another; two would share one generation's schema.
+var ErrRebuildRunning = errors.New("a rebuild of this read model is already running")
+
 // Rebuild builds p afresh in a new generation from the start of $all while
 // the active generation keeps serving, then switches the rm views to it and
 // drops the old one. The switch happens with the old generation locked, after
 // applying the last events, so no event is lost or applied twice in between.
+//
+// One rebuild of a read model runs at a time across processes (an advisory
+// lock): another answers ErrRebuildRunning at once. A rebuild never
+// replaces a generation built by a newer version of p's code (a
+// *GenerationError); Downgrade does that on purpose.
 func Rebuild(ctx context.Context, pool *pgxpool.Pool, store eventstore.Store, p Projection, progress Progress) (eventstore.Position, error) {
+	return rebuild(ctx, pool, store, p, progress, false)
+}
+
+// Downgrade is Rebuild, allowed to replace a generation built by a newer
+// version of p's code: to go back to an older release.
+func Downgrade(ctx context.Context, pool *pgxpool.Pool, store eventstore.Store, p Projection, progress Progress) (eventstore.Position, error) {
+	return rebuild(ctx, pool, store, p, progress, true)
+}
+
+// lockRebuild takes the rebuild lock of name on a connection of its own
+// (outside the pool, so rebuilds waiting for pool connections cannot hold
+// them all), and returns its release.
+func lockRebuild(ctx context.Context, pool *pgxpool.Pool, name string) (func(), error) {
+	conn, err := pgx.ConnectConfig(ctx, pool.Config().ConnConfig)
+	if err != nil {
+		return nil, fmt.Errorf("rebuild %s: lock: %w", name, err)
+	}
+	var ok bool
+	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock(hashtext('econf.rebuild'), hashtext($1))`, name).Scan(&ok); err != nil || !ok {
+		_ = conn.Close(context.WithoutCancel(ctx))
+		if err == nil {
+			err = ErrRebuildRunning
+		}
+		return nil, fmt.Errorf("rebuild %s: %w", name, err)
+	}
+	// Closing the session releases the lock.
+	return func() { _ = conn.Close(context.WithoutCancel(ctx)) }, nil
+}
+
+func rebuild(ctx context.Context, pool *pgxpool.Pool, store eventstore.Store, p Projection, progress Progress, older bool) (eventstore.Position, error) {
 	if err := checkProjection(p); err != nil {
 		return eventstore.Position{}, err
 	}
+	unlock, err := lockRebuild(ctx, pool, p.Name())
+	if err != nil {
+		return eventstore.Position{}, err
+	}
+	defer unlock()
+	// notNewer refuses to replace a generation of newer code.
+	notNewer := func(tx pgx.Tx, lock bool) error {
+		a, err := activeGeneration(ctx, tx, p.Name(), lock)
+		if errors.Is(err, errNoActive) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if a.Version > p.Version() && !older {
+			return &GenerationError{Name: p.Name(), Generation: a.Generation, Active: a.Version, Code: p.Version()}
+		}
+		return nil
+	}
 	var g generation
 	var deferred []string
-	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if err := notNewer(tx, false); err != nil {
+			return err
+		}
 		if err := dropGenerations(ctx, tx, p.Name(), "building"); err != nil {
 			return err
 		}
@@ -72,7 +133,7 @@ func Rebuild(ctx context.Context, pool *pgxpool.Pool, store eventstore.Store, p 
 	}
 	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		// Holding the active generation stops live applies until we switch.
-		if _, err := activeGeneration(ctx, tx, p.Name(), true); err != nil && !errors.Is(err, errNoActive) {
+		if err := notNewer(tx, true); err != nil {
 			return err
 		}
 		for more := true; more; {

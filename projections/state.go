@@ -141,14 +141,51 @@ func ensureActive(ctx context.Context, pool *pgxpool.Pool, p Projection) (genera
 	return g, err
 }
 
+// GenerationError: the active generation of a read model was built by
+// another version of its code than the one running, so this code must not
+// write into it. Code older than the generation (a process of the previous
+// release during a rolling deploy, or beside a newer binary's rebuild)
+// leaves it to the newer code; newer code rebuilds it.
+type GenerationError struct {
+	Name       string
+	Generation int
+	Active     int // version of the code that built the active generation
+	Code       int // version of the code running
+}
+
+func (e *GenerationError) Error() string {
+	if e.Active > e.Code {
+		return fmt.Sprintf("%s: the active generation %d was built by version %d of the read model, newer than this code's version %d: newer code applies it",
+			e.Name, e.Generation, e.Active, e.Code)
+	}
+	return fmt.Sprintf("%s: the active generation %d was built by version %d of the read model, not this code's version %d: it needs a rebuild",
+		e.Name, e.Generation, e.Active, e.Code)
+}
+
+// Newer tells whether the active generation is newer than the code.
+func (e *GenerationError) Newer() bool { return e.Active > e.Code }
+
+// checkVersion is a *GenerationError unless g was built by p's version.
+func checkVersion(p Projection, g generation) error {
+	if g.Version == p.Version() {
+		return nil
+	}
+	return &GenerationError{Name: p.Name(), Generation: g.Generation, Active: g.Version, Code: p.Version()}
+}
+
 // applyEvents applies events to the active generation of p and moves its
 // checkpoint, in one transaction. Events at or before the checkpoint are
 // skipped, which makes redelivery harmless. It returns how many it applied.
+// It writes nothing and returns a *GenerationError when the active
+// generation was built by another version of p's code.
 func applyEvents(ctx context.Context, pool *pgxpool.Pool, p Projection, events []eventstore.RecordedEvent) (int, error) {
 	applied := 0
 	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		g, err := activeGeneration(ctx, tx, p.Name(), true)
 		if err != nil {
+			return err
+		}
+		if err := checkVersion(p, g); err != nil {
 			return err
 		}
 		n, err := applyInTx(ctx, tx, p, g, events)

@@ -52,7 +52,8 @@ commands:
   migrate                    apply database migrations and exit
   projections status [--json]
                              each read model's generation, checkpoint, lag and last error
-  projections rebuild NAME   rebuild a read model in a new generation, then switch to it
+  projections rebuild [--downgrade] NAME
+                             rebuild a read model in a new generation, then switch to it
   seed-demo                  create the demo organisation and one user per role
   eventstore copy --from URL --to URL
                              copy every stream between PostgreSQL and EventStoreDB, resumable

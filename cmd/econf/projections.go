@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -68,7 +69,10 @@ func projectionsStatus(ctx context.Context, args []string, stdout, stderr io.Wri
 			lag = "≥" + lag
 		}
 		version := fmt.Sprint(s.Version)
-		if s.Version != s.CodeVersion {
+		switch {
+		case s.Version > s.CodeVersion:
+			version += fmt.Sprintf(" (this code is version %d, older: newer processes apply it)", s.CodeVersion)
+		case s.Version != s.CodeVersion:
 			version += fmt.Sprintf(" (code %d: rebuild due)", s.CodeVersion)
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%d\t%s\t%.1f\t%s\n", s.Name, s.Generation, version, s.CheckpointStr, s.EventsApplied, lag, s.LagSeconds, s.LastError)
@@ -77,9 +81,15 @@ func projectionsStatus(ctx context.Context, args []string, stdout, stderr io.Wri
 }
 
 func projectionsRebuild(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	cfg, _, err := parseFlagsWith("projections rebuild", args, stderr, nil)
+	cfg, fs, err := parseFlagsWith("projections rebuild", args, stderr, func(fs flagSet) {
+		fs.Bool("downgrade", false, "rebuild with this code even when a newer version built the active generation (going back a release)")
+	})
 	if err != nil {
 		return err
+	}
+	rebuild := projections.Rebuild
+	if fs.Lookup("downgrade").Value.String() == "true" {
+		rebuild = projections.Downgrade
 	}
 	names := map[string]projections.Projection{}
 	var known []string
@@ -98,9 +108,15 @@ func projectionsRebuild(ctx context.Context, args []string, stdout, stderr io.Wr
 	defer e.close()
 	bar := newProgressBar(stderr, headOf(ctx, e.store))
 	start := time.Now()
-	at, err := projections.Rebuild(ctx, e.pool, e.store, p, bar.update)
+	at, err := rebuild(ctx, e.pool, e.store, p, bar.update)
 	bar.done()
-	if err != nil {
+	var ge *projections.GenerationError
+	switch {
+	case errors.Is(err, projections.ErrRebuildRunning):
+		return fmt.Errorf("%w (in serve or another `econf projections rebuild`); wait for it to finish, see `econf projections status`", err)
+	case errors.As(err, &ge) && ge.Newer():
+		return fmt.Errorf("%w; to go back to this release's read model on purpose, add --downgrade", err)
+	case err != nil:
 		return err
 	}
 	fmt.Fprintf(stdout, "rebuilt %s up to position %s in %s; it now serves queries\n", p.Name(), at, time.Since(start).Round(time.Millisecond))
