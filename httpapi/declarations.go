@@ -188,7 +188,7 @@ func (s *Server) importPeople(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	body, ok := readBodyMax(w, r, 5<<20)
+	body, ok := readBody(w, r) // 5 MiB: bodyLimits
 	if !ok {
 		return
 	}

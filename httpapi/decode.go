@@ -13,16 +13,38 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/go-chi/chi/v5"
+
 	"github.com/econf/econf/domain"
 )
 
-// maxBody bounds a JSON request body.
+// maxBody bounds a request body on every route bodyLimits does not name:
+// a JSON body.
 const maxBody = 1 << 20
 
-// readBody reads a request body of at most maxBody bytes; on failure it
-// has answered the request.
+// bodyLimits are the routes (method and chi pattern) whose bodies may be
+// larger than maxBody. Every reader of a route's body goes by it, the
+// Idempotency-Key middleware (which reads the body before the handler)
+// as much as the handler. Uploads of files, bounded by their kind, read
+// their bodies themselves (readBodyMax).
+var bodyLimits = map[string]int64{
+	"POST /api/v1/declarations/{id}/people.xlsx": 5 << 20, // the people spreadsheet
+}
+
+// bodyLimit is the bound on r's body.
+func bodyLimit(r *http.Request) int64 {
+	if rc := chi.RouteContext(r.Context()); rc != nil {
+		if n, ok := bodyLimits[r.Method+" "+rc.RoutePattern()]; ok {
+			return n
+		}
+	}
+	return maxBody
+}
+
+// readBody reads a request body within its route's bound (bodyLimit); on
+// failure it has answered the request.
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
-	return readBodyMax(w, r, maxBody)
+	return readBodyMax(w, r, bodyLimit(r))
 }
 
 // readBodyMax is readBody with another bound, for uploads.

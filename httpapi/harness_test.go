@@ -71,7 +71,7 @@ func newHarness(t *testing.T) *harness {
 // newHarnessOn is newHarness on a database the test brings, migrated by
 // dbschema.Up: one on a cluster of its own, say, that the test stops and
 // starts under the running server.
-func newHarnessOn(t *testing.T, pool *pgxpool.Pool) *harness {
+func newHarnessOn(t *testing.T, pool *pgxpool.Pool, configure ...func(*httpapi.Config)) *harness {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	store := newTestStore(t, pool)
@@ -103,9 +103,11 @@ func newHarnessOn(t *testing.T, pool *pgxpool.Pool) *harness {
 	app.UseFiles(files)
 	reads := projections.NewQueries(pool)
 	app.UseOverdueSummaries(reads)
-	srv := httptest.NewServer(httpapi.New(httpapi.Config{
-		App: app, Auth: as, Reads: reads, Waiter: runner, Pool: pool, Log: log, Files: files,
-	}))
+	cfg := httpapi.Config{App: app, Auth: as, Reads: reads, Waiter: runner, Pool: pool, Log: log, Files: files}
+	for _, c := range configure {
+		c(&cfg)
+	}
+	srv := httptest.NewServer(httpapi.New(cfg))
 	t.Cleanup(func() {
 		srv.Close()
 		cancel()

@@ -43,3 +43,36 @@ func hasRetryAfter(t *testing.T, doc map[string]any, what string, res any) {
 	}
 	t.Errorf("%s declares no Retry-After header", what)
 }
+
+// TestOpenAPIDeclaresIdempotencyAnswers checks that every route behind the
+// Idempotency-Key middleware declares what the middleware answers: 409
+// idempotency-in-progress with Retry-After, 413 for a body over its bound
+// (5 MiB for the people spreadsheet), 422 for a reused key.
+func TestOpenAPIDeclaresIdempotencyAnswers(t *testing.T) {
+	doc := openAPIDoc(t)
+	routes := routerRoutes(t)
+	for _, o := range documentOperations(t, doc) {
+		if !routes[o.key()].idempotent {
+			continue
+		}
+		responses, _ := o.op["responses"].(map[string]any)
+		if res, ok := responses["409"]; !ok {
+			t.Errorf("%s declares no 409 (idempotency-in-progress)", o.key())
+		} else {
+			hasRetryAfter(t, doc, o.key()+" 409", res)
+			if r, err := deref(doc, res); err == nil && !strings.Contains(r["description"].(string), "idempotency-in-progress") {
+				t.Errorf("%s 409 does not name idempotency-in-progress", o.key())
+			}
+		}
+		for _, status := range []string{"413", "422"} {
+			if _, ok := responses[status]; !ok {
+				t.Errorf("%s declares no %s", o.key(), status)
+			}
+		}
+		if o.key() == "POST /api/v1/declarations/{id}/people.xlsx" {
+			if r, err := deref(doc, responses["413"]); err != nil || !strings.Contains(r["description"].(string), "5 MiB") {
+				t.Errorf("%s 413 does not give the spreadsheet's 5 MiB bound", o.key())
+			}
+		}
+	}
+}

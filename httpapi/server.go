@@ -41,6 +41,17 @@ type Config struct {
 
 	// Files keeps uploads (location approvals, co-host material).
 	Files filestore.Store
+
+	// IdempotencySecret keys the HMAC of the requests kept with their
+	// Idempotency-Key (at least MinIdempotencySecret bytes); empty: one
+	// generated once and kept in the database, shared by every process.
+	IdempotencySecret []byte
+	// IdempotencyWait bounds how long a request waits for the same request
+	// running under its key (then 409 idempotency-in-progress); zero: 10 s.
+	IdempotencyWait time.Duration
+	// IdempotencyLease is how long a key stays reserved by a request that
+	// stopped renewing it (its process died); zero: 30 s.
+	IdempotencyLease time.Duration
 }
 
 // Waiter waits until the read models have applied an event.
@@ -52,6 +63,7 @@ type Waiter interface {
 type Server struct {
 	Config
 	router chi.Router
+	idem   idempotencySecret
 }
 
 // New builds the router.

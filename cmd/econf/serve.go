@@ -60,9 +60,13 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil || interval < time.Second {
 		return usageError("ECONF_DEADLINE_INTERVAL: want a duration of at least 1s, e.g. 1m")
 	}
+	idem, err := idempotencyFromEnv()
+	if err != nil {
+		return err
+	}
 	engine := &deadlines.Engine{Candidates: reads, App: e.app, Policies: e.app.Policies(), Clock: e.clock, Log: log, Interval: interval}
 	srv := httpapi.New(httpapi.Config{App: e.app, Auth: e.auth, Reads: reads, Waiter: runner, Pool: e.pool, Log: log, TokenTTL: cfg.TokenTTL,
-		Signup: e.app.Signup(pending.NewStore(e.pool), ms.codeTTL), Files: files})
+		Signup: e.app.Signup(pending.NewStore(e.pool), ms.codeTTL), Files: files, IdempotencySecret: idem.secret})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
@@ -73,6 +77,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return runner.Run(gctx) })
 	g.Go(func() error { return engine.Run(gctx) })
+	g.Go(func() error { return pruneIdempotency(gctx, e.pool, idem.retention, idem.pruneInterval(), log) })
 	if mailer != nil {
 		g.Go(func() error { return mailer.Run(gctx) })
 	}
