@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -40,6 +39,7 @@ func privateDataFolder(t *testing.T) string {
 type serveProc struct {
 	cmd    *exec.Cmd
 	base   string // http://127.0.0.1:port
+	stdout *syncBuffer
 	stderr *syncBuffer
 	done   chan struct{}
 	err    error // set before done closes
@@ -49,16 +49,30 @@ type serveProc struct {
 // waits until it serves; a serve that ends first fails the test.
 func startServe(t *testing.T, env []string, args ...string) *serveProc {
 	t.Helper()
-	p := &serveProc{stderr: &syncBuffer{}, done: make(chan struct{})}
+	p := launchServe(t, env, args...)
+	p.waitServing(t)
+	return p
+}
+
+// launchServe starts `econf serve` without waiting for it to serve.
+func launchServe(t *testing.T, env []string, args ...string) *serveProc {
+	t.Helper()
+	p := &serveProc{stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}
 	p.cmd = exec.Command(os.Args[0], append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
 	p.cmd.Env = append(append(os.Environ(), asEconfEnv+"=1"), env...)
-	p.cmd.Stdout = io.Discard
+	p.cmd.Stdout = p.stdout
 	p.cmd.Stderr = p.stderr
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	go func() { p.err = p.cmd.Wait(); close(p.done) }()
 	t.Cleanup(func() { p.kill() })
+	return p
+}
+
+// waitServing waits until p serves; a serve that ends first fails the test.
+func (p *serveProc) waitServing(t *testing.T) {
+	t.Helper()
 	deadline := time.After(90 * time.Second)
 	for p.base == "" {
 		if m := servingAt.FindStringSubmatch(p.stderr.String()); m != nil {
@@ -73,7 +87,6 @@ func startServe(t *testing.T, env []string, args ...string) *serveProc {
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
-	return p
 }
 
 // kill ends the process with SIGKILL and waits for it.

@@ -12,6 +12,7 @@ import (
 	"github.com/econf/econf/domain"
 	"github.com/econf/econf/domain/policy"
 	"github.com/econf/econf/eventstore"
+	"github.com/econf/econf/eventstore/pgstore"
 	"github.com/econf/econf/internal/demo"
 )
 
@@ -25,19 +26,54 @@ func cmdSeedDemo(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	defer e.close()
-	return seed(ctx, e, stdout)
+	return withSeedLock(ctx, e, func() error { return seed(ctx, e, stdout) })
 }
 
 // seedIfEmpty seeds the demo on the first start, when no event exists yet.
+// Several processes starting at once on one empty database (replicas) seed
+// it once: the check and the seed run under one advisory lock, so the
+// others find the events and leave the kept logins as they are.
 func seedIfEmpty(ctx context.Context, e *env, stdout io.Writer) error {
-	events, err := e.store.ReadAll(ctx, eventstore.Start, 1)
+	return withSeedLock(ctx, e, func() error {
+		empty, err := storeIsEmpty(ctx, e)
+		if err != nil || !empty {
+			return err
+		}
+		return seed(ctx, e, stdout)
+	})
+}
+
+// withSeedLock runs fn holding the cluster-wide seeding lock.
+func withSeedLock(ctx context.Context, e *env, fn func() error) error {
+	conn, err := e.pool.Acquire(ctx)
 	if err != nil {
-		return err
+		return fmt.Errorf("seed: %w", err)
 	}
-	if len(events) > 0 {
-		return nil
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock(hashtext('econf.seed-demo'))`); err != nil {
+		return fmt.Errorf("seed: lock: %w", err)
 	}
-	return seed(ctx, e, stdout)
+	defer func() {
+		if _, err := conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtext('econf.seed-demo'))`); err != nil {
+			conn.Conn().Close(context.WithoutCancel(ctx)) // ending the session releases the lock
+		}
+	}()
+	return fn()
+}
+
+// storeIsEmpty reports whether no event is stored. In PostgreSQL it asks
+// the table itself: $all hides events behind any running transaction, and
+// a seed committed by another process just now must be seen.
+func storeIsEmpty(ctx context.Context, e *env) (bool, error) {
+	if _, ok := e.store.(*pgstore.Store); ok {
+		var some bool
+		if err := e.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM events)`).Scan(&some); err != nil {
+			return false, fmt.Errorf("seed: %w", err)
+		}
+		return !some, nil
+	}
+	events, err := e.store.ReadAll(ctx, eventstore.Start, 1)
+	return len(events) == 0, err
 }
 
 // seed creates (or finds) the demo tree and accounts, sets their passwords,
