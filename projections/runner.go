@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/econf/econf/eventstore"
@@ -27,10 +29,24 @@ type Runner struct {
 	// A rebuild that fails is retried after rebuildRetryMin, doubling up
 	// to rebuildRetryMax.
 	rebuildRetryMin, rebuildRetryMax time.Duration
+	// stallAfter is how many times in a row a batch may fail, other than
+	// for an outage, before the handler looks for the event it cannot
+	// apply and stalls there; stallPoll is how often a stalled handler
+	// looks for a retry request.
+	stallAfter int
+	stallPoll  time.Duration
 
 	mu      sync.Mutex
 	changed chan struct{} // closed and replaced whenever a checkpoint moves
 }
+
+// Defaults of Runner.stallAfter and Runner.stallPoll. The subscriber waits
+// 50 ms after the first failure, doubling up to 5 s: eight failures take
+// about six seconds.
+const (
+	defaultStallAfter = 8
+	defaultStallPoll  = 500 * time.Millisecond
+)
 
 // NewRunner checks the projections' names and returns a runner for them.
 func NewRunner(pool *pgxpool.Pool, store eventstore.Store, log *slog.Logger, ps ...Projection) (*Runner, error) {
@@ -45,7 +61,8 @@ func NewRunner(pool *pgxpool.Pool, store eventstore.Store, log *slog.Logger, ps 
 		seen[p.Name()] = true
 	}
 	return &Runner{pool: pool, store: store, projections: ps, log: log, changed: make(chan struct{}),
-		rebuildRetryMin: time.Second, rebuildRetryMax: 5 * time.Minute}, nil
+		rebuildRetryMin: time.Second, rebuildRetryMax: 5 * time.Minute,
+		stallAfter: defaultStallAfter, stallPoll: defaultStallPoll}, nil
 }
 
 // Prepare gives every read model an active generation, so queries work
@@ -81,10 +98,11 @@ func (r *Runner) run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("projection router: %w", err)
 	}
-	router.AddMiddleware(
-		middleware.Recoverer,
-		middleware.Retry{MaxRetries: 3, InitialInterval: 50 * time.Millisecond, MaxInterval: time.Second, Multiplier: 2, Logger: quietWatermill(r.log)}.Middleware,
-	)
+	// No retry middleware: a failed batch is nacked and the subscriber
+	// delivers it again after a backoff, for as long as the failure is an
+	// outage; the handler counts the other failures and stalls (see
+	// handler).
+	router.AddMiddleware(middleware.Recoverer)
 	sub := &allSubscriber{store: r.store, log: r.log, startFrom: r.checkpointOf}
 	defer sub.Close() //nolint:errcheck // never fails; the router closes it too
 
@@ -255,21 +273,161 @@ func (r *Runner) active(ctx context.Context, name string) (generation, error) {
 // handler applies one delivered batch of events in one transaction, which
 // also moves the checkpoint once; events at or below the checkpoint (a
 // redelivery after a commit whose ack was lost) are skipped.
+//
+// A failed batch is nacked and delivered again after a backoff. An outage
+// (the database cannot be reached) is retried for as long as it lasts. Any
+// other failure, stallAfter times in a row, makes the handler find the
+// event that fails (see isolate): it applies the events before it, records
+// a stall naming the event and the error, and waits for a retry request
+// while the other read models go on.
 func (r *Runner) handler(p Projection) message.NoPublishHandlerFunc {
+	failures := 0
+	stale := true // a stall row may be left from before: cleared after the first batch applied
 	return func(msg *message.Message) error {
+		ctx := msg.Context()
 		events, err := decodeBatch(msg.Payload)
 		if err != nil {
 			return fmt.Errorf("%s: decode message %s: %w", p.Name(), msg.UUID, err)
 		}
-		if _, err := applyEvents(msg.Context(), r.pool, p, events); err != nil {
-			if msg.Context().Err() == nil {
-				recordError(context.WithoutCancel(msg.Context()), r.pool, p.Name(), err)
+		err = r.apply(ctx, p, events)
+		switch {
+		case err == nil:
+			failures = 0
+			if stale && clearStalls(ctx, r.pool, p.Name()) == nil {
+				stale = false
 			}
+			return nil
+		case ctx.Err() != nil:
+			return err
+		case isOutage(err):
+			r.log.Warn("read model cannot reach the database; retrying", "projection", p.Name(), "err", err)
 			return err
 		}
-		r.signal()
+		failures++
+		stale = true
+		r.log.Warn("read model failed to apply a batch; retrying", "projection", p.Name(), "failures", failures, "err", err)
+		if failures < r.stallAfter {
+			return err
+		}
+		failures = 0
+		return r.isolate(ctx, p, events)
+	}
+}
+
+// apply applies events to p and tells waiters, or records the error.
+func (r *Runner) apply(ctx context.Context, p Projection, events []eventstore.RecordedEvent) error {
+	if len(events) == 0 {
 		return nil
 	}
+	if _, err := applyEvents(ctx, r.pool, p, events); err != nil {
+		if ctx.Err() == nil {
+			recordError(context.WithoutCancel(ctx), r.pool, p.Name(), err)
+		}
+		return err
+	}
+	r.signal()
+	return nil
+}
+
+// isolate applies a batch that failed again and again as far as it can: it
+// halves the failing part until one event is left whose failure does not
+// go away when it is applied on its own, after every event before it. On
+// such an event the read model stalls until a retry request, and then
+// carries on with the rest of the batch. It returns nil once the whole
+// batch is applied, and an error (the batch is delivered again) when an
+// outage or the end of ctx interrupts it, or when the failure went away
+// while the batch as a whole still fails.
+func (r *Runner) isolate(ctx context.Context, p Projection, events []eventstore.RecordedEvent) error {
+	for len(events) > 0 {
+		lo, hi := 0, len(events) // events[lo:hi] fails after events[:lo]
+		for hi-lo > 1 {
+			mid := (lo + hi) / 2
+			if err := r.apply(ctx, p, events[lo:mid]); err == nil {
+				lo = mid
+			} else if ctx.Err() != nil || isOutage(err) {
+				return err
+			} else {
+				hi = mid
+			}
+		}
+		err := r.apply(ctx, p, events[lo:lo+1])
+		if err == nil {
+			// Not this event on its own: back to the batch.
+			return r.apply(ctx, p, events[lo+1:])
+		}
+		if ctx.Err() != nil || isOutage(err) {
+			return err
+		}
+		if err := r.stall(ctx, p, events[lo], err); err != nil {
+			return err
+		}
+		events = events[lo:] // retry requested: from the stalled event on
+		if err = r.apply(ctx, p, events); err == nil {
+			_ = clearStalls(context.WithoutCancel(ctx), r.pool, p.Name()) // the handler clears it on its next batch otherwise
+			r.log.Info("read model resumed", "projection", p.Name(), "event", events[0].ID)
+			return nil
+		}
+		if ctx.Err() != nil || isOutage(err) {
+			return err
+		}
+	}
+	return nil
+}
+
+// stall records that p cannot apply e, then waits until a retry is asked
+// for, the stall is gone (a rebuild replaced the generation, or another
+// process applied the event), or ctx ends.
+func (r *Runner) stall(ctx context.Context, p Projection, e eventstore.RecordedEvent, cause error) error {
+	var attempts int
+	err := r.pool.QueryRow(ctx, `INSERT INTO projection_stalls AS s (name, generation, kind, event_id, event_type, stream_id, event_number,
+			position_commit, position_prepare, error)
+		SELECT $1, generation, $2, $3, $4, $5, $6, $7, $8, $9 FROM projection_state WHERE name = $1 AND status = 'active'
+		ON CONFLICT (name) DO UPDATE SET generation = EXCLUDED.generation, kind = EXCLUDED.kind, event_type = EXCLUDED.event_type,
+			stream_id = EXCLUDED.stream_id, event_number = EXCLUDED.event_number, position_commit = EXCLUDED.position_commit,
+			position_prepare = EXCLUDED.position_prepare, error = EXCLUDED.error, last_attempt_at = now(), retry_requested_at = NULL,
+			attempts = CASE WHEN s.event_id = EXCLUDED.event_id AND s.generation = EXCLUDED.generation THEN s.attempts + 1 ELSE 1 END,
+			since = CASE WHEN s.event_id = EXCLUDED.event_id AND s.generation = EXCLUDED.generation THEN s.since ELSE now() END,
+			event_id = EXCLUDED.event_id
+		RETURNING attempts`,
+		p.Name(), StallApply, e.ID, e.Type, e.StreamID, int64(e.Number), int64(e.Position.Commit), int64(e.Position.Prepare), cause.Error()).Scan(&attempts)
+	if err != nil {
+		return fmt.Errorf("%s: record the stall at %s %s#%d: %w (stalled by: %w)", p.Name(), e.Type, e.StreamID, e.Number, err, cause)
+	}
+	r.signal() // waiters for a position past e learn it will not come
+	r.log.Error("read model stalled: it cannot apply an event; the other read models go on; fix the cause, then run `econf projections retry "+p.Name()+"`",
+		"projection", p.Name(), "event_id", e.ID, "event_type", e.Type, "stream", e.StreamID, "number", e.Number, "position", e.Position.String(),
+		"attempts", attempts, "err", cause)
+	t := time.NewTicker(r.stallPoll)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		var requested bool
+		err := r.pool.QueryRow(ctx, `SELECT coalesce(bool_or(retry_requested_at IS NOT NULL), true) FROM (`+stallSelect+` AND s.name = $1 AND s.event_id = $2) x`,
+			p.Name(), e.ID).Scan(&requested)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			continue // an outage: the stall stays until the database answers
+		}
+		if requested {
+			r.log.Info("retrying the event a read model stalled at", "projection", p.Name(), "event_id", e.ID)
+			return nil
+		}
+	}
+}
+
+// clearStalls deletes the stall rows of name that no longer stall it: the
+// read model got past the event, or a rebuild replaced the generation.
+func clearStalls(ctx context.Context, pool *pgxpool.Pool, name string) error {
+	_, err := pool.Exec(ctx, `DELETE FROM projection_stalls s WHERE s.name = $1 AND NOT EXISTS (
+			SELECT 1 FROM projection_state a WHERE a.name = s.name AND a.generation = s.generation AND a.status = 'active'
+				AND (a.checkpoint_commit, a.checkpoint_prepare) < (s.position_commit, s.position_prepare))`, name)
+	return err
 }
 
 func (r *Runner) signal() {
@@ -288,32 +446,21 @@ func (r *Runner) changes() <-chan struct{} {
 // WaitFor blocks until every named read model (all when none is named) has
 // applied the event at pos, or ctx ends. It works whether or not the runner
 // applying them is in this process: it re-reads the checkpoints whenever the
-// local runner moves one, and every few milliseconds otherwise.
+// local runner moves one, and every few milliseconds otherwise. A read model
+// stalled at an event at or before pos never gets there: WaitFor returns a
+// *StalledError naming it at once.
 func (r *Runner) WaitFor(ctx context.Context, pos eventstore.Position, names ...string) error {
 	if len(names) == 0 {
 		for _, p := range r.projections {
 			names = append(names, p.Name())
 		}
 	}
+	names = slices.Compact(slices.Sorted(slices.Values(names)))
 	for {
 		changed := r.changes()
-		done := true
-		for _, n := range names {
-			cp, err := r.checkpointOf(ctx, n)
-			if errors.Is(err, errNoActive) {
-				done = false // not prepared yet
-				break
-			}
-			if err != nil {
-				return err
-			}
-			if cp.Less(pos) {
-				done = false
-				break
-			}
-		}
-		if done {
-			return nil
+		done, err := r.reached(ctx, pos, names)
+		if err != nil || done {
+			return err
 		}
 		select {
 		case <-changed:
@@ -322,4 +469,35 @@ func (r *Runner) WaitFor(ctx context.Context, pos eventstore.Position, names ...
 			return ctx.Err()
 		}
 	}
+}
+
+// reached tells whether every named read model has applied pos, and returns
+// a *StalledError when one is stalled before it.
+func (r *Runner) reached(ctx context.Context, pos eventstore.Position, names []string) (bool, error) {
+	rows, err := r.pool.Query(ctx, `SELECT name FROM projection_state
+		WHERE status = 'active' AND name = ANY($1) AND (checkpoint_commit, checkpoint_prepare) >= ($2, $3)`,
+		names, int64(pos.Commit), int64(pos.Prepare))
+	if err != nil {
+		return false, err
+	}
+	there, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return false, err
+	}
+	if len(there) == len(names) {
+		return true, nil
+	}
+	rows, err = r.pool.Query(ctx, stallSelect+` AND s.name = ANY($1) AND (s.position_commit, s.position_prepare) <= ($2, $3) ORDER BY s.name`,
+		names, int64(pos.Commit), int64(pos.Prepare))
+	if err != nil {
+		return false, err
+	}
+	stalls, err := pgx.CollectRows(rows, scanStall)
+	if err != nil {
+		return false, err
+	}
+	if len(stalls) > 0 {
+		return false, &StalledError{Stall: stalls[0]}
+	}
+	return false, nil
 }

@@ -31,14 +31,26 @@ type State struct {
 	LastError     string              `json:"lastError,omitempty"`
 	LastErrorAt   *time.Time          `json:"lastErrorAt,omitempty"`
 	Rebuilding    bool                `json:"rebuilding"`
+	// Stalled is set while the read model is stopped at an event it
+	// cannot apply (see Stall); `econf projections retry` retries it.
+	Stalled *Stall `json:"stalled,omitempty"`
 }
 
-// Status reports each projection's active generation, checkpoint, lag and
-// last error.
+// Status reports each projection's active generation, checkpoint, lag,
+// last error and stall.
 func Status(ctx context.Context, pool *pgxpool.Pool, store eventstore.Store, now time.Time, ps ...Projection) ([]State, error) {
+	stalls, err := Stalls(ctx, pool)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]State, 0, len(ps))
 	for _, p := range ps {
 		s := State{Name: p.Name(), CodeVersion: p.Version()}
+		for _, st := range stalls {
+			if st.ReadModel == p.Name() {
+				s.Stalled = &st
+			}
+		}
 		var c, pr int64
 		err := pool.QueryRow(ctx, `SELECT generation, version, checkpoint_commit, checkpoint_prepare, events_applied, last_event_at, COALESCE(last_error, ''), last_error_at,
 				EXISTS (SELECT 1 FROM projection_state b WHERE b.name = a.name AND b.status = 'building')
