@@ -4,14 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
-	"net"
 	"net/http"
-	"strings"
-	"syscall"
-
-	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/puddle/v2"
 
 	"github.com/go-chi/chi/v5/middleware"
 
@@ -19,6 +12,7 @@ import (
 	"github.com/econf/econf/domain"
 	"github.com/econf/econf/eventstore"
 	"github.com/econf/econf/internal/auth"
+	"github.com/econf/econf/internal/outage"
 )
 
 // problem is an RFC 9457 problem detail, with every field error at once.
@@ -54,38 +48,9 @@ const statusClientClosed = 499
 const retryAfter = "2"
 
 // unreachable reports whether err means the database or event store could
-// not be reached or went away mid-request (down, restarting, the connection
-// cut, too many connections): a failure of the moment, not of the request,
-// and never a 500. Errors the server raised about the statement itself
-// (a constraint, a syntax error) are not.
-func unreachable(err error) bool {
-	if err == nil {
-		return false
-	}
-	if errors.Is(err, eventstore.ErrUnavailable) {
-		return true
-	}
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		switch {
-		case strings.HasPrefix(pgErr.Code, "08"), // connection exception
-			pgErr.Code == "57P01", // admin_shutdown
-			pgErr.Code == "57P02", // crash_shutdown
-			pgErr.Code == "57P03", // cannot_connect_now (starting up, shutting down)
-			pgErr.Code == "53300": // too_many_connections
-			return true
-		}
-		return false
-	}
-	var connectErr *pgconn.ConnectError
-	var netErr net.Error
-	return errors.As(err, &connectErr) || // dialling failed (refused, timed out, the server starting)
-		errors.As(err, &netErr) ||
-		errors.Is(err, pgconn.ErrConnClosed) ||
-		errors.Is(err, puddle.ErrClosedPool) ||
-		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || // the connection cut under a query
-		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
-}
+// not be reached or went away mid-request: a failure of the moment, not of
+// the request, and never a 500 (see package outage).
+func unreachable(err error) bool { return outage.Is(err) }
 
 // writeError turns an error from a command or query into its problem. Only
 // errors no user input can cause become a 500, and those are logged.

@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -14,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/econf/econf/eventstore"
+	"github.com/econf/econf/internal/outage"
 )
 
 // A read model stalls at an event it cannot apply (its Apply refuses the
@@ -178,19 +176,7 @@ func WaitRetry(ctx context.Context, q querier, before Stall) error {
 // isOutage tells the failures that come from not reaching the database (or
 // the event store) from those of the statements themselves: the runner
 // retries an outage for as long as it lasts, and never stalls on one.
-func isOutage(err error) bool {
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		c := pgErr.Code
-		return strings.HasPrefix(c, "08") || // connection exception
-			strings.HasPrefix(c, "53") || // insufficient resources: too many connections, disk full
-			c == "57P01" || c == "57P02" || c == "57P03" // shutdown, crash, starting up
-	}
-	var ne net.Error
-	var ce *pgconn.ConnectError
-	return errors.Is(err, eventstore.ErrUnavailable) || errors.As(err, &ne) || errors.As(err, &ce) ||
-		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || pgconn.SafeToRetry(err)
-}
+func isOutage(err error) bool { return outage.Is(err) }
 
 // ReadModelHealth is how one read model stands, for readiness checks.
 type ReadModelHealth struct {
