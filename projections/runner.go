@@ -297,7 +297,7 @@ func (r *Runner) handler(p Projection) message.NoPublishHandlerFunc {
 				stale = false
 			}
 			return nil
-		case ctx.Err() != nil:
+		case notPoison(ctx, err) && !isOutage(err):
 			return err
 		case isOutage(err):
 			r.log.Warn("read model cannot reach the database; retrying", "projection", p.Name(), "err", err)
@@ -344,7 +344,7 @@ func (r *Runner) isolate(ctx context.Context, p Projection, events []eventstore.
 			mid := (lo + hi) / 2
 			if err := r.apply(ctx, p, events[lo:mid]); err == nil {
 				lo = mid
-			} else if ctx.Err() != nil || isOutage(err) {
+			} else if notPoison(ctx, err) {
 				return err
 			} else {
 				hi = mid
@@ -355,7 +355,7 @@ func (r *Runner) isolate(ctx context.Context, p Projection, events []eventstore.
 			// Not this event on its own: back to the batch.
 			return r.apply(ctx, p, events[lo+1:])
 		}
-		if ctx.Err() != nil || isOutage(err) {
+		if notPoison(ctx, err) {
 			return err
 		}
 		if err := r.stall(ctx, p, events[lo], err); err != nil {
@@ -367,11 +367,18 @@ func (r *Runner) isolate(ctx context.Context, p Projection, events []eventstore.
 			r.log.Info("read model resumed", "projection", p.Name(), "event", events[0].ID)
 			return nil
 		}
-		if ctx.Err() != nil || isOutage(err) {
+		if notPoison(ctx, err) {
 			return err
 		}
 	}
 	return nil
+}
+
+// notPoison tells the failures that say nothing of the events: ctx ended,
+// an outage, a generation built by other code (see guard).
+func notPoison(ctx context.Context, err error) bool {
+	var ge *GenerationError
+	return ctx.Err() != nil || isOutage(err) || errors.As(err, &ge)
 }
 
 // stall records that p cannot apply e, then waits until a retry is asked
