@@ -100,6 +100,21 @@ func TestComposeFile(t *testing.T) {
 			t.Errorf("EVENTSTORE_URL port %s, EventStoreDB listens on %s", port, *svc.Environment["EVENTSTORE_NODE_PORT"])
 		}
 	}
+	// The app restarts after a crash and reports its health by a command
+	// its image has.
+	switch app.Restart {
+	case "unless-stopped", "always", "on-failure":
+	default:
+		t.Errorf("app: restart policy %q; want unless-stopped, always or on-failure", app.Restart)
+	}
+	if app.HealthCheck == nil || app.HealthCheck.Disable || len(app.HealthCheck.Test) < 2 || app.HealthCheck.Test[0] != "CMD" {
+		t.Errorf("app: health check %+v; want the exec form [CMD econf healthcheck]", app.HealthCheck)
+	} else {
+		acceptsCommand(t, app.HealthCheck.Test[1:])
+	}
+	if app.Build == nil || app.Build.Args["GOPROXY"] == nil {
+		t.Error("app: the build passes no GOPROXY argument")
+	}
 	es, err := project.GetService("eventstore")
 	if err != nil {
 		t.Fatal(err)

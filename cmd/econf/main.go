@@ -8,6 +8,7 @@
 //	econf eventstore copy --from URL --to URL
 //	                                 copy every stream between event stores
 //	econf audit verify               check every stream's tamper-evident hash chain
+//	econf healthcheck                ask a running serve for /healthz (the image's HEALTHCHECK)
 //
 // With no DATABASE_URL, econf starts (or attaches to) an embedded PostgreSQL
 // cluster under the data folder, built from the machine's server binaries.
@@ -58,6 +59,7 @@ commands:
   eventstore copy --from URL --to URL
                              copy every stream between PostgreSQL and EventStoreDB, resumable
   audit verify [--json]      check every stream's hash chain; fails when one is broken
+  healthcheck [--ready]      ask a running serve for /healthz (/readyz); exit 0 when it answers 200
 
 run "econf <command> -h" for the command's flags`
 
@@ -147,6 +149,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdEventstore(ctx, args[1:], stdout, stderr)
 	case "audit":
 		return cmdAudit(ctx, args[1:], stdout, stderr)
+	case "healthcheck":
+		return cmdHealthcheck(ctx, args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprintln(stdout, usage)
 		return nil

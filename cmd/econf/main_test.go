@@ -84,6 +84,20 @@ func TestServeEmbedded(t *testing.T) {
 		t.Fatalf("readyz: %v %v", res, err)
 	}
 	res.Body.Close()
+	// The image's HEALTHCHECK: `econf healthcheck` with serve's ECONF_ADDR,
+	// a wildcard address asked on loopback.
+	port := base[strings.LastIndex(base, ":")+1:]
+	for _, addr := range []string{"127.0.0.1:" + port, "0.0.0.0:" + port} {
+		t.Setenv("ECONF_ADDR", addr)
+		var out syncBuffer
+		if err := run(ctx, []string{"healthcheck"}, &out, &out); err != nil || !strings.Contains(out.String(), `"ok"`) {
+			t.Errorf("healthcheck at %s: %v\n%s", addr, err, out.String())
+		}
+		out = syncBuffer{}
+		if err := run(ctx, []string{"healthcheck", "--ready"}, &out, &out); err != nil || !strings.Contains(out.String(), "/readyz") {
+			t.Errorf("healthcheck --ready at %s: %v\n%s", addr, err, out.String())
+		}
+	}
 	if !strings.Contains(stdout.String(), "applicant@") {
 		t.Errorf("demo credentials not printed:\n%s", stdout.String())
 	}
@@ -119,6 +133,11 @@ func TestServeEmbedded(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("serve did not shut down")
+	}
+	// Stopped, it is unhealthy.
+	var out2 syncBuffer
+	if err := run(context.Background(), []string{"healthcheck", "--addr", base[len("http://"):], "--timeout", "2s"}, &out2, &out2); err == nil {
+		t.Errorf("healthcheck after shutdown succeeded:\n%s", out2.String())
 	}
 	if _, err := os.Stat(filepath.Join(data, "pg", "postmaster.pid")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("embedded PostgreSQL still running after shutdown (postmaster.pid: %v)", err)
