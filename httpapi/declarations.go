@@ -18,7 +18,7 @@ import (
 )
 
 // sectionDecoders read each form section's body into its type (R-DECL-15).
-var sectionDecoders = map[string]func(body []byte) (commands.Section, domain.FieldError, bool){
+var sectionDecoders = map[string]func(w http.ResponseWriter, r *http.Request, body []byte) (commands.Section, bool){
 	"applicant":  decodeSection(commands.ApplicantSection),
 	"basic":      decodeSection(commands.BasicSection),
 	"attendance": decodeSection(commands.AttendanceSection),
@@ -31,13 +31,13 @@ var sectionDecoders = map[string]func(body []byte) (commands.Section, domain.Fie
 	"contacts":   decodeSection(commands.ContactsSection),
 }
 
-func decodeSection[T any](build func(T) commands.Section) func([]byte) (commands.Section, domain.FieldError, bool) {
-	return func(body []byte) (commands.Section, domain.FieldError, bool) {
+func decodeSection[T any](build func(T) commands.Section) func(http.ResponseWriter, *http.Request, []byte) (commands.Section, bool) {
+	return func(w http.ResponseWriter, r *http.Request, body []byte) (commands.Section, bool) {
 		var v T
-		if fe, ok := decodeBytes(body, &v); !ok {
-			return commands.Section{}, fe, false
+		if !decodeInto(w, r, body, &v) {
+			return commands.Section{}, false
 		}
-		return build(v), domain.FieldError{}, true
+		return build(v), true
 	}
 }
 
@@ -74,9 +74,8 @@ func (s *Server) saveDeclarationSection(w http.ResponseWriter, r *http.Request) 
 	if !ok {
 		return
 	}
-	section, fe, ok := dec(body)
+	section, ok := dec(w, r, body)
 	if !ok {
-		badRequest(w, r, fe)
 		return
 	}
 	res, err := s.App.SaveDeclarationSection(r.Context(), actorOf(r.Context()), m, id, section)
@@ -228,7 +227,11 @@ func (s *Server) sheetProblem(w http.ResponseWriter, r *http.Request, err error)
 	}
 	fields := make([]domain.FieldError, 0, len(ie.Cells))
 	for _, c := range ie.Cells {
-		fields = append(fields, domain.FieldError{Path: fmt.Sprintf("sheet:%s%d", c.Column, c.Row), Rule: "R-DECL-13",
+		rule := c.Rule
+		if rule == "" {
+			rule = "R-DECL-13"
+		}
+		fields = append(fields, domain.FieldError{Path: fmt.Sprintf("sheet:%s%d", c.Column, c.Row), Rule: rule,
 			Message: c.Header + ": " + c.Message, Zh: c.Header + "：" + c.Zh})
 	}
 	writeProblem(w, r, problem{Type: problemBase + "validation", Title: "The spreadsheet was not imported", Status: http.StatusUnprocessableEntity,

@@ -67,14 +67,7 @@ func readBodyMax(w http.ResponseWriter, r *http.Request, max int64) ([]byte, boo
 // data and over-large bodies are field errors, never a 500.
 func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	body, ok := readBody(w, r)
-	if !ok {
-		return false
-	}
-	if fe, ok := decodeBytes(body, v); !ok {
-		badRequest(w, r, fe)
-		return false
-	}
-	return true
+	return ok && decodeInto(w, r, body, v)
 }
 
 // decodeOptional is decode for bodies that may be left out entirely.
@@ -86,11 +79,7 @@ func decodeOptional(w http.ResponseWriter, r *http.Request, v any) bool {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return true
 	}
-	if fe, ok := decodeBytes(body, v); !ok {
-		badRequest(w, r, fe)
-		return false
-	}
-	return true
+	return decodeInto(w, r, body, v)
 }
 
 func decodeBytes(body []byte, v any) (domain.FieldError, bool) {

@@ -94,8 +94,8 @@ func (s *Server) reviseForecast(w http.ResponseWriter, r *http.Request) {
 
 // commentBody is the optional body of approvals and withdrawals.
 type commentBody struct {
-	Comment string `json:"comment"`
-	Reason  string `json:"reason"`
+	Comment string `json:"comment" text:"multiline"`
+	Reason  string `json:"reason" text:"multiline"`
 }
 
 // decision runs a command that takes an optional comment or reason.

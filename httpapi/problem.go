@@ -59,8 +59,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var se *domain.StateError
 	switch {
 	case errors.As(err, &ve):
-		writeProblem(w, r, problem{Type: problemBase + "validation", Title: "The request breaks rules", Status: http.StatusUnprocessableEntity,
-			Detail: "see errors for every field that must change", Zh: "请求内容不符合规则，详见各字段错误", Errors: ve.Fields})
+		writeValidation(w, r, ve.Fields)
 	case errors.As(err, &se):
 		writeProblem(w, r, problem{Type: problemBase + "wrong-state", Title: "Not allowed in the record's status", Status: http.StatusConflict,
 			Detail: se.Message, Zh: se.Zh, Rule: se.Rule})

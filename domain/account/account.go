@@ -61,7 +61,7 @@ type Profile struct {
 	Mobile      string `json:"mobile,omitempty"`
 	OfficePhone string `json:"officePhone,omitempty"`
 	Title       string `json:"title,omitempty"`
-	Remarks     string `json:"remarks,omitempty"`
+	Remarks     string `json:"remarks,omitempty" text:"multiline"`
 }
 
 // User is the aggregate.

@@ -77,7 +77,7 @@ type Changes struct {
 // Proposal is what the applicant fills in (R-CHG-04): a description
 // (变更说明), the changes, and an optional attachment for the school.
 type Proposal struct {
-	Description string                 `json:"description"`
+	Description string                 `json:"description" text:"multiline"`
 	Changes     Changes                `json:"changes"`
 	Attachment  declaration.Attachment `json:"attachment,omitzero"`
 }

@@ -131,7 +131,7 @@ type BudgetLine struct {
 	// Amount is yuan as a decimal string with at most two decimals; see
 	// ParseAmount.
 	Amount      string `json:"amount"`
-	Explanation string `json:"explanation,omitempty"`
+	Explanation string `json:"explanation,omitempty" text:"multiline"`
 }
 
 // Statements are the special statements (特殊说明, R-DECL-11). The
@@ -150,8 +150,8 @@ type Content struct {
 	Theme            string    `json:"theme"`
 	Topics           []string  `json:"topics"`
 	PreviousEditions []Edition `json:"previousEditions"`
-	TaiwanStatement  string    `json:"taiwanStatement"`
-	Background       string    `json:"background"` // 举办会议的背景和意义
+	TaiwanStatement  string    `json:"taiwanStatement" text:"multiline"`
+	Background       string    `json:"background" text:"multiline"` // 举办会议的背景和意义
 }
 
 // Edition is a previous edition of the conference.
@@ -195,8 +195,8 @@ type group struct {
 type AgendaItem struct {
 	Date         domain.Date `json:"date"`
 	Time         string      `json:"time"` // e.g. "09:00-10:30"
-	Participants string      `json:"participants"`
-	Content      string      `json:"content"`
+	Participants string      `json:"participants" text:"multiline"`
+	Content      string      `json:"content" text:"multiline"`
 }
 
 // ContactKind tells the conference's contacts from the international

@@ -26,7 +26,7 @@ type Details struct {
 	Local                bool           `json:"local"`
 	Province             string         `json:"province"`
 	Address              string         `json:"address"`
-	OffsiteJustification string         `json:"offsiteJustification,omitempty"`
+	OffsiteJustification string         `json:"offsiteJustification,omitempty" text:"multiline"`
 	Type                 classify.Type  `json:"type"`
 	Scale                classify.Scale `json:"scale"` // declared; checked against the computed one (R-CLS-05)
 	ChineseCount         int            `json:"chineseCount"`
@@ -34,7 +34,7 @@ type Details struct {
 	Flags                classify.Flags `json:"flags"`
 	Organisations        []Organisation `json:"organisations"`
 	FundingSource        string         `json:"fundingSource"`
-	Remarks              string         `json:"remarks,omitempty"`
+	Remarks              string         `json:"remarks,omitempty" text:"multiline"`
 }
 
 // Applicant identifies who applies. The email may be any address (R-FC-04),

@@ -63,18 +63,18 @@ type Attendee struct {
 
 // Content is the summary's content (R-SUM-03).
 type Content struct {
-	Academic        string                 `json:"academic"`
+	Academic        string                 `json:"academic" text:"multiline"`
 	Attendance      []CountryCount         `json:"attendance"`
 	PapersDomestic  int                    `json:"papersDomestic"`
 	PapersForeign   int                    `json:"papersForeign"`
-	Proceedings     string                 `json:"proceedings"` // 论文集出版情况
+	Proceedings     string                 `json:"proceedings" text:"multiline"` // 论文集出版情况
 	Photos          []Photo                `json:"photos"`
 	ProceedingsFile declaration.Attachment `json:"proceedingsFile,omitzero"`
 	Domestic        []Attendee             `json:"domestic"`
 	Foreign         []Attendee             `json:"foreign"`
 	// DomesticNote and ForeignNote explain an empty list.
-	DomesticNote string `json:"domesticNote,omitempty"`
-	ForeignNote  string `json:"foreignNote,omitempty"`
+	DomesticNote string `json:"domesticNote,omitempty" text:"multiline"`
+	ForeignNote  string `json:"foreignNote,omitempty" text:"multiline"`
 }
 
 // DomesticCount is the actual domestic attendance, Hong Kong, Macao and

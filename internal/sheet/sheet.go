@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/econf/econf/domain"
 )
 
 // Column is one column of a template.
@@ -21,6 +23,9 @@ type Column struct {
 	MaxChars int      // 0: no limit
 	Enum     []string // allowed values, offered as a drop-down; nil: free text
 	Width    float64  // column width in characters; 0: 20
+	// Multiline cells may hold tab and line breaks; no cell may hold
+	// other control characters (rule TEXT).
+	Multiline bool
 }
 
 // Template is a sheet of rows with fixed columns.
@@ -37,6 +42,9 @@ type CellError struct {
 	Header  string `json:"header"`
 	Message string `json:"message"`
 	Zh      string `json:"zh"`
+	// Rule is the rule id the cell breaks when it is not the template's
+	// own (domain.RuleText for control characters); "" otherwise.
+	Rule string `json:"rule,omitempty"`
 }
 
 // ImportError carries every bad cell; nothing of the file is imported.
@@ -185,7 +193,12 @@ func (t Template) Read(r io.Reader) ([]Row, error) {
 			fail := func(en, zh string) {
 				bad = append(bad, CellError{Row: rowNo, Column: col, Header: c.Header, Message: en, Zh: zh})
 			}
+			tp, badText := domain.TextFault(v, c.Multiline)
 			switch {
+			case badText:
+				fe := tp.FieldError()
+				bad = append(bad, CellError{Row: rowNo, Column: col, Header: c.Header, Message: fe.Message, Zh: fe.Zh, Rule: fe.Rule})
+				v = ""
 			case v == "" && c.Required:
 				fail("required", "必填")
 			case c.MaxChars > 0 && utf8.RuneCountInString(v) > c.MaxChars:

@@ -106,3 +106,38 @@ func TestMissingColumnAndNotASpreadsheet(t *testing.T) {
 }
 
 func itoa(n int) string { return string(rune('0' + n)) }
+
+// TEXT: a cell holding NUL or another control character refuses the file,
+// naming the cell; a line break only in a multi-line column.
+func TestControlCharactersRefuseTheFile(t *testing.T) {
+	tmpl := people
+	tmpl.Columns = append([]Column(nil), people.Columns...)
+	tmpl.Columns[3].Multiline = true // 职务职称 takes line breaks here
+	_, err := tmpl.Read(fill(t, nil, [][]any{
+		// Excel writes a control character as _xHHHH_; readers decode it.
+		{"Anna_x0000_Schmidt", "德国", "主席", "教授"},
+		{"李明", "中_x0001_国", "代表", "第一行\n第二行"},
+		{"Line\nbreak", "英国", "代表", "bell_x0007_"},
+		{"Fine", "英国", "代表", "tab\tok"},
+	}))
+	var ie *ImportError
+	if !errors.As(err, &ie) {
+		t.Fatalf("got %v; want an ImportError", err)
+	}
+	want := map[string]bool{"A2": true, "B3": true, "A4": true, "D4": true}
+	got := map[string]bool{}
+	for _, c := range ie.Cells {
+		got[c.Column+itoa(c.Row)] = true
+		if c.Rule != "TEXT" {
+			t.Errorf("cell %s%d: rule %q; want TEXT", c.Column, c.Row, c.Rule)
+		}
+	}
+	if len(got) != len(want) || len(ie.Cells) != len(want) {
+		t.Errorf("reported %+v; want cells %v", ie.Cells, want)
+	}
+	for k := range want {
+		if !got[k] {
+			t.Errorf("cell %s not reported; got %+v", k, ie.Cells)
+		}
+	}
+}

@@ -1,0 +1,158 @@
+package httpapi_test
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/econf/econf/domain"
+)
+
+// sectionNames are the form sections in the order DeclarationSection's
+// oneOf lists their bodies.
+var sectionNames = []string{"applicant", "basic", "attendance", "hosting", "budget", "statements", "content", "people", "agenda", "contacts"}
+
+// textLeaf is one free-text field of a request body: its path and a body
+// that holds only it.
+type textLeaf struct {
+	path string
+	body func(v string) any
+}
+
+// textLeaves lists every plain string field a schema takes (not dates,
+// UUIDs or other formats, which have parsers of their own), each with a
+// body builder setting only that field.
+func textLeaves(doc map[string]any, schema map[string]any, path string, wrap func(any) any, depth int) []textLeaf {
+	if depth > 8 {
+		return nil
+	}
+	for {
+		ref, ok := schema["$ref"].(string)
+		if !ok {
+			break
+		}
+		schema = doc["components"].(map[string]any)["schemas"].(map[string]any)[strings.TrimPrefix(ref, "#/components/schemas/")].(map[string]any)
+	}
+	if all, ok := schema["allOf"].([]any); ok {
+		var out []textLeaf
+		for _, s := range all {
+			out = append(out, textLeaves(doc, s.(map[string]any), path, wrap, depth+1)...)
+		}
+		return out
+	}
+	types := []string{}
+	switch t := schema["type"].(type) {
+	case string:
+		types = append(types, t)
+	case []any:
+		for _, x := range t {
+			types = append(types, x.(string))
+		}
+	}
+	switch {
+	case slices.Contains(types, "string"):
+		if _, formatted := schema["format"]; formatted {
+			return nil
+		}
+		if _, patterned := schema["pattern"]; patterned && path == "" {
+			return nil
+		}
+		return []textLeaf{{path: path, body: func(v string) any { return wrap(v) }}}
+	case slices.Contains(types, "array"):
+		items, _ := schema["items"].(map[string]any)
+		if items == nil {
+			return nil
+		}
+		return textLeaves(doc, items, path+"[0]", func(v any) any { return wrap([]any{v}) }, depth+1)
+	case slices.Contains(types, "object") || schema["properties"] != nil:
+		props, _ := schema["properties"].(map[string]any)
+		var out []textLeaf
+		for _, k := range slices.Sorted(func(yield func(string) bool) {
+			for k := range props {
+				if !yield(k) {
+					return
+				}
+			}
+		}) {
+			p := k
+			if path != "" {
+				p = path + "." + k
+			}
+			out = append(out, textLeaves(doc, props[k].(map[string]any), p, func(v any) any { return wrap(map[string]any{k: v}) }, depth+1)...)
+		}
+		return out
+	}
+	return nil
+}
+
+// TestNULRefusedEverywhere walks every operation taking a JSON body, as
+// openapi.json describes them, and sends each of its text fields alone
+// holding a NUL, then a control character: every one answers 422 naming
+// the field with rule TEXT, and nothing is appended (issue 12 part 1a).
+func TestNULRefusedEverywhere(t *testing.T) {
+	h := newSignupHarness(t)
+	doc := openAPIDoc(t)
+	admin := h.email(domain.RolePlatformAdmin)
+	before := h.eventCount()
+	id := "0b7d4a52-3a0e-4c39-9a49-1f5f0c0e6d11"
+	sent, operations := 0, 0
+	for route, item := range doc["paths"].(map[string]any) {
+		for method, raw := range item.(map[string]any) {
+			op, ok := raw.(map[string]any)
+			if !ok || op["requestBody"] == nil {
+				continue
+			}
+			content := op["requestBody"].(map[string]any)["content"].(map[string]any)
+			js, ok := content["application/json"].(map[string]any)
+			if !ok {
+				continue
+			}
+			schema := js["schema"].(map[string]any)
+			bodies := map[string]map[string]any{route: schema}
+			if one, ok := schema["oneOf"].([]any); ok && strings.Contains(route, "{section}") {
+				bodies = map[string]map[string]any{}
+				for i, s := range one {
+					bodies[strings.ReplaceAll(route, "{section}", sectionNames[i])] = s.(map[string]any)
+				}
+			}
+			for path, schema := range bodies {
+				leaves := textLeaves(doc, schema, "", func(v any) any { return v }, 0)
+				if len(leaves) > 0 {
+					operations++
+				}
+				for _, leaf := range leaves {
+					for _, bad := range []string{"a\x00b", "a\x1bb", "line\nbreak"} {
+						res := h.do(strings.ToUpper(method), strings.ReplaceAll(path, "{id}", id), admin, leaf.body(bad))
+						sent++
+						if bad == "line\nbreak" {
+							// Multi-line fields take it; a single-line one refuses it.
+							if res.status == http.StatusUnprocessableEntity && res.hasRule("TEXT") && !slices.Contains(res.rules(), "TEXT@"+leaf.path) {
+								t.Errorf("%s %s %s=%q: TEXT on another field: %v", method, path, leaf.path, bad, res.rules())
+							}
+							continue
+						}
+						if res.status != http.StatusUnprocessableEntity || !slices.Contains(res.rules(), "TEXT@"+leaf.path) {
+							t.Errorf("%s %s with %s=%q: %d %v; want 422 TEXT@%s (%s)", method, path, leaf.path, bad, res.status, res.rules(), leaf.path, res.body)
+						}
+					}
+				}
+			}
+		}
+	}
+	// A spreadsheet cell is text too.
+	xlsx := peopleSheet(t, [][]string{{"会议主席", "Anna_x0000_Schmidt", "德国", "Uni", "教授"}})
+	res := h.do("POST", "/api/v1/declarations/"+id+"/people.xlsx", h.email(domain.RoleApplicant), xlsx,
+		"Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	if res.status != http.StatusUnprocessableEntity || !slices.Contains(res.rules(), "TEXT@sheet:B2") {
+		t.Errorf("people.xlsx with NUL in B2: %d %v; want 422 TEXT@sheet:B2 (%s)", res.status, res.rules(), res.body)
+	}
+	if operations < 25 || sent < 300 {
+		t.Errorf("only %d operations and %d requests: the walk lost its way", operations, sent)
+	}
+	if after := h.eventCount(); after != before {
+		t.Errorf("events: %d before, %d after; refused input must append nothing", before, after)
+	}
+	t.Log(fmt.Sprintf("%d requests over %d operations", sent, operations))
+}
