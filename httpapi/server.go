@@ -6,6 +6,7 @@ package httpapi
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -215,7 +216,7 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 }
 
 // readyz answers 200 only when the event store and the read-model database
-// both answer.
+// both answer, and no read model is frozen by a failed rebuild.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
@@ -226,6 +227,21 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := s.Pool.Ping(ctx); err != nil {
 		checks["database"], ready = err.Error(), false
+	} else if failed, err := projections.RebuildFailures(ctx, s.Pool); err != nil {
+		checks["rebuilds"], ready = err.Error(), false
+	} else if len(failed) > 0 {
+		// An outdated read model whose rebuild failed is not updated until
+		// a retry succeeds.
+		var b strings.Builder
+		for i, f := range failed {
+			if i > 0 {
+				b.WriteString("; ")
+			}
+			fmt.Fprintf(&b, "%s: rebuild failed at %s (not updated; retried with a backoff): %s", f.Name, f.At.UTC().Format(time.RFC3339), f.Error)
+		}
+		checks["rebuilds"], ready = b.String(), false
+	} else {
+		checks["rebuilds"] = "ok"
 	}
 	status := http.StatusOK
 	if !ready {

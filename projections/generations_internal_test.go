@@ -249,3 +249,82 @@ func TestConcurrentRebuildsLock(t *testing.T) {
 		t.Errorf("%d generations left; want the active one", n)
 	}
 }
+
+// TestFailedRebuildRetries: serve starts with version 2 of a read model
+// whose active generation version 1 built; the rebuild fails twice on one
+// event. Status and readiness say so between the attempts, the runner
+// retries with a backoff, and once a rebuild succeeds the read model is
+// version 2 and up to date, with nothing left to report.
+func TestFailedRebuildRetries(t *testing.T) {
+	pool, store := newBatchDB(t)
+	ctx := context.Background()
+	if err := benchdata.FillEvents(ctx, store, benchdata.NewOrg(), 0, 3, 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Rebuild(ctx, pool, store, &probe{}, nil); err != nil { // version 1, active
+		t.Fatal(err)
+	}
+	events, err := store.ReadAll(ctx, eventstore.Start, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2 := probeV2{&probe{failAt: events[5].Position, failures: 2}}
+	r, err := NewRunner(pool, store, quiet, v2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.rebuildRetryMin, r.rebuildRetryMax = 300*time.Millisecond, time.Second
+	startRunnerLog(t, r, quiet)
+
+	// Between the failed attempts: status and readiness name the failure.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		states, err := Status(ctx, pool, store, time.Now(), v2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := states[0]; s.RebuildError != "" {
+			if !strings.Contains(s.RebuildError, "injected failure") || s.RebuildErrorAt == nil || s.Rebuilding || s.Version != 1 {
+				t.Errorf("status after a failed rebuild: %+v", s)
+			}
+			failed, err := RebuildFailures(ctx, pool)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(failed) != 1 || failed[0].Name != v2.Name() || !strings.Contains(failed[0].Error, "injected failure") {
+				t.Errorf("rebuild failures for readiness: %+v", failed)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("status never showed the failed rebuild")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+
+	// The retries succeed: version 2 active, up to date, nothing to report.
+	for activeOf(t, r, v2.Name()).Version != 2 {
+		if time.Now().After(deadline) {
+			t.Fatal("version 2 never became active")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	head := waitHead(t, r, store)
+	g := activeOf(t, r, v2.Name())
+	if g.Version != 2 || g.Checkpoint != head {
+		t.Errorf("after the retries: version %d at %s; want version 2 at %s", g.Version, g.Checkpoint, head)
+	}
+	if n := len(v2.attemptsSnapshot()); n < 3 {
+		t.Errorf("%d attempts to apply; want at least three (two failed rebuilds and a good one)", n)
+	}
+	states, err := Status(ctx, pool, store, time.Now(), v2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := states[0]; s.RebuildError != "" || s.Rebuilding {
+		t.Errorf("status after the rebuild succeeded: %+v", s)
+	}
+	if failed, err := RebuildFailures(ctx, pool); err != nil || len(failed) != 0 {
+		t.Errorf("rebuild failures after success: %+v, %v", failed, err)
+	}
+}

@@ -56,8 +56,13 @@ func lockRebuild(ctx context.Context, pool *pgxpool.Pool, name string) (func(), 
 		}
 		return nil, fmt.Errorf("rebuild %s: %w", name, err)
 	}
-	// Closing the session releases the lock.
-	return func() { _ = conn.Close(context.WithoutCancel(ctx)) }, nil
+	return func() {
+		// Unlock first: closing the session releases the lock too, but only
+		// once the server has seen it go.
+		ctx := context.WithoutCancel(ctx)
+		_, _ = conn.Exec(ctx, `SELECT pg_advisory_unlock(hashtext('econf.rebuild'), hashtext($1))`, name)
+		_ = conn.Close(ctx)
+	}, nil
 }
 
 func rebuild(ctx context.Context, pool *pgxpool.Pool, store eventstore.Store, p Projection, progress Progress, older bool) (eventstore.Position, error) {
@@ -102,6 +107,15 @@ func rebuild(ctx context.Context, pool *pgxpool.Pool, store eventstore.Store, p 
 	if err != nil {
 		return eventstore.Position{}, err
 	}
+	// failed notes why the build failed on its generation, for status and
+	// readiness, until the next rebuild replaces it.
+	failed := func(err error) (eventstore.Position, error) {
+		if ctx.Err() == nil {
+			_, _ = pool.Exec(context.WithoutCancel(ctx), `UPDATE projection_state SET last_error = $3, last_error_at = now(), updated_at = now()
+				WHERE name = $1 AND generation = $2 AND status = 'building'`, g.Name, g.Generation, err.Error())
+		}
+		return g.Checkpoint, err
+	}
 	applied := 0
 	fill := func(tx pgx.Tx) (bool, error) {
 		events, err := store.ReadAll(ctx, g.Checkpoint, rebuildBatch)
@@ -125,11 +139,11 @@ func rebuild(ctx context.Context, pool *pgxpool.Pool, store eventstore.Store, p 
 			more, ferr = fill(tx)
 			return ferr
 		}); err != nil {
-			return g.Checkpoint, fmt.Errorf("rebuild %s: %w", p.Name(), err)
+			return failed(fmt.Errorf("rebuild %s: %w", p.Name(), err))
 		}
 	}
 	if err := buildQueryIndexes(ctx, pool, p, g.Schema, deferred); err != nil {
-		return g.Checkpoint, fmt.Errorf("rebuild %s: %w", p.Name(), err)
+		return failed(fmt.Errorf("rebuild %s: %w", p.Name(), err))
 	}
 	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		// Holding the active generation stops live applies until we switch.
@@ -152,7 +166,7 @@ func rebuild(ctx context.Context, pool *pgxpool.Pool, store eventstore.Store, p 
 		return err
 	})
 	if err != nil {
-		return g.Checkpoint, fmt.Errorf("switch %s to %s: %w", p.Name(), g.Schema, err)
+		return failed(fmt.Errorf("switch %s to %s: %w", p.Name(), g.Schema, err))
 	}
 	// Nothing reads the old generation any more; queries still running on it
 	// finish before its tables go.

@@ -30,10 +30,50 @@ type State struct {
 	LastEventAt   *time.Time          `json:"lastEventAt,omitempty"`
 	LastError     string              `json:"lastError,omitempty"`
 	LastErrorAt   *time.Time          `json:"lastErrorAt,omitempty"`
-	Rebuilding    bool                `json:"rebuilding"`
+	Rebuilding    bool                `json:"rebuilding"` // a rebuild holds the read model's rebuild lock now
+	// RebuildError is why the last rebuild failed, while none runs: the
+	// active generation then serves but, outdated, is not updated; serve
+	// retries the rebuild with a backoff.
+	RebuildError   string     `json:"rebuildError,omitempty"`
+	RebuildErrorAt *time.Time `json:"rebuildErrorAt,omitempty"`
 	// Stalled is set while the read model is stopped at an event it
 	// cannot apply (see Stall); `econf projections retry` retries it.
 	Stalled *Stall `json:"stalled,omitempty"`
+}
+
+// rebuildRunning is true when a rebuild of the read model a.name holds its
+// lock (see lockRebuild), in any process.
+const rebuildRunning = `EXISTS (SELECT 1 FROM pg_locks l
+	WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+	  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+	  AND l.classid = hashtext('econf.rebuild')::oid AND l.objid = hashtext(a.name)::oid)`
+
+// rebuildFailure is the failed build of the read model a.name, if its
+// latest rebuild failed and none runs.
+const rebuildFailure = `(SELECT b.last_error, b.last_error_at FROM projection_state b
+	WHERE b.name = a.name AND b.status = 'building' AND b.last_error IS NOT NULL AND NOT ` + rebuildRunning + `
+	ORDER BY b.generation DESC LIMIT 1)`
+
+// RebuildFailure is a read model whose rebuild failed, with none running.
+type RebuildFailure struct {
+	Name  string    `json:"name"`
+	Error string    `json:"error"`
+	At    time.Time `json:"at"`
+}
+
+// RebuildFailures lists the read models whose last rebuild failed while
+// none runs now, by name: for readiness.
+func RebuildFailures(ctx context.Context, pool *pgxpool.Pool) ([]RebuildFailure, error) {
+	rows, err := pool.Query(ctx, `SELECT a.name, f.last_error, f.last_error_at FROM projection_state a, LATERAL `+rebuildFailure+` f
+		WHERE a.status = 'active' ORDER BY a.name`)
+	if err != nil {
+		return nil, fmt.Errorf("read failed rebuilds: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[RebuildFailure])
+	if err != nil {
+		return nil, fmt.Errorf("read failed rebuilds: %w", err)
+	}
+	return out, nil
 }
 
 // Status reports each projection's active generation, checkpoint, lag,
@@ -52,10 +92,11 @@ func Status(ctx context.Context, pool *pgxpool.Pool, store eventstore.Store, now
 			}
 		}
 		var c, pr int64
-		err := pool.QueryRow(ctx, `SELECT generation, version, checkpoint_commit, checkpoint_prepare, events_applied, last_event_at, COALESCE(last_error, ''), last_error_at,
-				EXISTS (SELECT 1 FROM projection_state b WHERE b.name = a.name AND b.status = 'building')
-			FROM projection_state a WHERE name = $1 AND status = 'active'`, p.Name()).
-			Scan(&s.Generation, &s.Version, &c, &pr, &s.EventsApplied, &s.LastEventAt, &s.LastError, &s.LastErrorAt, &s.Rebuilding)
+		err := pool.QueryRow(ctx, `SELECT a.generation, a.version, a.checkpoint_commit, a.checkpoint_prepare, a.events_applied, a.last_event_at, COALESCE(a.last_error, ''), a.last_error_at,
+				`+rebuildRunning+`, COALESCE(f.last_error, ''), f.last_error_at
+			FROM projection_state a LEFT JOIN LATERAL `+rebuildFailure+` f ON true WHERE a.name = $1 AND a.status = 'active'`, p.Name()).
+			Scan(&s.Generation, &s.Version, &c, &pr, &s.EventsApplied, &s.LastEventAt, &s.LastError, &s.LastErrorAt, &s.Rebuilding,
+				&s.RebuildError, &s.RebuildErrorAt)
 		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return nil, fmt.Errorf("status of %s: %w", p.Name(), err)
 		}

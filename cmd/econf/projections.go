@@ -75,7 +75,14 @@ func projectionsStatus(ctx context.Context, args []string, stdout, stderr io.Wri
 		case s.Version != s.CodeVersion:
 			version += fmt.Sprintf(" (code %d: rebuild due)", s.CodeVersion)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%d\t%s\t%.1f\t%s\n", s.Name, s.Generation, version, s.CheckpointStr, s.EventsApplied, lag, s.LagSeconds, s.LastError)
+		lastErr := s.LastError
+		switch {
+		case s.Rebuilding:
+			version += " (rebuilding)"
+		case s.RebuildError != "":
+			lastErr = fmt.Sprintf("rebuild failed at %s, not updated until a retry succeeds: %s", s.RebuildErrorAt.UTC().Format(time.RFC3339), s.RebuildError)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%d\t%s\t%.1f\t%s\n", s.Name, s.Generation, version, s.CheckpointStr, s.EventsApplied, lag, s.LagSeconds, lastErr)
 	}
 	return tw.Flush()
 }
