@@ -128,7 +128,7 @@ type DeclarationHistory struct {
 	Version     eventstore.Version `json:"version"`
 	Status      declaration.Status `json:"status"`
 	Form        declaration.Form   `json:"form"`
-	Lead        declaration.Lead   `json:"lead"`
+	Lead        declaration.Lead   `json:"lead,omitzero"`
 	Warnings    []domain.Warning   `json:"warnings"`
 	Entries     []HistoryEntry     `json:"entries"`
 	ChainIntact bool               `json:"chainIntact"`

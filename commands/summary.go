@@ -121,13 +121,13 @@ type SummaryView struct {
 	DeclarationID uuid.UUID          `json:"declarationId"`
 	Version       eventstore.Version `json:"version"`
 	NameZh        string             `json:"nameZh"`
-	EndDate       domain.Date        `json:"endDate"`
+	EndDate       domain.Date        `json:"endDate,omitzero"`
 	// Status is "" until the summary is opened (R-SUM-01).
 	Status  summary.Status `json:"status"`
-	DueDate domain.Date    `json:"dueDate"`
+	DueDate domain.Date    `json:"dueDate,omitzero"`
 	Overdue bool           `json:"overdue"`
 	// OpensOn is the first day the summary can be opened (R-SUM-01).
-	OpensOn  domain.Date       `json:"opensOn"`
+	OpensOn  domain.Date       `json:"opensOn,omitzero"`
 	Content  summary.Content   `json:"content"`
 	Returned *summary.Returned `json:"returned,omitempty"`
 }

@@ -80,14 +80,21 @@ func cmp(a, b int) int {
 	return 0
 }
 
-// AddDays moves d by n calendar days.
+// AddDays moves d by n calendar days; the unset date stays unset.
 func (d Date) AddDays(n int) Date {
+	if d.IsZero() {
+		return d
+	}
 	return DateOf(time.Date(d.Year, d.Month, d.Day+n, 12, 0, 0, 0, Shanghai))
 }
 
 // AddMonths is calendar arithmetic (R-POL-02): the same day n months later,
 // clamped to the month's last day (2027-03-31 minus 1 month is 2027-02-28).
+// The unset date stays unset.
 func (d Date) AddMonths(n int) Date {
+	if d.IsZero() {
+		return d
+	}
 	first := time.Date(d.Year, d.Month+time.Month(n), 1, 12, 0, 0, 0, Shanghai)
 	last := time.Date(first.Year(), first.Month()+1, 0, 12, 0, 0, 0, Shanghai).Day()
 	day := d.Day

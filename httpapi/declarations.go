@@ -121,7 +121,11 @@ func (s *Server) getDeclaration(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, d.Version))
-	writeJSON(w, http.StatusOK, map[string]any{"id": d.ID, "version": d.Version, "status": d.Status, "form": d.Form, "lead": d.Lead, "warnings": d.Warnings})
+	view := map[string]any{"id": d.ID, "version": d.Version, "status": d.Status, "form": d.Form, "warnings": d.Warnings}
+	if d.Lead != (declaration.Lead{}) {
+		view["lead"] = d.Lead // a draft has none yet
+	}
+	writeJSON(w, http.StatusOK, view)
 }
 
 func (s *Server) declarationHistory(w http.ResponseWriter, r *http.Request) {

@@ -368,7 +368,7 @@ func TestAuthAndAdministration(t *testing.T) {
 	}
 	req, _ := http.NewRequest("GET", h.url+"/api/v1/me", nil)
 	req.Header.Set("Authorization", "Bearer "+tok)
-	if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != 401 {
+	if res, err := h.checked().Do(req); err != nil || res.StatusCode != 401 {
 		t.Errorf("session of a deactivated account still works: %v %v", res.StatusCode, err)
 	}
 	if res := h.do("POST", "/api/v1/auth/login", "", map[string]string{"email": "wu.physics@demo-univ.edu.cn", "password": "copper meadow sixty 31"}); res.status != 401 {

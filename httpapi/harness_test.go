@@ -26,6 +26,7 @@ import (
 	"github.com/econf/econf/internal/deadlines"
 	"github.com/econf/econf/internal/demo"
 	"github.com/econf/econf/internal/filestore"
+	"github.com/econf/econf/internal/openapitest"
 	"github.com/econf/econf/internal/pgcluster/pgtest"
 	"github.com/econf/econf/projections"
 )
@@ -53,6 +54,9 @@ type harness struct {
 	damaged bool
 	// filesDir holds the uploads, for tests that count what was stored.
 	filesDir string
+	// client checks every exchange against the served /openapi.json: an
+	// answer the document does not describe fails the test.
+	client *http.Client
 }
 
 // password is a demo account's password: one per role, meeting R-AUTH-01
@@ -209,7 +213,7 @@ func (h *harness) do(method, path, who string, body any, headers ...string) resp
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	res, err := http.DefaultClient.Do(req)
+	res, err := h.checked().Do(req)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -219,6 +223,20 @@ func (h *harness) do(method, path, who string, body any, headers ...string) resp
 		h.t.Fatal(err)
 	}
 	return response{status: res.StatusCode, header: res.Header, body: b}
+}
+
+// checked is the harness's HTTP client: every exchange is checked against
+// the document the server serves, so drift fails the test.
+func (h *harness) checked() *http.Client {
+	h.t.Helper()
+	if h.client == nil {
+		c, err := openapitest.Client(h.t, h.url, nil)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		h.client = c
+	}
+	return h.client
 }
 
 // token logs in once per account.

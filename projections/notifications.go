@@ -299,6 +299,9 @@ type notice struct {
 // however often the event is applied, and never for an event older than the
 // template's mail epoch.
 func deliverNotice(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent, recordID uuid.UUID, n notice, to ...recipient) error {
+	if err := checkInboxKind(n.template); err != nil {
+		return err
+	}
 	var fresh *bool // whether e may be mailed, once asked
 	for _, r := range to {
 		id, key := uuid.NewSHA1(e.ID, []byte("notification")), mail.DedupeKey(e.ID, n.template)

@@ -49,7 +49,7 @@ type Scale struct {
 
 // Place is where the conference is held (R-DECL-07).
 type Place struct {
-	Location declaration.Location `json:"location"`
+	Location declaration.Location `json:"location,omitzero"`
 	Province string               `json:"province"`
 	Address  string               `json:"address"`
 	// LocalApproval is the local foreign affairs office's approval, required
@@ -59,8 +59,8 @@ type Place struct {
 
 // Dates are the first and last conference days, both included.
 type Dates struct {
-	Start domain.Date `json:"start"`
-	End   domain.Date `json:"end"`
+	Start domain.Date `json:"start,omitzero"`
+	End   domain.Date `json:"end,omitzero"`
 }
 
 // Changes are the new values of the fields to change; nil fields stay.

@@ -49,24 +49,26 @@ const (
 // Valid reports whether l is a known location.
 func (l Location) Valid() bool { return l == Local || l == OtherCity }
 
-// Basic is the conference's basic information (会议基本信息).
+// Basic is the conference's basic information (会议基本信息). A draft's
+// unset dates and choices are left out of its JSON: "" is no date and no
+// value of their enums.
 type Basic struct {
 	NameZh string `json:"nameZh"` // R-DECL-03
 	NameEn string `json:"nameEn"`
 	// StartDate and EndDate are both conference days (R-DECL-04).
-	StartDate domain.Date `json:"startDate"`
-	EndDate   domain.Date `json:"endDate"`
+	StartDate domain.Date `json:"startDate,omitzero"`
+	EndDate   domain.Date `json:"endDate,omitzero"`
 	// CommitmentDate (拟对外承诺日期): nothing is announced before the
 	// authority approves.
-	CommitmentDate domain.Date `json:"commitmentDate"`
-	Location       Location    `json:"location"`
+	CommitmentDate domain.Date `json:"commitmentDate,omitzero"`
+	Location       Location    `json:"location,omitzero"`
 	Province       string      `json:"province"` // 省或直辖市
 	Address        string      `json:"address"`
 	// LocalApproval is the local foreign affairs office's approval
 	// (当地外办批复件), required for OtherCity (R-DECL-07).
 	LocalApproval Attachment     `json:"localApproval,omitzero"`
-	Type          classify.Type  `json:"type"`
-	Scale         classify.Scale `json:"scale"` // declared; checked against the computed one (R-CLS-05)
+	Type          classify.Type  `json:"type,omitzero"`
+	Scale         classify.Scale `json:"scale,omitzero"` // declared; checked against the computed one (R-CLS-05)
 }
 
 // Days is the duration with both ends counted; 0 unless both dates are set

@@ -29,14 +29,15 @@ func DefaultRules() Rules { return policy.DefaultDeclarationRules() }
 
 // Lead is what R-DECL-04, R-DECL-05 and R-DECL-11 make of one conference:
 // its computed category and the dates that follow from its start date.
+// A draft that cannot compute it yet has the zero Lead, left out of views.
 type Lead struct {
 	// Category is the scale computed from type, counts and flags (R-CLS-05).
-	Category classify.Scale `json:"category"`
+	Category classify.Scale `json:"category,omitzero"`
 	// SubmitBy is the last day (Asia/Shanghai) the applicant may submit.
-	SubmitBy domain.Date `json:"submitBy"`
+	SubmitBy domain.Date `json:"submitBy,omitzero"`
 	// Filing and FileBy: how and by when the university files its request.
-	Filing Filing      `json:"filing"`
-	FileBy domain.Date `json:"fileBy"`
+	Filing Filing      `json:"filing,omitzero"`
+	FileBy domain.Date `json:"fileBy,omitzero"`
 	// NGOFileBy is the last day to file an overseas NGO's temporary
 	// activity; zero unless the declaration says there is one.
 	NGOFileBy domain.Date `json:"ngoFileBy,omitzero"`
