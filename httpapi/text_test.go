@@ -1,7 +1,6 @@
 package httpapi_test
 
 import (
-	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -154,5 +153,5 @@ func TestNULRefusedEverywhere(t *testing.T) {
 	if after := h.eventCount(); after != before {
 		t.Errorf("events: %d before, %d after; refused input must append nothing", before, after)
 	}
-	t.Log(fmt.Sprintf("%d requests over %d operations", sent, operations))
+	t.Logf("%d requests over %d operations", sent, operations)
 }
