@@ -198,6 +198,10 @@ func (s *Server) forecastHistory(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, h)
 }
 
+// stalledRetryAfter is the Retry-After, in seconds, of a read waiting for
+// a stalled read model: it needs an operator, so not soon.
+const stalledRetryAfter = "30"
+
 // consistent waits, when the client asks with X-Econf-Min-Position, until
 // the read models have applied that position (read-your-writes).
 func (s *Server) consistent(w http.ResponseWriter, r *http.Request, names ...string) bool {
@@ -213,6 +217,17 @@ func (s *Server) consistent(w http.ResponseWriter, r *http.Request, names ...str
 	ctx, cancel := context.WithTimeout(r.Context(), s.ConsistencyWait)
 	defer cancel()
 	if err := s.Waiter.WaitFor(ctx, pos, names...); err != nil {
+		var stalled *projections.StalledError
+		if errors.As(err, &stalled) {
+			// Waiting does not help: an operator must act (see
+			// docs/operations.md), and the read model says so in /readyz.
+			w.Header().Set("Retry-After", stalledRetryAfter)
+			writeProblem(w, r, problem{Type: problemBase + "read-model-stalled", Title: "A read model is stalled", Status: http.StatusServiceUnavailable,
+				Detail: fmt.Sprintf("the read model %s is stopped at an event it cannot apply (since %s), before the requested position; the operator sees it in /readyz and retries it with `econf projections retry %s`",
+					stalled.Stall.ReadModel, stalled.Stall.Since.UTC().Format(time.RFC3339), stalled.Stall.ReadModel),
+				Zh: "读模型 " + stalled.Stall.ReadModel + " 处理某条事件失败已暂停，请联系管理员处理后重试"})
+			return false
+		}
 		if !errors.Is(err, context.DeadlineExceeded) {
 			s.writeError(w, r, err)
 			return false

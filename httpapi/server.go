@@ -216,38 +216,57 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 }
 
 // readyz answers 200 only when the event store and the read-model database
-// both answer, and no read model is frozen by a failed rebuild.
+// both answer, and no read model is frozen by a failed rebuild. A stalled
+// read model (one stopped at an event it cannot apply) leaves it 200, with
+// checks.projections "degraded" and the read model, its event and error
+// under readModels: the other read models and every command still work,
+// and another replica would be stalled alike.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	checks := map[string]string{"eventstore": "ok", "database": "ok"}
+	checks := map[string]string{"eventstore": "ok", "database": "ok", "projections": "ok"}
 	ready := true
 	if err := s.App.Store().Ping(ctx); err != nil {
 		checks["eventstore"], ready = err.Error(), false
 	}
+	body := map[string]any{"checks": checks}
 	if err := s.Pool.Ping(ctx); err != nil {
 		checks["database"], ready = err.Error(), false
-	} else if failed, err := projections.RebuildFailures(ctx, s.Pool); err != nil {
-		checks["rebuilds"], ready = err.Error(), false
-	} else if len(failed) > 0 {
-		// An outdated read model whose rebuild failed is not updated until
-		// a retry succeeds.
-		var b strings.Builder
-		for i, f := range failed {
-			if i > 0 {
-				b.WriteString("; ")
-			}
-			fmt.Fprintf(&b, "%s: rebuild failed at %s (not updated; retried with a backoff): %s", f.Name, f.At.UTC().Format(time.RFC3339), f.Error)
-		}
-		checks["rebuilds"], ready = b.String(), false
+		checks["projections"] = "unknown: the database does not answer"
 	} else {
-		checks["rebuilds"] = "ok"
+		if failed, err := projections.RebuildFailures(ctx, s.Pool); err != nil {
+			checks["rebuilds"], ready = err.Error(), false
+		} else if len(failed) > 0 {
+			// An outdated read model whose rebuild failed is not updated until
+			// a retry succeeds.
+			var b strings.Builder
+			for i, f := range failed {
+				if i > 0 {
+					b.WriteString("; ")
+				}
+				fmt.Fprintf(&b, "%s: rebuild failed at %s (not updated; retried with a backoff): %s", f.Name, f.At.UTC().Format(time.RFC3339), f.Error)
+			}
+			checks["rebuilds"], ready = b.String(), false
+		} else {
+			checks["rebuilds"] = "ok"
+		}
+		if models, err := s.Reads.ReadModelHealth(ctx); err != nil {
+			checks["projections"] = "unknown: " + err.Error()
+		} else {
+			body["readModels"] = models
+			for _, m := range models {
+				if m.Status != "ok" {
+					checks["projections"] = "degraded"
+				}
+			}
+		}
 	}
+	body["ready"] = ready
 	status := http.StatusOK
 	if !ready {
 		status = http.StatusServiceUnavailable
 	}
-	writeJSON(w, status, map[string]any{"ready": ready, "checks": checks})
+	writeJSON(w, status, body)
 }
 
 type ctxKey int
