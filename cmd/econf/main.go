@@ -4,6 +4,7 @@
 //	econf migrate                    apply database migrations and exit
 //	econf projections status         show each read model's checkpoint and lag
 //	econf projections rebuild NAME   rebuild a read model while the old one serves
+//	econf projections retry NAME     retry the event a stalled read model stopped at
 //	econf seed-demo                  create the demo organisation and users
 //	econf eventstore copy --from URL --to URL
 //	                                 copy every stream between event stores
@@ -52,7 +53,8 @@ commands:
   serve                      run the HTTP API and the projections
   migrate                    apply database migrations and exit
   projections status [--json]
-                             each read model's generation, checkpoint, lag and last error
+                             each read model's generation, checkpoint, lag, stall and last error
+  projections retry NAME     apply again the event a stalled read model stopped at
   projections rebuild [--downgrade] NAME
                              rebuild a read model in a new generation, then switch to it
   seed-demo                  create the demo organisation and one user per role

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -31,15 +33,17 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 
 func cmdProjections(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usageError("usage: econf projections status [--json] | econf projections rebuild NAME")
+		return usageError("usage: econf projections status [--json] | econf projections rebuild NAME | econf projections retry NAME")
 	}
 	switch args[0] {
 	case "status":
 		return projectionsStatus(ctx, args[1:], stdout, stderr)
 	case "rebuild":
 		return projectionsRebuild(ctx, args[1:], stdout, stderr)
+	case "retry":
+		return projectionsRetry(ctx, args[1:], stdout, stderr)
 	}
-	return usageError(fmt.Sprintf("econf projections: unknown subcommand %q; want status or rebuild", args[0]))
+	return usageError(fmt.Sprintf("econf projections: unknown subcommand %q; want status, rebuild or retry", args[0]))
 }
 
 func projectionsStatus(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -62,7 +66,8 @@ func projectionsStatus(ctx context.Context, args []string, stdout, stderr io.Wri
 		return enc.Encode(states)
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tGEN\tVERSION\tCHECKPOINT\tAPPLIED\tLAG (events)\tLAG (s)\tLAST ERROR")
+	fmt.Fprintln(tw, "NAME\tGEN\tVERSION\tCHECKPOINT\tAPPLIED\tLAG (events)\tLAG (s)\tSTALLED\tLAST ERROR")
+	var stalled []string
 	for _, s := range states {
 		lag := fmt.Sprint(s.LagEvents)
 		if s.LagCapped {
@@ -75,16 +80,76 @@ func projectionsStatus(ctx context.Context, args []string, stdout, stderr io.Wri
 		case s.Version != s.CodeVersion:
 			version += fmt.Sprintf(" (code %d: rebuild due)", s.CodeVersion)
 		}
-		lastErr := s.LastError
+		lastError := s.LastError
 		switch {
 		case s.Rebuilding:
 			version += " (rebuilding)"
 		case s.RebuildError != "":
-			lastErr = fmt.Sprintf("rebuild failed at %s, not updated until a retry succeeds: %s", s.RebuildErrorAt.UTC().Format(time.RFC3339), s.RebuildError)
+			lastError = fmt.Sprintf("rebuild failed at %s, not updated until a retry succeeds: %s", s.RebuildErrorAt.UTC().Format(time.RFC3339), s.RebuildError)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%d\t%s\t%.1f\t%s\n", s.Name, s.Generation, version, s.CheckpointStr, s.EventsApplied, lag, s.LagSeconds, lastErr)
+		stall := "-"
+		if st := s.Stalled; st != nil {
+			stall = fmt.Sprintf("since %s, %d attempt(s), at %s", st.Since.UTC().Format(time.RFC3339), st.Attempts, st.Event())
+			lastError = st.Error
+			stalled = append(stalled, s.Name)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%d\t%s\t%.1f\t%s\t%s\n", s.Name, s.Generation, version, s.CheckpointStr, s.EventsApplied, lag, s.LagSeconds, stall, lastError)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, n := range stalled {
+		fmt.Fprintf(stdout, "\n%s is stalled at an event it cannot apply (the other read models go on); fix the cause, then run: econf projections retry %s\n", n, n)
+	}
+	return nil
+}
+
+// projectionsRetry asks the running serve to apply the event a stalled read
+// model stopped at again, and waits for the outcome.
+func projectionsRetry(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, fs, err := parseFlagsWith("projections retry", args, stderr, func(fs flagSet) {
+		fs.Duration("wait", 30*time.Second, "how long to wait for a running econf serve to retry the event")
+	})
+	if err != nil {
+		return err
+	}
+	var known []string
+	for _, p := range projections.All() {
+		known = append(known, p.Name())
+	}
+	if len(cfg.args) != 1 || !slices.Contains(known, cfg.args[0]) {
+		return usageError("usage: econf projections retry NAME, where NAME is one of: " + strings.Join(known, ", "))
+	}
+	name := cfg.args[0]
+	wait := fs.Lookup("wait").Value.(flag.Getter).Get().(time.Duration)
+	e, err := open(ctx, cfg, cfg.logger(stderr))
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	before, err := projections.RequestRetry(ctx, e.pool, name)
+	if errors.Is(err, projections.ErrNotStalled) || errors.Is(err, projections.ErrUnknownReadModel) {
+		fmt.Fprintf(stdout, "%s is not stalled; nothing to retry\n", name)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "retrying %s at %s (stalled since %s)\n", name, before.Event(), before.Since.UTC().Format(time.RFC3339))
+	wctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	err = projections.WaitRetry(wctx, e.pool, before)
+	var se *projections.StalledError
+	switch {
+	case err == nil:
+		fmt.Fprintf(stdout, "%s applied the event and goes on\n", name)
+		return nil
+	case errors.As(err, &se):
+		return fmt.Errorf("%s is still stalled (attempt %d) at %s: %s", name, se.Stall.Attempts, se.Stall.Event(), se.Stall.Error)
+	case wctx.Err() != nil && ctx.Err() == nil:
+		return fmt.Errorf("no running econf serve retried %s within %s; the retry stays asked for, and a serve also tries the event again when it starts", name, wait)
+	}
+	return err
 }
 
 func projectionsRebuild(ctx context.Context, args []string, stdout, stderr io.Writer) error {
