@@ -34,6 +34,7 @@ type PendingStore interface {
 	SaveReset(ctx context.Context, r pending.Reset, code string, m mail.Message) error
 	TryReset(ctx context.Context, userID uuid.UUID, code string) (pending.Reset, signup.Attempt, error)
 	DeleteReset(ctx context.Context, id uuid.UUID) error
+	QueueMail(ctx context.Context, m mail.Message) error
 }
 
 // Signup runs self-registration and password reset (R-ACT-03).
@@ -116,15 +117,15 @@ func (s *Signup) Register(ctx context.Context, meta Meta, cmd Register) (Registe
 	if err != nil {
 		return Registered{}, err
 	}
-	if len(l.events) > 0 {
-		pr.Add("email", "R-ACT-03", "an account with this email already exists", "该邮箱已注册")
-	}
 	if err := pr.Err(); err != nil {
 		return Registered{}, err
 	}
 
 	id := uuid.NewSHA1(meta.CommandID, []byte("registration"))
 	expires := s.app.clock.Now().Add(s.codeTTL).UTC().Truncate(time.Second)
+	if len(l.events) > 0 {
+		return s.accountExists(ctx, meta, userID, l, Registered{RegistrationID: id, ExpiresAt: expires}, cmd.Password)
+	}
 	actor := domain.Actor{UserID: userID, Name: strings.TrimSpace(cmd.Name), Role: domain.RoleApplicant, OrgID: cmd.UnitID}
 	res, err := s.app.execute(ctx, actor, meta, "RequestRegistration", RegistrationStream(id), id, func(l loaded) (decision, error) {
 		if len(l.events) > 0 {
@@ -154,6 +155,27 @@ func (s *Signup) Register(ctx context.Context, meta Meta, cmd Register) (Registe
 	r := pending.Registration{ID: id, Email: email, Name: actor.Name, Mobile: strings.TrimSpace(cmd.Mobile), StaffNo: strings.TrimSpace(cmd.StaffNo),
 		UnitID: cmd.UnitID, PasswordHash: hash, ExpiresAt: expires}
 	if err := s.store.SaveRegistration(ctx, r, code, m); err != nil {
+		return Registered{}, err
+	}
+	return out, nil
+}
+
+// accountExists answers a registration for an address that already has
+// an account (R-ACT-03: one account per address) exactly as a new one is
+// answered, so the answer tells nobody which addresses have accounts (OWASP
+// ASVS V2/V3, issue 12 part 11): the holder is mailed instead, and the
+// password is hashed all the same so the time taken tells nothing either.
+func (s *Signup) accountExists(ctx context.Context, meta Meta, userID uuid.UUID, l loaded, out Registered, password string) (Registered, error) {
+	u, err := foldUser(userID, l)
+	if err != nil {
+		return Registered{}, err
+	}
+	if _, err := auth.HashPassword(password); err != nil {
+		return Registered{}, err
+	}
+	m := mail.Message{DedupeKey: mail.DedupeKey(eventstore.EventID(meta.CommandID, 0), mail.AccountExists), Template: mail.AccountExists,
+		To: u.Email(), Data: map[string]string{"name": u.Name()}}
+	if err := s.store.QueueMail(ctx, m); err != nil {
 		return Registered{}, err
 	}
 	return out, nil

@@ -1,10 +1,16 @@
 package httpapi_test
 
 import (
+	"context"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/econf/econf/domain"
+	"github.com/econf/econf/internal/mail/mailtest"
 )
 
 // Issue 12 part 11: authentication per OWASP ASVS level 2.
@@ -43,4 +49,65 @@ func TestCommonPasswordsRefused(t *testing.T) {
 	h.login(app.Email, app.Password)
 	expect(t, "a good password", h.do("PUT", fmt.Sprintf("/api/v1/users/%s/password", app.UserID), app.Email,
 		map[string]string{"password": "orchard thimble 64 canoe", "currentPassword": app.Password}), 204, "")
+}
+
+// TestRegistrationDoesNotRevealAccounts: registering an address that
+// already has an account answers exactly as a new address does (status,
+// body shape, headers) and records nothing; the account's holder is mailed
+// a notice instead of a code, and the account is unchanged.
+func TestRegistrationDoesNotRevealAccounts(t *testing.T) {
+	h := newSignupHarness(t)
+	taken := h.tree.Account(domain.RoleApplicant)
+	const fresh = "he.yun@demo-univ.edu.cn"
+	before := h.eventCount()
+	a := h.do("POST", "/api/v1/auth/registrations", "", h.registration(taken.Email, nil))
+	if n := h.eventCount(); n != before {
+		t.Errorf("a registration of a taken address recorded %d events", n-before)
+	}
+	b := h.do("POST", "/api/v1/auth/registrations", "", h.registration(fresh, nil))
+	if a.status != 202 || b.status != 202 {
+		t.Fatalf("taken %d %s, fresh %d %s; want both 202", a.status, a.body, b.status, b.body)
+	}
+	shape := func(r response) []string {
+		m := r.json(t)
+		keys := slices.Sorted(maps.Keys(m))
+		if _, err := time.Parse(time.RFC3339, fmt.Sprint(m["expiresAt"])); err != nil {
+			t.Errorf("expiresAt %v", m["expiresAt"])
+		}
+		return keys
+	}
+	if ka, kb := shape(a), shape(b); !slices.Equal(ka, kb) {
+		t.Errorf("bodies differ in shape: %v and %v", ka, kb)
+	}
+	headers := func(r response) []string {
+		var out []string
+		for k := range r.header {
+			if k != "Date" && k != "Content-Length" && k != "X-Request-Id" {
+				out = append(out, k)
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	if ha, hb := headers(a), headers(b); !slices.Equal(ha, hb) {
+		t.Errorf("headers differ: %v and %v", ha, hb)
+	}
+	h.code(fresh, activationCode, 1)
+	if _, ok := h.smtp.WaitFor(5*time.Second, func(m mailtest.Message) bool {
+		return m.To == taken.Email && strings.Contains(m.Subject, "already has an econf account")
+	}); !ok {
+		t.Error("the holder of the taken address got no notice")
+	}
+	if n := h.mailsTo(taken.Email, "Activation code"); n != 0 {
+		t.Errorf("%d activation codes sent to a taken address", n)
+	}
+	// The account is as it was: the old password signs in.
+	h.login(taken.Email, taken.Password)
+	var pending int
+	if err := h.pool.QueryRow(context.Background(), `SELECT count(*) FROM pending_registrations WHERE email = $1`, taken.Email).Scan(&pending); err != nil {
+		t.Fatal(err)
+	}
+	if pending != 0 {
+		t.Errorf("%d pending registrations for a taken address", pending)
+	}
 }

@@ -17,6 +17,9 @@ type Template string
 const (
 	ActivationCode            Template = "activation_code"
 	PasswordResetCode         Template = "password_reset_code"
+	// AccountExists tells an account's holder that someone registered with
+	// their address: the registration answer itself does not say so.
+	AccountExists Template = "account_exists"
 	ForecastApprovedUnit      Template = "forecast_approved_unit"
 	ForecastApprovedSchool    Template = "forecast_approved_school"
 	ForecastApprovedAuthority Template = "forecast_approved_authority"
@@ -197,6 +200,15 @@ your conference declaration was approved by your unit. Sign in to econf and down
 Dear {{.name}},
 
 your econf activation code is {{.code}}; it is valid for {{.minutes}} minutes. If you did not register, ignore this mail.
+`+signature),
+	AccountExists: mustBilingual(`econf 注册提醒：该邮箱已有账号 / Your address already has an econf account`,
+		`{{.name}}，您好：
+
+有人使用您的邮箱申请注册 econf 账号，但该邮箱已有账号，因此未创建新账号。如是您本人，请直接登录；如忘记密码，可在登录页选择“忘记密码”重置。如非本人操作，请忽略本邮件，您的账号不受影响。
+
+Dear {{.name}},
+
+someone asked to register an econf account with your address. The address already has an account, so no new one was made. If it was you, sign in; if you forgot your password, reset it from the sign-in page. If it was not you, ignore this mail: your account is unchanged.
 `+signature),
 	PasswordResetCode: mustBilingual(`econf 密码重置验证码 / Password reset code: {{.code}}`,
 		`您好：

@@ -90,6 +90,12 @@ func (s *Store) SaveRegistration(ctx context.Context, r Registration, code strin
 	})
 }
 
+// QueueMail queues m alone (a notice that needs no pending row).
+func (s *Store) QueueMail(ctx context.Context, m mail.Message) error {
+	_, err := mail.Enqueue(ctx, s.pool, m)
+	return err
+}
+
 // TryRegistration counts a try of code for the registration pending for
 // email and says how it went.
 func (s *Store) TryRegistration(ctx context.Context, email, code string) (Registration, signup.Attempt, error) {
