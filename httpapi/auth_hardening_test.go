@@ -2,8 +2,11 @@ package httpapi_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -110,4 +113,141 @@ func TestRegistrationDoesNotRevealAccounts(t *testing.T) {
 	if pending != 0 {
 		t.Errorf("%d pending registrations for a taken address", pending)
 	}
+}
+
+// TestSecurityHeaders: every answer, whatever its status or route, carries
+// the OWASP headers; authenticated answers and logins are never stored.
+func TestSecurityHeaders(t *testing.T) {
+	h := newHarness(t)
+	app := h.email(domain.RoleApplicant)
+	id, _ := h.submit(nil)
+	for _, c := range []struct {
+		name    string
+		res     response
+		noStore bool
+	}{
+		{"health", h.do("GET", "/healthz", "", nil), false},
+		{"openapi", h.do("GET", "/openapi.json", "", nil), false},
+		{"unknown route", h.do("GET", "/nowhere", "", nil), false},
+		{"universities", h.do("GET", "/api/v1/auth/universities", "", nil), false},
+		{"login", h.do("POST", "/api/v1/auth/login", "", map[string]string{"email": app, "password": h.tree.Account(domain.RoleApplicant).Password}), true},
+		{"failed login", h.do("POST", "/api/v1/auth/login", "", map[string]string{"email": app, "password": "wrong but long enough"}), true},
+		{"no token", h.do("GET", "/api/v1/me", "", nil), false},
+		{"me", h.do("GET", "/api/v1/me", app, nil), true},
+		{"a forecast", h.do("GET", "/api/v1/forecasts/"+id, app, nil), true},
+		{"a pdf", h.do("GET", "/api/v1/forecasts/"+id+"/form.pdf", app, nil), true},
+		{"an error", h.do("POST", "/api/v1/forecasts", app, "{"), true},
+	} {
+		for k, want := range map[string]string{
+			"Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+			"X-Content-Type-Options":  "nosniff",
+			"X-Frame-Options":         "DENY",
+			"Referrer-Policy":         "no-referrer",
+		} {
+			if got := c.res.header.Get(k); got != want {
+				t.Errorf("%s (%d): %s %q, want %q", c.name, c.res.status, k, got, want)
+			}
+		}
+		if got := c.res.header.Get("Cache-Control"); c.noStore && got != "no-store" {
+			t.Errorf("%s (%d): Cache-Control %q, want no-store", c.name, c.res.status, got)
+		}
+	}
+}
+
+// TestJSONContentType415: a JSON body sent with another Content-Type (a
+// form, text, none) is 415 on every kind of JSON route, open or not, and
+// changes nothing; application/json and +json types are taken.
+func TestJSONContentType415(t *testing.T) {
+	h := newHarness(t)
+	app := h.email(domain.RoleApplicant)
+	admin := h.email(domain.RolePlatformAdmin)
+	id, _ := h.submit(nil)
+	body, _ := json.Marshal(forecastBody(nil))
+	before := h.eventCount()
+	for _, ct := range []string{"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "", "application/jsonx", "nonsense/"} {
+		for _, c := range []struct {
+			method, path, who string
+			body              string
+		}{
+			{"POST", "/api/v1/auth/login", "", `{"email":"` + app + `","password":"` + h.tree.Account(domain.RoleApplicant).Password + `"}`},
+			{"POST", "/api/v1/forecasts", app, string(body)},
+			{"PUT", "/api/v1/forecasts/" + id, app, string(body)},
+			{"POST", "/api/v1/forecasts/" + id + "/withdraw", app, `{}`},
+			{"PUT", "/api/v1/declarations/" + id + "/sections/basic", app, `{}`},
+			{"POST", "/api/v1/users", admin, `{}`},
+		} {
+			var res response
+			if ct == "" {
+				res = h.doRaw(c.method, c.path, c.who, c.body, "")
+			} else {
+				res = h.do(c.method, c.path, c.who, c.body, "Content-Type", ct)
+			}
+			if res.status != 415 || !strings.Contains(string(res.body), "unsupported-media-type") {
+				t.Errorf("%s %s as %q: %d %s, want 415", c.method, c.path, ct, res.status, res.body)
+			}
+		}
+	}
+	if n := h.eventCount(); n != before {
+		t.Errorf("refused bodies left %d events", n-before)
+	}
+	for _, ct := range []string{"application/json", "application/json; charset=utf-8", "application/merge-patch+json"} {
+		res := h.do("POST", "/api/v1/forecasts", app, string(body), "Content-Type", ct)
+		if res.status != 201 {
+			t.Errorf("a forecast as %q: %d %s", ct, res.status, res.body)
+		}
+	}
+}
+
+// TestNullBody400: null, or any other non-object where an object is
+// required, is a 400 naming the body, never a command run on nothing.
+func TestNullBody400(t *testing.T) {
+	h := newHarness(t)
+	app := h.email(domain.RoleApplicant)
+	admin := h.email(domain.RolePlatformAdmin)
+	id, _ := h.submit(nil)
+	before := h.eventCount()
+	for _, b := range []string{"null", " null ", "[]", `"x"`, "1", "true"} {
+		for _, c := range []struct{ method, path, who string }{
+			{"POST", "/api/v1/auth/login", ""},
+			{"POST", "/api/v1/forecasts", app},
+			{"POST", "/api/v1/forecasts/" + id + "/withdraw", app},
+			{"POST", "/api/v1/forecasts/" + id + "/approve-unit", h.email(domain.RoleUnitAdmin)},
+			{"PUT", "/api/v1/declarations/" + id + "/sections/basic", app},
+			{"PUT", "/api/v1/policy", admin},
+			{"POST", "/api/v1/me/notifications/read", app},
+		} {
+			res := h.do(c.method, c.path, c.who, b)
+			if res.status != 400 || !res.hasRule("SCHEMA") {
+				t.Errorf("%s %s with %s: %d %s, want 400 SCHEMA", c.method, c.path, b, res.status, res.body)
+			}
+		}
+	}
+	if n := h.eventCount(); n != before {
+		t.Errorf("non-object bodies left %d events", n-before)
+	}
+}
+
+// doRaw sends body with exactly the Content-Type given ("" for none).
+func (h *harness) doRaw(method, path, who, body, contentType string) response {
+	h.t.Helper()
+	req, err := http.NewRequest(method, h.url+path, strings.NewReader(body))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if who != "" {
+		req.Header.Set("Authorization", "Bearer "+h.token(who))
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return response{status: res.StatusCode, header: res.Header, body: b}
 }

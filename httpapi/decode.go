@@ -86,6 +86,9 @@ func decodeBytes(body []byte, v any) (domain.FieldError, bool) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return domain.FieldError{Path: "", Rule: "SCHEMA", Message: "a JSON body is required", Zh: "需要JSON请求体"}, false
 	}
+	if fe, bad := objectProblem(body, v); bad {
+		return fe, false
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)

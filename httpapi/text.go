@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"net/http"
 
 	"github.com/econf/econf/domain"
@@ -12,6 +13,9 @@ import (
 // (rule TEXT), before any command sees the input. Every JSON body the API
 // takes comes through here. On failure it has answered the request.
 func decodeInto(w http.ResponseWriter, r *http.Request, body []byte, v any) bool {
+	if len(bytes.TrimSpace(body)) > 0 && !jsonContent(w, r) {
+		return false
+	}
 	if fe, ok := decodeBytes(body, v); !ok {
 		badRequest(w, r, fe)
 		return false
