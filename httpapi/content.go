@@ -5,19 +5,18 @@ import (
 	"mime"
 	"net/http"
 	"reflect"
-	"strings"
 
 	"github.com/econf/econf/domain"
 )
 
-// jsonContent reports whether a request's Content-Type names JSON
-// (application/json or an application/*+json type); on false it has
+// jsonContent reports whether a request's Content-Type is
+// application/json (any parameters); on false it has
 // answered 415. A JSON body sent as a form or as text is refused rather
 // than guessed at: a browser may send those cross-site without asking.
 func jsonContent(w http.ResponseWriter, r *http.Request) bool {
 	ct := r.Header.Get("Content-Type")
 	mt, _, err := mime.ParseMediaType(ct)
-	if err == nil && (mt == "application/json" || (strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))) {
+	if err == nil && mt == "application/json" {
 		return true
 	}
 	got := ct
