@@ -15,11 +15,11 @@ import (
 type Template string
 
 const (
-	ActivationCode            Template = "activation_code"
-	PasswordResetCode         Template = "password_reset_code"
+	ActivationCode    Template = "activation_code"
+	PasswordResetCode Template = "password_reset_code"
 	// AccountExists tells an account's holder that someone registered with
 	// their address: the registration answer itself does not say so.
-	AccountExists Template = "account_exists"
+	AccountExists             Template = "account_exists"
 	ForecastApprovedUnit      Template = "forecast_approved_unit"
 	ForecastApprovedSchool    Template = "forecast_approved_school"
 	ForecastApprovedAuthority Template = "forecast_approved_authority"
