@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -79,7 +78,7 @@ func TestServeEmbedded(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	res, err := http.Get(base + "/readyz")
+	res, err := checked(t, base).Get(base + "/readyz")
 	if err != nil || res.StatusCode != 200 {
 		t.Fatalf("readyz: %v %v", res, err)
 	}
@@ -110,7 +109,7 @@ func TestServeEmbedded(t *testing.T) {
 		t.Fatalf("demo credentials: %v (%d accounts)", err, len(accounts))
 	}
 	body, _ := json.Marshal(map[string]string{"email": accounts[0].Email, "password": accounts[0].Password})
-	res, err = http.Post(base+"/api/v1/auth/login", "application/json", bytes.NewReader(body))
+	res, err = checked(t, base).Post(base+"/api/v1/auth/login", "application/json", bytes.NewReader(body))
 	if err != nil || res.StatusCode != 200 {
 		t.Fatalf("demo login: %v %v", res, err)
 	}

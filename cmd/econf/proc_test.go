@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -152,7 +151,7 @@ func login(t *testing.T, base, data string) string {
 		t.Fatalf("demo credentials: %v", err)
 	}
 	body, _ := json.Marshal(map[string]string{"email": accounts[0].Email, "password": accounts[0].Password})
-	res, err := http.Post(base+"/api/v1/auth/login", "application/json", bytes.NewReader(body))
+	res, err := checked(t, base).Post(base+"/api/v1/auth/login", "application/json", bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}

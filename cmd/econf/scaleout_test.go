@@ -97,7 +97,7 @@ func TestScaleOut(t *testing.T) {
 		wg        sync.WaitGroup
 		errSample atomic.Value
 	)
-	client := &http.Client{Timeout: 20 * time.Second}
+	client := checked(t, procs[0].base) // every process serves the same document
 	call := func(base, method, path, token string, body any, headers ...string) (int, http.Header, []byte, error) {
 		bb, _ := json.Marshal(body)
 		req, _ := http.NewRequest(method, base+path, bytes.NewReader(bb))
@@ -311,7 +311,7 @@ func TestScaleOut(t *testing.T) {
 func loginAs(t *testing.T, base, email, password string) string {
 	t.Helper()
 	body, _ := json.Marshal(map[string]string{"email": email, "password": password})
-	res, err := http.Post(base+"/api/v1/auth/login", "application/json", bytes.NewReader(body))
+	res, err := checked(t, base).Post(base+"/api/v1/auth/login", "application/json", bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}

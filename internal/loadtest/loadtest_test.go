@@ -12,6 +12,7 @@ import (
 
 	"github.com/econf/econf/internal/dbschema"
 	"github.com/econf/econf/internal/loadtest"
+	"github.com/econf/econf/internal/openapitest"
 	"github.com/econf/econf/internal/pgcluster/pgtest"
 )
 
@@ -36,8 +37,13 @@ func TestSmoke(t *testing.T) {
 			t.Errorf("close: %v", err)
 		}
 	})
+	// Every exchange of the load is checked against the served document.
+	client, err := openapitest.Client(t, svc.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	rep, err := loadtest.Run(ctx, loadtest.Config{URL: svc.URL, Accounts: svc.Accounts, PlanYear: svc.PlanYear,
-		Users: 4, Duration: 10 * time.Second, Workflows: 4})
+		Users: 4, Duration: 10 * time.Second, Workflows: 4, Client: client})
 	if err != nil {
 		t.Fatal(err)
 	}
