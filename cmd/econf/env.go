@@ -18,6 +18,7 @@ import (
 	"github.com/econf/econf/internal/auth"
 	"github.com/econf/econf/internal/dbschema"
 	"github.com/econf/econf/internal/pgcluster"
+	"github.com/econf/econf/projections"
 )
 
 // env is everything a command needs, opened from the configuration.
@@ -34,8 +35,29 @@ type env struct {
 }
 
 // open connects to the database (starting or attaching to the embedded
-// cluster when DATABASE_URL is unset), applies migrations and wires the app.
+// cluster when DATABASE_URL is unset), applies migrations, checks that the
+// stored positions belong to this database's cluster and wires the app.
 func open(ctx context.Context, cfg *config, log *slog.Logger) (*env, error) {
+	e, err := connect(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	if err := dbschema.Up(ctx, e.pool); err != nil {
+		e.close()
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	if err := e.checkStore(ctx); err != nil {
+		e.close()
+		return nil, err
+	}
+	e.auth = auth.NewStore(e.pool, e.clock.Now)
+	e.app = commands.New(e.store, e.clock, e.auth, e.auth)
+	return e, nil
+}
+
+// connect opens the event store and the database, starting or attaching to
+// the embedded cluster when DATABASE_URL is unset, and changes nothing.
+func connect(ctx context.Context, cfg *config, log *slog.Logger) (*env, error) {
 	e := &env{cfg: cfg, log: log, clock: policy.SystemClock{}}
 	slog.SetDefault(log)
 	var esdbStore *esdbstore.Store
@@ -77,17 +99,47 @@ func open(ctx context.Context, cfg *config, log *slog.Logger) (*env, error) {
 		e.close()
 		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
 	}
-	if err := dbschema.Up(ctx, pool); err != nil {
-		e.close()
-		return nil, fmt.Errorf("migrate: %w", err)
-	}
 	e.store = pgstore.New(pool)
 	if esdbStore != nil {
 		e.store = esdbStore
 	}
-	e.auth = auth.NewStore(pool, e.clock.Now)
-	e.app = commands.New(e.store, e.clock, e.auth, e.auth)
 	return e, nil
+}
+
+// restoreHint names the supported way out of a database whose
+// positions belong elsewhere.
+const restoreHint = "restore a backup made by `econf backup` with `econf restore FILE`, " +
+	"or renumber this database where it is with `econf restore --in-place` " +
+	"(docs/operations.md, \"Backup and restore\")"
+
+// checkStore refuses a database copied from another PostgreSQL cluster by
+// other means than econf restore (pg_dump and pg_restore, a database
+// template of another server): its positions are the other cluster's
+// transaction ids, and serving it would hide its history and never deliver
+// a new event to the read models. It also ties the read models'
+// checkpoints to the event store they were taken in.
+func (e *env) checkStore(ctx context.Context) error {
+	if _, ok := e.store.(*pgstore.Store); !ok {
+		return nil // EventStoreDB positions are its own log's, kept by its own backups
+	}
+	if err := pgstore.CheckPositions(ctx, e.pool); err != nil {
+		if errors.Is(err, pgstore.ErrForeignPositions) {
+			return fmt.Errorf("%w.\nThis database was copied from another PostgreSQL cluster without econf restore; "+
+				"serving it would hide its history and never deliver a new event. To use it, %s", err, restoreHint)
+		}
+		return err
+	}
+	id, err := pgstore.StoreID(ctx, e.pool)
+	if err != nil {
+		return err
+	}
+	if err := projections.CheckStore(ctx, e.pool, id); err != nil {
+		if errors.Is(err, projections.ErrForeignCheckpoints) {
+			return fmt.Errorf("%w.\nTo use this database, %s", err, restoreHint)
+		}
+		return err
+	}
+	return nil
 }
 
 func (e *env) close() {

@@ -10,6 +10,9 @@
 //	                                 copy every stream between event stores
 //	econf audit verify               check every stream's tamper-evident hash chain
 //	econf healthcheck                ask a running serve for /healthz (the image's HEALTHCHECK)
+//	econf backup FILE                the database and the uploaded files into FILE
+//	econf restore FILE               a backup into a new data folder or an empty database
+//	econf restore --in-place         renumber a database moved here by other means
 //
 // With no DATABASE_URL, econf starts (or attaches to) an embedded PostgreSQL
 // cluster under the data folder, built from the machine's server binaries.
@@ -62,6 +65,9 @@ commands:
                              copy every stream between PostgreSQL and EventStoreDB, resumable
   audit verify [--json]      check every stream's hash chain; fails when one is broken
   healthcheck [--ready]      ask a running serve for /healthz (/readyz); exit 0 when it answers 200
+  backup FILE                write the database and the uploaded files into the archive FILE
+  restore FILE               restore a backup into a new data folder (or an empty DATABASE_URL)
+  restore --in-place         renumber a database moved into this cluster by pg_dump/pg_restore
 
 run "econf <command> -h" for the command's flags`
 
@@ -153,6 +159,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdAudit(ctx, args[1:], stdout, stderr)
 	case "healthcheck":
 		return cmdHealthcheck(ctx, args[1:], stdout, stderr)
+	case "backup":
+		return cmdBackup(ctx, args[1:], stdout, stderr)
+	case "restore":
+		return cmdRestore(ctx, args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprintln(stdout, usage)
 		return nil

@@ -325,6 +325,22 @@ func FindBinDir() (string, error) {
 	return "", errors.New("pgcluster: no PostgreSQL server binaries found (looked for pg_config on PATH, /usr/lib/postgresql/*/bin, initdb on PATH); install the PostgreSQL server package or set DATABASE_URL")
 }
 
+// Tool is the path of one of PostgreSQL's client programs (pg_dump,
+// pg_restore) beside the server binaries FindBinDir finds, so a backup is
+// taken and restored by the same major version that runs the embedded
+// cluster.
+func Tool(name string) (string, error) {
+	dir, err := FindBinDir()
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, name)
+	if fi, err := os.Stat(path); err != nil || fi.IsDir() {
+		return "", fmt.Errorf("pgcluster: no %s beside the server binaries in %s; install the PostgreSQL client package of that version", name, dir)
+	}
+	return path, nil
+}
+
 // majorOf reads the version from /usr/lib/postgresql/<major>/bin.
 func majorOf(binDir string) int {
 	n, err := strconv.Atoi(filepath.Base(filepath.Dir(binDir)))
