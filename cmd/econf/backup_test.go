@@ -78,8 +78,8 @@ func eventIDs(t *testing.T, s eventstore.Store) []uuid.UUID {
 	return ids
 }
 
-// startServe runs econf serve on data and returns its base URL and a stop.
-func startServe(t *testing.T, data string) (string, func()) {
+// serveIn runs econf serve on data and returns its base URL and a stop.
+func serveIn(t *testing.T, data string) (string, func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var stderr syncBuffer
@@ -195,7 +195,7 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 	if err := srcPool.QueryRow(ctx, `SELECT max(tx_id::text::bigint) FROM events`).Scan(&srcMaxTx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := srcPool.Exec(ctx, `INSERT INTO idempotency (actor_id, key, method, path, request_hash, status, headers, body)
+	if _, err := srcPool.Exec(ctx, `INSERT INTO idempotency (actor_id, key, method, path, fingerprint, status, headers, body)
 		VALUES ($1, 'retry-me', 'POST', '/api/v1/organisations', '\x00', 201, $2, '')`,
 		uuid.New(), fmt.Sprintf(`{"X-Econf-Position": %q}`, srcHead)); err != nil {
 		t.Fatal(err)
@@ -223,7 +223,7 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 		t.Fatalf("econf restore: %v\n%s", err, out)
 	}
 
-	base, stop := startServe(t, dst)
+	base, stop := serveIn(t, dst)
 	var accounts []struct{ Role, Email, Password, OrgID string }
 	b, err := os.ReadFile(filepath.Join(src, "demo-credentials.json"))
 	if err != nil {

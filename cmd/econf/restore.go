@@ -128,7 +128,7 @@ func restoreBackup(ctx context.Context, cfg *config, name string, stdout, stderr
 	pgDir := filepath.Join(cfg.Data, "pg")
 	newCluster := false
 	if cfg.DatabaseURL == "" {
-		if _, err := os.Stat(pgDir); err == nil {
+		if _, err := os.Lstat(pgDir); err == nil {
 			return fmt.Errorf("restore: %s already holds a database; restore into a new data folder (--data or ECONF_DATA), or move it away first", pgDir)
 		}
 		newCluster = true
@@ -166,7 +166,7 @@ func restoreBackup(ctx context.Context, cfg *config, name string, stdout, stderr
 	e, err := connect(ctx, cfg, log)
 	if err != nil {
 		if newCluster {
-			_ = os.RemoveAll(pgDir)
+			removeCluster(pgDir)
 		}
 		return err
 	}
@@ -174,7 +174,7 @@ func restoreBackup(ctx context.Context, cfg *config, name string, stdout, stderr
 	defer func() {
 		e.close()
 		if !ok && newCluster {
-			_ = os.RemoveAll(pgDir)
+			removeCluster(pgDir)
 		}
 	}()
 	var empty bool
@@ -204,6 +204,19 @@ func restoreBackup(ctx context.Context, cfg *config, name string, stdout, stderr
 	fmt.Fprintf(stdout, "restored %d events and %d uploaded files from %s (backed up %s from store %s)\n",
 		m.Events, m.Files, name, m.CreatedAt.Format("2006-01-02 15:04:05Z"), m.StoreID)
 	return nil
+}
+
+// removeCluster removes the cluster a failed restore made: <data>/pg, and
+// where that is a link to the place the cluster lives (pgcluster.Place),
+// that place too.
+func removeCluster(pgDir string) {
+	if target, err := os.Readlink(pgDir); err == nil {
+		if !filepath.IsAbs(target) {
+			target = filepath.Join(filepath.Dir(pgDir), target)
+		}
+		_ = os.RemoveAll(target)
+	}
+	_ = os.RemoveAll(pgDir)
 }
 
 // unpack writes the dump entry to dump and the files under staging,
