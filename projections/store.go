@@ -15,8 +15,8 @@ import (
 // another event store than the one they are read against now.
 var ErrForeignCheckpoints = errors.New("the read models' checkpoints were taken in another event store")
 
-// querier runs statements: a pool or a transaction.
-type querier interface {
+// rowQuerier runs a statement returning one row: a pool or a transaction.
+type rowQuerier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
@@ -24,7 +24,7 @@ type querier interface {
 // start records it, and a later start against another store is refused
 // (ErrForeignCheckpoints) while any checkpoint is past the start, since a
 // checkpoint is a position in the store it was taken in only.
-func CheckStore(ctx context.Context, q querier, storeID uuid.UUID) error {
+func CheckStore(ctx context.Context, q rowQuerier, storeID uuid.UUID) error {
 	var stored [16]byte
 	var moved bool
 	err := q.QueryRow(ctx, `
@@ -51,7 +51,7 @@ LIMIT 1`, storeID).Scan(&stored, &moved)
 // AdoptStore records storeID as the store the checkpoints are taken in;
 // call it where the checkpoints were moved into that store
 // (MoveCheckpoints).
-func AdoptStore(ctx context.Context, q querier, storeID uuid.UUID) error {
+func AdoptStore(ctx context.Context, q rowQuerier, storeID uuid.UUID) error {
 	var id [16]byte
 	err := q.QueryRow(ctx, `
 INSERT INTO projection_store (store_id) VALUES ($1)
@@ -64,7 +64,7 @@ RETURNING store_id`, storeID).Scan(&id)
 }
 
 // MoveCheckpoints maps every generation's checkpoint (active, building or
-// retired) through move, in tx: after the event store renumbered its
+// retired), and the position of every stalled event, through move, in tx: after the event store renumbered its
 // positions, each read model resumes after the same event as before. It
 // returns how many checkpoints changed.
 func MoveCheckpoints(ctx context.Context, tx pgx.Tx, move func(eventstore.Position) eventstore.Position) (int, error) {
@@ -98,6 +98,30 @@ func MoveCheckpoints(ctx context.Context, tx pgx.Tx, move func(eventstore.Positi
 			return moved, fmt.Errorf("projections: move checkpoint of %s generation %d: %w", r.name, r.generation, err)
 		}
 		moved++
+	}
+	// A stalled read model names its event by position, compared with
+	// the checkpoint: it moves the same way.
+	rows, err = tx.Query(ctx, `SELECT name, position_commit, position_prepare FROM projection_stalls FOR UPDATE`)
+	if err != nil {
+		return moved, fmt.Errorf("projections: move stalls: %w", err)
+	}
+	all = all[:0]
+	if _, err := pgx.ForEachRow(rows, []any{&r.name, &c, &p}, func() error {
+		r.at = eventstore.Position{Commit: uint64(c), Prepare: uint64(p)}
+		all = append(all, r)
+		return nil
+	}); err != nil {
+		return moved, fmt.Errorf("projections: move stalls: %w", err)
+	}
+	for _, r := range all {
+		to := move(r.at)
+		if to == r.at {
+			continue
+		}
+		if _, err := tx.Exec(ctx, `UPDATE projection_stalls SET position_commit = $2, position_prepare = $3 WHERE name = $1`,
+			r.name, int64(to.Commit), int64(to.Prepare)); err != nil {
+			return moved, fmt.Errorf("projections: move the stall of %s: %w", r.name, err)
+		}
 	}
 	return moved, nil
 }

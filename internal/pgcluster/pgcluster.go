@@ -329,10 +329,15 @@ func FindBinDir() (string, error) {
 // pg_restore) beside the server binaries FindBinDir finds, so a backup is
 // taken and restored by the same major version that runs the embedded
 // cluster.
+// Without server binaries (a container that talks to an external
+// server) it is the one on PATH.
 func Tool(name string) (string, error) {
 	dir, err := FindBinDir()
 	if err != nil {
-		return "", err
+		if path, lerr := exec.LookPath(name); lerr == nil {
+			return path, nil
+		}
+		return "", fmt.Errorf("pgcluster: no %s: no server binaries, and none on PATH; install the PostgreSQL client package", name)
 	}
 	path := filepath.Join(dir, name)
 	if fi, err := os.Stat(path); err != nil || fi.IsDir() {
