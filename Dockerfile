@@ -23,7 +23,9 @@ RUN groupadd --system --gid 10001 econf \
  && mkdir -p /var/lib/econf && chown econf:econf /var/lib/econf
 COPY --from=build /out/econf /usr/local/bin/econf
 USER 10001:10001
-ENV ECONF_ADDR=0.0.0.0:8080 ECONF_DATA=/var/lib/econf ECONF_LOG_FORMAT=json \
+# No demo organisation or demo logins in an image: create the first
+# administrator with `econf admin create`; ECONF_DEMO=on seeds the demo.
+ENV ECONF_ADDR=0.0.0.0:8080 ECONF_DATA=/var/lib/econf ECONF_LOG_FORMAT=json ECONF_DEMO=off \
     SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
 VOLUME /var/lib/econf
 EXPOSE 8080

@@ -251,6 +251,21 @@ func (a *App) SetPassword(ctx context.Context, actor domain.Actor, cmd SetPasswo
 	return a.sessions.EndSessionsOf(ctx, cmd.UserID)
 }
 
+// AccountExists reports whether an account with this email exists
+// (operator commands: the first administrator, the demo seed).
+func (a *App) AccountExists(ctx context.Context, email string) (bool, error) {
+	id := account.ID(email)
+	l, err := a.load(ctx, UserStream(id))
+	if err != nil {
+		return false, err
+	}
+	u, err := foldUser(id, l)
+	if err != nil {
+		return false, err
+	}
+	return u.Exists(), nil
+}
+
 // ResolveActor builds the actor an account signs in as: its role, its
 // organisation and that organisation's university and authority. A missing
 // or deactivated account is ErrForbidden.

@@ -43,6 +43,9 @@ func TestComposeFile(t *testing.T) {
 		}
 		env[k] = *v
 	}
+	if env["ECONF_DEMO"] != "off" {
+		t.Errorf("app: ECONF_DEMO=%q; the compose file seeds no demo (want off)", env["ECONF_DEMO"])
+	}
 	for _, k := range []string{"DATABASE_URL", "EVENTSTORE_URL", "ECONF_ADDR", "ECONF_DATA", "ECONF_LOG_FORMAT", "ECONF_TOKEN_TTL"} {
 		if env[k] == "" {
 			t.Errorf("app: %s is not set", k)

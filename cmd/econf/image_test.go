@@ -79,7 +79,7 @@ func acceptsCommand(t *testing.T, argv []string) {
 
 // TestDockerfile checks what the image promises without a Docker engine:
 // a GOPROXY build argument before the first download, a runtime stage with
-// the CA certificates, a non-root user, and a HEALTHCHECK that runs a
+// the CA certificates, a non-root user, no demo seeding, and a HEALTHCHECK that runs a
 // command the binary has (the runtime image has no curl).
 func TestDockerfile(t *testing.T) {
 	stages := dockerStages(t)
@@ -102,9 +102,11 @@ func TestDockerfile(t *testing.T) {
 	}
 
 	var user, health string
-	var caCerts bool
+	var caCerts, demoOff bool
 	for _, in := range final {
 		switch in.cmd {
+		case "ENV":
+			demoOff = demoOff || strings.Contains(" "+in.args+" ", " ECONF_DEMO=off ")
 		case "USER":
 			user = in.args
 		case "HEALTHCHECK":
@@ -114,6 +116,9 @@ func TestDockerfile(t *testing.T) {
 		case "RUN":
 			caCerts = caCerts || strings.Contains(in.args, "install") && strings.Contains(in.args, "ca-certificates")
 		}
+	}
+	if !demoOff {
+		t.Error("the image seeds the demo: want ENV ECONF_DEMO=off")
 	}
 	if !caCerts {
 		t.Error("the runtime stage has no CA certificates")

@@ -6,6 +6,7 @@
 //	econf projections rebuild NAME   rebuild a read model while the old one serves
 //	econf projections retry NAME     retry the event a stalled read model stopped at
 //	econf seed-demo                  create the demo organisation and users
+//	econf admin create               create a platform administrator (the first one)
 //	econf eventstore copy --from URL --to URL
 //	                                 copy every stream between event stores
 //	econf audit verify               check every stream's tamper-evident hash chain
@@ -60,7 +61,11 @@ commands:
   projections retry NAME     apply again the event a stalled read model stopped at
   projections rebuild [--downgrade] NAME
                              rebuild a read model in a new generation, then switch to it
-  seed-demo                  create the demo organisation and one user per role
+  seed-demo [--reset-passwords]
+                             create the demo organisation and one user per role; existing
+                             demo accounts keep their passwords unless --reset-passwords
+  admin create --email E --name N [--password-file F] (--org ID | --org-name 名称)
+                             create a platform administrator (password from the file or a prompt)
   eventstore copy --from URL --to URL
                              copy every stream between PostgreSQL and EventStoreDB, resumable
   audit verify [--json]      check every stream's hash chain; fails when one is broken
@@ -81,6 +86,7 @@ type config struct {
 	LogFormat     string
 	LogLevel      string
 	DemoPassword  string
+	Demo          string   // on or off: seed the demo on a first start (serve)
 	args          []string // positional arguments
 }
 
@@ -100,6 +106,7 @@ func (c *config) flags(fs *flag.FlagSet, server bool) {
 	c.DemoPassword = os.Getenv("ECONF_DEMO_PASSWORD")
 	if server {
 		fs.StringVar(&c.Addr, "addr", envOr("ECONF_ADDR", "127.0.0.1:8080"), "listen address (env ECONF_ADDR)")
+		fs.StringVar(&c.Demo, "demo", envOr("ECONF_DEMO", "on"), "on: seed the demo organisation and logins on a first start; off: none, create the first administrator with econf admin create (env ECONF_DEMO)")
 		ttl, err := time.ParseDuration(envOr("ECONF_TOKEN_TTL", "8h"))
 		if err != nil {
 			ttl = -1 // reported by validate
@@ -111,6 +118,11 @@ func (c *config) flags(fs *flag.FlagSet, server bool) {
 func (c *config) validate() error {
 	if c.TokenTTL < 0 || (c.TokenTTL > 0 && c.TokenTTL < time.Minute) {
 		return usageError("ECONF_TOKEN_TTL: want a duration of at least 1m, e.g. 8h")
+	}
+	switch c.Demo {
+	case "", "on", "off":
+	default:
+		return usageError("--demo / ECONF_DEMO: want on or off")
 	}
 	switch c.LogFormat {
 	case "text", "json":
@@ -163,6 +175,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdBackup(ctx, args[1:], stdout, stderr)
 	case "restore":
 		return cmdRestore(ctx, args[1:], stdout, stderr)
+	case "admin":
+		return cmdAdmin(ctx, args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprintln(stdout, usage)
 		return nil

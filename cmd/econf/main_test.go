@@ -163,7 +163,7 @@ func TestOperatorCommands(t *testing.T) {
 	}{
 		{[]string{"migrate"}, "migrations applied"},
 		{[]string{"seed-demo"}, "platform_admin"},
-		{[]string{"seed-demo"}, "platform_admin"}, // again: finds the tree, resets the passwords
+		{[]string{"seed-demo"}, "left as they were"}, // again: finds the tree, keeps the passwords
 		{[]string{"projections", "rebuild", "approval_log"}, "rebuilt approval_log"},
 		{[]string{"projections", "status", "--json"}, `"name": "approval_log"`},
 		{[]string{"audit", "verify"}, "events in"},

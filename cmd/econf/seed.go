@@ -17,16 +17,22 @@ import (
 )
 
 func cmdSeedDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	cfg, _, err := parseFlags("seed-demo", args, stderr, false)
+	var reset bool
+	cfg, _, err := parseFlagsWith("seed-demo", args, stderr, func(fs flagSet) {
+		fs.BoolVar(&reset, "reset-passwords", false, "give demo accounts that exist already new passwords (without it they are left as they are)")
+	})
 	if err != nil {
 		return err
+	}
+	if len(cfg.args) > 0 {
+		return usageError("econf seed-demo: no arguments expected, got " + cfg.args[0])
 	}
 	e, err := open(ctx, cfg, cfg.logger(stderr))
 	if err != nil {
 		return err
 	}
 	defer e.close()
-	return withSeedLock(ctx, e, func() error { return seed(ctx, e, stdout) })
+	return withSeedLock(ctx, e, func() error { return seed(ctx, e, stdout, reset) })
 }
 
 // seedIfEmpty seeds the demo on the first start, when no event exists yet.
@@ -39,7 +45,7 @@ func seedIfEmpty(ctx context.Context, e *env, stdout io.Writer) error {
 		if err != nil || !empty {
 			return err
 		}
-		return seed(ctx, e, stdout)
+		return seed(ctx, e, stdout, false)
 	})
 }
 
@@ -76,31 +82,58 @@ func storeIsEmpty(ctx context.Context, e *env) (bool, error) {
 	return len(events) == 0, err
 }
 
-// seed creates (or finds) the demo tree and accounts, sets their passwords,
-// opens the forecast window for next year's plan from today to the end of
-// the year, prints the logins and keeps them in <data>/demo-credentials.json.
-func seed(ctx context.Context, e *env, stdout io.Writer) error {
+// seed creates (or finds) the demo tree and accounts, opens the forecast
+// window for next year's plan from today to the end of the year, prints
+// what it did to each account and keeps the logins it knows in
+// <data>/demo-credentials.json. Accounts that exist already keep their
+// passwords unless reset is set.
+func seed(ctx context.Context, e *env, stdout io.Writer, reset bool) error {
 	password := func(domain.Role) string { return demo.Password() }
 	if e.cfg.DemoPassword != "" {
 		password = func(domain.Role) string { return e.cfg.DemoPassword }
 	}
 	today := domain.DateOf(e.clock.Now())
 	window := &policy.WindowOverride{PlanYear: today.Year + 1, Open: today, Close: domain.Date{Year: today.Year, Month: 12, Day: 31}}
-	tree, err := demo.Seed(ctx, e.app, password, window)
+	tree, err := demo.SeedWith(ctx, e.app, demo.Options{Password: password, Window: window, ResetPasswords: reset})
 	if err != nil {
-		return err
-	}
-	fmt.Fprintln(stdout, "Demo organisation and accounts (one per role):")
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "  ROLE\tEMAIL\tPASSWORD")
-	for _, a := range tree.Accounts {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\n", a.Role, a.Email, a.Password)
-	}
-	if err := tw.Flush(); err != nil {
 		return err
 	}
 	path := filepath.Join(e.cfg.Data, "demo-credentials.json")
 	all := append(append([]demo.Account{}, tree.Accounts...), tree.OtherUnitAd, tree.OtherApp)
+	// A kept account's password is the one kept from an earlier seed, if
+	// this data folder has it.
+	var earlier []demo.Account
+	if b, err := os.ReadFile(path); err == nil {
+		_ = json.Unmarshal(b, &earlier) // unreadable: nothing known
+	}
+	count := map[demo.Outcome]int{}
+	for i, a := range all {
+		count[a.Outcome]++
+		if a.Outcome != demo.Kept {
+			continue
+		}
+		for _, k := range earlier {
+			if k.Email == a.Email {
+				all[i].Password = k.Password
+			}
+		}
+	}
+	fmt.Fprintln(stdout, "Demo organisation and accounts (one per role):")
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  ROLE\tEMAIL\tPASSWORD\tDONE")
+	show := func(a demo.Account) {
+		pw := a.Password
+		if a.Outcome == demo.Kept {
+			pw = "(unchanged)"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", a.Role, a.Email, pw, a.Outcome)
+	}
+	for _, a := range all {
+		show(a)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
 	b, _ := json.MarshalIndent(all, "", "  ") // plain structs
 	if err := os.MkdirAll(e.cfg.Data, 0o755); err != nil {
 		return err
@@ -108,7 +141,11 @@ func seed(ctx context.Context, e *env, stdout io.Writer) error {
 	if err := os.WriteFile(path, b, 0o600); err != nil {
 		return fmt.Errorf("keep demo credentials: %w", err)
 	}
-	fmt.Fprintf(stdout, "  (and %s, %s of a second unit)\n", tree.OtherUnitAd.Email, tree.OtherApp.Email)
-	fmt.Fprintf(stdout, "(kept in %s; the forecast window for plan year %d is open until %s)\n", path, window.PlanYear, window.Close)
+	fmt.Fprintf(stdout, "%d accounts created, %d left as they were (passwords unchanged), %d given new passwords.\n",
+		count[demo.Created], count[demo.Kept], count[demo.Reset])
+	if count[demo.Kept] > 0 {
+		fmt.Fprintln(stdout, "Run econf seed-demo --reset-passwords to give the existing demo accounts new passwords.")
+	}
+	fmt.Fprintf(stdout, "(logins kept in %s; the forecast window for plan year %d is open until %s)\n", path, window.PlanYear, window.Close)
 	return nil
 }

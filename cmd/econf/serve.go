@@ -31,7 +31,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer e.close()
 
-	if err := seedIfEmpty(ctx, e, stdout); err != nil {
+	if cfg.Demo == "off" {
+		log.Info("demo seeding is off (ECONF_DEMO=off); create the first administrator with: econf admin create")
+	} else if err := seedIfEmpty(ctx, e, stdout); err != nil {
 		return err
 	}
 	runner, err := projections.NewRunner(e.pool, e.store, log, projections.All()...)

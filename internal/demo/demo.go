@@ -14,6 +14,7 @@ import (
 
 	"github.com/econf/econf/commands"
 	"github.com/econf/econf/domain"
+	"github.com/econf/econf/domain/account"
 	"github.com/econf/econf/domain/policy"
 )
 
@@ -24,9 +25,31 @@ var System = domain.Actor{UserID: uuid.NewSHA1(uuid.NameSpaceURL, []byte("econf:
 type Account struct {
 	Role     domain.Role `json:"role"`
 	Email    string      `json:"email"`
-	Password string      `json:"password"`
+	Password string      `json:"password"` // "" for an account Kept: its password is not known here
 	UserID   uuid.UUID   `json:"userId"`
 	OrgID    uuid.UUID   `json:"orgId"`
+	Outcome  Outcome     `json:"-"`
+}
+
+// Outcome is what a seed did to one account.
+type Outcome string
+
+const (
+	Created Outcome = "created"        // new account with a new password
+	Kept    Outcome = "kept"           // existed: left as it was, password unchanged
+	Reset   Outcome = "password reset" // existed: given a new password (Options.ResetPasswords)
+)
+
+// Options control a seed.
+type Options struct {
+	// Password gives each new account's password (nil: a random one each).
+	Password func(domain.Role) string
+	// Window, when set, opens the forecast window for the demo university's
+	// next plan year (R-FC-01) so the demo can be tried outside September.
+	Window *policy.WindowOverride
+	// ResetPasswords gives demo accounts that exist already a new password;
+	// without it they are left as they are (Kept).
+	ResetPasswords bool
 }
 
 // Tree is what Seed created.
@@ -60,11 +83,16 @@ func Password() string {
 	return "Demo-" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b)) + "7"
 }
 
-// Seed creates the tree and accounts. password gives each account's
-// password (nil: a random one each). windowOpen/Close, when set, open the
-// forecast window for the demo university's next plan year (R-FC-01) so the
-// demo can be tried outside September.
+// Seed creates the tree and accounts, and gives accounts that exist already
+// the new passwords (the test fixture's behaviour; SeedWith chooses).
 func Seed(ctx context.Context, app *commands.App, password func(domain.Role) string, window *policy.WindowOverride) (Tree, error) {
+	return SeedWith(ctx, app, Options{Password: password, Window: window, ResetPasswords: true})
+}
+
+// SeedWith creates (or finds) the tree and accounts as opts says. Each
+// account's Outcome tells what was done to it.
+func SeedWith(ctx context.Context, app *commands.App, opts Options) (Tree, error) {
+	password, window := opts.Password, opts.Window
 	if password == nil {
 		password = func(domain.Role) string { return Password() }
 	}
@@ -93,7 +121,21 @@ func Seed(ctx context.Context, app *commands.App, password func(domain.Role) str
 		return t, err
 	}
 	user := func(key string, role domain.Role, orgID uuid.UUID, name, email string) (Account, error) {
-		a := Account{Role: role, Email: email, Password: password(role), OrgID: orgID}
+		a := Account{Role: role, Email: email, OrgID: orgID, Outcome: Created}
+		exists, err := app.AccountExists(ctx, email)
+		if err != nil {
+			return a, fmt.Errorf("demo account %s: %w", email, err)
+		}
+		if exists && !opts.ResetPasswords {
+			a.UserID, a.Outcome = account.ID(email), Kept
+			return a, nil
+		}
+		if exists {
+			a.Outcome = Reset
+		}
+		a.Password = password(role)
+		// The same command again (the id derives from the key) appends
+		// nothing and sets the password: that is the reset.
 		res, err := app.CreateUser(ctx, System, m("user:"+key), commands.CreateUser{
 			Email: email, Name: name, Role: role, OrgID: orgID, Mobile: "13800000000", Password: a.Password,
 		})
