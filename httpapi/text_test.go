@@ -1,12 +1,15 @@
 package httpapi_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/econf/econf/commands"
 	"github.com/econf/econf/domain"
+	"github.com/econf/econf/domain/forecast"
 )
 
 // sectionNames are the form sections in the order DeclarationSection's
@@ -154,4 +157,56 @@ func TestNULRefusedEverywhere(t *testing.T) {
 		t.Errorf("events: %d before, %d after; refused input must append nothing", before, after)
 	}
 	t.Logf("%d requests over %d operations", sent, operations)
+}
+
+// TestOldTextWithNULStillServes writes a forecast and its approval holding
+// NUL through the commands, as the API took them before it refused such
+// text, and checks the lists, the inbox and the export still answer, with
+// the record and with the records after it (issue 12 part 1b).
+func TestOldTextWithNULStillServes(t *testing.T) {
+	h := newHarness(t)
+	ctx := t.Context()
+	applicant, err := h.app.ResolveActor(ctx, h.tree.Account(domain.RoleApplicant).UserID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unit, err := h.app.ResolveActor(ctx, h.tree.Account(domain.RoleUnitAdmin).UserID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d forecast.Details
+	body, _ := json.Marshal(forecastBody(func(m map[string]any) {
+		m["nameZh"] = "2027年分布式\x00系统国际研讨会"
+		m["remarks"] = "备注\x00"
+	}))
+	if err := json.Unmarshal(body, &d); err != nil {
+		t.Fatal(err)
+	}
+	res, err := h.app.SubmitForecast(ctx, applicant, commands.Meta{}, commands.SubmitForecast{Details: d})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.app.ApproveAtUnit(ctx, unit, commands.Meta{}, commands.ApproveAtUnit{ForecastID: res.ID, Comment: "同意\x00"}); err != nil {
+		t.Fatal(err)
+	}
+	later, _ := h.submit(nil)
+	app := h.email(domain.RoleApplicant)
+	list := h.do("GET", "/api/v1/forecasts?pageSize=100", app, nil)
+	if list.status != http.StatusOK {
+		t.Fatalf("GET /forecasts: %d %s", list.status, list.body)
+	}
+	for _, want := range []string{res.ID.String(), later, "分布式\uFFFD系统"} {
+		if !strings.Contains(string(list.body), want) {
+			t.Errorf("GET /forecasts misses %q: %s", want, list.body)
+		}
+	}
+	if r := h.do("GET", "/api/v1/forecasts/"+res.ID.String(), app, nil); r.status != http.StatusOK {
+		t.Errorf("GET the forecast: %d %s", r.status, r.body)
+	}
+	if r := h.do("GET", "/api/v1/me/notifications", app, nil); r.status != http.StatusOK || !strings.Contains(string(r.body), res.ID.String()) {
+		t.Errorf("GET /me/notifications: %d %s; want the approval's notice", r.status, r.body)
+	}
+	if r := h.do("GET", "/api/v1/forecasts/export?format=csv", h.email(domain.RoleAuditor), nil); r.status != http.StatusOK || !strings.Contains(string(r.body), "分布式\uFFFD系统") {
+		t.Errorf("GET /forecasts/export: %d %s", r.status, r.body)
+	}
 }

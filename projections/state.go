@@ -231,6 +231,7 @@ func applyInTx(ctx context.Context, tx pgx.Tx, p Projection, g generation, event
 		if !last.Less(e.Position) {
 			continue
 		}
+		e = storableEvent(e)
 		if batched {
 			fresh = append(fresh, e)
 		} else {
