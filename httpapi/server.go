@@ -90,7 +90,7 @@ func (s *Server) Router() chi.Router { return s.router }
 
 func (s *Server) routes() chi.Router {
 	r := chi.NewRouter()
-	r.Use(middleware.RequestID, securityHeaders, s.logRequests, s.recoverer)
+	r.Use(middleware.RequestID, securityHeaders, s.logRequests, s.recoverer, checkQuery)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, problem{Type: problemBase + "not-found", Title: "Not found", Status: http.StatusNotFound, Detail: "no such endpoint", Zh: "接口不存在"})
 	})

@@ -210,3 +210,69 @@ func TestOldTextWithNULStillServes(t *testing.T) {
 		t.Errorf("GET /forecasts/export: %d %s", r.status, r.body)
 	}
 }
+
+// TestBadQueryParam400 sends NUL, control characters and bytes that are not
+// UTF-8 in q to every operation taking q (lists and exports), in other
+// query parameters of every route, and in the headers econf stores: each is
+// a 400 naming the parameter, never a 500 (issue 12 part 1).
+func TestBadQueryParam400(t *testing.T) {
+	h := newHarness(t)
+	doc := openAPIDoc(t)
+	auditor, admin := h.email(domain.RoleAuditor), h.email(domain.RolePlatformAdmin)
+	before := h.eventCount()
+	takesQ := 0
+	for route, item := range doc["paths"].(map[string]any) {
+		for method, raw := range item.(map[string]any) {
+			op, ok := raw.(map[string]any)
+			if !ok || method != "get" {
+				continue
+			}
+			params, _ := op["parameters"].([]any)
+			hasQ := false
+			for _, p := range params {
+				if pm, ok := p.(map[string]any); ok && pm["in"] == "query" && pm["name"] == "q" {
+					hasQ = true
+				}
+			}
+			path := strings.ReplaceAll(route, "{id}", "0b7d4a52-3a0e-4c39-9a49-1f5f0c0e6d11")
+			// Any route: a bad value in any parameter is a 400.
+			res := h.do("GET", path+"?zz=a%00b", auditor, nil)
+			if res.status != http.StatusBadRequest || !slices.Contains(res.rules(), "TEXT@query:zz") {
+				t.Errorf("GET %s?zz=a%%00b: %d %v; want 400 TEXT@query:zz", route, res.status, res.rules())
+			}
+			if !hasQ {
+				continue
+			}
+			takesQ++
+			for _, q := range []string{"%00", "a%00", "%FF", "%E4%BC", "a%09b", "%1B%5B31m", "%7F"} {
+				res := h.do("GET", path+"?q="+q, auditor, nil)
+				if res.status != http.StatusBadRequest || !slices.Contains(res.rules(), "TEXT@query:q") {
+					t.Errorf("GET %s?q=%s: %d %v; want 400 TEXT@query:q (%s)", route, q, res.status, res.rules(), res.body)
+				}
+			}
+			if res := h.do("GET", path+"?q=%E4%BC%9A%E8%AE%AE", auditor, nil); res.status == http.StatusBadRequest || res.status >= 500 { // /users is 403 to an auditor
+				t.Errorf("GET %s?q=会议: %d %s", route, res.status, res.body)
+			}
+		}
+	}
+	if takesQ < 6 {
+		t.Errorf("only %d operations take q; the walk lost its way", takesQ)
+	}
+	if res := h.do("GET", "/api/v1/forecasts?q=%zz", auditor, nil); res.status != http.StatusBadRequest || !slices.Contains(res.rules(), "SCHEMA@query") {
+		t.Errorf("a malformed query string: %d %v; want 400 SCHEMA@query", res.status, res.rules())
+	}
+	if res := h.do("GET", "/api/v1/forecasts?a%00=1", auditor, nil); res.status != http.StatusBadRequest || !slices.Contains(res.rules(), `TEXT@query:"a\x00"`) {
+		t.Errorf("a bad parameter name: %d %v", res.status, res.rules())
+	}
+	for _, hd := range []string{"Idempotency-Key", "X-Correlation-Id", "X-Request-Id"} {
+		for _, v := range []string{"key\xff", "a\tb"} {
+			res := h.do("POST", "/api/v1/organisations", admin, map[string]any{"kind": "unit", "nameZh": "测试学院", "parentId": h.tree.University.String()}, hd, v)
+			if res.status != http.StatusBadRequest || !slices.Contains(res.rules(), "TEXT@header:"+hd) {
+				t.Errorf("%s: %q: %d %v; want 400 TEXT@header:%s", hd, v, res.status, res.rules(), hd)
+			}
+		}
+	}
+	if after := h.eventCount(); after != before {
+		t.Errorf("events: %d before, %d after; a refused request must append nothing", before, after)
+	}
+}
