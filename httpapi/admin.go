@@ -10,6 +10,7 @@ import (
 
 	"github.com/econf/econf/commands"
 	"github.com/econf/econf/domain"
+	"github.com/econf/econf/domain/account"
 	"github.com/econf/econf/domain/policy"
 	"github.com/econf/econf/internal/auth"
 )
@@ -59,15 +60,22 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	acc := account.ID(b.Email)
+	if s.throttled(w, r, acc) {
+		return
+	}
 	id, err := s.Auth.Authenticate(r.Context(), b.Email, b.Password)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.writeError(w, r, s.counted(r, acc, err, badCredentials))
 		return
 	}
 	actor, err := s.App.ResolveActor(r.Context(), id)
 	if errors.Is(err, domain.ErrForbidden) || errors.Is(err, domain.ErrNotFound) {
-		s.writeError(w, r, auth.ErrBadCredentials)
+		s.writeError(w, r, s.counted(r, acc, auth.ErrBadCredentials, badCredentials))
 		return
+	}
+	if err == nil {
+		err = s.counted(r, acc, nil, badCredentials)
 	}
 	if err != nil {
 		s.writeError(w, r, err)
@@ -185,7 +193,16 @@ func (s *Server) setPassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cmd.UserID = id
-	if err := s.App.SetPassword(r.Context(), actorOf(r.Context()), cmd); err != nil {
+	// Only a check of the current password is a try to count.
+	self := actorOf(r.Context()).UserID == id && actorOf(r.Context()).Role != domain.RolePlatformAdmin
+	if self && s.throttled(w, r, id) {
+		return
+	}
+	err := s.App.SetPassword(r.Context(), actorOf(r.Context()), cmd)
+	if self {
+		err = s.counted(r, id, err, fieldFailed("currentPassword"))
+	}
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}

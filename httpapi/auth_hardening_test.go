@@ -8,6 +8,7 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -250,4 +251,108 @@ func (h *harness) doRaw(method, path, who, body, contentType string) response {
 		h.t.Fatal(err)
 	}
 	return response{status: res.StatusCode, header: res.Header, body: b}
+}
+
+// tooMany checks a 429 too-many-attempts with a Retry-After in seconds and
+// returns it.
+func tooMany(t *testing.T, what string, res response) time.Duration {
+	t.Helper()
+	if res.status != 429 || !strings.Contains(string(res.body), "too-many-attempts") {
+		t.Fatalf("%s: %d %s; want 429 too-many-attempts", what, res.status, res.body)
+	}
+	secs, err := strconv.Atoi(res.header.Get("Retry-After"))
+	if err != nil || secs <= 0 {
+		t.Fatalf("%s: Retry-After %q", what, res.header.Get("Retry-After"))
+	}
+	return time.Duration(secs) * time.Second
+}
+
+// TestLoginThrottled: fifty wrong passwords in a row no longer all answer
+// 401: after 5 the account is locked (429, Retry-After), even for the right
+// password, the lock doubles, and it ends; a success clears the count. The
+// client address is limited across accounts (R-AUTH-02).
+func TestLoginThrottled(t *testing.T) {
+	h := newHarness(t)
+	acc := h.tree.Account(domain.RoleApplicant)
+	login := func(email, pw string) response {
+		return h.do("POST", "/api/v1/auth/login", "", map[string]string{"email": email, "password": pw})
+	}
+	for i := 1; i <= 5; i++ {
+		expect(t, fmt.Sprintf("wrong password %d", i), login(acc.Email, "not the password at all"), 401, "")
+	}
+	if d := tooMany(t, "sixth try", login(acc.Email, acc.Password)); d != time.Minute {
+		t.Errorf("first lock %v; want 1 min", d)
+	}
+	h.clock.Advance(time.Minute)
+	expect(t, "wrong after the lock", login(acc.Email, "not the password at all"), 401, "")
+	if d := tooMany(t, "locked again", login(acc.Email, acc.Password)); d != 2*time.Minute {
+		t.Errorf("second lock %v; want 2 min (doubled)", d)
+	}
+	h.clock.Advance(2 * time.Minute)
+	expect(t, "right password after the lock", login(acc.Email, acc.Password), 200, "")
+	for i := 1; i <= 4; i++ { // the success cleared the count: 4 free failures again
+		expect(t, fmt.Sprintf("wrong password after success %d", i), login(acc.Email, "not the password at all"), 401, "")
+	}
+	expect(t, "right password", login(acc.Email, acc.Password), 200, "")
+
+	// The address: 30 failures over many accounts (unknown ones too).
+	for i := range 30 - 10 {
+		res := login(fmt.Sprintf("nobody%d@demo-univ.edu.cn", i), "not the password at all")
+		if res.status != 401 {
+			t.Fatalf("failure %d from the address: %d %s", i, res.status, res.body)
+		}
+	}
+	tooMany(t, "another account from the address", login(h.email(domain.RoleUnitAdmin), h.tree.Account(domain.RoleUnitAdmin).Password))
+	h.clock.Advance(15 * time.Minute)
+	expect(t, "after the window", login(h.email(domain.RoleUnitAdmin), h.tree.Account(domain.RoleUnitAdmin).Password), 200, "")
+}
+
+// TestCodeEntryThrottled: wrong activation and reset codes count against
+// the address's account; a lock is 429 before the code is looked at.
+func TestCodeEntryThrottled(t *testing.T) {
+	h := newSignupHarness(t)
+	acc := h.tree.Account(domain.RoleApplicant)
+	expect(t, "reset", h.do("POST", "/api/v1/auth/password-reset", "", map[string]string{"email": acc.Email}), 202, "")
+	rc := h.code(acc.Email, resetCode, 1)
+	wrong := "000000"
+	if rc == wrong {
+		wrong = "111111"
+	}
+	confirm := func(code string) response {
+		return h.do("POST", "/api/v1/auth/password-reset/confirm", "", map[string]string{"email": acc.Email, "code": code, "password": "orchard thimble 64 canoe"})
+	}
+	for i := 1; i <= 3; i++ {
+		expect(t, "wrong reset code", confirm(wrong), 422, "R-ACT-03@code")
+	}
+	activate := func(code string) response {
+		return h.do("POST", "/api/v1/auth/registrations/activate", "", map[string]string{"email": acc.Email, "code": code})
+	}
+	for i := 1; i <= 2; i++ {
+		expect(t, "wrong activation code", activate(wrong), 422, "R-ACT-03@code")
+	}
+	tooMany(t, "activation after 5 wrong codes", activate(wrong))
+	tooMany(t, "the right reset code while locked", confirm(rc))
+	h.clock.Advance(time.Minute)
+	expect(t, "the right reset code after the lock", confirm(rc), 204, "")
+	h.login(acc.Email, "orchard thimble 64 canoe")
+}
+
+// TestCurrentPasswordThrottled: a wrong current password on a password
+// change counts like a wrong login; a lock is 429 even with the right one.
+func TestCurrentPasswordThrottled(t *testing.T) {
+	h := newHarness(t)
+	acc := h.tree.Account(domain.RoleApplicant)
+	change := func(current string) response {
+		return h.do("PUT", fmt.Sprintf("/api/v1/users/%s/password", acc.UserID), acc.Email,
+			map[string]string{"password": "orchard thimble 64 canoe", "currentPassword": current})
+	}
+	for i := 1; i <= 5; i++ {
+		expect(t, "wrong current password", change("not the password at all"), 422, "R-ACT-03@currentPassword")
+	}
+	tooMany(t, "right current password while locked", change(acc.Password))
+	tooMany(t, "login while locked", h.do("POST", "/api/v1/auth/login", "", map[string]string{"email": acc.Email, "password": acc.Password}))
+	h.clock.Advance(time.Minute)
+	if res := change(acc.Password); res.status != 204 {
+		t.Fatalf("change after the lock: %d %s", res.status, res.body)
+	}
 }

@@ -43,6 +43,11 @@ type Config struct {
 	// Files keeps uploads (location approvals, co-host material).
 	Files filestore.Store
 
+	// ClientAddressHeader names the header a reverse proxy puts the client
+	// address in (its first address counts); empty: the TCP peer address.
+	// Failed tries are counted per client address (R-AUTH-02).
+	ClientAddressHeader string
+
 	// IdempotencySecret keys the HMAC of the requests kept with their
 	// Idempotency-Key (at least MinIdempotencySecret bytes); empty: one
 	// generated once and kept in the database, shared by every process.

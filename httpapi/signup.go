@@ -8,6 +8,7 @@ import (
 
 	"github.com/econf/econf/commands"
 	"github.com/econf/econf/domain"
+	"github.com/econf/econf/domain/account"
 	"github.com/econf/econf/eventstore"
 	"github.com/econf/econf/projections"
 )
@@ -86,8 +87,12 @@ func (s *Server) activate(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &cmd) {
 		return
 	}
+	acc := account.ID(cmd.Email)
+	if s.throttled(w, r, acc) {
+		return
+	}
 	res, err := s.Signup.Activate(r.Context(), cmd)
-	if err != nil {
+	if err = s.counted(r, acc, err, fieldFailed("code")); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -112,7 +117,11 @@ func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &cmd) {
 		return
 	}
-	if err := s.Signup.ResetPassword(r.Context(), cmd); err != nil {
+	acc := account.ID(cmd.Email)
+	if s.throttled(w, r, acc) {
+		return
+	}
+	if err := s.counted(r, acc, s.Signup.ResetPassword(r.Context(), cmd), fieldFailed("code")); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -248,7 +249,13 @@ func TestCodesExpireVoidAndReset(t *testing.T) {
 		}
 	}
 	activate := func(code string) response {
-		return h.do("POST", "/api/v1/auth/registrations/activate", "", map[string]string{"email": addr, "code": code})
+		res := h.do("POST", "/api/v1/auth/registrations/activate", "", map[string]string{"email": addr, "code": code})
+		if res.status == http.StatusTooManyRequests { // R-AUTH-02: wait out the lock; this test is about the code's own limit
+			secs, _ := strconv.Atoi(res.header.Get("Retry-After"))
+			h.clock.Advance(time.Duration(secs) * time.Second)
+			res = h.do("POST", "/api/v1/auth/registrations/activate", "", map[string]string{"email": addr, "code": code})
+		}
+		return res
 	}
 
 	// Expired.

@@ -88,6 +88,8 @@ type config struct {
 	DemoPassword  string
 	Demo          string   // on or off: seed the demo on a first start (serve)
 	args          []string // positional arguments
+	// ClientAddressHeader: the header a reverse proxy puts the client address in.
+	ClientAddressHeader string
 }
 
 func envOr(key, def string) string {
@@ -104,6 +106,7 @@ func (c *config) flags(fs *flag.FlagSet, server bool) {
 	c.DatabaseURL = os.Getenv("DATABASE_URL")
 	c.EventStoreURL = os.Getenv("EVENTSTORE_URL")
 	c.DemoPassword = os.Getenv("ECONF_DEMO_PASSWORD")
+	c.ClientAddressHeader = os.Getenv("ECONF_CLIENT_ADDRESS_HEADER")
 	if server {
 		fs.StringVar(&c.Addr, "addr", envOr("ECONF_ADDR", "127.0.0.1:8080"), "listen address (env ECONF_ADDR)")
 		fs.StringVar(&c.Demo, "demo", envOr("ECONF_DEMO", "on"), "on: seed the demo organisation and logins on a first start; off: none, create the first administrator with econf admin create (env ECONF_DEMO)")

@@ -68,7 +68,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	engine := &deadlines.Engine{Candidates: reads, App: e.app, Policies: e.app.Policies(), Clock: e.clock, Log: log, Interval: interval}
 	srv := httpapi.New(httpapi.Config{App: e.app, Auth: e.auth, Reads: reads, Waiter: runner, Pool: e.pool, Log: log, TokenTTL: cfg.TokenTTL,
-		Signup: e.app.Signup(pending.NewStore(e.pool), ms.codeTTL), Files: files, IdempotencySecret: idem.secret})
+		Signup: e.app.Signup(pending.NewStore(e.pool), ms.codeTTL), Files: files, IdempotencySecret: idem.secret,
+		ClientAddressHeader: cfg.ClientAddressHeader})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
