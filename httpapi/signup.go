@@ -9,7 +9,6 @@ import (
 	"github.com/econf/econf/commands"
 	"github.com/econf/econf/domain"
 	"github.com/econf/econf/domain/account"
-	"github.com/econf/econf/eventstore"
 	"github.com/econf/econf/projections"
 )
 
@@ -184,10 +183,4 @@ func (s *Server) markNotificationsRead(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := s.App.MarkNotificationsRead(r.Context(), actorOf(r.Context()), m, cmd)
 	s.answer(w, r, res, err)
-}
-
-func setPosition(w http.ResponseWriter, pos eventstore.Position) {
-	if pos != (eventstore.Position{}) {
-		w.Header().Set("X-Econf-Position", pos.String())
-	}
 }
