@@ -4,8 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/econf/econf/eventstore"
@@ -145,24 +150,15 @@ func rebuild(ctx context.Context, pool *pgxpool.Pool, store eventstore.Store, p 
 	if err := buildQueryIndexes(ctx, pool, p, g.Schema, deferred); err != nil {
 		return failed(fmt.Errorf("rebuild %s: %w", p.Name(), err))
 	}
-	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		// Holding the active generation stops live applies until we switch.
-		if err := notNewer(tx, true); err != nil {
-			return err
+	// The switch takes the views first, without a transaction id (see
+	// withLocks), then the active generation's row, which stops live
+	// applies until it commits.
+	err = withLocks(ctx, pool, func(tx pgx.Tx) error {
+		at := g.Checkpoint
+		err := switchTo(ctx, tx, p, g, notNewer, fill)
+		if err != nil {
+			g.Checkpoint = at // rolled back
 		}
-		for more := true; more; {
-			var ferr error
-			if more, ferr = fill(tx); ferr != nil {
-				return ferr
-			}
-		}
-		if err := exposeViews(ctx, tx, p, g.Schema); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `UPDATE projection_state SET status = 'retired', updated_at = now() WHERE name = $1 AND status = 'active'`, g.Name); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, `UPDATE projection_state SET status = 'active', updated_at = now() WHERE name = $1 AND generation = $2`, g.Name, g.Generation)
 		return err
 	})
 	if err != nil {
@@ -170,10 +166,87 @@ func rebuild(ctx context.Context, pool *pgxpool.Pool, store eventstore.Store, p 
 	}
 	// Nothing reads the old generation any more; queries still running on it
 	// finish before its tables go.
-	if err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { return dropGenerations(ctx, tx, p.Name(), "retired") }); err != nil {
+	if err := withLocks(ctx, pool, func(tx pgx.Tx) error { return dropGenerations(ctx, tx, p.Name(), "retired") }); err != nil {
 		return g.Checkpoint, fmt.Errorf("drop the old generation of %s: %w", p.Name(), err)
 	}
 	return g.Checkpoint, nil
+}
+
+// switchTo makes g the active generation of p in tx: it locks the views,
+// then the active generation (refusing a newer one), applies the last
+// events and points the views at g.
+func switchTo(ctx context.Context, tx pgx.Tx, p Projection, g generation, notNewer func(pgx.Tx, bool) error, fill func(pgx.Tx) (bool, error)) error {
+	if err := lockViews(ctx, tx, p); err != nil {
+		return err
+	}
+	if err := notNewer(tx, true); err != nil {
+		return err
+	}
+	for more := true; more; {
+		var err error
+		if more, err = fill(tx); err != nil {
+			return err
+		}
+	}
+	if err := exposeViews(ctx, tx, p, g.Schema); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE projection_state SET status = 'retired', updated_at = now() WHERE name = $1 AND status = 'active'`, g.Name); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `UPDATE projection_state SET status = 'active', updated_at = now() WHERE name = $1 AND generation = $2`, g.Name, g.Generation)
+	return err
+}
+
+// lockWait is how long a rebuild's transaction waits for one lock before
+// it rolls back and tries again (see withLocks).
+const lockWait = 200 * time.Millisecond
+
+// withLocks runs f in a transaction whose lock waits give up after
+// lockWait; it runs it again, after a backoff, until f gets its locks. A
+// switch or a drop can wait behind a long query (an export) on the views or
+// the old tables: waiting with a transaction id would hold back every
+// subscriber of $all for as long (see pgstore), and a queued ACCESS
+// EXCLUSIVE request would queue every later query of the read model too.
+func withLocks(ctx context.Context, pool *pgxpool.Pool, f func(tx pgx.Tx) error) error {
+	wait := newBackoff(10*time.Millisecond, 2*time.Second)
+	for {
+		err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, `SELECT set_config('lock_timeout', $1, true)`, fmt.Sprintf("%dms", lockWait.Milliseconds())); err != nil {
+				return err
+			}
+			return f(tx)
+		})
+		if !isLockTimeout(err) {
+			return err
+		}
+		if !wait.sleep(ctx) {
+			return ctx.Err()
+		}
+	}
+}
+
+// isLockTimeout: a statement gave up waiting for a lock (lock_timeout).
+func isLockTimeout(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "55P03" // lock_not_available
+}
+
+// lockViews locks p's views in the rm schema, those that exist, in the
+// order readers take them: before a transaction id is taken.
+func lockViews(ctx context.Context, tx pgx.Tx, p Projection) error {
+	for _, t := range p.Tables() {
+		var exists bool
+		if err := tx.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, "rm."+t).Scan(&exists); err != nil {
+			return err
+		}
+		if exists {
+			if _, err := tx.Exec(ctx, `LOCK TABLE rm.`+t+` IN ACCESS EXCLUSIVE MODE`); err != nil {
+				return fmt.Errorf("lock view rm.%s: %w", t, err)
+			}
+		}
+	}
+	return nil
 }
 
 // queryIndexer is a read model some of whose indexes serve its queries
@@ -216,12 +289,12 @@ func deferQueryIndexes(ctx context.Context, tx pgx.Tx, p Projection, schema stri
 	return defs, nil
 }
 
-// buildQueryIndexes creates the deferred indexes and then vacuums and
-// analyzes the new tables, so that the first queries after the switch have
-// statistics and can answer from the covering indexes alone.
+// buildQueryIndexes creates the deferred indexes (see buildIndex) and then
+// vacuums and analyzes the new tables, so that the first queries after the
+// switch have statistics and can answer from the covering indexes alone.
 func buildQueryIndexes(ctx context.Context, pool *pgxpool.Pool, p Projection, schema string, defs []string) error {
 	for _, def := range defs {
-		if _, err := pool.Exec(ctx, def); err != nil {
+		if err := buildIndex(ctx, pool, schema, def); err != nil {
 			return fmt.Errorf("%s: %w", def, err)
 		}
 	}
@@ -231,6 +304,59 @@ func buildQueryIndexes(ctx context.Context, pool *pgxpool.Pool, p Projection, sc
 		}
 	}
 	return nil
+}
+
+// Concurrent index builds: how long one waits for a lock (the older
+// transactions it must outlast) before it gives up, and how often it is
+// tried before the plain build.
+var (
+	concurrentIndexWait  = time.Minute
+	concurrentIndexTries = 3
+)
+
+// buildIndex builds one deferred index (def as pg_indexes shows it) with
+// CREATE INDEX CONCURRENTLY. A plain CREATE INDEX holds a transaction id
+// for the whole build, and every subscriber of $all waits behind the oldest
+// one (see pgstore): a large GIN index would stall every read model for as
+// long. A concurrent build holds none while it builds, but first waits for
+// older transactions to end; after concurrentIndexWait it gives up (leaving
+// an invalid index, dropped here) and is tried again; the last resort is
+// the plain build.
+func buildIndex(ctx context.Context, pool *pgxpool.Pool, schema, def string) error {
+	f := strings.Fields(def)
+	at := slices.Index(f, "INDEX")
+	if at < 0 || at+1 >= len(f) {
+		return fmt.Errorf("not an index definition")
+	}
+	name := schema + "." + f[at+1]
+	concurrently := strings.Join(slices.Concat(f[:at+1], []string{"CONCURRENTLY"}, f[at+1:]), " ")
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	for range concurrentIndexTries {
+		if _, err := conn.Exec(ctx, fmt.Sprintf("SET lock_timeout = '%dms'", concurrentIndexWait.Milliseconds())); err != nil {
+			return err
+		}
+		_, err := conn.Exec(ctx, concurrently)
+		if _, rerr := conn.Exec(context.WithoutCancel(ctx), `RESET lock_timeout`); rerr != nil {
+			conn.Conn().Close(ctx) //nolint:errcheck // the pool drops it
+			return rerr
+		}
+		if err == nil {
+			return nil
+		}
+		if !isLockTimeout(err) {
+			return err
+		}
+		if _, err := conn.Exec(ctx, `DROP INDEX IF EXISTS `+name); err != nil {
+			return err
+		}
+	}
+	slog.Default().WarnContext(ctx, "concurrent index build kept waiting behind older transactions; building it plainly, which holds back $all while it builds", "index", name)
+	_, err = conn.Exec(ctx, def)
+	return err
 }
 
 // dropGenerations removes p's generations in status, schemas and all.

@@ -46,6 +46,10 @@ func cmdProjections(ctx context.Context, args []string, stdout, stderr io.Writer
 	return usageError(fmt.Sprintf("econf projections: unknown subcommand %q; want status, rebuild or retry", args[0]))
 }
 
+// heldHorizonShown is how long a transaction must have held a transaction
+// id before status names it.
+const heldHorizonShown = time.Second
+
 func projectionsStatus(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg, fs, err := parseFlagsWith("projections status", args, stderr, func(fs flagSet) { fs.Bool("json", false, "print JSON") })
 	if err != nil {
@@ -100,6 +104,13 @@ func projectionsStatus(ctx context.Context, args []string, stdout, stderr io.Wri
 	}
 	for _, n := range stalled {
 		fmt.Fprintf(stdout, "\n%s is stalled at an event it cannot apply (the other read models go on); fix the cause, then run: econf projections retry %s\n", n, n)
+	}
+	// A transaction holding a transaction id holds back $all for every read
+	// model: name it when it has been open a while.
+	if h, err := projections.OldestTransaction(ctx, e.pool); err != nil {
+		fmt.Fprintf(stdout, "\nheld horizon: cannot tell: %v\n", err)
+	} else if h != nil && h.Seconds >= heldHorizonShown.Seconds() {
+		fmt.Fprintf(stdout, "\nheld horizon: %s\n", h)
 	}
 	return nil
 }
