@@ -293,8 +293,10 @@ func deferQueryIndexes(ctx context.Context, tx pgx.Tx, p Projection, schema stri
 // vacuums and analyzes the new tables, so that the first queries after the
 // switch have statistics and can answer from the covering indexes alone.
 func buildQueryIndexes(ctx context.Context, pool *pgxpool.Pool, p Projection, schema string, defs []string) error {
+	plain := false
 	for _, def := range defs {
-		if err := buildIndex(ctx, pool, schema, def); err != nil {
+		var err error
+		if plain, err = buildIndex(ctx, pool, schema, def, plain); err != nil {
 			return fmt.Errorf("%s: %w", def, err)
 		}
 	}
@@ -306,57 +308,53 @@ func buildQueryIndexes(ctx context.Context, pool *pgxpool.Pool, p Projection, sc
 	return nil
 }
 
-// Concurrent index builds: how long one waits for a lock (the older
-// transactions it must outlast) before it gives up, and how often it is
-// tried before the plain build.
-var (
-	concurrentIndexWait  = time.Minute
-	concurrentIndexTries = 3
-)
+// concurrentIndexWait is how long a concurrent index build waits for a
+// lock (the older transactions it must outlast) before it gives up.
+var concurrentIndexWait = 5 * time.Second
 
 // buildIndex builds one deferred index (def as pg_indexes shows it) with
-// CREATE INDEX CONCURRENTLY. A plain CREATE INDEX holds a transaction id
-// for the whole build, and every subscriber of $all waits behind the oldest
-// one (see pgstore): a large GIN index would stall every read model for as
-// long. A concurrent build holds none while it builds, but first waits for
-// older transactions to end; after concurrentIndexWait it gives up (leaving
-// an invalid index, dropped here) and is tried again; the last resort is
-// the plain build.
-func buildIndex(ctx context.Context, pool *pgxpool.Pool, schema, def string) error {
+// CREATE INDEX CONCURRENTLY, unless plain. A plain CREATE INDEX holds a
+// transaction id for the whole build, and every subscriber of $all waits
+// behind the oldest one (see pgstore): a large GIN index would stall every
+// read model for as long. A concurrent build holds none while it builds,
+// but first waits for older transactions to end. When that takes over
+// concurrentIndexWait (a session left idle in a transaction, a long
+// export), it gives up, leaving an invalid index that is dropped here, and
+// this and the rebuild's later indexes are built plainly: it returns
+// whether they are to be.
+func buildIndex(ctx context.Context, pool *pgxpool.Pool, schema, def string, plain bool) (bool, error) {
 	f := strings.Fields(def)
 	at := slices.Index(f, "INDEX")
 	if at < 0 || at+1 >= len(f) {
-		return fmt.Errorf("not an index definition")
+		return plain, fmt.Errorf("not an index definition")
 	}
 	name := schema + "." + f[at+1]
 	concurrently := strings.Join(slices.Concat(f[:at+1], []string{"CONCURRENTLY"}, f[at+1:]), " ")
 	conn, err := pool.Acquire(ctx)
 	if err != nil {
-		return err
+		return plain, err
 	}
 	defer conn.Release()
-	for range concurrentIndexTries {
+	if !plain {
 		if _, err := conn.Exec(ctx, fmt.Sprintf("SET lock_timeout = '%dms'", concurrentIndexWait.Milliseconds())); err != nil {
-			return err
+			return plain, err
 		}
 		_, err := conn.Exec(ctx, concurrently)
 		if _, rerr := conn.Exec(context.WithoutCancel(ctx), `RESET lock_timeout`); rerr != nil {
 			conn.Conn().Close(ctx) //nolint:errcheck // the pool drops it
-			return rerr
-		}
-		if err == nil {
-			return nil
+			return plain, rerr
 		}
 		if !isLockTimeout(err) {
-			return err
+			return plain, err
 		}
 		if _, err := conn.Exec(ctx, `DROP INDEX IF EXISTS `+name); err != nil {
-			return err
+			return plain, err
 		}
+		slog.Default().WarnContext(ctx, "concurrent index build kept waiting behind older transactions; building the rebuild's indexes plainly, which holds back $all while they build",
+			"index", name, "waited", concurrentIndexWait)
 	}
-	slog.Default().WarnContext(ctx, "concurrent index build kept waiting behind older transactions; building it plainly, which holds back $all while it builds", "index", name)
 	_, err = conn.Exec(ctx, def)
-	return err
+	return true, err
 }
 
 // dropGenerations removes p's generations in status, schemas and all.
