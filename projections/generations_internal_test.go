@@ -317,12 +317,24 @@ func TestFailedRebuildRetries(t *testing.T) {
 	if n := len(v2.attemptsSnapshot()); n < 3 {
 		t.Errorf("%d attempts to apply; want at least three (two failed rebuilds and a good one)", n)
 	}
-	states, err := Status(ctx, pool, store, time.Now(), v2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if s := states[0]; s.RebuildError != "" || s.Rebuilding {
-		t.Errorf("status after the rebuild succeeded: %+v", s)
+	// The rebuild lock is let go just after version 2 is switched in: wait
+	// for it instead of racing it.
+	for {
+		states, err := Status(ctx, pool, store, time.Now(), v2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := states[0]
+		if s.RebuildError != "" {
+			t.Errorf("status after the rebuild succeeded: %+v", s)
+		}
+		if !s.Rebuilding {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("status after the rebuild succeeded still rebuilding: %+v", s)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	if failed, err := RebuildFailures(ctx, pool); err != nil || len(failed) != 0 {
 		t.Errorf("rebuild failures after success: %+v, %v", failed, err)
