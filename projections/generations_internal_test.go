@@ -326,7 +326,7 @@ func TestFailedRebuildRetries(t *testing.T) {
 		}
 		s := states[0]
 		if s.RebuildError != "" {
-			t.Errorf("status after the rebuild succeeded: %+v", s)
+			t.Fatalf("status after the rebuild succeeded: %+v", s)
 		}
 		if !s.Rebuilding {
 			break
