@@ -15,6 +15,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -275,18 +276,33 @@ func unpackFile(r io.Reader, dst string, blob bool, base string) error {
 }
 
 // alone refuses to renumber a database other sessions use: a running
-// serve would keep positions from before in memory.
+// serve would keep positions from before in memory. A session whose client
+// has just gone (a serve stopped a moment ago) takes a little while to leave
+// pg_stat_activity, so alone waits up to aloneWait before refusing.
 func alone(ctx context.Context, e *env) error {
-	var others int
-	if err := e.pool.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+	deadline := time.Now().Add(aloneWait)
+	for {
+		var others int
+		if err := e.pool.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
 		WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'`).Scan(&others); err != nil {
-		return fmt.Errorf("restore: %w", err)
+			return fmt.Errorf("restore: %w", err)
+		}
+		if others == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("restore: %d other sessions use this database; stop econf serve (and other clients) first", others)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
-	if others > 0 {
-		return fmt.Errorf("restore: %d other sessions use this database; stop econf serve (and other clients) first", others)
-	}
-	return nil
 }
+
+// aloneWait is how long alone gives sessions that are closing to leave.
+const aloneWait = 3 * time.Second
 
 // adoptHere migrates the database, renumbers its events for this cluster,
 // moves every stored position with them and gives the store a new
