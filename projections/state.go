@@ -94,16 +94,10 @@ func useSchema(ctx context.Context, tx pgx.Tx, schema string) error {
 // it replaces each view in place when the columns allow, so queries waiting
 // on the lock carry on against the new generation.
 func exposeViews(ctx context.Context, tx pgx.Tx, p Projection, schema string) error {
+	if err := lockViews(ctx, tx, p); err != nil {
+		return err
+	}
 	for _, t := range p.Tables() {
-		var exists bool
-		if err := tx.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, "rm."+t).Scan(&exists); err != nil {
-			return err
-		}
-		if exists {
-			if _, err := tx.Exec(ctx, `LOCK TABLE rm.`+t+` IN ACCESS EXCLUSIVE MODE`); err != nil {
-				return fmt.Errorf("lock view rm.%s: %w", t, err)
-			}
-		}
 		replace := fmt.Sprintf(`CREATE OR REPLACE VIEW rm.%[1]s AS SELECT * FROM %[2]s.%[1]s`, t, schema)
 		err := pgx.BeginFunc(ctx, tx, func(sp pgx.Tx) error { // a savepoint: the columns may have changed
 			_, err := sp.Exec(ctx, replace)
