@@ -17,6 +17,7 @@ import (
 	"github.com/econf/econf/internal/filestore"
 	"github.com/econf/econf/internal/pending"
 	"github.com/econf/econf/projections"
+	"github.com/econf/econf/web"
 )
 
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -74,7 +75,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}
+	// The pages (package web) own their paths and hand the rest to the API.
+	site := web.New(web.Config{API: srv, Log: log, Now: e.clock.Now, ClientAddressHeader: cfg.ClientAddressHeader})
+	hs := &http.Server{Handler: site, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}
 	log.Info("econf serving", "addr", "http://"+ln.Addr().String(), "openapi", "http://"+ln.Addr().String()+"/openapi.json")
 
 	g, gctx := errgroup.WithContext(ctx)

@@ -1,0 +1,229 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// Languages: Chinese by default; English when the toggle chose it (a
+// cookie) or, without a choice, when Accept-Language prefers it.
+const (
+	zh = "zh"
+	en = "en"
+)
+
+func langOf(r *http.Request) string {
+	if c, err := r.Cookie(langCookie); err == nil && (c.Value == zh || c.Value == en) {
+		return c.Value
+	}
+	return acceptLanguage(r.Header.Get("Accept-Language"))
+}
+
+// acceptLanguage picks zh or en from an Accept-Language header: the
+// first of the two by quality, zh when neither is named.
+func acceptLanguage(h string) string {
+	best, bestQ := zh, -1.0
+	for _, part := range strings.Split(h, ",") {
+		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		q := 1.0
+		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
+			if f, err := strconv.ParseFloat(v, 64); err == nil {
+				q = f
+			}
+		}
+		primary, _, _ := strings.Cut(strings.ToLower(tag), "-")
+		if (primary == zh || primary == en) && q > bestQ && q > 0 {
+			best, bestQ = primary, q
+		}
+	}
+	return best
+}
+
+func (s *Server) setLang(w http.ResponseWriter, r *http.Request) {
+	l := r.PostFormValue("lang")
+	if l != zh && l != en {
+		l = zh
+	}
+	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: l, Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteLaxMode})
+	back := r.PostFormValue("back")
+	if !localPath(back) {
+		back = "/"
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
+}
+
+// localPath reports whether p is a path on this site (no scheme, no host),
+// safe to redirect to.
+func localPath(p string) bool {
+	return strings.HasPrefix(p, "/") && !strings.HasPrefix(p, "//") && !strings.HasPrefix(p, "/\\") && !strings.ContainsAny(p, "\r\n")
+}
+
+// msgs holds every text of the pages: key → {Chinese, English}.
+var msgs = map[string][2]string{
+	"app":             {"国际会议管理平台", "International Conference Management"},
+	"skip":            {"跳到正文", "Skip to content"},
+	"nav":             {"主导航", "Main navigation"},
+	"inbox":           {"待办", "Inbox"},
+	"forecasts":       {"预报列表", "Forecasts"},
+	"new_forecast":    {"填报预报", "New forecast"},
+	"sign_in":         {"登录", "Sign in"},
+	"sign_out":        {"退出", "Sign out"},
+	"register":        {"注册", "Register"},
+	"switch_lang":     {"English", "中文"},
+	"switch_lang_to":  {"en", "zh"},
+	"switch_lang_lbl": {"切换到英文", "Switch to Chinese"},
+	"email":           {"电子邮箱", "Email"},
+	"password":        {"密码", "Password"},
+	"password_hint":   {"至少15个字符，勿使用常见密码或包含邮箱、姓名", "At least 15 characters; no common password, nothing of your email or name"},
+	"bad_login":       {"邮箱或密码错误。", "Wrong email or password."},
+	"signed_in_as":    {"当前用户", "Signed in as"},
+	"no_account":      {"还没有账号？", "No account yet?"},
+	"have_code":       {"已收到激活码？", "Got an activation code?"},
+	"activate":        {"激活账号", "Activate the account"},
+	"code":            {"激活码", "Activation code"},
+	"code_sent":       {"激活码已发送到您的邮箱，请在下方输入。", "An activation code was sent to your email: enter it below."},
+	"activated":       {"账号已激活，请登录。", "The account is active: sign in."},
+	"name":            {"姓名", "Name"},
+	"mobile":          {"手机", "Mobile"},
+	"staff_no":        {"工号", "Staff number"},
+	"university":      {"学校", "University"},
+	"unit":            {"单位", "Unit"},
+	"choose":          {"请选择", "Choose"},
+	"unavailable":     {"本服务器未开放自助注册。", "This server does not offer self-registration."},
+	"error_summary":   {"请更正以下问题：", "Please correct the following:"},
+	"saved":           {"已提交。", "Submitted."},
+	"decided":         {"已处理。", "Done."},
+
+	"role_applicant":          {"教职工", "Applicant"},
+	"role_unit_admin":         {"单位管理员", "Unit administrator"},
+	"role_school_admin":       {"学校国际处", "International office"},
+	"role_authority_reviewer": {"上级主管部门", "Authority reviewer"},
+	"role_auditor":            {"审计", "Auditor"},
+	"role_analyst":            {"分析", "Analyst"},
+	"role_platform_admin":     {"平台管理员", "Platform administrator"},
+
+	"status_submitted":       {"个人申请", "Submitted"},
+	"status_unit_approved":   {"单位初审通过", "Approved by the unit"},
+	"status_school_approved": {"单位终审通过", "Approved by the school"},
+	"status_approved":        {"预报审核通过", "Approved"},
+	"status_rejected":        {"审核驳回", "Rejected"},
+	"status_withdrawn":       {"已删除", "Withdrawn"},
+
+	"scale_small":   {"小型", "Small"},
+	"scale_general": {"一般", "General"},
+	"scale_major":   {"重大", "Major"},
+
+	"inbox_review":   {"待我审核", "Waiting for my review"},
+	"inbox_revise":   {"待我修改（已驳回）", "Waiting for my revision (rejected)"},
+	"inbox_progress": {"审核中", "In review"},
+	"inbox_empty":    {"暂无待办事项。", "Nothing waits for you."},
+	"inbox_none":     {"您的角色没有待办事项，请使用列表查看记录。", "Your role has no tasks: use the lists to read records."},
+	"due":            {"截止日期", "Due"},
+	"overdue":        {"已逾期", "Overdue"},
+	"count":          {"数量", "Count"},
+	"all":            {"全部", "All"},
+
+	"col_name":      {"会议名称", "Conference"},
+	"col_applicant": {"申请人", "Applicant"},
+	"col_unit":      {"单位", "Unit"},
+	"col_start":     {"举办日期", "Start"},
+	"col_status":    {"状态", "Status"},
+	"col_scale":     {"规模", "Scale"},
+	"col_submitted": {"提交时间", "Submitted"},
+	"col_foreign":   {"外宾人数", "Foreign guests"},
+	"col_year":      {"计划年度", "Plan year"},
+	"keyword":       {"关键词", "Keyword"},
+	"filter":        {"筛选", "Filter"},
+	"sort_asc":      {"升序", "ascending"},
+	"sort_desc":     {"降序", "descending"},
+	"sorted":        {"当前排序", "sorted"},
+	"prev":          {"上一页", "Previous"},
+	"next":          {"下一页", "Next"},
+	"page_of":       {"第 %d 页，共 %d 条", "Page %d, %d in all"},
+	"no_results":    {"没有符合条件的记录。", "No record matches."},
+	"export":        {"导出", "Export"},
+	"results":       {"查询结果", "Results"},
+
+	"record":                    {"预报详情", "Forecast"},
+	"current_status":            {"当前状态", "Status"},
+	"holder":                    {"当前处理", "Held by"},
+	"since":                     {"自", "since"},
+	"version":                   {"版本", "Version"},
+	"approval_log":              {"报批日志", "Approval log"},
+	"log_at":                    {"时间", "When"},
+	"log_actor":                 {"处理人", "Who"},
+	"log_action":                {"操作", "Action"},
+	"log_comment":               {"意见", "Comment"},
+	"log_policy":                {"政策版本", "Policy"},
+	"decision":                  {"审核", "Decision"},
+	"comment":                   {"审核意见（通过可不填，驳回必填）", "Comment (optional to approve, required to reject)"},
+	"approve":                   {"通过", "Approve"},
+	"reject":                    {"驳回", "Reject"},
+	"revise":                    {"修改并重新提交", "Revise and resubmit"},
+	"withdraw":                  {"撤回", "Withdraw"},
+	"stale":                     {"此记录在您打开页面后已被他人处理，您的操作未生效。下面是最新内容，请核对后再决定。", "Someone acted on this record after you opened the page; your decision was not recorded. The current record is below: check it and decide again."},
+	"form_pdf":                  {"预报申请表（PDF）", "Application form (PDF)"},
+	"log_pdf":                   {"报批日志（PDF）", "Approval log (PDF)"},
+	"details":                   {"基本信息", "Details"},
+	"warnings":                  {"提示", "Warnings"},
+	"not_found":                 {"记录不存在或您无权查看。", "No such record, or not yours to see."},
+	"forbidden":                 {"您的角色不能进行此操作。", "Your role may not do this."},
+	"server_error":              {"服务暂时不可用，请稍后重试。", "The service is unavailable for a moment: try again shortly."},
+	"back_to_list":              {"返回列表", "Back to the list"},
+	"submit":                    {"提交", "Submit"},
+	"save":                      {"保存", "Save"},
+	"forecast_form":             {"国际会议预报", "Conference forecast"},
+	"sec_applicant":             {"申请人", "Applicant"},
+	"sec_conference":            {"会议", "Conference"},
+	"sec_hosting":               {"主办、承办单位", "Hosting organisations"},
+	"f_title":                   {"职称", "Title"},
+	"f_unit":                    {"申报单位", "Unit"},
+	"f_department":              {"所在院系", "Department"},
+	"f_nameZh":                  {"会议中文名称", "Name (Chinese)"},
+	"f_nameEn":                  {"会议英文名称", "Name (English)"},
+	"f_startDate":               {"拟举办日期", "Start date"},
+	"f_commitmentDate":          {"拟对外承诺日期", "Commitment date"},
+	"f_local":                   {"在本地举办", "Held locally"},
+	"f_province":                {"举办省份", "Province"},
+	"f_address":                 {"举办地址", "Address"},
+	"f_offsite":                 {"异地办会理由", "Why not locally"},
+	"f_type":                    {"会议类型", "Type"},
+	"f_scale":                   {"会议规模", "Scale"},
+	"f_chineseCount":            {"中方人数", "Chinese participants"},
+	"f_foreignCount":            {"外方人数", "Foreign participants"},
+	"f_funding":                 {"经费来源", "Funding source"},
+	"f_remarks":                 {"备注", "Remarks"},
+	"f_org_role":                {"角色", "Role"},
+	"f_org_nameZh":              {"中文名称", "Name (Chinese)"},
+	"f_org_nameEn":              {"英文名称", "Name (English)"},
+	"f_org":                     {"单位 %d", "Organisation %d"},
+	"flags":                     {"特殊情形", "Special cases"},
+	"type_natural_science":      {"自然科学", "Natural science"},
+	"type_social_science":       {"人文社科", "Social science"},
+	"role_host":                 {"主办", "Host"},
+	"role_organiser":            {"承办", "Organiser"},
+	"role_co_organiser":         {"协办", "Co-organiser"},
+	"role_joint":                {"合办", "Joint"},
+	"flag_sensitive":            {"涉及重大敏感问题", "Sensitive issues"},
+	"flag_unBody":               {"联合国机构大会或特别会议", "UN body assembly"},
+	"flag_intergovernmentalOrg": {"重要国际组织大会或特别会议", "Major international organisation assembly"},
+	"flag_coreInterests":        {"事关核心利益或重要国际问题", "Core interests"},
+	"flag_foreignMinisters":     {"外国正部长及以上出席", "Foreign ministers attend"},
+	"flag_nationalLeaders":      {"邀请党和国家领导人出席", "National leaders invited"},
+	"flag_stateLeadersNpc":      {"邀请人大、政协、两高领导出席", "NPC/CPPCC leaders invited"},
+	"integer":                   {"请输入整数", "Enter a whole number"},
+}
+
+// text is the message key in lang; a missing key shows itself, which
+// the tests catch.
+func text(lang, key string) string {
+	m, ok := msgs[key]
+	if !ok {
+		return key
+	}
+	if lang == en {
+		return m[1]
+	}
+	return m[0]
+}
