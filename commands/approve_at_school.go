@@ -6,7 +6,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/econf/econf/domain"
-	"github.com/econf/econf/domain/forecast"
+	"github.com/econf/econf/domain/procedure"
 )
 
 // ApproveAtSchool is the international office's final screening (单位终审, R-FC-05).
@@ -17,7 +17,5 @@ type ApproveAtSchool struct {
 
 // ApproveAtSchool passes a unit-approved forecast of the actor's university.
 func (a *App) ApproveAtSchool(ctx context.Context, actor domain.Actor, meta Meta, cmd ApproveAtSchool) (Result, error) {
-	return a.review(ctx, actor, meta, "ApproveAtSchool", cmd.ForecastID, textField{"comment", cmd.Comment}, func(f *forecast.Forecast) error {
-		return f.ApproveAtSchool(actor, cmd.Comment, a.clock.Now())
-	})
+	return review(ctx, a, actor, meta, "ApproveAtSchool", forecasts, cmd.ForecastID, procedure.Approve, procedure.School, cmd.Comment)
 }

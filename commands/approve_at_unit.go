@@ -6,7 +6,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/econf/econf/domain"
-	"github.com/econf/econf/domain/forecast"
+	"github.com/econf/econf/domain/procedure"
 )
 
 // ApproveAtUnit is the unit's first screening (单位初审, R-FC-05).
@@ -17,7 +17,5 @@ type ApproveAtUnit struct {
 
 // ApproveAtUnit passes a submitted forecast of the actor's unit.
 func (a *App) ApproveAtUnit(ctx context.Context, actor domain.Actor, meta Meta, cmd ApproveAtUnit) (Result, error) {
-	return a.review(ctx, actor, meta, "ApproveAtUnit", cmd.ForecastID, textField{"comment", cmd.Comment}, func(f *forecast.Forecast) error {
-		return f.ApproveAtUnit(actor, cmd.Comment, a.clock.Now())
-	})
+	return review(ctx, a, actor, meta, "ApproveAtUnit", forecasts, cmd.ForecastID, procedure.Approve, procedure.Unit, cmd.Comment)
 }

@@ -6,7 +6,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/econf/econf/domain"
-	"github.com/econf/econf/domain/forecast"
+	"github.com/econf/econf/domain/procedure"
 )
 
 // ApproveByAuthority puts a forecast into next year's plan (预报审核通过, R-FC-05).
@@ -17,7 +17,5 @@ type ApproveByAuthority struct {
 
 // ApproveByAuthority passes a school-approved forecast filed with the actor's authority.
 func (a *App) ApproveByAuthority(ctx context.Context, actor domain.Actor, meta Meta, cmd ApproveByAuthority) (Result, error) {
-	return a.review(ctx, actor, meta, "ApproveByAuthority", cmd.ForecastID, textField{"comment", cmd.Comment}, func(f *forecast.Forecast) error {
-		return f.ApproveByAuthority(actor, cmd.Comment, a.clock.Now())
-	})
+	return review(ctx, a, actor, meta, "ApproveByAuthority", forecasts, cmd.ForecastID, procedure.Approve, procedure.Authority, cmd.Comment)
 }

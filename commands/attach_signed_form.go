@@ -8,6 +8,7 @@ import (
 
 	"github.com/econf/econf/domain"
 	"github.com/econf/econf/domain/forecast"
+	"github.com/econf/econf/domain/policy"
 	"github.com/econf/econf/internal/filestore"
 )
 
@@ -22,7 +23,10 @@ type AttachSignedForm struct {
 // in the forecast, its history and its approval log.
 func (a *App) AttachSignedForm(ctx context.Context, actor domain.Actor, meta Meta, cmd AttachSignedForm) (Result, error) {
 	f := cmd.File
-	return a.review(ctx, actor, meta, "AttachSignedForm", cmd.ForecastID, textField{"name", f.Name}, func(fc *forecast.Forecast) error {
+	return onRecord(ctx, a, actor, meta, "AttachSignedForm", forecasts, cmd.ForecastID, toReview, func(fc *forecast.Forecast, p policy.Policy) error {
+		if err := (textField{"name", f.Name}).check(p); err != nil {
+			return err
+		}
 		return fc.AttachSignedForm(actor, forecast.SignedForm{ID: f.ID, SHA256: f.SHA256, Name: f.Name, ContentType: f.ContentType, Size: f.Size}, a.clock.Now())
 	})
 }
@@ -41,11 +45,8 @@ func (a *App) MayAttachSignedForm(ctx context.Context, actor domain.Actor, forec
 	if err != nil {
 		return err
 	}
-	if len(l.events) == 0 || !domain.CanRead(actor, f.Scope()) {
-		return fmt.Errorf("forecast %s: %w", forecastID, domain.ErrNotFound)
-	}
-	if !domain.CanReview(actor, f.Scope()) {
-		return fmt.Errorf("AttachSignedForm: %w", domain.ErrForbidden)
+	if err := authorise(actor, fmt.Sprintf("forecast %s", forecastID), len(l.events) > 0, f.Scope(), toReview); err != nil {
+		return err
 	}
 	return f.MayAttachSignedForm(actor)
 }

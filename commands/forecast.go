@@ -2,7 +2,6 @@ package commands
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/google/uuid"
 
@@ -16,35 +15,7 @@ import (
 func ForecastStream(id uuid.UUID) string { return "forecast-" + id.String() }
 
 // foldForecast replays a forecast's stream.
-func foldForecast(id uuid.UUID, l loaded) (*forecast.Forecast, error) {
-	return fold(forecast.New(id), l, forecast.Decode)
-}
-
-// onForecast runs act on an existing forecast the actor may see; one they
-// may not see is answered as not found (R-ACT-02).
-func (a *App) onForecast(ctx context.Context, actor domain.Actor, meta Meta, command string, id uuid.UUID,
-	act func(f *forecast.Forecast, p policy.Policy) error) (Result, error) {
-	pol, err := a.policies.Current(ctx)
-	if err != nil {
-		return Result{}, err
-	}
-	return a.execute(ctx, actor, meta, command, ForecastStream(id), id, func(l loaded) (decision, error) {
-		if len(l.events) == 0 {
-			return decision{}, fmt.Errorf("forecast %s: %w", id, domain.ErrNotFound)
-		}
-		f, err := foldForecast(id, l)
-		if err != nil {
-			return decision{}, err
-		}
-		if !domain.CanRead(actor, f.Scope()) {
-			return decision{}, fmt.Errorf("forecast %s: %w", id, domain.ErrNotFound)
-		}
-		if err := act(f, pol); err != nil {
-			return decision{}, err
-		}
-		return decision{events: asEvents(f.Pending()), policy: pol.Version}, nil
-	})
-}
+func foldForecast(id uuid.UUID, l loaded) (*forecast.Forecast, error) { return forecasts.fold(id, l) }
 
 // withWarnings adds to a submission's or revision's result the warnings
 // its details drew (R-FC-03). A replayed command decided nothing this
@@ -69,22 +40,6 @@ func (a *App) withWarnings(ctx context.Context, id uuid.UUID, res Result, err er
 	}
 	res.Warnings = f.Warnings()
 	return res, nil
-}
-
-// review is onForecast for reviewers: besides seeing the record, the actor
-// must review at its level of the tree (R-ACT-02). text is the comment or
-// reason given, bounded by the policy's limit for free text.
-func (a *App) review(ctx context.Context, actor domain.Actor, meta Meta, command string, id uuid.UUID, text textField,
-	act func(f *forecast.Forecast) error) (Result, error) {
-	return a.onForecast(ctx, actor, meta, command, id, func(f *forecast.Forecast, p policy.Policy) error {
-		if !domain.CanReview(actor, f.Scope()) {
-			return fmt.Errorf("%s: %w", command, domain.ErrForbidden)
-		}
-		if err := text.check(p); err != nil {
-			return err
-		}
-		return act(f)
-	})
 }
 
 // textField is a free-text comment or reason and its JSON path.

@@ -6,7 +6,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/econf/econf/domain"
-	"github.com/econf/econf/domain/forecast"
+	"github.com/econf/econf/domain/procedure"
 )
 
 // RejectForecast sends a forecast back to its applicant with a reason (审核驳回, R-FC-05).
@@ -17,7 +17,5 @@ type RejectForecast struct {
 
 // RejectForecast rejects the forecast at the level that holds it.
 func (a *App) RejectForecast(ctx context.Context, actor domain.Actor, meta Meta, cmd RejectForecast) (Result, error) {
-	return a.review(ctx, actor, meta, "RejectForecast", cmd.ForecastID, textField{"reason", cmd.Reason}, func(f *forecast.Forecast) error {
-		return f.Reject(actor, cmd.Reason, a.clock.Now())
-	})
+	return review(ctx, a, actor, meta, "RejectForecast", forecasts, cmd.ForecastID, procedure.Reject, "", cmd.Reason)
 }

@@ -19,7 +19,7 @@ type ReviseForecast struct {
 // ReviseForecast lets the applicant correct a submitted or rejected forecast.
 func (a *App) ReviseForecast(ctx context.Context, actor domain.Actor, meta Meta, cmd ReviseForecast) (Result, error) {
 	var warnings []domain.Warning
-	res, err := a.onForecast(ctx, actor, meta, "ReviseForecast", cmd.ForecastID, func(f *forecast.Forecast, p policy.Policy) error {
+	res, err := onRecord(ctx, a, actor, meta, "ReviseForecast", forecasts, cmd.ForecastID, toRead, func(f *forecast.Forecast, p policy.Policy) error {
 		err := f.Revise(actor, cmd.Details, p, a.clock.Now())
 		warnings = f.Warnings()
 		return err

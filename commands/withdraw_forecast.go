@@ -19,7 +19,7 @@ type WithdrawForecast struct {
 
 // WithdrawForecast withdraws a submitted or rejected forecast.
 func (a *App) WithdrawForecast(ctx context.Context, actor domain.Actor, meta Meta, cmd WithdrawForecast) (Result, error) {
-	return a.onForecast(ctx, actor, meta, "WithdrawForecast", cmd.ForecastID, func(f *forecast.Forecast, p policy.Policy) error {
+	return onRecord(ctx, a, actor, meta, "WithdrawForecast", forecasts, cmd.ForecastID, toRead, func(f *forecast.Forecast, p policy.Policy) error {
 		if err := (textField{"reason", cmd.Reason}).check(p); err != nil {
 			return err
 		}

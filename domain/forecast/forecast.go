@@ -16,6 +16,7 @@ import (
 	"github.com/econf/econf/domain"
 	"github.com/econf/econf/domain/classify"
 	"github.com/econf/econf/domain/policy"
+	"github.com/econf/econf/domain/procedure"
 	"github.com/google/uuid"
 )
 
@@ -58,13 +59,6 @@ func (s Status) Zh() string {
 
 // statusNew names the status of a forecast not yet submitted in errors.
 const statusNew = "new"
-
-// reviewing maps each reviewer role to the status it reviews (R-FC-05).
-var reviewing = map[domain.Role]Status{
-	domain.RoleUnitAdmin:         StatusSubmitted,
-	domain.RoleSchoolAdmin:       StatusUnitApproved,
-	domain.RoleAuthorityReviewer: StatusSchoolApproved,
-}
 
 // Forecast is the aggregate. Build it with New, replay history with Apply,
 // then call one behaviour method and store Pending.
@@ -249,7 +243,7 @@ func computed(p policy.Policy, d Details) classify.Scale {
 // normally fixed after the September window has closed. The plan year stays
 // the one of the original submission.
 func (f *Forecast) Revise(a domain.Actor, d Details, p policy.Policy, now time.Time) error {
-	if err := f.ownerMayChange(a, actRevise); err != nil {
+	if err := f.own(a, procedure.Edit); err != nil {
 		return err
 	}
 	d = d.normalized()
@@ -264,90 +258,33 @@ func (f *Forecast) Revise(a domain.Actor, d Details, p policy.Policy, now time.T
 // Withdraw deletes the forecast (删除); only its applicant, only while
 // submitted or rejected (R-FC-06). The reason is optional.
 func (f *Forecast) Withdraw(a domain.Actor, reason string, now time.Time) error {
-	if err := f.ownerMayChange(a, actWithdraw); err != nil {
+	if err := f.own(a, procedure.Withdraw); err != nil {
 		return err
 	}
 	f.record(Withdrawn{Reason: strings.TrimSpace(reason), At: now})
 	return nil
 }
 
-func (f *Forecast) ownerMayChange(a domain.Actor, act action) error {
-	if !f.Exists() {
-		return fmt.Errorf("%s forecast %s: %w", act.en, f.id, domain.ErrNotFound)
-	}
-	if a.Role != domain.RoleApplicant || a.UserID != f.applicant {
-		return fmt.Errorf("%s forecast %s: only its applicant may: %w", act.en, f.id, domain.ErrForbidden)
-	}
-	if f.status != StatusSubmitted && f.status != StatusRejected {
-		return &domain.StateError{Rule: "R-FC-06", Status: string(f.status), Action: act.en,
-			Message: fmt.Sprintf("a forecast can be %s only while submitted or rejected; it is %s", act.past, f.status),
-			Zh:      fmt.Sprintf("仅“个人申请”或“审核驳回”状态的预报可以%s，当前状态为“%s”", act.zh, f.status.Zh())}
-	}
-	return nil
-}
-
 // ApproveAtUnit is the unit admin's first review (单位初审).
 func (f *Forecast) ApproveAtUnit(a domain.Actor, comment string, now time.Time) error {
-	if err := f.mayReview(a, domain.RoleUnitAdmin, actApproveAtUnit); err != nil {
-		return err
-	}
-	f.record(ApprovedAtUnit{Comment: strings.TrimSpace(comment), At: now})
-	return nil
+	return f.Decide(a, procedure.Approve, procedure.Unit, comment, now)
 }
 
 // ApproveAtSchool is the university international office's review
 // (单位终审); it hands the forecast to the authority.
 func (f *Forecast) ApproveAtSchool(a domain.Actor, comment string, now time.Time) error {
-	if err := f.mayReview(a, domain.RoleSchoolAdmin, actApproveAtSchool); err != nil {
-		return err
-	}
-	f.record(ApprovedAtSchool{Comment: strings.TrimSpace(comment), At: now})
-	return nil
+	return f.Decide(a, procedure.Approve, procedure.School, comment, now)
 }
 
 // ApproveByAuthority puts the forecast into next year's plan (预报审核通过).
 func (f *Forecast) ApproveByAuthority(a domain.Actor, comment string, now time.Time) error {
-	if err := f.mayReview(a, domain.RoleAuthorityReviewer, actApproveByAuthority); err != nil {
-		return err
-	}
-	f.record(ApprovedByAuthority{Comment: strings.TrimSpace(comment), At: now})
-	return nil
+	return f.Decide(a, procedure.Approve, procedure.Authority, comment, now)
 }
 
 // Reject sends the forecast back to its applicant (R-FC-05). Only the
 // reviewer level that currently holds it may, and the reason is required.
 func (f *Forecast) Reject(a domain.Actor, reason string, now time.Time) error {
-	if _, ok := reviewing[a.Role]; !ok {
-		return fmt.Errorf("reject forecast %s: role %s does not review: %w", f.id, a.Role, domain.ErrForbidden)
-	}
-	if err := f.mayReview(a, a.Role, actReject); err != nil {
-		return err
-	}
-	reason = strings.TrimSpace(reason)
-	if reason == "" {
-		var pr domain.Problems
-		pr.Add("reason", "R-FC-05", "a rejection needs a reason", "驳回须填写理由")
-		return pr.Err()
-	}
-	f.record(Rejected{Stage: f.status, Reason: reason, At: now})
-	return nil
-}
-
-// mayReview checks that a has role and that the forecast awaits that
-// role's review.
-func (f *Forecast) mayReview(a domain.Actor, role domain.Role, act action) error {
-	if a.Role != role {
-		return fmt.Errorf("%s forecast %s: role %s may not: %w", act.en, f.id, a.Role, domain.ErrForbidden)
-	}
-	if !f.Exists() {
-		return fmt.Errorf("%s forecast %s: %w", act.en, f.id, domain.ErrNotFound)
-	}
-	if want := reviewing[role]; f.status != want {
-		return &domain.StateError{Rule: "R-FC-05", Status: string(f.status), Action: act.en,
-			Message: fmt.Sprintf("%s needs status %s; the forecast is %s", act.en, want, f.status),
-			Zh:      fmt.Sprintf("仅“%s”状态的预报可以%s，当前状态为“%s”", want.Zh(), act.zh, f.status.Zh())}
-	}
-	return nil
+	return f.Decide(a, procedure.Reject, "", reason, now)
 }
 
 // CanStartDeclaration reports whether a formal declaration may start from
@@ -368,11 +305,5 @@ func (f *Forecast) CanStartDeclaration() error {
 type action struct{ en, past, zh string }
 
 var (
-	actRevise             = action{"revise", "revised", "修改"}
-	actWithdraw           = action{"withdraw", "withdrawn", "删除"}
-	actApproveAtUnit      = action{"approve at unit", "approved at unit", "由单位初审通过"}
-	actApproveAtSchool    = action{"approve at school", "approved at school", "由学校国际处审核通过"}
-	actApproveByAuthority = action{"approve by authority", "approved by authority", "由上级主管部门审核通过"}
-	actReject             = action{"reject", "rejected", "在本级驳回"}
-	actDeclare            = action{"start declaration", "declared", "开始正式申报"}
+	actDeclare = action{"start declaration", "declared", "开始正式申报"}
 )

@@ -1,0 +1,110 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/econf/econf/domain"
+	"github.com/econf/econf/domain/forecast"
+	"github.com/econf/econf/domain/policy"
+	"github.com/econf/econf/domain/procedure"
+)
+
+// record is what the command path needs of an aggregate: a fold, the
+// events a decision recorded, and where it sits in the organisation tree.
+type record[E event] interface {
+	Apply(E)
+	Pending() []E
+	Exists() bool
+	Scope() domain.Scope
+}
+
+// reviewed is a record whose reviewers decide through its procedure
+// (domain/procedure): approve, reject, return, revoke.
+type reviewed[E event] interface {
+	record[E]
+	Decide(a domain.Actor, d procedure.Decision, at procedure.Level, text string, now time.Time) error
+}
+
+// kind tells the command path about one kind of record: its name in
+// errors, its stream, and how to fold it.
+type kind[R record[E], E event] struct {
+	name   string
+	stream func(uuid.UUID) string
+	new    func(uuid.UUID) R
+	decode func(eventType string, data []byte) (E, error)
+}
+
+func (k kind[R, E]) fold(id uuid.UUID, l loaded) (R, error) { return fold(k.new(id), l, k.decode) }
+
+var forecasts = kind[*forecast.Forecast, forecast.Event]{"forecast", ForecastStream, forecast.New, forecast.Decode}
+
+// access is what a command needs of the record's scope.
+type access int
+
+const (
+	toRead   access = iota // the owner's commands: seeing it is enough, the aggregate checks ownership
+	toReview               // reviewers: their level of the tree must review it
+)
+
+// authorise checks the actor against the record's scope before anything
+// else is decided (R-ACT-02): a record that does not exist, or that the
+// actor may not see, is not found; one they see but do not review at their
+// level is forbidden.
+func authorise(actor domain.Actor, what string, exists bool, s domain.Scope, as access) error {
+	if !exists || !domain.CanRead(actor, s) {
+		return fmt.Errorf("%s: %w", what, domain.ErrNotFound)
+	}
+	if as == toReview && !domain.CanReview(actor, s) {
+		return fmt.Errorf("%s: %w", what, domain.ErrForbidden)
+	}
+	return nil
+}
+
+// onRecord is the one command path on an existing record: load the
+// stream, fold it, authorise the actor against its scope, let decide (the
+// aggregate's state and rules) record events, and append them at the
+// version loaded. execute adds the idempotency by command id, the version
+// check, the retry on a lost race and the metadata.
+func onRecord[R record[E], E event](ctx context.Context, a *App, actor domain.Actor, meta Meta, command string,
+	k kind[R, E], id uuid.UUID, as access, decide func(r R, p policy.Policy) error) (Result, error) {
+	pol, err := a.policies.Current(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	return a.execute(ctx, actor, meta, command, k.stream(id), id, func(l loaded) (decision, error) {
+		r, err := k.fold(id, l)
+		if err != nil {
+			return decision{}, err
+		}
+		if err := authorise(actor, fmt.Sprintf("%s %s", k.name, id), len(l.events) > 0 && r.Exists(), r.Scope(), as); err != nil {
+			return decision{}, err
+		}
+		if err := decide(r, pol); err != nil {
+			return decision{}, err
+		}
+		return decision{events: asEvents(r.Pending()), policy: pol.Version}, nil
+	})
+}
+
+// review is a reviewer's decision d on a record of kind k, at level at ("",
+// for a rejection or return: the level holding it), with its free text: a
+// comment, or the reason where the decision sends the record back. The
+// text is bounded by the policy's limit (SCHEMA) before the procedure
+// looks at the state.
+func review[R reviewed[E], E event](ctx context.Context, a *App, actor domain.Actor, meta Meta, command string,
+	k kind[R, E], id uuid.UUID, d procedure.Decision, at procedure.Level, text string) (Result, error) {
+	path := "comment"
+	if d != procedure.Approve {
+		path = "reason"
+	}
+	return onRecord(ctx, a, actor, meta, command, k, id, toReview, func(r R, p policy.Policy) error {
+		if err := (textField{path, text}).check(p); err != nil {
+			return err
+		}
+		return r.Decide(actor, d, at, text, a.clock.Now())
+	})
+}
