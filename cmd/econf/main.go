@@ -10,6 +10,7 @@
 //	econf eventstore copy --from URL --to URL
 //	                                 copy every stream between event stores
 //	econf audit verify               check every stream's tamper-evident hash chain
+//	econf mail list|show ID          the outbox: the mail sink without SMTP
 //	econf healthcheck                ask a running serve for /healthz (the image's HEALTHCHECK)
 //	econf backup FILE                the database and the uploaded files into FILE
 //	econf restore FILE               a backup into a new data folder or an empty database
@@ -69,6 +70,8 @@ commands:
   eventstore copy --from URL --to URL
                              copy every stream between PostgreSQL and EventStoreDB, resumable
   audit verify [--json]      check every stream's hash chain; fails when one is broken
+  mail list [--all] [--json]  the mails queued to send (without ECONF_SMTP_HOST: kept, not sent)
+  mail show [--json] ID      one mail's subject and body, e.g. an activation or reset code
   healthcheck [--ready]      ask a running serve for /healthz (/readyz); exit 0 when it answers 200
   backup FILE                write the database and the uploaded files into the archive FILE
   restore FILE               restore a backup into a new data folder (or an empty DATABASE_URL)
@@ -180,6 +183,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdRestore(ctx, args[1:], stdout, stderr)
 	case "admin":
 		return cmdAdmin(ctx, args[1:], stdout, stderr)
+	case "mail":
+		return cmdMail(ctx, args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprintln(stdout, usage)
 		return nil

@@ -1,12 +1,15 @@
-// Package mailtest runs an SMTP server in process for tests and reads the
-// messages it receives.
+// Package mailtest runs an SMTP server double in process for tests (plain,
+// STARTTLS or implicit TLS with a certificate from a CA the test makes) and
+// reads the messages it receives.
 package mailtest
 
 import (
 	"bytes"
+	"crypto/tls"
 	"encoding/base64"
 	"errors"
 	"io"
+	"log"
 	"mime"
 	"net"
 	"net/mail"
@@ -15,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 )
 
@@ -35,6 +39,10 @@ type Server struct {
 	messages []Message
 	changed  chan struct{}
 	srv      *smtp.Server
+
+	tls      *tls.Config // nil: plain
+	implicit bool        // TLS from the first byte, else STARTTLS offered
+	auth     [2]string   // username and password to require; empty: none
 }
 
 // Reserve picks a free loopback port without listening on it: a server
@@ -59,6 +67,20 @@ func Start(t testing.TB) *Server {
 	return s
 }
 
+// StartTLSServer runs a double speaking TLS with cert: from the first byte
+// when implicit (SMTPS), else offering STARTTLS.
+func StartTLSServer(t testing.TB, cert tls.Certificate, implicit bool) *Server {
+	s := Reserve(t)
+	s.tls = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	s.implicit = implicit
+	s.Start()
+	return s
+}
+
+// RequireAuth makes the double accept mail only after AUTH PLAIN as
+// username with password (call before Start).
+func (s *Server) RequireAuth(username, password string) { s.auth = [2]string{username, password} }
+
 // Host and Port are where the server listens (or will).
 func (s *Server) Host() string { h, _, _ := net.SplitHostPort(s.addr); return h }
 
@@ -82,6 +104,15 @@ func (s *Server) Start() {
 	}
 	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &session{s: s}, nil }))
 	srv.Domain = "localhost"
+	srv.AllowInsecureAuth = s.tls == nil
+	srv.ErrorLog = log.New(io.Discard, "", 0) // refused handshakes are what some tests want
+	if s.tls != nil {
+		if s.implicit {
+			ln = tls.NewListener(ln, s.tls)
+		} else {
+			srv.TLSConfig = s.tls
+		}
+	}
 	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
 	s.mu.Lock()
 	s.srv = srv
@@ -151,11 +182,29 @@ func (s *Server) add(m Message) {
 type session struct {
 	s        *Server
 	from, to string
+	authed   bool
+}
+
+// AuthMechanisms offers PLAIN (smtp.AuthSession).
+func (x *session) AuthMechanisms() []string { return []string{sasl.Plain} }
+
+// Auth checks PLAIN credentials against RequireAuth's.
+func (x *session) Auth(mech string) (sasl.Server, error) {
+	return sasl.NewPlainServer(func(_, username, password string) error {
+		if x.s.auth[0] == "" || username != x.s.auth[0] || password != x.s.auth[1] {
+			return errors.New("mailtest: invalid credentials")
+		}
+		x.authed = true
+		return nil
+	}), nil
 }
 
 func (x *session) Reset()        {}
 func (x *session) Logout() error { return nil }
 func (x *session) Mail(from string, _ *smtp.MailOptions) error {
+	if x.s.auth[0] != "" && !x.authed {
+		return smtp.ErrAuthRequired
+	}
 	x.from = from
 	return nil
 }
