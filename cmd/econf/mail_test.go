@@ -79,7 +79,14 @@ func TestMailSinkWithoutSMTP(t *testing.T) {
 		return m[1]
 	}
 
-	unis := call("GET", "/auth/universities", nil, 200)["items"].([]any)
+	// The directory read model catches up with the demo seed.
+	var unis []any
+	for deadline := time.Now().Add(20 * time.Second); len(unis) == 0; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no university listed for registration")
+		}
+		unis = call("GET", "/auth/universities", nil, 200)["items"].([]any)
+	}
 	uni := unis[0].(map[string]any)
 	addr := "new.teacher@" + uni["emailDomains"].([]any)[0].(string)
 	first, second := "violet kettle ninety 42", "copper meadow lantern 97"
