@@ -65,9 +65,10 @@ const (
 
 // Store is the PostgreSQL event store. It is safe for concurrent use.
 type Store struct {
-	pool     *pgxpool.Pool
-	listener *listener
-	notifier *notifier
+	pool      *pgxpool.Pool
+	listener  *listener
+	notifier  *notifier
+	committer *committer
 }
 
 var _ eventstore.Store = (*Store)(nil)
@@ -76,7 +77,7 @@ var _ eventstore.Store = (*Store)(nil)
 // applied. Live subscriptions share one extra connection (outside the
 // pool) while any is running.
 func New(pool *pgxpool.Pool) *Store {
-	return &Store{pool: pool, listener: newListener(pool), notifier: &notifier{pool: pool}}
+	return &Store{pool: pool, listener: newListener(pool), notifier: &notifier{pool: pool}, committer: &committer{pool: pool}}
 }
 
 // appendSQL writes the batch if the stream is exactly at $2, in one
@@ -92,8 +93,9 @@ WHERE cur.version = $2::bigint
 ORDER BY e.ord
 RETURNING number, tx_id, position`
 
-// Append implements eventstore.Store. The batch goes in one statement and
-// round trip, as one implicit transaction. Subscribers are notified after
+// Append implements eventstore.Store. The batch goes in one statement,
+// alone or with concurrent appends to other streams in one transaction
+// (group commit: see committer). Subscribers are notified after
 // it commits (see notifier), not inside it: a NOTIFY in the writing
 // transaction takes PostgreSQL's cluster-wide notification lock until the
 // commit is flushed, which serialises every append behind one fsync.
@@ -127,28 +129,11 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.V
 		ids[i], pgIDs[i], types[i], data[i], meta[i] = e.ID, e.ID, e.Type, string(e.Data), string(m)
 	}
 
-	var result eventstore.AppendResult
-	inserted := 0
-	err := func() error {
-		rows, err := s.pool.Query(ctx, appendSQL, stream, int64(expected), pgIDs, types, data, meta)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var number int64
-			var txID uint64
-			var position int64
-			if err := rows.Scan(&number, &txID, &position); err != nil {
-				return decodeError{err}
-			}
-			inserted++
-			if eventstore.Version(number) > result.Version {
-				result = eventstore.AppendResult{Version: eventstore.Version(number), Position: positionOf(txID, position)}
-			}
-		}
-		return rows.Err()
-	}()
+	p := &pending{ctx: ctx, args: []any{stream, int64(expected), pgIDs, types, data, meta}}
+	if err := s.committer.append(p); err != nil {
+		return fail(err)
+	}
+	result, inserted, err := p.result, p.inserted, p.err
 	var pgErr *pgconn.PgError
 	switch {
 	case errors.As(err, &pgErr) && pgErr.Code == "23505":
