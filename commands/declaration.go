@@ -24,33 +24,7 @@ func DeclarationIDFor(forecastID uuid.UUID) uuid.UUID {
 }
 
 func foldDeclaration(id uuid.UUID, l loaded) (*declaration.Declaration, error) {
-	return fold(declaration.New(id), l, declaration.Decode)
-}
-
-// onDeclaration runs act on an existing declaration the actor may see; one
-// they may not see is answered as not found (R-ACT-02).
-func (a *App) onDeclaration(ctx context.Context, actor domain.Actor, meta Meta, command string, id uuid.UUID,
-	act func(d *declaration.Declaration, p policy.Policy) error) (Result, error) {
-	pol, err := a.policies.Current(ctx)
-	if err != nil {
-		return Result{}, err
-	}
-	return a.execute(ctx, actor, meta, command, DeclarationStream(id), id, func(l loaded) (decision, error) {
-		if len(l.events) == 0 {
-			return decision{}, fmt.Errorf("declaration %s: %w", id, domain.ErrNotFound)
-		}
-		d, err := foldDeclaration(id, l)
-		if err != nil {
-			return decision{}, err
-		}
-		if !domain.CanRead(actor, d.Scope()) {
-			return decision{}, fmt.Errorf("declaration %s: %w", id, domain.ErrNotFound)
-		}
-		if err := act(d, pol); err != nil {
-			return decision{}, err
-		}
-		return decision{events: asEvents(d.Pending()), policy: pol.Version}, nil
-	})
+	return declarations.fold(id, l)
 }
 
 // StartDeclaration opens a declaration (R-DECL-01/02): from an approved
@@ -232,7 +206,7 @@ func ContactsSection(x []declaration.Contact) Section {
 // Scope, ownership and status come first: only then are the uploads the
 // section refers to looked at, their errors answered with the section's.
 func (a *App) SaveDeclarationSection(ctx context.Context, actor domain.Actor, meta Meta, id uuid.UUID, s Section) (Result, error) {
-	return a.onDeclaration(ctx, actor, meta, "SaveDeclarationSection", id, func(d *declaration.Declaration, p policy.Policy) error {
+	return onRecord(ctx, a, actor, meta, "SaveDeclarationSection", declarations, id, toRead, func(d *declaration.Declaration, p policy.Policy) error {
 		err := s.save(d, actor, p, a.clock.Now())
 		var ve *domain.ValidationError
 		if err != nil && !errors.As(err, &ve) {
@@ -258,7 +232,7 @@ type SubmitDeclaration struct {
 // SubmitDeclaration checks every rule (R-DECL-*) and records the submission;
 // an overdue summary in the policy's blocking scope refuses it (R-SUM-02).
 func (a *App) SubmitDeclaration(ctx context.Context, actor domain.Actor, meta Meta, cmd SubmitDeclaration) (Result, error) {
-	return a.onDeclaration(ctx, actor, meta, "SubmitDeclaration", cmd.DeclarationID, func(d *declaration.Declaration, p policy.Policy) error {
+	return onRecord(ctx, a, actor, meta, "SubmitDeclaration", declarations, cmd.DeclarationID, toRead, func(d *declaration.Declaration, p policy.Policy) error {
 		overdue, err := a.blockingSummary(ctx, actor, d.Scope(), p)
 		if err != nil {
 			return err

@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/econf/econf/domain"
+	"github.com/econf/econf/domain/declaration"
 	"github.com/econf/econf/domain/forecast"
 	"github.com/econf/econf/domain/policy"
 	"github.com/econf/econf/domain/procedure"
@@ -40,7 +41,11 @@ type kind[R record[E], E event] struct {
 
 func (k kind[R, E]) fold(id uuid.UUID, l loaded) (R, error) { return fold(k.new(id), l, k.decode) }
 
-var forecasts = kind[*forecast.Forecast, forecast.Event]{"forecast", ForecastStream, forecast.New, forecast.Decode}
+// The kinds of record whose procedures run on this path.
+var (
+	forecasts    = kind[*forecast.Forecast, forecast.Event]{"forecast", ForecastStream, forecast.New, forecast.Decode}
+	declarations = kind[*declaration.Declaration, declaration.Event]{"declaration", DeclarationStream, declaration.New, declaration.Decode}
+)
 
 // access is what a command needs of the record's scope.
 type access int

@@ -15,13 +15,13 @@ package declaration
 import (
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/econf/econf/domain"
 	"github.com/econf/econf/domain/classify"
 	"github.com/econf/econf/domain/forecast"
 	"github.com/econf/econf/domain/policy"
+	"github.com/econf/econf/domain/procedure"
 	"github.com/google/uuid"
 )
 
@@ -70,21 +70,6 @@ func (s Status) Zh() string {
 		return "已撤回"
 	}
 	return "新建"
-}
-
-// Statuses in which the applicant may edit, submit and withdraw.
-var (
-	editable     = []Status{StatusDraft, StatusSubmitted, StatusUnitRejected, StatusSchoolRejected}
-	submittable  = []Status{StatusDraft, StatusUnitRejected, StatusSchoolRejected}
-	withdrawable = []Status{StatusDraft, StatusSubmitted, StatusUnitApproved, StatusUnitRejected,
-		StatusSchoolApproved, StatusSchoolRejected}
-)
-
-// review is what each reviewer role reviews and where its rejection leads.
-var review = map[domain.Role]struct{ awaits, rejected Status }{
-	domain.RoleUnitAdmin:         {StatusSubmitted, StatusUnitRejected},
-	domain.RoleSchoolAdmin:       {StatusUnitApproved, StatusSchoolRejected},
-	domain.RoleAuthorityReviewer: {StatusSchoolApproved, StatusAuthorityRejected},
 }
 
 // Declaration is the aggregate. Build it with New, replay history with
@@ -214,10 +199,10 @@ func (d *Declaration) Apply(e Event) {
 	case ApprovedByAuthority:
 		d.status = StatusAuthorityApproved
 	case Rejected:
-		for _, r := range review {
-			if r.awaits == e.Stage {
-				d.status = r.rejected
-			}
+		// The stage names the level that rejected; the flow says where
+		// that leaves the declaration.
+		if to := Flow.After(procedure.Reject, state(e.Stage)); to != "" {
+			d.status = Status(to)
 		}
 		d.rejection = e
 	}
@@ -438,7 +423,7 @@ func (d *Declaration) SaveContacts(a domain.Actor, cs []Contact, p policy.Policy
 // save checks that a may edit, then lets check run a section's draft rules
 // and build the event, recorded when no rule broke.
 func (d *Declaration) save(a domain.Actor, p policy.Policy, r Rules, check func(*checker) Event) error {
-	if err := d.ownerMay(a, actSave, editable); err != nil {
+	if err := d.own(a, procedure.Edit, nil); err != nil {
 		return err
 	}
 	c := &checker{p: p, r: r}
@@ -466,14 +451,8 @@ type OverdueRef struct {
 // the computed category, the filing mode and the dates that follow
 // (R-DECL-05, R-DECL-11).
 func (d *Declaration) Submit(a domain.Actor, commitmentAcknowledged bool, overdue *OverdueRef, p policy.Policy, r Rules, now time.Time) error {
-	if err := d.ownerMay(a, actSubmit, submittable); err != nil {
+	if err := d.own(a, procedure.Submit, overdue); err != nil {
 		return err
-	}
-	if overdue != nil {
-		return &domain.StateError{Rule: "R-SUM-02", Status: string(d.status), Action: actSubmit.en,
-			Message: fmt.Sprintf("the summary of %q was due on %s and is overdue; no new declaration can be submitted until it is in",
-				overdue.NameZh, overdue.DueDate),
-			Zh: fmt.Sprintf("会议“%s”的总结应于%s前提交，现已逾期；提交总结前不能继续申报会议", overdue.NameZh, overdue.DueDate)}
 	}
 	f := d.form
 	c := &checker{p: p, r: r, full: true}
@@ -504,108 +483,31 @@ func (d *Declaration) Submit(a domain.Actor, commitmentAcknowledged bool, overdu
 // Withdraw takes the declaration back (撤回); only its applicant, before the
 // authority decides (R-DECL-16). The reason is optional.
 func (d *Declaration) Withdraw(a domain.Actor, reason string, now time.Time) error {
-	if err := d.ownerMay(a, actWithdraw, withdrawable); err != nil {
+	if err := d.own(a, procedure.Withdraw, nil); err != nil {
 		return err
 	}
 	d.record(Withdrawn{Reason: trim(reason), At: now})
 	return nil
 }
 
-func (d *Declaration) ownerMay(a domain.Actor, act action, allowed []Status) error {
-	if !d.Exists() {
-		return fmt.Errorf("%s declaration %s: %w", act.en, d.id, domain.ErrNotFound)
-	}
-	if a.Role != domain.RoleApplicant || a.UserID != d.applicant {
-		return fmt.Errorf("%s declaration %s: only its applicant may: %w", act.en, d.id, domain.ErrForbidden)
-	}
-	if !slices.Contains(allowed, d.status) {
-		en, zh := make([]string, len(allowed)), make([]string, len(allowed))
-		for i, s := range allowed {
-			en[i], zh[i] = string(s), "“"+s.Zh()+"”"
-		}
-		return &domain.StateError{Rule: "R-DECL-16", Status: string(d.status), Action: act.en,
-			Message: fmt.Sprintf("a declaration can be %s only in %s; it is %s", act.past, strings.Join(en, ", "), d.status),
-			Zh:      fmt.Sprintf("仅%s状态的申报可以%s，当前状态为“%s”", strings.Join(zh, "、"), act.zh, d.status.Zh())}
-	}
-	return nil
-}
-
 // ApproveAtUnit is the unit admin's first review (单位初审).
 func (d *Declaration) ApproveAtUnit(a domain.Actor, comment string, now time.Time) error {
-	if err := d.mayReview(a, domain.RoleUnitAdmin, actApproveAtUnit); err != nil {
-		return err
-	}
-	d.record(ApprovedAtUnit{Comment: trim(comment), At: now})
-	return nil
+	return d.Decide(a, procedure.Approve, procedure.Unit, comment, now)
 }
 
-// ApproveAtSchool is the university international office's review; it
-// records that the office files the request with the authority, online or
-// on paper, by the date the submission computed (R-DECL-05), and whether
-// that date has already passed.
+// ApproveAtSchool is the university international office's review (see
+// Decide for what it records).
 func (d *Declaration) ApproveAtSchool(a domain.Actor, comment string, now time.Time) error {
-	if err := d.mayReview(a, domain.RoleSchoolAdmin, actApproveAtSchool); err != nil {
-		return err
-	}
-	d.record(ApprovedAtSchool{Comment: trim(comment), Filing: d.lead.Filing, FileBy: d.lead.FileBy,
-		Late: domain.DateOf(now).After(d.lead.FileBy), At: now})
-	return nil
+	return d.Decide(a, procedure.Approve, procedure.School, comment, now)
 }
 
 // ApproveByAuthority approves the conference (获批).
 func (d *Declaration) ApproveByAuthority(a domain.Actor, comment string, now time.Time) error {
-	if err := d.mayReview(a, domain.RoleAuthorityReviewer, actApproveByAuthority); err != nil {
-		return err
-	}
-	d.record(ApprovedByAuthority{Comment: trim(comment), At: now})
-	return nil
+	return d.Decide(a, procedure.Approve, procedure.Authority, comment, now)
 }
 
 // Reject sends the declaration back to its applicant (R-DECL-16). Only the
 // reviewer level that currently holds it may, and the reason is required.
 func (d *Declaration) Reject(a domain.Actor, reason string, now time.Time) error {
-	if _, ok := review[a.Role]; !ok {
-		return fmt.Errorf("reject declaration %s: role %s does not review: %w", d.id, a.Role, domain.ErrForbidden)
-	}
-	if err := d.mayReview(a, a.Role, actReject); err != nil {
-		return err
-	}
-	reason = trim(reason)
-	if reason == "" {
-		var pr domain.Problems
-		pr.Add("reason", "R-DECL-16", "a rejection needs a reason", "驳回须填写理由")
-		return pr.Err()
-	}
-	d.record(Rejected{Stage: d.status, Reason: reason, At: now})
-	return nil
+	return d.Decide(a, procedure.Reject, "", reason, now)
 }
-
-// mayReview checks that a has role and that the declaration awaits that
-// role's review.
-func (d *Declaration) mayReview(a domain.Actor, role domain.Role, act action) error {
-	if a.Role != role {
-		return fmt.Errorf("%s declaration %s: role %s may not: %w", act.en, d.id, a.Role, domain.ErrForbidden)
-	}
-	if !d.Exists() {
-		return fmt.Errorf("%s declaration %s: %w", act.en, d.id, domain.ErrNotFound)
-	}
-	if want := review[role].awaits; d.status != want {
-		return &domain.StateError{Rule: "R-DECL-16", Status: string(d.status), Action: act.en,
-			Message: fmt.Sprintf("%s needs status %s; the declaration is %s", act.en, want, d.status),
-			Zh:      fmt.Sprintf("仅“%s”状态的申报可以%s，当前状态为“%s”", want.Zh(), act.zh, d.status.Zh())}
-	}
-	return nil
-}
-
-// action names a behaviour in errors.
-type action struct{ en, past, zh string }
-
-var (
-	actSave               = action{"save", "edited", "修改"}
-	actSubmit             = action{"submit", "submitted", "提交"}
-	actWithdraw           = action{"withdraw", "withdrawn", "撤回"}
-	actApproveAtUnit      = action{"approve at unit", "approved at unit", "由单位初审通过"}
-	actApproveAtSchool    = action{"approve at school", "approved at school", "由学校国际处审核通过"}
-	actApproveByAuthority = action{"approve by authority", "approved by authority", "由上级主管部门审核通过"}
-	actReject             = action{"reject", "rejected", "在本级驳回"}
-)
