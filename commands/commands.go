@@ -176,8 +176,8 @@ func (a *App) execute(ctx context.Context, actor domain.Actor, meta Meta, comman
 		if err != nil {
 			return Result{}, err
 		}
-		if n := eventstore.VerifyChain(l.events); n != 0 {
-			return Result{}, fmt.Errorf("%s: %s: event %d does not match its predecessor's hash: %w", command, stream, n, ErrTampered)
+		if err := a.checkChain(ctx, l); err != nil {
+			return Result{}, fmt.Errorf("%s: %w", command, err)
 		}
 		if e, ok := l.replayOf(meta.CommandID); ok {
 			return Result{ID: id, Version: eventstore.Version(e.Number), Position: e.Position, Replayed: true}, nil
@@ -232,6 +232,7 @@ func (a *App) eventData(l loaded, actor domain.Actor, meta Meta, command string,
 			PolicyVersion: d.policy,
 			SchemaVersion: SchemaVersion,
 			PrevHash:      prev,
+			HashScheme:    eventstore.CurrentHashScheme,
 		}
 		if actor.OrgID != uuid.Nil {
 			md.OrgID = actor.OrgID.String()

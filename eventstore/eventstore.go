@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"strconv"
 	"strings"
 	"time"
@@ -104,6 +105,40 @@ type Metadata struct {
 	// PrevHash is the Hash of the stream's previous event ("" for the first):
 	// a rewritten event breaks every link after it.
 	PrevHash string `json:"prevHash,omitempty"`
+	// HashScheme is how this event's own Hash is computed (see Hash): 0 for
+	// events written before schemes were numbered, HashStoredBytes since.
+	HashScheme int `json:"hashScheme,omitempty"`
+}
+
+// Hash schemes. An event names its own scheme, so a stream written under
+// an older one keeps verifying after the code moves on, and its next event
+// links to the old event's hash computed the old way.
+const (
+	// HashMarshalled (0) hashed the metadata as re-marshalled from the
+	// decoded struct: adding a field to Metadata would have changed every
+	// old hash, so it is computed from a frozen copy of the struct as it
+	// was (metadataV0).
+	HashMarshalled = 0
+	// HashStoredBytes (2) hashes the metadata's bytes exactly as stored.
+	HashStoredBytes = 2
+	// CurrentHashScheme is the scheme new events are written under.
+	CurrentHashScheme = HashStoredBytes
+)
+
+// metadataV0 is Metadata as it stood when HashMarshalled was the only
+// scheme. Never change it: old hashes depend on its exact marshalling.
+type metadataV0 struct {
+	ActorID       string    `json:"actorId"`
+	Role          string    `json:"role"`
+	OrgID         string    `json:"orgId,omitempty"`
+	Command       string    `json:"command"`
+	CommandID     string    `json:"commandId"`
+	CorrelationID string    `json:"correlationId"`
+	CausationID   string    `json:"causationId,omitempty"`
+	RecordedAt    time.Time `json:"recordedAt"`
+	PolicyVersion string    `json:"policyVersion,omitempty"`
+	SchemaVersion int       `json:"schemaVersion"`
+	PrevHash      string    `json:"prevHash,omitempty"`
 }
 
 // EventData is an event to append.
@@ -112,6 +147,21 @@ type EventData struct {
 	Type     string
 	Data     json.RawMessage
 	Metadata Metadata
+	// RawMetadata, when set, is written as the metadata instead of
+	// Metadata marshalled: a copy between stores keeps the bytes its
+	// hashes cover.
+	RawMetadata json.RawMessage
+}
+
+// MetadataBytes is what an adapter stores as the event's metadata.
+func (e EventData) MetadataBytes() ([]byte, error) {
+	if len(e.RawMetadata) > 0 {
+		if !json.Valid(e.RawMetadata) {
+			return nil, errors.New("raw metadata is not JSON")
+		}
+		return e.RawMetadata, nil
+	}
+	return json.Marshal(e.Metadata)
 }
 
 // RecordedEvent is an event as stored.
@@ -125,6 +175,9 @@ type RecordedEvent struct {
 	Type     string
 	Data     json.RawMessage
 	Metadata Metadata
+	// RawMetadata is the metadata exactly as stored, which Metadata was
+	// decoded from. Hashes cover these bytes.
+	RawMetadata json.RawMessage
 	// Created is when the store wrote the event.
 	Created time.Time
 }
@@ -177,10 +230,48 @@ func EventID(commandID uuid.UUID, index int) uuid.UUID {
 
 // Hash is an event's link in its stream's tamper-evident chain: it covers
 // the stream, number, id, type, payload and metadata (which holds the
-// previous event's hash).
+// previous event's hash), under the scheme the event names. Under
+// HashStoredBytes it is computed over the bytes as stored (RawMetadata;
+// Metadata marshalled when there are none yet, as when a batch is linked
+// before it is written).
 func Hash(e RecordedEvent) string {
-	h := sha256.New()
+	var meta []byte
+	switch {
+	case e.Metadata.HashScheme == HashMarshalled:
+		var m metadataV0
+		if len(e.RawMetadata) > 0 && json.Unmarshal(e.RawMetadata, &m) == nil {
+			meta, _ = json.Marshal(m) // a struct of plain fields cannot fail
+		} else {
+			meta, _ = json.Marshal(metadataV0{ActorID: e.Metadata.ActorID, Role: e.Metadata.Role, OrgID: e.Metadata.OrgID,
+				Command: e.Metadata.Command, CommandID: e.Metadata.CommandID, CorrelationID: e.Metadata.CorrelationID,
+				CausationID: e.Metadata.CausationID, RecordedAt: e.Metadata.RecordedAt, PolicyVersion: e.Metadata.PolicyVersion,
+				SchemaVersion: e.Metadata.SchemaVersion, PrevHash: e.Metadata.PrevHash})
+		}
+	default:
+		meta = storedMetadata(e)
+	}
+	return hex.EncodeToString(framed(sha256.New(), e, meta))
+}
+
+// storedMetadata is the event's metadata bytes as stored.
+func storedMetadata(e RecordedEvent) []byte {
+	if len(e.RawMetadata) > 0 {
+		return e.RawMetadata
+	}
 	meta, _ := json.Marshal(e.Metadata) // a struct of plain fields cannot fail
+	return meta
+}
+
+// framed writes the event's parts into h, each prefixed with its length,
+// and returns the sum. The scheme number goes first for HashStoredBytes,
+// so no event hashes alike under two schemes.
+func framed(h hash.Hash, e RecordedEvent, meta []byte) []byte {
+	if e.Metadata.HashScheme != HashMarshalled {
+		var v [8]byte
+		binary.BigEndian.PutUint64(v[:], uint64(e.Metadata.HashScheme))
+		h.Write([]byte("econf-event"))
+		h.Write(v[:])
+	}
 	var n [8]byte
 	binary.BigEndian.PutUint64(n[:], e.Number)
 	for _, part := range [][]byte{[]byte(e.StreamID), n[:], e.ID[:], []byte(e.Type), e.Data, meta} {
@@ -189,14 +280,34 @@ func Hash(e RecordedEvent) string {
 		h.Write(l[:])
 		h.Write(part)
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	return h.Sum(nil)
+}
+
+// LeafData is the event as stored, as one byte string: what a Merkle tree
+// over $all takes as the event's record. It covers the stored metadata
+// bytes under every scheme, and not the position (a restore renumbers
+// positions but keeps the order).
+func LeafData(e RecordedEvent) []byte {
+	var b []byte
+	var n [8]byte
+	binary.BigEndian.PutUint64(n[:], e.Number)
+	for _, part := range [][]byte{[]byte("econf-leaf-1"), []byte(e.StreamID), n[:], e.ID[:], []byte(e.Type), e.Data, storedMetadata(e)} {
+		b = binary.BigEndian.AppendUint64(b, uint64(len(part)))
+		b = append(b, part...)
+	}
+	return b
 }
 
 // VerifyChain checks that each event of one stream, read forwards from its
 // first event, names the previous event's hash. It returns the number of the
 // first event that breaks the chain, or 0 when the chain holds.
 func VerifyChain(events []RecordedEvent) uint64 {
-	prev := ""
+	return VerifyChainFrom(events, "")
+}
+
+// VerifyChainFrom is VerifyChain over a part of a stream whose first event
+// must name prev.
+func VerifyChainFrom(events []RecordedEvent, prev string) uint64 {
 	for _, e := range events {
 		if e.Metadata.PrevHash != prev {
 			return e.Number

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/go-chi/chi/v5/middleware"
@@ -17,14 +18,16 @@ import (
 
 // problem is an RFC 9457 problem detail, with every field error at once.
 type problem struct {
-	Type      string              `json:"type"`
-	Title     string              `json:"title"`
-	Status    int                 `json:"status"`
-	Detail    string              `json:"detail,omitempty"`
-	Zh        string              `json:"zh,omitempty"`
-	Rule      string              `json:"rule,omitempty"`
-	Errors    []domain.FieldError `json:"errors,omitempty"`
-	RequestID string              `json:"requestId,omitempty"`
+	Type   string              `json:"type"`
+	Title  string              `json:"title"`
+	Status int                 `json:"status"`
+	Detail string              `json:"detail,omitempty"`
+	Zh     string              `json:"zh,omitempty"`
+	Rule   string              `json:"rule,omitempty"`
+	Errors []domain.FieldError `json:"errors,omitempty"`
+	// Incident names the integrity incident a refusal is about.
+	Incident  string `json:"incident,omitempty"`
+	RequestID string `json:"requestId,omitempty"`
 }
 
 const problemBase = "https://econf.invalid/problems/"
@@ -85,10 +88,18 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, auth.ErrBadCredentials), errors.Is(err, auth.ErrNoSession):
 		s.unauthorized(w, r, err.Error())
 	case errors.Is(err, commands.ErrTampered):
+		// Not a server failure: the record is locked until an auditor has
+		// recorded the incident (docs/operations.md, "When a chain breaks").
 		s.Log.ErrorContext(r.Context(), "tampered event chain", "err", err, "request_id", middleware.GetReqID(r.Context()))
-		writeProblem(w, r, problem{Type: problemBase + "tampered", Title: "Record integrity check failed", Status: http.StatusInternalServerError,
-			Detail: "a stored event of this record no longer matches its hash chain; nothing was written; an auditor must examine the record's history",
-			Zh:     "该记录的事件哈希链校验失败，未写入任何数据，请联系审计人员核查"})
+		p := problem{Type: problemBase + "chain-broken", Title: "Record locked: integrity check failed", Status: http.StatusLocked,
+			Detail: "a stored event of this record no longer matches its hash chain; nothing was written; an auditor must examine the record's history and record the incident",
+			Zh:     "该记录的事件哈希链校验失败，记录已锁定，未写入任何数据；请审计人员核查并登记该事件"}
+		if c, ok := commands.AsChainBroken(err); ok {
+			p.Incident = c.Incident.String()
+			p.Detail = fmt.Sprintf("incident %s: event %d of %s no longer matches its predecessor's hash; nothing was written; an auditor must examine the record's history and record the incident (POST /api/v1/audit/incidents with stream %q and brokenAt %d)",
+				c.Incident, c.Number, c.Stream, c.Stream, c.Number)
+		}
+		writeProblem(w, r, p)
 	case errors.Is(err, eventstore.ErrStreamDeleted):
 		// econf never deletes: an operator did, in the event store itself.
 		s.Log.WarnContext(r.Context(), "a record's stream was deleted in the event store", "err", err, "request_id", middleware.GetReqID(r.Context()))

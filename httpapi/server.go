@@ -139,6 +139,7 @@ func (s *Server) routes() chi.Router {
 				r.Put("/users/{id}/profile", s.updateProfile)
 				r.Post("/me/notifications/read", s.markNotificationsRead)
 				r.Put("/policy", s.publishPolicy)
+				r.Post("/audit/incidents", s.recordIncident)
 
 				r.Post("/declarations", s.startDeclaration)
 				r.Put("/declarations/{id}/sections/{section}", s.saveDeclarationSection)

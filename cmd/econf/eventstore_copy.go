@@ -217,7 +217,7 @@ func copyRun(ctx context.Context, dst eventstore.Store, run []eventstore.Recorde
 		if e.Number != uint64(v)+uint64(len(todo))+1 {
 			return fmt.Errorf("%s: event %d follows version %d in the destination", stream, e.Number, v)
 		}
-		todo = append(todo, eventstore.EventData{ID: e.ID, Type: e.Type, Data: e.Data, Metadata: e.Metadata})
+		todo = append(todo, eventstore.EventData{ID: e.ID, Type: e.Type, Data: e.Data, Metadata: e.Metadata, RawMetadata: e.RawMetadata})
 	}
 	if len(todo) > 0 {
 		res, err := dst.Append(ctx, stream, v, todo)

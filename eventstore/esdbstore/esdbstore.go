@@ -325,7 +325,7 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.V
 		if !json.Valid(e.Data) {
 			return fail(fmt.Errorf("payload of event %s is not JSON", e.ID))
 		}
-		meta, err := json.Marshal(e.Metadata)
+		meta, err := e.MetadataBytes()
 		if err != nil {
 			return fail(fmt.Errorf("metadata of event %s: %w", e.ID, err))
 		}
@@ -562,6 +562,7 @@ func fromESDB(r *esdb.RecordedEvent) (eventstore.RecordedEvent, error) {
 		Created:  r.CreatedDate,
 	}
 	if len(r.UserMetadata) > 0 {
+		e.RawMetadata = json.RawMessage(r.UserMetadata)
 		if err := json.Unmarshal(r.UserMetadata, &e.Metadata); err != nil {
 			return e, fmt.Errorf("metadata of event %s: %w", e.ID, err)
 		}

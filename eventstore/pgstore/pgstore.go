@@ -122,7 +122,7 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.V
 			return fail(fmt.Errorf("%w: %s twice in one batch", eventstore.ErrDuplicateEvent, e.ID))
 		}
 		seen[e.ID] = true
-		m, err := json.Marshal(e.Metadata)
+		m, err := e.MetadataBytes()
 		if err != nil {
 			return fail(fmt.Errorf("metadata of event %s: %w", e.ID, err))
 		}
@@ -326,7 +326,7 @@ func (s *Store) page(ctx context.Context, from eventstore.Position) ([]eventstor
 			continue
 		}
 		e := eventstore.RecordedEvent{ID: *id, StreamID: *stream, Number: uint64(*number), Position: positionOf(*txID, *position),
-			Type: *typ, Data: data, Created: *created}
+			Type: *typ, Data: data, RawMetadata: meta, Created: *created}
 		if err := json.Unmarshal(meta, &e.Metadata); err != nil {
 			return nil, false, fmt.Errorf("pgstore: read $all: %w", decodeError{fmt.Errorf("metadata of event %s: %w", e.ID, err)})
 		}
@@ -426,7 +426,7 @@ func collect(rows pgx.Rows) ([]eventstore.RecordedEvent, error) {
 		if err := json.Unmarshal(meta, &e.Metadata); err != nil {
 			return nil, decodeError{fmt.Errorf("metadata of event %s: %w", e.ID, err)}
 		}
-		e.Number, e.Position = uint64(number), positionOf(txID, position)
+		e.Number, e.Position, e.RawMetadata = uint64(number), positionOf(txID, position), meta
 		events = append(events, e)
 	}
 	return events, rows.Err()
