@@ -357,6 +357,7 @@ func TestEventMetadata(t *testing.T) {
 		ActorID: applicant.UserID.String(), Role: string(domain.RoleApplicant), OrgID: f.tree.Unit.String(),
 		Command: "SubmitForecast", CommandID: cmd.String(), CorrelationID: cmd.String(), CausationID: "cause-1",
 		RecordedAt: inWindow, PolicyVersion: policy.Default().Version, SchemaVersion: commands.SchemaVersion,
+		HashScheme: eventstore.CurrentHashScheme,
 	})
 	if evs[0].ID != eventstore.EventID(cmd, 0) || evs[0].Type != forecast.EventSubmitted || evs[0].Number != 1 {
 		t.Errorf("first event id %s type %s number %d; want EventID(cmd, 0), %s, 1", evs[0].ID, evs[0].Type, evs[0].Number, forecast.EventSubmitted)
@@ -372,7 +373,7 @@ func TestEventMetadata(t *testing.T) {
 		ActorID: unitAdmin.UserID.String(), Role: string(domain.RoleUnitAdmin), OrgID: f.tree.Unit.String(),
 		Command: "ApproveAtUnit", CommandID: approveCmd.String(), CorrelationID: "corr-42",
 		RecordedAt: approvedAt, PolicyVersion: policy.Default().Version, SchemaVersion: commands.SchemaVersion,
-		PrevHash: eventstore.Hash(evs[0]),
+		PrevHash: eventstore.Hash(evs[0]), HashScheme: eventstore.CurrentHashScheme,
 	})
 	if evs[1].ID != eventstore.EventID(approveCmd, 0) {
 		t.Errorf("approval event id %s; want EventID(command id, 0)", evs[1].ID)
