@@ -119,7 +119,7 @@ func detailsFromForm(r *http.Request, v *view) map[string]any {
 		v.Errors = map[string]string{}
 		for k, msg := range local {
 			v.Errors[k] = msg
-			v.Problems = append(v.Problems, fieldProblem{Path: k, ID: fieldID(k), Message: msg})
+			v.Problems = append(v.Problems, fieldProblem{Path: k, ID: fieldID(k), Label: v.label(k), Message: msg})
 		}
 	}
 	return body

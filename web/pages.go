@@ -6,7 +6,10 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5/middleware"
 )
@@ -52,7 +55,40 @@ type view struct {
 	Data     any
 }
 
-type fieldProblem struct{ Path, ID, Message string }
+type fieldProblem struct{ Path, ID, Label, Message string }
+
+// fieldLabels names the input of each field path a form has, for the
+// error summary; organisations[i].x is "Organisation i+1" and x's label.
+var fieldLabels = map[string]string{
+	"applicant.name": "name", "applicant.staffNo": "staff_no", "applicant.title": "f_title", "applicant.unit": "f_unit",
+	"applicant.department": "f_department", "applicant.mobile": "mobile", "applicant.email": "email",
+	"nameZh": "f_nameZh", "nameEn": "f_nameEn", "startDate": "f_startDate", "commitmentDate": "f_commitmentDate",
+	"local": "f_local", "province": "f_province", "address": "f_address", "offsiteJustification": "f_offsite",
+	"type": "f_type", "scale": "f_scale", "chineseCount": "f_chineseCount", "foreignCount": "f_foreignCount",
+	"fundingSource": "f_funding", "remarks": "f_remarks", "organisations": "sec_hosting", "flags": "flags",
+	"role": "f_org_role", "email": "email", "name": "name", "mobile": "mobile", "staffNo": "staff_no", "unitId": "unit",
+	"universityId": "university", "password": "password", "code": "code", "comment": "comment", "q": "keyword",
+}
+
+var orgPath = regexp.MustCompile(`^organisations\[(\d+)\]\.(role|nameZh|nameEn)$`)
+
+// label names the input of a field path in the page's language.
+func (v *view) label(path string) string {
+	if k, ok := fieldLabels[path]; ok {
+		return v.T(k)
+	}
+	if m := orgPath.FindStringSubmatch(path); m != nil {
+		i, _ := strconv.Atoi(m[1])
+		return v.Tf("f_org", i+1) + " " + v.T("f_org_"+m[2])
+	}
+	if f, ok := strings.CutPrefix(path, "flags."); ok {
+		return v.T("flag_" + f)
+	}
+	return path
+}
+
+// Time shows an instant in Beijing time.
+func (v *view) Time(t time.Time) string { return t.In(shanghai).Format("2006-01-02 15:04") }
 
 func (v *view) T(key string) string { return text(v.Lang, key) }
 func (v *view) Tf(key string, args ...any) string {
@@ -60,10 +96,10 @@ func (v *view) Tf(key string, args ...any) string {
 }
 
 // Status, Role and Scale name a code in the page's language.
-func (v *view) Status(s string) string { return v.label("status_", s) }
-func (v *view) Role(s string) string   { return v.label("role_", s) }
-func (v *view) Scale(s string) string  { return v.label("scale_", s) }
-func (v *view) label(prefix, s string) string {
+func (v *view) Status(s string) string { return v.code("status_", s) }
+func (v *view) Role(s string) string   { return v.code("role_", s) }
+func (v *view) Scale(s string) string  { return v.code("scale_", s) }
+func (v *view) code(prefix, s string) string {
 	if _, ok := msgs[prefix+s]; ok {
 		return text(v.Lang, prefix+s)
 	}
@@ -94,7 +130,7 @@ func (v *view) addProblems(p problem) {
 		} else {
 			v.Errors[path] = msg
 		}
-		v.Problems = append(v.Problems, fieldProblem{Path: path, ID: fieldID(path), Message: msg})
+		v.Problems = append(v.Problems, fieldProblem{Path: path, ID: fieldID(path), Label: v.label(path), Message: msg})
 	}
 	if len(p.Errors) == 0 {
 		v.Error = v.Msg(p.Zh, firstNonEmpty(p.Detail, p.Title))
