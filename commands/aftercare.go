@@ -37,13 +37,9 @@ func (a *App) readDeclaration(ctx context.Context, actor domain.Actor, id uuid.U
 	return d, nil
 }
 
-func foldChange(id uuid.UUID, l loaded) (*change.Change, error) {
-	return fold(change.New(id), l, change.Decode)
-}
+func foldChange(id uuid.UUID, l loaded) (*change.Change, error) { return changes.fold(id, l) }
 
-func foldSummary(id uuid.UUID, l loaded) (*summary.Summary, error) {
-	return fold(summary.New(id), l, summary.Decode)
-}
+func foldSummary(id uuid.UUID, l loaded) (*summary.Summary, error) { return summaries.fold(id, l) }
 
 func foldDeadlines(id uuid.UUID, l loaded) (*deadline.Tracker, error) {
 	return fold(deadline.New(id), l, deadline.Decode)

@@ -2,12 +2,12 @@ package commands
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/google/uuid"
 
 	"github.com/econf/econf/domain"
 	"github.com/econf/econf/domain/change"
+	"github.com/econf/econf/domain/procedure"
 )
 
 // RequestChange asks to change an approved conference (变更申请,
@@ -60,46 +60,14 @@ type DecideChange struct {
 	Text          string
 }
 
-func (a *App) reviewChange(ctx context.Context, actor domain.Actor, meta Meta, command, path string, cmd DecideChange,
-	act func(c *change.Change) error) (Result, error) {
-	pol, err := a.policies.Current(ctx)
-	if err != nil {
-		return Result{}, err
-	}
-	id := cmd.DeclarationID
-	return a.execute(ctx, actor, meta, command, ChangeStream(id), id, func(l loaded) (decision, error) {
-		c, err := foldChange(id, l)
-		if err != nil {
-			return decision{}, err
-		}
-		if !c.Exists() || !domain.CanRead(actor, c.Scope()) {
-			return decision{}, fmt.Errorf("change request of %s: %w", id, domain.ErrNotFound)
-		}
-		if !domain.CanReview(actor, c.Scope()) {
-			return decision{}, fmt.Errorf("%s: %w", command, domain.ErrForbidden)
-		}
-		if err := (textField{path, cmd.Text}).check(pol); err != nil {
-			return decision{}, err
-		}
-		if err := act(c); err != nil {
-			return decision{}, err
-		}
-		return decision{events: asEvents(c.Pending()), policy: pol.Version}, nil
-	})
-}
-
 // ApproveChange approves the pending change request: the conference takes
 // the new values (R-CHG-04).
 func (a *App) ApproveChange(ctx context.Context, actor domain.Actor, meta Meta, cmd DecideChange) (Result, error) {
-	return a.reviewChange(ctx, actor, meta, "ApproveChange", "comment", cmd, func(c *change.Change) error {
-		return c.Approve(actor, cmd.Text, a.clock.Now())
-	})
+	return review(ctx, a, actor, meta, "ApproveChange", changes, cmd.DeclarationID, procedure.Approve, procedure.School, cmd.Text)
 }
 
 // RejectChange rejects it with a reason; the request still counts
 // (R-CHG-03).
 func (a *App) RejectChange(ctx context.Context, actor domain.Actor, meta Meta, cmd DecideChange) (Result, error) {
-	return a.reviewChange(ctx, actor, meta, "RejectChange", "reason", cmd, func(c *change.Change) error {
-		return c.Reject(actor, cmd.Text, a.clock.Now())
-	})
+	return review(ctx, a, actor, meta, "RejectChange", changes, cmd.DeclarationID, procedure.Reject, "", cmd.Text)
 }

@@ -8,10 +8,12 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/econf/econf/domain"
+	"github.com/econf/econf/domain/change"
 	"github.com/econf/econf/domain/declaration"
 	"github.com/econf/econf/domain/forecast"
 	"github.com/econf/econf/domain/policy"
 	"github.com/econf/econf/domain/procedure"
+	"github.com/econf/econf/domain/summary"
 )
 
 // record is what the command path needs of an aggregate: a fold, the
@@ -45,6 +47,8 @@ func (k kind[R, E]) fold(id uuid.UUID, l loaded) (R, error) { return fold(k.new(
 var (
 	forecasts    = kind[*forecast.Forecast, forecast.Event]{"forecast", ForecastStream, forecast.New, forecast.Decode}
 	declarations = kind[*declaration.Declaration, declaration.Event]{"declaration", DeclarationStream, declaration.New, declaration.Decode}
+	changes      = kind[*change.Change, change.Event]{"change request of", ChangeStream, change.New, change.Decode}
+	summaries    = kind[*summary.Summary, summary.Event]{"summary", SummaryStream, summary.New, summary.Decode}
 )
 
 // access is what a command needs of the record's scope.

@@ -9,6 +9,7 @@ import (
 	"github.com/econf/econf/domain"
 	"github.com/econf/econf/domain/declaration"
 	"github.com/econf/econf/domain/policy"
+	"github.com/econf/econf/domain/procedure"
 	"github.com/econf/econf/domain/summary"
 	"github.com/econf/econf/eventstore"
 )
@@ -88,31 +89,14 @@ type DecideSummary struct {
 	Text          string
 }
 
-func (a *App) reviewSummary(ctx context.Context, actor domain.Actor, meta Meta, command, path string, cmd DecideSummary,
-	act func(s *summary.Summary) error) (Result, error) {
-	return a.onSummary(ctx, actor, meta, command, cmd.DeclarationID, func(s *summary.Summary, snap summary.Snapshot, p policy.Policy) error {
-		if !domain.CanReview(actor, snap.Scope) {
-			return fmt.Errorf("%s: %w", command, domain.ErrForbidden)
-		}
-		if err := (textField{path, cmd.Text}).check(p); err != nil {
-			return err
-		}
-		return act(s)
-	})
-}
-
 // AcceptSummary accepts a submitted summary (R-SUM-04).
 func (a *App) AcceptSummary(ctx context.Context, actor domain.Actor, meta Meta, cmd DecideSummary) (Result, error) {
-	return a.reviewSummary(ctx, actor, meta, "AcceptSummary", "comment", cmd, func(s *summary.Summary) error {
-		return s.Accept(actor, cmd.Text, a.clock.Now())
-	})
+	return review(ctx, a, actor, meta, "AcceptSummary", summaries, cmd.DeclarationID, procedure.Approve, procedure.School, cmd.Text)
 }
 
 // ReturnSummary returns it with a reason for more work (R-SUM-04).
 func (a *App) ReturnSummary(ctx context.Context, actor domain.Actor, meta Meta, cmd DecideSummary) (Result, error) {
-	return a.reviewSummary(ctx, actor, meta, "ReturnSummary", "reason", cmd, func(s *summary.Summary) error {
-		return s.Return(actor, cmd.Text, a.clock.Now())
-	})
+	return review(ctx, a, actor, meta, "ReturnSummary", summaries, cmd.DeclarationID, procedure.Return, "", cmd.Text)
 }
 
 // SummaryView is a conference's summary as its stream says now: never

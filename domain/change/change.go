@@ -27,6 +27,7 @@ import (
 	"github.com/econf/econf/domain/classify"
 	"github.com/econf/econf/domain/declaration"
 	"github.com/econf/econf/domain/policy"
+	"github.com/econf/econf/domain/procedure"
 	"github.com/google/uuid"
 )
 
@@ -170,24 +171,6 @@ func (c *Change) Request(a domain.Actor, snap Snapshot, requestID uuid.UUID, x P
 	if snap.ID != c.id {
 		return fmt.Errorf("request change of %s: snapshot of %s: %w", c.id, snap.ID, domain.ErrNotFound)
 	}
-	if snap.ApplicantID != a.UserID {
-		return fmt.Errorf("request change of %s: only its applicant may: %w", c.id, domain.ErrForbidden)
-	}
-	if snap.Status != declaration.StatusAuthorityApproved {
-		return &domain.StateError{Rule: "R-CHG-01", Status: string(snap.Status), Action: "request change",
-			Message: fmt.Sprintf("only a conference approved by the authority can be changed; it is %s", snap.Status),
-			Zh:      fmt.Sprintf("仅已获批的会议可以申请变更，当前状态为“%s”", snap.Status.Zh())}
-	}
-	if c.requests >= r.MaxRequests {
-		return &domain.StateError{Rule: "R-CHG-03", Status: string(c.status), Action: "request change",
-			Message: fmt.Sprintf("a conference can request a change %d time(s), a rejected request included; it has made %d",
-				r.MaxRequests, c.requests),
-			Zh: fmt.Sprintf("每个会议只能申请变更%d次（被驳回的申请也计入），该会议已申请%d次", r.MaxRequests, c.requests)}
-	}
-	if c.status == StatusRequested {
-		return &domain.StateError{Rule: "R-CHG-04", Status: string(c.status), Action: "request change",
-			Message: "a change request is awaiting review", Zh: "已有变更申请等待审核"}
-	}
 	current := snap.Values
 	if v, ok := c.Effective(); ok {
 		current = v
@@ -195,12 +178,9 @@ func (c *Change) Request(a domain.Actor, snap Snapshot, requestID uuid.UUID, x P
 	start := current.Dates.Start
 	today := domain.DateOf(now)
 	last := start.AddMonths(-r.LeadMonths)
-	if start.IsZero() || today.After(last) {
-		return &domain.StateError{Rule: "R-CHG-02", Status: string(snap.Status), Action: "request change",
-			Message: fmt.Sprintf("a change is requested at least %d months before the original start: for a start on %s, by %s; today is %s (Asia/Shanghai)",
-				r.LeadMonths, start, last, today),
-			Zh: fmt.Sprintf("须在原定会议时间的前%d个月申请变更：原定开会日期为%s，最迟应于%s申请，今天是%s",
-				r.LeadMonths, start, last, today)}
+	facts := Facts{Conference: snap.Status, Status: c.status, Requests: c.requests, Rules: r, Start: start, Last: last, Today: today}
+	if _, err := Flow.Own(procedure.State(c.status), snap.ApplicantID == a.UserID, procedure.Submit, facts); err != nil {
+		return fmt.Errorf("request change of %s: %w", c.id, err)
 	}
 	x = x.normalized()
 	nv, changed, unchanged := x.Changes.apply(current)
@@ -220,40 +200,13 @@ func (c *Change) Request(a domain.Actor, snap Snapshot, requestID uuid.UUID, x P
 // Approve accepts the pending request (R-CHG-04): the conference takes
 // its new values.
 func (c *Change) Approve(a domain.Actor, comment string, now time.Time) error {
-	if err := c.mayReview(a, "approve change"); err != nil {
-		return err
-	}
-	c.record(Approved{RequestID: c.request.RequestID, Comment: strings.TrimSpace(comment), At: now})
-	return nil
+	return c.Decide(a, procedure.Approve, procedure.School, comment, now)
 }
 
 // Reject refuses the pending request with a reason (R-CHG-04); the request
 // still counts (R-CHG-03).
 func (c *Change) Reject(a domain.Actor, reason string, now time.Time) error {
-	if err := c.mayReview(a, "reject change"); err != nil {
-		return err
-	}
-	reason = strings.TrimSpace(reason)
-	if reason == "" {
-		var pr domain.Problems
-		pr.Add("reason", "R-CHG-04", "a rejection needs a reason", "驳回须填写理由")
-		return pr.Err()
-	}
-	c.record(Rejected{RequestID: c.request.RequestID, Reason: reason, At: now})
-	return nil
+	return c.Decide(a, procedure.Reject, "", reason, now)
 }
 
-func (c *Change) mayReview(a domain.Actor, act string) error {
-	if a.Role != Reviewer {
-		return fmt.Errorf("%s of %s: role %s may not: %w", act, c.id, a.Role, domain.ErrForbidden)
-	}
-	if !c.Exists() {
-		return fmt.Errorf("%s of %s: %w", act, c.id, domain.ErrNotFound)
-	}
-	if c.status != StatusRequested {
-		return &domain.StateError{Rule: "R-CHG-04", Status: string(c.status), Action: act,
-			Message: fmt.Sprintf("only a pending change request is reviewed; it is %s", c.status),
-			Zh:      fmt.Sprintf("仅待审核的变更申请可以审核，当前状态为“%s”", c.status.Zh())}
-	}
-	return nil
-}
+func trim(s string) string { return strings.TrimSpace(s) }

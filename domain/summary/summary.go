@@ -12,12 +12,12 @@ package summary
 import (
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/econf/econf/domain"
 	"github.com/econf/econf/domain/declaration"
 	"github.com/econf/econf/domain/policy"
+	"github.com/econf/econf/domain/procedure"
 	"github.com/google/uuid"
 )
 
@@ -161,7 +161,7 @@ func (s *Summary) Open(a domain.Actor, snap Snapshot, r Rules, now time.Time) er
 // Save replaces the content as a draft: only its applicant, in draft or
 // returned; format errors come at once, missing parts wait for Submit.
 func (s *Summary) Save(a domain.Actor, c Content, p policy.Policy, r Rules, now time.Time) error {
-	if err := s.ownerMay(a, "save"); err != nil {
+	if err := s.own(a, procedure.Edit); err != nil {
 		return err
 	}
 	c = c.normalized()
@@ -175,7 +175,7 @@ func (s *Summary) Save(a domain.Actor, c Content, p policy.Policy, r Rules, now 
 // Submit hands the summary in when every rule of R-SUM-03 passes, all
 // errors at once. A late submission is accepted and marked Late (R-SUM-02).
 func (s *Summary) Submit(a domain.Actor, p policy.Policy, r Rules, now time.Time) error {
-	if err := s.ownerMay(a, "submit"); err != nil {
+	if err := s.own(a, procedure.Submit); err != nil {
 		return err
 	}
 	if err := check(s.content, p, r, true); err != nil {
@@ -185,56 +185,12 @@ func (s *Summary) Submit(a domain.Actor, p policy.Policy, r Rules, now time.Time
 	return nil
 }
 
-func (s *Summary) ownerMay(a domain.Actor, act string) error {
-	if !s.Exists() {
-		return fmt.Errorf("%s summary %s: %w", act, s.id, domain.ErrNotFound)
-	}
-	if a.Role != domain.RoleApplicant || a.UserID != s.applicant {
-		return fmt.Errorf("%s summary %s: only its applicant may: %w", act, s.id, domain.ErrForbidden)
-	}
-	if s.status != StatusDraft && s.status != StatusReturned {
-		return &domain.StateError{Rule: "R-SUM-04", Status: string(s.status), Action: act,
-			Message: fmt.Sprintf("a summary can be edited or submitted only as a draft or when returned; it is %s", s.status),
-			Zh:      fmt.Sprintf("仅草稿或退回修改的总结可以修改或提交，当前状态为“%s”", s.status.Zh())}
-	}
-	return nil
-}
-
 // Accept is the school's acceptance (R-SUM-04).
 func (s *Summary) Accept(a domain.Actor, comment string, now time.Time) error {
-	if err := s.mayReview(a, "accept summary"); err != nil {
-		return err
-	}
-	s.record(Accepted{Comment: strings.TrimSpace(comment), At: now})
-	return nil
+	return s.Decide(a, procedure.Approve, procedure.School, comment, now)
 }
 
 // Return sends the summary back with a reason (R-SUM-04).
 func (s *Summary) Return(a domain.Actor, reason string, now time.Time) error {
-	if err := s.mayReview(a, "return summary"); err != nil {
-		return err
-	}
-	reason = strings.TrimSpace(reason)
-	if reason == "" {
-		var pr domain.Problems
-		pr.Add("reason", "R-SUM-04", "a return needs a reason", "退回须填写理由")
-		return pr.Err()
-	}
-	s.record(Returned{Reason: reason, At: now})
-	return nil
-}
-
-func (s *Summary) mayReview(a domain.Actor, act string) error {
-	if a.Role != Reviewer {
-		return fmt.Errorf("%s %s: role %s may not: %w", act, s.id, a.Role, domain.ErrForbidden)
-	}
-	if !s.Exists() {
-		return fmt.Errorf("%s %s: %w", act, s.id, domain.ErrNotFound)
-	}
-	if s.status != StatusSubmitted {
-		return &domain.StateError{Rule: "R-SUM-04", Status: string(s.status), Action: act,
-			Message: fmt.Sprintf("only a submitted summary is reviewed; it is %s", s.status),
-			Zh:      fmt.Sprintf("仅已提交的总结可以审核，当前状态为“%s”", s.status.Zh())}
-	}
-	return nil
+	return s.Decide(a, procedure.Return, "", reason, now)
 }
