@@ -9,6 +9,7 @@ import (
 	"github.com/econf/econf/domain/change"
 	"github.com/econf/econf/domain/declaration"
 	"github.com/econf/econf/domain/forecast"
+	"github.com/econf/econf/domain/procedure"
 	"github.com/econf/econf/domain/summary"
 )
 
@@ -59,56 +60,57 @@ var (
 
 // recordKinds lists every kind the approval log and status view follow.
 // A conference's change requests and its summary are records of their own
-// kinds whose id is the declaration's: a record is always (kind, id).
+// kinds whose id is the declaration's: a record is always (kind, id). Who
+// holds a record in each status, and when it reaches the authority, come
+// from its procedure's declaration (domain/procedure): a procedure declared
+// there needs here only its events' names for people.
 var recordKinds = []recordKind{
 	{
-		name: "forecast", eventPrefix: "forecast.", streamPrefix: "forecast-",
-		read: readForecast,
-		holders: map[string]holder{
-			string(forecast.StatusSubmitted):      atUnit,
-			string(forecast.StatusUnitApproved):   atSchool,
-			string(forecast.StatusSchoolApproved): atAuthority,
-			string(forecast.StatusRejected):       atApplicant,
-		},
-		atAuthority: string(forecast.StatusSchoolApproved),
+		name: forecast.Flow.Name, eventPrefix: "forecast.", streamPrefix: "forecast-",
+		read: readForecast, holders: holdersOf(forecast.Flow.Holders()),
+		atAuthority: string(forecast.Flow.Awaiting(procedure.Authority)),
 	},
 	{
-		name: "declaration", eventPrefix: "declaration.", streamPrefix: "declaration-",
-		read: readDeclaration,
 		// authority_rejected is final: the domain lets the applicant
 		// neither edit, resubmit nor withdraw it (R-DECL-16).
-		holders: map[string]holder{
-			string(declaration.StatusDraft):          atApplicant,
-			string(declaration.StatusSubmitted):      atUnit,
-			string(declaration.StatusUnitApproved):   atSchool,
-			string(declaration.StatusSchoolApproved): atAuthority,
-			string(declaration.StatusUnitRejected):   atApplicant,
-			string(declaration.StatusSchoolRejected): atApplicant,
-		},
-		atAuthority: string(declaration.StatusSchoolApproved),
+		name: declaration.Flow.Name, eventPrefix: "declaration.", streamPrefix: "declaration-",
+		read: readDeclaration, holders: holdersOf(declaration.Flow.Holders()),
+		atAuthority: string(declaration.Flow.Awaiting(procedure.Authority)),
 	},
 	{
-		// The school decides change requests (change.Reviewer); the
-		// record exists only for a conference the authority approved, so
-		// the authority sees it from the start (created scope).
-		name: "change", eventPrefix: "change.", streamPrefix: "change-",
-		read: readChange,
-		holders: map[string]holder{
-			string(change.StatusRequested): atSchool,
-		},
+		// The school decides change requests; the record exists only for
+		// a conference the authority approved, so the authority sees it
+		// from the start (created scope).
+		name: change.Flow.Name, eventPrefix: "change.", streamPrefix: "change-",
+		read: readChange, holders: holdersOf(change.Flow.Holders()),
 	},
 	{
 		// The applicant writes the summary, the school accepts or returns
 		// it (R-SUM-04); like the change, it follows an approved
 		// conference.
-		name: "summary", eventPrefix: "summary.", streamPrefix: "summary-",
-		read: readSummary,
-		holders: map[string]holder{
-			string(summary.StatusDraft):     atApplicant,
-			string(summary.StatusSubmitted): atSchool,
-			string(summary.StatusReturned):  atApplicant,
-		},
+		name: summary.Flow.Name, eventPrefix: "summary.", streamPrefix: "summary-",
+		read: readSummary, holders: holdersOf(summary.Flow.Holders()),
 	},
+}
+
+// levelHolders are the holders of each procedure level that has accounts.
+var levelHolders = map[procedure.Level]holder{
+	procedure.Applicant: atApplicant,
+	procedure.Unit:      atUnit,
+	procedure.School:    atSchool,
+	procedure.Authority: atAuthority,
+}
+
+// holdersOf turns a procedure's holders into the status view's; a level
+// without accounts yet holds nothing anyone can act on, and is left out.
+func holdersOf(levels map[procedure.State]procedure.Level) map[string]holder {
+	out := make(map[string]holder, len(levels))
+	for s, l := range levels {
+		if h, ok := levelHolders[l]; ok {
+			out[string(s)] = h
+		}
+	}
+	return out
 }
 
 // kindOf finds the kind an event type belongs to.

@@ -186,6 +186,13 @@ func (p *Procedure[F]) Holders() map[State]Level {
 	return out
 }
 
+// Awaiting is the state in which level l decides: for the authority, the
+// state that submits the record to it. It is "" when no step is at l.
+func (p *Procedure[F]) Awaiting(l Level) State {
+	s, _ := p.Step(l)
+	return s.Awaits
+}
+
 // Applicant is the owner's level in Holders.
 const Applicant Level = "applicant"
 
