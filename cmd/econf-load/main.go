@@ -9,6 +9,14 @@
 //	           forecast window open) on a loopback port, and load it
 //	econf-load --url http://127.0.0.1:8080 --credentials .econf/demo-credentials.json [--pid PID]
 //	           load a running "econf serve" as its demo accounts
+//	econf-load --rate 300 [--duration 20s]
+//	           open loop: 300 requests/s of the workflow mix, whatever the
+//	           answers' speed, latencies counted from each request's
+//	           intended send time (no coordinated omission)
+//	econf-load --rates 50,100,200,300,400,600 [--duration 10s] [--plot curve.png]
+//	           open loop at each rate in turn, up to the first that
+//	           saturates the server: a latency-versus-rate table, and its
+//	           plot as a PNG
 //
 // Only loopback addresses are accepted; every run is bounded by --workflows
 // and --duration.
@@ -22,6 +30,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"os/signal"
 	"runtime/pprof"
@@ -53,6 +62,8 @@ func main() {
 // result is the report with what the tool knows about the process it loaded.
 type result struct {
 	loadtest.Report
+	// Steps are the open-loop runs of --rates, in order.
+	Steps []loadtest.Report `json:"steps,omitempty"`
 	// Mode is "embedded" (the tool started econf in its own process) or "url".
 	Mode string `json:"mode"`
 	// Durable tells whether the embedded cluster runs with fsync on.
@@ -78,17 +89,58 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	durable := fs.Bool("durable", true, "embedded: run PostgreSQL with fsync on (off only for quick trials)")
 	poolConns := fs.Int("pool-max-conns", 0, "embedded: the server's connection pool size (0: pgx's default, as econf serve)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process to this file for the run (embedded: server and load generator together)")
+	rate := fs.Float64("rate", 0, "open loop: send this many requests per second of the workflow mix, latencies from each request's intended send time")
+	rates := fs.String("rates", "", "open loop at each of these comma-separated rates in turn (each for --duration), up to the first that saturates the server")
+	plotFile := fs.String("plot", "", "with --rates: write the latency-versus-rate plot to this PNG file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
-	runLoad := func(cfg loadtest.Config) (loadtest.Report, error) {
-		return profiled(*cpuProfile, func() (loadtest.Report, error) { return loadtest.Run(ctx, cfg) })
+	steps, err := parseRates(*rates)
+	if err != nil {
+		return err
 	}
-	cfg := loadtest.Config{Users: *users, Duration: *duration, Workflows: *workflows, PlanYear: *planYear}
+	switch {
+	case *rate < 0:
+		return fmt.Errorf("--rate %v: want requests per second above 0", *rate)
+	case *rate > 0 && steps != nil:
+		return errors.New("--rate and --rates: give one")
+	case *plotFile != "" && steps == nil:
+		return errors.New("--plot needs --rates")
+	}
+	if *rate > 0 || steps != nil {
+		// --users bounds the workflows in flight; the rate sets the load.
+		usersSet := false
+		fs.Visit(func(f *flag.Flag) { usersSet = usersSet || f.Name == "users" })
+		if !usersSet {
+			*users = loadtest.DefaultOpenUsers
+		}
+	}
+	cfg := loadtest.Config{Users: *users, Duration: *duration, Workflows: *workflows, PlanYear: *planYear, Rate: *rate}
 	res := result{Mode: "url"}
+	runLoad := func(cfg loadtest.Config) (loadtest.Report, error) {
+		return profiled(*cpuProfile, func() (loadtest.Report, error) {
+			if steps == nil {
+				return loadtest.Run(ctx, cfg)
+			}
+			reps, err := loadtest.RunCurve(ctx, cfg, steps, func(r loadtest.Report) {
+				fmt.Fprintf(stderr, "econf-load: %.0f requests/s offered, %.1f done; command p99 %.1f ms, query p99 %.1f ms; saturated %t %s\n",
+					r.Open.OfferedRate, r.Throughput, r.CommandLatency.P99, r.QueryLatency.P99, r.Open.Saturated, r.Open.SaturatedBy)
+			})
+			if err != nil {
+				return loadtest.Report{}, err
+			}
+			res.Steps = reps
+			if *plotFile != "" {
+				if err := writePlot(*plotFile, reps); err != nil {
+					return loadtest.Report{}, err
+				}
+			}
+			return reps[len(reps)-1], nil
+		})
+	}
 	if *target != "" {
 		if err := loadtest.CheckLoopback(*target); err != nil {
 			return err
@@ -177,11 +229,45 @@ func profiled(path string, run func() (loadtest.Report, error)) (loadtest.Report
 	return rep, errors.Join(err, f.Close())
 }
 
+// parseRates reads --rates: nil when empty.
+func parseRates(s string) ([]float64, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	var out []float64
+	for _, f := range strings.Split(s, ",") {
+		r, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		if err != nil || r <= 0 || math.IsInf(r, 0) {
+			return nil, fmt.Errorf("--rates %q: %q is not a rate above 0", s, f)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func writePlot(path string, reps []loadtest.Report) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("plot: %w", err)
+	}
+	if err := loadtest.WriteCurvePNG(f, reps); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
 func print(w io.Writer, res result, asJSON bool) error {
 	if asJSON {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(res)
+	}
+	if res.Steps != nil {
+		if err := loadtest.WriteCurveText(w, res.Steps); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "\nthe last step in detail:\n")
 	}
 	if err := res.WriteText(w); err != nil {
 		return err

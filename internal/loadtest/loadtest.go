@@ -115,6 +115,12 @@ type Config struct {
 	// Client sends the requests; nil uses one with enough idle connections
 	// for every user.
 	Client *http.Client
+	// Rate, when above zero, makes the run open-loop: requests are sent
+	// at this fixed rate per second whatever the answers' speed, and each
+	// latency counts from the request's intended send time (see
+	// openloop.go). Users is then the most workflows in flight at once
+	// (default DefaultOpenUsers).
+	Rate float64
 }
 
 // Report is what a run measured. Latencies are in milliseconds.
@@ -143,6 +149,14 @@ type Report struct {
 	// applicant's declarations list.
 	DeclLag         Stats `json:"declarationProjectionLag"`
 	DeclLagTimeouts int64 `json:"declarationLagTimeouts"`
+	// CommandLatency and QueryLatency pool the operations that append
+	// events and those that only read (lists, details, status, history).
+	CommandLatency Stats `json:"commandLatency"`
+	QueryLatency   Stats `json:"queryLatency"`
+	// Loop is "closed" (each user sends its next request when the last is
+	// answered) or "open" (a fixed rate; see Config.Rate).
+	Loop string    `json:"loop"`
+	Open *OpenLoop `json:"openLoop,omitempty"`
 }
 
 // OpStats is one operation's figures.
@@ -271,6 +285,9 @@ type client struct {
 	base   string
 	tokens map[domain.Role]string
 	rec    *recorder
+	// pace, in an open-loop run, waits for the next send time of the
+	// schedule and returns it.
+	pace func(context.Context) (time.Time, error)
 }
 
 type answer struct {
@@ -283,6 +300,16 @@ type answer struct {
 // as JSON, or as it is when it is a []byte (an upload). A status other
 // than want is an error of kind http-<status>.
 func (c *client) call(ctx context.Context, op, method, path string, role domain.Role, body any, want int, headers ...string) (answer, error) {
+	start := time.Now()
+	if c.pace != nil {
+		// Open loop: wait for this request's turn in the schedule, and
+		// count its latency from then, not from when it could be sent.
+		intended, err := c.pace(ctx)
+		if err != nil {
+			return answer{}, err
+		}
+		start = intended
+	}
 	var rd io.Reader
 	contentType := "application/json"
 	switch b := body.(type) {
@@ -312,10 +339,14 @@ func (c *client) call(ctx context.Context, op, method, path string, role domain.
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	start := time.Now()
 	res, err := c.http.Do(req)
 	if err != nil {
 		if run.Err() != nil {
+			if c.pace != nil {
+				// An open-loop run waits for every request it sent; one
+				// that outlived that wait is a failure, not a cut-off.
+				c.rec.fail(op, "unfinished", err.Error())
+			}
 			return answer{}, run.Err() // the run ended: not the server's fault
 		}
 		kind := "transport"
@@ -388,6 +419,9 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	}
 	if cfg.Users <= 0 {
 		cfg.Users = 8
+		if cfg.Rate > 0 {
+			cfg.Users = DefaultOpenUsers
+		}
 	}
 	if cfg.Users > MaxUsers {
 		return Report{}, fmt.Errorf("at most %d virtual users", MaxUsers)
@@ -417,6 +451,9 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	}
 
 	firstMonth := firstStartMonth(domain.DateOf(time.Now()), cfg.PlanYear)
+	if cfg.Rate > 0 {
+		return runOpen(ctx, cfg, c, firstMonth)
+	}
 
 	runCtx, cancel := context.WithTimeout(ctx, cfg.Duration)
 	defer cancel()
@@ -440,16 +477,29 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		}()
 	}
 	wg.Wait()
-	elapsed := time.Since(begin)
+	rep := rec.report(cfg, time.Since(begin), completed.Load())
+	rep.Loop = "closed"
+	return rep, nil
+}
 
-	rep := Report{URL: cfg.URL, Users: cfg.Users, Seconds: elapsed.Seconds(), Workflows: completed.Load(),
+// report summarises what rec holds for a run of cfg that took elapsed.
+func (rec *recorder) report(cfg Config, elapsed time.Duration, completed int64) Report {
+	rep := Report{URL: cfg.URL, Users: cfg.Users, Seconds: elapsed.Seconds(), Workflows: completed,
 		Errors: rec.errs, ErrorSamples: rec.samples, LagResolutionMS: float64(lagPoll.Microseconds()) / 1000,
 		LagTimeouts: rec.lagTO[lagForecasts], DeclLagTimeouts: rec.lagTO[lagDeclarations]}
 	rep.Lag = summarise(rec.lag[lagForecasts])
 	rep.DeclLag = summarise(rec.lag[lagDeclarations])
 	var commands int64
+	var cmdLat, queryLat []time.Duration
 	for _, op := range Operations {
-		s := OpStats{Name: op, Stats: summarise(rec.lat[op]), Errors: rec.opErrs[op], Command: isCommand(op)}
+		lat := rec.lat[op]
+		switch {
+		case isCommand(op):
+			cmdLat = append(cmdLat, lat...)
+		case op != OpLogin && op != OpDeclUpload:
+			queryLat = append(queryLat, lat...)
+		}
+		s := OpStats{Name: op, Stats: summarise(lat), Errors: rec.opErrs[op], Command: isCommand(op)}
 		if op != OpLogin {
 			s.PerSec = float64(s.Count) / elapsed.Seconds()
 			rep.Requests += s.Count + s.Errors
@@ -459,9 +509,10 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		}
 		rep.Ops = append(rep.Ops, s)
 	}
+	rep.CommandLatency, rep.QueryLatency = summarise(cmdLat), summarise(queryLat)
 	rep.Throughput = float64(rep.Requests) / elapsed.Seconds()
 	rep.Commands = float64(commands) / elapsed.Seconds()
-	return rep, nil
+	return rep
 }
 
 // isCommand tells the operations that append events. An upload stores a
@@ -694,6 +745,15 @@ func (r Report) WriteText(w io.Writer) error {
 	fmt.Fprintf(&b, "%-23s %8s %8s %9s %9s %9s %9s %9s\n", "operation", "count", "errors", "per s", "p50 ms", "p95 ms", "p99 ms", "max ms")
 	for _, o := range r.Ops {
 		fmt.Fprintf(&b, "%-23s %8d %8d %9.1f %9.2f %9.2f %9.2f %9.2f\n", o.Name, o.Count, o.Errors, o.PerSec, o.P50, o.P95, o.P99, o.Max)
+	}
+	fmt.Fprintf(&b, "%-23s %8d %8s %9s %9.2f %9.2f %9.2f %9.2f\n", "all commands", r.CommandLatency.Count, "", "",
+		r.CommandLatency.P50, r.CommandLatency.P95, r.CommandLatency.P99, r.CommandLatency.Max)
+	fmt.Fprintf(&b, "%-23s %8d %8s %9s %9.2f %9.2f %9.2f %9.2f\n", "all queries", r.QueryLatency.Count, "", "",
+		r.QueryLatency.P50, r.QueryLatency.P95, r.QueryLatency.P99, r.QueryLatency.Max)
+	if o := r.Open; o != nil {
+		fmt.Fprintf(&b, "\nopen loop at %.0f requests/s (latencies from each request's intended send time): %d due, %d sent, "+
+			"schedule at most %.1f ms behind, at most %d workflows in flight, drained in %.2f s; saturated: %t %s\n",
+			o.OfferedRate, o.Scheduled, o.Sent, o.MaxBehindMS, o.MaxInFlight, o.DrainSeconds, o.Saturated, o.SaturatedBy)
 	}
 	fmt.Fprintf(&b, "\nprojection lag (ack → visible in the applicant's list, probed every %.0f ms)\n", r.LagResolutionMS)
 	for _, l := range []struct {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"image/png"
 	"io"
 	"log/slog"
 	"strings"
@@ -93,6 +94,100 @@ func TestSmoke(t *testing.T) {
 		if !strings.Contains(text.String(), want) {
 			t.Errorf("text report lacks %s:\n%s", want, text.String())
 		}
+	}
+}
+
+func startService(t *testing.T) *loadtest.Service {
+	t.Helper()
+	ctx := context.Background()
+	svc, err := loadtest.StartService(ctx, pgtest.NewDatabase(t, dbschema.Up), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		if err := svc.Close(sctx); err != nil {
+			t.Errorf("close: %v", err)
+		}
+	})
+	return svc
+}
+
+// TestOpenLoopSmoke runs the open loop briefly at a tiny rate, then steps
+// two rates into a curve, its table and its PNG plot.
+func TestOpenLoopSmoke(t *testing.T) {
+	ctx := context.Background()
+	svc := startService(t)
+	client, err := openapitest.Client(t, svc.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := loadtest.Config{URL: svc.URL, Accounts: svc.Accounts, PlanYear: svc.PlanYear, Duration: 1500 * time.Millisecond, Client: client}
+	reps, err := loadtest.RunCurve(ctx, cfg, []float64{10, 20}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(reps) != 2 {
+		t.Fatalf("%d steps, want 2", len(reps))
+	}
+	for i, rep := range reps {
+		o := rep.Open
+		if rep.Loop != "open" || o == nil {
+			t.Fatalf("step %d: loop %q", i, rep.Loop)
+		}
+		t.Logf("%.0f/s offered: %d due, %d sent, %d requests, command p99 %.1f ms, query p99 %.1f ms, saturated %t %s",
+			o.OfferedRate, o.Scheduled, o.Sent, rep.Requests, rep.CommandLatency.P99, rep.QueryLatency.P99, o.Saturated, o.SaturatedBy)
+		if want := int64(15 * (i + 1)); o.Scheduled != want || o.Sent != want {
+			t.Errorf("step %d: %d requests due and %d sent; want %d of each", i, o.Scheduled, o.Sent, want)
+		}
+		if len(rep.Errors) != 0 {
+			t.Errorf("step %d errors: %v %v", i, rep.Errors, rep.ErrorSamples)
+		}
+		if rep.Requests != o.Sent || rep.CommandLatency.Count == 0 || rep.QueryLatency.Count == 0 && i == 1 {
+			t.Errorf("step %d: %d requests answered (%d commands, %d queries) of %d sent", i, rep.Requests,
+				rep.CommandLatency.Count, rep.QueryLatency.Count, o.Sent)
+		}
+	}
+	var text strings.Builder
+	if err := loadtest.WriteCurveText(&text, reps); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text.String(), "offered/s") || strings.Count(text.String(), "\n") != 4 {
+		t.Errorf("curve table:\n%s", text.String())
+	}
+	var img bytes.Buffer
+	if err := loadtest.WriteCurvePNG(&img, reps); err != nil {
+		t.Fatal(err)
+	}
+	cfgImg, err := png.DecodeConfig(&img)
+	if err != nil || cfgImg.Width < 400 || cfgImg.Height < 200 {
+		t.Errorf("plot: %+v, %v", cfgImg, err)
+	}
+}
+
+// TestOpenLoopCountsFromTheSchedule: with one workflow allowed in flight
+// the schedule falls behind, and each request's latency counts from when
+// it was due, so the wait shows in the latencies instead of being left
+// out (coordinated omission).
+func TestOpenLoopCountsFromTheSchedule(t *testing.T) {
+	svc := startService(t)
+	rep, err := loadtest.Run(context.Background(), loadtest.Config{URL: svc.URL, Accounts: svc.Accounts, PlanYear: svc.PlanYear,
+		Users: 1, Rate: 400, Duration: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := rep.Open
+	var slowest float64
+	for _, op := range rep.Ops {
+		slowest = max(slowest, op.Max)
+	}
+	t.Logf("%d due, %d sent, at most %.1f ms behind; slowest request %.1f ms; saturated %t %s", o.Scheduled, o.Sent, o.MaxBehindMS, slowest, o.Saturated, o.SaturatedBy)
+	if o.MaxInFlight != 1 || o.Sent >= o.Scheduled || o.MaxBehindMS < 50 || !o.Saturated {
+		t.Errorf("one workflow at 400 requests/s: %+v; want it behind the schedule and saturated", *o)
+	}
+	if slowest < o.MaxBehindMS {
+		t.Errorf("slowest request %.1f ms, but a request was due %.1f ms before it was sent", slowest, o.MaxBehindMS)
 	}
 }
 
