@@ -740,7 +740,11 @@ func (w *workflow) probeLag(ctx context.Context, list, token string, acked time.
 // WriteText prints the report as a table.
 func (r Report) WriteText(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "econf load: %d users, %.1f s against %s\n", r.Users, r.Seconds, r.URL)
+	if r.Open != nil {
+		fmt.Fprintf(&b, "econf load: open loop at %.0f requests/s (at most %d workflows in flight), %.1f s against %s\n", r.Open.OfferedRate, r.Users, r.Seconds, r.URL)
+	} else {
+		fmt.Fprintf(&b, "econf load: %d users, %.1f s against %s\n", r.Users, r.Seconds, r.URL)
+	}
 	fmt.Fprintf(&b, "workflows completed %d, requests %d (%.0f/s), commands %.0f/s\n\n", r.Workflows, r.Requests, r.Throughput, r.Commands)
 	fmt.Fprintf(&b, "%-23s %8s %8s %9s %9s %9s %9s %9s\n", "operation", "count", "errors", "per s", "p50 ms", "p95 ms", "p99 ms", "max ms")
 	for _, o := range r.Ops {

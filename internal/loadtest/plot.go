@@ -79,6 +79,7 @@ func WriteCurvePNG(w io.Writer, reps []Report) error {
 			}
 		}
 	}
+	p.Y.Max *= 8 // room above the curves for the legend (log scale)
 	c := vgimg.New(8*vg.Inch, 5*vg.Inch)
 	p.Draw(draw.New(c))
 	if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(w); err != nil {
