@@ -55,10 +55,15 @@ func open(ctx context.Context, cfg *config, log *slog.Logger) (*env, error) {
 	return e, nil
 }
 
+// processClock is where every command's "now" comes from: the machine's
+// clock. Only tests replace it (the README walkthrough test runs the summary
+// steps on a clock moved past the conference's end).
+var processClock policy.Clock = policy.SystemClock{}
+
 // connect opens the event store and the database, starting or attaching to
 // the embedded cluster when DATABASE_URL is unset, and changes nothing.
 func connect(ctx context.Context, cfg *config, log *slog.Logger) (*env, error) {
-	e := &env{cfg: cfg, log: log, clock: policy.SystemClock{}}
+	e := &env{cfg: cfg, log: log, clock: processClock}
 	slog.SetDefault(log)
 	var esdbStore *esdbstore.Store
 	if cfg.EventStoreURL != "" && !strings.HasPrefix(cfg.EventStoreURL, "postgres") {
