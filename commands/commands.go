@@ -53,7 +53,15 @@ type App struct {
 	policies *Policies
 	files    Files
 	overdue  OverdueSummaries
+	observe  Observer
 }
+
+// Observer hears how every command ended (for metrics): its name, its
+// result and error, and how long it took.
+type Observer func(command string, res Result, took time.Duration, err error)
+
+// Observe has o told of every command's end.
+func (a *App) Observe(o Observer) { a.observe = o }
 
 // New wires the application layer.
 func New(store eventstore.Store, clock Clock, creds Credentials, sessions Sessions) *App {
@@ -164,7 +172,11 @@ type decision struct {
 // check, decide, append. When another writer got in between and the client
 // did not pin a version, it decides once more on the fresh stream.
 func (a *App) execute(ctx context.Context, actor domain.Actor, meta Meta, command, stream string, id uuid.UUID,
-	decide func(l loaded) (decision, error)) (Result, error) {
+	decide func(l loaded) (decision, error)) (res Result, err error) {
+	if a.observe != nil {
+		start := time.Now()
+		defer func() { a.observe(command, res, time.Since(start), err) }()
+	}
 	if meta.CommandID == uuid.Nil {
 		meta.CommandID = uuid.New()
 	}

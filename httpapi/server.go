@@ -21,6 +21,7 @@ import (
 	"github.com/econf/econf/eventstore"
 	"github.com/econf/econf/internal/auth"
 	"github.com/econf/econf/internal/filestore"
+	"github.com/econf/econf/internal/metrics"
 	"github.com/econf/econf/projections"
 )
 
@@ -58,6 +59,10 @@ type Config struct {
 	// IdempotencyLease is how long a key stays reserved by a request that
 	// stopped renewing it (its process died); zero: 30 s.
 	IdempotencyLease time.Duration
+
+	// Metrics counts requests by route and serves GET /metrics; nil: a
+	// registry of this server's own (requests only, no database gauges).
+	Metrics *metrics.Metrics
 }
 
 // Waiter waits until the read models have applied an event.
@@ -83,6 +88,9 @@ func New(cfg Config) *Server {
 	if cfg.ConsistencyWait == 0 {
 		cfg.ConsistencyWait = 5 * time.Second
 	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = metrics.New()
+	}
 	s := &Server{Config: cfg}
 	s.router = s.routes()
 	return s
@@ -95,7 +103,7 @@ func (s *Server) Router() chi.Router { return s.router }
 
 func (s *Server) routes() chi.Router {
 	r := chi.NewRouter()
-	r.Use(middleware.RequestID, securityHeaders, s.logRequests, s.recoverer, checkQuery)
+	r.Use(s.measure, middleware.RequestID, securityHeaders, s.logRequests, s.recoverer, checkQuery)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, problem{Type: problemBase + "not-found", Title: "Not found", Status: http.StatusNotFound, Detail: "no such endpoint", Zh: "接口不存在"})
 	})
@@ -105,6 +113,7 @@ func (s *Server) routes() chi.Router {
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
 	r.Get("/openapi.json", s.openAPI)
+	r.Method(http.MethodGet, "/metrics", s.Metrics.Handler(s.Log))
 
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Post("/auth/login", s.login)
@@ -305,6 +314,23 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), actorKey, a)))
+	})
+}
+
+// measure counts every request by method, chi route pattern and status,
+// and times it (econf_http_requests_total, econf_http_request_duration_seconds).
+func (s *Server) measure(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+		defer func() {
+			route := ""
+			if rc := chi.RouteContext(r.Context()); rc != nil {
+				route = rc.RoutePattern()
+			}
+			s.Metrics.HTTP(r.Method, route, ww.Status(), time.Since(start))
+		}()
+		next.ServeHTTP(ww, r)
 	})
 }
 

@@ -12,9 +12,11 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/econf/econf/commands"
 	"github.com/econf/econf/httpapi"
 	"github.com/econf/econf/internal/deadlines"
 	"github.com/econf/econf/internal/filestore"
+	"github.com/econf/econf/internal/metrics"
 	"github.com/econf/econf/internal/pending"
 	"github.com/econf/econf/projections"
 	"github.com/econf/econf/web"
@@ -67,10 +69,15 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	engine := &deadlines.Engine{Candidates: reads, App: e.app, Policies: e.app.Policies(), Clock: e.clock, Log: log, Interval: interval}
+	m, err := serveMetrics(e)
+	if err != nil {
+		return err
+	}
+	engine := &deadlines.Engine{Candidates: reads, App: e.app, Policies: e.app.Policies(), Clock: e.clock, Log: log, Interval: interval,
+		Observe: func(st deadlines.Stats, err error) { m.DeadlineRun(st.Checked, st.Recorded, st.Failed, err) }}
 	srv := httpapi.New(httpapi.Config{App: e.app, Auth: e.auth, Reads: reads, Waiter: runner, Pool: e.pool, Log: log, TokenTTL: cfg.TokenTTL,
 		Signup: e.app.Signup(pending.NewStore(e.pool), ms.codeTTL), Files: files, IdempotencySecret: idem.secret,
-		ClientAddressHeader: cfg.ClientAddressHeader})
+		ClientAddressHeader: cfg.ClientAddressHeader, Metrics: m})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
@@ -101,4 +108,18 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return hs.Shutdown(sctx)
 	})
 	return g.Wait()
+}
+
+// serveMetrics makes the registry GET /metrics serves: commands as they
+// end, and the read models' lag and the mail outbox read at each scrape.
+func serveMetrics(e *env) (*metrics.Metrics, error) {
+	m := metrics.New()
+	e.app.Observe(func(command string, res commands.Result, took time.Duration, err error) {
+		m.Command(command, res.Appended, res.Replayed, took, err)
+	})
+	all := projections.All()
+	err := m.WatchDatabase(e.pool, func(ctx context.Context) ([]projections.State, error) {
+		return projections.Status(ctx, e.pool, e.store, e.clock.Now(), all...)
+	})
+	return m, err
 }

@@ -44,6 +44,8 @@ type Engine struct {
 	Interval time.Duration
 	// Batch is how many candidates one query fetches; 500 when zero.
 	Batch int
+	// Observe, when set, hears of every tick Run makes (for metrics).
+	Observe func(Stats, error)
 }
 
 // Stats says what one tick did.
@@ -100,7 +102,11 @@ func (e *Engine) Run(ctx context.Context) error {
 		iv = time.Minute
 	}
 	for {
-		if st, err := e.Tick(ctx); err != nil && ctx.Err() == nil {
+		st, err := e.Tick(ctx)
+		if e.Observe != nil && ctx.Err() == nil {
+			e.Observe(st, err)
+		}
+		if err != nil && ctx.Err() == nil {
 			e.log().Error("deadline tick", "err", err)
 		} else if st.Recorded > 0 || st.Failed > 0 {
 			e.log().Info("deadline tick", "checked", st.Checked, "recorded", st.Recorded, "failed", st.Failed)
