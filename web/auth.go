@@ -12,6 +12,9 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("activated") != "" {
 		v.Flash = v.T("activated")
 	}
+	if r.URL.Query().Get("reset") != "" {
+		v.Flash = v.T("reset_done")
+	}
 	s.render(w, r, http.StatusOK, "login", v)
 }
 

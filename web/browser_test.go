@@ -204,6 +204,11 @@ func (tb *tab) axe(name string) {
 	for _, f := range found {
 		tb.t.Errorf("axe on %s: %s", name, f)
 	}
+	// No page transfers more than 300 KB, its files included.
+	if kb := eval[float64](tb, `(performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource'))
+		.reduce((n, e) => n + (e.encodedBodySize || 0), 0)) / 1024`); kb > 300 {
+		tb.t.Errorf("%s weighs %.0f KB; want at most 300", name, kb)
+	}
 }
 
 // signIn signs in with the keyboard only: Tab to the email field, type,

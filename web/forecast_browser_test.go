@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/econf/econf/domain"
 )
 
@@ -172,6 +174,15 @@ func TestBrowserForecastLifecycle(t *testing.T) {
 	}
 	school.shot("forecast-list")
 	school.axe("forecast list")
+	// Choosing a filter updates the results in place (htmx) and the address.
+	school.do(chromedp.Evaluate[chromedp.Void](`window.__stay = true; const s = document.querySelector('#f-status'); s.value = 'submitted'; s.dispatchEvent(new Event('change', {bubbles: true}))`))
+	school.waitFor(`location.search.includes('status=submitted') && document.querySelectorAll('#results tbody tr').length === 0`)
+	if !eval[bool](school, `window.__stay === true`) {
+		t.Error("the filter reloaded the whole page instead of its results")
+	}
+	contains(t, "filtered list", school.text("#results"), "没有符合条件的记录")
+	school.checkCSP()
+	school.open("/forecasts?status=approved")
 	school.click(`button[lang="en"]`)
 	if h := school.text("h1"); h != "Forecasts" {
 		t.Errorf("after the toggle: h1 %q; want Forecasts", h)
@@ -179,6 +190,17 @@ func TestBrowserForecastLifecycle(t *testing.T) {
 	contains(t, "English list", school.text("#results"), "2027 International Workshop on Distributed Systems")
 	school.shot("forecast-list-en")
 	school.axe("forecast list (English)")
+
+	// The applicant's notifications: the decisions, unread until marked.
+	app.open("/notifications")
+	if n := eval[string](app, `document.querySelector('h1 .count').dataset.count`); n == "0" {
+		t.Error("the applicant has no unread notification after four decisions")
+	}
+	contains(t, "notifications", app.text("main"), "2027年分布式系统国际研讨会")
+	app.axe("notifications")
+	app.shot("notifications")
+	app.click(`form[action="/notifications/read"] button`)
+	app.waitFor(`document.querySelector('h1 .count').dataset.count === '0'`)
 
 	// Scope: another unit's admin finds nothing, not even by its address.
 	other := b.user("other unit admin")

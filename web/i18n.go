@@ -211,6 +211,17 @@ var msgs = map[string][2]string{
 	"flag_foreignMinisters":     {"外国正部长及以上出席", "Foreign ministers attend"},
 	"flag_nationalLeaders":      {"邀请党和国家领导人出席", "National leaders invited"},
 	"flag_stateLeadersNpc":      {"邀请人大、政协、两高领导出席", "NPC/CPPCC leaders invited"},
+	"reset":                     {"重置密码", "Reset the password"},
+	"reset_send":                {"发送验证码", "Send a code"},
+	"reset_sent":                {"如该邮箱已注册，验证码已发送，请在下方输入并设置新密码。", "If the address has an account, a code was sent to it: enter it below with a new password."},
+	"reset_code":                {"验证码", "Code"},
+	"new_password":              {"新密码", "New password"},
+	"reset_done":                {"密码已重置，请用新密码登录。", "The password was reset: sign in with the new one."},
+	"forgot":                    {"忘记密码？", "Forgot the password?"},
+	"notifications":             {"通知", "Notifications"},
+	"unread":                    {"未读", "unread"},
+	"mark_read":                 {"全部标为已读", "Mark all as read"},
+	"no_notifications":          {"暂无通知。", "No notifications."},
 	"integer":                   {"请输入整数", "Enter a whole number"},
 }
 

@@ -8,7 +8,10 @@ import (
 	"github.com/econf/econf/internal/mail/mailtest"
 )
 
-var activationCode = regexp.MustCompile(`激活码为 (\d{6})`)
+var (
+	activationCode = regexp.MustCompile(`激活码为 (\d{6})`)
+	resetCode      = regexp.MustCompile(`验证码为 (\d{6})`)
+)
 
 // TestBrowserRegistration registers in the browser: a weak password is
 // refused next to its input (R-AUTH-01) and an address outside the
@@ -58,4 +61,23 @@ func TestBrowserRegistration(t *testing.T) {
 	u.signIn(addr, "amber lantern quietly 58")
 	contains(t, "signed in", u.text("header"), "赵敏")
 	u.shot("inbox-newcomer")
+
+	// Sign out, forget the password, reset it with the emailed code.
+	u.click(`form[action="/logout"] button`)
+	u.waitFor(`location.pathname === '/login'`)
+	u.click(`a[href="/password-reset"]`)
+	u.fill(map[string]string{"f-email": addr})
+	u.click(`main form button[type=submit]`)
+	u.waitFor(`location.search.includes('sent=1')`)
+	ms, ok = s.smtp.WaitForN(10*time.Second, 1, func(m mailtest.Message) bool { return m.To == addr && resetCode.MatchString(m.Body) })
+	if !ok {
+		t.Fatal("no reset mail")
+	}
+	u.fill(map[string]string{"f-code": resetCode.FindStringSubmatch(ms[0].Body)[1], "f-password": "copper harbour lantern 71"})
+	u.axe("password reset")
+	u.shot("password-reset")
+	u.click(`main form button[type=submit]`)
+	u.waitFor(`location.pathname === '/login'`)
+	contains(t, "after the reset", u.text(".flash"), "密码已重置")
+	u.signIn(addr, "copper harbour lantern 71")
 }
