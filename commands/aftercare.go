@@ -31,8 +31,8 @@ func (a *App) readDeclaration(ctx context.Context, actor domain.Actor, id uuid.U
 	if err != nil {
 		return nil, err
 	}
-	if !d.Exists() || !domain.CanRead(actor, d.Scope()) {
-		return nil, fmt.Errorf("declaration %s: %w", id, domain.ErrNotFound)
+	if err := authorise(actor, fmt.Sprintf("declaration %s", id), d.Exists(), d.Scope(), toRead); err != nil {
+		return nil, err
 	}
 	return d, nil
 }
@@ -41,9 +41,7 @@ func foldChange(id uuid.UUID, l loaded) (*change.Change, error) { return changes
 
 func foldSummary(id uuid.UUID, l loaded) (*summary.Summary, error) { return summaries.fold(id, l) }
 
-func foldDeadlines(id uuid.UUID, l loaded) (*deadline.Tracker, error) {
-	return fold(deadline.New(id), l, deadline.Decode)
-}
+func foldDeadlines(id uuid.UUID, l loaded) (*deadline.Tracker, error) { return deadlines.fold(id, l) }
 
 func (a *App) readChange(ctx context.Context, id uuid.UUID) (*change.Change, error) {
 	l, err := a.load(ctx, ChangeStream(id))

@@ -7,6 +7,7 @@ import (
 
 	"github.com/econf/econf/domain"
 	"github.com/econf/econf/domain/change"
+	"github.com/econf/econf/domain/policy"
 	"github.com/econf/econf/domain/procedure"
 )
 
@@ -21,35 +22,20 @@ type RequestChange struct {
 // the conference approved by the authority, the request on time and the
 // first one, the proposal valid, attachments the applicant's own uploads.
 func (a *App) RequestChange(ctx context.Context, actor domain.Actor, meta Meta, cmd RequestChange) (Result, error) {
-	pol, err := a.policies.Current(ctx)
-	if err != nil {
-		return Result{}, err
-	}
-	id := cmd.DeclarationID
-	return a.execute(ctx, actor, meta, "RequestChange", ChangeStream(id), id, func(l loaded) (decision, error) {
-		d, err := a.readDeclaration(ctx, actor, id)
-		if err != nil {
-			return decision{}, err
-		}
-		c, err := foldChange(id, l)
-		if err != nil {
-			return decision{}, err
-		}
+	return onConference(ctx, a, actor, meta, "RequestChange", changes, cmd.DeclarationID, func(c *change.Change, conf conference, p policy.Policy) error {
+		d := conf.declaration
 		f := d.Form()
-		snap := change.Snapshot{ID: id, ApplicantID: d.ApplicantID(), Scope: d.Scope(), Status: d.Status(),
+		snap := change.Snapshot{ID: d.ID(), ApplicantID: d.ApplicantID(), Scope: d.Scope(), Status: d.Status(),
 			Values: change.ValuesOf(f), Flags: f.Statements.Flags}
 		x := cmd.Proposal
-		if err := c.Request(actor, snap, uuid.New(), x, pol, pol.Change, a.clock.Now()); err != nil {
-			return decision{}, err
+		if err := c.Request(actor, snap, uuid.New(), x, p, p.Change, a.clock.Now()); err != nil {
+			return err
 		}
 		refs := []attachmentRef{{"proposal.attachment", "R-CHG-04", x.Attachment}}
 		if pl := x.Changes.Place; pl != nil {
 			refs = append(refs, attachmentRef{"proposal.changes.place.localApproval", "R-DECL-07", pl.LocalApproval})
 		}
-		if err := a.checkAttachments(ctx, actor, refs); err != nil {
-			return decision{}, err
-		}
-		return decision{events: asEvents(c.Pending()), policy: pol.Version}, nil
+		return a.checkAttachments(ctx, actor, refs)
 	})
 }
 

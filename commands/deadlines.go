@@ -16,31 +16,12 @@ import (
 // conference as it stands in its declaration, change and summary streams.
 func (a *App) onDeadlines(ctx context.Context, actor domain.Actor, meta Meta, command string, id uuid.UUID,
 	act func(t *deadline.Tracker, c deadline.Conference, p policy.Policy) error) (Result, error) {
-	pol, err := a.policies.Current(ctx)
-	if err != nil {
-		return Result{}, err
-	}
-	return a.execute(ctx, actor, meta, command, DeadlineStream(id), id, func(l loaded) (decision, error) {
-		d, err := a.readDeclaration(ctx, actor, id)
-		if err != nil {
-			return decision{}, err
-		}
-		c, err := a.readChange(ctx, id)
-		if err != nil {
-			return decision{}, err
-		}
+	return onConference(ctx, a, actor, meta, command, deadlines, id, func(t *deadline.Tracker, c conference, p policy.Policy) error {
 		s, err := a.readSummary(ctx, id)
 		if err != nil {
-			return decision{}, err
+			return err
 		}
-		t, err := foldDeadlines(id, l)
-		if err != nil {
-			return decision{}, err
-		}
-		if err := act(t, conferenceOf(d, c, s, pol), pol); err != nil {
-			return decision{}, err
-		}
-		return decision{events: asEvents(t.Pending()), policy: pol.Version}, nil
+		return act(t, conferenceOf(c.declaration, c.change, s, p), p)
 	})
 }
 

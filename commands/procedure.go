@@ -9,6 +9,7 @@ import (
 
 	"github.com/econf/econf/domain"
 	"github.com/econf/econf/domain/change"
+	"github.com/econf/econf/domain/deadline"
 	"github.com/econf/econf/domain/declaration"
 	"github.com/econf/econf/domain/forecast"
 	"github.com/econf/econf/domain/policy"
@@ -16,11 +17,16 @@ import (
 	"github.com/econf/econf/domain/summary"
 )
 
-// record is what the command path needs of an aggregate: a fold, the
-// events a decision recorded, and where it sits in the organisation tree.
-type record[E event] interface {
+// aggregate is what the command path needs of every aggregate: a fold
+// and the events a decision recorded.
+type aggregate[E event] interface {
 	Apply(E)
 	Pending() []E
+}
+
+// record is an aggregate with a place of its own in the organisation tree.
+type record[E event] interface {
+	aggregate[E]
 	Exists() bool
 	Scope() domain.Scope
 }
@@ -34,7 +40,7 @@ type reviewed[E event] interface {
 
 // kind tells the command path about one kind of record: its name in
 // errors, its stream, and how to fold it.
-type kind[R record[E], E event] struct {
+type kind[R aggregate[E], E event] struct {
 	name   string
 	stream func(uuid.UUID) string
 	new    func(uuid.UUID) R
@@ -49,6 +55,7 @@ var (
 	declarations = kind[*declaration.Declaration, declaration.Event]{"declaration", DeclarationStream, declaration.New, declaration.Decode}
 	changes      = kind[*change.Change, change.Event]{"change request of", ChangeStream, change.New, change.Decode}
 	summaries    = kind[*summary.Summary, summary.Event]{"summary", SummaryStream, summary.New, summary.Decode}
+	deadlines    = kind[*deadline.Tracker, deadline.Event]{"deadlines of", DeadlineStream, deadline.New, deadline.Decode}
 )
 
 // access is what a command needs of the record's scope.
@@ -73,13 +80,14 @@ func authorise(actor domain.Actor, what string, exists bool, s domain.Scope, as 
 	return nil
 }
 
-// onRecord is the one command path on an existing record: load the
-// stream, fold it, authorise the actor against its scope, let decide (the
-// aggregate's state and rules) record events, and append them at the
-// version loaded. execute adds the idempotency by command id, the version
-// check, the retry on a lost race and the metadata.
-func onRecord[R record[E], E event](ctx context.Context, a *App, actor domain.Actor, meta Meta, command string,
-	k kind[R, E], id uuid.UUID, as access, decide func(r R, p policy.Policy) error) (Result, error) {
+// decideOn is the one command path: load the record's stream (execute),
+// fold it, authorise the actor before anything else is read or decided,
+// let decide (the aggregate: state, then rules) record events, and append
+// them at the version loaded. execute adds the idempotency by command id,
+// the version check, the retry on a lost race and the metadata. authorise
+// may keep what it read for decide (the conference of an aftercare record).
+func decideOn[R aggregate[E], E event](ctx context.Context, a *App, actor domain.Actor, meta Meta, command string,
+	k kind[R, E], id uuid.UUID, authorise func(r R, l loaded) error, decide func(r R, p policy.Policy) error) (Result, error) {
 	pol, err := a.policies.Current(ctx)
 	if err != nil {
 		return Result{}, err
@@ -89,7 +97,7 @@ func onRecord[R record[E], E event](ctx context.Context, a *App, actor domain.Ac
 		if err != nil {
 			return decision{}, err
 		}
-		if err := authorise(actor, fmt.Sprintf("%s %s", k.name, id), len(l.events) > 0 && r.Exists(), r.Scope(), as); err != nil {
+		if err := authorise(r, l); err != nil {
 			return decision{}, err
 		}
 		if err := decide(r, pol); err != nil {
@@ -97,6 +105,37 @@ func onRecord[R record[E], E event](ctx context.Context, a *App, actor domain.Ac
 		}
 		return decision{events: asEvents(r.Pending()), policy: pol.Version}, nil
 	})
+}
+
+// onRecord runs decide on an existing record, authorised by its own scope.
+func onRecord[R record[E], E event](ctx context.Context, a *App, actor domain.Actor, meta Meta, command string,
+	k kind[R, E], id uuid.UUID, as access, decide func(r R, p policy.Policy) error) (Result, error) {
+	return decideOn(ctx, a, actor, meta, command, k, id, func(r R, l loaded) error {
+		return authorise(actor, fmt.Sprintf("%s %s", k.name, id), len(l.events) > 0 && r.Exists(), r.Scope(), as)
+	}, decide)
+}
+
+// conference is an approved conference as its declaration and change
+// streams say now: what its aftercare records (change request, summary,
+// deadlines) are decided against.
+type conference struct {
+	declaration *declaration.Declaration
+	change      *change.Change
+}
+
+// onConference runs decide on one of a conference's aftercare records,
+// which may not exist yet: the conference's scope authorises (R-ACT-02).
+func onConference[R aggregate[E], E event](ctx context.Context, a *App, actor domain.Actor, meta Meta, command string,
+	k kind[R, E], id uuid.UUID, decide func(r R, c conference, p policy.Policy) error) (Result, error) {
+	var c conference
+	return decideOn(ctx, a, actor, meta, command, k, id, func(R, loaded) error {
+		var err error
+		if c.declaration, err = a.readDeclaration(ctx, actor, id); err != nil {
+			return err
+		}
+		c.change, err = a.readChange(ctx, id)
+		return err
+	}, func(r R, p policy.Policy) error { return decide(r, c, p) })
 }
 
 // review is a reviewer's decision d on a record of kind k, at level at ("",

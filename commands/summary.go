@@ -18,30 +18,11 @@ import (
 // conference's: one the actor may not see is not found (R-ACT-02).
 func (a *App) onSummary(ctx context.Context, actor domain.Actor, meta Meta, command string, id uuid.UUID,
 	act func(s *summary.Summary, snap summary.Snapshot, p policy.Policy) error) (Result, error) {
-	pol, err := a.policies.Current(ctx)
-	if err != nil {
-		return Result{}, err
-	}
-	return a.execute(ctx, actor, meta, command, SummaryStream(id), id, func(l loaded) (decision, error) {
-		d, err := a.readDeclaration(ctx, actor, id)
-		if err != nil {
-			return decision{}, err
-		}
-		c, err := a.readChange(ctx, id)
-		if err != nil {
-			return decision{}, err
-		}
-		s, err := foldSummary(id, l)
-		if err != nil {
-			return decision{}, err
-		}
-		v := effective(d, c)
+	return onConference(ctx, a, actor, meta, command, summaries, id, func(s *summary.Summary, c conference, p policy.Policy) error {
+		d, v := c.declaration, effective(c.declaration, c.change)
 		snap := summary.Snapshot{ID: id, ApplicantID: d.ApplicantID(), Scope: d.Scope(), Status: d.Status(),
 			NameZh: v.NameZh, EndDate: v.Dates.End}
-		if err := act(s, snap, pol); err != nil {
-			return decision{}, err
-		}
-		return decision{events: asEvents(s.Pending()), policy: pol.Version}, nil
+		return act(s, snap, p)
 	})
 }
 
