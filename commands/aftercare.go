@@ -41,8 +41,6 @@ func foldChange(id uuid.UUID, l loaded) (*change.Change, error) { return changes
 
 func foldSummary(id uuid.UUID, l loaded) (*summary.Summary, error) { return summaries.fold(id, l) }
 
-func foldDeadlines(id uuid.UUID, l loaded) (*deadline.Tracker, error) { return deadlines.fold(id, l) }
-
 func (a *App) readChange(ctx context.Context, id uuid.UUID) (*change.Change, error) {
 	l, err := a.load(ctx, ChangeStream(id))
 	if err != nil {
