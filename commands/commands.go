@@ -1,7 +1,8 @@
 // Package commands is the application layer: one file per command. Each
 // loads the record's stream, authorises the actor against the record's scope
 // (R-ACT-02), lets the aggregate decide, and appends the recorded events with
-// the exact version it loaded. It is called in-process by httpapi and the
+// the exact version it loaded: one path, decideOn in procedure.go, for
+// every procedure declared with domain/procedure (docs/procedures.md). It is called in-process by httpapi and the
 // command line; there is no bus on the write path.
 package commands
 

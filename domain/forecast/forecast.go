@@ -4,7 +4,8 @@
 // the authority, and the events that record it.
 //
 // Which unit or university an actor may act on is checked by the caller with
-// domain.CanReview; this package checks roles, ownership and status.
+// domain.CanReview; this package checks roles, ownership and status, the
+// review chain as its Flow declares it (flow.go, domain/procedure).
 package forecast
 
 import (
