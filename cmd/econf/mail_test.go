@@ -5,7 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -168,5 +171,24 @@ func TestMailSettingsFromEnv(t *testing.T) {
 		case c.err == "" && (err != nil || ms.smtp.Security != c.want):
 			t.Errorf("%v: %q %v; want %q", c.env, ms.smtp.Security, err, c.want)
 		}
+	}
+
+	// A CA bundle that holds no certificate stops serve at start.
+	junk := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(junk, []byte("not a certificate\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("ECONF_SMTP_HOST", "mail.example.edu.cn")
+	t.Setenv("ECONF_SMTP_PORT", "465")
+	t.Setenv("ECONF_SMTP_TLS", "")
+	t.Setenv("ECONF_SMTP_STARTTLS", "")
+	t.Setenv("ECONF_SMTP_CA_FILE", junk)
+	ms, err := mailFromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var u usageError
+	if _, err := ms.drainer(nil, slog.New(slog.DiscardHandler)); !errors.As(err, &u) || !strings.Contains(err.Error(), junk) {
+		t.Errorf("a CA bundle without certificates: %v; want a usage error naming the file", err)
 	}
 }
