@@ -24,11 +24,7 @@ var operator = domain.Actor{UserID: uuid.NewSHA1(uuid.NameSpaceURL, []byte("econ
 
 func cmdAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "create" {
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-			fmt.Fprintln(stdout, "usage: econf admin create --email E --name N [--password-file F] (--org ID | --org-name 名称 [--org-name-en NAME])")
-			return nil
-		}
-		return usageError("usage: econf admin create --email E --name N [--password-file F] (--org ID | --org-name 名称 [--org-name-en NAME])")
+		return groupHelp("admin", args, stdout)
 	}
 	return cmdAdminCreate(ctx, args[1:], stdout, stderr)
 }

@@ -69,7 +69,7 @@ func verifyChains(ctx context.Context, store eventstore.Store) (chainReport, err
 
 func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "verify" {
-		return usageError("usage: econf audit verify [--json]")
+		return groupHelp("audit", args, stdout)
 	}
 	cfg, fs, err := parseFlagsWith("audit verify", args[1:], stderr, func(fs flagSet) { fs.Bool("json", false, "print JSON") })
 	if err != nil {

@@ -30,7 +30,7 @@ Copy with the service stopped: events still being written may be missed.`
 
 func cmdEventstore(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "copy" {
-		return usageError(eventstoreUsage)
+		return groupHelp("eventstore", args, stdout)
 	}
 	var from, to string
 	cfg, _, err := parseFlagsWith("eventstore copy", args[1:], stderr, func(fs flagSet) {

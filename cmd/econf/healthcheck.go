@@ -17,6 +17,7 @@ import (
 func cmdHealthcheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("econf healthcheck", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() { printHelp(fs.Output(), "healthcheck", fs) }
 	addr := fs.String("addr", envOr("ECONF_ADDR", "127.0.0.1:8080"), "the address serve listens on; 0.0.0.0 and :: are asked on loopback (env ECONF_ADDR)")
 	ready := fs.Bool("ready", false, "ask /readyz (database and event store answer) instead of /healthz (the process serves)")
 	timeout := fs.Duration("timeout", 3*time.Second, "give up after this long")

@@ -89,11 +89,7 @@ activation and password reset codes are read here.`
 // operator's mail sink.
 func cmdMail(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || (args[0] != "list" && args[0] != "show") {
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-			fmt.Fprintln(stdout, mailUsage)
-			return nil
-		}
-		return usageError(mailUsage)
+		return groupHelp("mail", args, stdout)
 	}
 	var all, asJSON *bool
 	cfg, _, err := parseFlagsWith("mail "+args[0], args[1:], stderr, func(fs flagSet) {

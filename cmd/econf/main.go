@@ -15,6 +15,7 @@
 //	econf backup FILE                the database and the uploaded files into FILE
 //	econf restore FILE               a backup into a new data folder or an empty database
 //	econf restore --in-place         renumber a database moved here by other means
+//	econf version                    print the version
 //
 // With no DATABASE_URL, econf starts (or attaches to) an embedded PostgreSQL
 // cluster under the data folder, built from the machine's server binaries.
@@ -76,8 +77,9 @@ commands:
   backup FILE                write the database and the uploaded files into the archive FILE
   restore FILE               restore a backup into a new data folder (or an empty DATABASE_URL)
   restore --in-place         renumber a database moved into this cluster by pg_dump/pg_restore
+  version                    print the version, commit and Go version
 
-run "econf <command> -h" for the command's flags`
+run "econf <command> -h" for the command's flags and the environment variables it reads`
 
 // config is every setting, from flags over environment over defaults.
 type config struct {
@@ -162,6 +164,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return usageError(usage)
 	}
+	if wantsHelp(args[1:]) {
+		stderr = stdout // help asked for is the answer, not an error
+	}
+	err := dispatch(ctx, args, stdout, stderr)
+	if errors.Is(err, errHelp) {
+		return nil
+	}
+	return err
+}
+
+func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	switch args[0] {
 	case "serve":
 		return cmdServe(ctx, args[1:], stdout, stderr)
@@ -185,7 +198,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdAdmin(ctx, args[1:], stdout, stderr)
 	case "mail":
 		return cmdMail(ctx, args[1:], stdout, stderr)
-	case "-h", "--help", "help":
+	case "version", "--version":
+		return cmdVersion(args[1:], stdout)
+	case "-h", "-help", "--help", "help":
 		fmt.Fprintln(stdout, usage)
 		return nil
 	}
@@ -207,6 +222,7 @@ func parse(name string, args []string, stderr io.Writer, server bool, extra func
 	c := &config{}
 	fs := flag.NewFlagSet("econf "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() { printHelp(fs.Output(), name, fs) }
 	c.flags(fs, server)
 	if extra != nil {
 		extra(fs)
@@ -216,7 +232,7 @@ func parse(name string, args []string, stderr io.Writer, server bool, extra func
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				return nil, nil, usageError("")
+				return nil, nil, errHelp
 			}
 			return nil, nil, usageError(err.Error())
 		}

@@ -33,7 +33,7 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 
 func cmdProjections(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usageError("usage: econf projections status [--json] | econf projections rebuild NAME | econf projections retry NAME")
+		return groupHelp("projections", args, stdout)
 	}
 	switch args[0] {
 	case "status":
@@ -43,7 +43,7 @@ func cmdProjections(ctx context.Context, args []string, stdout, stderr io.Writer
 	case "retry":
 		return projectionsRetry(ctx, args[1:], stdout, stderr)
 	}
-	return usageError(fmt.Sprintf("econf projections: unknown subcommand %q; want status, rebuild or retry", args[0]))
+	return groupHelp("projections", args, stdout)
 }
 
 // heldHorizonShown is how long a transaction must have held a transaction

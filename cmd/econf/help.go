@@ -1,0 +1,254 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"runtime"
+	"runtime/debug"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/econf/econf/projections"
+)
+
+// errHelp: -h was asked for and the help printed; run answers nil (exit 0).
+var errHelp = errors.New("help shown")
+
+// envDocs describes every environment variable econf reads (a test checks
+// that each one the code reads is here and in its commands' help).
+var envDocs = map[string]string{
+	"DATABASE_URL":                "PostgreSQL database, postgres://user:pass@host/db; unset: the embedded cluster under the data folder",
+	"EVENTSTORE_URL":              "esdb://host:2113?tls=false to keep events in EventStoreDB; unset: in PostgreSQL (DATABASE_URL)",
+	"ECONF_DATA":                  "data folder: embedded database, uploaded files, demo logins (flag --data; default ./.econf)",
+	"ECONF_LOG_FORMAT":            "text or json (flag --log-format; default text)",
+	"ECONF_LOG_LEVEL":             "debug, info, warn or error (flag --log-level; default info)",
+	"ECONF_ADDR":                  "listen address (flag --addr; default 127.0.0.1:8080)",
+	"ECONF_DEMO":                  "on or off: seed the demo organisation and logins on a first start (flag --demo; default on)",
+	"ECONF_DEMO_PASSWORD":         "one password for every demo account instead of generated ones",
+	"ECONF_TOKEN_TTL":             "how long a sign-in token lasts, at least 1m (default 8h)",
+	"ECONF_CLIENT_ADDRESS_HEADER": "header a reverse proxy puts the client address in (e.g. X-Forwarded-For); unset: the TCP peer",
+	"ECONF_DEADLINE_INTERVAL":     "how often the deadline engine looks for passed deadlines, at least 1s (default 1m)",
+	"ECONF_IDEMPOTENCY_SECRET":    "HMAC key for stored Idempotency-Key requests, the same on every replica; unset: generated once, kept in the database",
+	"ECONF_IDEMPOTENCY_RETENTION": "how long Idempotency-Key answers are kept (default 24h)",
+	"ECONF_SMTP_HOST":             "SMTP server for mail; unset: mail stays queued in the outbox, registration is off",
+	"ECONF_SMTP_PORT":             "SMTP port (default 587)",
+	"ECONF_SMTP_USERNAME":         "SMTP login",
+	"ECONF_SMTP_PASSWORD":         "SMTP password",
+	"ECONF_SMTP_STARTTLS":         "true or false: STARTTLS or none (older spelling of ECONF_SMTP_TLS)",
+	"ECONF_SMTP_TLS":              "starttls, implicit (SMTPS, port 465) or none (default: implicit on port 465, else starttls)",
+	"ECONF_SMTP_CA_FILE":          "PEM bundle of the CAs to trust for the SMTP server, beside the system's",
+	"ECONF_MAIL_FROM":             "sender of every mail (default econf <noreply@localhost>)",
+	"ECONF_CODE_TTL":              "how long an emailed activation or reset code lasts, at least 1m",
+}
+
+// commonEnv is read by every command that opens the database.
+var commonEnv = []string{"DATABASE_URL", "EVENTSTORE_URL", "ECONF_DATA", "ECONF_LOG_FORMAT", "ECONF_LOG_LEVEL"}
+
+// commandDoc is one command's help: its synopsis, what it does and the
+// environment variables it reads.
+type commandDoc struct {
+	usage string
+	about func() string
+	env   []string
+}
+
+func text(s string) func() string { return func() string { return s } }
+
+func withCommon(env ...string) []string { return append(append([]string(nil), commonEnv...), env...) }
+
+// commandDocs: every command and subcommand, by its name after "econf".
+var commandDocs = map[string]commandDoc{
+	"serve": {"econf serve [flags]", text("Runs the HTTP API (and GET /metrics), the read models, the deadline engine and the mail outbox.\n" +
+		"Without DATABASE_URL it starts (or attaches to) an embedded PostgreSQL cluster under the data folder."),
+		withCommon("ECONF_ADDR", "ECONF_DEMO", "ECONF_DEMO_PASSWORD", "ECONF_TOKEN_TTL", "ECONF_CLIENT_ADDRESS_HEADER", "ECONF_DEADLINE_INTERVAL",
+			"ECONF_IDEMPOTENCY_SECRET", "ECONF_IDEMPOTENCY_RETENTION", "ECONF_SMTP_HOST", "ECONF_SMTP_PORT", "ECONF_SMTP_USERNAME", "ECONF_SMTP_PASSWORD",
+			"ECONF_SMTP_STARTTLS", "ECONF_SMTP_TLS", "ECONF_SMTP_CA_FILE", "ECONF_MAIL_FROM", "ECONF_CODE_TTL")},
+	"mail list": {"econf mail list [--all] [--json] [flags]", func() string {
+		return "Lists the queued mails (with --all the sent ones too).\n\n" + afterUsage(mailUsage)
+	}, withCommon()},
+	"mail show":           {"econf mail show [--json] ID [flags]", text("Shows one mail's subject and body (ID or its first characters), e.g. an activation or reset code."), withCommon()},
+	"migrate":             {"econf migrate [flags]", text("Applies the database migrations and exits."), withCommon()},
+	"projections status":  {"econf projections status [--json] [flags]", text("Shows each read model's generation, checkpoint, lag, stall and last error."), withCommon()},
+	"projections rebuild": {"econf projections rebuild [--downgrade] NAME [flags]", rebuildAbout, withCommon()},
+	"projections retry":   {"econf projections retry NAME [--wait D] [flags]", retryAbout, withCommon()},
+	"seed-demo": {"econf seed-demo [--reset-passwords] [flags]", text("Creates the demo organisation and one account per role; the logins go to <data>/demo-credentials.json.\n" +
+		"Existing demo accounts keep their passwords unless --reset-passwords."), withCommon("ECONF_DEMO_PASSWORD")},
+	"admin create": {"econf admin create --email E --name N [--password-file F] (--org ID | --org-name 名称 [--org-name-en NAME]) [flags]",
+		text("Creates a platform administrator who can sign in at once (the first account of an installation without the demo)."), withCommon()},
+	"eventstore copy": {"econf eventstore copy --from URL --to URL [flags]", func() string { return afterUsage(eventstoreUsage) }, withCommon()},
+	"audit verify":    {"econf audit verify [--json] [flags]", text("Checks every stream's tamper-evident hash chain; exits 1 when one is broken."), withCommon()},
+	"healthcheck": {"econf healthcheck [--ready] [--addr A] [--timeout D]",
+		text("Asks a running serve for /healthz (or /readyz with --ready); exits 0 when it answers 200 (the image's HEALTHCHECK)."), []string{"ECONF_ADDR"}},
+	"backup":  {"econf backup FILE [flags]", text("Writes the database and the uploaded files into the archive FILE (a new file), beside a running serve or not."), withCommon()},
+	"restore": {"econf restore FILE | econf restore --in-place [flags]", func() string { return afterUsage(restoreUsage) }, withCommon()},
+	"version": {"econf version", text("Prints econf's version, commit and Go version."), nil},
+}
+
+// groups are the commands that only hold subcommands.
+var groups = map[string][]string{
+	"projections": {"status", "rebuild", "retry"},
+	"admin":       {"create"},
+	"eventstore":  {"copy"},
+	"audit":       {"verify"},
+	"mail":        {"list", "show"},
+}
+
+func readModelNames() []string {
+	var names []string
+	for _, p := range projections.All() {
+		names = append(names, p.Name())
+	}
+	return names
+}
+
+func rebuildAbout() string {
+	return "Rebuilds a read model in a new generation while the old one serves, then switches to it.\n" +
+		"--downgrade rebuilds one that newer code built.\n\nNAME is one of the read models:\n  " + strings.Join(readModelNames(), "\n  ")
+}
+
+func retryAbout() string {
+	return "Has the running serve apply again the event a stalled read model stopped at, and waits for the outcome.\n\n" +
+		"NAME is one of the read models:\n  " + strings.Join(readModelNames(), "\n  ")
+}
+
+// wantsHelp tells whether args ask for help.
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "-h", "-help", "--help":
+			return true
+		case "--":
+			return false
+		}
+	}
+	return false
+}
+
+// printHelp writes a command's help: synopsis, description, flags (fs,
+// when it has any) and the environment variables it reads.
+func printHelp(w io.Writer, name string, fs *flag.FlagSet) {
+	d, ok := commandDocs[name]
+	if !ok {
+		d = commandDoc{usage: "econf " + name + " [flags]", about: text("")}
+	}
+	fmt.Fprintf(w, "usage: %s\n", d.usage)
+	if about := d.about(); about != "" {
+		fmt.Fprintf(w, "\n%s\n", about)
+	}
+	if fs != nil {
+		n := 0
+		fs.VisitAll(func(*flag.Flag) { n++ })
+		if n > 0 {
+			fmt.Fprintln(w, "\nflags:")
+			out := fs.Output()
+			fs.SetOutput(w)
+			fs.PrintDefaults()
+			fs.SetOutput(out)
+		}
+	}
+	if len(d.env) > 0 {
+		fmt.Fprintln(w, "\nenvironment (a flag given wins over its variable):")
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		for _, k := range d.env {
+			fmt.Fprintf(tw, "  %s\t%s\n", k, envDocs[k])
+		}
+		_ = tw.Flush()
+	}
+}
+
+// groupHelp answers "econf GROUP -h" (and a GROUP without a subcommand or
+// with an unknown one, as a usage error) with the group's subcommands.
+func groupHelp(group string, args []string, stdout io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "usage: econf %s <subcommand> [flags]\n\nsubcommands:\n", group)
+	subs := append([]string(nil), groups[group]...)
+	sort.Strings(subs)
+	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+	for _, s := range subs {
+		fmt.Fprintf(tw, "  %s\t%s\n", commandDocs[group+" "+s].usage, firstLine(commandDocs[group+" "+s].about()))
+	}
+	_ = tw.Flush()
+	fmt.Fprintf(&b, "\nrun \"econf %s <subcommand> -h\" for its flags and environment", group)
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help") {
+		fmt.Fprintln(stdout, b.String())
+		return nil
+	}
+	if len(args) > 0 {
+		return usageError(fmt.Sprintf("econf %s: unknown subcommand %q\n\n%s", group, args[0], b.String()))
+	}
+	return usageError(b.String())
+}
+
+// afterUsage is a usage text without its "usage:" lines.
+func afterUsage(u string) string {
+	if i := strings.Index(u, "\n\n"); i >= 0 {
+		return u[i+2:]
+	}
+	return ""
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// version is set at build time: go build -ldflags "-X main.version=v1.2.3".
+var version = ""
+
+// versionString names the build: the version, the commit and its time
+// when the binary was built from a checkout (go build records them), and
+// the Go version and platform.
+func versionString() string {
+	v := version
+	var rev, at string
+	modified := false
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if v == "" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			v = bi.Main.Version
+		}
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+			case "vcs.time":
+				at = s.Value
+			case "vcs.modified":
+				modified = s.Value == "true"
+			}
+		}
+	}
+	if v == "" {
+		v = "devel"
+	}
+	out := "econf " + v
+	if rev != "" {
+		if len(rev) > 12 {
+			rev = rev[:12]
+		}
+		out += " commit " + rev
+		if at != "" {
+			out += " (" + at + ")"
+		}
+		if modified {
+			out += " with local changes"
+		}
+	}
+	return out + " " + runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH
+}
+
+func cmdVersion(args []string, stdout io.Writer) error {
+	if wantsHelp(args) {
+		printHelp(stdout, "version", nil)
+		return nil
+	}
+	if len(args) > 0 {
+		return usageError("econf version: no arguments expected, got " + args[0])
+	}
+	fmt.Fprintln(stdout, versionString())
+	return nil
+}
