@@ -20,7 +20,6 @@ package change
 import (
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/econf/econf/domain"
@@ -208,5 +207,3 @@ func (c *Change) Approve(a domain.Actor, comment string, now time.Time) error {
 func (c *Change) Reject(a domain.Actor, reason string, now time.Time) error {
 	return c.Decide(a, procedure.Reject, "", reason, now)
 }
-
-func trim(s string) string { return strings.TrimSpace(s) }

@@ -64,30 +64,35 @@ var (
 var Flow = procedure.Procedure[Facts]{
 	Name: "change", Noun: "change request", NounZh: "变更申请", Rule: "R-CHG-04", OwnerRule: "R-CHG-04",
 	Steps: []procedure.Step[Facts]{
-		{Level: procedure.School, Awaits: procedure.State(StatusRequested),
-			Approved: procedure.State(StatusApproved), Rejected: procedure.State(StatusRejected)},
+		{Level: procedure.School, Awaits: "requested", Approved: "approved", Rejected: "rejected"},
 	},
 	Owner: map[procedure.Decision]procedure.Owner[Facts]{
-		procedure.Submit: {To: procedure.State(StatusRequested),
+		procedure.Submit: {To: "requested",
 			Gates: []procedure.Gate[Facts]{conferenceApproved, quota, oneAtATime, noticePeriod}},
 	},
-	Label: func(s procedure.State) string { return Status(s).Zh() },
+	Label: procedure.Labels[Status],
+}
+
+// reviewEvents record the school's decisions on the pending request.
+func (c *Change) reviewEvents() procedure.Events[Event] {
+	return procedure.Events[Event]{
+		{Decision: procedure.Approve}: func(r procedure.Decided) Event {
+			return Approved{RequestID: c.request.RequestID, Comment: r.Text, At: r.Now}
+		},
+		{Decision: procedure.Reject}: func(r procedure.Decided) Event {
+			return Rejected{RequestID: c.request.RequestID, Reason: r.Text, At: r.Now}
+		},
+	}
 }
 
 // Decide records the school's decision d on the pending request, as Flow
 // allows it: approval gives the conference its new values (R-CHG-04), a
 // rejection keeps the old ones and still counts (R-CHG-03).
 func (c *Change) Decide(a domain.Actor, d procedure.Decision, at procedure.Level, text string, now time.Time) error {
-	if _, err := Flow.Review(procedure.State(c.status), a.Role, d, at, text, Facts{}); err != nil {
+	e, err := procedure.Record(&Flow, c.reviewEvents(), procedure.State(c.status), a.Role, d, at, text, now, Facts{})
+	if err != nil {
 		return fmt.Errorf("change of %s: %w", c.id, err)
 	}
-	switch d {
-	case procedure.Approve:
-		c.record(Approved{RequestID: c.request.RequestID, Comment: trim(text), At: now})
-	case procedure.Reject:
-		c.record(Rejected{RequestID: c.request.RequestID, Reason: trim(text), At: now})
-	default:
-		return fmt.Errorf("change of %s: no event records %s: %w", c.id, d, domain.ErrForbidden)
-	}
+	c.record(e)
 	return nil
 }

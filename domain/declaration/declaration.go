@@ -202,7 +202,7 @@ func (d *Declaration) Apply(e Event) {
 	case Rejected:
 		// The stage names the level that rejected; the flow says where
 		// that leaves the declaration.
-		if to := Flow.After(procedure.Reject, state(e.Stage)); to != "" {
+		if to := Flow.After(procedure.Reject, procedure.State(e.Stage)); to != "" {
 			d.status = Status(to)
 		}
 		d.rejection = e

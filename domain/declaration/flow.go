@@ -36,53 +36,44 @@ var noOverdueSummary = procedure.Gate[Facts]{Name: "no overdue summary", Rule: "
 var Flow = procedure.Procedure[Facts]{
 	Name: "declaration", Noun: "declaration", NounZh: "申报", Rule: "R-DECL-16", OwnerRule: "R-DECL-16",
 	Steps: []procedure.Step[Facts]{
-		{Level: procedure.Unit, Awaits: state(StatusSubmitted), Approved: state(StatusUnitApproved), Rejected: state(StatusUnitRejected)},
-		{Level: procedure.School, Awaits: state(StatusUnitApproved), Approved: state(StatusSchoolApproved), Rejected: state(StatusSchoolRejected)},
-		{Level: procedure.Authority, Awaits: state(StatusSchoolApproved), Approved: state(StatusAuthorityApproved), Rejected: state(StatusAuthorityRejected)},
+		{Level: procedure.Unit, Awaits: "submitted", Approved: "unit_approved", Rejected: "unit_rejected"},
+		{Level: procedure.School, Awaits: "unit_approved", Approved: "school_approved", Rejected: "school_rejected"},
+		{Level: procedure.Authority, Awaits: "school_approved", Approved: "authority_approved", Rejected: "authority_rejected"},
 	},
 	Owner: map[procedure.Decision]procedure.Owner[Facts]{
-		procedure.Edit: {From: states(StatusDraft, StatusSubmitted, StatusUnitRejected, StatusSchoolRejected), To: state(StatusDraft)},
-		procedure.Submit: {From: states(StatusDraft, StatusUnitRejected, StatusSchoolRejected), To: state(StatusSubmitted),
+		procedure.Edit: {From: procedure.States(StatusDraft, StatusSubmitted, StatusUnitRejected, StatusSchoolRejected), To: "draft"},
+		procedure.Submit: {From: procedure.States(StatusDraft, StatusUnitRejected, StatusSchoolRejected), To: "submitted",
 			Gates: []procedure.Gate[Facts]{noOverdueSummary}},
-		procedure.Withdraw: {From: states(StatusDraft, StatusSubmitted, StatusUnitApproved, StatusUnitRejected,
-			StatusSchoolApproved, StatusSchoolRejected), To: state(StatusWithdrawn)},
+		procedure.Withdraw: {From: procedure.States(StatusDraft, StatusSubmitted, StatusUnitApproved, StatusUnitRejected,
+			StatusSchoolApproved, StatusSchoolRejected), To: "withdrawn"},
 	},
-	Label: func(s procedure.State) string { return Status(s).Zh() },
+	Label: procedure.Labels[Status],
 }
 
-func state(s Status) procedure.State { return procedure.State(s) }
-
-func states(ss ...Status) []procedure.State {
-	out := make([]procedure.State, len(ss))
-	for i, s := range ss {
-		out[i] = state(s)
+// reviewEvents record the declaration's review decisions. The school's
+// approval records that the office files the request with the authority,
+// online or on paper, by the date the submission computed (R-DECL-05), and
+// whether that date has already passed.
+func (d *Declaration) reviewEvents() procedure.Events[Event] {
+	return procedure.Events[Event]{
+		{Decision: procedure.Approve, At: procedure.Unit}: func(r procedure.Decided) Event { return ApprovedAtUnit{Comment: r.Text, At: r.Now} },
+		{Decision: procedure.Approve, At: procedure.School}: func(r procedure.Decided) Event {
+			return ApprovedAtSchool{Comment: r.Text, Filing: d.lead.Filing, FileBy: d.lead.FileBy,
+				Late: domain.DateOf(r.Now).After(d.lead.FileBy), At: r.Now}
+		},
+		{Decision: procedure.Approve, At: procedure.Authority}: func(r procedure.Decided) Event {
+			return ApprovedByAuthority{Comment: r.Text, At: r.Now}
+		},
+		{Decision: procedure.Reject}: func(r procedure.Decided) Event { return Rejected{Stage: Status(r.Stage), Reason: r.Text, At: r.Now} },
 	}
-	return out
 }
 
-// Decide records the decision d of level at (at is "" for a rejection: the
-// level holding the declaration) by reviewer a, as Flow allows it. The
-// school's approval records that the office files the request with the
-// authority, online or on paper, by the date the submission computed
-// (R-DECL-05), and whether that date has already passed.
+// Decide records the decision dec of level at (at is "" for a rejection:
+// the level holding the declaration) by reviewer a, as Flow allows it.
 func (d *Declaration) Decide(a domain.Actor, dec procedure.Decision, at procedure.Level, text string, now time.Time) error {
-	if _, err := Flow.Review(state(d.status), a.Role, dec, at, text, Facts{Status: d.status}); err != nil {
+	e, err := procedure.Record(&Flow, d.reviewEvents(), procedure.State(d.status), a.Role, dec, at, text, now, Facts{Status: d.status})
+	if err != nil {
 		return fmt.Errorf("declaration %s: %w", d.id, err)
-	}
-	text = trim(text)
-	var e Event
-	switch {
-	case dec == procedure.Reject:
-		e = Rejected{Stage: d.status, Reason: text, At: now}
-	case dec == procedure.Approve && at == procedure.Unit:
-		e = ApprovedAtUnit{Comment: text, At: now}
-	case dec == procedure.Approve && at == procedure.School:
-		e = ApprovedAtSchool{Comment: text, Filing: d.lead.Filing, FileBy: d.lead.FileBy,
-			Late: domain.DateOf(now).After(d.lead.FileBy), At: now}
-	case dec == procedure.Approve && at == procedure.Authority:
-		e = ApprovedByAuthority{Comment: text, At: now}
-	default:
-		return fmt.Errorf("declaration %s: no event records %s at %q: %w", d.id, dec, at, domain.ErrForbidden)
 	}
 	d.record(e)
 	return nil
@@ -92,7 +83,7 @@ func (d *Declaration) Decide(a domain.Actor, dec procedure.Decision, at procedur
 // the action's gates.
 func (d *Declaration) own(a domain.Actor, dec procedure.Decision, overdue *OverdueRef) error {
 	owner := a.Role == domain.RoleApplicant && a.UserID == d.applicant
-	if _, err := Flow.Own(state(d.status), owner, dec, Facts{Status: d.status, Overdue: overdue}); err != nil {
+	if _, err := Flow.Own(procedure.State(d.status), owner, dec, Facts{Status: d.status, Overdue: overdue}); err != nil {
 		return fmt.Errorf("declaration %s: %w", d.id, err)
 	}
 	return nil

@@ -2,7 +2,6 @@ package forecast
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/econf/econf/domain"
@@ -16,46 +15,35 @@ import (
 var Flow = procedure.Procedure[procedure.None]{
 	Name: "forecast", Noun: "forecast", NounZh: "预报", Rule: "R-FC-05", OwnerRule: "R-FC-06",
 	Steps: []procedure.Step[procedure.None]{
-		{Level: procedure.Unit, Awaits: state(StatusSubmitted), Approved: state(StatusUnitApproved), Rejected: state(StatusRejected)},
-		{Level: procedure.School, Awaits: state(StatusUnitApproved), Approved: state(StatusSchoolApproved), Rejected: state(StatusRejected)},
-		{Level: procedure.Authority, Awaits: state(StatusSchoolApproved), Approved: state(StatusApproved), Rejected: state(StatusRejected)},
+		{Level: procedure.Unit, Awaits: "submitted", Approved: "unit_approved", Rejected: "rejected"},
+		{Level: procedure.School, Awaits: "unit_approved", Approved: "school_approved", Rejected: "rejected"},
+		{Level: procedure.Authority, Awaits: "school_approved", Approved: "approved", Rejected: "rejected"},
 	},
 	Owner: map[procedure.Decision]procedure.Owner[procedure.None]{
-		procedure.Edit:     {From: states(StatusSubmitted, StatusRejected), To: state(StatusSubmitted)},
-		procedure.Withdraw: {From: states(StatusSubmitted, StatusRejected), To: state(StatusWithdrawn)},
+		procedure.Edit:     {From: procedure.States(StatusSubmitted, StatusRejected), To: "submitted"},
+		procedure.Withdraw: {From: procedure.States(StatusSubmitted, StatusRejected), To: "withdrawn"},
 	},
-	Label: func(s procedure.State) string { return Status(s).Zh() },
+	Label: procedure.Labels[Status],
 }
 
-func state(s Status) procedure.State { return procedure.State(s) }
-
-func states(ss ...Status) []procedure.State {
-	out := make([]procedure.State, len(ss))
-	for i, s := range ss {
-		out[i] = state(s)
-	}
-	return out
+// reviewEvents record the forecast's review decisions.
+var reviewEvents = procedure.Events[Event]{
+	{Decision: procedure.Approve, At: procedure.Unit}: func(r procedure.Decided) Event { return ApprovedAtUnit{Comment: r.Text, At: r.Now} },
+	{Decision: procedure.Approve, At: procedure.School}: func(r procedure.Decided) Event {
+		return ApprovedAtSchool{Comment: r.Text, At: r.Now}
+	},
+	{Decision: procedure.Approve, At: procedure.Authority}: func(r procedure.Decided) Event {
+		return ApprovedByAuthority{Comment: r.Text, At: r.Now}
+	},
+	{Decision: procedure.Reject}: func(r procedure.Decided) Event { return Rejected{Stage: Status(r.Stage), Reason: r.Text, At: r.Now} },
 }
 
 // Decide records the decision d of level at (at is "" for a rejection: the
 // level holding the forecast) by reviewer a, as Flow allows it.
 func (f *Forecast) Decide(a domain.Actor, d procedure.Decision, at procedure.Level, text string, now time.Time) error {
-	if _, err := Flow.Review(state(f.status), a.Role, d, at, text, procedure.None{}); err != nil {
+	e, err := procedure.Record(&Flow, reviewEvents, procedure.State(f.status), a.Role, d, at, text, now, procedure.None{})
+	if err != nil {
 		return fmt.Errorf("forecast %s: %w", f.id, err)
-	}
-	text = strings.TrimSpace(text)
-	var e Event
-	switch {
-	case d == procedure.Reject:
-		e = Rejected{Stage: f.status, Reason: text, At: now}
-	case d == procedure.Approve && at == procedure.Unit:
-		e = ApprovedAtUnit{Comment: text, At: now}
-	case d == procedure.Approve && at == procedure.School:
-		e = ApprovedAtSchool{Comment: text, At: now}
-	case d == procedure.Approve && at == procedure.Authority:
-		e = ApprovedByAuthority{Comment: text, At: now}
-	default:
-		return fmt.Errorf("forecast %s: no event records %s at %q: %w", f.id, d, at, domain.ErrForbidden)
 	}
 	f.record(e)
 	return nil
@@ -64,7 +52,7 @@ func (f *Forecast) Decide(a domain.Actor, d procedure.Decision, at procedure.Lev
 // own checks that a may take the owner's action d now (R-FC-06).
 func (f *Forecast) own(a domain.Actor, d procedure.Decision) error {
 	owner := a.Role == domain.RoleApplicant && a.UserID == f.applicant
-	if _, err := Flow.Own(state(f.status), owner, d, procedure.None{}); err != nil {
+	if _, err := Flow.Own(procedure.State(f.status), owner, d, procedure.None{}); err != nil {
 		return fmt.Errorf("forecast %s: %w", f.id, err)
 	}
 	return nil

@@ -50,3 +50,33 @@ func TestDeclaredFlows(t *testing.T) {
 		}
 	}
 }
+
+// statesOf lists every state a procedure names.
+func statesOf[F any](p *procedure.Procedure[F]) []procedure.State {
+	var out []procedure.State
+	for _, s := range p.Steps {
+		out = append(out, s.Awaits, s.Approved, s.Rejected, s.Returned)
+	}
+	for _, o := range p.Owner {
+		out = append(out, o.To)
+		out = append(out, o.From...)
+	}
+	return out
+}
+
+// TestFlowsNameKnownStatuses: a declared state is one of its package's
+// statuses (a typo would have the fallback label of an unknown status).
+func TestFlowsNameKnownStatuses(t *testing.T) {
+	check := func(name string, states []procedure.State, label func(procedure.State) string) {
+		unknown := label("no such status")
+		for _, s := range states {
+			if s != "" && label(s) == unknown {
+				t.Errorf("%s names %q, which is not one of its statuses", name, s)
+			}
+		}
+	}
+	check("forecast", statesOf(&forecast.Flow), forecast.Flow.Label)
+	check("declaration", statesOf(&declaration.Flow), declaration.Flow.Label)
+	check("change", statesOf(&change.Flow), change.Flow.Label)
+	check("summary", statesOf(&summary.Flow), summary.Flow.Label)
+}

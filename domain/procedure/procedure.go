@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/econf/econf/domain"
 )
@@ -286,4 +287,60 @@ func (p *Procedure[F]) action(d Decision, at Level) string {
 		return string(d) + " " + p.Noun
 	}
 	return fmt.Sprintf("%s %s at %s", d, p.Noun, at)
+}
+
+// Move is a decision at a level; At is "" for one taken by whichever level
+// holds the record (a rejection, a return).
+type Move struct {
+	Decision Decision
+	At       Level
+}
+
+// Decided is a decision the procedure allowed, for its event: the state it
+// was taken in, the state it leads to, the free text trimmed, and when.
+type Decided struct {
+	Stage, Next State
+	Text        string
+	Now         time.Time
+}
+
+// Events builds, for each move a procedure offers, the event that records
+// it. The event types are the package's own, stored under names that never
+// change.
+type Events[E any] map[Move]func(Decided) E
+
+// Record interprets a reviewer's decision with Review and, when it is
+// allowed, builds its event from events.
+func Record[F, E any](p *Procedure[F], events Events[E], state State, role domain.Role, d Decision, at Level, text string,
+	now time.Time, facts F) (E, error) {
+	var none E
+	next, err := p.Review(state, role, d, at, text, facts)
+	if err != nil {
+		return none, err
+	}
+	build, ok := events[Move{d, at}]
+	if !ok {
+		build, ok = events[Move{d, ""}]
+	}
+	if !ok {
+		return none, fmt.Errorf("%s: no event records it: %w", p.action(d, at), domain.ErrForbidden)
+	}
+	return build(Decided{Stage: state, Next: next, Text: strings.TrimSpace(text), Now: now}), nil
+}
+
+// States converts a package's statuses to states, for declarations.
+func States[S ~string](ss ...S) []State {
+	out := make([]State, len(ss))
+	for i, s := range ss {
+		out[i] = State(s)
+	}
+	return out
+}
+
+// Labels is a Label for a package's status type with a Zh method.
+func Labels[S interface {
+	~string
+	Zh() string
+}](s State) string {
+	return S(s).Zh()
 }

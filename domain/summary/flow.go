@@ -2,7 +2,6 @@ package summary
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/econf/econf/domain"
@@ -16,31 +15,30 @@ import (
 var Flow = procedure.Procedure[procedure.None]{
 	Name: "summary", Noun: "summary", NounZh: "总结", Rule: "R-SUM-04", OwnerRule: "R-SUM-04",
 	Steps: []procedure.Step[procedure.None]{
-		{Level: procedure.School, Awaits: procedure.State(StatusSubmitted),
-			Approved: procedure.State(StatusAccepted), Returned: procedure.State(StatusReturned)},
+		{Level: procedure.School, Awaits: "submitted", Approved: "accepted", Returned: "returned"},
 	},
 	Owner: map[procedure.Decision]procedure.Owner[procedure.None]{
-		procedure.Edit:   {From: []procedure.State{procedure.State(StatusDraft), procedure.State(StatusReturned)}, To: procedure.State(StatusDraft)},
-		procedure.Submit: {From: []procedure.State{procedure.State(StatusDraft), procedure.State(StatusReturned)}, To: procedure.State(StatusSubmitted)},
+		procedure.Edit:   {From: procedure.States(StatusDraft, StatusReturned), To: "draft"},
+		procedure.Submit: {From: procedure.States(StatusDraft, StatusReturned), To: "submitted"},
 	},
-	Label: func(s procedure.State) string { return Status(s).Zh() },
+	Label: procedure.Labels[Status],
+}
+
+// reviewEvents record the school's acceptance (Approve) and its return
+// for revision with a reason.
+var reviewEvents = procedure.Events[Event]{
+	{Decision: procedure.Approve}: func(r procedure.Decided) Event { return Accepted{Comment: r.Text, At: r.Now} },
+	{Decision: procedure.Return}:  func(r procedure.Decided) Event { return Returned{Reason: r.Text, At: r.Now} },
 }
 
 // Decide records the school's decision d on a submitted summary, as Flow
-// allows it: acceptance (Approve) or a return with a reason.
+// allows it.
 func (s *Summary) Decide(a domain.Actor, d procedure.Decision, at procedure.Level, text string, now time.Time) error {
-	if _, err := Flow.Review(procedure.State(s.status), a.Role, d, at, text, procedure.None{}); err != nil {
+	e, err := procedure.Record(&Flow, reviewEvents, procedure.State(s.status), a.Role, d, at, text, now, procedure.None{})
+	if err != nil {
 		return fmt.Errorf("summary %s: %w", s.id, err)
 	}
-	text = strings.TrimSpace(text)
-	switch d {
-	case procedure.Approve:
-		s.record(Accepted{Comment: text, At: now})
-	case procedure.Return:
-		s.record(Returned{Reason: text, At: now})
-	default:
-		return fmt.Errorf("summary %s: no event records %s: %w", s.id, d, domain.ErrForbidden)
-	}
+	s.record(e)
 	return nil
 }
 
