@@ -74,7 +74,7 @@ func queuedTogether(t *testing.T, s *Store, pool *pgxpool.Pool, cases []appendCa
 	defer blocker.Rollback(ctx)
 	prefix := uuid.NewString()
 	var wg sync.WaitGroup
-	for i := range groupLeaders {
+	for i := range s.committer.leading {
 		stream := fmt.Sprintf("%s-block-%d", prefix, i)
 		if _, err := blocker.Exec(ctx, `INSERT INTO events (stream_id, number, event_id, type, data, metadata)
 			VALUES ($1, 1, $2, 'E', '{}', '{}')`, stream, uuid.New()); err != nil {
@@ -92,7 +92,7 @@ func queuedTogether(t *testing.T, s *Store, pool *pgxpool.Pool, cases []appendCa
 		if err := pool.QueryRow(ctx, `SELECT count(*) FROM pg_locks WHERE NOT granted`).Scan(&waiting); err != nil {
 			t.Fatal(err)
 		}
-		return waiting == groupLeaders
+		return waiting == s.committer.leading
 	})
 
 	out := map[string]outcome{}

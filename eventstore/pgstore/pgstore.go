@@ -77,7 +77,7 @@ var _ eventstore.Store = (*Store)(nil)
 // applied. Live subscriptions share one extra connection (outside the
 // pool) while any is running.
 func New(pool *pgxpool.Pool) *Store {
-	return &Store{pool: pool, listener: newListener(pool), notifier: &notifier{pool: pool}, committer: &committer{pool: pool}}
+	return &Store{pool: pool, listener: newListener(pool), notifier: &notifier{pool: pool}, committer: &committer{pool: pool, leading: groupLeaders(pool.Config().MaxConns)}}
 }
 
 // appendSQL writes the batch if the stream is exactly at $2, in one
