@@ -185,7 +185,7 @@ func (s *Server) forecastEdit(w http.ResponseWriter, r *http.Request) {
 	if !s.signedIn(w, r, v) {
 		return
 	}
-	id, ok := forecastID(r)
+	id, ok := recordID(r)
 	if !ok {
 		s.failed(w, r, v, &answer{status: http.StatusNotFound})
 		return
@@ -209,7 +209,7 @@ func (s *Server) forecastRevise(w http.ResponseWriter, r *http.Request) {
 	if !s.signedIn(w, r, v) {
 		return
 	}
-	id, ok := forecastID(r)
+	id, ok := recordID(r)
 	version, err := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
 	if !ok || err != nil {
 		s.failed(w, r, v, &answer{status: http.StatusNotFound})

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -12,20 +13,75 @@ import (
 	"github.com/google/uuid"
 )
 
-// forecastRow is one row of GET /api/v1/forecasts.
+// recordKind is what the pages need to know of a kind of record with an
+// approval chain: where its pages and API live, its statuses, list
+// columns and who approves it at which status. A procedure that lands
+// later adds its kind here and its form's pages.
+type recordKind struct {
+	Seg       string // path segment of the pages and the API: /forecasts, /api/v1/forecasts
+	Log       string // the approval log's kind
+	ListTitle string
+	Prefix    string // message key prefix of its statuses
+	Statuses  []string
+	Columns   []struct{ Sort, Label string }
+	YearParam string // the list's year filter
+	// Stages: a reviewer role → the status it decides and its approval.
+	Stages map[string][2]string
+	Docs   []string // PDF documents under the record's API path
+}
+
+var forecastKind = &recordKind{
+	Seg: "forecasts", Log: "forecast", ListTitle: "forecasts", Prefix: "status_",
+	Statuses: []string{"submitted", "unit_approved", "school_approved", "approved", "rejected", "withdrawn"},
+	Columns: []struct{ Sort, Label string }{
+		{"nameZh", "col_name"}, {"applicantName", "col_applicant"}, {"unitName", "col_unit"}, {"startDate", "col_start"},
+		{"scale", "col_scale"}, {"foreignCount", "col_foreign"}, {"status", "col_status"}, {"submittedAt", "col_submitted"},
+	},
+	YearParam: "planYear",
+	Stages: map[string][2]string{
+		"unit_admin":         {"submitted", "approve-unit"},
+		"school_admin":       {"unit_approved", "approve-school"},
+		"authority_reviewer": {"school_approved", "approve-authority"},
+	},
+	Docs: []string{"form.pdf", "log.pdf"},
+}
+
+var declarationKind = &recordKind{
+	Seg: "declarations", Log: "declaration", ListTitle: "declarations", Prefix: "dstatus_",
+	Statuses: []string{"draft", "submitted", "unit_approved", "unit_rejected", "school_approved", "school_rejected", "authority_approved", "authority_rejected", "withdrawn"},
+	Columns: []struct{ Sort, Label string }{
+		{"nameZh", "col_name"}, {"applicantName", "col_applicant"}, {"unitName", "col_unit"}, {"startDate", "col_start"},
+		{"scale", "col_scale"}, {"foreignCount", "col_foreign"}, {"status", "col_status"}, {"submittedAt", "col_submitted"},
+	},
+	YearParam: "year",
+	Stages: map[string][2]string{
+		"unit_admin":         {"submitted", "approve-unit"},
+		"school_admin":       {"unit_approved", "approve-school"},
+		"authority_reviewer": {"school_approved", "approve-authority"},
+	},
+	Docs: []string{"approval-form.pdf", "log.pdf"},
+}
+
+// status names a status of k in the page's language.
+func (k *recordKind) status(v *view, st string) string { return v.code(k.Prefix, st) }
+
+// forecastRow is one row of GET /api/v1/forecasts or /declarations.
 type forecastRow struct {
-	ID            string    `json:"id"`
-	Version       int64     `json:"version"`
-	ApplicantName string    `json:"applicantName"`
-	UnitName      string    `json:"unitName"`
-	PlanYear      int       `json:"planYear"`
-	NameZh        string    `json:"nameZh"`
-	NameEn        string    `json:"nameEn"`
-	StartDate     string    `json:"startDate"`
-	Scale         string    `json:"scale"`
-	ForeignCount  int       `json:"foreignCount"`
-	Status        string    `json:"status"`
-	SubmittedAt   time.Time `json:"submittedAt"`
+	ID            string     `json:"id"`
+	Version       int64      `json:"version"`
+	ApplicantName string     `json:"applicantName"`
+	UnitName      string     `json:"unitName"`
+	PlanYear      int        `json:"planYear"`
+	NameZh        string     `json:"nameZh"`
+	NameEn        string     `json:"nameEn"`
+	StartDate     string     `json:"startDate"`
+	Scale         string     `json:"scale"`
+	ForeignCount  int        `json:"foreignCount"`
+	Status        string     `json:"status"`
+	SubmittedAt   *time.Time `json:"submittedAt"`
+	// Href and Label are the row's page and status name.
+	Href  string `json:"-"`
+	Label string `json:"-"`
 	// Due and Overdue are the inbox's: the last day of the plan year's
 	// forecast window.
 	Due     string `json:"-"`
@@ -42,22 +98,35 @@ type forecastPage struct {
 
 // inboxSection is one kind of task: its title, count and first rows.
 type inboxSection struct {
-	Key   string
-	Query string // the list's query for every row
-	Page  forecastPage
+	Key  string
+	List string // the list page of every row
+	Page forecastPage
 }
 
-// inboxStatuses says which forecasts wait for whom: a reviewer's stage,
-// an applicant's rejected forecasts and those in review.
-var inboxStatuses = map[string][][2]string{
-	"applicant":          {{"inbox_revise", "rejected"}, {"inbox_progress", "submitted,unit_approved,school_approved"}},
-	"unit_admin":         {{"inbox_review", "submitted"}},
-	"school_admin":       {{"inbox_review", "unit_approved"}},
-	"authority_reviewer": {{"inbox_review", "school_approved"}},
+// inboxTask is one kind of task of a role: records of kind at statuses.
+type inboxTask struct {
+	kind     *recordKind
+	key      string
+	statuses string
+}
+
+// inboxTasks says what waits for whom: a reviewer's stage, an applicant's
+// rejected forecasts and declarations to complete, and those in review.
+var inboxTasks = map[string][]inboxTask{
+	"applicant": {
+		{forecastKind, "inbox_revise", "rejected"},
+		{declarationKind, "inbox_decl_drafts", "draft,unit_rejected,school_rejected,authority_rejected"},
+		{forecastKind, "inbox_progress", "submitted,unit_approved,school_approved"},
+		{declarationKind, "inbox_decl_progress", "submitted,unit_approved,school_approved"},
+	},
+	"unit_admin":         {{forecastKind, "inbox_review", "submitted"}, {declarationKind, "inbox_decl_review", "submitted"}},
+	"school_admin":       {{forecastKind, "inbox_review", "unit_approved"}, {declarationKind, "inbox_decl_review", "unit_approved"}},
+	"authority_reviewer": {{forecastKind, "inbox_review", "school_approved"}, {declarationKind, "inbox_decl_review", "school_approved"}},
 }
 
 // home is the work inbox: what waits for the signed-in user, oldest
-// first, with counts and the due date (overdue in red).
+// first, with counts and the due date of forecasts (the last day of the
+// plan year's forecast window; overdue in red).
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	v := s.newView(r, "inbox")
 	if !s.signedIn(w, r, v) {
@@ -65,29 +134,36 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	}
 	var sections []inboxSection
 	var win *forecastWindow
-	for _, st := range inboxStatuses[v.Me.Role] {
-		q := url.Values{"status": {st[1]}, "sort": {"submittedAt"}, "order": {"asc"}, "pageSize": {"20"}}
-		a := s.api(r, call{method: "GET", path: "/forecasts", query: q})
+	today := s.Now().In(shanghai).Format(time.DateOnly)
+	for _, task := range inboxTasks[v.Me.Role] {
+		q := url.Values{"status": {task.statuses}, "sort": {"submittedAt"}, "order": {"asc"}, "pageSize": {"20"}}
+		if task.kind == declarationKind {
+			q.Set("sort", "updatedAt")
+		}
+		a := s.api(r, call{method: "GET", path: "/" + task.kind.Seg, query: q})
 		var p forecastPage
 		if !a.ok() || a.decode(&p) != nil {
 			s.failed(w, r, v, a)
 			return
 		}
-		if win == nil {
+		if task.kind == forecastKind && win == nil {
 			if win = s.window(r, v.Me); win == nil {
 				win = &forecastWindow{}
 			}
 		}
-		today := s.Now().In(shanghai).Format(time.DateOnly)
 		for i := range p.Items {
-			if d := win.closeFor(p.Items[i].PlanYear); d != "" {
-				p.Items[i].Due, p.Items[i].Overdue = d, today > d
+			it := &p.Items[i]
+			it.Href, it.Label = "/"+task.kind.Seg+"/"+it.ID, task.kind.status(v, it.Status)
+			if task.kind == forecastKind {
+				if d := win.closeFor(it.PlanYear); d != "" {
+					it.Due, it.Overdue = d, today > d
+				}
 			}
 		}
 		q.Del("pageSize")
 		q.Del("order")
 		q.Del("sort")
-		sections = append(sections, inboxSection{Key: st[0], Query: q.Encode(), Page: p})
+		sections = append(sections, inboxSection{Key: task.key, List: "/" + task.kind.Seg + "?" + q.Encode(), Page: p})
 	}
 	v.Data = sections
 	s.render(w, r, http.StatusOK, "inbox", v)
@@ -138,94 +214,101 @@ func (s *Server) window(r *http.Request, m *me) *forecastWindow {
 	return &w
 }
 
-// listColumns are the forecast list's sortable columns.
-var listColumns = []struct{ Sort, Label string }{
-	{"nameZh", "col_name"}, {"applicantName", "col_applicant"}, {"unitName", "col_unit"}, {"startDate", "col_start"},
-	{"scale", "col_scale"}, {"foreignCount", "col_foreign"}, {"status", "col_status"}, {"submittedAt", "col_submitted"},
-}
-
-// listView is the forecast list page.
+// listView is a list page.
 type listView struct {
-	Query    url.Values
-	Page     forecastPage
-	Columns  []column
-	Statuses []option
-	Scales   []option
-	Prev     string
-	Next     string
-	Pages    int
-	Export   string
+	Seg       string
+	YearParam string
+	Query     url.Values
+	Page      forecastPage
+	Columns   []column
+	Statuses  []option
+	Scales    []option
+	Prev      string
+	Next      string
+	Pages     int
 }
 
 type column struct {
 	Label, Href, Sort string // Sort: "", "ascending" or "descending" (aria-sort)
 }
 
-// listParams are the list's query parameters the page passes on.
-var listParams = []string{"q", "status", "scale", "planYear", "sort", "order", "page"}
-
-func (s *Server) forecastList(w http.ResponseWriter, r *http.Request) {
-	v := s.newView(r, "forecasts")
-	if !s.signedIn(w, r, v) {
-		return
-	}
-	q := url.Values{}
-	for _, k := range listParams {
-		if x := strings.TrimSpace(r.URL.Query().Get(k)); x != "" {
-			q.Set(k, x)
+// list is the list page of k: keyword, filters, sort by any column,
+// paging, all by the API's query parameters.
+func (s *Server) list(k *recordKind) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		v := s.newView(r, k.ListTitle)
+		if !s.signedIn(w, r, v) {
+			return
 		}
-	}
-	a := s.api(r, call{method: "GET", path: "/forecasts", query: q})
-	lv := listView{Query: q}
-	if a.status == http.StatusBadRequest {
-		v.addProblems(a.problem())
-	} else if !a.ok() || a.decode(&lv.Page) != nil {
-		s.failed(w, r, v, a)
-		return
-	}
-	sort, order := q.Get("sort"), q.Get("order")
-	if sort == "" {
-		sort, order = "submittedAt", "desc"
-	}
-	for _, c := range listColumns {
-		cq := cloneValues(q)
-		cq.Del("page")
-		cq.Set("sort", c.Sort)
-		col := column{Label: v.T(c.Label)}
-		if c.Sort == sort {
-			col.Sort = "ascending"
-			if order == "desc" {
-				col.Sort = "descending"
-			} else {
-				cq.Set("order", "desc")
+		q := url.Values{}
+		for _, p := range []string{"q", "status", "scale", k.YearParam, "sort", "order", "page"} {
+			if x := strings.TrimSpace(r.URL.Query().Get(p)); x != "" {
+				q.Set(p, x)
 			}
-		} else {
-			cq.Set("order", "asc")
 		}
-		col.Href = "/forecasts?" + cq.Encode()
-		lv.Columns = append(lv.Columns, col)
-	}
-	for _, st := range []string{"submitted", "unit_approved", "school_approved", "approved", "rejected", "withdrawn"} {
-		lv.Statuses = append(lv.Statuses, option{st, v.Status(st)})
-	}
-	for _, sc := range []string{"small", "general", "major"} {
-		lv.Scales = append(lv.Scales, option{sc, v.Scale(sc)})
-	}
-	if lv.Page.PageSize > 0 {
-		lv.Pages = int((lv.Page.Total + int64(lv.Page.PageSize) - 1) / int64(lv.Page.PageSize))
-		if lv.Page.Page > 1 {
-			pq := cloneValues(q)
-			pq.Set("page", strconv.Itoa(lv.Page.Page-1))
-			lv.Prev = "/forecasts?" + pq.Encode()
+		a := s.api(r, call{method: "GET", path: "/" + k.Seg, query: q})
+		lv := listView{Seg: k.Seg, YearParam: k.YearParam, Query: q}
+		if a.status == http.StatusBadRequest {
+			p := a.problem()
+			for i := range p.Errors {
+				p.Errors[i].Path = strings.TrimPrefix(p.Errors[i].Path, "query:")
+			}
+			v.addProblems(p)
+		} else if !a.ok() || a.decode(&lv.Page) != nil {
+			s.failed(w, r, v, a)
+			return
 		}
-		if lv.Page.Page < lv.Pages {
-			pq := cloneValues(q)
-			pq.Set("page", strconv.Itoa(lv.Page.Page+1))
-			lv.Next = "/forecasts?" + pq.Encode()
+		for i := range lv.Page.Items {
+			it := &lv.Page.Items[i]
+			it.Href, it.Label = "/"+k.Seg+"/"+it.ID, k.status(v, it.Status)
 		}
+		sort, order := q.Get("sort"), q.Get("order")
+		if sort == "" {
+			sort, order = "submittedAt", "desc"
+			if k == declarationKind {
+				sort = "updatedAt"
+			}
+		}
+		for _, c := range k.Columns {
+			cq := cloneValues(q)
+			cq.Del("page")
+			cq.Set("sort", c.Sort)
+			col := column{Label: v.T(c.Label)}
+			if c.Sort == sort {
+				col.Sort = "ascending"
+				if order == "desc" {
+					col.Sort = "descending"
+				} else {
+					cq.Set("order", "desc")
+				}
+			} else {
+				cq.Set("order", "asc")
+			}
+			col.Href = "/" + k.Seg + "?" + cq.Encode()
+			lv.Columns = append(lv.Columns, col)
+		}
+		for _, st := range k.Statuses {
+			lv.Statuses = append(lv.Statuses, option{st, k.status(v, st)})
+		}
+		for _, sc := range []string{"small", "general", "major"} {
+			lv.Scales = append(lv.Scales, option{sc, v.Scale(sc)})
+		}
+		if lv.Page.PageSize > 0 {
+			lv.Pages = int((lv.Page.Total + int64(lv.Page.PageSize) - 1) / int64(lv.Page.PageSize))
+			if lv.Page.Page > 1 {
+				pq := cloneValues(q)
+				pq.Set("page", strconv.Itoa(lv.Page.Page-1))
+				lv.Prev = "/" + k.Seg + "?" + pq.Encode()
+			}
+			if lv.Page.Page < lv.Pages {
+				pq := cloneValues(q)
+				pq.Set("page", strconv.Itoa(lv.Page.Page+1))
+				lv.Next = "/" + k.Seg + "?" + pq.Encode()
+			}
+		}
+		v.Data = lv
+		s.render(w, r, http.StatusOK, "forecast_list", v)
 	}
-	v.Data = lv
-	s.render(w, r, http.StatusOK, "forecast_list", v)
 }
 
 func cloneValues(q url.Values) url.Values {
@@ -236,26 +319,32 @@ func cloneValues(q url.Values) url.Values {
 	return c
 }
 
-// recordView is a forecast's page: the record from its stream, its
-// status view and its approval log.
+// recordView is a record's page: the record from its stream, its status
+// view and its approval log.
 type recordView struct {
-	ID      string
-	Version int64
-	Status  string
-	Details map[string]any
-	Holder  struct {
+	Seg         string
+	ID          string
+	Version     int64
+	Status      string
+	StatusLabel string
+	Facts       []fact
+	Holder      struct {
 		Role  string    `json:"holderRole"`
 		Since time.Time `json:"since"`
 		Final bool      `json:"final"`
 	}
-	Log []logEntry
+	Log  []logEntry
+	Docs []option // the record's PDFs: link, name
 	// Decide is the reviewer's approve action ("" when the record does not
-	// wait for this user); Revise: the applicant may revise or withdraw.
+	// wait for this user); Revise: the applicant may revise the forecast.
 	Decide string
 	Revise bool
 	Stale  bool
 	Idem   string // the decision form's Idempotency-Key
 }
+
+// fact is one line of a record's details.
+type fact struct{ Label, Value, Lang string }
 
 type logEntry struct {
 	At           time.Time `json:"at"`
@@ -267,38 +356,84 @@ type logEntry struct {
 	StatusBefore string    `json:"statusBefore"`
 	StatusAfter  string    `json:"statusAfter"`
 	Policy       string    `json:"policyVersion"`
+	Before       string    `json:"-"`
+	After        string    `json:"-"`
 }
 
-// reviewStage is which approval each reviewer role gives at which status.
-var reviewStage = map[string][2]string{
-	"unit_admin":         {"submitted", "approve-unit"},
-	"school_admin":       {"unit_approved", "approve-school"},
-	"authority_reviewer": {"school_approved", "approve-authority"},
-}
-
-func forecastID(r *http.Request) (string, bool) {
+func recordID(r *http.Request) (string, bool) {
 	id, err := uuid.Parse(chi.URLParam(r, "id"))
 	return id.String(), err == nil
 }
 
-func (s *Server) forecastPage(w http.ResponseWriter, r *http.Request) {
-	v := s.newView(r, "record")
-	if !s.signedIn(w, r, v) {
-		return
+// str reads a path of nested JSON objects as text.
+func str(m map[string]any, path ...string) string {
+	var x any = m
+	for _, p := range path {
+		mm, ok := x.(map[string]any)
+		if !ok {
+			return ""
+		}
+		x = mm[p]
 	}
-	switch r.URL.Query().Get("done") {
-	case "submitted":
-		v.Flash = v.T("saved")
-	case "decided":
-		v.Flash = v.T("decided")
+	switch t := x.(type) {
+	case string:
+		return t
+	case float64:
+		return strconv.FormatFloat(t, 'f', -1, 64)
 	}
-	s.showForecast(w, r, v, http.StatusOK, r.URL.Query().Get("pos"))
+	return ""
 }
 
-// showForecast renders the record page; pos, when set, is the position
-// of the user's last command, which the read models are awaited to.
-func (s *Server) showForecast(w http.ResponseWriter, r *http.Request, v *view, status int, pos string) {
-	id, ok := forecastID(r)
+// facts picks the details a reviewer reads first.
+func facts(v *view, k *recordKind, rec map[string]any) []fact {
+	var d map[string]any
+	var basic []string
+	if k == declarationKind {
+		d, _ = rec["form"].(map[string]any)
+		basic = []string{"basic"}
+	} else {
+		d, _ = rec["details"].(map[string]any)
+	}
+	at := func(p ...string) []string { return append(append([]string{}, basic...), p...) }
+	fs := []fact{
+		{v.T("f_nameZh"), str(d, at("nameZh")...), ""},
+		{v.T("f_nameEn"), str(d, at("nameEn")...), "en"},
+		{v.T("col_applicant"), str(d, "applicant", "name") + " · " + str(d, "applicant", "unit"), ""},
+		{v.T("f_startDate"), str(d, at("startDate")...), ""},
+	}
+	if k == declarationKind {
+		fs = append(fs, fact{v.T("f_endDate"), str(d, "basic", "endDate"), ""},
+			fact{v.T("f_foreignCount"), str(d, "attendance", "foreign"), ""})
+	} else {
+		fs = append(fs, fact{v.T("f_commitmentDate"), str(d, "commitmentDate"), ""},
+			fact{v.T("f_chineseCount") + " / " + v.T("f_foreignCount"), str(d, "chineseCount") + " / " + str(d, "foreignCount"), ""},
+			fact{v.T("f_funding"), str(d, "fundingSource"), ""})
+	}
+	fs = append(fs, fact{v.T("f_address"), str(d, at("province")...) + " " + str(d, at("address")...), ""},
+		fact{v.T("f_scale"), v.Scale(str(d, at("scale")...)), ""})
+	return fs
+}
+
+func (s *Server) recordPage(k *recordKind) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		v := s.newView(r, "record")
+		if !s.signedIn(w, r, v) {
+			return
+		}
+		switch r.URL.Query().Get("done") {
+		case "submitted":
+			v.Flash = v.T("saved")
+		case "decided":
+			v.Flash = v.T("decided")
+		}
+		s.showRecord(w, r, k, v, http.StatusOK, r.URL.Query().Get("pos"))
+	}
+}
+
+// showRecord renders the record page; pos, when set, is the position of
+// the user's last command, which the read models are awaited to.
+func (s *Server) showRecord(w http.ResponseWriter, r *http.Request, k *recordKind, v *view, status int, pos string) {
+	id, ok := recordID(r)
 	if !ok {
 		s.failed(w, r, v, &answer{status: http.StatusNotFound})
 		return
@@ -307,91 +442,104 @@ func (s *Server) showForecast(w http.ResponseWriter, r *http.Request, v *view, s
 	if validPosition(pos) {
 		hdr["X-Econf-Min-Position"] = pos
 	}
-	a := s.api(r, call{method: "GET", path: "/forecasts/" + id})
-	var rec struct {
-		Version int64          `json:"version"`
-		Status  string         `json:"status"`
-		Details map[string]any `json:"details"`
-	}
+	base := "/" + k.Seg + "/" + id
+	a := s.api(r, call{method: "GET", path: base})
+	var rec map[string]any
 	if !a.ok() || a.decode(&rec) != nil {
 		s.failed(w, r, v, a)
 		return
 	}
-	rv := recordView{ID: id, Idem: randomToken(18), Version: rec.Version, Status: rec.Status, Details: rec.Details, Stale: status == http.StatusConflict}
-	if a := s.api(r, call{method: "GET", path: "/forecasts/" + id + "/status", header: hdr}); !a.ok() || a.decode(&rv.Holder) != nil {
+	ver, _ := rec["version"].(float64)
+	st, _ := rec["status"].(string)
+	rv := recordView{Seg: k.Seg, ID: id, Idem: randomToken(18), Version: int64(ver), Status: st, StatusLabel: k.status(v, st),
+		Facts: facts(v, k, rec), Stale: status == http.StatusConflict}
+	if a := s.api(r, call{method: "GET", path: base + "/status", header: hdr}); !a.ok() || a.decode(&rv.Holder) != nil {
 		s.failed(w, r, v, a)
 		return
 	}
 	var log struct {
 		Entries []logEntry `json:"entries"`
 	}
-	if la := s.api(r, call{method: "GET", path: "/forecasts/" + id + "/log", header: hdr}); !la.ok() || la.decode(&log) != nil {
+	if la := s.api(r, call{method: "GET", path: base + "/log", header: hdr}); !la.ok() || la.decode(&log) != nil {
 		s.failed(w, r, v, la)
 		return
 	}
-	rv.Log = log.Entries
-	if st, ok := reviewStage[v.Me.Role]; ok && st[0] == rec.Status {
-		rv.Decide = st[1]
+	for i := range log.Entries {
+		e := &log.Entries[i]
+		if e.StatusBefore != "" {
+			e.Before = k.status(v, e.StatusBefore)
+		}
+		e.After = k.status(v, e.StatusAfter)
 	}
-	rv.Revise = v.Me.Role == "applicant" && rec.Status == "rejected"
-	if name, _ := rec.Details["nameZh"].(string); name != "" {
+	rv.Log = log.Entries
+	for _, d := range k.Docs {
+		key := "doc_" + strings.TrimSuffix(d, ".pdf")
+		rv.Docs = append(rv.Docs, option{Value: "/" + k.Seg + "/" + id + "/" + d, Label: v.T(key)})
+	}
+	if stage, ok := k.Stages[v.Me.Role]; ok && stage[0] == st {
+		rv.Decide = stage[1]
+	}
+	rv.Revise = k == forecastKind && v.Me.Role == "applicant" && st == "rejected"
+	if name := rv.Facts[0].Value; name != "" {
 		v.Title = name
 	}
 	v.Data = rv
 	s.render(w, r, status, "forecast", v)
 }
 
-// forecastDecide approves, rejects or withdraws as the form says, pinned
-// to the version the page showed (If-Match): a record someone decided
-// meanwhile answers 409, and the page says so instead of overwriting.
-func (s *Server) forecastDecide(w http.ResponseWriter, r *http.Request) {
-	v := s.newView(r, "record")
-	if !s.signedIn(w, r, v) {
-		return
-	}
-	id, ok := forecastID(r)
-	action := r.PostFormValue("action")
-	switch action {
-	case "approve-unit", "approve-school", "approve-authority", "reject", "withdraw":
-	default:
-		ok = false
-	}
-	version, err := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
-	if !ok || err != nil {
-		v.Error = v.Msg("表单无效，请刷新页面后重试。", "The form is not valid: reload the page and try again.")
-		s.render(w, r, http.StatusBadRequest, "message", v)
-		return
-	}
-	comment := r.PostFormValue("comment")
-	body := map[string]string{"comment": comment}
-	if action == "reject" || action == "withdraw" {
-		body = map[string]string{"reason": comment}
-	}
-	a := s.api(r, call{method: "POST", path: "/forecasts/" + id + "/" + action, body: body,
-		header: map[string]string{"If-Match": fmt.Sprintf(`"%d"`, version), "Idempotency-Key": idemKey(r)}})
-	if a.status == http.StatusConflict || a.status == http.StatusPreconditionFailed {
-		v.Error = v.T("stale")
-		s.showForecast(w, r, v, http.StatusConflict, "")
-		return
-	}
-	if a.status == http.StatusUnprocessableEntity || a.status == http.StatusBadRequest {
-		// The form has one text box for the comment or reason.
-		p := a.problem()
-		for i, e := range p.Errors {
-			if e.Path == "reason" || e.Path == "comment" || e.Path == "" {
-				p.Errors[i].Path = "comment"
-			}
+// decide approves or rejects as the form says, pinned to the version the
+// page showed (If-Match): a record someone decided meanwhile answers 409,
+// and the page says so instead of overwriting.
+func (s *Server) decide(k *recordKind) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		v := s.newView(r, "record")
+		if !s.signedIn(w, r, v) {
+			return
 		}
-		v.addProblems(p)
-		v.Form["comment"] = comment
-		s.showForecast(w, r, v, http.StatusUnprocessableEntity, "")
-		return
+		id, ok := recordID(r)
+		action := r.PostFormValue("action")
+		switch action {
+		case "approve-unit", "approve-school", "approve-authority", "reject":
+		default:
+			ok = false
+		}
+		version, err := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
+		if !ok || err != nil {
+			v.Error = v.Msg("表单无效，请刷新页面后重试。", "The form is not valid: reload the page and try again.")
+			s.render(w, r, http.StatusBadRequest, "message", v)
+			return
+		}
+		comment := r.PostFormValue("comment")
+		body := map[string]string{"comment": comment}
+		if action == "reject" {
+			body = map[string]string{"reason": comment}
+		}
+		a := s.api(r, call{method: "POST", path: "/" + k.Seg + "/" + id + "/" + action, body: body,
+			header: map[string]string{"If-Match": fmt.Sprintf(`"%d"`, version), "Idempotency-Key": idemKey(r)}})
+		if a.status == http.StatusConflict || a.status == http.StatusPreconditionFailed {
+			v.Error = v.T("stale")
+			s.showRecord(w, r, k, v, http.StatusConflict, "")
+			return
+		}
+		if a.status == http.StatusUnprocessableEntity || a.status == http.StatusBadRequest {
+			// The form has one text box for the comment or reason.
+			p := a.problem()
+			for i, e := range p.Errors {
+				if e.Path == "reason" || e.Path == "comment" || e.Path == "text" || e.Path == "" {
+					p.Errors[i].Path = "comment"
+				}
+			}
+			v.addProblems(p)
+			v.Form["comment"] = comment
+			s.showRecord(w, r, k, v, http.StatusUnprocessableEntity, "")
+			return
+		}
+		if !a.ok() {
+			s.failed(w, r, v, a)
+			return
+		}
+		http.Redirect(w, r, "/"+k.Seg+"/"+id+"?done=decided&pos="+url.QueryEscape(a.header.Get("X-Econf-Position")), http.StatusSeeOther)
 	}
-	if !a.ok() {
-		s.failed(w, r, v, a)
-		return
-	}
-	http.Redirect(w, r, "/forecasts/"+id+"?done=decided&pos="+url.QueryEscape(a.header.Get("X-Econf-Position")), http.StatusSeeOther)
 }
 
 // idemKey is the form's Idempotency-Key: a form sent twice (a double
@@ -404,28 +552,29 @@ func idemKey(r *http.Request) string {
 	return "web-" + k
 }
 
-// forecastDocument hands the forecast's PDF form or approval log from the
-// API to the browser.
-func (s *Server) forecastDocument(w http.ResponseWriter, r *http.Request) {
-	v := s.newView(r, "record")
-	if !s.signedIn(w, r, v) {
-		return
-	}
-	id, ok := forecastID(r)
-	doc := chi.URLParam(r, "doc")
-	if !ok || (doc != "form.pdf" && doc != "log.pdf") {
-		s.failed(w, r, v, &answer{status: http.StatusNotFound})
-		return
-	}
-	a := s.api(r, call{method: "GET", path: "/forecasts/" + id + "/" + doc})
-	if !a.ok() {
-		s.failed(w, r, v, a)
-		return
-	}
-	for _, h := range []string{"Content-Type", "Content-Disposition", "ETag"} {
-		if x := a.header.Get(h); x != "" {
-			w.Header().Set(h, x)
+// document hands a record's PDF from the API to the browser.
+func (s *Server) document(k *recordKind) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		v := s.newView(r, "record")
+		if !s.signedIn(w, r, v) {
+			return
 		}
+		id, ok := recordID(r)
+		doc := chi.URLParam(r, "doc")
+		if !ok || !slices.Contains(k.Docs, doc) {
+			s.failed(w, r, v, &answer{status: http.StatusNotFound})
+			return
+		}
+		a := s.api(r, call{method: "GET", path: "/" + k.Seg + "/" + id + "/" + doc})
+		if !a.ok() {
+			s.failed(w, r, v, a)
+			return
+		}
+		for _, h := range []string{"Content-Type", "Content-Disposition", "ETag"} {
+			if x := a.header.Get(h); x != "" {
+				w.Header().Set(h, x)
+			}
+		}
+		_, _ = a.body.WriteTo(w) // the client went away
 	}
-	_, _ = a.body.WriteTo(w) // the client went away
 }

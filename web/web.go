@@ -87,14 +87,16 @@ func (s *Server) routes() chi.Router {
 			r.Post("/password-reset/confirm", s.resetConfirm)
 			r.Get("/notifications", s.notificationsPage)
 			r.Post("/notifications/read", s.notificationsRead)
-			r.Get("/forecasts", s.forecastList)
 			r.Get("/forecasts/new", s.forecastNew)
 			r.Post("/forecasts/new", s.forecastCreate)
-			r.Get("/forecasts/{id}", s.forecastPage)
 			r.Get("/forecasts/{id}/edit", s.forecastEdit)
 			r.Post("/forecasts/{id}/edit", s.forecastRevise)
-			r.Post("/forecasts/{id}/decide", s.forecastDecide)
-			r.Get("/forecasts/{id}/{doc}", s.forecastDocument)
+			for _, k := range []*recordKind{forecastKind, declarationKind} {
+				r.Get("/"+k.Seg, s.list(k))
+				r.Get("/"+k.Seg+"/{id}", s.recordPage(k))
+				r.Post("/"+k.Seg+"/{id}/decide", s.decide(k))
+				r.Get("/"+k.Seg+"/{id}/{doc}", s.document(k))
+			}
 		})
 	})
 	return r
