@@ -13,6 +13,7 @@ import (
 	"github.com/econf/econf/commands"
 	"github.com/econf/econf/domain"
 	"github.com/econf/econf/domain/declaration"
+	"github.com/econf/econf/internal/anchor"
 	"github.com/econf/econf/internal/sheet"
 	"github.com/econf/econf/projections"
 )
@@ -142,7 +143,10 @@ func (s *Server) declarationHistory(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, h)
+	writeJSON(w, http.StatusOK, struct {
+		commands.DeclarationHistory
+		Proof *anchor.StreamProof `json:"proof,omitempty"`
+	}{h, s.proofOf(r, commands.DeclarationStream(id), h.Version)})
 }
 
 // asOfParam reads the optional ?asOf= time of a history request.

@@ -16,6 +16,7 @@ import (
 	"github.com/econf/econf/domain"
 	"github.com/econf/econf/domain/forecast"
 	"github.com/econf/econf/eventstore"
+	"github.com/econf/econf/internal/anchor"
 	"github.com/econf/econf/projections"
 )
 
@@ -195,7 +196,10 @@ func (s *Server) forecastHistory(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, h)
+	writeJSON(w, http.StatusOK, struct {
+		commands.ForecastHistory
+		Proof *anchor.StreamProof `json:"proof,omitempty"`
+	}{h, s.proofOf(r, commands.ForecastStream(id), h.Version)})
 }
 
 // stalledRetryAfter is the Retry-After, in seconds, of a read waiting for

@@ -63,6 +63,10 @@ type Config struct {
 	// Metrics counts requests by route and serves GET /metrics; nil: a
 	// registry of this server's own (requests only, no database gauges).
 	Metrics *metrics.Metrics
+
+	// Proofs adds to each history the inclusion proof of the record's
+	// events against the newest audit checkpoint; nil: none.
+	Proofs Prover
 }
 
 // Waiter waits until the read models have applied an event.

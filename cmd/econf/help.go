@@ -42,7 +42,15 @@ var envDocs = map[string]string{
 	"ECONF_SMTP_CA_FILE":          "PEM bundle of the CAs to trust for the SMTP server, beside the system's",
 	"ECONF_MAIL_FROM":             "sender of every mail (default econf <noreply@localhost>)",
 	"ECONF_CODE_TTL":              "how long an emailed activation or reset code lasts, at least 1m",
+	"ECONF_CHECKPOINT_KEY_FILE":   "file holding the audit checkpoint signing key (econf audit keygen); unset with ECONF_CHECKPOINT_KEY: no checkpoints",
+	"ECONF_CHECKPOINT_KEY":        "the audit checkpoint signing key itself (PRIVATE+KEY+...), instead of ECONF_CHECKPOINT_KEY_FILE",
+	"ECONF_CHECKPOINT_PUBLIC_KEY": "the checkpoints' public key (name+hash+key) for verifying; default: the signing key's",
+	"ECONF_CHECKPOINT_DIR":        "directories for audit checkpoints, ':'-separated, the first extended (default <data>/checkpoints)",
+	"ECONF_CHECKPOINT_INTERVAL":   "how often serve writes an audit checkpoint when events were added, at least 1s (default 10m)",
 }
+
+// checkpointEnv is read by the commands that write or verify checkpoints.
+var checkpointEnv = []string{"ECONF_CHECKPOINT_KEY_FILE", "ECONF_CHECKPOINT_KEY", "ECONF_CHECKPOINT_PUBLIC_KEY", "ECONF_CHECKPOINT_DIR", "ECONF_CHECKPOINT_INTERVAL"}
 
 // commonEnv is read by every command that opens the database.
 var commonEnv = []string{"DATABASE_URL", "EVENTSTORE_URL", "ECONF_DATA", "ECONF_LOG_FORMAT", "ECONF_LOG_LEVEL"}
@@ -65,7 +73,8 @@ var commandDocs = map[string]commandDoc{
 		"Without DATABASE_URL it starts (or attaches to) an embedded PostgreSQL cluster under the data folder."),
 		withCommon("ECONF_ADDR", "ECONF_DEMO", "ECONF_DEMO_PASSWORD", "ECONF_TOKEN_TTL", "ECONF_CLIENT_ADDRESS_HEADER", "ECONF_DEADLINE_INTERVAL",
 			"ECONF_IDEMPOTENCY_SECRET", "ECONF_IDEMPOTENCY_RETENTION", "ECONF_SMTP_HOST", "ECONF_SMTP_PORT", "ECONF_SMTP_USERNAME", "ECONF_SMTP_PASSWORD",
-			"ECONF_SMTP_STARTTLS", "ECONF_SMTP_TLS", "ECONF_SMTP_CA_FILE", "ECONF_MAIL_FROM", "ECONF_CODE_TTL")},
+			"ECONF_SMTP_STARTTLS", "ECONF_SMTP_TLS", "ECONF_SMTP_CA_FILE", "ECONF_MAIL_FROM", "ECONF_CODE_TTL",
+			"ECONF_CHECKPOINT_KEY_FILE", "ECONF_CHECKPOINT_KEY", "ECONF_CHECKPOINT_PUBLIC_KEY", "ECONF_CHECKPOINT_DIR", "ECONF_CHECKPOINT_INTERVAL")},
 	"mail list": {"econf mail list [--all] [--json] [flags]", func() string {
 		return "Lists the queued mails (with --all the sent ones too).\n\n" + afterUsage(mailUsage)
 	}, withCommon()},
@@ -79,7 +88,12 @@ var commandDocs = map[string]commandDoc{
 	"admin create": {"econf admin create --email E --name N [--password-file F] (--org ID | --org-name 名称 [--org-name-en NAME]) [flags]",
 		text("Creates a platform administrator who can sign in at once (the first account of an installation without the demo)."), withCommon()},
 	"eventstore copy": {"econf eventstore copy --from URL --to URL [flags]", func() string { return afterUsage(eventstoreUsage) }, withCommon()},
-	"audit verify":    {"econf audit verify [--json] [flags]", text("Checks every stream's tamper-evident hash chain; exits 1 when one is broken."), withCommon()},
+	"audit verify": {"econf audit verify [--json] [--checkpoint FILE]... [--checkpoints DIR] [--public-key KEY|FILE] [flags]",
+		text("Checks every stream's hash chain and, given checkpoints, that the events as stored hash to what each signed\n" +
+			"checkpoint says and that the checkpoints form an unbroken chain; exits 1 when anything fails."), withCommon(checkpointEnv...)},
+	"audit checkpoint": {"econf audit checkpoint [flags]", text("Writes a signed checkpoint (size and Merkle root of every event) now, beside a running serve or not;\n" +
+		"refuses when the events no longer match the newest checkpoint."), withCommon(checkpointEnv...)},
+	"audit keygen": {"econf audit keygen --name NAME --out FILE", text("Makes an ed25519 checkpoint signing key in FILE (0600, never overwritten) and prints its public key."), nil},
 	"healthcheck": {"econf healthcheck [--ready] [--addr A] [--timeout D]",
 		text("Asks a running serve for /healthz (or /readyz with --ready); exits 0 when it answers 200 (the image's HEALTHCHECK)."), []string{"ECONF_ADDR"}},
 	"backup":  {"econf backup FILE [flags]", text("Writes the database and the uploaded files into the archive FILE (a new file), beside a running serve or not."), withCommon()},
@@ -92,7 +106,7 @@ var groups = map[string][]string{
 	"projections": {"status", "rebuild", "retry"},
 	"admin":       {"create"},
 	"eventstore":  {"copy"},
-	"audit":       {"verify"},
+	"audit":       {"verify", "checkpoint", "keygen"},
 	"mail":        {"list", "show"},
 }
 

@@ -9,7 +9,9 @@
 //	econf admin create               create a platform administrator (the first one)
 //	econf eventstore copy --from URL --to URL
 //	                                 copy every stream between event stores
-//	econf audit verify               check every stream's tamper-evident hash chain
+//	econf audit verify               check every stream's hash chain and the signed checkpoints
+//	econf audit checkpoint           write a signed checkpoint of the event log now
+//	econf audit keygen               make a checkpoint signing key
 //	econf mail list|show ID          the outbox: the mail sink without SMTP
 //	econf healthcheck                ask a running serve for /healthz (the image's HEALTHCHECK)
 //	econf backup FILE                the database and the uploaded files into FILE
@@ -70,7 +72,12 @@ commands:
                              create a platform administrator (password from the file or a prompt)
   eventstore copy --from URL --to URL
                              copy every stream between PostgreSQL and EventStoreDB, resumable
-  audit verify [--json]      check every stream's hash chain; fails when one is broken
+  audit verify [--json] [--checkpoint FILE]... [--checkpoints DIR] [--public-key KEY|FILE]
+                             check every stream's hash chain and the events against signed
+                             checkpoints; fails when one is broken or a checkpoint does not match
+  audit checkpoint           write a signed checkpoint (Merkle root of every event) now
+  audit keygen --name NAME --out FILE
+                             make an ed25519 checkpoint signing key; prints its public key
   mail list [--all] [--json]  the mails queued to send (without ECONF_SMTP_HOST: kept, not sent)
   mail show [--json] ID      one mail's subject and body, e.g. an activation or reset code
   healthcheck [--ready]      ask a running serve for /healthz (/readyz); exit 0 when it answers 200

@@ -7,13 +7,16 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"golang.org/x/sync/errgroup"
 
 	"github.com/econf/econf/commands"
 	"github.com/econf/econf/httpapi"
+	"github.com/econf/econf/internal/anchor"
 	"github.com/econf/econf/internal/deadlines"
 	"github.com/econf/econf/internal/filestore"
 	"github.com/econf/econf/internal/metrics"
@@ -69,6 +72,19 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	cp, err := checkpointingFromEnv(cfg.Data)
+	if err != nil {
+		return err
+	}
+	var checkpointer *anchor.Checkpointer
+	var prover httpapi.Prover
+	if cp.signer != nil {
+		checkpointer = cp.checkpointer(e)
+		prover = &anchor.Prover{Store: e.store, Tree: checkpointer.Tree, Dir: cp.dirs[0], Verifier: cp.verifier}
+		log.Info("audit checkpoints", "dirs", strings.Join(cp.dirs, string(os.PathListSeparator)), "interval", cp.interval, "key", cp.signer.Name())
+	} else {
+		log.Warn("audit checkpoints are off: no signing key (ECONF_CHECKPOINT_KEY_FILE; make one with econf audit keygen)")
+	}
 	m, err := serveMetrics(e)
 	if err != nil {
 		return err
@@ -77,7 +93,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Observe: func(st deadlines.Stats, err error) { m.DeadlineRun(st.Checked, st.Recorded, st.Failed, err) }}
 	srv := httpapi.New(httpapi.Config{App: e.app, Auth: e.auth, Reads: reads, Waiter: runner, Pool: e.pool, Log: log, TokenTTL: cfg.TokenTTL,
 		Signup: e.app.Signup(pending.NewStore(e.pool), ms.codeTTL), Files: files, IdempotencySecret: idem.secret,
-		ClientAddressHeader: cfg.ClientAddressHeader, Metrics: m})
+		ClientAddressHeader: cfg.ClientAddressHeader, Metrics: m, Proofs: prover})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
@@ -90,6 +106,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return runner.Run(gctx) })
 	g.Go(func() error { return engine.Run(gctx) })
+	if checkpointer != nil {
+		g.Go(func() error { return checkpointer.Run(gctx, cp.interval) })
+	}
 	g.Go(func() error { return pruneIdempotency(gctx, e.pool, idem.retention, idem.pruneInterval(), log) })
 	if mailer != nil {
 		g.Go(func() error { return mailer.Run(gctx) })

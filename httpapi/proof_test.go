@@ -1,0 +1,144 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/econf/econf/domain"
+	"github.com/econf/econf/httpapi"
+	"github.com/econf/econf/internal/anchor"
+	"github.com/econf/econf/internal/dbschema"
+	"github.com/econf/econf/internal/pgcluster/pgtest"
+)
+
+// TestHistoryInclusionProof: a record's history carries the inclusion
+// proof of its events against the newest signed checkpoint, and the proof
+// verifies with nothing but itself, the checkpoint and the public key; a
+// proof checked against another tree size, a forged checkpoint or one
+// signed by another key is refused precisely.
+func TestHistoryInclusionProof(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	skey, vkey, err := note.GenerateKey(rand.Reader, "econf.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, _, err := anchor.NewSigner(skey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	verifier, err := anchor.NewVerifier(vkey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	var cp *anchor.Checkpointer
+	h := newHarnessOn(t, pgtest.NewDatabase(t, dbschema.Up), func(c *httpapi.Config) {
+		cp = &anchor.Checkpointer{Store: c.App.Store(), Tree: anchor.NewTree(), Signer: signer, Verifier: verifier, Dirs: []string{dir}, Now: time.Now, Log: c.Log}
+		c.Proofs = &anchor.Prover{Store: c.App.Store(), Tree: anchor.NewTree(), Dir: dir, Verifier: verifier}
+	})
+	auditor := h.email(domain.RoleAuditor)
+	id, _ := h.submit(nil)
+	type history struct {
+		Entries []struct {
+			Number uint64          `json:"number"`
+			Data   json.RawMessage `json:"data"`
+		} `json:"entries"`
+		Proof *anchor.StreamProof `json:"proof"`
+	}
+	get := func() history {
+		t.Helper()
+		res := h.do("GET", "/api/v1/forecasts/"+id+"/history", auditor, nil)
+		if res.status != http.StatusOK {
+			t.Fatalf("history: %d %s", res.status, res.body)
+		}
+		var hi history
+		if err := json.Unmarshal(res.body, &hi); err != nil {
+			t.Fatal(err)
+		}
+		return hi
+	}
+	if hi := get(); hi.Proof != nil {
+		t.Fatalf("a proof before any checkpoint: %+v", hi.Proof)
+	}
+	if res := h.do("POST", "/api/v1/forecasts/"+id+"/approve-unit", h.email(domain.RoleUnitAdmin), map[string]any{"comment": "符合要求"}); res.status != http.StatusOK {
+		t.Fatalf("approve: %d %s", res.status, res.body)
+	}
+	first, wrote, err := cp.Write(ctx)
+	if err != nil || !wrote {
+		t.Fatalf("checkpoint: %v %v", wrote, err)
+	}
+	// verify uses only the proof, its checkpoint and the public key.
+	verify := func(hi history, want int) anchor.Checkpoint {
+		t.Helper()
+		if hi.Proof == nil || hi.Proof.Mismatch != "" || len(hi.Proof.Entries) != want {
+			t.Fatalf("proof %+v; want %d entries", hi.Proof, want)
+		}
+		c, err := anchor.Open([]byte(hi.Proof.Checkpoint), verifier)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, e := range hi.Proof.Entries {
+			if err := anchor.VerifyEntry(c, e); err != nil {
+				t.Errorf("entry %d: %v", e.Number, err)
+			}
+			if e.Number != hi.Entries[i].Number || !bytes.Contains(e.LeafData, hi.Entries[i].Data) {
+				t.Errorf("proof entry %d does not carry event %d's payload", e.Number, hi.Entries[i].Number)
+			}
+		}
+		return c
+	}
+	verify(get(), 2)
+
+	if res := h.do("POST", "/api/v1/forecasts/"+id+"/approve-school", h.email(domain.RoleSchoolAdmin), map[string]any{}); res.status != http.StatusOK {
+		t.Fatalf("approve: %d %s", res.status, res.body)
+	}
+	old := get()
+	verify(old, 2) // event 3 waits for the next checkpoint
+	if _, _, err := cp.Write(ctx); err != nil {
+		t.Fatal(err)
+	}
+	second := verify(get(), 3)
+
+	// A proof for another tree size does not verify.
+	for _, e := range old.Proof.Entries {
+		if err := anchor.VerifyEntry(second, e); !errors.Is(err, anchor.ErrMismatch) || !strings.Contains(err.Error(), "tree of size") {
+			t.Errorf("proof of size %d checked against size %d: %v", first.Size, second.Size, err)
+		}
+	}
+	// A forged checkpoint, or one signed by another key.
+	forged := strings.Replace(old.Proof.Checkpoint, "\n"+itoa(first.Size)+"\n", "\n"+itoa(first.Size+1)+"\n", 1)
+	if _, err := anchor.Open([]byte(forged), verifier); !errors.Is(err, anchor.ErrForged) {
+		t.Errorf("forged checkpoint: %v", err)
+	}
+	otherKey, _, _ := note.GenerateKey(rand.Reader, "econf.test")
+	other, _, _ := anchor.NewSigner(otherKey)
+	resigned, err := anchor.Sign(first, other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := anchor.Open(resigned.Signed, verifier); !errors.Is(err, anchor.ErrOtherKey) {
+		t.Errorf("checkpoint of another key: %v", err)
+	}
+
+	// Events changed in the database: the history says the proof fails.
+	h.damaged = true
+	if _, err := h.pool.Exec(ctx, `UPDATE events SET data = jsonb_set(data::jsonb, '{details,foreignCount}', '99')::json WHERE stream_id = $1 AND number = 1`, "forecast-"+id); err != nil {
+		t.Fatal(err)
+	}
+	if hi := get(); hi.Proof == nil || hi.Proof.Mismatch == "" || len(hi.Proof.Entries) != 0 {
+		t.Errorf("proof after tampering: %+v; want a mismatch and no entries", hi.Proof)
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
