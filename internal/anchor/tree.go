@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/google/uuid"
 	"golang.org/x/mod/sumdb/tlog"
@@ -55,10 +56,25 @@ func (r reader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 	return out, nil
 }
 
-// CatchUp adds every event of $all after the last one added.
+// header is a store that tells the position of its last committed event
+// (pgstore), which $all may still hold back behind an open transaction.
+type header interface {
+	Head(ctx context.Context) (eventstore.Position, error)
+}
+
+// CatchUp adds every event of $all after the last one added, up to (at
+// least) every event committed when it was called.
 func (t *Tree) CatchUp(ctx context.Context, store eventstore.Store) error {
 	t.feed.Lock()
 	defer t.feed.Unlock()
+	target := eventstore.Start
+	if h, ok := store.(header); ok {
+		head, err := h.Head(ctx)
+		if err != nil {
+			return fmt.Errorf("anchor: head of $all: %w", err)
+		}
+		target = head
+	}
 	for {
 		t.mu.Lock()
 		from := t.last
@@ -68,7 +84,16 @@ func (t *Tree) CatchUp(ctx context.Context, store eventstore.Store) error {
 			return fmt.Errorf("anchor: read $all: %w", err)
 		}
 		if len(page) == 0 {
-			return nil
+			if !from.Less(target) {
+				return nil
+			}
+			// Committed events held back behind an open transaction.
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(10 * time.Millisecond):
+			}
+			continue
 		}
 		for _, e := range page {
 			if err := t.add(e); err != nil {
