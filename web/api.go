@@ -83,6 +83,16 @@ type call struct {
 // api runs c against the API in-process as the signed-in user of r (if
 // any), from r's client address, and returns the answer.
 func (s *Server) api(r *http.Request, c call) *answer {
+	a := &answer{header: http.Header{}}
+	s.API.ServeHTTP(a, s.apiRequest(r, c))
+	if a.status == 0 {
+		a.status = http.StatusOK
+	}
+	return a
+}
+
+// apiRequest is the in-process request of c on behalf of r.
+func (s *Server) apiRequest(r *http.Request, c call) *http.Request {
 	var rd io.Reader = http.NoBody
 	if c.body != nil {
 		js, err := json.Marshal(c.body)
@@ -116,12 +126,7 @@ func (s *Server) api(r *http.Request, c call) *answer {
 	for k, v := range c.header {
 		req.Header.Set(k, v)
 	}
-	a := &answer{header: http.Header{}}
-	s.API.ServeHTTP(a, req)
-	if a.status == 0 {
-		a.status = http.StatusOK
-	}
-	return a
+	return req
 }
 
 // validPosition reports whether p looks like an event position the API

@@ -174,6 +174,15 @@ func TestBrowserForecastLifecycle(t *testing.T) {
 	}
 	school.shot("forecast-list")
 	school.axe("forecast list")
+	// The export carries the list's filters and the session.
+	csv, err := chromedp.Run(school.ctx, chromedp.Evaluate[string](`(async () => {
+		const r = await fetch(document.querySelector('a[href*="format=csv"]').href);
+		return r.status + ' ' + r.headers.get('Content-Type') + '\n' + await r.text(); })()`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	contains(t, "CSV export", csv, "200 text/csv")
+	contains(t, "CSV export", csv, "2027年分布式系统国际研讨会")
 	// Choosing a filter updates the results in place (htmx) and the address.
 	school.do(chromedp.Evaluate[chromedp.Void](`window.__stay = true; const s = document.querySelector('#f-status'); s.value = 'submitted'; s.dispatchEvent(new Event('change', {bubbles: true}))`))
 	school.waitFor(`location.search.includes('status=submitted') && document.querySelectorAll('#results tbody tr').length === 0`)

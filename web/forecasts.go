@@ -216,16 +216,18 @@ func (s *Server) window(r *http.Request, m *me) *forecastWindow {
 
 // listView is a list page.
 type listView struct {
-	Seg       string
-	YearParam string
-	Query     url.Values
-	Page      forecastPage
-	Columns   []column
-	Statuses  []option
-	Scales    []option
-	Prev      string
-	Next      string
-	Pages     int
+	Seg string
+	// ExportXLSX and ExportCSV export the rows the filters and sort choose.
+	ExportXLSX, ExportCSV string
+	YearParam             string
+	Query                 url.Values
+	Page                  forecastPage
+	Columns               []column
+	Statuses              []option
+	Scales                []option
+	Prev                  string
+	Next                  string
+	Pages                 int
 }
 
 type column struct {
@@ -262,6 +264,12 @@ func (s *Server) list(k *recordKind) http.HandlerFunc {
 			it := &lv.Page.Items[i]
 			it.Href, it.Label = "/"+k.Seg+"/"+it.ID, k.status(v, it.Status)
 		}
+		eq := cloneValues(q)
+		eq.Del("page")
+		eq.Set("format", "xlsx")
+		lv.ExportXLSX = "/" + k.Seg + "/export?" + eq.Encode()
+		eq.Set("format", "csv")
+		lv.ExportCSV = "/" + k.Seg + "/export?" + eq.Encode()
 		sort, order := q.Get("sort"), q.Get("order")
 		if sort == "" {
 			sort, order = "submittedAt", "desc"
@@ -576,5 +584,24 @@ func (s *Server) document(k *recordKind) http.HandlerFunc {
 			}
 		}
 		_, _ = a.body.WriteTo(w) // the client went away
+	}
+}
+
+// export streams the list's rows as the API exports them (xlsx, or csv),
+// with the list's filters: the file goes to the browser as it is made.
+func (s *Server) export(k *recordKind) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		v := s.newView(r, k.ListTitle)
+		if !s.signedIn(w, r, v) {
+			return
+		}
+		q := url.Values{}
+		for _, p := range []string{"q", "status", "scale", k.YearParam, "sort", "order", "format"} {
+			if x := strings.TrimSpace(r.URL.Query().Get(p)); x != "" {
+				q.Set(p, x)
+			}
+		}
+		w.Header().Del("Content-Security-Policy") // the API sets its own
+		s.API.ServeHTTP(w, s.apiRequest(r, call{method: "GET", path: "/" + k.Seg + "/export", query: q}))
 	}
 }

@@ -93,6 +93,7 @@ func (s *Server) routes() chi.Router {
 			r.Post("/forecasts/{id}/edit", s.forecastRevise)
 			for _, k := range []*recordKind{forecastKind, declarationKind} {
 				r.Get("/"+k.Seg, s.list(k))
+				r.Get("/"+k.Seg+"/export", s.export(k))
 				r.Get("/"+k.Seg+"/{id}", s.recordPage(k))
 				r.Post("/"+k.Seg+"/{id}/decide", s.decide(k))
 				r.Get("/"+k.Seg+"/{id}/{doc}", s.document(k))
