@@ -64,7 +64,7 @@ func (s *Server) saveDeclarationSection(w http.ResponseWriter, r *http.Request) 
 	dec, known := sectionDecoders[chi.URLParam(r, "section")]
 	if !known {
 		writeProblem(w, r, problem{Type: problemBase + "not-found", Title: "Not found", Status: http.StatusNotFound,
-			Detail: "no such section; sections are applicant, basic, attendance, hosting, budget, statements, content, people, agenda, contacts", Zh: "表单分节不存在"})
+			Detail: "no such section; sections are applicant, basic, attendance, hosting, budget, statements, content, people, agenda, contacts", Zh: "表单分节不存在；分节为 applicant, basic, attendance, hosting, budget, statements, content, people, agenda, contacts"})
 		return
 	}
 	m, ok := meta(w, r)

@@ -107,9 +107,9 @@ func decodeBytes(body []byte, v any) (domain.FieldError, bool) {
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &syn):
-		return domain.FieldError{Path: "", Rule: "SCHEMA", Message: fmt.Sprintf("malformed JSON at byte %d: %v", syn.Offset, syn), Zh: "JSON格式错误"}, false
+		return domain.FieldError{Path: "", Rule: "SCHEMA", Message: fmt.Sprintf("malformed JSON at byte %d: %v", syn.Offset, syn), Zh: fmt.Sprintf("JSON格式错误（第 %d 字节）：%v", syn.Offset, syn)}, false
 	case errors.As(err, &typ):
-		return domain.FieldError{Path: typ.Field, Rule: "SCHEMA", Message: fmt.Sprintf("want %s, got JSON %s", typ.Type, typ.Value), Zh: "字段类型错误"}, false
+		return domain.FieldError{Path: typ.Field, Rule: "SCHEMA", Message: fmt.Sprintf("want %s, got JSON %s", typ.Type, typ.Value), Zh: fmt.Sprintf("字段类型错误：应为 %s，实为 JSON %s", typ.Type, typ.Value)}, false
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
 		path := name

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 
 	"github.com/go-chi/chi/v5/middleware"
@@ -37,9 +38,21 @@ func writeProblem(w http.ResponseWriter, r *http.Request, p problem) {
 	if p.Type == "" {
 		p.Type = "about:blank"
 	}
+	lang := answerLanguage(r)
+	p.localize(lang)
 	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Content-Language", lang)
+	w.Header().Add("Vary", "Accept-Language")
 	w.WriteHeader(p.Status)
-	_ = json.NewEncoder(w).Encode(p) // the client went away; nothing to do
+	_ = newEncoder(w).Encode(p) // the client went away; nothing to do
+}
+
+// newEncoder writes JSON as it is: <, > and & stay themselves instead of
+// \u003c and the like (every answer is application/json, never HTML).
+func newEncoder(w io.Writer) *json.Encoder {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc
 }
 
 // statusClientClosed is the status logged for a request its client gave up
@@ -82,11 +95,16 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, domain.ErrForbidden):
 		writeProblem(w, r, problem{Type: problemBase + "forbidden", Title: "Forbidden", Status: http.StatusForbidden,
 			Detail: "your role or organisation may not do this", Zh: "您的角色或所属单位无权执行此操作", Rule: "R-ACT-02"})
-	case errors.Is(err, domain.ErrConflict), errors.Is(err, auth.ErrEmailTaken):
+	case errors.Is(err, auth.ErrEmailTaken):
 		writeProblem(w, r, problem{Type: problemBase + "conflict", Title: "Conflict", Status: http.StatusConflict,
-			Detail: err.Error(), Zh: "与现有数据冲突"})
-	case errors.Is(err, auth.ErrBadCredentials), errors.Is(err, auth.ErrNoSession):
-		s.unauthorized(w, r, err.Error())
+			Detail: "this email address is already registered", Zh: "该邮箱已被注册"})
+	case errors.Is(err, domain.ErrConflict):
+		writeProblem(w, r, problem{Type: problemBase + "conflict", Title: "Conflict", Status: http.StatusConflict,
+			Detail: "the record already exists or conflicts with existing data (" + err.Error() + ")", Zh: "记录已存在或与现有数据冲突（" + err.Error() + "）"})
+	case errors.Is(err, auth.ErrBadCredentials):
+		s.unauthorized(w, r, "wrong email or password", "邮箱或密码错误")
+	case errors.Is(err, auth.ErrNoSession):
+		s.unauthorized(w, r, "the session is not valid (expired, signed out or unknown); sign in again", "登录已失效（已过期、已退出或无效），请重新登录")
 	case errors.Is(err, commands.ErrTampered):
 		// Not a server failure: the record is locked until an auditor has
 		// recorded the incident (docs/operations.md, "When a chain breaks").
@@ -129,14 +147,15 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	default:
 		s.Log.ErrorContext(r.Context(), "request failed", "err", err, "request_id", middleware.GetReqID(r.Context()), "path", r.URL.Path)
 		writeProblem(w, r, problem{Type: problemBase + "internal", Title: "Internal error", Status: http.StatusInternalServerError,
-			Detail: "something went wrong on our side; the request id helps us find it", Zh: "服务器内部错误"})
+			Detail: "something went wrong on our side; the request id helps us find it", Zh: "服务器内部出错；请求编号可帮助我们查找原因"})
 	}
 }
 
-func (s *Server) unauthorized(w http.ResponseWriter, r *http.Request, detail string) {
+// unauthorized answers 401 with why, in English and Chinese.
+func (s *Server) unauthorized(w http.ResponseWriter, r *http.Request, detail, zh string) {
 	w.Header().Set("WWW-Authenticate", `Bearer realm="econf"`)
 	writeProblem(w, r, problem{Type: problemBase + "unauthorized", Title: "Unauthorized", Status: http.StatusUnauthorized,
-		Detail: detail, Zh: "请先登录"})
+		Detail: detail, Zh: zh})
 }
 
 func badRequest(w http.ResponseWriter, r *http.Request, fields ...domain.FieldError) {
@@ -147,5 +166,5 @@ func badRequest(w http.ResponseWriter, r *http.Request, fields ...domain.FieldEr
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v) // the client went away; nothing to do
+	_ = newEncoder(w).Encode(v) // the client went away; nothing to do
 }

@@ -309,7 +309,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token := bearer(r)
 		if token == "" {
-			s.unauthorized(w, r, "send Authorization: Bearer <token> from POST /api/v1/auth/login")
+			s.unauthorized(w, r, "sign in first: send Authorization: Bearer <token> from POST /api/v1/auth/login", "请先登录：请求头须带 Authorization: Bearer <token>（令牌由 POST /api/v1/auth/login 取得）")
 			return
 		}
 		a, err := s.Auth.Session(r.Context(), token)

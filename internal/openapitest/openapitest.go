@@ -94,7 +94,7 @@ var genericHeaders = map[string]bool{
 	"Content-Security-Policy": true, "X-Content-Type-Options": true, "X-Frame-Options": true,
 	"Referrer-Policy": true, "Strict-Transport-Security": true, "Permissions-Policy": true,
 	"Cross-Origin-Opener-Policy": true, "Cross-Origin-Resource-Policy": true, "Cross-Origin-Embedder-Policy": true,
-	"X-Request-Id": true,
+	"X-Request-Id": true, "Content-Language": true,
 }
 
 // schemaOptions hold every schema to the formats it names: uuid too, which
