@@ -106,3 +106,48 @@ func TestCheckpointsOnEventStoreDB(t *testing.T) {
 		t.Errorf("read of the tombstoned stream: %v", err)
 	}
 }
+
+// TestCheckpointerRunsPeriodically: Run writes a checkpoint at once and
+// another after events were added, without being asked.
+func TestCheckpointerRunsPeriodically(t *testing.T) {
+	d, err := esdbdouble.Start(esdbdouble.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(d.Close)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	store, err := esdbstore.Open(d.URL(), esdbstore.Options{Log: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	skey, _, _ := note.GenerateKey(rand.Reader, "econf.test")
+	signer, verifier, err := anchor.NewSigner(skey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cp := &anchor.Checkpointer{Store: store, Tree: anchor.NewTree(), Signer: signer, Verifier: verifier, Dirs: []string{dir}, Now: time.Now, Log: quiet}
+	appendN(t, store, "forecast-a", 0, 2)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- cp.Run(ctx, 20*time.Millisecond) }()
+	defer func() { cancel(); <-done }()
+	wait := func(n int) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			chain, err := anchor.ReadDir(dir, verifier)
+			if err == nil && len(chain) == n {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d checkpoints (%v) after 10s; want %d", len(chain), err, n)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	wait(1)
+	appendN(t, store, "forecast-a", 2, 1)
+	wait(2)
+}
