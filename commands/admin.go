@@ -282,13 +282,13 @@ func (a *App) ResolveActor(ctx context.Context, userID uuid.UUID) (domain.Actor,
 		return domain.Actor{}, fmt.Errorf("account %s cannot sign in: %w", userID, domain.ErrForbidden)
 	}
 	actor := domain.Actor{UserID: userID, Name: u.Name(), Role: u.Role(), OrgID: u.OrgID()}
-	// Walk up the tree: unit → university → authority.
+	// Walk up the tree: unit → university → authority (institute → academy → bureau).
 	for id, depth := u.OrgID(), 0; id != uuid.Nil && depth < 3; depth++ {
 		o, err := a.organisation(ctx, id)
 		if err != nil {
 			return domain.Actor{}, err
 		}
-		switch o.Kind() {
+		switch o.Kind().Part() {
 		case org.University:
 			actor.University = o.ID()
 		case org.Authority:

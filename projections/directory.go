@@ -117,10 +117,11 @@ type OrganisationRow struct {
 	EmailDomains []string   `json:"emailDomains"`
 }
 
-// Organisations lists the whole tree, authorities first.
+// Organisations lists the whole tree, roots (authorities, bureaus) first,
+// then universities and academies, then units and institutes.
 func (q *Queries) Organisations(ctx context.Context) ([]OrganisationRow, error) {
 	rows, err := q.pool.Query(ctx, `SELECT id, kind, name_zh, name_en, parent_id, email_domains FROM rm.organisations
-		ORDER BY CASE kind WHEN 'authority' THEN 0 WHEN 'university' THEN 1 ELSE 2 END, name_zh, id`)
+		ORDER BY CASE WHEN kind IN ('authority', 'bureau') THEN 0 WHEN kind IN ('university', 'academy') THEN 1 ELSE 2 END, name_zh, id`)
 	if err != nil {
 		return nil, err
 	}

@@ -28,17 +28,24 @@ func ID(email string) uuid.UUID { return uuid.NewSHA1(namespace, []byte(Normaliz
 func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
 
 // RoleFits reports whether an account of role r may belong to an
-// organisation of kind k (R-ACT-01/02): applicants and unit admins belong to
-// a unit, school admins to a university, authority reviewers to an
-// authority; auditors, analysts and platform admins to any organisation.
+// organisation of kind k (R-ACT-01/02): applicants belong to a unit, unit
+// admins to a unit or an institute (its administrator, who applies for
+// funding), school admins to a university, authority reviewers to an
+// authority or an academy's bureau (who reviews the funding applications);
+// auditors, analysts and platform admins to any organisation. An academy
+// has no school admins and its institutes no applicants: the universities'
+// procedures, which start with an applicant and pass a school, never reach
+// an academy.
 func RoleFits(r domain.Role, k org.Kind) bool {
 	switch r {
-	case domain.RoleApplicant, domain.RoleUnitAdmin:
+	case domain.RoleApplicant:
 		return k == org.Unit
+	case domain.RoleUnitAdmin:
+		return k == org.Unit || k == org.Institute
 	case domain.RoleSchoolAdmin:
 		return k == org.University
 	case domain.RoleAuthorityReviewer:
-		return k == org.Authority
+		return k == org.Authority || k == org.Bureau
 	case domain.RoleAuditor, domain.RoleAnalyst, domain.RolePlatformAdmin:
 		return k.Valid()
 	}

@@ -46,14 +46,17 @@ func TestID(t *testing.T) {
 	}
 }
 
-// R-ACT-01/02: a role fits only its kind of organisation.
+// R-ACT-01/02: a role fits only its kind of organisation; in an academy's
+// tree the institute's administrator is a unit admin and the bureau's
+// reviewers authority reviewers, and there are no applicants or school
+// admins (seed 002).
 func TestRoleFits(t *testing.T) {
-	kinds := []org.Kind{org.Authority, org.University, org.Unit}
+	kinds := org.Kinds
 	fits := map[domain.Role][]org.Kind{
 		domain.RoleApplicant:         {org.Unit},
-		domain.RoleUnitAdmin:         {org.Unit},
+		domain.RoleUnitAdmin:         {org.Unit, org.Institute},
 		domain.RoleSchoolAdmin:       {org.University},
-		domain.RoleAuthorityReviewer: {org.Authority},
+		domain.RoleAuthorityReviewer: {org.Authority, org.Bureau},
 		domain.RoleAuditor:           kinds,
 		domain.RoleAnalyst:           kinds,
 		domain.RolePlatformAdmin:     kinds,

@@ -2,6 +2,13 @@
 // universities under them and the units (departments) under those, their
 // names, and the institutional email domains registration accepts
 // (R-ACT-03). Platform admins manage it (R-ACT-01).
+//
+// An academy is a tenant beside the universities, with its own three
+// levels playing the same parts (Kind.Part): its bureau of international
+// cooperation (国际合作局) the authority's, the academy the university's,
+// its institutes (院属单位) the unit's. Roles, scopes and procedures see
+// the part; the academy's own procedures (conference funding, seed 002)
+// ask for the academy kinds.
 package org
 
 import (
@@ -21,19 +28,51 @@ const (
 	Authority  Kind = "authority"  // 上级主管部门
 	University Kind = "university" // 所属高校
 	Unit       Kind = "unit"       // 院系/单位
+
+	// An academy's tree (seed 002): Bureau → Academy → Institute.
+	Bureau    Kind = "bureau"    // 国际合作局: the authority's part
+	Academy   Kind = "academy"   // 中国科学院: a tenant beside the universities
+	Institute Kind = "institute" // 院属单位: the unit's part
 )
 
+// Kinds lists every kind in the tree's order.
+var Kinds = []Kind{Authority, University, Unit, Bureau, Academy, Institute}
+
 // Valid reports whether k is a known kind.
-func (k Kind) Valid() bool { return k == Authority || k == University || k == Unit }
+func (k Kind) Valid() bool { return slices.Contains(Kinds, k) }
+
+// Part is the level k plays in the tree: Authority, University or Unit.
+// The academy's kinds play the parts of the universities' (the bureau
+// the authority's, the academy the university's, an institute the
+// unit's); "" for an unknown kind.
+func (k Kind) Part() Kind {
+	switch k {
+	case Authority, Bureau:
+		return Authority
+	case University, Academy:
+		return University
+	case Unit, Institute:
+		return Unit
+	}
+	return ""
+}
+
+// InAcademy reports whether k belongs to an academy's tree.
+func (k Kind) InAcademy() bool { return k == Bureau || k == Academy || k == Institute }
 
 // ParentKind is the kind an organisation of kind k hangs under; "" for an
-// authority, which is a root.
+// authority or a bureau, which are roots. The trees do not mix: an
+// institute hangs under an academy, never under a university.
 func (k Kind) ParentKind() Kind {
 	switch k {
 	case University:
 		return Authority
 	case Unit:
 		return University
+	case Academy:
+		return Bureau
+	case Institute:
+		return Academy
 	}
 	return ""
 }
@@ -109,12 +148,13 @@ func (o *Organisation) Create(a domain.Actor, s Spec, parent Kind, p policy.Poli
 	}
 	var pr domain.Problems
 	if pr.Required("kind", "SCHEMA", string(s.Kind)) && !s.Kind.Valid() {
-		pr.Add("kind", "SCHEMA", "must be authority, university or unit", "须为上级主管部门、高校或院系")
+		pr.Add("kind", "SCHEMA", "must be authority, university, unit, bureau, academy or institute",
+			"须为上级主管部门、高校、院系、国际合作局、科学院或院属单位")
 	}
 	if s.Kind.Valid() {
 		switch want := s.Kind.ParentKind(); {
 		case want == "" && s.ParentID != uuid.Nil:
-			pr.Add("parentId", "R-ACT-02", "an authority has no parent", "上级主管部门不设上级组织")
+			pr.Add("parentId", "R-ACT-02", fmt.Sprintf("%s has no parent", s.Kind.withArticle()), fmt.Sprintf("%s不设上级组织", s.Kind.zh()))
 		case want != "" && s.ParentID == uuid.Nil:
 			pr.Add("parentId", "R-ACT-02", fmt.Sprintf("required: the %s this %s belongs to", want, s.Kind),
 				fmt.Sprintf("必填：所属%s", want.zh()))
@@ -251,6 +291,12 @@ func (k Kind) zh() string {
 		return "高校"
 	case Unit:
 		return "院系"
+	case Bureau:
+		return "国际合作局"
+	case Academy:
+		return "科学院"
+	case Institute:
+		return "院属单位"
 	}
 	return "组织"
 }
@@ -261,6 +307,8 @@ func (k Kind) withArticle() string {
 		return "an unknown organisation"
 	case Authority:
 		return "an authority"
+	case Academy, Institute:
+		return "an " + string(k)
 	}
 	return "a " + string(k)
 }

@@ -43,6 +43,14 @@ func TestCreate(t *testing.T) {
 		{"R-ACT-02 university under a university", org.Spec{Kind: org.University, NameZh: "示例大学", ParentID: univ}, org.University, []string{"parentId R-ACT-02"}},
 		{"R-ACT-02 unit under an authority", org.Spec{Kind: org.Unit, NameZh: "物理学院", ParentID: authority}, org.Authority, []string{"parentId R-ACT-02"}},
 		{"R-ACT-02 unit under an unknown parent", org.Spec{Kind: org.Unit, NameZh: "物理学院", ParentID: uuid.New()}, "", []string{"parentId R-ACT-02"}},
+		{"R-ACT-02 bureau", org.Spec{Kind: org.Bureau, NameZh: "示例科学院国际合作局"}, "", nil},
+		{"R-ACT-02 academy under a bureau", org.Spec{Kind: org.Academy, NameZh: "示例科学院", ParentID: authority}, org.Bureau, nil},
+		{"R-ACT-02 institute under an academy", org.Spec{Kind: org.Institute, NameZh: "示例研究所", ParentID: univ}, org.Academy, nil},
+		{"R-ACT-02 bureau with a parent", org.Spec{Kind: org.Bureau, NameZh: "示例科学院国际合作局", ParentID: univ}, org.Academy, []string{"parentId R-ACT-02"}},
+		{"R-ACT-02 academy under an authority", org.Spec{Kind: org.Academy, NameZh: "示例科学院", ParentID: authority}, org.Authority, []string{"parentId R-ACT-02"}},
+		{"R-ACT-02 institute under a university", org.Spec{Kind: org.Institute, NameZh: "示例研究所", ParentID: univ}, org.University, []string{"parentId R-ACT-02"}},
+		{"R-ACT-02 unit under an academy", org.Spec{Kind: org.Unit, NameZh: "物理学院", ParentID: univ}, org.Academy, []string{"parentId R-ACT-02"}},
+		{"R-ACT-02 institute without parent", org.Spec{Kind: org.Institute, NameZh: "示例研究所"}, "", []string{"parentId R-ACT-02"}},
 		{"unknown kind", org.Spec{Kind: "faculty", NameZh: "物理学院"}, "", []string{"kind SCHEMA"}},
 		{"names required", org.Spec{Kind: org.Authority, NameZh: " "}, "", []string{"nameZh SCHEMA"}},
 		{"name too long", org.Spec{Kind: org.Authority, NameZh: strings.Repeat("厅", 201)}, "", []string{"nameZh SCHEMA"}},
@@ -223,6 +231,23 @@ func TestReplayAndDecode(t *testing.T) {
 	for _, key := range []string{`"id"`, `"kind":"unit"`, `"nameZh"`, `"parentId"`} {
 		if !strings.Contains(string(b), key) {
 			t.Errorf("json.Marshal(Created) = %s; want %s", b, key)
+		}
+	}
+}
+
+// R-ACT-02: the academy's kinds play the universities' parts, so roles and
+// scopes treat an institute as a unit and the bureau as an authority.
+func TestKindPart(t *testing.T) {
+	want := map[org.Kind]org.Kind{
+		org.Authority: org.Authority, org.University: org.University, org.Unit: org.Unit,
+		org.Bureau: org.Authority, org.Academy: org.University, org.Institute: org.Unit, "faculty": "",
+	}
+	for k, part := range want {
+		if got := k.Part(); got != part {
+			t.Errorf("R-ACT-02 %q.Part() = %q; want %q", k, got, part)
+		}
+		if got := k.InAcademy(); got != (k == org.Bureau || k == org.Academy || k == org.Institute) {
+			t.Errorf("%q.InAcademy() = %v", k, got)
 		}
 	}
 }

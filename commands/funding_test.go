@@ -1,0 +1,88 @@
+package commands_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/econf/econf/commands"
+	"github.com/econf/econf/domain"
+	"github.com/econf/econf/domain/org"
+	"github.com/econf/econf/internal/demo"
+)
+
+// academy is an academy's tree beside the demo university (seed 002): its
+// bureau, the academy, two institutes, the bureau's reviewer and each
+// institute's administrator.
+type academy struct {
+	bureau, academy, institute, otherInstitute uuid.UUID
+	reviewer, admin, otherAdmin                domain.Actor
+}
+
+func newAcademy(t *testing.T, f *fixture) academy {
+	t.Helper()
+	ctx := context.Background()
+	mk := func(kind, name string, parent uuid.UUID) uuid.UUID {
+		t.Helper()
+		res, err := f.app.CreateOrganisation(ctx, demo.System, commands.Meta{}, commands.CreateOrganisation{Kind: org.Kind(kind), NameZh: name, ParentID: parent})
+		if err != nil {
+			t.Fatalf("create %s: %v", kind, err)
+		}
+		return res.ID
+	}
+	user := func(role domain.Role, orgID uuid.UUID, name, email string) domain.Actor {
+		t.Helper()
+		res, err := f.app.CreateUser(ctx, demo.System, commands.Meta{}, commands.CreateUser{
+			Email: email, Name: name, Role: role, OrgID: orgID, Mobile: "13800000000", Password: "amber lantern orbit 73",
+		})
+		if err != nil {
+			t.Fatalf("create %s: %v", email, err)
+		}
+		return f.resolve(t, res.ID)
+	}
+	var a academy
+	a.bureau = mk("bureau", "示范科学院国际合作局", uuid.Nil)
+	a.academy = mk("academy", "示范科学院", a.bureau)
+	a.institute = mk("institute", "示范物理研究所", a.academy)
+	a.otherInstitute = mk("institute", "示范化学研究所", a.academy)
+	a.reviewer = user(domain.RoleAuthorityReviewer, a.bureau, "国际合作局审核员", "reviewer@bureau.demo-academy.cn")
+	a.admin = user(domain.RoleUnitAdmin, a.institute, "物理所管理员", "admin@phys.demo-academy.cn")
+	a.otherAdmin = user(domain.RoleUnitAdmin, a.otherInstitute, "化学所管理员", "admin@chem.demo-academy.cn")
+	return a
+}
+
+// TestAcademyTree (R-ACT-02, seed 002): an academy is a tenant beside the
+// universities; its institute's administrator resolves with the academy as
+// university and the bureau as authority, the bureau's reviewer with the
+// bureau; the trees do not mix, and an academy has no applicants.
+func TestAcademyTree(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t, inWindow)
+	a := newAcademy(t, f)
+
+	if want := (domain.Actor{UserID: a.admin.UserID, Name: a.admin.Name, Role: domain.RoleUnitAdmin, OrgID: a.institute, University: a.academy, Authority: a.bureau}); a.admin != want {
+		t.Errorf("R-ACT-02 institute admin resolved to %+v; want %+v", a.admin, want)
+	}
+	if want := (domain.Actor{UserID: a.reviewer.UserID, Name: a.reviewer.Name, Role: domain.RoleAuthorityReviewer, OrgID: a.bureau, Authority: a.bureau}); a.reviewer != want {
+		t.Errorf("R-ACT-02 bureau reviewer resolved to %+v; want %+v", a.reviewer, want)
+	}
+
+	var ve *domain.ValidationError
+	_, err := f.app.CreateOrganisation(ctx, demo.System, commands.Meta{}, commands.CreateOrganisation{Kind: "institute", NameZh: "示范研究所", ParentID: f.tree.University})
+	if !errors.As(err, &ve) || ve.Fields[0].Path != "parentId" || ve.Fields[0].Rule != "R-ACT-02" {
+		t.Errorf("R-ACT-02 institute under a university: %v; want parentId R-ACT-02", err)
+	}
+	_, err = f.app.CreateOrganisation(ctx, demo.System, commands.Meta{}, commands.CreateOrganisation{Kind: "unit", NameZh: "示范学院", ParentID: a.academy})
+	if !errors.As(err, &ve) || ve.Fields[0].Path != "parentId" || ve.Fields[0].Rule != "R-ACT-02" {
+		t.Errorf("R-ACT-02 unit under an academy: %v; want parentId R-ACT-02", err)
+	}
+	_, err = f.app.CreateUser(ctx, demo.System, commands.Meta{}, commands.CreateUser{
+		Email: "someone@phys.demo-academy.cn", Name: "研究员", Role: domain.RoleApplicant, OrgID: a.institute, Password: "amber lantern orbit 73",
+	})
+	if err == nil {
+		t.Error("R-ACT-02 an applicant in an institute was created; the academy's procedures are its administrators'")
+	}
+}
