@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/econf/econf/commands"
 	"github.com/econf/econf/domain"
 	"github.com/econf/econf/domain/org"
+	"github.com/econf/econf/domain/policy"
 	"github.com/econf/econf/internal/demo"
 )
 
@@ -84,5 +86,60 @@ func TestAcademyTree(t *testing.T) {
 	})
 	if err == nil {
 		t.Error("R-ACT-02 an applicant in an institute was created; the academy's procedures are its administrators'")
+	}
+}
+
+// TestPublishFundingCall (R-FUND-03, R-POL-01): the bureau publishes one
+// call a year in May–June as a new policy version; a university's
+// authority reviewer may not; an admin's later policy keeps the call.
+func TestPublishFundingCall(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t, sh(2027, time.April, 30, 23, 59))
+	a := newAcademy(t, f)
+	budget := commands.PublishFundingCall{BudgetFen: 2_000_000_00}
+
+	var ve *domain.ValidationError
+	if _, err := f.app.PublishFundingCall(ctx, a.reviewer, commands.Meta{}, budget); !errors.As(err, &ve) || ve.Fields[0].Rule != "R-FUND-03" {
+		t.Errorf("R-FUND-03 on 30 April: %v; want publishedOn R-FUND-03", err)
+	}
+	f.clock.Set(sh(2027, time.May, 1, 0, 0))
+	if _, err := f.app.PublishFundingCall(ctx, f.actor(t, domain.RoleAuthorityReviewer), commands.Meta{}, budget); !errors.Is(err, domain.ErrForbidden) {
+		t.Errorf("R-FUND-03 a university's authority reviewer: %v; want ErrForbidden", err)
+	}
+	if _, err := f.app.PublishFundingCall(ctx, a.admin, commands.Meta{}, budget); !errors.Is(err, domain.ErrForbidden) {
+		t.Errorf("R-FUND-03 an institute's admin: %v; want ErrForbidden", err)
+	}
+	if _, err := f.app.PublishFundingCall(ctx, a.reviewer, commands.Meta{}, commands.PublishFundingCall{}); !errors.As(err, &ve) || ve.Fields[0].Path != "budgetFen" {
+		t.Errorf("R-FUND-03 without a budget: %v; want budgetFen", err)
+	}
+	if _, err := f.app.PublishFundingCall(ctx, a.reviewer, commands.Meta{}, budget); err != nil {
+		t.Fatalf("R-FUND-03 on 1 May: %v", err)
+	}
+	p, err := f.app.Policies().Current(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	call, ok := p.Funding.Call(a.bureau, 2028)
+	if want := (policy.FundingCall{Bureau: a.bureau, Year: 2028, Opens: domain.Date{Year: 2027, Month: time.May, Day: 1},
+		Closes: domain.Date{Year: 2027, Month: time.September, Day: 15}, BudgetFen: budget.BudgetFen}); !ok || call != want {
+		t.Errorf("R-POL-01 policy %s carries call %+v; want %+v", p.Version, call, want)
+	}
+	f.clock.Set(sh(2027, time.June, 30, 23, 59))
+	var se *domain.StateError
+	if _, err := f.app.PublishFundingCall(ctx, a.reviewer, commands.Meta{}, budget); !errors.As(err, &se) || se.Rule != "R-FUND-03" {
+		t.Errorf("R-FUND-03 a second call in 2027: %v; want R-FUND-03 state error", err)
+	}
+	next := p
+	next.Version = "2027.2"
+	next.Funding.Calls = nil
+	if _, err := f.app.PublishPolicy(ctx, demo.System, commands.Meta{}, next); err != nil {
+		t.Fatal(err)
+	}
+	if p, err = f.app.Policies().Current(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := p.Funding.Call(a.bureau, 2028); !ok || p.Version != "2027.2" {
+		t.Errorf("R-POL-01 the admin's policy %s dropped the bureau's call: %+v", p.Version, p.Funding.Calls)
 	}
 }

@@ -55,18 +55,39 @@ func (a *App) PublishPolicy(ctx context.Context, actor domain.Actor, meta Meta, 
 		return Result{}, fmt.Errorf("publish policy: %w", domain.ErrForbidden)
 	}
 	p.Version = strings.TrimSpace(p.Version)
+	// The funding calls are the bureaus' to publish (PublishFundingCall):
+	// an admin's policy keeps the calls in force, it neither drops nor
+	// forges one.
+	p = p.Upcast()
+	p.Funding.Calls = nil
 	if err := p.Validate(); err != nil {
 		return Result{}, err
 	}
+	return a.publishPolicy(ctx, actor, meta, "PublishPolicy", func(current policy.Policy) (policy.Policy, error) {
+		p.Funding.Calls = current.Funding.Calls
+		return p, nil
+	})
+}
+
+// publishPolicy appends the policy next makes of the one in force, under
+// a version never published before (R-POL-01).
+func (a *App) publishPolicy(ctx context.Context, actor domain.Actor, meta Meta, command string,
+	next func(current policy.Policy) (policy.Policy, error)) (Result, error) {
 	id := uuid.NewSHA1(uuid.NameSpaceURL, []byte(PolicyStream))
-	return a.execute(ctx, actor, meta, "PublishPolicy", PolicyStream, id, func(l loaded) (decision, error) {
+	return a.execute(ctx, actor, meta, command, PolicyStream, id, func(l loaded) (decision, error) {
 		seen := map[string]bool{policy.Default().Version: true}
+		current := policy.Default()
 		for _, e := range l.events {
 			var old PolicyPublished
 			if err := json.Unmarshal(e.Data, &old); err != nil {
 				return decision{}, fmt.Errorf("decode policy #%d: %w", e.Number, err)
 			}
 			seen[strings.TrimSpace(old.Policy.Version)] = true
+			current = old.Policy.Upcast()
+		}
+		p, err := next(current)
+		if err != nil {
+			return decision{}, err
 		}
 		if seen[p.Version] {
 			var probs domain.Problems

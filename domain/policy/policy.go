@@ -37,6 +37,9 @@ type Policy struct {
 	Change    ChangeRules   `json:"change"`
 	Summary   SummaryRules  `json:"summary"`
 	Deadlines DeadlineRules `json:"deadlines"`
+	// Funding holds conference funding's parameters and published calls
+	// (seed 002, R-FUND-*).
+	Funding FundingRules `json:"funding"`
 }
 
 // MonthDay is a day of the year without the year.
@@ -120,6 +123,7 @@ func Default() Policy {
 		Change:      DefaultChangeRules(),
 		Summary:     DefaultSummaryRules(),
 		Deadlines:   DefaultDeadlineRules(),
+		Funding:     DefaultFundingRules(),
 	}
 }
 
@@ -151,6 +155,11 @@ func (p Policy) Upcast() Policy {
 	}
 	if p.Deadlines.ReminderDays == nil {
 		p.Deadlines = DefaultDeadlineRules()
+	}
+	if p.Funding.Categories[0].CapFen == 0 {
+		calls := p.Funding.Calls
+		p.Funding = DefaultFundingRules()
+		p.Funding.Calls = calls
 	}
 	return p
 }
@@ -231,6 +240,7 @@ func (p Policy) Validate() error {
 	pr.Merge("change", p.Change.Validate())
 	pr.Merge("summary", p.Summary.Validate())
 	pr.Merge("deadlines", p.Deadlines.Validate())
+	pr.Merge("funding", p.Funding.Validate())
 	if p.Text.Long < p.Text.Short {
 		pr.Add("text.long", rule, "must not be below text.short", "不得小于text.short")
 	}
