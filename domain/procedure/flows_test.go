@@ -7,6 +7,7 @@ import (
 	"github.com/econf/econf/domain/change"
 	"github.com/econf/econf/domain/declaration"
 	"github.com/econf/econf/domain/forecast"
+	"github.com/econf/econf/domain/funding"
 	"github.com/econf/econf/domain/procedure"
 	"github.com/econf/econf/domain/summary"
 )
@@ -35,6 +36,8 @@ func TestDeclaredFlows(t *testing.T) {
 			"school_approved": auth, "unit_rejected": app, "school_rejected": app}, declaration.Flow.Awaiting(auth), "school_approved"},
 		{"change", change.Flow.Holders(), holders{"requested": scl}, change.Flow.Awaiting(auth), ""},
 		{"summary", summary.Flow.Holders(), holders{"draft": app, "submitted": scl, "returned": app}, summary.Flow.Awaiting(auth), ""},
+		{"funding", funding.Flow.Holders(), holders{"draft": app, "withdrawn": app, "returned": app, "submitted": procedure.Bureau},
+			funding.Flow.Awaiting(procedure.Bureau), "submitted"},
 	} {
 		if !maps.Equal(c.got, c.want) {
 			t.Errorf("%s holders = %v; want %v", c.name, c.got, c.want)
@@ -79,4 +82,5 @@ func TestFlowsNameKnownStatuses(t *testing.T) {
 	check("declaration", statesOf(&declaration.Flow), declaration.Flow.Label)
 	check("change", statesOf(&change.Flow), change.Flow.Label)
 	check("summary", statesOf(&summary.Flow), summary.Flow.Label)
+	check("funding", statesOf(&funding.Flow), funding.Flow.Label)
 }

@@ -16,7 +16,7 @@ const (
 	Unit      Level = "unit"      // 单位: the applicant's school or department
 	School    Level = "school"    // 学校国际处: the university's international office
 	Authority Level = "authority" // 上级主管部门: the supervising authority
-	Bureau    Level = "bureau"    // 主管局
+	Bureau    Level = "bureau"    // 主管局; an academy's 国际合作局
 	Organiser Level = "organiser" // 主办方
 	Committee Level = "committee" // 评审委员会
 )
@@ -27,6 +27,9 @@ var levelRoles = map[Level]domain.Role{
 	Unit:      domain.RoleUnitAdmin,
 	School:    domain.RoleSchoolAdmin,
 	Authority: domain.RoleAuthorityReviewer,
+	// An academy's bureau (国际合作局) plays the authority's part: its
+	// reviewers are authority reviewers (conference funding, seed 002).
+	Bureau: domain.RoleAuthorityReviewer,
 }
 
 var levelZh = map[Level]string{

@@ -1,0 +1,72 @@
+package funding
+
+import (
+	"fmt"
+
+	"github.com/econf/econf/domain"
+	"github.com/econf/econf/domain/policy"
+	"github.com/econf/econf/domain/procedure"
+)
+
+// Facts are what an application's gates read when it is handed in.
+type Facts struct {
+	// Call is the bureau's call for the conference's year; HasCall is
+	// false when the bureau published none (R-FUND-03).
+	Call    policy.FundingCall
+	HasCall bool
+	Year    int // the conference's year of opening
+	Today   domain.Date
+	Opening domain.Date
+	// Approval is the conference's approval as the command found it
+	// (R-FUND-02): "" when approved (a declaration the authority approved,
+	// or an approval document), else why not.
+	Approval string
+	// Declaration is the status of the declaration named, for messages.
+	Declaration string
+}
+
+// The gates of a submission, in the order they are checked.
+var (
+	callOpen = procedure.Gate[Facts]{Name: "call open", Rule: "R-FUND-03", Check: func(f Facts) error {
+		if !f.HasCall {
+			var pr domain.Problems
+			pr.Add("conference.openingDate", "R-FUND-03",
+				fmt.Sprintf("the bureau has published no call for conferences opening in %d", f.Year),
+				fmt.Sprintf("国际合作局尚未发布%d年度会议的资助征集通知", f.Year))
+			return pr.Err()
+		}
+		return f.Call.Accepts(f.Today, f.Opening)
+	}}
+	conferenceApproved = procedure.Gate[Facts]{Name: "conference approved", Rule: "R-FUND-02", Check: func(f Facts) error {
+		if f.Approval == "" {
+			return nil
+		}
+		var pr domain.Problems
+		pr.Add("approval.declarationId", "R-FUND-02",
+			fmt.Sprintf("only a conference already approved may apply: %s", f.Approval),
+			fmt.Sprintf("仅已获批的会议可以申请资助：%s", f.Approval))
+		return pr.Err()
+	}}
+)
+
+// editable are the states the institute may change and hand in from.
+var editable = procedure.States(StatusDraft, StatusWithdrawn, StatusReturned)
+
+// Flow is the application's procedure (seed 002): the institute's
+// administrator drafts, submits to the bureau's call (gates: the call is
+// open for the conference's year, the conference is approved) and may
+// withdraw until the bureau decides; the bureau (the authority's part of
+// an academy's tree) grants, rejects with a reason or returns it for
+// revision (第八条, R-FUND-05).
+var Flow = procedure.Procedure[Facts]{
+	Name: "funding", Noun: "funding application", NounZh: "资助申请", Rule: "R-FUND-05", OwnerRule: "R-FUND-03",
+	Steps: []procedure.Step[Facts]{
+		{Level: procedure.Bureau, Awaits: "submitted", Approved: "granted", Rejected: "rejected", Returned: "returned"},
+	},
+	Owner: map[procedure.Decision]procedure.Owner[Facts]{
+		procedure.Edit:     {From: editable},
+		procedure.Submit:   {From: editable, To: "submitted", Gates: []procedure.Gate[Facts]{callOpen, conferenceApproved}},
+		procedure.Withdraw: {From: procedure.States(StatusSubmitted), To: "withdrawn"},
+	},
+	Label: procedure.Labels[Status],
+}

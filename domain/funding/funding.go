@@ -1,0 +1,151 @@
+package funding
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/econf/econf/domain"
+	"github.com/econf/econf/domain/policy"
+	"github.com/econf/econf/domain/procedure"
+	"github.com/google/uuid"
+)
+
+// Place is an institute's place in its academy's tree: the institute (the
+// unit's part), the academy (the university's), the bureau (the
+// authority's).
+type Place struct {
+	Institute, Academy, Bureau uuid.UUID
+}
+
+// Funding is the aggregate: one institute's application for one
+// conference.
+type Funding struct {
+	id        uuid.UUID
+	owner     uuid.UUID
+	place     Place
+	status    Status
+	app       Application
+	flags     Flags
+	year      int  // the call's year once submitted
+	submitted bool // it reached the bureau at least once
+	pending   []Event
+}
+
+// New is an application not yet drafted, with the given id.
+func New(id uuid.UUID) *Funding { return &Funding{id: id} }
+
+func (f *Funding) ID() uuid.UUID            { return f.id }
+func (f *Funding) Status() Status           { return f.status }
+func (f *Funding) Application() Application { return f.app }
+func (f *Funding) Flags() Flags             { return f.flags }
+func (f *Funding) Place() Place             { return f.place }
+
+// Exists reports whether it was drafted.
+func (f *Funding) Exists() bool { return f.status != "" }
+
+// Scope is its place in the tree: the institute as unit, the academy as
+// university, the bureau as authority, which sees it once submitted.
+func (f *Funding) Scope() domain.Scope {
+	return domain.Scope{Owner: f.owner, Unit: f.place.Institute, University: f.place.Academy, Authority: f.place.Bureau, AtAuthority: f.submitted}
+}
+
+// Pending are the events recorded by behaviour methods since New.
+func (f *Funding) Pending() []Event { return slices.Clone(f.pending) }
+
+// Apply folds one stored event into the state; it never fails.
+func (f *Funding) Apply(e Event) {
+	switch e := e.(type) {
+	case Drafted:
+		f.id, f.owner, f.place = e.ID, e.Owner, Place{Institute: e.Institute, Academy: e.Academy, Bureau: e.Bureau}
+		f.app, f.flags, f.status = e.Application, e.Flags, StatusDraft
+	case Edited:
+		f.app, f.flags = e.Application, e.Flags
+	case Submitted:
+		f.status, f.year, f.submitted = StatusSubmitted, e.Year, true
+	case Withdrawn:
+		f.status = StatusWithdrawn
+	}
+}
+
+func (f *Funding) record(e Event) {
+	f.Apply(e)
+	f.pending = append(f.pending, e)
+}
+
+// admin reports whether a acts for the application's institute: its
+// administrator (a unit admin of the institute), who applies (seed 002).
+func (f *Funding) admin(a domain.Actor) bool {
+	return a.Role == domain.RoleUnitAdmin && a.OrgID == f.place.Institute
+}
+
+// Draft starts an application of the actor's institute. The actor must be
+// an institute's administrator (place names the institute it belongs to,
+// as the command found it: zero when the actor's organisation is not an
+// institute).
+func (f *Funding) Draft(a domain.Actor, place Place, app Application, p policy.Policy, now time.Time) error {
+	if a.Role != domain.RoleUnitAdmin || place.Institute == uuid.Nil || place.Institute != a.OrgID {
+		return fmt.Errorf("draft funding application: only an institute's administrator applies (seed 002): %w", domain.ErrForbidden)
+	}
+	if f.Exists() {
+		return fmt.Errorf("draft funding application %s: already exists: %w", f.id, domain.ErrConflict)
+	}
+	flags, err := Check(&app, p.Funding, p.Text)
+	if err != nil {
+		return err
+	}
+	f.record(Drafted{ID: f.id, Owner: a.UserID, Institute: place.Institute, Academy: place.Academy, Bureau: place.Bureau,
+		Application: app, Flags: flags, At: now})
+	return nil
+}
+
+// Edit replaces the application while the institute holds it; the same
+// application again records nothing.
+func (f *Funding) Edit(a domain.Actor, app Application, p policy.Policy, now time.Time) error {
+	if _, err := Flow.Own(procedure.State(f.status), f.admin(a), procedure.Edit, Facts{}); err != nil {
+		return fmt.Errorf("funding application %s: %w", f.id, err)
+	}
+	flags, err := Check(&app, p.Funding, p.Text)
+	if err != nil {
+		return err
+	}
+	if !equal(app, f.app) {
+		f.record(Edited{Application: app, Flags: flags, At: now})
+	}
+	return nil
+}
+
+// Submit hands the application in to the bureau's call (R-FUND-03) for an
+// approved conference (R-FUND-02); facts carry the call and the approval
+// as the command found them, Today and Opening are filled here. The
+// application is checked again under the policy in force.
+func (f *Funding) Submit(a domain.Actor, facts Facts, p policy.Policy, now time.Time) error {
+	facts.Today, facts.Opening, facts.Year = domain.DateOf(now), f.app.Conference.OpeningDate, f.app.Conference.OpeningDate.Year
+	if _, err := Flow.Own(procedure.State(f.status), f.admin(a), procedure.Submit, facts); err != nil {
+		return fmt.Errorf("funding application %s: %w", f.id, err)
+	}
+	app := f.app
+	if _, err := Check(&app, p.Funding, p.Text); err != nil {
+		return err
+	}
+	f.record(Submitted{Year: facts.Year, By: a.UserID, At: now})
+	return nil
+}
+
+// Withdraw takes the application back before the bureau decides.
+func (f *Funding) Withdraw(a domain.Actor, now time.Time) error {
+	if _, err := Flow.Own(procedure.State(f.status), f.admin(a), procedure.Withdraw, Facts{}); err != nil {
+		return fmt.Errorf("funding application %s: %w", f.id, err)
+	}
+	f.record(Withdrawn{By: a.UserID, At: now})
+	return nil
+}
+
+func equal(a, b Application) bool {
+	return a.Conference == b.Conference && a.Approval == b.Approval && a.Category == b.Category && a.Nature == b.Nature &&
+		a.AcademyFirstHost == b.AcademyFirstHost && a.Attendance == b.Attendance && a.RequestedFen == b.RequestedFen &&
+		a.Statements.ForeignLeaders == b.Statements.ForeignLeaders && a.Statements.Sensitive == b.Statements.Sensitive &&
+		a.Statements.AcademyName == b.Statements.AcademyName && a.Statements.AcademyLeaders == b.Statements.AcademyLeaders &&
+		slices.Equal(a.Statements.Proof, b.Statements.Proof) && a.Budget.TotalFen == b.Budget.TotalFen &&
+		slices.Equal(a.Budget.Sources, b.Budget.Sources)
+}
