@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/econf/econf/domain"
 )
 
@@ -52,10 +54,9 @@ func (s *site) token(t *testing.T, r domain.Role) string {
 	return s.apiAs(t, "", "POST", "/auth/login", map[string]string{"email": s.email(r), "password": password(r)}, 200)["token"].(string)
 }
 
-// submittedDeclaration makes, through the API, an approved forecast and
-// its declaration with every section filled, submitted by the applicant
-// (the README's declaration walkthrough), and returns its id.
-func (s *site) submittedDeclaration(t *testing.T) string {
+// approvedForecast makes an approved forecast through the API and
+// returns its id and the applicant's token.
+func (s *site) approvedForecast(t *testing.T) (string, string) {
 	t.Helper()
 	app, unit, school, auth := s.token(t, domain.RoleApplicant), s.token(t, domain.RoleUnitAdmin), s.token(t, domain.RoleSchoolAdmin), s.token(t, domain.RoleAuthorityReviewer)
 	f := s.apiAs(t, app, "POST", "/forecasts", map[string]any{
@@ -69,6 +70,15 @@ func (s *site) submittedDeclaration(t *testing.T) string {
 	s.apiAs(t, unit, "POST", "/forecasts/"+fid+"/approve-unit", nil, 200)
 	s.apiAs(t, school, "POST", "/forecasts/"+fid+"/approve-school", nil, 200)
 	s.apiAs(t, auth, "POST", "/forecasts/"+fid+"/approve-authority", nil, 200)
+	return fid, app
+}
+
+// submittedDeclaration makes, through the API, an approved forecast and
+// its declaration with every section filled, submitted by the applicant
+// (the README's declaration walkthrough), and returns its id.
+func (s *site) submittedDeclaration(t *testing.T) string {
+	t.Helper()
+	fid, app := s.approvedForecast(t)
 	d := s.apiAs(t, app, "POST", "/declarations", map[string]any{"forecastId": fid, "noticeAcknowledged": true}, 201)["id"].(string)
 	sections := map[string]any{
 		"basic": map[string]any{"nameZh": "2027年分布式系统国际研讨会", "nameEn": "2027 International Workshop on Distributed Systems",
@@ -147,4 +157,46 @@ func TestBrowserDeclarationReview(t *testing.T) {
 	contains(t, "declaration list", app.text("#results"), "2027年分布式系统国际研讨会")
 	contains(t, "declaration list status", app.text("#results"), "获批")
 	app.axe("declaration list")
+}
+
+// TestBrowserDeclarationDraft starts a declaration from the approved
+// forecast in the browser (the notice must be acknowledged, R-DECL-02),
+// saves its sections tab by tab as drafts, and submits: every rule still
+// unmet comes back at once, the missing commitment next to its box.
+func TestBrowserDeclarationDraft(t *testing.T) {
+	s := newSite(t)
+	fid, _ := s.approvedForecast(t)
+	b := newBrowser(t, s)
+	app := b.user("applicant")
+	app.signIn(s.email(domain.RoleApplicant), password(domain.RoleApplicant))
+	app.open("/forecasts/" + fid)
+	app.click(`#declare`)
+	app.waitFor(`!!document.querySelector('#f-notice-error')`)
+	app.do(chromedp.Click(chromedp.ID("f-notice")))
+	app.click(`#declare`)
+	app.waitFor(`location.pathname.endsWith('/edit') && location.search.includes('tab=basic')`)
+	if v := eval[string](app, `document.querySelector('#f-basic-nameZh').value`); v != "2027年分布式系统国际研讨会" {
+		t.Errorf("the declaration's basic section is not the forecast's: nameZh %q", v)
+	}
+	app.fill(map[string]string{"f-basic-endDate": "2027-05-12", "f-basic-location": "local"})
+	app.click(`#save-draft`)
+	app.waitFor(`location.search.includes('saved=1')`)
+	if v := eval[string](app, `document.querySelector('#f-basic-endDate').value`); v != "2027-05-12" {
+		t.Errorf("the saved end date reads %q", v)
+	}
+	app.axe("declaration form (basic)")
+	app.click(`.tabs a[href$="tab=attendance"]`)
+	app.fill(map[string]string{"f-attendance-foreign": "40", "f-attendance-mainland": "100", "f-attendance-hkMacaoTaiwan": "10"})
+	app.click(`#save-draft`)
+	app.waitFor(`location.search.includes('saved=1') && document.querySelector('#f-attendance-mainland').value === '100'`)
+	app.click(`#submit-declaration`)
+	app.waitFor(`!!document.querySelector('#error-summary')`)
+	if n := eval[int](app, `document.querySelectorAll('#error-summary li').length`); n < 3 {
+		t.Errorf("submitting the incomplete declaration lists %d problems; want every unmet rule", n)
+	}
+	if msg := app.text("#f-commitment-error"); msg == "" {
+		t.Error("no error next to the commitment box")
+	}
+	app.shot("declaration-submit-errors")
+	app.axe("declaration form with errors")
 }

@@ -347,8 +347,12 @@ type recordView struct {
 	// wait for this user); Revise: the applicant may revise the forecast.
 	Decide string
 	Revise bool
-	Stale  bool
-	Idem   string // the decision form's Idempotency-Key
+	// Declare: the applicant may start the approved forecast's
+	// declaration; Edit: may fill in the declaration's form.
+	Declare bool
+	Edit    bool
+	Stale   bool
+	Idem    string // the decision form's Idempotency-Key
 }
 
 // fact is one line of a record's details.
@@ -488,6 +492,8 @@ func (s *Server) showRecord(w http.ResponseWriter, r *http.Request, k *recordKin
 		rv.Decide = stage[1]
 	}
 	rv.Revise = k == forecastKind && v.Me.Role == "applicant" && st == "rejected"
+	rv.Declare = k == forecastKind && v.Me.Role == "applicant" && st == "approved"
+	rv.Edit = k == declarationKind && mayEdit(v.Me.Role, st)
 	if name := rv.Facts[0].Value; name != "" {
 		v.Title = name
 	}

@@ -19,7 +19,7 @@ type pages map[string]*template.Template
 
 // Adding a page (a procedure's screens, say) is a template file defining
 // "title" and "content", its handlers, and its routes in routes().
-var pageNames = []string{"login", "register", "activate", "inbox", "forecast_list", "forecast_form", "forecast", "message", "reset", "notifications"}
+var pageNames = []string{"login", "register", "activate", "inbox", "forecast_list", "forecast_form", "forecast", "message", "reset", "notifications", "declaration_form"}
 
 func parsePages() pages {
 	base := template.Must(template.New("layout.html").Funcs(template.FuncMap{"inc": func(i int) int { return i + 1 }}).ParseFS(templateFS, "templates/layout.html", "templates/fields.html"))
@@ -67,7 +67,7 @@ var fieldLabels = map[string]string{
 	"type": "f_type", "scale": "f_scale", "chineseCount": "f_chineseCount", "foreignCount": "f_foreignCount",
 	"fundingSource": "f_funding", "remarks": "f_remarks", "organisations": "sec_hosting", "flags": "flags",
 	"role": "f_org_role", "email": "email", "name": "name", "mobile": "mobile", "staffNo": "staff_no", "unitId": "unit",
-	"universityId": "university", "password": "password", "code": "code", "newPassword": "new_password", "comment": "comment", "q": "keyword",
+	"universityId": "university", "password": "password", "code": "code", "newPassword": "new_password", "comment": "comment", "q": "keyword", "notice": "notice", "commitmentAcknowledged": "commitment",
 }
 
 var orgPath = regexp.MustCompile(`^organisations\[(\d+)\]\.(role|nameZh|nameEn)$`)
@@ -83,6 +83,21 @@ func (v *view) label(path string) string {
 	}
 	if f, ok := strings.CutPrefix(path, "flags."); ok {
 		return v.T("flag_" + f)
+	}
+	// A declaration's section: its tab's field, or the section's name.
+	head, rest, _ := strings.Cut(path, ".")
+	if sec, ok := sectionOf(head); ok {
+		for _, f := range sec.Fields {
+			if f.Name == rest {
+				return v.T(sec.Label) + " · " + v.T(f.Label)
+			}
+		}
+	}
+	if _, ok := msgs["sec_"+head]; ok {
+		if rest == "" {
+			return v.T("sec_" + head)
+		}
+		return v.T("sec_"+head) + " · " + rest
 	}
 	return path
 }

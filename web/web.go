@@ -91,6 +91,10 @@ func (s *Server) routes() chi.Router {
 			r.Post("/forecasts/new", s.forecastCreate)
 			r.Get("/forecasts/{id}/edit", s.forecastEdit)
 			r.Post("/forecasts/{id}/edit", s.forecastRevise)
+			r.Post("/forecasts/{id}/declare", s.forecastDeclare)
+			r.Get("/declarations/{id}/edit", s.declarationEdit)
+			r.Post("/declarations/{id}/edit", s.declarationSave)
+			r.Post("/declarations/{id}/submit", s.declarationSubmit)
 			for _, k := range []*recordKind{forecastKind, declarationKind} {
 				r.Get("/"+k.Seg, s.list(k))
 				r.Get("/"+k.Seg+"/export", s.export(k))
