@@ -116,6 +116,8 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 			p.Incident = c.Incident.String()
 			p.Detail = fmt.Sprintf("incident %s: event %d of %s no longer matches its predecessor's hash; nothing was written; an auditor must examine the record's history and record the incident (POST /api/v1/audit/incidents with stream %q and brokenAt %d)",
 				c.Incident, c.Number, c.Stream, c.Stream, c.Number)
+			p.Zh = fmt.Sprintf("事件 %s：%s 的第 %d 个事件与前一事件的哈希不符，记录已锁定，未写入任何数据；请审计人员核查该记录的历史并登记该事件（POST /api/v1/audit/incidents，stream 为 %q，brokenAt 为 %d）",
+				c.Incident, c.Stream, c.Number, c.Stream, c.Number)
 		}
 		writeProblem(w, r, p)
 	case errors.Is(err, eventstore.ErrStreamDeleted):
