@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/econf/econf/domain"
+	"github.com/econf/econf/internal/pgcluster/pgtest"
 	"github.com/econf/econf/projections"
 )
 
@@ -29,8 +30,8 @@ var problems = regexp.MustCompile(`"type":"https://econf.invalid/problems/([a-z-
 
 // TestReadmeWalkthroughs runs the README's walkthroughs, which are the
 // scripts in scripts/walkthroughs (TestReadmeShowsWalkthroughs keeps the
-// README's copies equal to them), against `econf serve` on a fresh embedded
-// store, as a new user would: the forecast tour twice on the same data, the
+// README's copies equal to them), against `econf serve` on a fresh
+// PostgreSQL store, as a new user would: the forecast tour twice on the same data, the
 // declaration and the change, registration and password reset through the
 // mail sink, and, on serve's clock moved past the conference's end, the
 // summary. Every answer that is not a success must be one the walkthrough
@@ -45,9 +46,11 @@ func TestReadmeWalkthroughs(t *testing.T) {
 	processClock = clock
 	machine := processClock
 	t.Cleanup(func() { processClock = machine })
-	t.Setenv("DATABASE_URL", "")
+	// A fresh database in the package's cluster (the embedded cluster's own
+	// start is TestServeEmbedded's); the scripts' econf commands reach it too.
+	t.Setenv("DATABASE_URL", pgtest.NewDatabaseURL(t, nil))
 	t.Setenv("ECONF_SMTP_HOST", "")
-	data := privateDataFolder(t)
+	data := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	var stdout, stderr syncBuffer
 	done := make(chan error, 1)
@@ -150,7 +153,7 @@ func TestReadmeWalkthroughs(t *testing.T) {
 	}
 
 	// docs/operations.md lists every kind of stream the walkthroughs wrote.
-	e, err := connect(ctx, &config{Data: data}, slog.New(slog.DiscardHandler))
+	e, err := connect(ctx, &config{Data: data, DatabaseURL: os.Getenv("DATABASE_URL")}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -78,8 +78,18 @@ func StartTLSServer(t testing.TB, cert tls.Certificate, implicit bool) *Server {
 }
 
 // RequireAuth makes the double accept mail only after AUTH PLAIN as
-// username with password (call before Start).
-func (s *Server) RequireAuth(username, password string) { s.auth = [2]string{username, password} }
+// username with password.
+func (s *Server) RequireAuth(username, password string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.auth = [2]string{username, password}
+}
+
+func (s *Server) credentials() [2]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.auth
+}
 
 // Host and Port are where the server listens (or will).
 func (s *Server) Host() string { h, _, _ := net.SplitHostPort(s.addr); return h }
@@ -191,7 +201,7 @@ func (x *session) AuthMechanisms() []string { return []string{sasl.Plain} }
 // Auth checks PLAIN credentials against RequireAuth's.
 func (x *session) Auth(mech string) (sasl.Server, error) {
 	return sasl.NewPlainServer(func(_, username, password string) error {
-		if x.s.auth[0] == "" || username != x.s.auth[0] || password != x.s.auth[1] {
+		if want := x.s.credentials(); want[0] == "" || username != want[0] || password != want[1] {
 			return errors.New("mailtest: invalid credentials")
 		}
 		x.authed = true
@@ -202,7 +212,7 @@ func (x *session) Auth(mech string) (sasl.Server, error) {
 func (x *session) Reset()        {}
 func (x *session) Logout() error { return nil }
 func (x *session) Mail(from string, _ *smtp.MailOptions) error {
-	if x.s.auth[0] != "" && !x.authed {
+	if x.s.credentials()[0] != "" && !x.authed {
 		return smtp.ErrAuthRequired
 	}
 	x.from = from
