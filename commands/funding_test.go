@@ -3,6 +3,9 @@ package commands_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -10,9 +13,11 @@ import (
 
 	"github.com/econf/econf/commands"
 	"github.com/econf/econf/domain"
+	"github.com/econf/econf/domain/funding"
 	"github.com/econf/econf/domain/org"
 	"github.com/econf/econf/domain/policy"
 	"github.com/econf/econf/internal/demo"
+	"github.com/econf/econf/internal/filestore"
 )
 
 // academy is an academy's tree beside the demo university (seed 002): its
@@ -141,5 +146,116 @@ func TestPublishFundingCall(t *testing.T) {
 	}
 	if _, ok := p.Funding.Call(a.bureau, 2028); !ok || p.Version != "2027.2" {
 		t.Errorf("R-POL-01 the admin's policy %s dropped the bureau's call: %+v", p.Version, p.Funding.Calls)
+	}
+}
+
+// fundingApp is a category 2 application with an approval document whose
+// scan is upload.
+func fundingApp(upload uuid.UUID) funding.Application {
+	return funding.Application{
+		Conference: funding.Conference{NameZh: "国际凝聚态物理研讨会", OpeningDate: domain.Date{Year: 2028, Month: time.April, Day: 8},
+			ClosingDate: domain.Date{Year: 2028, Month: time.April, Day: 10}, City: "合肥"},
+		Approval: funding.Approval{Number: "科发际批〔2027〕8号", Date: domain.Date{Year: 2027, Month: time.February, Day: 20}, ScanFileID: upload},
+		Category: 2, Nature: funding.NatureAcademyLed, AcademyFirstHost: true,
+		Attendance:   funding.Attendance{Total: 260, Foreign: 90},
+		Budget:       funding.Budget{TotalFen: 350_000_00, Sources: []funding.Source{{Name: "注册费", AmountFen: 150_000_00}, {Name: "研究所自筹", AmountFen: 80_000_00}}},
+		RequestedFen: 120_000_00,
+	}
+}
+
+// TestFundingApplication (seed 002): the institute's administrator drafts
+// with its own upload, edits, submits to the open call (R-FUND-03) and
+// withdraws; the bureau then sees it; another institute sees nothing;
+// refusals change nothing: a request above the cap (R-FUND-04), a
+// declaration not approved (R-FUND-02), a late submission (R-FUND-03).
+func TestFundingApplication(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t, sh(2027, time.May, 10, 9, 0))
+	a := newAcademy(t, f)
+	files, err := filestore.NewLocal(t.TempDir(), f.clock.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.app.UseFiles(files)
+	scan, err := files.Put(ctx, filestore.FundingApproval, "批件.pdf", a.admin.UserID, strings.NewReader("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n%%EOF\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.app.PublishFundingCall(ctx, a.reviewer, commands.Meta{}, commands.PublishFundingCall{BudgetFen: 3_000_000_00}); err != nil {
+		t.Fatal(err)
+	}
+
+	fieldRule := func(err error) string {
+		var ve *domain.ValidationError
+		if !errors.As(err, &ve) {
+			return fmt.Sprint(err)
+		}
+		return ve.Fields[0].Path + " " + ve.Fields[0].Rule
+	}
+	over := fundingApp(scan.ID)
+	over.RequestedFen, over.Budget.TotalFen = 120_000_01, 350_000_01
+	if _, err := f.app.DraftFunding(ctx, a.admin, commands.Meta{}, commands.DraftFunding{Application: over}); fieldRule(err) != "requestedFen R-FUND-04" {
+		t.Errorf("R-FUND-04 a fen above the cap: %v", err)
+	}
+	if _, err := f.app.DraftFunding(ctx, a.otherAdmin, commands.Meta{}, commands.DraftFunding{Application: fundingApp(scan.ID)}); fieldRule(err) != "approval.scanFileId R-FUND-02" {
+		t.Errorf("another institute's admin naming someone else's upload: %v", err)
+	}
+	if _, err := f.app.DraftFunding(ctx, f.actor(t, domain.RoleUnitAdmin), commands.Meta{}, commands.DraftFunding{Application: fundingApp(scan.ID)}); !errors.Is(err, domain.ErrForbidden) {
+		t.Errorf("a university's unit admin drafts: %v; want ErrForbidden", err)
+	}
+	res, err := f.app.DraftFunding(ctx, a.admin, commands.Meta{}, commands.DraftFunding{Application: fundingApp(scan.ID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := res.ID
+	edited := fundingApp(scan.ID)
+	edited.Conference.City = "北京"
+	if _, err := f.app.EditFunding(ctx, a.admin, commands.Meta{}, commands.EditFunding{FundingID: id, Application: edited}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.app.EditFunding(ctx, a.otherAdmin, commands.Meta{}, commands.EditFunding{FundingID: id, Application: edited}); !errors.Is(err, domain.ErrNotFound) {
+		t.Errorf("another institute edits: %v; want ErrNotFound", err)
+	}
+	if _, err := f.app.SubmitFunding(ctx, a.reviewer, commands.Meta{}, commands.SubmitFunding{FundingID: id}); !errors.Is(err, domain.ErrNotFound) {
+		t.Errorf("the bureau sees a draft: %v; want ErrNotFound", err)
+	}
+
+	// A declaration in econf that the authority has not approved.
+	unapproved := edited
+	unapproved.Approval = funding.Approval{DeclarationID: uuid.New()}
+	if _, err := f.app.EditFunding(ctx, a.admin, commands.Meta{}, commands.EditFunding{FundingID: id, Application: unapproved}); err != nil {
+		t.Fatal(err)
+	}
+	before := len(f.events(t, commands.FundingStream(id)))
+	if _, err := f.app.SubmitFunding(ctx, a.admin, commands.Meta{}, commands.SubmitFunding{FundingID: id}); fieldRule(err) != "approval.declarationId R-FUND-02" {
+		t.Errorf("R-FUND-02 an unapproved declaration: %v", err)
+	}
+	if _, err := f.app.EditFunding(ctx, a.admin, commands.Meta{}, commands.EditFunding{FundingID: id, Application: edited}); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Set(sh(2027, time.September, 16, 0, 0))
+	if _, err := f.app.SubmitFunding(ctx, a.admin, commands.Meta{}, commands.SubmitFunding{FundingID: id}); fieldRule(err) != "submittedOn R-FUND-03" {
+		t.Errorf("R-FUND-03 a day after the call closed: %v", err)
+	}
+	if got := len(f.events(t, commands.FundingStream(id))); got != before+1 {
+		t.Errorf("refusals wrote events: %d; want %d", got, before+1)
+	}
+	f.clock.Set(sh(2027, time.September, 15, 23, 59))
+	if _, err := f.app.SubmitFunding(ctx, a.admin, commands.Meta{}, commands.SubmitFunding{FundingID: id}); err != nil {
+		t.Fatalf("R-FUND-03 on the closing day: %v", err)
+	}
+	if _, err := f.app.WithdrawFunding(ctx, a.reviewer, commands.Meta{}, commands.WithdrawFunding{FundingID: id}); !errors.Is(err, domain.ErrForbidden) {
+		t.Errorf("the bureau withdraws: %v; want ErrForbidden", err)
+	}
+	if _, err := f.app.WithdrawFunding(ctx, a.admin, commands.Meta{}, commands.WithdrawFunding{FundingID: id}); err != nil {
+		t.Fatal(err)
+	}
+	types := []string{}
+	for _, e := range f.events(t, commands.FundingStream(id)) {
+		types = append(types, e.Type)
+	}
+	if want := []string{"funding.drafted", "funding.edited", "funding.edited", "funding.edited", "funding.submitted", "funding.withdrawn"}; !slices.Equal(types, want) {
+		t.Errorf("events %q; want %q", types, want)
 	}
 }

@@ -24,10 +24,12 @@ var uploadKinds = map[string]filestore.Kind{
 	filestore.Proceedings.Name:      filestore.Proceedings,
 	filestore.ChangeMaterial.Name:   filestore.ChangeMaterial,
 	filestore.NGOReceipt.Name:       filestore.NGOReceipt,
+	filestore.FundingApproval.Name:  filestore.FundingApproval,
+	filestore.FundingProof.Name:     filestore.FundingProof,
 }
 
 // uploadKindNames lists uploadKinds for messages.
-const uploadKindNames = "location_approval, foreign_cohost, summary_photo, proceedings, change_material or ngo_receipt"
+const uploadKindNames = "location_approval, foreign_cohost, summary_photo, proceedings, change_material, ngo_receipt, funding_approval or funding_proof"
 
 // uploadFile keeps a file sent as the raw body (?kind=…&name=…) and answers
 // its description, which a form section then refers to. The type is judged

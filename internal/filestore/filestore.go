@@ -43,7 +43,8 @@ var extensions = map[string][]string{
 
 // KindNamed finds a kind by its name.
 func KindNamed(name string) (Kind, bool) {
-	for _, k := range []Kind{LocationApproval, ForeignCoHost, SignedForm, SummaryPhoto, Proceedings, ChangeMaterial, NGOReceipt, Spreadsheet} {
+	for _, k := range []Kind{LocationApproval, ForeignCoHost, SignedForm, SummaryPhoto, Proceedings, ChangeMaterial, NGOReceipt, Spreadsheet,
+		FundingApproval, FundingProof} {
 		if k.Name == name {
 			return k, true
 		}
@@ -76,6 +77,12 @@ var (
 	// NGOReceipt is the public security bureau's receipt of an overseas
 	// NGO's temporary activity filing (R-DECL-11).
 	NGOReceipt = Kind{Name: "ngo_receipt", Types: []string{PDF, JPEG, PNG}, MaxBytes: 20 << 20}
+	// FundingApproval is a conference's approval document scan (国际会议
+	// 批件) a funding application names (R-FUND-02).
+	FundingApproval = Kind{Name: "funding_approval", Types: []string{PDF, JPEG, PNG}, MaxBytes: 20 << 20}
+	// FundingProof is the leaders' prior approval of the academy's name or
+	// leaders on a funded conference (R-FUND-07).
+	FundingProof = Kind{Name: "funding_proof", Types: []string{PDF, JPEG, PNG}, MaxBytes: 20 << 20}
 	// Spreadsheet is an import such as the key-people list (R-DECL-13).
 	Spreadsheet = Kind{Name: "spreadsheet", Types: []string{XLSX}, MaxBytes: 5 << 20}
 )

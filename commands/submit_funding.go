@@ -1,0 +1,31 @@
+package commands
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+
+	"github.com/econf/econf/domain"
+	"github.com/econf/econf/domain/funding"
+	"github.com/econf/econf/domain/policy"
+)
+
+// SubmitFunding hands an application in to the bureau.
+type SubmitFunding struct {
+	FundingID uuid.UUID `json:"-"`
+}
+
+// SubmitFunding records the submission: the institute's administrator
+// hands it in to the bureau's call for the conference's year while it is
+// open (R-FUND-03), for a conference already approved (R-FUND-02).
+func (a *App) SubmitFunding(ctx context.Context, actor domain.Actor, meta Meta, cmd SubmitFunding) (Result, error) {
+	return onRecord(ctx, a, actor, meta, "SubmitFunding", fundings, cmd.FundingID, toRead, func(f *funding.Funding, p policy.Policy) error {
+		app := f.Application()
+		why, err := a.conferenceApproval(ctx, app)
+		if err != nil {
+			return err
+		}
+		call, ok := p.Funding.Call(f.Place().Bureau, app.Conference.OpeningDate.Year)
+		return f.Submit(actor, funding.Facts{Call: call, HasCall: ok, Approval: why}, p, a.clock.Now())
+	})
+}
