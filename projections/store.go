@@ -24,18 +24,24 @@ type rowQuerier interface {
 // start records it, and a later start against another store is refused
 // (ErrForeignCheckpoints) while any checkpoint is past the start, since a
 // checkpoint is a position in the store it was taken in only.
+//
+// The conflict arm updates the row to itself rather than doing nothing, so
+// that the statement returns the stored row even when another process
+// inserted it after this statement's snapshot was taken (several serve
+// processes starting on one new database at once: DO NOTHING returned no
+// row there).
 func CheckStore(ctx context.Context, q rowQuerier, storeID uuid.UUID) error {
 	var stored [16]byte
 	var moved bool
 	err := q.QueryRow(ctx, `
 WITH ins AS (
 	INSERT INTO projection_store (store_id) VALUES ($1)
-	ON CONFLICT (singleton) DO NOTHING RETURNING store_id
+	ON CONFLICT (singleton) DO UPDATE SET store_id = projection_store.store_id
+	RETURNING store_id
 )
-SELECT s.store_id,
+SELECT ins.store_id,
        EXISTS (SELECT 1 FROM projection_state WHERE checkpoint_commit <> 0 OR checkpoint_prepare <> 0)
-FROM (SELECT store_id FROM ins UNION ALL SELECT store_id FROM projection_store) s
-LIMIT 1`, storeID).Scan(&stored, &moved)
+FROM ins`, storeID).Scan(&stored, &moved)
 	if err != nil {
 		return fmt.Errorf("projections: check store: %w", err)
 	}

@@ -75,3 +75,43 @@ VALUES ('a', 1, 'apply', gen_random_uuid(), 'E', 's', 1, 5001, 8, 'refused')`); 
 		t.Fatalf("after the move, against the adopted store: %v", err)
 	}
 }
+
+// TestCheckStoreConcurrentFirstStarts: several processes starting on one
+// new database at once all pass the check. The second start's statement
+// waits on the first's uncommitted row; with DO NOTHING it then saw no row
+// in its snapshot and failed with "no rows in result set" (TestScaleOut
+// met it).
+func TestCheckStoreConcurrentFirstStarts(t *testing.T) {
+	ctx := context.Background()
+	pool := pgtest.NewDatabase(t, dbschema.Up)
+	store := uuid.New()
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if err := projections.CheckStore(ctx, tx, store); err != nil {
+		t.Fatalf("first start: %v", err)
+	}
+	second := make(chan error, 1)
+	go func() { second <- projections.CheckStore(ctx, pool, store) }()
+	for waiting := false; !waiting; {
+		if err := pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE NOT granted)`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case err := <-second:
+			t.Fatalf("the second start did not wait for the first: %v", err)
+		default:
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-second; err != nil {
+		t.Fatalf("second start beside the first: %v", err)
+	}
+	if err := projections.CheckStore(ctx, pool, uuid.New()); err != nil {
+		t.Fatalf("no checkpoint moved yet, another store is adopted: %v", err)
+	}
+}
