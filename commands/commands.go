@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -64,9 +65,45 @@ type Observer func(command string, res Result, took time.Duration, err error)
 // Observe has o told of every command's end.
 func (a *App) Observe(o Observer) { a.observe = o }
 
-// New wires the application layer.
-func New(store eventstore.Store, clock Clock, creds Credentials, sessions Sessions) *App {
-	return &App{store: store, clock: clock, creds: creds, sessions: sessions, policies: &Policies{store: store}}
+// Deps are the collaborators an App needs. Every one is required: a
+// missing one is refused by New rather than quietly switching a rule off
+// (without OverdueSummaries no declaration would ever be blocked, R-SUM-02;
+// without Files no upload could be referred to).
+type Deps struct {
+	Store       eventstore.Store
+	Clock       Clock
+	Credentials Credentials
+	Sessions    Sessions
+	// Files describes uploads, so forms refer only to their applicant's own
+	// (R-DECL-07/20).
+	Files Files
+	// Overdue finds overdue summaries that block a declaration (R-SUM-02).
+	Overdue OverdueSummaries
+}
+
+// ErrMissingDependency: New was not given a collaborator it needs.
+var ErrMissingDependency = errors.New("commands: missing dependency")
+
+// New wires the application layer: "econf serve", the tests and the load
+// tool all build it here, with the same collaborators.
+func New(d Deps) (*App, error) {
+	var missing []string
+	for _, c := range []struct {
+		name string
+		nil  bool
+	}{
+		{"Store", d.Store == nil}, {"Clock", d.Clock == nil}, {"Credentials", d.Credentials == nil},
+		{"Sessions", d.Sessions == nil}, {"Files", d.Files == nil}, {"Overdue", d.Overdue == nil},
+	} {
+		if c.nil {
+			missing = append(missing, c.name)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("%w: %s", ErrMissingDependency, strings.Join(missing, ", "))
+	}
+	return &App{store: d.Store, clock: d.Clock, creds: d.Credentials, sessions: d.Sessions, files: d.Files, overdue: d.Overdue,
+		policies: &Policies{store: d.Store}}, nil
 }
 
 // Policies gives the policy in force.

@@ -4,8 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
+	"log/slog"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -24,7 +27,9 @@ import (
 	"github.com/econf/econf/internal/auth"
 	"github.com/econf/econf/internal/dbschema"
 	"github.com/econf/econf/internal/demo"
+	"github.com/econf/econf/internal/filestore"
 	"github.com/econf/econf/internal/pgcluster/pgtest"
+	"github.com/econf/econf/projections"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -53,12 +58,35 @@ func newFixture(t *testing.T, now time.Time) *fixture {
 	store := pgstore.New(pool)
 	clock := policy.NewFixedClock(now)
 	as := auth.NewStore(pool, clock.Now)
-	app := commands.New(store, clock, as, as)
+	app := newApp(t, pool, store, clock, as)
 	tree, err := demo.Seed(context.Background(), app, func(domain.Role) string { return "violet kettle ninety 42" }, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return &fixture{pool: pool, store: store, app: app, clock: clock, tree: tree}
+}
+
+// newApp builds the command layer as "econf serve" does: every
+// collaborator real, the read models' tables in place (empty: no
+// projection runs here, so no summary is ever overdue).
+func newApp(t testing.TB, pool *pgxpool.Pool, store eventstore.Store, clock commands.Clock, as *auth.Store) *commands.App {
+	t.Helper()
+	runner, err := projections.NewRunner(pool, store, slog.New(slog.NewTextHandler(io.Discard, nil)), projections.All()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := runner.Prepare(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	files, err := filestore.NewLocal(t.TempDir(), clock.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := commands.New(commands.Deps{Store: store, Clock: clock, Credentials: as, Sessions: as, Files: files, Overdue: projections.NewQueries(pool)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return app
 }
 
 func (f *fixture) resolve(t *testing.T, userID uuid.UUID) domain.Actor {
@@ -870,5 +898,39 @@ func TestPolicyVersionTrimmed_RPOL01(t *testing.T) {
 	p.Version = "2026.3"
 	if _, err := f.app.PublishPolicy(ctx, demo.System, commands.Meta{}, p); !slices.Contains(fieldPaths(t, err), "version R-POL-01") {
 		t.Errorf("republishing 2026.3: %v; want a field error on version", err)
+	}
+}
+
+// TestNewRefusesAMissingCollaborator: every collaborator is required, so a
+// forgotten one stops the app at construction instead of switching a rule
+// off (without the overdue summaries no declaration was ever blocked,
+// R-SUM-02).
+func TestNewRefusesAMissingCollaborator(t *testing.T) {
+	pool := pgtest.NewDatabase(t, dbschema.Up)
+	store := pgstore.New(pool)
+	clock := policy.NewFixedClock(inWindow)
+	as := auth.NewStore(pool, clock.Now)
+	files, err := filestore.NewLocal(t.TempDir(), clock.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := commands.Deps{Store: store, Clock: clock, Credentials: as, Sessions: as, Files: files, Overdue: projections.NewQueries(pool)}
+	if _, err := commands.New(full); err != nil {
+		t.Fatalf("all collaborators given: %v", err)
+	}
+	for name, drop := range map[string]func(*commands.Deps){
+		"Store":       func(d *commands.Deps) { d.Store = nil },
+		"Clock":       func(d *commands.Deps) { d.Clock = nil },
+		"Credentials": func(d *commands.Deps) { d.Credentials = nil },
+		"Sessions":    func(d *commands.Deps) { d.Sessions = nil },
+		"Files":       func(d *commands.Deps) { d.Files = nil },
+		"Overdue":     func(d *commands.Deps) { d.Overdue = nil },
+	} {
+		d := full
+		drop(&d)
+		app, err := commands.New(d)
+		if !errors.Is(err, commands.ErrMissingDependency) || app != nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("without %s: app %v, error %v; want ErrMissingDependency naming it", name, app, err)
+		}
 	}
 }

@@ -67,18 +67,11 @@ type OverdueSummaries interface {
 		today domain.Date, r policy.SummaryRules) (*declaration.OverdueRef, error)
 }
 
-// UseOverdueSummaries sets where overdue summaries are found; without it
-// no declaration is blocked.
-func (a *App) UseOverdueSummaries(o OverdueSummaries) { a.overdue = o }
-
 // blockingSummary is the overdue summary that blocks actor from submitting
 // a declaration in unit and university, nil when none (R-SUM-02). The read
 // model proposes it; the summary's own stream confirms it is still not in,
 // so a summary just handed in never blocks while the read model catches up.
 func (a *App) blockingSummary(ctx context.Context, actor domain.Actor, sc domain.Scope, p policy.Policy) (*declaration.OverdueRef, error) {
-	if a.overdue == nil {
-		return nil, nil
-	}
 	today := domain.DateOf(a.clock.Now())
 	ref, err := a.overdue.FirstOverdue(ctx, p.Summary.BlockScope, actor.UserID, sc.Unit, sc.University, today, p.Summary)
 	if err != nil || ref == nil {

@@ -12,7 +12,9 @@ import (
 
 	"github.com/econf/econf/commands"
 	"github.com/econf/econf/domain"
+	"github.com/econf/econf/internal/auth"
 	"github.com/econf/econf/internal/deadlines"
+	"github.com/econf/econf/internal/filestore"
 	"github.com/econf/econf/projections"
 )
 
@@ -341,8 +343,15 @@ func TestTwoDeadlineEnginesRecordOnce(t *testing.T) {
 	}
 	h.at(2027, 7, 1)
 	h.settle()
-	second := commands.New(h.store, h.clock, nil, nil)
-	second.UseOverdueSummaries(projections.NewQueries(h.pool))
+	as := auth.NewStore(h.pool, h.clock.Now)
+	files, err := filestore.NewLocal(h.filesDir, h.clock.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := commands.New(commands.Deps{Store: h.store, Clock: h.clock, Credentials: as, Sessions: as, Files: files, Overdue: projections.NewQueries(h.pool)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	other := &deadlines.Engine{Candidates: projections.NewQueries(h.pool), App: second, Policies: second.Policies(), Clock: h.clock, Batch: 1}
 	for round := range 3 {
 		var wg sync.WaitGroup

@@ -81,7 +81,16 @@ func newHarnessOn(t *testing.T, pool *pgxpool.Pool, configure ...func(*httpapi.C
 	store := newTestStore(t, pool)
 	clock := policy.NewFixedClock(inWindow)
 	as := auth.NewStore(pool, clock.Now)
-	app := commands.New(store, clock, as, as)
+	filesDir := t.TempDir()
+	files, err := filestore.NewLocal(filesDir, clock.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reads := projections.NewQueries(pool)
+	app, err := commands.New(commands.Deps{Store: store, Clock: clock, Credentials: as, Sessions: as, Files: files, Overdue: reads})
+	if err != nil {
+		t.Fatal(err)
+	}
 	tree, err := demo.Seed(ctx, app, password, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -99,14 +108,6 @@ func newHarnessOn(t *testing.T, pool *pgxpool.Pool, configure ...func(*httpapi.C
 	}
 	done := make(chan error, 1)
 	go func() { done <- runner.Run(ctx) }()
-	filesDir := t.TempDir()
-	files, err := filestore.NewLocal(filesDir, clock.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	app.UseFiles(files)
-	reads := projections.NewQueries(pool)
-	app.UseOverdueSummaries(reads)
 	cfg := httpapi.Config{App: app, Auth: as, Reads: reads, Waiter: runner, Pool: pool, Log: log, Files: files}
 	for _, c := range configure {
 		c(&cfg)

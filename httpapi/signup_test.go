@@ -20,6 +20,7 @@ import (
 	"github.com/econf/econf/internal/auth"
 	"github.com/econf/econf/internal/dbschema"
 	"github.com/econf/econf/internal/demo"
+	"github.com/econf/econf/internal/filestore"
 	"github.com/econf/econf/internal/mail"
 	"github.com/econf/econf/internal/mail/mailtest"
 	"github.com/econf/econf/internal/pending"
@@ -41,7 +42,14 @@ func newSignupHarness(t *testing.T) *signupHarness {
 	store := pgstore.New(pool)
 	clock := policy.NewFixedClock(inWindow)
 	as := auth.NewStore(pool, clock.Now)
-	app := commands.New(store, clock, as, as)
+	files, err := filestore.NewLocal(t.TempDir(), clock.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := commands.New(commands.Deps{Store: store, Clock: clock, Credentials: as, Sessions: as, Files: files, Overdue: projections.NewQueries(pool)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	tree, err := demo.Seed(ctx, app, password, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -20,6 +20,7 @@ import (
 	"github.com/econf/econf/internal/auth"
 	"github.com/econf/econf/internal/dbschema"
 	"github.com/econf/econf/internal/demo"
+	"github.com/econf/econf/internal/filestore"
 	"github.com/econf/econf/internal/pgcluster/pgtest"
 	"github.com/econf/econf/projections"
 )
@@ -40,7 +41,14 @@ func newFixture(t *testing.T) *fixture {
 	store := pgstore.New(pool)
 	clock := policy.NewFixedClock(time.Date(2026, 9, 10, 10, 0, 0, 0, domain.Shanghai))
 	as := auth.NewStore(pool, clock.Now)
-	app := commands.New(store, clock, as, as)
+	files, err := filestore.NewLocal(t.TempDir(), clock.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := commands.New(commands.Deps{Store: store, Clock: clock, Credentials: as, Sessions: as, Files: files, Overdue: projections.NewQueries(pool)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	tree, err := demo.Seed(context.Background(), app, func(domain.Role) string { return "violet kettle ninety 42" }, nil)
 	if err != nil {
 		t.Fatal(err)

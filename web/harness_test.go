@@ -60,7 +60,15 @@ func newSite(t *testing.T) *site {
 	store := pgstore.New(pool)
 	clock := policy.NewFixedClock(inWindow)
 	as := auth.NewStore(pool, clock.Now)
-	app := commands.New(store, clock, as, as)
+	files, err := filestore.NewLocal(t.TempDir(), clock.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reads := projections.NewQueries(pool)
+	app, err := commands.New(commands.Deps{Store: store, Clock: clock, Credentials: as, Sessions: as, Files: files, Overdue: reads})
+	if err != nil {
+		t.Fatal(err)
+	}
 	tree, err := demo.Seed(ctx, app, password, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -76,13 +84,6 @@ func newSite(t *testing.T) *site {
 	if err := runner.Prepare(ctx); err != nil {
 		t.Fatal(err)
 	}
-	files, err := filestore.NewLocal(t.TempDir(), clock.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	app.UseFiles(files)
-	reads := projections.NewQueries(pool)
-	app.UseOverdueSummaries(reads)
 	smtpSrv := mailtest.Start(t)
 	sender, err := mail.NewSMTP(mail.SMTPConfig{Host: smtpSrv.Host(), Port: smtpSrv.Port(), From: "econf <noreply@demo-univ.edu.cn>", Timeout: 2 * time.Second})
 	if err != nil {

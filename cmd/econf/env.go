@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -17,6 +18,7 @@ import (
 	"github.com/econf/econf/eventstore/pgstore"
 	"github.com/econf/econf/internal/auth"
 	"github.com/econf/econf/internal/dbschema"
+	"github.com/econf/econf/internal/filestore"
 	"github.com/econf/econf/internal/pgcluster"
 	"github.com/econf/econf/projections"
 )
@@ -30,6 +32,7 @@ type env struct {
 	store   eventstore.Store
 	auth    *auth.Store
 	app     *commands.App
+	files   *filestore.Local
 	clock   policy.Clock
 	closers []func() // run by close, before the database goes
 }
@@ -51,7 +54,16 @@ func open(ctx context.Context, cfg *config, log *slog.Logger) (*env, error) {
 		return nil, err
 	}
 	e.auth = auth.NewStore(e.pool, e.clock.Now)
-	e.app = commands.New(e.store, e.clock, e.auth, e.auth)
+	if e.files, err = filestore.NewLocal(filepath.Join(cfg.Data, fileStoreDir), e.clock.Now); err != nil {
+		e.close()
+		return nil, err
+	}
+	e.app, err = commands.New(commands.Deps{Store: e.store, Clock: e.clock, Credentials: e.auth, Sessions: e.auth,
+		Files: e.files, Overdue: projections.NewQueries(e.pool)})
+	if err != nil {
+		e.close()
+		return nil, err
+	}
 	return e, nil
 }
 

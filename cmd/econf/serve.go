@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -18,7 +17,6 @@ import (
 	"github.com/econf/econf/httpapi"
 	"github.com/econf/econf/internal/anchor"
 	"github.com/econf/econf/internal/deadlines"
-	"github.com/econf/econf/internal/filestore"
 	"github.com/econf/econf/internal/metrics"
 	"github.com/econf/econf/internal/pending"
 	"github.com/econf/econf/projections"
@@ -49,11 +47,6 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := runner.Prepare(ctx); err != nil {
 		return err
 	}
-	files, err := filestore.NewLocal(filepath.Join(cfg.Data, "files"), e.clock.Now)
-	if err != nil {
-		return err
-	}
-	e.app.UseFiles(files)
 	ms, err := mailFromEnv()
 	if err != nil {
 		return err
@@ -63,7 +56,6 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	reads := projections.NewQueries(e.pool)
-	e.app.UseOverdueSummaries(reads)
 	interval, err := time.ParseDuration(envOr("ECONF_DEADLINE_INTERVAL", "1m"))
 	if err != nil || interval < time.Second {
 		return usageError("ECONF_DEADLINE_INTERVAL: want a duration of at least 1s, e.g. 1m")
@@ -92,7 +84,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	engine := &deadlines.Engine{Candidates: reads, App: e.app, Policies: e.app.Policies(), Clock: e.clock, Log: log, Interval: interval,
 		Observe: func(st deadlines.Stats, err error) { m.DeadlineRun(st.Checked, st.Recorded, st.Failed, err) }}
 	srv := httpapi.New(httpapi.Config{App: e.app, Auth: e.auth, Reads: reads, Waiter: runner, Pool: e.pool, Log: log, TokenTTL: cfg.TokenTTL,
-		Signup: e.app.Signup(pending.NewStore(e.pool), ms.codeTTL), Files: files, IdempotencySecret: idem.secret,
+		Signup: e.app.Signup(pending.NewStore(e.pool), ms.codeTTL), Files: e.files, IdempotencySecret: idem.secret,
 		ClientAddressHeader: cfg.ClientAddressHeader, Metrics: m, Proofs: prover})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

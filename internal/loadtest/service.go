@@ -50,20 +50,6 @@ func StartService(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) (*S
 	clock := policy.SystemClock{}
 	store := pgstore.New(pool)
 	as := auth.NewStore(pool, clock.Now)
-	app := commands.New(store, clock, as, as)
-	today := domain.DateOf(clock.Now())
-	window := &policy.WindowOverride{PlanYear: today.Year + 1, Open: today, Close: domain.Date{Year: today.Year, Month: 12, Day: 31}}
-	tree, err := demo.Seed(ctx, app, nil, window)
-	if err != nil {
-		return nil, fmt.Errorf("seed the demo: %w", err)
-	}
-	runner, err := projections.NewRunner(pool, store, log, projections.All()...)
-	if err != nil {
-		return nil, err
-	}
-	if err := runner.Prepare(ctx); err != nil {
-		return nil, err
-	}
 	dir, err := os.MkdirTemp("", "econf-load-files-")
 	if err != nil {
 		return nil, err
@@ -73,9 +59,28 @@ func StartService(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) (*S
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	app.UseFiles(files)
 	reads := projections.NewQueries(pool)
-	app.UseOverdueSummaries(reads)
+	app, err := commands.New(commands.Deps{Store: store, Clock: clock, Credentials: as, Sessions: as, Files: files, Overdue: reads})
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	today := domain.DateOf(clock.Now())
+	window := &policy.WindowOverride{PlanYear: today.Year + 1, Open: today, Close: domain.Date{Year: today.Year, Month: 12, Day: 31}}
+	tree, err := demo.Seed(ctx, app, nil, window)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("seed the demo: %w", err)
+	}
+	runner, err := projections.NewRunner(pool, store, log, projections.All()...)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	if err := runner.Prepare(ctx); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		os.RemoveAll(dir)
