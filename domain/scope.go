@@ -4,7 +4,7 @@ import "github.com/google/uuid"
 
 // Scope is where a record sits in the organisation tree and who owns it.
 type Scope struct {
-	Owner      uuid.UUID // the applicant
+	Owner      uuid.UUID // the applicant; a notification's recipient; a file's uploader
 	Unit       uuid.UUID
 	University uuid.UUID
 	Authority  uuid.UUID
@@ -13,32 +13,171 @@ type Scope struct {
 	AtAuthority bool
 }
 
-// CanRead reports whether a may see a record in scope s (R-ACT-02). A record
-// outside scope must be answered as not found, so callers turn false into
-// ErrNotFound.
-func CanRead(a Actor, s Scope) bool {
-	switch a.Role {
-	case RoleApplicant:
-		return a.UserID == s.Owner
-	case RoleUnitAdmin:
-		return a.OrgID == s.Unit
-	case RoleSchoolAdmin:
-		return a.OrgID == s.University
-	case RoleAuthorityReviewer:
-		return a.OrgID == s.Authority && s.AtAuthority
-	case RoleAuditor, RoleAnalyst, RoleSystem:
+// Kind is a kind of record, as the scope model knows it.
+type Kind string
+
+// The kinds of record the scope model covers. A new procedure's record
+// (funding, nomination, delegate) adds its kind here and a line to Access.
+const (
+	KindForecast    Kind = "forecast"
+	KindDeclaration Kind = "declaration"
+	KindChange      Kind = "change" // a conference's change request
+	KindSummary     Kind = "summary"
+	// KindHistory is a record's event history and approval log: read by
+	// whoever may read the record.
+	KindHistory Kind = "history"
+	// KindFile is an upload, its Scope the uploader as Owner. Whoever may
+	// read a record that refers to the file may read it as well: that is
+	// the referring record's kind and scope, checked as such.
+	KindFile Kind = "file"
+	// KindNotification is an inbox notice, its Scope the recipient as
+	// Owner.
+	KindNotification Kind = "notification"
+)
+
+// Action is what an actor does to a record.
+type Action string
+
+const (
+	// Read: see the record, its history, its files. A record one may not
+	// read does not exist for one (404, or absent from a list).
+	Read Action = "read"
+	// Review: decide on the record at the level of one's role (approve,
+	// reject, return, revoke).
+	Review Action = "review"
+)
+
+// Place is the part of a record's Scope that must be the actor's own for a
+// grant to reach the record.
+type Place int
+
+const (
+	// Nowhere reaches no record (the zero value: what is not granted is
+	// refused).
+	Nowhere Place = iota
+	// Everywhere reaches every record of the kind.
+	Everywhere
+	// OwnRecord: Scope.Owner is the actor (Actor.UserID).
+	OwnRecord
+	// OwnUnit: Scope.Unit is the actor's organisation (Actor.OrgID).
+	OwnUnit
+	// OwnUniversity: Scope.University is the actor's organisation.
+	OwnUniversity
+	// OwnAuthority: Scope.Authority is the actor's organisation.
+	OwnAuthority
+)
+
+// Grant is which records of a kind a role reaches for an action: those at
+// its Place, and with Submitted only those submitted to the authority.
+type Grant struct {
+	Place     Place
+	Submitted bool
+}
+
+// Grants are one kind's grants by action and role; a role or action not
+// listed gets nothing.
+type Grants map[Action]map[Role]Grant
+
+// recordGrants are the procedures' records (R-ACT-02): applicants read
+// their own; unit and school admins and authority reviewers read and review
+// what is in their organisation, the authority only once it was submitted
+// to it; auditors and analysts read everything and decide nothing; the
+// platform itself (the deadline engine) reads everything.
+var recordGrants = Grants{
+	Read: {
+		RoleApplicant:         {Place: OwnRecord},
+		RoleUnitAdmin:         {Place: OwnUnit},
+		RoleSchoolAdmin:       {Place: OwnUniversity},
+		RoleAuthorityReviewer: {Place: OwnAuthority, Submitted: true},
+		RoleAuditor:           {Place: Everywhere},
+		RoleAnalyst:           {Place: Everywhere},
+		RoleSystem:            {Place: Everywhere},
+	},
+	Review: {
+		RoleUnitAdmin:         {Place: OwnUnit},
+		RoleSchoolAdmin:       {Place: OwnUniversity},
+		RoleAuthorityReviewer: {Place: OwnAuthority, Submitted: true},
+	},
+}
+
+// ownOnly: every account reads its own, and no one else's.
+var ownOnly = Grants{Read: {
+	RoleApplicant: {Place: OwnRecord}, RoleUnitAdmin: {Place: OwnRecord}, RoleSchoolAdmin: {Place: OwnRecord},
+	RoleAuthorityReviewer: {Place: OwnRecord}, RoleAuditor: {Place: OwnRecord}, RoleAnalyst: {Place: OwnRecord},
+	RolePlatformAdmin: {Place: OwnRecord},
+}}
+
+// Access is the scope model: who may do what to a record of each kind,
+// written once. Commands and file downloads check it in memory (Allows),
+// the read models turn the same Filter into SQL.
+var Access = map[Kind]Grants{
+	KindForecast:     recordGrants,
+	KindDeclaration:  recordGrants,
+	KindChange:       recordGrants,
+	KindSummary:      recordGrants,
+	KindHistory:      recordGrants,
+	KindFile:         ownOnly,
+	KindNotification: ownOnly,
+}
+
+// Filter is the condition a record must meet for one actor, kind and
+// action: its Place must hold the actor's ID, and with Submitted the record
+// must have been submitted to the authority. It is what Allows tests and
+// what the read models write as SQL.
+type Filter struct {
+	Place     Place
+	ID        uuid.UUID // the actor's user id (OwnRecord) or organisation id
+	Submitted bool
+}
+
+// FilterFor is the condition records of kind k must meet for a to do act.
+func FilterFor(a Actor, k Kind, act Action) Filter {
+	g := Access[k][act][a.Role]
+	f := Filter{Place: g.Place, Submitted: g.Submitted}
+	switch g.Place {
+	case OwnRecord:
+		f.ID = a.UserID
+	case OwnUnit, OwnUniversity, OwnAuthority:
+		f.ID = a.OrgID
+	}
+	if f.Place != Nowhere && f.Place != Everywhere && f.ID == uuid.Nil {
+		return Filter{} // an actor without the id reaches nothing
+	}
+	return f
+}
+
+// Admits reports whether a record in scope s meets the filter.
+func (f Filter) Admits(s Scope) bool {
+	if f.Submitted && !s.AtAuthority {
+		return false
+	}
+	switch f.Place {
+	case Everywhere:
 		return true
+	case OwnRecord:
+		return s.Owner == f.ID
+	case OwnUnit:
+		return s.Unit == f.ID
+	case OwnUniversity:
+		return s.University == f.ID
+	case OwnAuthority:
+		return s.Authority == f.ID
 	}
 	return false
 }
 
-// CanReview reports whether a reviews records of scope s at the level of
-// their role (R-ACT-02): unit admins their unit, school admins their
-// university, authority reviewers what was submitted to their authority.
-func CanReview(a Actor, s Scope) bool {
-	switch a.Role {
-	case RoleUnitAdmin, RoleSchoolAdmin, RoleAuthorityReviewer:
-		return CanRead(a, s)
-	}
-	return false
+// Allows reports whether a may do act to a record of kind k in scope s
+// (R-ACT-02). A record one may not read must be answered as not found, so
+// callers turn a refused Read into ErrNotFound.
+func Allows(a Actor, k Kind, act Action, s Scope) bool {
+	return FilterFor(a, k, act).Admits(s)
 }
+
+// CanRead reports whether a may read a procedure's record in scope s. New
+// code calls Allows with the record's kind; this stays while the review
+// wrappers move onto the procedure engine.
+func CanRead(a Actor, s Scope) bool { return Allows(a, KindDeclaration, Read, s) }
+
+// CanReview reports whether a reviews a procedure's record in scope s; new
+// code calls Allows with the record's kind and Review.
+func CanReview(a Actor, s Scope) bool { return Allows(a, KindDeclaration, Review, s) }
