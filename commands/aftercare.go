@@ -31,7 +31,7 @@ func (a *App) readDeclaration(ctx context.Context, actor domain.Actor, id uuid.U
 	if err != nil {
 		return nil, err
 	}
-	if err := authorise(actor, fmt.Sprintf("declaration %s", id), d.Exists(), d.Scope(), toRead); err != nil {
+	if err := authorise(actor, domain.KindDeclaration, fmt.Sprintf("declaration %s", id), d.Exists(), d.Scope(), toRead); err != nil {
 		return nil, err
 	}
 	return d, nil

@@ -45,7 +45,7 @@ func (a *App) MayAttachSignedForm(ctx context.Context, actor domain.Actor, forec
 	if err != nil {
 		return err
 	}
-	if err := authorise(actor, fmt.Sprintf("forecast %s", forecastID), len(l.events) > 0, f.Scope(), toReview); err != nil {
+	if err := authorise(actor, domain.KindForecast, fmt.Sprintf("forecast %s", forecastID), len(l.events) > 0, f.Scope(), toReview); err != nil {
 		return err
 	}
 	return f.MayAttachSignedForm(actor)

@@ -37,7 +37,7 @@ func (a *App) Forecast(ctx context.Context, actor domain.Actor, id uuid.UUID) (C
 	if err != nil {
 		return CurrentForecast{}, err
 	}
-	if len(l.events) == 0 || !domain.CanRead(actor, f.Scope()) {
+	if len(l.events) == 0 || !domain.Allows(actor, domain.KindForecast, domain.Read, f.Scope()) {
 		return CurrentForecast{}, fmt.Errorf("forecast %s: %w", id, domain.ErrNotFound)
 	}
 	forms := f.SignedForms()
@@ -75,7 +75,7 @@ func (a *App) Declaration(ctx context.Context, actor domain.Actor, id uuid.UUID)
 	if err != nil {
 		return CurrentDeclaration{}, err
 	}
-	if len(l.events) == 0 || !domain.CanRead(actor, d.Scope()) {
+	if len(l.events) == 0 || !domain.Allows(actor, domain.KindDeclaration, domain.Read, d.Scope()) {
 		return CurrentDeclaration{}, fmt.Errorf("declaration %s: %w", id, domain.ErrNotFound)
 	}
 	warnings := d.Warnings()

@@ -64,7 +64,7 @@ func (a *App) StartDeclaration(ctx context.Context, actor domain.Actor, meta Met
 	if err != nil {
 		return Result{}, err
 	}
-	if len(fl.events) == 0 || !domain.CanRead(actor, f.Scope()) {
+	if len(fl.events) == 0 || !domain.Allows(actor, domain.KindForecast, domain.Read, f.Scope()) {
 		return Result{}, fmt.Errorf("forecast %s: %w", cmd.ForecastID, domain.ErrNotFound)
 	}
 	// Who may start one is checked before looking for one already started:

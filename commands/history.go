@@ -109,7 +109,7 @@ func (a *App) ForecastHistory(ctx context.Context, actor domain.Actor, id uuid.U
 			return ForecastHistory{}, err
 		}
 	}
-	if !domain.CanRead(actor, whole.Scope()) {
+	if !domain.Allows(actor, domain.KindHistory, domain.Read, whole.Scope()) {
 		return ForecastHistory{}, fmt.Errorf("forecast %s: %w", id, domain.ErrNotFound)
 	}
 	broken := eventstore.VerifyChain(l.events)
@@ -213,7 +213,7 @@ func (a *App) DeclarationHistory(ctx context.Context, actor domain.Actor, id uui
 			return DeclarationHistory{}, err
 		}
 	}
-	if !domain.CanRead(actor, whole.Scope()) {
+	if !domain.Allows(actor, domain.KindHistory, domain.Read, whole.Scope()) {
 		return DeclarationHistory{}, fmt.Errorf("declaration %s: %w", id, domain.ErrNotFound)
 	}
 	broken := eventstore.VerifyChain(l.events)

@@ -39,9 +39,11 @@ type reviewed[E event] interface {
 }
 
 // kind tells the command path about one kind of record: its name in
-// errors, its stream, and how to fold it.
+// errors, its kind in the scope model (domain.Access), its stream, and how
+// to fold it.
 type kind[R aggregate[E], E event] struct {
 	name   string
+	scope  domain.Kind
 	stream func(uuid.UUID) string
 	new    func(uuid.UUID) R
 	decode func(eventType string, data []byte) (E, error)
@@ -51,11 +53,13 @@ func (k kind[R, E]) fold(id uuid.UUID, l loaded) (R, error) { return fold(k.new(
 
 // The kinds of record whose procedures run on this path.
 var (
-	forecasts    = kind[*forecast.Forecast, forecast.Event]{"forecast", ForecastStream, forecast.New, forecast.Decode}
-	declarations = kind[*declaration.Declaration, declaration.Event]{"declaration", DeclarationStream, declaration.New, declaration.Decode}
-	changes      = kind[*change.Change, change.Event]{"change request of", ChangeStream, change.New, change.Decode}
-	summaries    = kind[*summary.Summary, summary.Event]{"summary", SummaryStream, summary.New, summary.Decode}
-	deadlines    = kind[*deadline.Tracker, deadline.Event]{"deadlines of", DeadlineStream, deadline.New, deadline.Decode}
+	forecasts    = kind[*forecast.Forecast, forecast.Event]{"forecast", domain.KindForecast, ForecastStream, forecast.New, forecast.Decode}
+	declarations = kind[*declaration.Declaration, declaration.Event]{"declaration", domain.KindDeclaration, DeclarationStream, declaration.New, declaration.Decode}
+	changes      = kind[*change.Change, change.Event]{"change request of", domain.KindChange, ChangeStream, change.New, change.Decode}
+	summaries    = kind[*summary.Summary, summary.Event]{"summary", domain.KindSummary, SummaryStream, summary.New, summary.Decode}
+	// A conference's deadline facts are authorised as the conference
+	// (onConference).
+	deadlines = kind[*deadline.Tracker, deadline.Event]{"deadlines of", domain.KindDeclaration, DeadlineStream, deadline.New, deadline.Decode}
 )
 
 // access is what a command needs of the record's scope.
@@ -70,11 +74,11 @@ const (
 // else is decided (R-ACT-02): a record that does not exist, or that the
 // actor may not see, is not found; one they see but do not review at their
 // level is forbidden.
-func authorise(actor domain.Actor, what string, exists bool, s domain.Scope, as access) error {
-	if !exists || !domain.CanRead(actor, s) {
+func authorise(actor domain.Actor, k domain.Kind, what string, exists bool, s domain.Scope, as access) error {
+	if !exists || !domain.Allows(actor, k, domain.Read, s) {
 		return fmt.Errorf("%s: %w", what, domain.ErrNotFound)
 	}
-	if as == toReview && !domain.CanReview(actor, s) {
+	if as == toReview && !domain.Allows(actor, k, domain.Review, s) {
 		return fmt.Errorf("%s: %w", what, domain.ErrForbidden)
 	}
 	return nil
@@ -111,7 +115,7 @@ func decideOn[R aggregate[E], E event](ctx context.Context, a *App, actor domain
 func onRecord[R record[E], E event](ctx context.Context, a *App, actor domain.Actor, meta Meta, command string,
 	k kind[R, E], id uuid.UUID, as access, decide func(r R, p policy.Policy) error) (Result, error) {
 	return decideOn(ctx, a, actor, meta, command, k, id, func(r R, l loaded) error {
-		return authorise(actor, fmt.Sprintf("%s %s", k.name, id), len(l.events) > 0 && r.Exists(), r.Scope(), as)
+		return authorise(actor, k.scope, fmt.Sprintf("%s %s", k.name, id), len(l.events) > 0 && r.Exists(), r.Scope(), as)
 	}, decide)
 }
 

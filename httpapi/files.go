@@ -90,7 +90,9 @@ func (s *Server) downloadFile(w http.ResponseWriter, r *http.Request) {
 	}
 	defer rc.Close()
 	a := actorOf(r.Context())
-	if f.OwnerID != a.UserID && !s.onForecast(r, id) && !s.onConference(r, id) {
+	// The uploader reads their file (the scope model's KindFile); others
+	// read it through a record that refers to it and that they may read.
+	if !domain.Allows(a, domain.KindFile, domain.Read, domain.Scope{Owner: f.OwnerID}) && !s.onForecast(r, id) && !s.onConference(r, id) {
 		allowed, err := s.Reads.CanReadFile(r.Context(), a, id)
 		if err != nil {
 			s.writeError(w, r, err)

@@ -167,7 +167,7 @@ func (s *Server) myNotifications(w http.ResponseWriter, r *http.Request) {
 	if !s.consistent(w, r, projections.NotificationsName) {
 		return
 	}
-	in, err := s.Reads.Inbox(r.Context(), actorOf(r.Context()).UserID, unread, limit)
+	in, err := s.Reads.Inbox(r.Context(), actorOf(r.Context()), unread, limit)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -158,9 +158,9 @@ func TestAftercareNotifications(t *testing.T) {
 	}
 
 	// The applicant's inbox: one notice of each kind per conference.
-	inbox := func(user uuid.UUID) []projections.Notification {
+	inbox := func(a domain.Actor) []projections.Notification {
 		t.Helper()
-		in, err := q.Inbox(ctx, user, false, 500)
+		in, err := q.Inbox(ctx, a, false, 500)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -197,7 +197,7 @@ func TestAftercareNotifications(t *testing.T) {
 		}
 		contains(what, got[0], zh, en)
 	}
-	mine := inbox(app.UserID)
+	mine := inbox(app)
 	ngoDays := fmt.Sprint(domain.DateOf(ngoBy.AddDays(-11).Time()).DaysUntil(ngoBy))
 	one("R-CHG-04 change approved", mine, "change_approved", a.id(), []string{"会议变更申请已通过", "海洋遥感国际研讨会", "意见：同意变更"},
 		[]string{"Change request approved", "Comment: 同意变更"})
@@ -236,7 +236,7 @@ func TestAftercareNotifications(t *testing.T) {
 	// (inbox only, R-SUM-04), D's filing reminder and overdue notice
 	// (R-DECL-05); the deactivated one and the unit admin nothing.
 	for _, id := range admins {
-		theirs := inbox(id)
+		theirs := inbox(domain.Actor{UserID: id, Role: domain.RoleSchoolAdmin})
 		one("change request of A for "+id.String(), theirs, "change_requested", a.id(),
 			[]string{"会议变更申请待审核", "海洋遥感国际研讨会", app.Name, "申请变更中文名称", "会议名称需体现观测主题"},
 			[]string{"Change request awaiting review", "Chinese name", "会议名称需体现观测主题"})
@@ -266,8 +266,8 @@ func TestAftercareNotifications(t *testing.T) {
 			t.Errorf("school admin %s: %d notices; want 7", id, len(theirs))
 		}
 	}
-	for who, id := range map[string]uuid.UUID{"the deactivated school admin": former, "the unit admin": unit.UserID} {
-		if n := len(inbox(id)); n != 0 {
+	for who, a := range map[string]domain.Actor{"the deactivated school admin": {UserID: former, Role: domain.RoleSchoolAdmin}, "the unit admin": unit} {
+		if n := len(inbox(a)); n != 0 {
 			t.Errorf("%s got %d notices", who, n)
 		}
 	}
@@ -339,7 +339,7 @@ func TestAftercareNotifications(t *testing.T) {
 
 	// A school admin reads a change request; a rebuild re-creates every
 	// inbox, read marks included, and queues no mail again.
-	read := of(inbox(school2), "change_requested", a.id())[0].ID
+	read := of(inbox(domain.Actor{UserID: school2, Role: domain.RoleSchoolAdmin}), "change_requested", a.id())[0].ID
 	if _, err := f.app.MarkNotificationsRead(ctx, f.actorOf(t, school2), commands.Meta{}, commands.MarkNotificationsRead{IDs: []uuid.UUID{read}}); err != nil {
 		t.Fatal(err)
 	}

@@ -215,7 +215,7 @@ func (r *ChangeRequestRow) scan(row pgx.Row, more ...any) error {
 // authority's, auditors and analysts all), newest first.
 func (q *Queries) ChangeRequests(ctx context.Context, a domain.Actor, f ChangeFilter) (ChangeRequestPage, error) {
 	var w where
-	if err := scopeOf(a, &w); err != nil {
+	if err := scopeOf(a, domain.KindChange, recordScope, &w); err != nil {
 		return ChangeRequestPage{}, err
 	}
 	if len(f.Statuses) > 0 {
@@ -254,7 +254,7 @@ func (q *Queries) ChangeRequest(ctx context.Context, a domain.Actor, declaration
 		return ChangeRequestView{}, notFound(err, what)
 	}
 	sc := domain.Scope{Owner: v.ApplicantID, Unit: v.UnitID, University: v.UniversityID, Authority: v.AuthorityID, AtAuthority: true}
-	if !domain.CanRead(a, sc) {
+	if !domain.Allows(a, domain.KindChange, domain.Read, sc) {
 		return ChangeRequestView{}, notFound(pgx.ErrNoRows, what)
 	}
 	if v.Warnings == nil {

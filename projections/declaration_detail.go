@@ -218,7 +218,7 @@ func (q *Queries) DeclarationDetail(ctx context.Context, a domain.Actor, id uuid
 	if err != nil {
 		return DeclarationView{}, notFound(err, "declaration "+id.String())
 	}
-	if !domain.CanRead(a, sc) {
+	if !domain.Allows(a, domain.KindDeclaration, domain.Read, sc) {
 		return DeclarationView{}, notFound(pgx.ErrNoRows, "declaration "+id.String())
 	}
 	v.Direct = v.ForecastID == nil
@@ -232,27 +232,18 @@ func (q *Queries) DeclarationDetail(ctx context.Context, a domain.Actor, id uuid
 // match is by JSON containment on those fields, never by the id appearing
 // somewhere in the form's text, which an applicant could write into free
 // text to reach another's upload.
+//
+// Whether a may read such a declaration is the scope model's SQL filter
+// (domain.FilterFor), the same one the declaration lists apply.
 func (q *Queries) CanReadFile(ctx context.Context, a domain.Actor, fileID uuid.UUID) (bool, error) {
-	rows, err := q.pool.Query(ctx, `SELECT applicant_id, unit_id, university_id, authority_id, at_authority
-		FROM rm.declaration_details
-		WHERE form @> jsonb_build_object('basic', jsonb_build_object('localApproval', jsonb_build_object('id', $1::text)))
-		   OR form @> jsonb_build_object('hosting', jsonb_build_array(jsonb_build_object('background', jsonb_build_object('id', $1::text))))`,
-		fileID.String())
-	if err != nil {
+	w := &where{}
+	w.add(`(form @> jsonb_build_object('basic', jsonb_build_object('localApproval', jsonb_build_object('id', ?::text)))
+		OR form @> jsonb_build_object('hosting', jsonb_build_array(jsonb_build_object('background', jsonb_build_object('id', ?::text)))))`,
+		fileID.String(), fileID.String())
+	if err := scopeOf(a, domain.KindDeclaration, recordScope, w); err != nil {
 		return false, err
 	}
-	scopes, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Scope, error) {
-		var s domain.Scope
-		err := row.Scan(&s.Owner, &s.Unit, &s.University, &s.Authority, &s.AtAuthority)
-		return s, err
-	})
-	if err != nil {
-		return false, err
-	}
-	for _, s := range scopes {
-		if domain.CanRead(a, s) {
-			return true, nil
-		}
-	}
-	return false, nil
+	var ok bool
+	err := q.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM rm.declaration_details WHERE `+w.String()+`)`, w.args...).Scan(&ok)
+	return ok, err
 }

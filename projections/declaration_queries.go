@@ -123,7 +123,7 @@ func (q *Queries) SimilarDeclarations(ctx context.Context, a domain.Actor, id uu
 	if err != nil {
 		return nil, err
 	}
-	if !domain.CanRead(a, sc) {
+	if !domain.Allows(a, domain.KindDeclaration, domain.Read, sc) {
 		return nil, notFound(pgx.ErrNoRows, "declaration "+id.String())
 	}
 	if a.Role == domain.RoleApplicant {
@@ -147,7 +147,7 @@ func (q *Queries) SimilarDeclarations(ctx context.Context, a domain.Actor, id uu
 		var other domain.Scope
 		err := row.Scan(&r.ID, &r.NameZh, &r.NameEn, &r.StartDate, &r.EndDate, &r.UnitName, &r.UniversityName, &r.Status, &score, &r.Reason,
 			&other.Owner, &other.Unit, &other.University, &other.Authority, &other.AtAuthority)
-		r.Score, r.Readable = float64(score), domain.CanRead(a, other)
+		r.Score, r.Readable = float64(score), domain.Allows(a, domain.KindDeclaration, domain.Read, other)
 		return r, err
 	})
 }

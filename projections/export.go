@@ -142,7 +142,7 @@ func (q *Queries) ExportDeclarations(ctx context.Context, a domain.Actor, f Decl
 // forecastWhere selects what ListForecasts lists for a and f.
 func forecastWhere(a domain.Actor, f ForecastFilter) (*where, error) {
 	var w where
-	if err := scopeOf(a, &w); err != nil {
+	if err := scopeOf(a, domain.KindForecast, recordScope, &w); err != nil {
 		return nil, err
 	}
 	if len(f.Statuses) > 0 {
@@ -166,7 +166,7 @@ func forecastWhere(a domain.Actor, f ForecastFilter) (*where, error) {
 // declarationWhere selects what ListDeclarations lists for a and f.
 func declarationWhere(a domain.Actor, f DeclarationFilter) (*where, error) {
 	var w where
-	if err := scopeOf(a, &w); err != nil {
+	if err := scopeOf(a, domain.KindDeclaration, recordScope, &w); err != nil {
 		return nil, err
 	}
 	if len(f.Statuses) > 0 {

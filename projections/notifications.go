@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -662,18 +663,29 @@ type Inbox struct {
 	Unread int            `json:"unread"`
 }
 
-// Inbox lists a user's newest notifications (only unread ones when asked).
-func (q *Queries) Inbox(ctx context.Context, userID uuid.UUID, unreadOnly bool, limit int) (Inbox, error) {
+// notificationScope: a notification's Owner is its recipient.
+var notificationScope = scopeColumns{owner: "user_id"}
+
+// Inbox lists the actor's newest notifications (only unread ones when
+// asked): those the scope model lets them read, their own.
+func (q *Queries) Inbox(ctx context.Context, a domain.Actor, unreadOnly bool, limit int) (Inbox, error) {
 	var in Inbox
-	rows, err := q.pool.Query(ctx, `SELECT id, kind, record_id, title_zh, title_en, body_zh, body_en, created_at, read_at
-		FROM rm.notifications WHERE user_id = $1 AND (NOT $2 OR read_at IS NULL)
-		ORDER BY created_at DESC, id LIMIT $3`, userID, unreadOnly, limit)
+	w := &where{}
+	if err := scopeOf(a, domain.KindNotification, notificationScope, w); err != nil {
+		return in, err
+	}
+	err := q.pool.QueryRow(ctx, `SELECT count(*) FROM rm.notifications WHERE `+w.String()+` AND read_at IS NULL`, w.args...).Scan(&in.Unread)
 	if err != nil {
 		return in, err
 	}
-	if in.Items, err = pgx.CollectRows(rows, pgx.RowToStructByPos[Notification]); err != nil {
+	if unreadOnly {
+		w.add("read_at IS NULL")
+	}
+	rows, err := q.pool.Query(ctx, `SELECT id, kind, record_id, title_zh, title_en, body_zh, body_en, created_at, read_at
+		FROM rm.notifications WHERE `+w.String()+` ORDER BY created_at DESC, id LIMIT `+strconv.Itoa(limit), w.args...)
+	if err != nil {
 		return in, err
 	}
-	err = q.pool.QueryRow(ctx, `SELECT count(*) FROM rm.notifications WHERE user_id = $1 AND read_at IS NULL`, userID).Scan(&in.Unread)
+	in.Items, err = pgx.CollectRows(rows, pgx.RowToStructByPos[Notification])
 	return in, err
 }

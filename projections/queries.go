@@ -274,23 +274,42 @@ func (w *where) String() string {
 	return strings.Join(w.conds, " AND ")
 }
 
-// scopeOf restricts rows to what the actor may read (R-ACT-02). A role
-// with no reading scope (the platform admin) gets no rows: records outside
-// one's scope do not exist for one, so a list of them is empty, as reading
-// one of them is a 404, never a 403.
-func scopeOf(a domain.Actor, w *where) error {
-	switch a.Role {
-	case domain.RoleApplicant:
-		w.add("applicant_id = ?", a.UserID)
-	case domain.RoleUnitAdmin:
-		w.add("unit_id = ?", a.OrgID)
-	case domain.RoleSchoolAdmin:
-		w.add("university_id = ?", a.OrgID)
-	case domain.RoleAuthorityReviewer:
-		w.add("authority_id = ? AND at_authority", a.OrgID)
-	case domain.RoleAuditor, domain.RoleAnalyst:
-	default:
+// scopeColumns name the columns where a table keeps a record's
+// domain.Scope.
+type scopeColumns struct {
+	owner, unit, university, authority string
+	// submitted is the boolean column of Scope.AtAuthority.
+	submitted string
+}
+
+// recordScope is how every procedure's table keeps its records' scope.
+var recordScope = scopeColumns{owner: "applicant_id", unit: "unit_id", university: "university_id", authority: "authority_id", submitted: "at_authority"}
+
+// scopeOf restricts rows of kind k to those the actor may read
+// (R-ACT-02): the SQL form of domain.FilterFor, as domain.Allows is its
+// in-memory form, so a list and a detail never disagree. A role with no
+// reading scope (the platform admin) gets no rows: records outside one's
+// scope do not exist for one, so a list of them is empty, as reading one
+// of them is a 404, never a 403.
+func scopeOf(a domain.Actor, k domain.Kind, cols scopeColumns, w *where) error {
+	f := domain.FilterFor(a, k, domain.Read)
+	if f.Place == domain.Nowhere {
 		w.add("false")
+		return nil
+	}
+	if f.Place != domain.Everywhere {
+		col := map[domain.Place]string{domain.OwnRecord: cols.owner, domain.OwnUnit: cols.unit,
+			domain.OwnUniversity: cols.university, domain.OwnAuthority: cols.authority}[f.Place]
+		if col == "" {
+			return fmt.Errorf("scope of %s: the table has no column for place %d", k, f.Place)
+		}
+		w.add(col+" = ?", f.ID)
+	}
+	if f.Submitted {
+		if cols.submitted == "" {
+			return fmt.Errorf("scope of %s: the table has no column saying a record was submitted", k)
+		}
+		w.add(cols.submitted)
 	}
 	return nil
 }

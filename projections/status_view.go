@@ -152,7 +152,7 @@ func (q *Queries) readableStatus(ctx context.Context, a domain.Actor, kind strin
 	if err != nil {
 		return st, err
 	}
-	if !domain.CanRead(a, sc) {
+	if !domain.Allows(a, domain.Kind(kind), domain.Read, sc) {
 		return RecordStatus{}, notFound(pgx.ErrNoRows, kind+" "+id.String())
 	}
 	return st, nil

@@ -105,7 +105,7 @@ func TestReadModelsStoreAnyEventText(t *testing.T) {
 		}
 	}
 	// The applicant was told of each approval.
-	in, err := q.Inbox(ctx, app.UserID, false, 100)
+	in, err := q.Inbox(ctx, app, false, 100)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -409,7 +409,7 @@ type SummaryPage struct {
 // under the rules r (R-SUM-02).
 func (q *Queries) Summaries(ctx context.Context, a domain.Actor, f SummaryFilter, today domain.Date, r policy.SummaryRules) (SummaryPage, error) {
 	var w where
-	if err := scopeOf(a, &w); err != nil {
+	if err := scopeOf(a, domain.KindSummary, recordScope, &w); err != nil {
 		return SummaryPage{}, err
 	}
 	latest := r.LatestOverdueEnd(today).String()
@@ -681,7 +681,7 @@ type SummaryStats struct {
 // an applicant their own) and f.
 func (q *Queries) SummaryStatistics(ctx context.Context, a domain.Actor, f StatsFilter) (SummaryStats, error) {
 	var w where
-	if err := scopeOf(a, &w); err != nil {
+	if err := scopeOf(a, domain.KindSummary, recordScope, &w); err != nil {
 		return SummaryStats{}, err
 	}
 	w.add("status = 'accepted'")

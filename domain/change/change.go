@@ -8,7 +8,7 @@
 // policy.Policy does not hold yet are Rules.
 //
 // The aggregate is the change history of one conference; which stream holds
-// it is the command layer's business, and so is domain.CanReview (scope):
+// it is the command layer's business, and so is domain.Allows (scope):
 // this package checks roles, ownership, status and dates.
 //
 // The reviewer is the school admin (学校国际处): the seed (000 §四) says the

@@ -8,7 +8,7 @@
 // hold yet are Rules.
 //
 // Which unit or university an actor may act on is checked by the caller with
-// domain.CanReview; this package checks roles, ownership and status, the
+// domain.Allows; this package checks roles, ownership and status, the
 // review chain as its Flow declares it (flow.go, domain/procedure). Files
 // are references (Attachment): the file store checks them.
 package declaration

@@ -4,7 +4,7 @@
 // the authority, and the events that record it.
 //
 // Which unit or university an actor may act on is checked by the caller with
-// domain.CanReview; this package checks roles, ownership and status, the
+// domain.Allows; this package checks roles, ownership and status, the
 // review chain as its Flow declares it (flow.go, domain/procedure).
 package forecast
 

@@ -5,7 +5,7 @@
 // with a reason; a returned summary is edited and submitted again. Its
 // parameters that policy.Policy does not hold yet are Rules.
 //
-// Scope (domain.CanReview) is the caller's business; files are references
+// Scope (domain.Allows) is the caller's business; files are references
 // that the file store checks.
 package summary
 
