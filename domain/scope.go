@@ -172,12 +172,3 @@ func (f Filter) Admits(s Scope) bool {
 func Allows(a Actor, k Kind, act Action, s Scope) bool {
 	return FilterFor(a, k, act).Admits(s)
 }
-
-// CanRead reports whether a may read a procedure's record in scope s. New
-// code calls Allows with the record's kind; this stays while the review
-// wrappers move onto the procedure engine.
-func CanRead(a Actor, s Scope) bool { return Allows(a, KindDeclaration, Read, s) }
-
-// CanReview reports whether a reviews a procedure's record in scope s; new
-// code calls Allows with the record's kind and Review.
-func CanReview(a Actor, s Scope) bool { return Allows(a, KindDeclaration, Review, s) }
