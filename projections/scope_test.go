@@ -144,4 +144,44 @@ func TestScopeSQLAgreesWithAllows(t *testing.T) {
 			}
 		}
 	}
+
+	// Notifications: the decisions told their applicants; each inbox holds
+	// exactly the notices the model lets its actor read (their own).
+	rows, err := f.pool.Query(ctx, `SELECT id, user_id FROM rm.notifications`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recipients := map[uuid.UUID]domain.Scope{}
+	for rows.Next() {
+		var id uuid.UUID
+		var sc domain.Scope
+		if err := rows.Scan(&id, &sc.Owner); err != nil {
+			t.Fatal(err)
+		}
+		recipients[id] = sc
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	told := 0
+	for _, a := range actors {
+		in, err := q.Inbox(ctx, a, false, 500)
+		if err != nil {
+			t.Fatal(err)
+		}
+		listed := map[uuid.UUID]bool{}
+		for _, n := range in.Items {
+			listed[n.ID] = true
+		}
+		for id, sc := range recipients {
+			want := domain.Allows(a, domain.KindNotification, domain.Read, sc)
+			if listed[id] != want {
+				t.Errorf("%s %s, notification %s to %s: listed %v, Allows %v", a.Role, a.UserID, id, sc.Owner, listed[id], want)
+			}
+		}
+		told += len(in.Items)
+	}
+	if told == 0 {
+		t.Error("no generated actor was notified of anything: the inbox comparison compared nothing")
+	}
 }
