@@ -23,6 +23,10 @@ const (
 	KindDeclaration Kind = "declaration"
 	KindChange      Kind = "change" // a conference's change request
 	KindSummary     Kind = "summary"
+	// KindFunding is a funding application (domain/funding): its institute,
+	// academy and bureau sit where a record's unit, university and
+	// authority do.
+	KindFunding Kind = "funding"
 	// KindHistory is a record's event history and approval log: read by
 	// whoever may read the record.
 	KindHistory Kind = "history"
@@ -115,6 +119,7 @@ var Access = map[Kind]Grants{
 	KindDeclaration:  recordGrants,
 	KindChange:       recordGrants,
 	KindSummary:      recordGrants,
+	KindFunding:      recordGrants,
 	KindHistory:      recordGrants,
 	KindFile:         ownOnly,
 	KindNotification: ownOnly,

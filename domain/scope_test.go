@@ -36,7 +36,7 @@ func TestScopeModelR_ACT_02(t *testing.T) {
 		{domain.Actor{UserID: me, Role: domain.RolePlatformAdmin, OrgID: auth}, want{}, want{}},
 		{domain.Actor{Role: domain.RoleSystem}, want{true, true, true, true}, want{}},
 	} {
-		for _, k := range []domain.Kind{domain.KindForecast, domain.KindDeclaration, domain.KindChange, domain.KindSummary, domain.KindHistory} {
+		for _, k := range []domain.Kind{domain.KindForecast, domain.KindDeclaration, domain.KindChange, domain.KindSummary, domain.KindFunding, domain.KindHistory} {
 			for act, w := range map[domain.Action]want{domain.Read: c.read, domain.Review: c.review} {
 				got := want{
 					domain.Allows(c.actor, k, act, mine), domain.Allows(c.actor, k, act, sibling),
@@ -60,7 +60,7 @@ func TestScopeModelR_ACT_02(t *testing.T) {
 	}
 	// What the model does not list is refused: an unknown kind, an actor
 	// without the id its place needs.
-	if domain.Allows(domain.Actor{Role: domain.RoleAuditor}, "funding", domain.Read, mine) {
+	if domain.Allows(domain.Actor{Role: domain.RoleAuditor}, "nomination", domain.Read, mine) {
 		t.Error("an unknown kind is readable")
 	}
 	if domain.Allows(domain.Actor{Role: domain.RoleApplicant}, domain.KindForecast, domain.Read, domain.Scope{}) {
