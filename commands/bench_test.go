@@ -26,7 +26,7 @@ func BenchmarkForecastHistory(b *testing.B) {
 	store := pgstore.New(db.Pool)
 	clock := policy.NewFixedClock(inWindow)
 	as := auth.NewStore(db.Pool, clock.Now)
-	app := newApp(b, db.Pool, store, clock, as)
+	app, _ := newApp(b, db.Pool, store, clock, as)
 	tree, err := demo.Seed(ctx, app, func(domain.Role) string { return "violet kettle ninety 42" }, nil)
 	if err != nil {
 		b.Fatal(err)

@@ -48,6 +48,7 @@ type fixture struct {
 	app   *commands.App
 	clock *policy.FixedClock
 	tree  demo.Tree
+	files *filestore.Local // the app's uploads
 }
 
 // newFixture is a fresh database seeded with the demo tree and accounts,
@@ -58,18 +59,18 @@ func newFixture(t *testing.T, now time.Time) *fixture {
 	store := pgstore.New(pool)
 	clock := policy.NewFixedClock(now)
 	as := auth.NewStore(pool, clock.Now)
-	app := newApp(t, pool, store, clock, as)
+	app, files := newApp(t, pool, store, clock, as)
 	tree, err := demo.Seed(context.Background(), app, func(domain.Role) string { return "violet kettle ninety 42" }, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{pool: pool, store: store, app: app, clock: clock, tree: tree}
+	return &fixture{pool: pool, store: store, app: app, clock: clock, tree: tree, files: files}
 }
 
 // newApp builds the command layer as "econf serve" does: every
 // collaborator real, the read models' tables in place (empty: no
 // projection runs here, so no summary is ever overdue).
-func newApp(t testing.TB, pool *pgxpool.Pool, store eventstore.Store, clock commands.Clock, as *auth.Store) *commands.App {
+func newApp(t testing.TB, pool *pgxpool.Pool, store eventstore.Store, clock commands.Clock, as *auth.Store) (*commands.App, *filestore.Local) {
 	t.Helper()
 	runner, err := projections.NewRunner(pool, store, slog.New(slog.NewTextHandler(io.Discard, nil)), projections.All()...)
 	if err != nil {
@@ -86,7 +87,7 @@ func newApp(t testing.TB, pool *pgxpool.Pool, store eventstore.Store, clock comm
 	if err != nil {
 		t.Fatal(err)
 	}
-	return app
+	return app, files
 }
 
 func (f *fixture) resolve(t *testing.T, userID uuid.UUID) domain.Actor {

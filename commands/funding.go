@@ -17,7 +17,7 @@ import (
 // FundingStream holds one conference funding application (seed 002).
 func FundingStream(id uuid.UUID) string { return "funding-" + id.String() }
 
-var fundings = kind[*funding.Funding, funding.Event]{"funding application", FundingStream, funding.New, funding.Decode}
+var fundings = kind[*funding.Funding, funding.Event]{"funding application", domain.KindFunding, FundingStream, funding.New, funding.Decode}
 
 // institutePlace is the actor's institute, academy and bureau; zero when
 // the actor's organisation is not an academy's institute.

@@ -173,12 +173,7 @@ func TestFundingApplication(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, sh(2027, time.May, 10, 9, 0))
 	a := newAcademy(t, f)
-	files, err := filestore.NewLocal(t.TempDir(), f.clock.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.app.UseFiles(files)
-	scan, err := files.Put(ctx, filestore.FundingApproval, "批件.pdf", a.admin.UserID, strings.NewReader("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n%%EOF\n"))
+	scan, err := f.files.Put(ctx, filestore.FundingApproval, "批件.pdf", a.admin.UserID, strings.NewReader("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n%%EOF\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
