@@ -172,6 +172,12 @@ func (s *Server) routes() chi.Router {
 				r.Post("/declarations/{id}/summary/accept", s.summaryDecision(s.App.AcceptSummary))
 				r.Post("/declarations/{id}/summary/return", s.summaryDecision(s.App.ReturnSummary))
 				r.Post("/declarations/{id}/ngo-filing", s.confirmNGOFiling)
+
+				r.Post("/funding/calls", s.publishFundingCall)
+				r.Post("/funding", s.draftFunding)
+				r.Put("/funding/{id}", s.editFunding)
+				r.Post("/funding/{id}/submit", s.submitFunding)
+				r.Post("/funding/{id}/withdraw", s.withdrawFunding)
 			})
 			detail, status, log, similar := s.declarationRoutes()
 			// Uploads are larger than what idempotent requests keep; a

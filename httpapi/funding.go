@@ -1,0 +1,75 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/econf/econf/commands"
+)
+
+// Conference funding (seed 002): the bureau's call, the institutes'
+// applications.
+
+func (s *Server) publishFundingCall(w http.ResponseWriter, r *http.Request) {
+	m, ok := meta(w, r)
+	var cmd commands.PublishFundingCall
+	if !ok || !decode(w, r, &cmd) {
+		return
+	}
+	res, err := s.App.PublishFundingCall(r.Context(), actorOf(r.Context()), m, cmd)
+	s.answer(w, r, res, err)
+}
+
+func (s *Server) draftFunding(w http.ResponseWriter, r *http.Request) {
+	m, ok := meta(w, r)
+	var cmd commands.DraftFunding
+	if !ok || !decode(w, r, &cmd) {
+		return
+	}
+	res, err := s.App.DraftFunding(r.Context(), actorOf(r.Context()), m, cmd)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	commandDone(w, http.StatusCreated, res, "/api/v1/funding/"+res.ID.String())
+}
+
+func (s *Server) editFunding(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	m, ok := meta(w, r)
+	var cmd commands.EditFunding
+	if !ok || !decode(w, r, &cmd) {
+		return
+	}
+	cmd.FundingID = id
+	res, err := s.App.EditFunding(r.Context(), actorOf(r.Context()), m, cmd)
+	s.answer(w, r, res, err)
+}
+
+func (s *Server) submitFunding(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	m, ok := meta(w, r)
+	if !ok {
+		return
+	}
+	res, err := s.App.SubmitFunding(r.Context(), actorOf(r.Context()), m, commands.SubmitFunding{FundingID: id})
+	s.answer(w, r, res, err)
+}
+
+func (s *Server) withdrawFunding(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	m, ok := meta(w, r)
+	if !ok {
+		return
+	}
+	res, err := s.App.WithdrawFunding(r.Context(), actorOf(r.Context()), m, commands.WithdrawFunding{FundingID: id})
+	s.answer(w, r, res, err)
+}

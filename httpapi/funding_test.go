@@ -1,0 +1,129 @@
+package httpapi_test
+
+import (
+	"net/http"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/econf/econf/domain"
+)
+
+// academyPassword is the academy's accounts' password (R-AUTH-01).
+const academyPassword = "amber lantern orbit 73"
+
+// academyLogin creates an academy's tree and its two accounts through the
+// API as the platform admin, and logs them in: the bureau's reviewer and
+// an institute's administrator (seed 002).
+func (h *harness) academyLogin() (reviewer, admin string) {
+	h.t.Helper()
+	pa := h.email(domain.RolePlatformAdmin)
+	org := func(kind, name, parent string) string {
+		body := map[string]any{"kind": kind, "nameZh": name}
+		if parent != "" {
+			body["parentId"] = parent
+		}
+		res := h.do("POST", "/api/v1/organisations", pa, body)
+		if res.status != http.StatusCreated {
+			h.t.Fatalf("create %s: %d %s", kind, res.status, res.body)
+		}
+		return res.json(h.t)["id"].(string)
+	}
+	bureau := org("bureau", "示范科学院国际合作局", "")
+	academy := org("academy", "示范科学院", bureau)
+	institute := org("institute", "示范物理研究所", academy)
+	user := func(role domain.Role, orgID, email string) string {
+		res := h.do("POST", "/api/v1/users", pa, map[string]any{"email": email, "name": "示范账号", "role": role, "orgId": orgID, "password": academyPassword})
+		if res.status != http.StatusCreated {
+			h.t.Fatalf("create %s: %d %s", email, res.status, res.body)
+		}
+		login := h.do("POST", "/api/v1/auth/login", "", map[string]string{"email": email, "password": academyPassword})
+		if login.status != http.StatusOK {
+			h.t.Fatalf("login %s: %d %s", email, login.status, login.body)
+		}
+		h.tokens[email] = login.json(h.t)["token"].(string)
+		return email
+	}
+	return user(domain.RoleAuthorityReviewer, bureau, "reviewer@bureau.demo-academy.cn"), user(domain.RoleUnitAdmin, institute, "admin@phys.demo-academy.cn")
+}
+
+// TestFundingOverHTTP (seed 002): the bureau publishes the call
+// (R-FUND-03); the institute's administrator uploads the approval scan,
+// is refused above the cap (R-FUND-04) and outside the claimed category's
+// range (R-FUND-01) with field paths, drafts, submits and withdraws; a
+// second call in the year and a late submission are refused (R-FUND-03).
+func TestFundingOverHTTP(t *testing.T) {
+	h := newHarness(t)
+	h.clock.Set(time.Date(2027, time.May, 20, 10, 0, 0, 0, domain.Shanghai))
+	reviewer, admin := h.academyLogin()
+
+	if res := h.do("POST", "/api/v1/funding/calls", h.email(domain.RoleAuthorityReviewer), map[string]any{"budgetFen": 300_000_000}); res.status != http.StatusForbidden {
+		t.Errorf("a university's authority reviewer publishes: %d %s", res.status, res.body)
+	}
+	if res := h.do("POST", "/api/v1/funding/calls", reviewer, map[string]any{"budgetFen": 300_000_000}); res.status != http.StatusOK {
+		t.Fatalf("publish the call: %d %s", res.status, res.body)
+	}
+	if res := h.do("POST", "/api/v1/funding/calls", reviewer, map[string]any{"budgetFen": 300_000_000}); res.status != http.StatusConflict || !res.hasRule("R-FUND-03") {
+		t.Errorf("R-FUND-03 a second call: %d %s", res.status, res.body)
+	}
+
+	up := h.do("POST", "/api/v1/files?kind=funding_approval&name="+url.QueryEscape("批件.pdf"), admin, pdf)
+	if up.status != http.StatusCreated {
+		t.Fatalf("upload: %d %s", up.status, up.body)
+	}
+	scan := up.json(t)["id"].(string)
+	app := func(edit func(a map[string]any)) map[string]any {
+		a := map[string]any{
+			"conference": map[string]any{"nameZh": "国际凝聚态物理研讨会", "openingDate": "2028-04-08", "closingDate": "2028-04-10", "city": "合肥"},
+			"approval":   map[string]any{"number": "科发际批〔2027〕8号", "date": "2027-02-20", "scanFileId": scan},
+			"category":   2, "nature": "academy_led", "academyFirstHost": true,
+			"attendance":   map[string]any{"total": 260, "foreign": 150},
+			"budget":       map[string]any{"totalFen": 35_000_000, "sources": []any{map[string]any{"name": "注册费", "amountFen": 23_000_000}}},
+			"requestedFen": 12_000_000,
+		}
+		if edit != nil {
+			edit(a)
+		}
+		return map[string]any{"application": a}
+	}
+	before := h.eventCount()
+	res := h.do("POST", "/api/v1/funding", admin, app(func(a map[string]any) {
+		a["requestedFen"], a["budget"].(map[string]any)["totalFen"] = 12_000_001, 35_000_001
+	}))
+	if res.status != http.StatusUnprocessableEntity || !res.hasRule("R-FUND-04") {
+		t.Errorf("R-FUND-04 a fen above the cap: %d %s", res.status, res.body)
+	}
+	res = h.do("POST", "/api/v1/funding", admin, app(func(a map[string]any) { a["attendance"].(map[string]any)["foreign"] = 151 }))
+	if res.status != http.StatusUnprocessableEntity || !res.hasRule("R-FUND-01") {
+		t.Errorf("R-FUND-01 151 foreign guests in category 2: %d %s", res.status, res.body)
+	}
+	if n := h.eventCount(); n != before {
+		t.Errorf("refusals wrote %d events", n-before)
+	}
+	res = h.do("POST", "/api/v1/funding", admin, app(nil))
+	if res.status != http.StatusCreated {
+		t.Fatalf("draft: %d %s", res.status, res.body)
+	}
+	loc := res.header.Get("Location")
+	if res := h.do("POST", loc+"/submit", reviewer, nil); res.status != http.StatusNotFound {
+		t.Errorf("the bureau submits a draft it cannot see: %d %s", res.status, res.body)
+	}
+	if res := h.do("PUT", loc, admin, app(func(a map[string]any) { a["conference"].(map[string]any)["city"] = "北京" })); res.status != http.StatusOK {
+		t.Fatalf("edit: %d %s", res.status, res.body)
+	}
+	if res := h.do("POST", loc+"/submit", admin, nil); res.status != http.StatusOK {
+		t.Fatalf("submit: %d %s", res.status, res.body)
+	}
+	if res := h.do("POST", loc+"/withdraw", admin, nil); res.status != http.StatusOK {
+		t.Fatalf("withdraw: %d %s", res.status, res.body)
+	}
+	h.clock.Set(time.Date(2027, time.September, 16, 0, 0, 0, 0, domain.Shanghai))
+	login := h.do("POST", "/api/v1/auth/login", "", map[string]string{"email": admin, "password": academyPassword})
+	if login.status != http.StatusOK {
+		t.Fatalf("login again: %d %s", login.status, login.body)
+	}
+	h.tokens[admin] = login.json(t)["token"].(string)
+	if res := h.do("POST", loc+"/submit", admin, nil); res.status != http.StatusUnprocessableEntity || !res.hasRule("R-FUND-03") {
+		t.Errorf("R-FUND-03 a day after the call closed: %d %s", res.status, res.body)
+	}
+}
