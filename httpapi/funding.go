@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/econf/econf/commands"
@@ -72,4 +73,19 @@ func (s *Server) withdrawFunding(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := s.App.WithdrawFunding(r.Context(), actorOf(r.Context()), m, commands.WithdrawFunding{FundingID: id})
 	s.answer(w, r, res, err)
+}
+
+// getFunding answers from the stream itself, never behind a write.
+func (s *Server) getFunding(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	f, err := s.App.Funding(r.Context(), actorOf(r.Context()), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, f.Version))
+	writeJSON(w, http.StatusOK, f)
 }

@@ -105,6 +105,9 @@ func TestFundingOverHTTP(t *testing.T) {
 		t.Fatalf("draft: %d %s", res.status, res.body)
 	}
 	loc := res.header.Get("Location")
+	if res := h.do("GET", loc, reviewer, nil); res.status != http.StatusNotFound {
+		t.Errorf("the bureau reads a draft: %d %s", res.status, res.body)
+	}
 	if res := h.do("POST", loc+"/submit", reviewer, nil); res.status != http.StatusNotFound {
 		t.Errorf("the bureau submits a draft it cannot see: %d %s", res.status, res.body)
 	}
@@ -113,6 +116,17 @@ func TestFundingOverHTTP(t *testing.T) {
 	}
 	if res := h.do("POST", loc+"/submit", admin, nil); res.status != http.StatusOK {
 		t.Fatalf("submit: %d %s", res.status, res.body)
+	}
+	got := h.do("GET", loc, reviewer, nil)
+	if got.status != http.StatusOK || got.header.Get("ETag") == "" {
+		t.Fatalf("the bureau reads the submitted application: %d %s", got.status, got.body)
+	}
+	if v := got.json(t); v["status"] != "submitted" || v["application"].(map[string]any)["conference"].(map[string]any)["city"] != "北京" ||
+		v["flags"].(map[string]any)["stateCouncil"] != false {
+		t.Errorf("the application read back: %s", got.body)
+	}
+	if res := h.do("GET", loc, h.email(domain.RoleUnitAdmin), nil); res.status != http.StatusNotFound {
+		t.Errorf("a university's unit admin reads it: %d", res.status)
 	}
 	if res := h.do("POST", loc+"/withdraw", admin, nil); res.status != http.StatusOK {
 		t.Fatalf("withdraw: %d %s", res.status, res.body)

@@ -195,6 +195,7 @@ func (s *Server) routes() chi.Router {
 			r.Get("/declarations/{id}/approval-form.pdf", s.declarationFormPDF)
 			r.Get("/declarations/{id}/log.pdf", s.declarationLogPDF)
 			r.Get("/declarations/{id}", s.getDeclaration)
+			r.Get("/funding/{id}", s.getFunding)
 			r.Get("/declarations/{id}/history", s.declarationHistory)
 			r.Get("/declarations/{id}/summary", s.getSummary)
 			r.Get("/declarations/{id}/change-request", declarationRead(s, s.Reads.ChangeRequest, func(v projections.ChangeRequestView) any { return v }, projections.ChangeRequestsName))

@@ -1,0 +1,39 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"github.com/econf/econf/domain"
+	"github.com/econf/econf/domain/funding"
+	"github.com/econf/econf/eventstore"
+)
+
+// CurrentFunding is an application as its stream says now.
+type CurrentFunding struct {
+	ID          uuid.UUID           `json:"id"`
+	Version     eventstore.Version  `json:"version"`
+	Status      funding.Status      `json:"status"`
+	Application funding.Application `json:"application"`
+	Flags       funding.Flags       `json:"flags"`
+}
+
+// Funding reads an application the actor may see from its stream: its
+// institute's administrators, the bureau once it was submitted, auditors
+// and analysts; one they may not see is not found (R-ACT-02).
+func (a *App) Funding(ctx context.Context, actor domain.Actor, id uuid.UUID) (CurrentFunding, error) {
+	l, err := a.load(ctx, FundingStream(id))
+	if err != nil {
+		return CurrentFunding{}, err
+	}
+	f, err := fundings.fold(id, l)
+	if err != nil {
+		return CurrentFunding{}, err
+	}
+	if len(l.events) == 0 || !domain.Allows(actor, domain.KindFunding, domain.Read, f.Scope()) {
+		return CurrentFunding{}, fmt.Errorf("funding application %s: %w", id, domain.ErrNotFound)
+	}
+	return CurrentFunding{ID: id, Version: l.version, Status: f.Status(), Application: f.Application(), Flags: f.Flags()}, nil
+}
