@@ -66,27 +66,28 @@ func (a *App) checkFundingFiles(ctx context.Context, actor domain.Actor, app fun
 }
 
 // conferenceApproval says why the application's conference is not
-// approved (R-FUND-02), "" when it is: an approval document was checked
-// with the application; a declaration in econf must be one the authority
-// approved.
-func (a *App) conferenceApproval(ctx context.Context, app funding.Application) (string, error) {
+// approved (R-FUND-02), in English and Chinese, "" when it is: an approval
+// document was checked with the application; a declaration in econf must
+// be one the authority approved.
+func (a *App) conferenceApproval(ctx context.Context, app funding.Application) (en, zh string, err error) {
 	if !app.Approval.InEconf() {
-		return "", nil
+		return "", "", nil
 	}
 	id := app.Approval.DeclarationID
 	l, err := a.load(ctx, DeclarationStream(id))
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	d, err := foldDeclaration(id, l)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	if len(l.events) == 0 || !d.Exists() {
-		return fmt.Sprintf("no declaration %s", id), nil
+		return fmt.Sprintf("no declaration %s", id), fmt.Sprintf("不存在申报 %s", id), nil
 	}
 	if s := d.Status(); s != declaration.StatusAuthorityApproved {
-		return fmt.Sprintf("declaration %s is %s, not approved by the authority", id, s), nil
+		return fmt.Sprintf("declaration %s is %s, not approved by the authority", id, s),
+			fmt.Sprintf("申报 %s 当前状态为“%s”，未经上级主管部门批准", id, s.Zh()), nil
 	}
-	return "", nil
+	return "", "", nil
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/google/uuid"
 
@@ -223,8 +224,16 @@ func TestFundingApplication(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := len(f.events(t, commands.FundingStream(id)))
-	if _, err := f.app.SubmitFunding(ctx, a.admin, commands.Meta{}, commands.SubmitFunding{FundingID: id}); fieldRule(err) != "approval.declarationId R-FUND-02" {
+	_, err = f.app.SubmitFunding(ctx, a.admin, commands.Meta{}, commands.SubmitFunding{FundingID: id})
+	if fieldRule(err) != "approval.declarationId R-FUND-02" {
 		t.Errorf("R-FUND-02 an unapproved declaration: %v", err)
+	}
+	// The Chinese message is Chinese apart from the declaration's id.
+	if ve := (*domain.ValidationError)(nil); errors.As(err, &ve) {
+		zh := strings.ReplaceAll(ve.Fields[0].Zh, unapproved.Approval.DeclarationID.String(), "")
+		if strings.ContainsFunc(zh, func(r rune) bool { return r < 0x80 && unicode.IsLetter(r) }) {
+			t.Errorf("R-FUND-02 Chinese message holds English: %q", ve.Fields[0].Zh)
+		}
 	}
 	if _, err := f.app.EditFunding(ctx, a.admin, commands.Meta{}, commands.EditFunding{FundingID: id, Application: edited}); err != nil {
 		t.Fatal(err)

@@ -21,11 +21,11 @@ type SubmitFunding struct {
 func (a *App) SubmitFunding(ctx context.Context, actor domain.Actor, meta Meta, cmd SubmitFunding) (Result, error) {
 	return onRecord(ctx, a, actor, meta, "SubmitFunding", fundings, cmd.FundingID, toRead, func(f *funding.Funding, p policy.Policy) error {
 		app := f.Application()
-		why, err := a.conferenceApproval(ctx, app)
+		why, whyZh, err := a.conferenceApproval(ctx, app)
 		if err != nil {
 			return err
 		}
 		call, ok := p.Funding.Call(f.Place().Bureau, app.Conference.OpeningDate.Year)
-		return f.Submit(actor, funding.Facts{Call: call, HasCall: ok, Approval: why}, p, a.clock.Now())
+		return f.Submit(actor, funding.Facts{Call: call, HasCall: ok, Approval: why, ApprovalZh: whyZh}, p, a.clock.Now())
 	})
 }

@@ -1,6 +1,7 @@
 package funding
 
 import (
+	"cmp"
 	"fmt"
 
 	"github.com/econf/econf/domain"
@@ -19,8 +20,10 @@ type Facts struct {
 	Opening domain.Date
 	// Approval is the conference's approval as the command found it
 	// (R-FUND-02): "" when approved (a declaration the authority approved,
-	// or an approval document), else why not.
-	Approval string
+	// or an approval document), else why not; ApprovalZh says the same in
+	// Chinese.
+	Approval   string
+	ApprovalZh string
 	// Declaration is the status of the declaration named, for messages.
 	Declaration string
 }
@@ -44,7 +47,7 @@ var (
 		var pr domain.Problems
 		pr.Add("approval.declarationId", "R-FUND-02",
 			fmt.Sprintf("only a conference already approved may apply: %s", f.Approval),
-			fmt.Sprintf("仅已获批的会议可以申请资助：%s", f.Approval))
+			fmt.Sprintf("仅已获批的会议可以申请资助：%s", cmp.Or(f.ApprovalZh, f.Approval)))
 		return pr.Err()
 	}}
 )
