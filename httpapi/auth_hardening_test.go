@@ -128,6 +128,7 @@ func TestSecurityHeaders(t *testing.T) {
 		noStore bool
 	}{
 		{"health", h.do("GET", "/healthz", "", nil), false},
+		{"health, HEAD", h.do("HEAD", "/healthz", "", nil), false},
 		{"openapi", h.do("GET", "/openapi.json", "", nil), false},
 		{"unknown route", h.do("GET", "/nowhere", "", nil), false},
 		{"universities", h.do("GET", "/api/v1/auth/universities", "", nil), false},
@@ -152,6 +153,16 @@ func TestSecurityHeaders(t *testing.T) {
 		if got := c.res.header.Get("Cache-Control"); c.noStore && got != "no-store" {
 			t.Errorf("%s (%d): Cache-Control %q, want no-store", c.name, c.res.status, got)
 		}
+	}
+}
+
+// TestHealthzHead: probes and load balancers that send HEAD get 200
+// without a body (it was 405).
+func TestHealthzHead(t *testing.T) {
+	h := newHarness(t)
+	res := h.do("HEAD", "/healthz", "", nil)
+	if res.status != http.StatusOK || len(res.body) != 0 {
+		t.Fatalf("HEAD /healthz: %d with %d bytes; want 200 without a body", res.status, len(res.body))
 	}
 }
 

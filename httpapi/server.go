@@ -115,6 +115,7 @@ func (s *Server) routes() chi.Router {
 		writeProblem(w, r, problem{Type: problemBase + "method-not-allowed", Title: "Method not allowed", Status: http.StatusMethodNotAllowed, Zh: "不支持该请求方法"})
 	})
 	r.Get("/healthz", s.healthz)
+	r.Head("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
 	r.Get("/openapi.json", s.openAPI)
 	r.Method(http.MethodGet, "/metrics", s.Metrics.Handler(s.Log))
