@@ -109,6 +109,11 @@ func exposeViews(ctx context.Context, tx pgx.Tx, p Projection, schema string) er
 				return fmt.Errorf("expose rm.%s from %s: %w", t, schema, err)
 			}
 		}
+		// A view created anew (first generation, changed columns) has no
+		// grants: give it the analysts' again.
+		if err := grantAnalysts(ctx, tx, t); err != nil {
+			return err
+		}
 	}
 	return nil
 }

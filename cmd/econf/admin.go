@@ -16,6 +16,7 @@ import (
 	"github.com/econf/econf/domain"
 	"github.com/econf/econf/domain/account"
 	"github.com/econf/econf/internal/auth"
+	"github.com/econf/econf/projections"
 )
 
 // operator is the actor of operator commands: a platform administrator that
@@ -23,10 +24,58 @@ import (
 var operator = domain.Actor{UserID: uuid.NewSHA1(uuid.NameSpaceURL, []byte("econf:operator")), Name: "operator (econf admin)", Role: domain.RolePlatformAdmin}
 
 func cmdAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "create" {
-		return groupHelp("admin", args, stdout)
+	switch {
+	case len(args) > 0 && args[0] == "create":
+		return cmdAdminCreate(ctx, args[1:], stdout, stderr)
+	case len(args) > 0 && args[0] == "analyst-role":
+		return cmdAdminAnalystRole(ctx, args[1:], stdout, stderr)
 	}
-	return cmdAdminCreate(ctx, args[1:], stdout, stderr)
+	return groupHelp("admin", args, stdout)
+}
+
+// cmdAdminAnalystRole creates or updates a PostgreSQL login role that reads
+// the read models' rm views and nothing else (docs/read-models.md): for a
+// BI tool or an analyst's SQL client.
+func cmdAdminAnalystRole(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var name, pwFile string
+	cfg, _, err := parseFlagsWith("admin analyst-role", args, stderr, func(fs flagSet) {
+		fs.StringVar(&name, "name", "", "the PostgreSQL role to create or update (lower-case letters, digits, _)")
+		fs.StringVar(&pwFile, "password-file", "", "read the role's password from this file's first line; without it, asked on the terminal")
+	})
+	if err != nil {
+		return err
+	}
+	if len(cfg.args) > 0 {
+		return usageError("econf admin analyst-role: no arguments expected, got " + cfg.args[0])
+	}
+	if name = strings.TrimSpace(name); name == "" {
+		return usageError("econf admin analyst-role: --name is required")
+	}
+	password, err := readPassword(pwFile, stderr)
+	if err != nil {
+		return err
+	}
+	if err := auth.CheckPassword("password", password, name); err != nil {
+		return err
+	}
+	e, err := open(ctx, cfg, cfg.logger(stderr))
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	created, err := projections.SetAnalystRole(ctx, e.pool, name, password)
+	if errors.Is(err, projections.ErrAnalystRole) {
+		return usageError("econf admin analyst-role: " + err.Error() + "; nothing changed")
+	}
+	if err != nil {
+		return err
+	}
+	what := "updated (new password)"
+	if created {
+		what = "created"
+	}
+	fmt.Fprintf(stdout, "analyst role %s %s: it reads the views of schema rm, nothing else (member of %s); see docs/read-models.md\n", name, what, projections.AnalystGroup)
+	return nil
 }
 
 // cmdAdminCreate creates a platform administrator who can sign in at once:
@@ -121,7 +170,7 @@ func readPassword(file string, prompt io.Writer) (string, error) {
 	}
 	fd := int(os.Stdin.Fd())
 	if !term.IsTerminal(fd) {
-		return "", usageError("econf admin create: no terminal to ask for the password on; give --password-file")
+		return "", usageError("no terminal to ask for the password on; give --password-file")
 	}
 	ask := func(p string) (string, error) {
 		fmt.Fprint(prompt, p)

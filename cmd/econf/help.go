@@ -87,6 +87,9 @@ var commandDocs = map[string]commandDoc{
 		"Existing demo accounts keep their passwords unless --reset-passwords."), withCommon("ECONF_DEMO_PASSWORD")},
 	"admin create": {"econf admin create --email E --name N [--password-file F] (--org ID | --org-name 名称 [--org-name-en NAME]) [flags]",
 		text("Creates a platform administrator who can sign in at once (the first account of an installation without the demo)."), withCommon()},
+	"admin analyst-role": {"econf admin analyst-role --name NAME [--password-file F] [flags]",
+		text("Creates or updates a PostgreSQL login role that can read the read models' views in schema rm and nothing else\n" +
+			"(member of the NOLOGIN group econf_analysts): for a BI tool, see docs/read-models.md. Run it again to change the password."), withCommon()},
 	"eventstore copy": {"econf eventstore copy --from URL --to URL [flags]", func() string { return afterUsage(eventstoreUsage) }, withCommon()},
 	"audit verify": {"econf audit verify [--json] [--checkpoint FILE]... [--checkpoints DIR] [--public-key KEY|FILE] [flags]",
 		text("Checks every stream's hash chain and, given checkpoints, that the events as stored hash to what each signed\n" +
@@ -104,7 +107,7 @@ var commandDocs = map[string]commandDoc{
 // groups are the commands that only hold subcommands.
 var groups = map[string][]string{
 	"projections": {"status", "rebuild", "retry"},
-	"admin":       {"create"},
+	"admin":       {"create", "analyst-role"},
 	"eventstore":  {"copy"},
 	"audit":       {"verify", "checkpoint", "keygen"},
 	"mail":        {"list", "show"},

@@ -45,6 +45,7 @@ func TestHelpOfEveryCommand(t *testing.T) {
 		"projections retry":   {"-wait", "-data"},
 		"seed-demo":           {"-reset-passwords", "-data"},
 		"admin create":        {"-email", "-name", "-password-file", "-org", "-org-name", "-org-name-en", "-data"},
+		"admin analyst-role":  {"-name", "-password-file", "-data"},
 		"eventstore copy":     {"-from", "-to", "-data"},
 		"audit verify":        {"-json", "-checkpoint", "-checkpoints", "-public-key", "-data"},
 		"audit checkpoint":    {"-data"},

@@ -7,6 +7,7 @@
 //	econf projections retry NAME     retry the event a stalled read model stopped at
 //	econf seed-demo                  create the demo organisation and users
 //	econf admin create               create a platform administrator (the first one)
+//	econf admin analyst-role         a PostgreSQL login that reads the rm views only
 //	econf eventstore copy --from URL --to URL
 //	                                 copy every stream between event stores
 //	econf audit verify               check every stream's hash chain and the signed checkpoints
@@ -70,6 +71,8 @@ commands:
                              demo accounts keep their passwords unless --reset-passwords
   admin create --email E --name N [--password-file F] (--org ID | --org-name 名称)
                              create a platform administrator (password from the file or a prompt)
+  admin analyst-role --name NAME [--password-file F]
+                             a PostgreSQL login role that reads the read models' rm views only
   eventstore copy --from URL --to URL
                              copy every stream between PostgreSQL and EventStoreDB, resumable
   audit verify [--json] [--checkpoint FILE]... [--checkpoints DIR] [--public-key KEY|FILE]
