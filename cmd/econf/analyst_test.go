@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -10,11 +11,13 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/econf/econf/eventstore/pgstore"
+	"github.com/econf/econf/internal/pgcluster"
 	"github.com/econf/econf/internal/pgcluster/pgtest"
 	"github.com/econf/econf/projections"
 )
@@ -57,6 +60,8 @@ func TestAnalystRoleReadsTheReadModelsOnly(t *testing.T) {
 		return f
 	}
 	const password = "violet kettle ninety 42"
+	// Roles belong to the cluster, which other tests' databases share.
+	analystName := fmt.Sprintf("bi_reader_%d", time.Now().UnixNano()%1e9)
 	var self string
 	if err := pool.QueryRow(ctx, `SELECT current_user`).Scan(&self); err != nil {
 		t.Fatal(err)
@@ -66,7 +71,7 @@ func TestAnalystRoleReadsTheReadModelsOnly(t *testing.T) {
 		{"pg_reader", password, "role name"},
 		{projections.AnalystGroup, password, "role name"},
 		{self, password, "econf itself connects as"},
-		{"bi_reader", "short", "at least 15"},
+		{analystName, "short", "at least 15"},
 	} {
 		out, err := cmd("admin", "analyst-role", "--name", bad.name, "--password-file", pwFile(bad.pw))
 		if err == nil || !strings.Contains(err.Error()+out, bad.want) {
@@ -74,11 +79,11 @@ func TestAnalystRoleReadsTheReadModelsOnly(t *testing.T) {
 		}
 	}
 	var roles int
-	if err := pool.QueryRow(ctx, `SELECT count(*) FROM pg_roles WHERE rolname = 'bi_reader'`).Scan(&roles); err != nil || roles != 0 {
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM pg_roles WHERE rolname = $1`, analystName).Scan(&roles); err != nil || roles != 0 {
 		t.Fatalf("a refused analyst-role left the role bi_reader: %d %v", roles, err)
 	}
-	out, err := cmd("admin", "analyst-role", "--name", "bi_reader", "--password-file", pwFile(password))
-	if err != nil || !strings.Contains(out, "analyst role bi_reader created") {
+	out, err := cmd("admin", "analyst-role", "--name", analystName, "--password-file", pwFile(password))
+	if err != nil || !strings.Contains(out, "analyst role "+analystName+" created") {
 		t.Fatalf("analyst-role: %v\n%s", err, out)
 	}
 
@@ -89,7 +94,7 @@ func TestAnalystRoleReadsTheReadModelsOnly(t *testing.T) {
 	}
 	connect := func(pw string) (*pgx.Conn, error) {
 		c := cfg.Copy()
-		c.User, c.Password = "bi_reader", pw
+		c.User, c.Password = analystName, pw
 		return pgx.ConnectConfig(ctx, c)
 	}
 	analyst, err := connect(password)
@@ -171,7 +176,7 @@ func TestAnalystRoleReadsTheReadModelsOnly(t *testing.T) {
 
 	// Again: a new password, the old one no longer signs in.
 	const second = "amber quarry sixteen 7"
-	if out, err := cmd("admin", "analyst-role", "--name", "bi_reader", "--password-file", pwFile(second)); err != nil || !strings.Contains(out, "updated") {
+	if out, err := cmd("admin", "analyst-role", "--name", analystName, "--password-file", pwFile(second)); err != nil || !strings.Contains(out, "updated") {
 		t.Fatalf("analyst-role again: %v\n%s", err, out)
 	}
 	if c, err := connect(second); err != nil {
@@ -216,5 +221,53 @@ func TestAnalystRoleReadsTheReadModelsOnly(t *testing.T) {
 	}
 	for v := range sections {
 		t.Errorf("docs/read-models.md describes rm.%s, which the database does not have", v)
+	}
+}
+
+// TestAnalystRolePasswordSignsIn: on a cluster that checks passwords
+// (the embedded one, SCRAM-SHA-256), the analyst signs in with the
+// password given to analyst-role, and not with another: the verifier
+// computed by econf is the one PostgreSQL checks.
+func TestAnalystRolePasswordSignsIn(t *testing.T) {
+	ctx := context.Background()
+	t.Setenv("DATABASE_URL", "")
+	t.Setenv("EVENTSTORE_URL", "")
+	data := privateDataFolder(t)
+	pw := filepath.Join(t.TempDir(), "pw")
+	const password = "copper lantern orbit 1937"
+	if err := os.WriteFile(pw, []byte(password+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out syncBuffer
+	if err := run(ctx, []string{"admin", "analyst-role", "--name", "bi_embedded", "--password-file", pw, "--data", data}, &out, &out); err != nil {
+		t.Fatalf("analyst-role: %v\n%s", err, out.String())
+	}
+	dir, err := pgcluster.Place(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := pgcluster.Start(ctx, pgcluster.Options{Dir: dir, Durable: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Stop(ctx)
+	cfg, err := pgx.ParseConfig(c.URL("econf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.User, cfg.Password = "bi_embedded", password
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		t.Fatalf("the analyst cannot sign in with its password: %v", err)
+	}
+	var user string
+	if err := conn.QueryRow(ctx, `SELECT current_user`).Scan(&user); err != nil || user != "bi_embedded" {
+		t.Errorf("signed in as %q %v", user, err)
+	}
+	conn.Close(ctx)
+	cfg.Password = password + "x"
+	if conn, err := pgx.ConnectConfig(ctx, cfg); err == nil {
+		conn.Close(ctx)
+		t.Error("the analyst signed in with a wrong password")
 	}
 }
