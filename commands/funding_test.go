@@ -263,3 +263,116 @@ func TestFundingApplication(t *testing.T) {
 		t.Errorf("events %q; want %q", types, want)
 	}
 }
+
+// TestFundingReview (R-FUND-05, R-FUND-04): only the bureau's reviewer
+// decides a submitted application; a grant above the request by a fen is
+// refused and writes nothing, the request itself is granted; a lowered cap
+// in force bounds the grant (cap+1 fen refused, cap granted); rejection
+// and return need a reason; a returned application is edited and submitted
+// again.
+func TestFundingReview(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t, sh(2027, time.May, 10, 9, 0))
+	a := newAcademy(t, f)
+	scan, err := f.files.Put(ctx, filestore.FundingApproval, "批件.pdf", a.admin.UserID, strings.NewReader("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n%%EOF\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.app.PublishFundingCall(ctx, a.reviewer, commands.Meta{}, commands.PublishFundingCall{BudgetFen: 3_000_000_00}); err != nil {
+		t.Fatal(err)
+	}
+	submitted := func(t *testing.T) uuid.UUID {
+		t.Helper()
+		res, err := f.app.DraftFunding(ctx, a.admin, commands.Meta{}, commands.DraftFunding{Application: fundingApp(scan.ID)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.app.SubmitFunding(ctx, a.admin, commands.Meta{}, commands.SubmitFunding{FundingID: res.ID}); err != nil {
+			t.Fatal(err)
+		}
+		return res.ID
+	}
+	fieldRule := func(err error) string {
+		var ve *domain.ValidationError
+		if !errors.As(err, &ve) {
+			return fmt.Sprint(err)
+		}
+		return ve.Fields[0].Path + " " + ve.Fields[0].Rule
+	}
+	requested := fundingApp(scan.ID).RequestedFen
+
+	id := submitted(t)
+	before := len(f.events(t, commands.FundingStream(id)))
+	if _, err := f.app.GrantFunding(ctx, a.admin, commands.Meta{}, commands.GrantFunding{FundingID: id, AmountFen: requested}); !errors.Is(err, domain.ErrForbidden) {
+		t.Errorf("the institute grants itself: %v; want ErrForbidden", err)
+	}
+	if _, err := f.app.GrantFunding(ctx, f.actor(t, domain.RoleAuthorityReviewer), commands.Meta{}, commands.GrantFunding{FundingID: id, AmountFen: requested}); !errors.Is(err, domain.ErrNotFound) {
+		t.Errorf("a university's authority reviewer grants: %v; want ErrNotFound", err)
+	}
+	if _, err := f.app.GrantFunding(ctx, a.reviewer, commands.Meta{}, commands.GrantFunding{FundingID: id, AmountFen: requested + 1}); fieldRule(err) != "amountFen R-FUND-05" {
+		t.Errorf("R-FUND-05 a fen above the request: %v", err)
+	}
+	if _, err := f.app.RejectFunding(ctx, a.reviewer, commands.Meta{}, commands.RejectFunding{FundingID: id}); fieldRule(err) != "reason R-FUND-05" {
+		t.Errorf("R-FUND-05 reject without a reason: %v", err)
+	}
+	if _, err := f.app.ReturnFunding(ctx, a.reviewer, commands.Meta{}, commands.ReturnFunding{FundingID: id, Reason: "  "}); fieldRule(err) != "reason R-FUND-05" {
+		t.Errorf("R-FUND-05 return without a reason: %v", err)
+	}
+	if got := len(f.events(t, commands.FundingStream(id))); got != before {
+		t.Errorf("refusals wrote events: %d; want %d", got, before)
+	}
+	if _, err := f.app.GrantFunding(ctx, a.reviewer, commands.Meta{}, commands.GrantFunding{FundingID: id, AmountFen: requested, Comment: "同意资助"}); err != nil {
+		t.Fatalf("R-FUND-05 the grant equal to the request: %v", err)
+	}
+	if _, err := f.app.RejectFunding(ctx, a.reviewer, commands.Meta{}, commands.RejectFunding{FundingID: id, Reason: "重复"}); !isState(err, "R-FUND-05") {
+		t.Errorf("reject once granted: %v", err)
+	}
+
+	// Returned, edited, submitted again, rejected.
+	id = submitted(t)
+	if _, err := f.app.ReturnFunding(ctx, a.reviewer, commands.Meta{}, commands.ReturnFunding{FundingID: id, Reason: "请补充预算明细"}); err != nil {
+		t.Fatal(err)
+	}
+	edited := fundingApp(scan.ID)
+	edited.Conference.City = "北京"
+	if _, err := f.app.EditFunding(ctx, a.admin, commands.Meta{}, commands.EditFunding{FundingID: id, Application: edited}); err != nil {
+		t.Fatalf("edit the returned application: %v", err)
+	}
+	if _, err := f.app.SubmitFunding(ctx, a.admin, commands.Meta{}, commands.SubmitFunding{FundingID: id}); err != nil {
+		t.Fatalf("submit it again: %v", err)
+	}
+	if _, err := f.app.RejectFunding(ctx, a.reviewer, commands.Meta{}, commands.RejectFunding{FundingID: id, Reason: "不符合资助条件"}); err != nil {
+		t.Fatal(err)
+	}
+	types := []string{}
+	for _, e := range f.events(t, commands.FundingStream(id)) {
+		types = append(types, e.Type)
+	}
+	if want := []string{"funding.drafted", "funding.submitted", "funding.returned", "funding.edited", "funding.submitted", "funding.rejected"}; !slices.Equal(types, want) {
+		t.Errorf("events %q; want %q", types, want)
+	}
+
+	// The cap in force lowered below the request after submission.
+	id = submitted(t)
+	p, err := f.app.Policies().Current(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Version = "2027.9"
+	p.Funding.Categories[1].CapFen = 100_000_00
+	if _, err := f.app.PublishPolicy(ctx, demo.System, commands.Meta{}, p); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.app.GrantFunding(ctx, a.reviewer, commands.Meta{}, commands.GrantFunding{FundingID: id, AmountFen: 100_000_01}); fieldRule(err) != "amountFen R-FUND-04" {
+		t.Errorf("R-FUND-04 a fen above the cap: %v", err)
+	}
+	if _, err := f.app.GrantFunding(ctx, a.reviewer, commands.Meta{}, commands.GrantFunding{FundingID: id, AmountFen: 100_000_00}); err != nil {
+		t.Errorf("R-FUND-04 the grant equal to the cap: %v", err)
+	}
+}
+
+func isState(err error, rule string) bool {
+	var se *domain.StateError
+	return errors.As(err, &se) && se.Rule == rule
+}

@@ -15,11 +15,14 @@ const (
 	EventEdited    = "funding.edited"
 	EventSubmitted = "funding.submitted"
 	EventWithdrawn = "funding.withdrawn"
+	EventGranted   = "funding.granted"
+	EventRejected  = "funding.rejected"
+	EventReturned  = "funding.returned"
 )
 
 // EventTypes lists every funding event name.
 func EventTypes() []string {
-	return []string{EventDrafted, EventEdited, EventSubmitted, EventWithdrawn}
+	return []string{EventDrafted, EventEdited, EventSubmitted, EventWithdrawn, EventGranted, EventRejected, EventReturned}
 }
 
 // ErrUnknownEvent: Decode met an event name this package does not know.
@@ -62,10 +65,34 @@ type Withdrawn struct {
 	At time.Time `json:"at"`
 }
 
+// Granted: the bureau funds the conference with AmountFen, no more than
+// requested (R-FUND-05) nor the category's cap (R-FUND-04).
+type Granted struct {
+	AmountFen int64     `json:"amountFen"`
+	Comment   string    `json:"comment,omitempty"`
+	At        time.Time `json:"at"`
+}
+
+// Rejected: the bureau refuses to fund it, with its reason.
+type Rejected struct {
+	Reason string    `json:"reason"`
+	At     time.Time `json:"at"`
+}
+
+// Returned: the bureau sends it back to the institute for revision, with
+// its reason; the institute edits and submits again.
+type Returned struct {
+	Reason string    `json:"reason"`
+	At     time.Time `json:"at"`
+}
+
 func (Drafted) EventType() string   { return EventDrafted }
 func (Edited) EventType() string    { return EventEdited }
 func (Submitted) EventType() string { return EventSubmitted }
 func (Withdrawn) EventType() string { return EventWithdrawn }
+func (Granted) EventType() string   { return EventGranted }
+func (Rejected) EventType() string  { return EventRejected }
+func (Returned) EventType() string  { return EventReturned }
 
 // Decode reads a stored event by its name; unknown JSON fields are ignored.
 func Decode(eventType string, data []byte) (Event, error) {
@@ -78,6 +105,12 @@ func Decode(eventType string, data []byte) (Event, error) {
 		return decode[Submitted](eventType, data)
 	case EventWithdrawn:
 		return decode[Withdrawn](eventType, data)
+	case EventGranted:
+		return decode[Granted](eventType, data)
+	case EventRejected:
+		return decode[Rejected](eventType, data)
+	case EventReturned:
+		return decode[Returned](eventType, data)
 	}
 	return nil, fmt.Errorf("%w %q", ErrUnknownEvent, eventType)
 }

@@ -26,6 +26,11 @@ type Facts struct {
 	ApprovalZh string
 	// Declaration is the status of the declaration named, for messages.
 	Declaration string
+	// GrantFen is the amount the bureau grants; RequestedFen what the
+	// institute asked for; Cap the category's cap under the policy in force
+	// (R-FUND-05, R-FUND-04).
+	GrantFen, RequestedFen, CapFen int64
+	Category                       int
 }
 
 // The gates of a submission, in the order they are checked.
@@ -52,6 +57,33 @@ var (
 	}}
 )
 
+// The gates of a grant (R-FUND-05, R-FUND-04): a positive amount, no more
+// than requested, no more than the category's cap, exact in fen.
+var (
+	grantWithinRequest = procedure.Gate[Facts]{Name: "grant within the request", Rule: "R-FUND-05", Check: func(f Facts) error {
+		var pr domain.Problems
+		switch {
+		case f.GrantFen < 1 || f.GrantFen > maxFen:
+			pr.Add("amountFen", "SCHEMA", "must be more than 0 fen", "须大于0")
+		case f.GrantFen > f.RequestedFen:
+			pr.Add("amountFen", "R-FUND-05",
+				fmt.Sprintf("the grant may not exceed the request: %s yuan requested, %s granted", yuan(f.RequestedFen), yuan(f.GrantFen)),
+				fmt.Sprintf("资助金额不得超过申请金额：申请%s元，资助%s元", yuan(f.RequestedFen), yuan(f.GrantFen)))
+		}
+		return pr.Err()
+	}}
+	grantWithinCap = procedure.Gate[Facts]{Name: "grant within the cap", Rule: "R-FUND-04", Check: func(f Facts) error {
+		if f.GrantFen <= f.CapFen {
+			return nil
+		}
+		var pr domain.Problems
+		pr.Add("amountFen", "R-FUND-04",
+			fmt.Sprintf("category %d is funded up to %s yuan; %s granted", f.Category, yuan(f.CapFen), yuan(f.GrantFen)),
+			fmt.Sprintf("第%s类会议资助不超过%s元，资助%s元", zhNumber(f.Category), yuan(f.CapFen), yuan(f.GrantFen)))
+		return pr.Err()
+	}}
+)
+
 // editable are the states the institute may change and hand in from.
 var editable = procedure.States(StatusDraft, StatusWithdrawn, StatusReturned)
 
@@ -64,7 +96,8 @@ var editable = procedure.States(StatusDraft, StatusWithdrawn, StatusReturned)
 var Flow = procedure.Procedure[Facts]{
 	Name: "funding", Noun: "funding application", NounZh: "资助申请", Rule: "R-FUND-05", OwnerRule: "R-FUND-03",
 	Steps: []procedure.Step[Facts]{
-		{Level: procedure.Bureau, Awaits: "submitted", Approved: "granted", Rejected: "rejected", Returned: "returned"},
+		{Level: procedure.Bureau, Awaits: "submitted", Approved: "granted", Rejected: "rejected", Returned: "returned",
+			Gates: []procedure.Gate[Facts]{grantWithinRequest, grantWithinCap}},
 	},
 	Owner: map[procedure.Decision]procedure.Owner[Facts]{
 		procedure.Edit:     {From: editable},

@@ -3,6 +3,7 @@ package funding
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/econf/econf/domain"
@@ -29,6 +30,7 @@ type Funding struct {
 	flags     Flags
 	year      int  // the call's year once submitted
 	submitted bool // it reached the bureau at least once
+	grantFen  int64
 	pending   []Event
 }
 
@@ -40,6 +42,9 @@ func (f *Funding) Status() Status           { return f.status }
 func (f *Funding) Application() Application { return f.app }
 func (f *Funding) Flags() Flags             { return f.flags }
 func (f *Funding) Place() Place             { return f.place }
+
+// GrantFen is the amount the bureau granted; 0 unless granted.
+func (f *Funding) GrantFen() int64 { return f.grantFen }
 
 // Exists reports whether it was drafted.
 func (f *Funding) Exists() bool { return f.status != "" }
@@ -65,6 +70,12 @@ func (f *Funding) Apply(e Event) {
 		f.status, f.year, f.submitted = StatusSubmitted, e.Year, true
 	case Withdrawn:
 		f.status = StatusWithdrawn
+	case Granted:
+		f.status, f.grantFen = StatusGranted, e.AmountFen
+	case Rejected:
+		f.status = StatusRejected
+	case Returned:
+		f.status = StatusReturned
 	}
 }
 
@@ -139,6 +150,44 @@ func (f *Funding) Withdraw(a domain.Actor, now time.Time) error {
 	}
 	f.record(Withdrawn{By: a.UserID, At: now})
 	return nil
+}
+
+// reviewEvents record the bureau's decisions.
+var reviewEvents = procedure.Events[Event]{
+	{Decision: procedure.Reject}: func(r procedure.Decided) Event { return Rejected{Reason: r.Text, At: r.Now} },
+	{Decision: procedure.Return}: func(r procedure.Decided) Event { return Returned{Reason: r.Text, At: r.Now} },
+}
+
+// Decide records the bureau's rejection or return (at is "": the level
+// holding it) with its reason, as Flow allows it. A grant needs its
+// amount: Grant.
+func (f *Funding) Decide(a domain.Actor, d procedure.Decision, at procedure.Level, text string, now time.Time) error {
+	facts := Facts{}
+	if d == procedure.Approve {
+		facts = f.grantFacts(0, policy.Policy{})
+	}
+	e, err := procedure.Record(&Flow, reviewEvents, procedure.State(f.status), a.Role, d, at, text, now, facts)
+	if err != nil {
+		return fmt.Errorf("funding application %s: %w", f.id, err)
+	}
+	f.record(e)
+	return nil
+}
+
+// Grant records the bureau's grant of amountFen with an optional comment:
+// no more than requested (R-FUND-05), no more than the category's cap
+// under the policy in force (R-FUND-04).
+func (f *Funding) Grant(a domain.Actor, amountFen int64, comment string, p policy.Policy, now time.Time) error {
+	if _, err := Flow.Review(procedure.State(f.status), a.Role, procedure.Approve, procedure.Bureau, comment, f.grantFacts(amountFen, p)); err != nil {
+		return fmt.Errorf("funding application %s: %w", f.id, err)
+	}
+	f.record(Granted{AmountFen: amountFen, Comment: strings.TrimSpace(comment), At: now})
+	return nil
+}
+
+func (f *Funding) grantFacts(amountFen int64, p policy.Policy) Facts {
+	cat, _ := p.Funding.Category(f.app.Category)
+	return Facts{GrantFen: amountFen, RequestedFen: f.app.RequestedFen, CapFen: cat.CapFen, Category: f.app.Category}
 }
 
 func equal(a, b Application) bool {

@@ -10,6 +10,7 @@ import (
 	"github.com/econf/econf/domain/domaintest"
 	"github.com/econf/econf/domain/funding"
 	"github.com/econf/econf/domain/policy"
+	"github.com/econf/econf/domain/procedure"
 	"github.com/google/uuid"
 )
 
@@ -234,5 +235,108 @@ func TestLifecycle(t *testing.T) {
 	}
 	if g.Status() != f.Status() || g.Scope() != f.Scope() || g.Application().Conference.City != "上海" {
 		t.Errorf("replayed %s %+v", g.Status(), g.Scope())
+	}
+}
+
+// TestReview: the bureau's reviewer grants no more than requested
+// (R-FUND-05) nor the category's cap in force (R-FUND-04), exact in fen;
+// rejects or returns only with a reason; the institute edits a returned
+// application and submits it again; an institute's admin may not decide.
+func TestReview(t *testing.T) {
+	p := policy.Default()
+	call := policy.FundingCall{Bureau: place.Bureau, Year: 2028, Opens: domain.Date{Year: 2027, Month: time.May, Day: 1},
+		Closes: domain.Date{Year: 2027, Month: time.September, Day: 15}, BudgetFen: 1_000_000_00}
+	open := funding.Facts{Call: call, HasCall: true}
+	reviewer := domain.Actor{UserID: uuid.New(), Role: domain.RoleAuthorityReviewer, OrgID: place.Bureau, Authority: place.Bureau}
+	submitted := func(t *testing.T, requested int64) *funding.Funding {
+		t.Helper()
+		app := valid()
+		app.Budget.TotalFen += requested - app.RequestedFen
+		app.RequestedFen = requested
+		f := funding.New(uuid.New())
+		if err := f.Draft(admin, place, app, p, now); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Submit(admin, open, p, now); err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	const requested = 100_000_00
+	f := submitted(t, requested)
+	if got := domaintest.FieldErrors(t, f.Grant(reviewer, requested+1, "", p, now)); !slices.Equal(got, []string{"amountFen R-FUND-05"}) {
+		t.Errorf("R-FUND-05 a fen above the request: %q", got)
+	}
+	if got := domaintest.FieldErrors(t, f.Grant(reviewer, 0, "", p, now)); !slices.Equal(got, []string{"amountFen SCHEMA"}) {
+		t.Errorf("a grant of nothing: %q", got)
+	}
+	if got := domaintest.Outcome(f.Grant(admin, requested, "", p, now)); got != "forbidden" {
+		t.Errorf("the institute grants itself: %s", got)
+	}
+	if got := domaintest.FieldErrors(t, f.Decide(reviewer, procedure.Reject, "", " ", now)); !slices.Equal(got, []string{"reason R-FUND-05"}) {
+		t.Errorf("reject without a reason: %q", got)
+	}
+	if got := domaintest.FieldErrors(t, f.Decide(reviewer, procedure.Approve, procedure.Bureau, "", now)); !slices.Equal(got, []string{"amountFen SCHEMA"}) {
+		t.Errorf("approve without an amount: %q", got)
+	}
+	if len(f.Pending()) != 2 {
+		t.Fatalf("refusals recorded events: %d", len(f.Pending()))
+	}
+	if err := f.Grant(reviewer, requested, " 同意资助 ", p, now); err != nil {
+		t.Fatalf("R-FUND-05 the grant equal to the request: %v", err)
+	}
+	if f.Status() != funding.StatusGranted || f.GrantFen() != requested {
+		t.Errorf("granted: %s %d", f.Status(), f.GrantFen())
+	}
+	if got := domaintest.Outcome(f.Decide(reviewer, procedure.Reject, "", "too late", now)); got != "state R-FUND-05" {
+		t.Errorf("reject once granted: %s", got)
+	}
+
+	// The cap in force lowered below the request since it was submitted.
+	f = submitted(t, 120_000_00)
+	low := p
+	low.Funding.Categories[1].CapFen = 110_000_00
+	if got := domaintest.FieldErrors(t, f.Grant(reviewer, 110_000_01, "", low, now)); !slices.Equal(got, []string{"amountFen R-FUND-04"}) {
+		t.Errorf("R-FUND-04 a fen above the cap: %q", got)
+	}
+	if err := f.Grant(reviewer, 110_000_00, "", low, now); err != nil {
+		t.Errorf("R-FUND-04 the grant equal to the cap: %v", err)
+	}
+
+	f = submitted(t, requested)
+	if err := f.Decide(reviewer, procedure.Return, "", "补充预算明细", now); err != nil {
+		t.Fatal(err)
+	}
+	if f.Status() != funding.StatusReturned {
+		t.Errorf("returned: %s", f.Status())
+	}
+	app := f.Application()
+	app.Conference.City = "上海"
+	if err := f.Edit(admin, app, p, now); err != nil {
+		t.Fatalf("edit when returned: %v", err)
+	}
+	if err := f.Submit(admin, open, p, now); err != nil {
+		t.Fatalf("submit again after the return: %v", err)
+	}
+	if err := f.Decide(reviewer, procedure.Reject, "", "不符合资助条件", now); err != nil {
+		t.Fatal(err)
+	}
+	if got := domaintest.Outcome(f.Edit(admin, app, p, now)); got != "state R-FUND-03" {
+		t.Errorf("edit when rejected: %s", got)
+	}
+	g := funding.New(f.ID())
+	for _, e := range f.Pending() {
+		data, err := json.Marshal(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := funding.Decode(e.EventType(), data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g.Apply(d)
+	}
+	if g.Status() != funding.StatusRejected {
+		t.Errorf("replayed %s", g.Status())
 	}
 }
