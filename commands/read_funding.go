@@ -18,6 +18,8 @@ type CurrentFunding struct {
 	Status      funding.Status      `json:"status"`
 	Application funding.Application `json:"application"`
 	Flags       funding.Flags       `json:"flags"`
+	// GrantedFen is what the bureau granted, once granted (R-FUND-05).
+	GrantedFen int64 `json:"grantedFen,omitempty"`
 }
 
 // Funding reads an application the actor may see from its stream: its
@@ -35,5 +37,5 @@ func (a *App) Funding(ctx context.Context, actor domain.Actor, id uuid.UUID) (Cu
 	if len(l.events) == 0 || !domain.Allows(actor, domain.KindFunding, domain.Read, f.Scope()) {
 		return CurrentFunding{}, fmt.Errorf("funding application %s: %w", id, domain.ErrNotFound)
 	}
-	return CurrentFunding{ID: id, Version: l.version, Status: f.Status(), Application: f.Application(), Flags: f.Flags()}, nil
+	return CurrentFunding{ID: id, Version: l.version, Status: f.Status(), Application: f.Application(), Flags: f.Flags(), GrantedFen: f.GrantFen()}, nil
 }

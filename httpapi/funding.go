@@ -1,10 +1,14 @@
 package httpapi
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 
+	"github.com/google/uuid"
+
 	"github.com/econf/econf/commands"
+	"github.com/econf/econf/domain"
 )
 
 // Conference funding (seed 002): the bureau's call, the institutes'
@@ -73,6 +77,34 @@ func (s *Server) withdrawFunding(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := s.App.WithdrawFunding(r.Context(), actorOf(r.Context()), m, commands.WithdrawFunding{FundingID: id})
 	s.answer(w, r, res, err)
+}
+
+// grantFunding is the bureau's grant, in fen, with an optional comment.
+func (s *Server) grantFunding(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	m, ok := meta(w, r)
+	var cmd commands.GrantFunding
+	if !ok || !decode(w, r, &cmd) {
+		return
+	}
+	cmd.FundingID = id
+	res, err := s.App.GrantFunding(r.Context(), actorOf(r.Context()), m, cmd)
+	s.answer(w, r, res, err)
+}
+
+func (s *Server) rejectFunding(w http.ResponseWriter, r *http.Request) {
+	s.decision(w, r, func(ctx context.Context, a domain.Actor, m commands.Meta, id uuid.UUID, b commentBody) (commands.Result, error) {
+		return s.App.RejectFunding(ctx, a, m, commands.RejectFunding{FundingID: id, Reason: b.Reason})
+	})
+}
+
+func (s *Server) returnFunding(w http.ResponseWriter, r *http.Request) {
+	s.decision(w, r, func(ctx context.Context, a domain.Actor, m commands.Meta, id uuid.UUID, b commentBody) (commands.Result, error) {
+		return s.App.ReturnFunding(ctx, a, m, commands.ReturnFunding{FundingID: id, Reason: b.Reason})
+	})
 }
 
 // getFunding answers from the stream itself, never behind a write.

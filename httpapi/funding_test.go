@@ -141,3 +141,77 @@ func TestFundingOverHTTP(t *testing.T) {
 		t.Errorf("R-FUND-03 a day after the call closed: %d %s", res.status, res.body)
 	}
 }
+
+// TestFundingReviewOverHTTP (R-FUND-05, seed 002): the bureau's reviewer
+// is refused a grant a fen above the request and a rejection without a
+// reason, with field paths; the institute may not decide; refusals write
+// nothing; a return with its reason sends it back, the institute edits and
+// submits again, and the grant equal to the request is read back; a stale
+// If-Match is 409; a second decision is 409.
+func TestFundingReviewOverHTTP(t *testing.T) {
+	h := newHarness(t)
+	h.clock.Set(time.Date(2027, time.May, 20, 10, 0, 0, 0, domain.Shanghai))
+	reviewer, admin := h.academyLogin()
+	if res := h.do("POST", "/api/v1/funding/calls", reviewer, map[string]any{"budgetFen": 300_000_000}); res.status != http.StatusOK {
+		t.Fatalf("publish the call: %d %s", res.status, res.body)
+	}
+	up := h.do("POST", "/api/v1/files?kind=funding_approval&name="+url.QueryEscape("批件.pdf"), admin, pdf)
+	if up.status != http.StatusCreated {
+		t.Fatalf("upload: %d %s", up.status, up.body)
+	}
+	app := map[string]any{
+		"conference": map[string]any{"nameZh": "国际凝聚态物理研讨会", "openingDate": "2028-04-08", "closingDate": "2028-04-10", "city": "合肥"},
+		"approval":   map[string]any{"number": "科发际批〔2027〕8号", "date": "2027-02-20", "scanFileId": up.json(t)["id"]},
+		"category":   2, "nature": "academy_led", "academyFirstHost": true,
+		"attendance":   map[string]any{"total": 260, "foreign": 90},
+		"budget":       map[string]any{"totalFen": 35_000_000, "sources": []any{map[string]any{"name": "注册费", "amountFen": 25_000_000}}},
+		"requestedFen": 10_000_000,
+	}
+	res := h.do("POST", "/api/v1/funding", admin, map[string]any{"application": app})
+	if res.status != http.StatusCreated {
+		t.Fatalf("draft: %d %s", res.status, res.body)
+	}
+	loc := res.header.Get("Location")
+	if res := h.do("POST", loc+"/submit", admin, nil); res.status != http.StatusOK {
+		t.Fatalf("submit: %d %s", res.status, res.body)
+	}
+
+	before := h.eventCount()
+	if res := h.do("POST", loc+"/grant", reviewer, map[string]any{"amountFen": 10_000_001}); res.status != http.StatusUnprocessableEntity || !res.hasRule("R-FUND-05") {
+		t.Errorf("R-FUND-05 a fen above the request: %d %s", res.status, res.body)
+	}
+	if res := h.do("POST", loc+"/reject", reviewer, nil); res.status != http.StatusUnprocessableEntity || !res.hasRule("R-FUND-05") {
+		t.Errorf("R-FUND-05 reject without a reason: %d %s", res.status, res.body)
+	}
+	if res := h.do("POST", loc+"/grant", admin, map[string]any{"amountFen": 10_000_000}); res.status != http.StatusForbidden {
+		t.Errorf("the institute grants itself: %d %s", res.status, res.body)
+	}
+	if res := h.do("POST", loc+"/grant", reviewer, map[string]any{"amountFen": "lots"}); res.status != http.StatusBadRequest {
+		t.Errorf("a grant that is not a number: %d %s", res.status, res.body)
+	}
+	if res := h.do("POST", loc+"/return", reviewer, map[string]any{"reason": "请补充预算明细"}, "If-Match", `"1"`); res.status != http.StatusConflict {
+		t.Errorf("a stale If-Match: %d %s", res.status, res.body)
+	}
+	if n := h.eventCount(); n != before {
+		t.Errorf("refusals wrote %d events", n-before)
+	}
+	if res := h.do("POST", loc+"/return", reviewer, map[string]any{"reason": "请补充预算明细"}); res.status != http.StatusOK {
+		t.Fatalf("return: %d %s", res.status, res.body)
+	}
+	app["conference"].(map[string]any)["city"] = "北京"
+	if res := h.do("PUT", loc, admin, map[string]any{"application": app}); res.status != http.StatusOK {
+		t.Fatalf("edit the returned application: %d %s", res.status, res.body)
+	}
+	if res := h.do("POST", loc+"/submit", admin, nil); res.status != http.StatusOK {
+		t.Fatalf("submit again: %d %s", res.status, res.body)
+	}
+	if res := h.do("POST", loc+"/grant", reviewer, map[string]any{"amountFen": 10_000_000, "comment": "同意资助"}); res.status != http.StatusOK {
+		t.Fatalf("R-FUND-05 the grant equal to the request: %d %s", res.status, res.body)
+	}
+	if got := h.do("GET", loc, admin, nil).json(t); got["status"] != "granted" || got["grantedFen"] != float64(10_000_000) {
+		t.Errorf("the granted application read back: %v", got)
+	}
+	if res := h.do("POST", loc+"/reject", reviewer, map[string]any{"reason": "重复"}); res.status != http.StatusConflict || !res.hasRule("R-FUND-05") {
+		t.Errorf("reject once granted: %d %s", res.status, res.body)
+	}
+}

@@ -179,6 +179,9 @@ func (s *Server) routes() chi.Router {
 				r.Put("/funding/{id}", s.editFunding)
 				r.Post("/funding/{id}/submit", s.submitFunding)
 				r.Post("/funding/{id}/withdraw", s.withdrawFunding)
+				r.Post("/funding/{id}/grant", s.grantFunding)
+				r.Post("/funding/{id}/reject", s.rejectFunding)
+				r.Post("/funding/{id}/return", s.returnFunding)
 			})
 			detail, status, log, similar := s.declarationRoutes()
 			// Uploads are larger than what idempotent requests keep; a
