@@ -35,6 +35,10 @@ var ErrTampered = errors.New("the record's event chain is broken")
 // Clock tells the time; tests pass one they move.
 type Clock interface{ Now() time.Time }
 
+// simulated is a Clock that is not the machine's (a training instance's,
+// ECONF_CLOCK): events written under it are marked in their metadata.
+type simulated interface{ Simulated() bool }
+
 // Credentials stores logins; passwords never enter the event stream.
 type Credentials interface {
 	SetCredential(ctx context.Context, userID uuid.UUID, email, passwordHash string) error
@@ -286,6 +290,9 @@ func (a *App) eventData(l loaded, actor domain.Actor, meta Meta, command string,
 		}
 		if actor.OrgID != uuid.Nil {
 			md.OrgID = actor.OrgID.String()
+		}
+		if sc, ok := a.clock.(simulated); ok && sc.Simulated() {
+			md.SimulatedClock = true
 		}
 		ed := eventstore.EventData{ID: eventstore.EventID(meta.CommandID, i), Type: e.EventType(), Data: payload, Metadata: md}
 		out = append(out, ed)

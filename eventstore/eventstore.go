@@ -108,6 +108,10 @@ type Metadata struct {
 	// HashScheme is how this event's own Hash is computed (see Hash): 0 for
 	// events written before schemes were numbered, HashStoredBytes since.
 	HashScheme int `json:"hashScheme,omitempty"`
+	// SimulatedClock: written on a training instance whose clock is
+	// simulated (ECONF_CLOCK), so a history tells its decisions apart;
+	// RecordedAt is then the simulated time.
+	SimulatedClock bool `json:"simulatedClock,omitempty"`
 }
 
 // Hash schemes. An event names its own scheme, so a stream written under

@@ -64,6 +64,10 @@ type Config struct {
 	// registry of this server's own (requests only, no database gauges).
 	Metrics *metrics.Metrics
 
+	// SimulatedClock is a training instance's simulated clock (ECONF_CLOCK),
+	// shown by /healthz; nil: the machine's clock.
+	SimulatedClock SimulatedClock
+
 	// Proofs adds to each history the inclusion proof of the record's
 	// events against the newest audit checkpoint; nil: none.
 	Proofs Prover
@@ -241,8 +245,20 @@ func (s *Server) signupEnabled(next http.Handler) http.Handler {
 	})
 }
 
+// SimulatedClock is what /healthz tells of a simulated clock.
+type SimulatedClock interface {
+	Now() time.Time
+	Setting() string
+	Offset() time.Duration
+}
+
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	body := map[string]any{"status": "ok"}
+	if c := s.SimulatedClock; c != nil {
+		body["clock"] = map[string]any{"simulated": true, "now": c.Now().UTC().Format(time.RFC3339), "setting": c.Setting(),
+			"aheadSeconds": int64(c.Offset() / time.Second)}
+	}
+	writeJSON(w, http.StatusOK, body)
 }
 
 // readyz answers 200 only when the event store and the read-model database

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -20,6 +22,7 @@ import (
 	"github.com/econf/econf/internal/dbschema"
 	"github.com/econf/econf/internal/filestore"
 	"github.com/econf/econf/internal/pgcluster"
+	"github.com/econf/econf/internal/simclock"
 	"github.com/econf/econf/projections"
 )
 
@@ -34,13 +37,18 @@ type env struct {
 	app     *commands.App
 	files   *filestore.Local
 	clock   policy.Clock
-	closers []func() // run by close, before the database goes
+	sim     *simclock.Clock // the simulated clock of a training instance; nil: the machine's
+	closers []func()        // run by close, before the database goes
 }
 
 // open connects to the database (starting or attaching to the embedded
 // cluster when DATABASE_URL is unset), applies migrations, checks that the
 // stored positions belong to this database's cluster and wires the app.
 func open(ctx context.Context, cfg *config, log *slog.Logger) (*env, error) {
+	setting, err := clockFromEnv()
+	if err != nil {
+		return nil, err
+	}
 	e, err := connect(ctx, cfg, log)
 	if err != nil {
 		return nil, err
@@ -52,6 +60,15 @@ func open(ctx context.Context, cfg *config, log *slog.Logger) (*env, error) {
 	if err := e.checkStore(ctx); err != nil {
 		e.close()
 		return nil, err
+	}
+	if setting != nil {
+		if e.sim, err = simclock.Open(ctx, e.pool, *setting, e.clock.Now); err != nil {
+			e.close()
+			return nil, err
+		}
+		e.clock = e.sim
+		log.Warn("simulated clock: this is a training instance, its time is not the machine's", "ECONF_CLOCK", setting.Raw,
+			"now", e.sim.Now().Format(time.RFC3339), "ahead", e.sim.Offset().Round(time.Second).String())
 	}
 	e.auth = auth.NewStore(e.pool, e.clock.Now)
 	if e.files, err = filestore.NewLocal(filepath.Join(cfg.Data, fileStoreDir), e.clock.Now); err != nil {
@@ -65,6 +82,32 @@ func open(ctx context.Context, cfg *config, log *slog.Logger) (*env, error) {
 		return nil, err
 	}
 	return e, nil
+}
+
+// clockFromEnv reads ECONF_CLOCK, the simulated clock of a demo or
+// training instance. Only an instance that says it is not production
+// (ECONF_TRAINING=on) accepts one: a production instance refuses to start
+// rather than record decisions at a time that is not the real one.
+func clockFromEnv() (*simclock.Setting, error) {
+	v := os.Getenv("ECONF_CLOCK")
+	training := os.Getenv("ECONF_TRAINING")
+	switch training {
+	case "", "on", "off":
+	default:
+		return nil, usageError("ECONF_TRAINING: want on or off")
+	}
+	if v == "" {
+		return nil, nil
+	}
+	if training != "on" {
+		return nil, usageError("ECONF_CLOCK is only accepted on a training or demo instance: set ECONF_TRAINING=on " +
+			"(never on production, whose events must carry the real time), or unset ECONF_CLOCK")
+	}
+	s, err := simclock.Parse(v)
+	if err != nil {
+		return nil, usageError(err.Error())
+	}
+	return &s, nil
 }
 
 // processClock is where every command's "now" comes from: the machine's

@@ -47,13 +47,16 @@ var envDocs = map[string]string{
 	"ECONF_CHECKPOINT_PUBLIC_KEY": "the checkpoints' public key (name+hash+key) for verifying; default: the signing key's",
 	"ECONF_CHECKPOINT_DIR":        "directories for audit checkpoints, ':'-separated, the first extended (default <data>/checkpoints)",
 	"ECONF_CHECKPOINT_INTERVAL":   "how often serve writes an audit checkpoint when events were added, at least 1s (default 10m)",
+	"ECONF_TRAINING":              "on or off: this is a training or demo instance, never production (default off); needed for ECONF_CLOCK",
+	"ECONF_CLOCK":                 "simulated clock of a training instance: a start time (2027-05-14T09:00:00+08:00) that then runs, or an offset (+90d)",
 }
 
 // checkpointEnv is read by the commands that write or verify checkpoints.
 var checkpointEnv = []string{"ECONF_CHECKPOINT_KEY_FILE", "ECONF_CHECKPOINT_KEY", "ECONF_CHECKPOINT_PUBLIC_KEY", "ECONF_CHECKPOINT_DIR", "ECONF_CHECKPOINT_INTERVAL"}
 
-// commonEnv is read by every command that opens the database.
-var commonEnv = []string{"DATABASE_URL", "EVENTSTORE_URL", "ECONF_DATA", "ECONF_LOG_FORMAT", "ECONF_LOG_LEVEL"}
+// commonEnv is read by every command that opens the database (its
+// commands run on a training instance's simulated clock too).
+var commonEnv = []string{"DATABASE_URL", "EVENTSTORE_URL", "ECONF_DATA", "ECONF_LOG_FORMAT", "ECONF_LOG_LEVEL", "ECONF_TRAINING", "ECONF_CLOCK"}
 
 // commandDoc is one command's help: its synopsis, what it does and the
 // environment variables it reads.
@@ -101,6 +104,8 @@ var commandDocs = map[string]commandDoc{
 		text("Asks a running serve for /healthz (or /readyz with --ready); exits 0 when it answers 200 (the image's HEALTHCHECK)."), []string{"ECONF_ADDR"}},
 	"backup":  {"econf backup FILE [flags]", text("Writes the database and the uploaded files into the archive FILE (a new file), beside a running serve or not."), withCommon()},
 	"restore": {"econf restore FILE | econf restore --in-place [flags]", func() string { return afterUsage(restoreUsage) }, withCommon()},
+	"clock advance": {"econf clock advance AMOUNT [flags]", text("Moves a training instance's simulated clock (ECONF_CLOCK) forward by AMOUNT (30d, 2w, 36h, 90m),\n" +
+		"for every serve process at once (they follow within 2s) and across restarts; refused without ECONF_TRAINING=on."), withCommon()},
 	"version": {"econf version", text("Prints econf's version, commit and Go version."), nil},
 }
 
@@ -111,6 +116,7 @@ var groups = map[string][]string{
 	"eventstore":  {"copy"},
 	"audit":       {"verify", "checkpoint", "keygen"},
 	"mail":        {"list", "show"},
+	"clock":       {"advance"},
 }
 
 func readModelNames() []string {

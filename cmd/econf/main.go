@@ -14,6 +14,7 @@
 //	econf audit checkpoint           write a signed checkpoint of the event log now
 //	econf audit keygen               make a checkpoint signing key
 //	econf mail list|show ID          the outbox: the mail sink without SMTP
+//	econf clock advance 30d          move a training instance's simulated clock forward
 //	econf healthcheck                ask a running serve for /healthz (the image's HEALTHCHECK)
 //	econf backup FILE                the database and the uploaded files into FILE
 //	econf restore FILE               a backup into a new data folder or an empty database
@@ -83,6 +84,7 @@ commands:
                              make an ed25519 checkpoint signing key; prints its public key
   mail list [--all] [--json]  the mails queued to send (without ECONF_SMTP_HOST: kept, not sent)
   mail show [--json] ID      one mail's subject and body, e.g. an activation or reset code
+  clock advance AMOUNT       move a training instance's simulated clock (ECONF_CLOCK) forward, e.g. 30d
   healthcheck [--ready]      ask a running serve for /healthz (/readyz); exit 0 when it answers 200
   backup FILE                write the database and the uploaded files into the archive FILE
   restore FILE               restore a backup into a new data folder (or an empty DATABASE_URL)
@@ -208,6 +210,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return cmdAdmin(ctx, args[1:], stdout, stderr)
 	case "mail":
 		return cmdMail(ctx, args[1:], stdout, stderr)
+	case "clock":
+		return cmdClock(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		return cmdVersion(args[1:], stdout)
 	case "-h", "-help", "--help", "help":

@@ -86,6 +86,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	srv := httpapi.New(httpapi.Config{App: e.app, Auth: e.auth, Reads: reads, Waiter: runner, Pool: e.pool, Log: log, TokenTTL: cfg.TokenTTL,
 		Signup: e.app.Signup(pending.NewStore(e.pool), ms.codeTTL), Files: e.files, IdempotencySecret: idem.secret,
 		ClientAddressHeader: cfg.ClientAddressHeader, Metrics: m, Proofs: prover})
+	if e.sim != nil {
+		srv.SimulatedClock = e.sim
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
@@ -98,6 +101,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return runner.Run(gctx) })
 	g.Go(func() error { return engine.Run(gctx) })
+	if e.sim != nil {
+		// Follow `econf clock advance` run elsewhere.
+		g.Go(func() error { return e.sim.Run(gctx, e.pool, clockRefresh, log) })
+	}
 	if checkpointer != nil {
 		g.Go(func() error { return checkpointer.Run(gctx, cp.interval) })
 	}
@@ -120,6 +127,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	})
 	return g.Wait()
 }
+
+// clockRefresh is how soon a serve process follows `econf clock advance`.
+const clockRefresh = 2 * time.Second
 
 // serveMetrics makes the registry GET /metrics serves: commands as they
 // end, and the read models' lag and the mail outbox read at each scrape.
