@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/google/uuid"
@@ -9,6 +10,7 @@ import (
 	"github.com/econf/econf/domain/change"
 	"github.com/econf/econf/domain/declaration"
 	"github.com/econf/econf/domain/forecast"
+	"github.com/econf/econf/domain/funding"
 	"github.com/econf/econf/domain/procedure"
 	"github.com/econf/econf/domain/summary"
 )
@@ -91,6 +93,16 @@ var recordKinds = []recordKind{
 		name: summary.Flow.Name, eventPrefix: "summary.", streamPrefix: "summary-",
 		read: readSummary, holders: holdersOf(summary.Flow.Holders()),
 	},
+	{
+		// An institute's funding application (seed 002): its
+		// administrators hold it where an applicant would, the bureau's
+		// reviewers once submitted; granted and rejected are final.
+		name: funding.Flow.Name, eventPrefix: "funding.", streamPrefix: "funding-",
+		read: readFunding, holders: holdersWith(funding.Flow.Holders(), map[procedure.Level]holder{
+			procedure.Applicant: atUnit, procedure.Bureau: atAuthority,
+		}),
+		atAuthority: string(funding.Flow.Awaiting(procedure.Bureau)),
+	},
 }
 
 // levelHolders are the holders of each procedure level that has accounts.
@@ -104,9 +116,14 @@ var levelHolders = map[procedure.Level]holder{
 // holdersOf turns a procedure's holders into the status view's; a level
 // without accounts yet holds nothing anyone can act on, and is left out.
 func holdersOf(levels map[procedure.State]procedure.Level) map[string]holder {
+	return holdersWith(levels, levelHolders)
+}
+
+// holdersWith is holdersOf with the holder of each level given.
+func holdersWith(levels map[procedure.State]procedure.Level, by map[procedure.Level]holder) map[string]holder {
 	out := make(map[string]holder, len(levels))
 	for s, l := range levels {
-		if h, ok := levelHolders[l]; ok {
+		if h, ok := by[l]; ok {
 			out[string(s)] = h
 		}
 	}
@@ -293,6 +310,46 @@ func readSummary(eventType string, data []byte) (step, error) {
 		s.comment = ev.Comment
 	case summary.Returned:
 		s.comment = ev.Reason
+	}
+	return s, nil
+}
+
+// fundingActions names each funding event for people.
+var fundingActions = map[string][2]string{
+	funding.EventDrafted:   {"drafted", "填写资助申请"},
+	funding.EventEdited:    {"edited", "修改资助申请"},
+	funding.EventSubmitted: {"submitted", "提交资助申请"},
+	funding.EventWithdrawn: {"withdrawn", "撤回"},
+	funding.EventGranted:   {"granted", "批准资助"},
+	funding.EventRejected:  {"rejected", "不予资助"},
+	funding.EventReturned:  {"returned for revision", "退回修改"},
+}
+
+func readFunding(eventType string, data []byte) (step, error) {
+	ev, err := funding.Decode(eventType, data)
+	if err != nil {
+		return step{}, err
+	}
+	action := fundingActions[eventType]
+	s := step{action: action[0], actionZh: action[1]}
+	switch ev := ev.(type) {
+	case funding.Drafted:
+		s.status = string(funding.StatusDraft)
+		s.created = &domain.Scope{Owner: ev.Owner, Unit: ev.Institute, University: ev.Academy, Authority: ev.Bureau}
+	case funding.Edited:
+		// keeps the status it was edited in (draft, withdrawn, returned)
+	case funding.Submitted:
+		s.status = string(funding.StatusSubmitted)
+		s.comment = fmt.Sprintf("%d年度资助征集 / call for %d", ev.Year, ev.Year)
+	case funding.Withdrawn:
+		s.status = string(funding.StatusWithdrawn)
+	case funding.Granted:
+		s.status = string(funding.StatusGranted)
+		s.comment = strings.TrimSpace(fmt.Sprintf("%d.%02d元 / yuan %s", ev.AmountFen/100, ev.AmountFen%100, ev.Comment))
+	case funding.Rejected:
+		s.status, s.comment = string(funding.StatusRejected), ev.Reason
+	case funding.Returned:
+		s.status, s.comment = string(funding.StatusReturned), ev.Reason
 	}
 	return s, nil
 }

@@ -19,7 +19,7 @@ const StatusViewName = "status_view"
 type StatusView struct{}
 
 func (StatusView) Name() string     { return StatusViewName }
-func (StatusView) Version() int     { return 3 }
+func (StatusView) Version() int     { return 4 }
 func (StatusView) Tables() []string { return []string{"record_status"} }
 
 func (StatusView) Setup(ctx context.Context, tx pgx.Tx) error {
@@ -130,6 +130,13 @@ func (q *Queries) ForecastStatus(ctx context.Context, a domain.Actor, id uuid.UU
 // see: its stage and who holds it (R-DECL-18).
 func (q *Queries) DeclarationStatus(ctx context.Context, a domain.Actor, id uuid.UUID) (RecordStatus, error) {
 	return q.readableStatus(ctx, a, "declaration", id)
+}
+
+// FundingStatus is the status view of one funding application the actor
+// may see (seed 002): its stage and who holds it, the institute's
+// administrators or the bureau's reviewers once submitted.
+func (q *Queries) FundingStatus(ctx context.Context, a domain.Actor, id uuid.UUID) (RecordStatus, error) {
+	return q.readableStatus(ctx, a, "funding", id)
 }
 
 // ChangeStatus is the status view of a conference's change request (kind
