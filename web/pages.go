@@ -44,8 +44,11 @@ type view struct {
 	Lang, Nonce, CSRF, Path string
 	Me                      *me
 	Title                   string
-	Flash                   string
-	Error                   string
+	// SimulatedNow is the simulated time on a training instance; "" on
+	// the machine's clock.
+	SimulatedNow string
+	Flash        string
+	Error        string
 	// Errors maps a field path of the API (applicant.name,
 	// organisations[0].nameZh) to its message; Problems keeps their order
 	// for the summary at the top of a form.
@@ -204,6 +207,9 @@ func (f field) WithLabel(s string) field { f.Label = s; return f }
 func (s *Server) newView(r *http.Request, title string) *view {
 	v := &view{Lang: langOf(r), Nonce: nonceOf(r), CSRF: csrfOf(r), Path: r.URL.RequestURI(), Form: map[string]string{}}
 	v.Title = v.T(title)
+	if s.SimulatedClock {
+		v.SimulatedNow = s.Now().In(time.FixedZone("UTC+8", 8*3600)).Format("2006-01-02 15:04 (UTC+8)")
+	}
 	return v
 }
 

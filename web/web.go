@@ -39,6 +39,9 @@ type Config struct {
 	// client address in; when set, X-Forwarded-Proto: https from that proxy
 	// also marks the request as TLS (Secure cookies).
 	ClientAddressHeader string
+	// SimulatedClock: Now is a training instance's simulated clock
+	// (ECONF_CLOCK); every page says so in a banner with its time.
+	SimulatedClock bool
 }
 
 // Server is the web application.

@@ -2,13 +2,17 @@ package web_test
 
 import (
 	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/econf/econf/domain"
+	"github.com/econf/econf/web"
 )
 
 type page struct {
@@ -202,4 +206,26 @@ func cloneForm(f url.Values) url.Values {
 		c[k] = append([]string(nil), v...)
 	}
 	return c
+}
+
+// TestSimulatedClockBanner: on a training instance's simulated clock every
+// page, the sign-in page included, says the time is simulated and shows it;
+// on the machine's clock no page does.
+func TestSimulatedClockBanner(t *testing.T) {
+	simulated := time.Date(2027, 7, 22, 10, 0, 0, 0, time.FixedZone("UTC+8", 8*3600))
+	for _, sim := range []bool{true, false} {
+		site := httptest.NewServer(web.New(web.Config{API: http.NotFoundHandler(), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+			Now: func() time.Time { return simulated }, SimulatedClock: sim}))
+		res, err := http.Get(site.URL + "/login")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		site.Close()
+		has := strings.Contains(string(body), `id="simulated-clock"`) && strings.Contains(string(body), "2027-07-22 10:00")
+		if res.StatusCode != 200 || has != sim {
+			t.Errorf("simulated %v: status %d, banner %v:\n%s", sim, res.StatusCode, has, body)
+		}
+	}
 }

@@ -94,7 +94,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	// The pages (package web) own their paths and hand the rest to the API.
-	site := web.New(web.Config{API: srv, Log: log, Now: e.clock.Now, ClientAddressHeader: cfg.ClientAddressHeader})
+	site := web.New(web.Config{API: srv, Log: log, Now: e.clock.Now, ClientAddressHeader: cfg.ClientAddressHeader, SimulatedClock: e.sim != nil})
 	hs := &http.Server{Handler: site, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}
 	log.Info("econf serving", "addr", "http://"+ln.Addr().String(), "openapi", "http://"+ln.Addr().String()+"/openapi.json")
 
