@@ -19,19 +19,22 @@ import (
 
 // HistoryEntry is one event of a record as an auditor reads it.
 type HistoryEntry struct {
-	Number        uint64          `json:"number"`
-	Type          string          `json:"type"`
-	ActorID       string          `json:"actorId"`
-	Role          string          `json:"role"`
-	OrgID         string          `json:"orgId,omitempty"`
-	Command       string          `json:"command"`
-	At            time.Time       `json:"at"`
-	Comment       string          `json:"comment,omitempty"`
-	StatusBefore  string          `json:"statusBefore"`
-	StatusAfter   string          `json:"statusAfter"`
-	PolicyVersion string          `json:"policyVersion,omitempty"`
-	Hash          string          `json:"hash"`
-	Data          json.RawMessage `json:"data"`
+	Number        uint64    `json:"number"`
+	Type          string    `json:"type"`
+	ActorID       string    `json:"actorId"`
+	Role          string    `json:"role"`
+	OrgID         string    `json:"orgId,omitempty"`
+	Command       string    `json:"command"`
+	At            time.Time `json:"at"`
+	Comment       string    `json:"comment,omitempty"`
+	StatusBefore  string    `json:"statusBefore"`
+	StatusAfter   string    `json:"statusAfter"`
+	PolicyVersion string    `json:"policyVersion,omitempty"`
+	// SimulatedClock: recorded on a training instance's simulated clock
+	// (At is then the simulated time).
+	SimulatedClock bool            `json:"simulatedClock,omitempty"`
+	Hash           string          `json:"hash"`
+	Data           json.RawMessage `json:"data"`
 }
 
 // ForecastHistory is a forecast's history rebuilt from its stream.
@@ -67,7 +70,7 @@ func replay(l loaded, asOf *time.Time, step func(e eventstore.RecordedEvent) (be
 		entries = append(entries, HistoryEntry{
 			Number: e.Number, Type: e.Type, ActorID: e.Metadata.ActorID, Role: e.Metadata.Role, OrgID: e.Metadata.OrgID,
 			Command: e.Metadata.Command, At: e.Metadata.RecordedAt, Comment: commentOf(e.Data),
-			StatusBefore: before, StatusAfter: after, PolicyVersion: e.Metadata.PolicyVersion,
+			StatusBefore: before, StatusAfter: after, PolicyVersion: e.Metadata.PolicyVersion, SimulatedClock: e.Metadata.SimulatedClock,
 			Hash: eventstore.Hash(e), Data: e.Data,
 		})
 		version = eventstore.Version(e.Number)

@@ -93,6 +93,36 @@ func TestTrainingClockSummaryFallsOverdue(t *testing.T) {
 		t.Errorf("%d events written on the machine's clock carry the simulated marker", plain)
 	}
 
+	// The history an auditor reads tells the simulated fact apart.
+	var marked, unmarked int
+	var walk func(any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			if typ, ok := v["type"].(string); ok && v["hash"] != nil {
+				if v["simulatedClock"] == true {
+					marked++
+					if typ != "deadline.summary_overdue" && typ != "deadline.change_window_closed" && typ != "deadline.reminded" {
+						t.Errorf("%s is marked simulated but was written on the machine's clock", typ)
+					}
+				} else {
+					unmarked++
+				}
+			}
+			for _, x := range v {
+				walk(x)
+			}
+		case []any:
+			for _, x := range v {
+				walk(x)
+			}
+		}
+	}
+	walk(h.do("GET", "/api/v1/declarations/"+id+"/history", h.email(domain.RoleAuditor), nil).json(t))
+	if marked == 0 || unmarked == 0 {
+		t.Errorf("history: %d entries marked simulated, %d not; want the deadline facts marked and the rest not", marked, unmarked)
+	}
+
 	health := h.do("GET", "/healthz", "", nil).json(t)
 	clock, _ := health["clock"].(map[string]any)
 	if clock["simulated"] != true || clock["setting"] != "2027-04-23T10:00:00+08:00" {
