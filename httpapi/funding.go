@@ -9,6 +9,7 @@ import (
 
 	"github.com/econf/econf/commands"
 	"github.com/econf/econf/domain"
+	"github.com/econf/econf/projections"
 )
 
 // Conference funding (seed 002): the bureau's call, the institutes'
@@ -120,4 +121,14 @@ func (s *Server) getFunding(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, f.Version))
 	writeJSON(w, http.StatusOK, f)
+}
+
+// fundingReads are an application's status view and approval log, after
+// waiting for the read models when the client asks to.
+func (s *Server) fundingReads() (status, log http.HandlerFunc) {
+	status = declarationRead(s, s.Reads.FundingStatus, same, projections.StatusViewName)
+	log = declarationRead(s, func(ctx context.Context, a domain.Actor, id uuid.UUID) ([]projections.LogEntry, error) {
+		return s.Reads.ApprovalLog(ctx, a, "funding", id)
+	}, entries, projections.ApprovalLogName, projections.StatusViewName)
+	return status, log
 }

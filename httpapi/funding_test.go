@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"testing"
 	"time"
 
@@ -213,5 +214,24 @@ func TestFundingReviewOverHTTP(t *testing.T) {
 	}
 	if res := h.do("POST", loc+"/reject", reviewer, map[string]any{"reason": "重复"}); res.status != http.StatusConflict || !res.hasRule("R-FUND-05") {
 		t.Errorf("reject once granted: %d %s", res.status, res.body)
+	}
+
+	h.settle()
+	if st := h.do("GET", loc+"/status", reviewer, nil); st.status != http.StatusOK || st.json(t)["status"] != "granted" || st.json(t)["final"] != true {
+		t.Errorf("the status view: %d %s", st.status, st.body)
+	}
+	lg := h.do("GET", loc+"/log", admin, nil)
+	if lg.status != http.StatusOK {
+		t.Fatalf("the approval log: %d %s", lg.status, lg.body)
+	}
+	var after []string
+	for _, e := range lg.json(t)["entries"].([]any) {
+		after = append(after, e.(map[string]any)["statusAfter"].(string))
+	}
+	if want := []string{"draft", "submitted", "returned", "returned", "submitted", "granted"}; !slices.Equal(after, want) {
+		t.Errorf("the approval log's statuses %q; want %q", after, want)
+	}
+	if res := h.do("GET", loc+"/log", h.email(domain.RoleAuthorityReviewer), nil); res.status != http.StatusNotFound {
+		t.Errorf("a university's reviewer reads the log: %d", res.status)
 	}
 }
