@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -55,5 +57,47 @@ func TestClockOnlyOnTrainingInstances(t *testing.T) {
 	}
 	if ahead := time.Until(now); ahead < 119*24*time.Hour || ahead > 121*24*time.Hour {
 		t.Errorf("after +90d and 30d more, the simulated time is %v ahead; want 120 days", ahead)
+	}
+
+	// serve on that clock says so in its log and in /healthz, and follows.
+	sctx, cancel := context.WithCancel(ctx)
+	var sout, serr syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(sctx, []string{"serve", "--data", data, "--addr", "127.0.0.1:0", "--demo", "off"}, &sout, &serr)
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v\n%s", err, serr.String())
+		}
+	}()
+	var base string
+	for deadline := time.Now().Add(60 * time.Second); base == ""; time.Sleep(20 * time.Millisecond) {
+		if m := servingAt.FindStringSubmatch(serr.String()); m != nil {
+			base = m[1]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve did not start:\n%s", serr.String())
+		}
+	}
+	if !strings.Contains(serr.String(), "simulated clock") || !strings.Contains(serr.String(), "ECONF_CLOCK=+90d") {
+		t.Errorf("serve's log does not say the clock is simulated:\n%s", serr.String())
+	}
+	res, err := http.Get(base + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var health struct {
+		Clock struct {
+			Simulated    bool   `json:"simulated"`
+			Setting      string `json:"setting"`
+			AheadSeconds int64  `json:"aheadSeconds"`
+		} `json:"clock"`
+	}
+	err = json.NewDecoder(res.Body).Decode(&health)
+	res.Body.Close()
+	if err != nil || !health.Clock.Simulated || health.Clock.Setting != "+90d" || health.Clock.AheadSeconds/86400 != 120 {
+		t.Errorf("/healthz: %+v %v; want the simulated clock 120 days ahead", health, err)
 	}
 }
