@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -169,18 +170,10 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	m, ok := meta(w, r)
-	var cmd commands.UpdateUser
-	if !ok || !decode(w, r, &cmd) {
-		return
-	}
-	cmd.UserID = id
-	res, err := s.App.UpdateUser(r.Context(), actorOf(r.Context()), m, cmd)
-	s.answer(w, r, res, err)
+	onPath(s, w, r, func(ctx context.Context, a domain.Actor, m commands.Meta, id uuid.UUID, cmd commands.UpdateUser) (commands.Result, error) {
+		cmd.UserID = id
+		return s.App.UpdateUser(ctx, a, m, cmd)
+	})
 }
 
 func (s *Server) setPassword(w http.ResponseWriter, r *http.Request) {

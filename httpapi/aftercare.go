@@ -77,17 +77,9 @@ func (s *Server) summaryStep(run func(context.Context, domain.Actor, commands.Me
 }
 
 func (s *Server) saveSummary(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	m, ok := meta(w, r)
-	var c summary.Content
-	if !ok || !decode(w, r, &c) {
-		return
-	}
-	res, err := s.App.SaveSummary(r.Context(), actorOf(r.Context()), m, id, c)
-	s.answer(w, r, res, err)
+	onPath(s, w, r, func(ctx context.Context, a domain.Actor, m commands.Meta, id uuid.UUID, c summary.Content) (commands.Result, error) {
+		return s.App.SaveSummary(ctx, a, m, id, c)
+	})
 }
 
 // getSummary answers from the summary's stream, never behind a write.
@@ -108,18 +100,10 @@ func (s *Server) getSummary(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) confirmNGOFiling(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	m, ok := meta(w, r)
-	var cmd commands.ConfirmNGOFiling
-	if !ok || !decode(w, r, &cmd) {
-		return
-	}
-	cmd.DeclarationID = id
-	res, err := s.App.ConfirmNGOFiling(r.Context(), actorOf(r.Context()), m, cmd)
-	s.answer(w, r, res, err)
+	onPath(s, w, r, func(ctx context.Context, a domain.Actor, m commands.Meta, id uuid.UUID, cmd commands.ConfirmNGOFiling) (commands.Result, error) {
+		cmd.DeclarationID = id
+		return s.App.ConfirmNGOFiling(ctx, a, m, cmd)
+	})
 }
 
 // myStanding is the applicant's standing: summaries due and what blocks

@@ -84,18 +84,10 @@ func (s *Server) saveDeclarationSection(w http.ResponseWriter, r *http.Request) 
 }
 
 func (s *Server) submitDeclaration(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	m, ok := meta(w, r)
-	var cmd commands.SubmitDeclaration
-	if !ok || !decode(w, r, &cmd) {
-		return
-	}
-	cmd.DeclarationID = id
-	res, err := s.App.SubmitDeclaration(r.Context(), actorOf(r.Context()), m, cmd)
-	s.answer(w, r, res, err)
+	onPath(s, w, r, func(ctx context.Context, a domain.Actor, m commands.Meta, id uuid.UUID, cmd commands.SubmitDeclaration) (commands.Result, error) {
+		cmd.DeclarationID = id
+		return s.App.SubmitDeclaration(ctx, a, m, cmd)
+	})
 }
 
 // decideFunc is a command deciding on a declaration.

@@ -80,17 +80,9 @@ func (s *Server) submitForecast(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) reviseForecast(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	m, ok := meta(w, r)
-	var d forecast.Details
-	if !ok || !decode(w, r, &d) {
-		return
-	}
-	res, err := s.App.ReviseForecast(r.Context(), actorOf(r.Context()), m, commands.ReviseForecast{ForecastID: id, Details: d})
-	s.answer(w, r, res, err)
+	onPath(s, w, r, func(ctx context.Context, a domain.Actor, m commands.Meta, id uuid.UUID, d forecast.Details) (commands.Result, error) {
+		return s.App.ReviseForecast(ctx, a, m, commands.ReviseForecast{ForecastID: id, Details: d})
+	})
 }
 
 // commentBody is the optional body of approvals and withdrawals.
@@ -121,6 +113,27 @@ func (s *Server) decision(w http.ResponseWriter, r *http.Request, run func(ctx c
 		b.Comment = b.Reason
 	}
 	res, err := run(r.Context(), actorOf(r.Context()), m, id, b)
+	s.answer(w, r, res, err)
+}
+
+// onPath runs a command on the record the path's id names, with the
+// request's metadata and its JSON body decoded into B, and answers with the
+// command's result. B is struct{} for a command without a body: the body
+// is then not read.
+func onPath[B any](s *Server, w http.ResponseWriter, r *http.Request, run func(ctx context.Context, a domain.Actor, m commands.Meta, id uuid.UUID, body B) (commands.Result, error)) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	m, ok := meta(w, r)
+	if !ok {
+		return
+	}
+	var body B
+	if _, none := any(body).(struct{}); !none && !decode(w, r, &body) {
+		return
+	}
+	res, err := run(r.Context(), actorOf(r.Context()), m, id, body)
 	s.answer(w, r, res, err)
 }
 

@@ -40,60 +40,30 @@ func (s *Server) draftFunding(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) editFunding(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	m, ok := meta(w, r)
-	var cmd commands.EditFunding
-	if !ok || !decode(w, r, &cmd) {
-		return
-	}
-	cmd.FundingID = id
-	res, err := s.App.EditFunding(r.Context(), actorOf(r.Context()), m, cmd)
-	s.answer(w, r, res, err)
+	onPath(s, w, r, func(ctx context.Context, a domain.Actor, m commands.Meta, id uuid.UUID, cmd commands.EditFunding) (commands.Result, error) {
+		cmd.FundingID = id
+		return s.App.EditFunding(ctx, a, m, cmd)
+	})
 }
 
 func (s *Server) submitFunding(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	m, ok := meta(w, r)
-	if !ok {
-		return
-	}
-	res, err := s.App.SubmitFunding(r.Context(), actorOf(r.Context()), m, commands.SubmitFunding{FundingID: id})
-	s.answer(w, r, res, err)
+	onPath(s, w, r, func(ctx context.Context, a domain.Actor, m commands.Meta, id uuid.UUID, _ struct{}) (commands.Result, error) {
+		return s.App.SubmitFunding(ctx, a, m, commands.SubmitFunding{FundingID: id})
+	})
 }
 
 func (s *Server) withdrawFunding(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	m, ok := meta(w, r)
-	if !ok {
-		return
-	}
-	res, err := s.App.WithdrawFunding(r.Context(), actorOf(r.Context()), m, commands.WithdrawFunding{FundingID: id})
-	s.answer(w, r, res, err)
+	onPath(s, w, r, func(ctx context.Context, a domain.Actor, m commands.Meta, id uuid.UUID, _ struct{}) (commands.Result, error) {
+		return s.App.WithdrawFunding(ctx, a, m, commands.WithdrawFunding{FundingID: id})
+	})
 }
 
 // grantFunding is the bureau's grant, in fen, with an optional comment.
 func (s *Server) grantFunding(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	m, ok := meta(w, r)
-	var cmd commands.GrantFunding
-	if !ok || !decode(w, r, &cmd) {
-		return
-	}
-	cmd.FundingID = id
-	res, err := s.App.GrantFunding(r.Context(), actorOf(r.Context()), m, cmd)
-	s.answer(w, r, res, err)
+	onPath(s, w, r, func(ctx context.Context, a domain.Actor, m commands.Meta, id uuid.UUID, cmd commands.GrantFunding) (commands.Result, error) {
+		cmd.FundingID = id
+		return s.App.GrantFunding(ctx, a, m, cmd)
+	})
 }
 
 func (s *Server) rejectFunding(w http.ResponseWriter, r *http.Request) {
