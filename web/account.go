@@ -115,5 +115,8 @@ func (n notification) Link() string {
 	if strings.HasPrefix(n.Kind, "forecast_") {
 		return "/forecasts/" + n.RecordID
 	}
+	if strings.HasPrefix(n.Kind, "declaration_") {
+		return "/declarations/" + n.RecordID
+	}
 	return ""
 }

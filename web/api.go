@@ -77,7 +77,10 @@ type call struct {
 	method, path string
 	query        url.Values
 	body         any
-	header       map[string]string
+	// raw, when set, is sent as it is (an upload) with rawType.
+	raw     []byte
+	rawType string
+	header  map[string]string
 }
 
 // api runs c against the API in-process as the signed-in user of r (if
@@ -101,6 +104,9 @@ func (s *Server) apiRequest(r *http.Request, c call) *http.Request {
 		}
 		rd = bytes.NewReader(js)
 	}
+	if c.raw != nil {
+		rd = bytes.NewReader(c.raw)
+	}
 	u := "/api/v1" + c.path
 	if len(c.query) > 0 {
 		u += "?" + c.query.Encode()
@@ -118,6 +124,9 @@ func (s *Server) apiRequest(r *http.Request, c call) *http.Request {
 	}
 	if c.body != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.raw != nil {
+		req.Header.Set("Content-Type", c.rawType)
 	}
 	req.Header.Set("Accept", "application/json")
 	if tok := sessionToken(r); tok != "" {

@@ -78,6 +78,16 @@ func (s *site) approvedForecast(t *testing.T) (string, string) {
 // (the README's declaration walkthrough), and returns its id.
 func (s *site) submittedDeclaration(t *testing.T) string {
 	t.Helper()
+	d, app := s.draftDeclaration(t, "basic", "attendance", "budget", "content", "people", "agenda", "contacts")
+	s.apiAs(t, app, "POST", "/declarations/"+d+"/submit", map[string]any{"commitmentAcknowledged": true}, 200)
+	return d
+}
+
+// draftDeclaration makes, through the API, an approved forecast and its
+// declaration with the named sections filled, and returns its id and the
+// applicant's token.
+func (s *site) draftDeclaration(t *testing.T, names ...string) (string, string) {
+	t.Helper()
 	fid, app := s.approvedForecast(t)
 	d := s.apiAs(t, app, "POST", "/declarations", map[string]any{"forecastId": fid, "noticeAcknowledged": true}, 201)["id"].(string)
 	sections := map[string]any{
@@ -95,11 +105,10 @@ func (s *site) submittedDeclaration(t *testing.T) string {
 		"contacts": []any{map[string]any{"kind": "conference", "name": "王会务", "phone": "027-87540000", "email": "conf@demo-univ.edu.cn"},
 			map[string]any{"kind": "international_office", "name": "赵外事", "phone": "13900000000", "email": "intl@demo-univ.edu.cn"}},
 	}
-	for _, name := range []string{"basic", "attendance", "budget", "content", "people", "agenda", "contacts"} {
+	for _, name := range names {
 		s.apiAs(t, app, "PUT", fmt.Sprintf("/declarations/%s/sections/%s", d, name), sections[name], 200)
 	}
-	s.apiAs(t, app, "POST", "/declarations/"+d+"/submit", map[string]any{"commitmentAcknowledged": true}, 200)
-	return d
+	return d, app
 }
 
 // TestBrowserDeclarationReview takes a submitted declaration through the

@@ -2,60 +2,16 @@ package web
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
-	"time"
 )
 
 // A declaration's form is saved one section at a time as a draft (PUT
 // /api/v1/declarations/{id}/sections/{section}); each section is a tab.
 // Inputs are named section.field, the API's field paths.
-
-// sectionField is one input of a section: its field name, label (message
-// key), kind, and for a select its options (value, message key pairs).
-type sectionField struct {
-	Name, Label, Kind string
-	Options           []string
-}
-
-type section struct {
-	Key, Label string
-	Fields     []sectionField
-}
-
-// declarationSections are the tabs the pages edit; the other sections
-// (hosting, budget, statements, content, people, agenda, contacts) are
-// saved through the API for now.
-var declarationSections = []section{
-	{"applicant", "sec_applicant", []sectionField{
-		{"name", "name", "text", nil}, {"staffNo", "staff_no", "text", nil}, {"title", "f_title", "text", nil},
-		{"unit", "f_unit", "text", nil}, {"department", "f_department", "text", nil}, {"mobile", "mobile", "tel", nil},
-		{"email", "email", "email", nil},
-	}},
-	{"basic", "sec_basic", []sectionField{
-		{"nameZh", "f_nameZh", "text", nil}, {"nameEn", "f_nameEn", "text", nil},
-		{"startDate", "f_startDate", "date", nil}, {"endDate", "f_endDate", "date", nil}, {"commitmentDate", "f_commitmentDate", "date", nil},
-		{"location", "f_location", "select", []string{"local", "loc_local", "other_city", "loc_other_city"}},
-		{"province", "f_province", "text", nil}, {"address", "f_address", "text", nil},
-		{"type", "f_type", "select", []string{"natural_science", "type_natural_science", "social_science", "type_social_science"}},
-		{"scale", "f_scale", "select", []string{"small", "scale_small", "general", "scale_general", "major", "scale_major"}},
-	}},
-	{"attendance", "sec_attendance", []sectionField{
-		{"foreign", "f_att_foreign", "number", nil}, {"mainland", "f_att_mainland", "number", nil}, {"hkMacaoTaiwan", "f_att_hmt", "number", nil},
-	}},
-}
-
-func sectionOf(key string) (section, bool) {
-	for _, s := range declarationSections {
-		if s.Key == key {
-			return s, true
-		}
-	}
-	return section{}, false
-}
 
 // draftView is the declaration's tabbed form.
 type draftView struct {
@@ -66,7 +22,21 @@ type draftView struct {
 	Tabs    []option // href, label
 	Current string
 	Fields  []field
-	Idem    string
+	Lists   []formList
+	// Import: the tab also takes a spreadsheet (the key people).
+	Import bool
+	Idem   string
+	// Lead: the due dates the form's values give (submit by, file by).
+	Lead lead
+}
+
+// lead is a declaration's lead times (GET /api/v1/declarations/{id}).
+type lead struct {
+	Category  string `json:"category"`
+	SubmitBy  string `json:"submitBy"`
+	Filing    string `json:"filing"`
+	FileBy    string `json:"fileBy"`
+	NGOFileBy string `json:"ngoFileBy"`
 }
 
 // draftStatuses are those in which the applicant edits the form.
@@ -100,6 +70,7 @@ func (s *Server) showDraft(w http.ResponseWriter, r *http.Request, v *view, stat
 		Version int64          `json:"version"`
 		Status  string         `json:"status"`
 		Form    map[string]any `json:"form"`
+		Lead    lead           `json:"lead"`
 	}
 	if !a.ok() || a.decode(&rec) != nil {
 		s.failed(w, r, v, a)
@@ -107,22 +78,23 @@ func (s *Server) showDraft(w http.ResponseWriter, r *http.Request, v *view, stat
 	}
 	if fill {
 		formFromDetails(v, map[string]any{sec.Key: rec.Form[sec.Key]})
+		for _, f := range sec.Fields {
+			if f.Kind == "lines" {
+				path := sec.Key + "." + f.Name
+				var lines []string
+				for i := 0; v.Form[fmt.Sprintf("%s[%d]", path, i)] != ""; i++ {
+					lines = append(lines, v.Form[fmt.Sprintf("%s[%d]", path, i)])
+				}
+				v.Form[path] = strings.Join(lines, "\n")
+			}
+		}
 	}
 	dv := draftView{ID: id, Name: str(rec.Form, "basic", "nameZh"), Status: declarationKind.status(v, rec.Status), Version: rec.Version,
-		Current: sec.Key, Idem: randomToken(18)}
+		Current: sec.Key, Idem: randomToken(18), Import: sec.Import, Lead: rec.Lead}
 	for _, t := range declarationSections {
 		dv.Tabs = append(dv.Tabs, option{Value: t.Key, Label: v.T(t.Label)})
 	}
-	for _, f := range sec.Fields {
-		path := sec.Key + "." + f.Name
-		var fl field
-		if f.Kind == "select" {
-			fl = v.Select(path, f.Label, f.Options...)
-		} else {
-			fl = v.Field(path, f.Label, f.Kind)
-		}
-		dv.Fields = append(dv.Fields, fl)
-	}
+	dv.Fields, dv.Lists = v.sectionForm(sec)
 	if dv.Name != "" {
 		v.Title = dv.Name + " · " + v.T(sec.Label)
 	}
@@ -142,30 +114,7 @@ func (s *Server) declarationSave(w http.ResponseWriter, r *http.Request) {
 		s.failed(w, r, v, &answer{status: http.StatusNotFound})
 		return
 	}
-	body := map[string]any{}
-	for _, f := range sec.Fields {
-		path := sec.Key + "." + f.Name
-		val := strings.TrimSpace(r.PostFormValue(path))
-		v.Form[path] = val
-		switch {
-		case val == "":
-		case f.Kind == "number":
-			n, err := strconv.Atoi(val)
-			if err != nil || n < 0 {
-				v.addLocal(path, v.T("integer"))
-				continue
-			}
-			body[f.Name] = n
-		case f.Kind == "date":
-			if _, err := time.Parse(time.DateOnly, val); err != nil {
-				v.addLocal(path, v.Msg("请输入日期，例如 2027-05-10", "Enter a date, e.g. 2027-05-10"))
-				continue
-			}
-			body[f.Name] = val
-		default:
-			body[f.Name] = val
-		}
-	}
+	body, rows := s.sectionBody(r, v, sec)
 	if len(v.Problems) > 0 {
 		s.showDraft(w, r, v, http.StatusUnprocessableEntity, sec.Key, false)
 		return
@@ -181,9 +130,7 @@ func (s *Server) declarationSave(w http.ResponseWriter, r *http.Request) {
 	case a.status == http.StatusUnprocessableEntity || a.status == http.StatusBadRequest:
 		p := a.problem()
 		for i, e := range p.Errors {
-			if !strings.HasPrefix(e.Path, sec.Key+".") {
-				p.Errors[i].Path = sec.Key + "." + strings.TrimPrefix(e.Path, "body:")
-			}
+			p.Errors[i].Path = apiPathToForm(sec, e.Path, rows)
 		}
 		v.addProblems(p)
 		s.showDraft(w, r, v, a.status, sec.Key, false)
@@ -259,6 +206,10 @@ func (s *Server) forecastDeclare(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/declarations/"+res.ID+"/edit?tab=basic", http.StatusSeeOther)
 }
 
+// maxUpload bounds a form with files: the largest upload kind (20 MiB)
+// and the rest of the form.
+const maxUpload = 24 << 20
+
 // addLocal reports a value the page could not even send.
 func (v *view) addLocal(path, msg string) {
 	if v.Errors == nil {
@@ -270,3 +221,81 @@ func (v *view) addLocal(path, msg string) {
 
 // mayEdit says whether the applicant edits the declaration in status st.
 func mayEdit(role, st string) bool { return role == "applicant" && slices.Contains(draftStatuses, st) }
+
+// declarationPeople imports the key people from a filled spreadsheet
+// (the API's template): every row, or on any bad cell nothing, each bad
+// cell listed next to the file input by its column and row (R-DECL-13).
+func (s *Server) declarationPeople(w http.ResponseWriter, r *http.Request) {
+	v := s.newView(r, "declaration_form")
+	if !s.signedIn(w, r, v) {
+		return
+	}
+	id, ok := recordID(r)
+	if !ok {
+		s.failed(w, r, v, &answer{status: http.StatusNotFound})
+		return
+	}
+	const path = "people.sheet"
+	var data []byte
+	if f, fh, err := r.FormFile(path); err == nil {
+		data, err = io.ReadAll(f)
+		f.Close()
+		if err != nil || fh.Size == 0 {
+			data = nil
+		}
+	}
+	if data == nil {
+		v.addLocal(path, v.T("choose_file"))
+		s.showDraft(w, r, v, http.StatusUnprocessableEntity, "people", true)
+		return
+	}
+	a := s.api(r, call{method: "POST", path: "/declarations/" + id + "/people.xlsx", raw: data,
+		rawType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+		header:  map[string]string{"Idempotency-Key": idemKey(r), "If-Match": fmt.Sprintf(`"%s"`, r.PostFormValue("version"))}})
+	switch {
+	case a.ok():
+		http.Redirect(w, r, "/declarations/"+id+"/edit?tab=people&saved=1", http.StatusSeeOther)
+	case a.status == http.StatusConflict || a.status == http.StatusPreconditionFailed:
+		v.Error = v.T("stale")
+		s.showDraft(w, r, v, http.StatusConflict, "people", true)
+	case a.status == http.StatusUnprocessableEntity || a.status == http.StatusBadRequest || a.status == http.StatusRequestEntityTooLarge:
+		p := a.problem()
+		for i, e := range p.Errors {
+			if cell, ok := strings.CutPrefix(e.Path, "sheet:"); ok {
+				p.Errors[i].Message = v.Tf("cell", cell) + " " + e.Message
+				p.Errors[i].Zh = v.Tf("cell", cell) + " " + e.Zh
+				p.Errors[i].Path = path
+			} else {
+				// A row the sheet gave that the section refused:
+				// people.chairs[0].name names its group and row.
+				p.Errors[i].Message = v.label(e.Path) + ": " + e.Message
+				p.Errors[i].Zh = v.label(e.Path) + "：" + e.Zh
+				p.Errors[i].Path = path
+			}
+		}
+		if len(p.Errors) == 0 {
+			p.Errors = []fieldError{{Path: path, Message: firstNonEmpty(p.Detail, p.Title), Zh: p.Zh}}
+		}
+		v.addProblems(p)
+		s.showDraft(w, r, v, a.status, "people", true)
+	default:
+		s.failed(w, r, v, a)
+	}
+}
+
+// peopleTemplate hands the API's key-people spreadsheet template over.
+func (s *Server) peopleTemplate(w http.ResponseWriter, r *http.Request) {
+	v := s.newView(r, "declaration_form")
+	if !s.signedIn(w, r, v) {
+		return
+	}
+	a := s.api(r, call{method: "GET", path: "/declarations/people-template.xlsx"})
+	if !a.ok() {
+		s.failed(w, r, v, a)
+		return
+	}
+	for _, h := range []string{"Content-Type", "Content-Disposition"} {
+		w.Header().Set(h, a.header.Get(h))
+	}
+	_, _ = a.body.WriteTo(w) // the client went away
+}

@@ -353,6 +353,10 @@ type recordView struct {
 	Edit    bool
 	Stale   bool
 	Idem    string // the decision form's Idempotency-Key
+	// Lead: a declaration's due dates; Late: the applicant has not
+	// submitted and the last day has passed.
+	Lead lead
+	Late bool
 }
 
 // fact is one line of a record's details.
@@ -487,6 +491,10 @@ func (s *Server) showRecord(w http.ResponseWriter, r *http.Request, k *recordKin
 	for _, d := range k.Docs {
 		key := "doc_" + strings.TrimSuffix(d, ".pdf")
 		rv.Docs = append(rv.Docs, option{Value: "/" + k.Seg + "/" + id + "/" + d, Label: v.T(key)})
+	}
+	if l, ok := rec["lead"].(map[string]any); ok {
+		rv.Lead = lead{Category: str(l, "category"), SubmitBy: str(l, "submitBy"), Filing: str(l, "filing"), FileBy: str(l, "fileBy"), NGOFileBy: str(l, "ngoFileBy")}
+		rv.Late = rv.Lead.SubmitBy != "" && mayEdit("applicant", st) && s.Now().In(shanghai).Format(time.DateOnly) > rv.Lead.SubmitBy
 	}
 	if stage, ok := k.Stages[v.Me.Role]; ok && stage[0] == st {
 		rv.Decide = stage[1]

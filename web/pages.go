@@ -71,6 +71,22 @@ var fieldLabels = map[string]string{
 	"fundingSource": "f_funding", "remarks": "f_remarks", "organisations": "sec_hosting", "flags": "flags",
 	"role": "f_org_role", "email": "email", "name": "name", "mobile": "mobile", "staffNo": "staff_no", "unitId": "unit",
 	"universityId": "university", "password": "password", "code": "code", "newPassword": "new_password", "comment": "comment", "q": "keyword", "notice": "notice", "commitmentAcknowledged": "commitment",
+	"people.sheet": "people_sheet",
+}
+
+var listPath = regexp.MustCompile(`^(.+)\[(\d+)\]\.([A-Za-z.]+)$`)
+
+// sectionListOf finds the declaration section list whose rows are
+// prefix[i].
+func sectionListOf(prefix string) (section, sectionList, bool) {
+	for _, s := range declarationSections {
+		for _, l := range s.Lists {
+			if listPrefix(s, l) == prefix {
+				return s, l, true
+			}
+		}
+	}
+	return section{}, sectionList{}, false
 }
 
 var orgPath = regexp.MustCompile(`^organisations\[(\d+)\]\.(role|nameZh|nameEn)$`)
@@ -86,6 +102,25 @@ func (v *view) label(path string) string {
 	}
 	if f, ok := strings.CutPrefix(path, "flags."); ok {
 		return v.T("flag_" + f)
+	}
+	// A row of a declaration section's list, or the list itself.
+	if m := listPath.FindStringSubmatch(path); m != nil {
+		if sec, l, ok := sectionListOf(m[1]); ok {
+			i, _ := strconv.Atoi(m[2])
+			out := v.T(sec.Label) + " · " + v.Tf("row_n", i+1)
+			if l.Name != "" {
+				out = v.T(sec.Label) + " · " + v.T(l.Label) + " " + v.Tf("row_n", i+1)
+			}
+			for _, f := range l.Fields {
+				if f.Name == m[3] {
+					out += " · " + v.T(f.Label)
+				}
+			}
+			return out
+		}
+	}
+	if sec, l, ok := sectionListOf(path); ok && l.Name != "" {
+		return v.T(sec.Label) + " · " + v.T(l.Label)
 	}
 	// A declaration's section: its tab's field, or the section's name.
 	head, rest, _ := strings.Cut(path, ".")
@@ -175,6 +210,8 @@ type field struct {
 	Path, ID, Label, Kind, Value, Error, Hint string
 	Required                                  bool
 	Options                                   []option
+	// File is the upload a file input holds already.
+	File *attachment
 }
 
 type option struct{ Value, Label string }

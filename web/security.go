@@ -73,6 +73,7 @@ func (s *Server) csrf(next http.Handler) http.Handler {
 			tok = c.Value
 		}
 		if r.Method == http.MethodPost {
+			r.Body = http.MaxBytesReader(w, r.Body, maxUpload)
 			if tok == "" || !sameOrigin(r) || subtle.ConstantTimeCompare([]byte(r.PostFormValue(csrfField)), []byte(tok)) != 1 {
 				s.forbiddenForm(w, r)
 				return

@@ -98,6 +98,8 @@ func (s *Server) routes() chi.Router {
 			r.Get("/declarations/{id}/edit", s.declarationEdit)
 			r.Post("/declarations/{id}/edit", s.declarationSave)
 			r.Post("/declarations/{id}/submit", s.declarationSubmit)
+			r.Post("/declarations/{id}/people", s.declarationPeople)
+			r.Get("/declarations/people-template.xlsx", s.peopleTemplate)
 			for _, k := range []*recordKind{forecastKind, declarationKind} {
 				r.Get("/"+k.Seg, s.list(k))
 				r.Get("/"+k.Seg+"/export", s.export(k))

@@ -1,0 +1,153 @@
+package web_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/xuri/excelize/v2"
+
+	"github.com/econf/econf/domain"
+	"github.com/econf/econf/httpapi"
+)
+
+// TestBrowserWork shares one site and one Chromium among its parts, each
+// a subtest with its own users, so that adding a page's walk costs
+// seconds, not a new database and browser.
+func TestBrowserWork(t *testing.T) {
+	s := newSite(t)
+	b := newBrowser(t, s)
+	t.Run("DeclarationTabs", func(t *testing.T) { declarationTabs(t, s, b) })
+}
+
+// declarationTabs fills the declaration's list sections in the browser:
+// a budget line's errors all at once next to their inputs; a foreign
+// co-host whose background file is refused by its content (the file's
+// checks, R-DECL-20) and then kept; the key people imported from a
+// spreadsheet, a bad cell named by row and column and nothing imported,
+// then the good file; submit; and the record page with its due date and
+// who holds it now.
+func declarationTabs(t *testing.T, s *site, b *browser) {
+	d, _ := s.draftDeclaration(t, "basic", "attendance", "content", "agenda", "contacts")
+	b.t = t
+	app := b.user("applicant")
+	app.signIn(s.email(domain.RoleApplicant), password(domain.RoleApplicant))
+
+	// Budget: a line saved, then two lines with an error each: both come
+	// back at once, each next to its input, in the summary by row.
+	app.open("/declarations/" + d + "/edit?tab=budget")
+	app.fill(map[string]string{"f-budget-0-source": "self_raised", "f-budget-0-amount": "50000"})
+	app.click(`#save-draft`)
+	app.waitFor(`location.search.includes('saved=1')`)
+	if v := eval[string](app, `document.querySelector('#f-budget-0-amount').value`); v != "50000.00" {
+		t.Errorf("the saved budget line reads %q", v)
+	}
+	app.fill(map[string]string{"f-budget-0-amount": "-1", "f-budget-1-source": "sponsorship", "f-budget-1-amount": "12.345"})
+	app.click(`#save-draft`)
+	app.waitFor(`!!document.querySelector('#error-summary')`)
+	for _, id := range []string{"f-budget-0-amount", "f-budget-1-amount"} {
+		if msg := app.text("#" + id + "-error"); msg == "" {
+			t.Errorf("budget: no error next to %s; summary %q", id, app.text("#error-summary"))
+		}
+	}
+	contains(t, "budget error summary", app.text("#error-summary"), "经费预算 · 第2行 · 金额（元）")
+	app.shot("declaration-budget-errors")
+	app.axe("declaration budget with errors")
+	app.fill(map[string]string{"f-budget-0-amount": "50000", "f-budget-1-amount": "8000.50"})
+	app.click(`#save-draft`)
+	app.waitFor(`location.search.includes('saved=1')`)
+	if v := eval[string](app, `document.querySelector('#f-budget-1-amount').value`); v != "8000.50" {
+		t.Errorf("the second budget line reads %q", v)
+	}
+
+	// Hosting: a foreign co-host's background that is no PDF is refused by
+	// its content, next to the file input; a real PDF is kept.
+	dir := t.TempDir()
+	fake := filepath.Join(dir, "背景.pdf")
+	pdf := filepath.Join(dir, "background.pdf")
+	if err := os.WriteFile(fake, []byte("just some text, not a PDF"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(pdf, []byte("%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	app.click(`.tabs a[href$="tab=hosting"]`)
+	row := eval[int](app, `document.querySelectorAll('fieldset.row').length`) - 1 // the empty row
+	pre := "f-hosting-" + itoa(row) + "-"
+	app.fill(map[string]string{pre + "role": "co_organiser", pre + "nameZh": "伦敦示例学会", pre + "nameEn": "Example Society London", pre + "website": "https://example.org"})
+	app.do(chromedp.Click(chromedp.ID(pre+"foreign")), chromedp.Click(chromedp.ID(pre+"websiteChecked")),
+		chromedp.SetUploadFiles(chromedp.ID(pre+"background"), []string{fake}))
+	app.click(`#save-draft`)
+	app.waitFor(`!!document.querySelector('#` + pre + `background-error')`)
+	contains(t, "refused upload", app.text("#"+pre+"background-error"), "背景.pdf")
+	if v := eval[string](app, `document.querySelector('#`+pre+`nameZh').value`); v != "伦敦示例学会" {
+		t.Errorf("after a refused upload the row's name reads %q; want it kept", v)
+	}
+	app.shot("declaration-upload-refused")
+	app.do(chromedp.SetUploadFiles(chromedp.ID(pre+"background"), []string{pdf}))
+	app.click(`#save-draft`)
+	app.waitFor(`location.search.includes('saved=1')`)
+	contains(t, "kept upload", app.text("#"+pre+"background-current"), "background.pdf")
+
+	// People: a spreadsheet with a bad cell imports nothing and names the
+	// cell; the good one replaces the key people.
+	app.click(`.tabs a[href$="tab=people"]`)
+	bad := peopleSheet(t, dir, "bad.xlsx", [][]string{{"会议主席", "", "中国", "示范大学", "教授"}})
+	good := peopleSheet(t, dir, "good.xlsx", [][]string{{"会议主席", "李主席", "中国", "示范大学", "教授"}, {"国外参会代表", "Jane Roe", "英国", "Example College", "Professor"}})
+	app.do(chromedp.SetUploadFiles(chromedp.ID("f-people-sheet"), []string{bad}))
+	app.click(`#import-people`)
+	app.waitFor(`!!document.querySelector('#f-people-sheet-error')`)
+	contains(t, "cell error", app.text("#f-people-sheet-error"), "B2")
+	app.shot("declaration-people-cell-errors")
+	app.axe("declaration people with cell errors")
+	app.do(chromedp.SetUploadFiles(chromedp.ID("f-people-sheet"), []string{good}))
+	app.click(`#import-people`)
+	app.waitFor(`location.search.includes('saved=1')`)
+	if v := eval[string](app, `document.querySelector('#f-people-chairs-0-name').value`); v != "李主席" {
+		t.Errorf("imported chair reads %q", v)
+	}
+	if v := eval[string](app, `document.querySelector('#f-people-foreign-0-institution').value`); v != "Example College" {
+		t.Errorf("imported foreign delegate's institution reads %q", v)
+	}
+
+	// Submit, then the record: who holds it, and its due dates.
+	app.do(chromedp.Click(chromedp.ID("f-commitment")))
+	app.click(`#submit-declaration`)
+	app.waitFor(`location.pathname === '/declarations/` + d + `'`)
+	app.waitFor(`document.querySelector('#record-status').dataset.status === 'submitted'`)
+	contains(t, "holder", app.text(".status"), "单位管理员")
+	if app.text("#submit-by") == "" {
+		t.Error("the declaration's page shows no submit-by date")
+	}
+	app.shot("declaration-submitted")
+}
+
+// peopleSheet writes the API's key-people template with rows filled in.
+func peopleSheet(t *testing.T, dir, name string, rows [][]string) string {
+	t.Helper()
+	var tmpl bytes.Buffer
+	if err := httpapi.PeopleTemplate.Write(&tmpl); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&tmpl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for r, row := range rows {
+		for c, v := range row {
+			cell, _ := excelize.CoordinatesToCellName(c+1, r+2)
+			if err := f.SetCellValue(httpapi.PeopleTemplate.Sheet, cell, v); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	path := filepath.Join(dir, name)
+	if err := f.SaveAs(path); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func itoa(n int) string { return string(rune('0' + n)) }
