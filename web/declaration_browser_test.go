@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -67,9 +68,12 @@ func (s *site) approvedForecast(t *testing.T) (string, string) {
 		"organisations": []any{map[string]any{"role": "host", "nameZh": "示范大学", "nameEn": "Demo University"}},
 	}, 201)
 	fid := f["id"].(string)
-	s.apiAs(t, unit, "POST", "/forecasts/"+fid+"/approve-unit", nil, 200)
-	s.apiAs(t, school, "POST", "/forecasts/"+fid+"/approve-school", nil, 200)
-	s.apiAs(t, auth, "POST", "/forecasts/"+fid+"/approve-authority", nil, 200)
+	// A minute between decisions, so that each has its own moment to
+	// replay the history as of.
+	for _, step := range []struct{ token, action string }{{unit, "approve-unit"}, {school, "approve-school"}, {auth, "approve-authority"}} {
+		s.clock.Advance(time.Minute)
+		s.apiAs(t, step.token, "POST", "/forecasts/"+fid+"/"+step.action, nil, 200)
+	}
 	return fid, app
 }
 

@@ -19,10 +19,20 @@ type pages map[string]*template.Template
 
 // Adding a page (a procedure's screens, say) is a template file defining
 // "title" and "content", its handlers, and its routes in routes().
-var pageNames = []string{"login", "register", "activate", "inbox", "forecast_list", "forecast_form", "forecast", "message", "reset", "notifications", "declaration_form"}
+var pageNames = []string{"login", "register", "activate", "inbox", "forecast_list", "forecast_form", "forecast", "message", "reset", "notifications", "declaration_form", "history"}
+
+// dict makes a map of key, value pairs for a sub-template.
+func dict(kv ...any) map[string]any {
+	m := map[string]any{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		k, _ := kv[i].(string)
+		m[k] = kv[i+1]
+	}
+	return m
+}
 
 func parsePages() pages {
-	base := template.Must(template.New("layout.html").Funcs(template.FuncMap{"inc": func(i int) int { return i + 1 }}).ParseFS(templateFS, "templates/layout.html", "templates/fields.html"))
+	base := template.Must(template.New("layout.html").Funcs(template.FuncMap{"inc": func(i int) int { return i + 1 }, "dict": dict}).ParseFS(templateFS, "templates/layout.html", "templates/fields.html"))
 	p := pages{}
 	for _, n := range pageNames {
 		p[n] = template.Must(template.Must(base.Clone()).ParseFS(templateFS, "templates/"+n+".html"))
@@ -71,7 +81,7 @@ var fieldLabels = map[string]string{
 	"fundingSource": "f_funding", "remarks": "f_remarks", "organisations": "sec_hosting", "flags": "flags",
 	"role": "f_org_role", "email": "email", "name": "name", "mobile": "mobile", "staffNo": "staff_no", "unitId": "unit",
 	"universityId": "university", "password": "password", "code": "code", "newPassword": "new_password", "comment": "comment", "q": "keyword", "notice": "notice", "commitmentAcknowledged": "commitment",
-	"people.sheet": "people_sheet",
+	"people.sheet": "people_sheet", "asOf": "as_of",
 }
 
 var listPath = regexp.MustCompile(`^(.+)\[(\d+)\]\.([A-Za-z.]+)$`)

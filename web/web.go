@@ -104,6 +104,7 @@ func (s *Server) routes() chi.Router {
 				r.Get("/"+k.Seg, s.list(k))
 				r.Get("/"+k.Seg+"/export", s.export(k))
 				r.Get("/"+k.Seg+"/{id}", s.recordPage(k))
+				r.Get("/"+k.Seg+"/{id}/history", s.history(k))
 				r.Post("/"+k.Seg+"/{id}/decide", s.decide(k))
 				r.Get("/"+k.Seg+"/{id}/{doc}", s.document(k))
 			}

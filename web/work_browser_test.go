@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/xuri/excelize/v2"
@@ -20,6 +21,7 @@ func TestBrowserWork(t *testing.T) {
 	s := newSite(t)
 	b := newBrowser(t, s)
 	t.Run("DeclarationTabs", func(t *testing.T) { declarationTabs(t, s, b) })
+	t.Run("History", func(t *testing.T) { historyPage(t, s, b) })
 }
 
 // declarationTabs fills the declaration's list sections in the browser:
@@ -151,3 +153,45 @@ func peopleSheet(t *testing.T, dir, name string, rows [][]string) string {
 }
 
 func itoa(n int) string { return string(rune('0' + n)) }
+
+// historyPage: the auditor replays a forecast from its stream: every
+// event with its policy version and hash, the chain intact; as of the
+// first event (its link) and as of a moment typed into the time control,
+// the status and version then.
+func historyPage(t *testing.T, s *site, b *browser) {
+	start := s.clock.Now()
+	fid, _ := s.approvedForecast(t)
+	b.t = t
+	aud := b.user("auditor")
+	aud.signIn(s.email(domain.RoleAuditor), password(domain.RoleAuditor))
+	aud.open("/forecasts/" + fid)
+	aud.click(`#history-link`)
+	if n := eval[int](aud, `document.querySelectorAll('#history tbody tr').length`); n != 4 {
+		t.Errorf("history rows %d; want the submission and three approvals", n)
+	}
+	if v := eval[string](aud, `document.querySelector('#chain').dataset.intact`); v != "true" {
+		t.Errorf("chain check %q; want intact", v)
+	}
+	if p := aud.text("#history tbody tr:last-child .policy"); p == "" {
+		t.Error("the last decision shows no policy version")
+	}
+	aud.shot("history")
+	aud.axe("history")
+	aud.click(`#history tbody tr:first-child a`)
+	if st := aud.text("#history-status"); st != "个人申请" {
+		t.Errorf("as of the submission the status reads %q; want 个人申请", st)
+	}
+	if n := eval[int](aud, `document.querySelectorAll('#history tbody tr').length`); n != 1 {
+		t.Errorf("as of the submission %d events; want 1", n)
+	}
+	// One minute on, the unit had approved.
+	aud.fill(map[string]string{"f-asOf": start.Add(time.Minute).In(domain.Shanghai).Format("2006-01-02T15:04")})
+	aud.click(`#as-of-form button[type=submit]`)
+	if st := aud.text("#history-status"); st != "单位初审通过" {
+		t.Errorf("as of a minute on the status reads %q; want 单位初审通过", st)
+	}
+	if v := aud.text("#history-version"); v != "2" {
+		t.Errorf("as of a minute on the version is %s; want 2", v)
+	}
+	aud.shot("history-as-of")
+}
