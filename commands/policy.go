@@ -11,6 +11,7 @@ import (
 
 	"github.com/econf/econf/domain"
 	"github.com/econf/econf/domain/policy"
+	"github.com/econf/econf/domain/workday"
 	"github.com/econf/econf/eventstore"
 )
 
@@ -58,13 +59,18 @@ func (a *App) PublishPolicy(ctx context.Context, actor domain.Actor, meta Meta, 
 	// The funding calls are the bureaus' to publish (PublishFundingCall):
 	// an admin's policy keeps the calls in force, it neither drops nor
 	// forges one.
+	// Likewise the working-day calendar is edited a year at a time
+	// (SetWorkCalendarYear): a policy read, changed and sent back keeps the
+	// calendar in force, whatever its workCalendar says.
 	p = p.Upcast()
 	p.Funding.Calls = nil
+	p.WorkCalendar = workday.Shipped()
 	if err := p.Validate(); err != nil {
 		return Result{}, err
 	}
 	return a.publishPolicy(ctx, actor, meta, "PublishPolicy", func(current policy.Policy) (policy.Policy, error) {
 		p.Funding.Calls = current.Funding.Calls
+		p.WorkCalendar = current.WorkCalendar
 		return p, nil
 	})
 }

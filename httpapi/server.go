@@ -157,6 +157,7 @@ func (s *Server) routes() chi.Router {
 				r.Put("/users/{id}/profile", s.updateProfile)
 				r.Post("/me/notifications/read", s.markNotificationsRead)
 				r.Put("/policy", s.publishPolicy)
+				r.Put("/policy/work-calendar/{year}", s.setWorkCalendarYear)
 				r.Post("/audit/incidents", s.recordIncident)
 
 				r.Post("/declarations", s.startDeclaration)
@@ -230,6 +231,7 @@ func (s *Server) routes() chi.Router {
 			r.Get("/organisations", s.listOrganisations)
 			r.Get("/users", s.listUsers)
 			r.Get("/policy", s.getPolicy)
+			r.Get("/policy/work-calendar/{year}", s.getWorkCalendarYear)
 		})
 	})
 	return r

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/econf/econf/domain"
+	"github.com/econf/econf/domain/workday"
 	"github.com/google/uuid"
 )
 
@@ -40,6 +41,11 @@ type Policy struct {
 	// Funding holds conference funding's parameters and published calls
 	// (seed 002, R-FUND-*).
 	Funding FundingRules `json:"funding"`
+	// WorkCalendar is China's working-day calendar (holidays and 调休
+	// make-up working days per year) that periods counted in working days
+	// read (R-NOM-04). The admin edits it one year at a time
+	// (SetWorkCalendarYear); a whole-policy publication keeps it.
+	WorkCalendar workday.Calendar `json:"workCalendar"`
 }
 
 // MonthDay is a day of the year without the year.
@@ -118,12 +124,13 @@ func Default() Policy {
 			// English equivalents (R-FC-03); Inaugural is 首届.
 			DiscouragedEn: []string{"First", "1st", "Inaugural", "Summit", "International Forum", "Global Congress", "World Congress", "High-level"},
 		},
-		Text:        TextLimits{Short: 200, Long: 2000},
-		Declaration: DefaultDeclarationRules(),
-		Change:      DefaultChangeRules(),
-		Summary:     DefaultSummaryRules(),
-		Deadlines:   DefaultDeadlineRules(),
-		Funding:     DefaultFundingRules(),
+		Text:         TextLimits{Short: 200, Long: 2000},
+		Declaration:  DefaultDeclarationRules(),
+		Change:       DefaultChangeRules(),
+		Summary:      DefaultSummaryRules(),
+		Deadlines:    DefaultDeadlineRules(),
+		Funding:      DefaultFundingRules(),
+		WorkCalendar: workday.Shipped(),
 	}
 }
 
@@ -160,6 +167,9 @@ func (p Policy) Upcast() Policy {
 		calls := p.Funding.Calls
 		p.Funding = DefaultFundingRules()
 		p.Funding.Calls = calls
+	}
+	if p.WorkCalendar.Years == nil {
+		p.WorkCalendar = workday.Shipped()
 	}
 	return p
 }
@@ -241,6 +251,7 @@ func (p Policy) Validate() error {
 	pr.Merge("summary", p.Summary.Validate())
 	pr.Merge("deadlines", p.Deadlines.Validate())
 	pr.Merge("funding", p.Funding.Validate())
+	pr.Merge("workCalendar", p.WorkCalendar.Validate())
 	if p.Text.Long < p.Text.Short {
 		pr.Add("text.long", rule, "must not be below text.short", "不得小于text.short")
 	}

@@ -75,6 +75,18 @@ func (e *MissingYearError) Error() string {
 // data, not the request, is missing.
 func (e *MissingYearError) Unwrap() error { return domain.ErrWrongState }
 
+// As lets errors.As find a *domain.StateError, so the refusal reaches a
+// user as a 409 that says which year is missing.
+func (e *MissingYearError) As(target any) bool {
+	se, ok := target.(**domain.StateError)
+	if ok {
+		*se = &domain.StateError{Rule: Rule, Status: fmt.Sprintf("no working-day calendar for %d", e.Year),
+			Action: "count working days", Message: e.Error(),
+			Zh: fmt.Sprintf("工作日历中没有%d年的节假日安排，请平台管理员按国务院办公厅通知录入", e.Year)}
+	}
+	return ok
+}
+
 // Year returns year y's entry.
 func (c Calendar) Year(y int) (Year, bool) {
 	for _, e := range c.Years {

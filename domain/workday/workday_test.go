@@ -165,6 +165,10 @@ func TestMissingYearIsRefused(t *testing.T) {
 	if !errors.As(err, &missing) || missing.Year != 2028 || !errors.Is(err, domain.ErrWrongState) {
 		t.Fatalf("IsWorkingDay in 2028: %v", err)
 	}
+	var se *domain.StateError
+	if !errors.As(err, &se) || se.Rule != workday.Rule || !strings.Contains(se.Zh, "2028") {
+		t.Errorf("not a state error naming the year: %#v", se)
+	}
 	if _, err := c.AddWorkingDays(day("2027-12-29"), 5); !errors.As(err, &missing) {
 		t.Errorf("AddWorkingDays into 2028: %v", err)
 	}
