@@ -80,7 +80,9 @@ type call struct {
 	// raw, when set, is sent as it is (an upload) with rawType.
 	raw     []byte
 	rawType string
-	header  map[string]string
+	// root: path is the server's own (/readyz), not under /api/v1.
+	root   bool
+	header map[string]string
 }
 
 // api runs c against the API in-process as the signed-in user of r (if
@@ -108,6 +110,9 @@ func (s *Server) apiRequest(r *http.Request, c call) *http.Request {
 		rd = bytes.NewReader(c.raw)
 	}
 	u := "/api/v1" + c.path
+	if c.root {
+		u = c.path
+	}
 	if len(c.query) > 0 {
 		u += "?" + c.query.Encode()
 	}

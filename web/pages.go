@@ -19,7 +19,8 @@ type pages map[string]*template.Template
 
 // Adding a page (a procedure's screens, say) is a template file defining
 // "title" and "content", its handlers, and its routes in routes().
-var pageNames = []string{"login", "register", "activate", "inbox", "forecast_list", "forecast_form", "forecast", "message", "reset", "notifications", "declaration_form", "history"}
+var pageNames = []string{"login", "register", "activate", "inbox", "forecast_list", "forecast_form", "forecast", "message", "reset", "notifications", "declaration_form", "history",
+	"stats", "admin_orgs", "admin_users", "admin_policy", "admin_projections"}
 
 // dict makes a map of key, value pairs for a sub-template.
 func dict(kv ...any) map[string]any {
@@ -32,7 +33,8 @@ func dict(kv ...any) map[string]any {
 }
 
 func parsePages() pages {
-	base := template.Must(template.New("layout.html").Funcs(template.FuncMap{"inc": func(i int) int { return i + 1 }, "dict": dict}).ParseFS(templateFS, "templates/layout.html", "templates/fields.html"))
+	base := template.Must(template.New("layout.html").Funcs(template.FuncMap{"inc": func(i int) int { return i + 1 }, "dict": dict,
+		"list": func(x ...string) []string { return x }, "hasPrefix": strings.HasPrefix}).ParseFS(templateFS, "templates/layout.html", "templates/fields.html"))
 	p := pages{}
 	for _, n := range pageNames {
 		p[n] = template.Must(template.Must(base.Clone()).ParseFS(templateFS, "templates/"+n+".html"))
@@ -241,6 +243,12 @@ func (v *view) Select(path, label string, pairs ...string) field {
 	for i := 0; i+1 < len(pairs); i += 2 {
 		f.Options = append(f.Options, option{pairs[i], v.T(pairs[i+1])})
 	}
+	return f
+}
+
+// WithOptions makes f a select of opts, after a "choose" option.
+func (f field) WithOptions(opts []option) field {
+	f.Options = append([]option{{"", text(zh, "choose")}}, opts...)
 	return f
 }
 

@@ -22,6 +22,9 @@ func TestBrowserWork(t *testing.T) {
 	b := newBrowser(t, s)
 	t.Run("DeclarationTabs", func(t *testing.T) { declarationTabs(t, s, b) })
 	t.Run("History", func(t *testing.T) { historyPage(t, s, b) })
+	t.Run("Statistics", func(t *testing.T) { statisticsPage(t, s, b) })
+	// Last: it publishes a policy version.
+	t.Run("Admin", func(t *testing.T) { adminPages(t, s, b) })
 }
 
 // declarationTabs fills the declaration's list sections in the browser:
@@ -194,4 +197,92 @@ func historyPage(t *testing.T, s *site, b *browser) {
 		t.Errorf("as of a minute on the version is %s; want 2", v)
 	}
 	aud.shot("history-as-of")
+}
+
+// statisticsPage: the school's charts, drawn as SVG on the server, count
+// the declarations, by status, scale and unit.
+func statisticsPage(t *testing.T, s *site, b *browser) {
+	s.submittedDeclaration(t)
+	b.t = t
+	sch := b.user("school")
+	sch.signIn(s.email(domain.RoleSchoolAdmin), password(domain.RoleSchoolAdmin))
+	sch.open("/statistics")
+	if n := eval[int](sch, `document.querySelectorAll('#chart-declarations-status rect.bar').length`); n != 9 {
+		t.Errorf("declarations by status: %d bars; want one a status", n)
+	}
+	if n := eval[int](sch, `[...document.querySelectorAll('#chart-declarations-status rect.bar')].filter(r => +r.getAttribute('width') > 0).length`); n < 1 {
+		t.Error("declarations by status: every bar is empty")
+	}
+	contains(t, "declarations by unit", eval[string](sch, `document.querySelector('#chart-unit').textContent`), "计算机学院")
+	if n := eval[int](sch, `document.querySelectorAll('svg image, svg use, svg foreignObject, script[src^="http"]').length`); n != 0 {
+		t.Errorf("the charts refer to %d outside things", n)
+	}
+	sch.shot("statistics")
+	sch.axe("statistics")
+}
+
+// adminPages: the platform admin creates a unit and an account for its
+// admin (a weak password refused next to its input first), who signs in
+// and sees none of another unit's declarations; disables the account,
+// whose sign-in then fails; previews a policy's differences from the one
+// in force and publishes it; reads the read models' status.
+func adminPages(t *testing.T, s *site, b *browser) {
+	b.t = t
+	adm := b.user("platform admin")
+	adm.signIn(s.email(domain.RolePlatformAdmin), password(domain.RolePlatformAdmin))
+	adm.click(`#admin-link`)
+	adm.fill(map[string]string{"f-kind": "unit", "f-nameZh": "物理学院", "f-nameEn": "School of Physics", "f-parentId": s.tree.University.String()})
+	adm.click(`#create-org`)
+	adm.waitFor(`location.search.includes('done=1')`)
+	contains(t, "organisations", adm.text("#orgs"), "物理学院")
+	adm.shot("admin-organisations")
+	adm.axe("admin organisations")
+
+	adm.open("/admin/users")
+	unitID := eval[string](adm, `[...document.querySelectorAll('#f-orgId option')].find(o => o.textContent.startsWith('物理学院')).value`)
+	const email = "physics-admin@demo-univ.edu.cn"
+	adm.fill(map[string]string{"f-email": email, "f-name": "钱物理", "f-role": "unit_admin", "f-orgId": unitID, "f-password": "short"})
+	adm.click(`#create-user`)
+	adm.waitFor(`!!document.querySelector('#f-password-error')`)
+	const pw = "copper lantern seventy 7"
+	adm.fill(map[string]string{"f-password": pw})
+	adm.click(`#create-user`)
+	adm.waitFor(`location.search.includes('done=1')`)
+	contains(t, "accounts", adm.text("#users"), email)
+	adm.shot("admin-users")
+	adm.axe("admin accounts")
+
+	// The new unit's admin sees none of the other units' declarations.
+	phy := b.user("physics unit admin")
+	phy.signIn(email, pw)
+	phy.open("/declarations")
+	if n := eval[int](phy, `document.querySelectorAll('#results tbody tr').length`); n != 0 {
+		t.Errorf("another unit's admin lists %d declarations; want none", n)
+	}
+
+	// Disabled, the account signs in no more.
+	adm.click(`tr[data-email="` + email + `"] button.toggle-active`)
+	adm.waitFor(`location.search.includes('done=1')`)
+	contains(t, "disabled account", adm.text(`tr[data-email="`+email+`"] .state`), "已停用")
+	s.apiAs(t, "", "POST", "/auth/login", map[string]string{"email": email, "password": pw}, 401)
+
+	// The policy: the differences first, then publish.
+	adm.open("/admin/policy")
+	adm.do(chromedp.Evaluate[chromedp.Void](`(() => { const ta = document.querySelector('#f-policy'); const p = JSON.parse(ta.value); p.version = 'web-test-2'; ta.value = JSON.stringify(p, null, 2); })()`))
+	adm.click(`#preview`)
+	adm.waitFor(`!!document.querySelector('#policy-diff')`)
+	contains(t, "policy diff", adm.text("#policy-diff del"), `"version"`)
+	contains(t, "policy diff", adm.text("#policy-diff ins"), "web-test-2")
+	adm.shot("admin-policy-diff")
+	adm.axe("admin policy diff")
+	adm.click(`#publish`)
+	adm.waitFor(`location.search.includes('done=1')`)
+	contains(t, "published policy", eval[string](adm, `document.querySelector('#f-policy').value`), "web-test-2")
+
+	adm.open("/admin/projections")
+	if n := eval[int](adm, `document.querySelectorAll('#read-models tbody tr').length`); n < 3 {
+		t.Errorf("read models listed: %d", n)
+	}
+	contains(t, "readiness", adm.text("#ready"), "是")
+	adm.shot("admin-projections")
 }
