@@ -306,7 +306,7 @@ func (s *Server) adminPolicyPublish(w http.ResponseWriter, r *http.Request) {
 	}
 	raw := r.PostFormValue("policy")
 	v.Form["policy"] = raw
-	av := adminView{Current: cur, ETag: etag, Idem: r.PostFormValue("idem")}
+	av := adminView{Current: cur, ETag: etag, Idem: randomToken(18)}
 	var proposed map[string]any
 	if err := json.Unmarshal([]byte(raw), &proposed); err != nil {
 		v.addLocal("policy", v.Msg("不是有效的JSON：", "Not valid JSON: ")+err.Error())

@@ -28,6 +28,11 @@ type recordKind struct {
 	// Stages: a reviewer role → the status it decides and its approval.
 	Stages map[string][2]string
 	Docs   []string // PDF documents under the record's API path
+	// Withdrawable: the statuses its applicant may withdraw it in.
+	Withdrawable []string
+	// Aftercare: the record has the change request and summary pages
+	// once approved.
+	Aftercare bool
 }
 
 var forecastKind = &recordKind{
@@ -43,7 +48,8 @@ var forecastKind = &recordKind{
 		"school_admin":       {"unit_approved", "approve-school"},
 		"authority_reviewer": {"school_approved", "approve-authority"},
 	},
-	Docs: []string{"form.pdf", "log.pdf"},
+	Docs:         []string{"form.pdf", "log.pdf"},
+	Withdrawable: []string{"submitted", "rejected"},
 }
 
 var declarationKind = &recordKind{
@@ -59,7 +65,9 @@ var declarationKind = &recordKind{
 		"school_admin":       {"unit_approved", "approve-school"},
 		"authority_reviewer": {"school_approved", "approve-authority"},
 	},
-	Docs: []string{"approval-form.pdf", "log.pdf"},
+	Docs:         []string{"approval-form.pdf", "log.pdf"},
+	Withdrawable: []string{"draft", "submitted", "unit_approved", "unit_rejected", "school_approved", "school_rejected"},
+	Aftercare:    true,
 }
 
 // status names a status of k in the page's language.
@@ -357,6 +365,10 @@ type recordView struct {
 	// submitted and the last day has passed.
 	Lead lead
 	Late bool
+	// Withdraw: the applicant may withdraw it; Aftercare: the approved
+	// conference's change request and summary pages.
+	Withdraw  bool
+	Aftercare bool
 }
 
 // fact is one line of a record's details.
@@ -469,14 +481,17 @@ func (s *Server) showRecord(w http.ResponseWriter, r *http.Request, k *recordKin
 	st, _ := rec["status"].(string)
 	rv := recordView{Seg: k.Seg, ID: id, Idem: randomToken(18), Version: int64(ver), Status: st, StatusLabel: k.status(v, st),
 		Facts: facts(v, k, rec), Stale: status == http.StatusConflict}
-	if a := s.api(r, call{method: "GET", path: base + "/status", header: hdr}); !a.ok() || a.decode(&rv.Holder) != nil {
+	// The record comes from its stream; its status view and log are read
+	// models, which may not have taken in a record made a moment ago
+	// elsewhere (404): the page then shows the record without them.
+	if a := s.api(r, call{method: "GET", path: base + "/status", header: hdr}); a.status != http.StatusNotFound && (!a.ok() || a.decode(&rv.Holder) != nil) {
 		s.failed(w, r, v, a)
 		return
 	}
 	var log struct {
 		Entries []logEntry `json:"entries"`
 	}
-	if la := s.api(r, call{method: "GET", path: base + "/log", header: hdr}); !la.ok() || la.decode(&log) != nil {
+	if la := s.api(r, call{method: "GET", path: base + "/log", header: hdr}); la.status != http.StatusNotFound && (!la.ok() || la.decode(&log) != nil) {
 		s.failed(w, r, v, la)
 		return
 	}
@@ -502,6 +517,8 @@ func (s *Server) showRecord(w http.ResponseWriter, r *http.Request, k *recordKin
 	rv.Revise = k == forecastKind && v.Me.Role == "applicant" && st == "rejected"
 	rv.Declare = k == forecastKind && v.Me.Role == "applicant" && st == "approved"
 	rv.Edit = k == declarationKind && mayEdit(v.Me.Role, st)
+	rv.Withdraw = v.Me.Role == "applicant" && slices.Contains(k.Withdrawable, st)
+	rv.Aftercare = k.Aftercare && st == "authority_approved"
 	if name := rv.Facts[0].Value; name != "" {
 		v.Title = name
 	}

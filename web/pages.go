@@ -20,7 +20,7 @@ type pages map[string]*template.Template
 // Adding a page (a procedure's screens, say) is a template file defining
 // "title" and "content", its handlers, and its routes in routes().
 var pageNames = []string{"login", "register", "activate", "inbox", "forecast_list", "forecast_form", "forecast", "message", "reset", "notifications", "declaration_form", "history",
-	"stats", "admin_orgs", "admin_users", "admin_policy", "admin_projections"}
+	"stats", "admin_orgs", "admin_users", "admin_policy", "admin_projections", "aftercare", "profile"}
 
 // dict makes a map of key, value pairs for a sub-template.
 func dict(kv ...any) map[string]any {
@@ -91,7 +91,7 @@ var listPath = regexp.MustCompile(`^(.+)\[(\d+)\]\.([A-Za-z.]+)$`)
 // sectionListOf finds the declaration section list whose rows are
 // prefix[i].
 func sectionListOf(prefix string) (section, sectionList, bool) {
-	for _, s := range declarationSections {
+	for _, s := range append(declarationSections[:len(declarationSections):len(declarationSections)], changeSection, summarySection) {
 		for _, l := range s.Lists {
 			if listPrefix(s, l) == prefix {
 				return s, l, true
@@ -136,7 +136,7 @@ func (v *view) label(path string) string {
 	}
 	// A declaration's section: its tab's field, or the section's name.
 	head, rest, _ := strings.Cut(path, ".")
-	if sec, ok := sectionOf(head); ok {
+	if sec, ok := anySection(head); ok {
 		for _, f := range sec.Fields {
 			if f.Name == rest {
 				return v.T(sec.Label) + " · " + v.T(f.Label)

@@ -121,6 +121,16 @@ func sectionOf(key string) (section, bool) {
 	return section{}, false
 }
 
+// anySection finds a section of any form by its key, for labels.
+func anySection(key string) (section, bool) {
+	for _, s := range []section{changeSection, summarySection} {
+		if s.Key == key {
+			return s, true
+		}
+	}
+	return sectionOf(key)
+}
+
 // listPrefix is the path of list l's rows in section s, before [i].
 func listPrefix(s section, l sectionList) string {
 	if l.Name == "" {

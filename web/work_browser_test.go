@@ -23,8 +23,11 @@ func TestBrowserWork(t *testing.T) {
 	t.Run("DeclarationTabs", func(t *testing.T) { declarationTabs(t, s, b) })
 	t.Run("History", func(t *testing.T) { historyPage(t, s, b) })
 	t.Run("Statistics", func(t *testing.T) { statisticsPage(t, s, b) })
-	// Last: it publishes a policy version.
+	t.Run("ChangeProfileWithdraw", func(t *testing.T) { changeProfileWithdraw(t, s, b) })
+	// Near the end: it publishes a policy version.
 	t.Run("Admin", func(t *testing.T) { adminPages(t, s, b) })
+	// Last: it moves the clock past a conference.
+	t.Run("Summary", func(t *testing.T) { summaryPage(t, s, b) })
 }
 
 // declarationTabs fills the declaration's list sections in the browser:
@@ -285,4 +288,124 @@ func adminPages(t *testing.T, s *site, b *browser) {
 	}
 	contains(t, "readiness", adm.text("#ready"), "是")
 	adm.shot("admin-projections")
+}
+
+// approvedDeclaration makes a declaration the authority approved.
+func (s *site) approvedDeclaration(t *testing.T) string {
+	t.Helper()
+	d := s.submittedDeclaration(t)
+	for _, step := range []struct {
+		role   domain.Role
+		action string
+	}{{domain.RoleUnitAdmin, "approve-unit"}, {domain.RoleSchoolAdmin, "approve-school"}, {domain.RoleAuthorityReviewer, "approve-authority"}} {
+		s.apiAs(t, s.token(t, step.role), "POST", "/declarations/"+d+"/"+step.action, nil, 200)
+	}
+	return d
+}
+
+// changeProfileWithdraw: the applicant asks to change an approved
+// conference's dates (a missing description refused next to its box
+// first); the school sees the values before and after and approves; the
+// applicant edits the profile (the name is required) and withdraws a
+// forecast still in review.
+func changeProfileWithdraw(t *testing.T, s *site, b *browser) {
+	d := s.approvedDeclaration(t)
+	b.t = t
+	app := b.user("applicant")
+	app.signIn(s.email(domain.RoleApplicant), password(domain.RoleApplicant))
+	app.open("/declarations/" + d)
+	app.click(`#change-link`)
+	app.fill(map[string]string{"f-change-changes-dates-start": "2027-05-11", "f-change-changes-dates-end": "2027-05-13"})
+	app.click(`#save-aftercare`)
+	app.waitFor(`!!document.querySelector('#f-change-description-error')`)
+	if v := eval[string](app, `document.querySelector('#f-change-changes-dates-end').value`); v != "2027-05-13" {
+		t.Errorf("after the refusal the new end date reads %q; want it kept", v)
+	}
+	app.shot("change-request-errors")
+	app.fill(map[string]string{"f-change-description": "因会场调整，会期推迟一天。"})
+	app.click(`#save-aftercare`)
+	app.waitFor(`location.search.includes('done=1')`)
+	if st := eval[string](app, `document.querySelector('#aftercare-status').dataset.status`); st != "requested" {
+		t.Errorf("change request status %q; want requested", st)
+	}
+	contains(t, "change values", app.text("#change-diff"), "2027-05-13")
+
+	sch := b.user("school")
+	sch.signIn(s.email(domain.RoleSchoolAdmin), password(domain.RoleSchoolAdmin))
+	sch.open("/declarations/" + d + "/change")
+	sch.axe("change request review")
+	sch.shot("change-request-review")
+	sch.fill(map[string]string{"f-comment": "同意变更"})
+	sch.click(`#approve`)
+	sch.waitFor(`document.querySelector('#aftercare-status').dataset.status === 'approved'`)
+	contains(t, "change log", sch.text("#approval-log"), "同意变更")
+
+	// The profile: the name is required; then saved.
+	app.click(`#profile-link`)
+	app.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('#f-name').value = ''`))
+	app.fill(map[string]string{"f-mobile": "13800000001", "f-title": "教授"})
+	app.click(`#save-profile`)
+	app.waitFor(`!!document.querySelector('#f-name-error')`)
+	app.fill(map[string]string{"f-name": "张明远"})
+	app.click(`#save-profile`)
+	app.waitFor(`location.search.includes('done=1')`)
+	app.axe("profile")
+
+	// Withdraw a forecast still in review.
+	fid := s.apiAs(t, s.token(t, domain.RoleApplicant), "POST", "/forecasts", map[string]any{
+		"applicant": map[string]any{"name": "张明远", "staffNo": "T1001", "title": "教授", "unit": "计算机学院", "department": "软件工程系", "mobile": "13800000001", "email": "zhang@demo-univ.edu.cn"},
+		"nameZh":    "2027年机器学习国际研讨会", "nameEn": "2027 International Workshop on Machine Learning",
+		"startDate": "2027-06-10", "commitmentDate": "2027-02-15", "local": true, "province": "湖北省", "address": "武汉市洪山区示范路1号",
+		"type": "natural_science", "scale": "general", "chineseCount": 100, "foreignCount": 20, "fundingSource": "学院自筹",
+		"organisations": []any{map[string]any{"role": "host", "nameZh": "示范大学", "nameEn": "Demo University"}},
+	}, 201)["id"].(string)
+	app.open("/forecasts/" + fid)
+	app.do(chromedp.Click(chromedp.CSS(`details.panel summary`)))
+	app.fill(map[string]string{"f-reason": "计划取消"})
+	app.click(`#withdraw`)
+	app.waitFor(`document.querySelector('#record-status').dataset.status === 'withdrawn'`)
+}
+
+// summaryPage: after the conference the applicant opens its summary,
+// saves a draft with a photo (a PNG named .jpg refused by its content
+// first), and hands it in: every unmet rule of R-SUM-03 at once.
+func summaryPage(t *testing.T, s *site, b *browser) {
+	d := s.approvedDeclaration(t)
+	s.clock.Set(time.Date(2027, 5, 13, 10, 0, 0, 0, domain.Shanghai))
+	b.t = t
+	app := b.user("applicant")
+	app.signIn(s.email(domain.RoleApplicant), password(domain.RoleApplicant))
+	app.open("/declarations/" + d)
+	app.click(`#summary-link`)
+	dir := t.TempDir()
+	png := filepath.Join(dir, "photo.jpg")
+	jpg := filepath.Join(dir, "会场.jpg")
+	if err := os.WriteFile(png, []byte("\x89PNG\r\n\x1a\nnot really"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(jpg, []byte("\xff\xd8\xff\xe0 a tiny jpeg"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	app.fill(map[string]string{"f-summary-academic": "会议围绕分布式系统的可靠性展开了讨论。", "f-summary-attendance-0-region": "mainland",
+		"f-summary-attendance-0-count": "100", "f-summary-photos-0-caption": "开幕式"})
+	app.do(chromedp.SetUploadFiles(chromedp.ID("f-summary-photos-0-file"), []string{png}))
+	app.click(`#save-aftercare`)
+	app.waitFor(`!!document.querySelector('#f-summary-photos-0-file-error')`)
+	app.do(chromedp.SetUploadFiles(chromedp.ID("f-summary-photos-0-file"), []string{jpg}))
+	app.click(`#save-aftercare`)
+	app.waitFor(`location.search.includes('done=1')`)
+	contains(t, "kept photo", app.text("#f-summary-photos-0-file-current"), "会场.jpg")
+	if st := eval[string](app, `document.querySelector('#aftercare-status').dataset.status`); st != "draft" {
+		t.Errorf("summary status %q; want draft", st)
+	}
+	app.click(`#submit-summary`)
+	app.waitFor(`!!document.querySelector('#error-summary')`)
+	if n := eval[int](app, `document.querySelectorAll('#error-summary li').length`); n < 3 {
+		t.Errorf("handing in the incomplete summary lists %d problems; want every unmet rule", n)
+	}
+	if app.text("#f-summary-academic-error") == "" {
+		t.Error("no error next to the too short academic summary")
+	}
+	app.shot("summary-submit-errors")
+	app.axe("summary with errors")
 }
