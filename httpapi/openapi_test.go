@@ -255,6 +255,8 @@ var publicOperations = map[string]bool{
 	"POST /api/v1/auth/registrations/activate": true,
 	"POST /api/v1/auth/password-reset":         true,
 	"POST /api/v1/auth/password-reset/confirm": true,
+	"POST /api/v1/auth/sms-code":               true,
+	"POST /api/v1/auth/sms-login":              true,
 }
 
 func TestOpenAPIDocumentSecurityMatchesRouter(t *testing.T) {

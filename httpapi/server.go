@@ -41,6 +41,10 @@ type Config struct {
 	// Signup runs self-registration and password reset (R-ACT-03).
 	Signup *commands.Signup
 
+	// SMSLogin runs sign-in by mobile and SMS code (R-DEL-07); nil: the
+	// SMS routes answer 503.
+	SMSLogin *commands.SMSLogin
+
 	// Files keeps uploads (location approvals, co-host material).
 	Files filestore.Store
 
@@ -135,10 +139,17 @@ func (s *Server) routes() chi.Router {
 			r.Post("/auth/password-reset/confirm", s.resetPassword)
 		})
 		r.Group(func(r chi.Router) {
+			r.Use(s.smsEnabled)
+			r.Post("/auth/sms-code", s.requestSMSCode)
+			r.Post("/auth/sms-login", s.smsSignIn)
+		})
+		r.Group(func(r chi.Router) {
 			r.Use(s.authenticate)
 			r.Post("/auth/logout", s.logout)
 			r.Get("/me", s.me)
 			r.Get("/me/notifications", s.myNotifications)
+			r.With(s.smsEnabled).Post("/me/mobile/verification", s.startMobileVerification)
+			r.With(s.smsEnabled).Post("/me/mobile/verification/confirm", s.confirmMobile)
 
 			r.Group(func(r chi.Router) {
 				r.Use(s.idempotent)

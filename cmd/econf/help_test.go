@@ -56,6 +56,7 @@ func TestHelpOfEveryCommand(t *testing.T) {
 		"migrate":             {"-data"},
 		"mail list":           {"-all", "-json", "-data"},
 		"mail show":           {"-json", "-data"},
+		"sms list":            {"-json", "-data"},
 		"clock advance":       {"-data"},
 		"version":             nil,
 	}

@@ -14,6 +14,7 @@
 //	econf audit checkpoint           write a signed checkpoint of the event log now
 //	econf audit keygen               make a checkpoint signing key
 //	econf mail list|show ID          the outbox: the mail sink without SMTP
+//	econf sms list                   the SMS codes the development sender kept
 //	econf clock advance 30d          move a training instance's simulated clock forward
 //	econf healthcheck                ask a running serve for /healthz (the image's HEALTHCHECK)
 //	econf backup FILE                the database and the uploaded files into FILE
@@ -84,6 +85,7 @@ commands:
                              make an ed25519 checkpoint signing key; prints its public key
   mail list [--all] [--json]  the mails queued to send (without ECONF_SMTP_HOST: kept, not sent)
   mail show [--json] ID      one mail's subject and body, e.g. an activation or reset code
+  sms list [--json]          the SMS sign-in codes kept by the development sender (ECONF_SMS_PROVIDER=dev)
   clock advance AMOUNT       move a training instance's simulated clock (ECONF_CLOCK) forward, e.g. 30d
   healthcheck [--ready]      ask a running serve for /healthz (/readyz); exit 0 when it answers 200
   backup FILE                write the database and the uploaded files into the archive FILE
@@ -210,6 +212,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return cmdAdmin(ctx, args[1:], stdout, stderr)
 	case "mail":
 		return cmdMail(ctx, args[1:], stdout, stderr)
+	case "sms":
+		return cmdSMS(ctx, args[1:], stdout, stderr)
 	case "clock":
 		return cmdClock(ctx, args[1:], stdout, stderr)
 	case "version", "--version":

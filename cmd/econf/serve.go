@@ -19,6 +19,7 @@ import (
 	"github.com/econf/econf/internal/deadlines"
 	"github.com/econf/econf/internal/metrics"
 	"github.com/econf/econf/internal/pending"
+	"github.com/econf/econf/internal/sms"
 	"github.com/econf/econf/projections"
 	"github.com/econf/econf/web"
 )
@@ -55,6 +56,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	sender, err := smsSender(e.pool, log)
+	if err != nil {
+		return err
+	}
 	reads := projections.NewQueries(e.pool)
 	interval, err := time.ParseDuration(envOr("ECONF_DEADLINE_INTERVAL", "1m"))
 	if err != nil || interval < time.Second {
@@ -85,7 +90,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Observe: func(st deadlines.Stats, err error) { m.DeadlineRun(st.Checked, st.Recorded, st.Failed, err) }}
 	srv := httpapi.New(httpapi.Config{App: e.app, Auth: e.auth, Reads: reads, Waiter: runner, Pool: e.pool, Log: log, TokenTTL: cfg.TokenTTL,
 		Signup: e.app.Signup(pending.NewStore(e.pool), ms.codeTTL), Files: e.files, IdempotencySecret: idem.secret,
-		ClientAddressHeader: cfg.ClientAddressHeader, Metrics: m, Proofs: prover})
+		ClientAddressHeader: cfg.ClientAddressHeader, Metrics: m, Proofs: prover,
+		SMSLogin: e.app.SMSLogin(sms.NewCodes(e.pool, e.clock.Now), sender)})
 	if e.sim != nil {
 		srv.SimulatedClock = e.sim
 	}

@@ -13,12 +13,13 @@ import (
 	"github.com/econf/econf/internal/migrate"
 	"github.com/econf/econf/internal/pending"
 	"github.com/econf/econf/internal/simclock"
+	"github.com/econf/econf/internal/sms"
 	"github.com/econf/econf/projections"
 )
 
 // Sets are all migration sets.
 func Sets() []migrate.Set {
-	return []migrate.Set{pgstore.Migrations, projections.Migrations, auth.Migrations, httpapi.Migrations, pending.Migrations, simclock.Migrations}
+	return []migrate.Set{pgstore.Migrations, projections.Migrations, auth.Migrations, httpapi.Migrations, pending.Migrations, simclock.Migrations, sms.Migrations}
 }
 
 // Up applies every set.
