@@ -25,6 +25,7 @@ import (
 	"github.com/econf/econf/internal/mail/mailtest"
 	"github.com/econf/econf/internal/pending"
 	"github.com/econf/econf/internal/pgcluster/pgtest"
+	"github.com/econf/econf/internal/sms"
 	"github.com/econf/econf/projections"
 )
 
@@ -73,7 +74,8 @@ func newSignupHarness(t *testing.T) *signupHarness {
 	go func() { done <- drainer.Run(ctx) }()
 	srv := httptest.NewServer(httpapi.New(httpapi.Config{
 		App: app, Auth: as, Reads: projections.NewQueries(pool), Waiter: runner, Pool: pool, Log: log,
-		Signup: app.Signup(pending.NewStore(pool), 30*time.Minute),
+		Signup:   app.Signup(pending.NewStore(pool), 30*time.Minute),
+		SMSLogin: app.SMSLogin(sms.NewCodes(pool, clock.Now), sms.NewDev(pool)),
 	}))
 	t.Cleanup(func() {
 		srv.Close()
