@@ -27,6 +27,10 @@ const (
 	// academy and bureau sit where a record's unit, university and
 	// authority do.
 	KindFunding Kind = "funding"
+	// KindCongress is a congress of a science association (domain/congress,
+	// seed 004): its organiser sits where a record's authority does. The
+	// invited units read their own allotment through the congress itself.
+	KindCongress Kind = "congress"
 	// KindHistory is a record's event history and approval log: read by
 	// whoever may read the record.
 	KindHistory Kind = "history"
@@ -104,6 +108,18 @@ var recordGrants = Grants{
 	},
 }
 
+// organiserGrants: a congress is its organiser's (its reviewers read and
+// run it); auditors and analysts read every one.
+var organiserGrants = Grants{
+	Read: {
+		RoleAuthorityReviewer: {Place: OwnAuthority},
+		RoleAuditor:           {Place: Everywhere},
+		RoleAnalyst:           {Place: Everywhere},
+		RoleSystem:            {Place: Everywhere},
+	},
+	Review: {RoleAuthorityReviewer: {Place: OwnAuthority}},
+}
+
 // ownOnly: every account reads its own, and no one else's.
 var ownOnly = Grants{Read: {
 	RoleApplicant: {Place: OwnRecord}, RoleUnitAdmin: {Place: OwnRecord}, RoleSchoolAdmin: {Place: OwnRecord},
@@ -120,6 +136,7 @@ var Access = map[Kind]Grants{
 	KindChange:       recordGrants,
 	KindSummary:      recordGrants,
 	KindFunding:      recordGrants,
+	KindCongress:     organiserGrants,
 	KindHistory:      recordGrants,
 	KindFile:         ownOnly,
 	KindNotification: ownOnly,

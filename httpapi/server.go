@@ -198,6 +198,9 @@ func (s *Server) routes() chi.Router {
 				r.Post("/funding/{id}/grant", s.grantFunding)
 				r.Post("/funding/{id}/reject", s.rejectFunding)
 				r.Post("/funding/{id}/return", s.returnFunding)
+
+				r.Post("/congresses", s.createCongress)
+				r.Put("/congresses/{id}/units/{unitId}", s.allotQuota)
 			})
 			detail, status, log, similar := s.declarationRoutes()
 			// Uploads are larger than what idempotent requests keep; a
@@ -219,6 +222,7 @@ func (s *Server) routes() chi.Router {
 			r.Get("/funding/{id}/status", fundingStatus)
 			r.Get("/funding/{id}/log", fundingLog)
 			r.Get("/funding/{id}", s.getFunding)
+			r.Get("/congresses/{id}", s.getCongress)
 			r.Get("/declarations/{id}/history", s.declarationHistory)
 			r.Get("/declarations/{id}/summary", s.getSummary)
 			r.Get("/declarations/{id}/change-request", declarationRead(s, s.Reads.ChangeRequest, func(v projections.ChangeRequestView) any { return v }, projections.ChangeRequestsName))

@@ -1,0 +1,59 @@
+package httpapi
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
+
+	"github.com/econf/econf/commands"
+	"github.com/econf/econf/domain"
+)
+
+// Congresses of a science association (seed 004, R-DEL-01): the organiser
+// sets one up, invites the electing units and allots their quotas.
+
+func (s *Server) createCongress(w http.ResponseWriter, r *http.Request) {
+	m, ok := meta(w, r)
+	var cmd commands.CreateCongress
+	if !ok || !decode(w, r, &cmd) {
+		return
+	}
+	res, err := s.App.CreateCongress(r.Context(), actorOf(r.Context()), m, cmd)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	commandDone(w, http.StatusCreated, res, "/api/v1/congresses/"+res.ID.String())
+}
+
+// allotQuota is PUT /congresses/{id}/units/{unitId}: invite the unit (the
+// first time) and set its allotment.
+func (s *Server) allotQuota(w http.ResponseWriter, r *http.Request) {
+	unit, err := uuid.Parse(chi.URLParam(r, "unitId"))
+	if err != nil {
+		writeProblem(w, r, problem{Type: problemBase + "not-found", Title: "Not found", Status: http.StatusNotFound, Detail: "no such record", Zh: "记录不存在"})
+		return
+	}
+	onPath(s, w, r, func(ctx context.Context, a domain.Actor, m commands.Meta, id uuid.UUID, cmd commands.AllotQuota) (commands.Result, error) {
+		cmd.CongressID, cmd.UnitID = id, unit
+		return s.App.AllotQuota(ctx, a, m, cmd)
+	})
+}
+
+// getCongress answers from the stream itself.
+func (s *Server) getCongress(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	c, err := s.App.Congress(r.Context(), actorOf(r.Context()), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, c.Version))
+	writeJSON(w, http.StatusOK, c)
+}
