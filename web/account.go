@@ -3,7 +3,6 @@ package web
 import (
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 )
 
@@ -112,11 +111,5 @@ func (s *Server) notificationsRead(w http.ResponseWriter, r *http.Request) {
 // Link is the page of the record a notification is about, if the pages
 // have one.
 func (n notification) Link() string {
-	if strings.HasPrefix(n.Kind, "forecast_") {
-		return "/forecasts/" + n.RecordID
-	}
-	if strings.HasPrefix(n.Kind, "declaration_") {
-		return "/declarations/" + n.RecordID
-	}
-	return ""
+	return recordLink(n.Kind, n.RecordID)
 }

@@ -206,9 +206,9 @@ func (s *Server) forecastDeclare(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/declarations/"+res.ID+"/edit?tab=basic", http.StatusSeeOther)
 }
 
-// maxUpload bounds a form with files: the largest upload kind (20 MiB)
-// and the rest of the form.
-const maxUpload = 24 << 20
+// maxUpload bounds a form with files: the largest upload kind (the
+// proceedings, 50 MiB) and the rest of the form.
+const maxUpload = 52 << 20
 
 // addLocal reports a value the page could not even send.
 func (v *view) addLocal(path, msg string) {

@@ -15,8 +15,8 @@ import (
 
 // recordKind is what the pages need to know of a kind of record with an
 // approval chain: where its pages and API live, its statuses, list
-// columns and who approves it at which status. A procedure that lands
-// later adds its kind here and its form's pages.
+// columns and who approves it at which status. A procedure's kind goes in
+// its entry of procedures (procedures.go), with its own pages.
 type recordKind struct {
 	Seg       string // path segment of the pages and the API: /forecasts, /api/v1/forecasts
 	Log       string // the approval log's kind
@@ -118,20 +118,6 @@ type inboxTask struct {
 	statuses string
 }
 
-// inboxTasks says what waits for whom: a reviewer's stage, an applicant's
-// rejected forecasts and declarations to complete, and those in review.
-var inboxTasks = map[string][]inboxTask{
-	"applicant": {
-		{forecastKind, "inbox_revise", "rejected"},
-		{declarationKind, "inbox_decl_drafts", "draft,unit_rejected,school_rejected,authority_rejected"},
-		{forecastKind, "inbox_progress", "submitted,unit_approved,school_approved"},
-		{declarationKind, "inbox_decl_progress", "submitted,unit_approved,school_approved"},
-	},
-	"unit_admin":         {{forecastKind, "inbox_review", "submitted"}, {declarationKind, "inbox_decl_review", "submitted"}},
-	"school_admin":       {{forecastKind, "inbox_review", "unit_approved"}, {declarationKind, "inbox_decl_review", "unit_approved"}},
-	"authority_reviewer": {{forecastKind, "inbox_review", "school_approved"}, {declarationKind, "inbox_decl_review", "school_approved"}},
-}
-
 // home is the work inbox: what waits for the signed-in user, oldest
 // first, with counts and the due date of forecasts (the last day of the
 // plan year's forecast window; overdue in red).
@@ -143,7 +129,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	var sections []inboxSection
 	var win *forecastWindow
 	today := s.Now().In(shanghai).Format(time.DateOnly)
-	for _, task := range inboxTasks[v.Me.Role] {
+	for _, task := range inboxOf(v.Me.Role) {
 		q := url.Values{"status": {task.statuses}, "sort": {"submittedAt"}, "order": {"asc"}, "pageSize": {"20"}}
 		if task.kind == declarationKind {
 			q.Set("sort", "updatedAt")

@@ -17,10 +17,10 @@ import (
 // pages are the parsed templates, one set per page on the shared layout.
 type pages map[string]*template.Template
 
-// Adding a page (a procedure's screens, say) is a template file defining
-// "title" and "content", its handlers, and its routes in routes().
-var pageNames = []string{"login", "register", "activate", "inbox", "forecast_list", "forecast_form", "forecast", "message", "reset", "notifications", "declaration_form", "history",
-	"stats", "admin_orgs", "admin_users", "admin_policy", "admin_projections", "aftercare", "profile"}
+// pageNames are the pages every procedure shares; a procedure's own are
+// in its entry of procedures (procedures.go).
+var pageNames = append([]string{"login", "register", "activate", "inbox", "forecast_list", "forecast", "message", "reset", "notifications", "history",
+	"stats", "admin_orgs", "admin_users", "admin_policy", "admin_projections", "profile"}, procedurePages()...)
 
 // dict makes a map of key, value pairs for a sub-template.
 func dict(kv ...any) map[string]any {

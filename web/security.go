@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -74,6 +75,13 @@ func (s *Server) csrf(next http.Handler) http.Handler {
 		}
 		if r.Method == http.MethodPost {
 			r.Body = http.MaxBytesReader(w, r.Body, maxUpload)
+			var tooBig *http.MaxBytesError
+			if err := r.ParseMultipartForm(8 << 20); errors.As(err, &tooBig) {
+				w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+				w.WriteHeader(http.StatusRequestEntityTooLarge)
+				_, _ = w.Write([]byte("表单（含文件）过大，请返回并选择较小的文件。\nThe form with its files is too large: go back and choose smaller files.\n"))
+				return
+			}
 			if tok == "" || !sameOrigin(r) || subtle.ConstantTimeCompare([]byte(r.PostFormValue(csrfField)), []byte(tok)) != 1 {
 				s.forbiddenForm(w, r)
 				return

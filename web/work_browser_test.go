@@ -2,12 +2,15 @@ package web_test
 
 import (
 	"bytes"
+	"mime/multipart"
+	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	"github.com/xuri/excelize/v2"
 
 	"github.com/econf/econf/domain"
@@ -23,6 +26,9 @@ func TestBrowserWork(t *testing.T) {
 	t.Run("DeclarationTabs", func(t *testing.T) { declarationTabs(t, s, b) })
 	t.Run("History", func(t *testing.T) { historyPage(t, s, b) })
 	t.Run("Statistics", func(t *testing.T) { statisticsPage(t, s, b) })
+	t.Run("Keyboard", func(t *testing.T) { keyboardForm(t, s, b) })
+	t.Run("OversizedForm", func(t *testing.T) { oversizedForm(t, s) })
+	t.Run("Paging", func(t *testing.T) { paging(t, s, b) })
 	t.Run("ChangeProfileWithdraw", func(t *testing.T) { changeProfileWithdraw(t, s, b) })
 	// Near the end: it publishes a policy version.
 	t.Run("Admin", func(t *testing.T) { adminPages(t, s, b) })
@@ -408,4 +414,106 @@ func summaryPage(t *testing.T, s *site, b *browser) {
 	}
 	app.shot("summary-submit-errors")
 	app.axe("summary with errors")
+}
+
+// keyboardForm fills a declaration tab with the keyboard only: Tab to
+// the first input, type, Tab, type, Enter saves; an error lands the focus
+// on the summary, whose link (Tab, Enter) moves it to the input.
+func keyboardForm(t *testing.T, s *site, b *browser) {
+	d, _ := s.draftDeclaration(t, "basic")
+	b.t = t
+	app := b.user("applicant")
+	app.signIn(s.email(domain.RoleApplicant), password(domain.RoleApplicant))
+	app.open("/declarations/" + d + "/edit?tab=attendance")
+	app.tabTo("f-attendance-foreign")
+	app.do(chromedp.KeyEvent("40"), chromedp.KeyEvent(kb.Tab), chromedp.KeyEvent("100"), chromedp.KeyEvent(kb.Tab), chromedp.KeyEvent("10"),
+		chromedp.Evaluate[chromedp.Void](`window.__left = true`), chromedp.KeyEvent(kb.Enter))
+	app.waitFor(`!window.__left && document.readyState === 'complete' && location.search.includes('saved=1')`)
+	if v := eval[string](app, `document.querySelector('#f-attendance-hkMacaoTaiwan').value`); v != "10" {
+		t.Errorf("typed attendance reads %q", v)
+	}
+	app.open("/declarations/" + d + "/edit?tab=budget")
+	app.tabTo("f-budget-0-amount")
+	app.do(chromedp.KeyEvent("1.234"), chromedp.Evaluate[chromedp.Void](`window.__left = true`), chromedp.KeyEvent(kb.Enter))
+	app.waitFor(`!window.__left && document.readyState === 'complete' && !!document.querySelector('#error-summary')`)
+	if id := eval[string](app, `document.activeElement.id`); id != "error-summary" {
+		t.Errorf("after the refusal the focus is on %q; want the error summary", id)
+	}
+	app.do(chromedp.KeyEvent(kb.Tab), chromedp.KeyEvent(kb.Enter))
+	if id := eval[string](app, `document.activeElement.id`); id != "f-budget-0-amount" {
+		t.Errorf("the summary's link moved the focus to %q; want the amount", id)
+	}
+}
+
+// tabTo presses Tab until the input id has the focus.
+func (tb *tab) tabTo(id string) {
+	tb.t.Helper()
+	for i := 0; eval[string](tb, `document.activeElement ? document.activeElement.id : ''`) != id; i++ {
+		if i == 80 {
+			tb.t.Fatalf("%s: Tab never reached %s", tb.name, id)
+		}
+		tb.do(chromedp.KeyEvent(kb.Tab))
+	}
+}
+
+// paging: 21 forecasts are two pages of the list; Next and Previous walk
+// them, keeping the filter.
+func paging(t *testing.T, s *site, b *browser) {
+	tok := s.token(t, domain.RoleApplicant)
+	for i := range 21 {
+		s.apiAs(t, tok, "POST", "/forecasts", map[string]any{
+			"applicant": map[string]any{"name": "张明远", "staffNo": "T1001", "title": "教授", "unit": "计算机学院", "department": "软件工程系", "mobile": "13800000001", "email": "zhang@demo-univ.edu.cn"},
+			"nameZh":    "2027年翻页测试国际研讨会第" + itoa2(i+1) + "场", "nameEn": "2027 Paging Workshop " + itoa2(i+1),
+			"startDate": "2027-06-10", "commitmentDate": "2027-02-15", "local": true, "province": "湖北省", "address": "武汉市洪山区示范路1号",
+			"type": "natural_science", "scale": "general", "chineseCount": 100, "foreignCount": 20, "fundingSource": "学院自筹",
+			"organisations": []any{map[string]any{"role": "host", "nameZh": "示范大学", "nameEn": "Demo University"}},
+		}, 201)
+	}
+	b.t = t
+	u := b.user("unit admin")
+	u.signIn(s.email(domain.RoleUnitAdmin), password(domain.RoleUnitAdmin))
+	// The list is a read model: look again until it has taken them in.
+	for i := 0; ; i++ {
+		u.open("/forecasts?q=" + "翻页测试" + "&sort=nameEn&order=asc")
+		if eval[int](u, `document.querySelectorAll('#results tbody tr').length`) == 20 && u.text(`a[rel=next]`) != "" {
+			break
+		}
+		if i == 50 {
+			t.Fatalf("the list never showed 20 rows and a next page: %s", u.text("#results"))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	u.click(`a[rel=next]`)
+	if n := eval[int](u, `document.querySelectorAll('#results tbody tr').length`); n != 1 {
+		t.Errorf("page 2 has %d rows; want 1", n)
+	}
+	contains(t, "page 2 keeps the keyword", eval[string](u, `location.search`), "q=")
+	contains(t, "page 2's row", u.text("#results tbody"), "2027年翻页测试国际研讨会第21场")
+	u.click(`a[rel=prev]`)
+	if n := eval[int](u, `document.querySelectorAll('#results tbody tr').length`); n != 20 {
+		t.Errorf("back on page 1: %d rows; want 20", n)
+	}
+}
+
+func itoa2(n int) string { return string(rune('0'+n/10)) + string(rune('0'+n%10)) }
+
+// oversizedForm: a form body above the largest upload is refused with 413
+// and a message before it is read, never a 500 or the CSRF refusal.
+func oversizedForm(t *testing.T, s *site) {
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	_ = w.WriteField("csrf", "x")
+	fw, _ := w.CreateFormFile("hosting[0].background", "big.pdf")
+	_, _ = fw.Write(bytes.Repeat([]byte("%PDF-1.4 "), 53<<20/9+1))
+	_ = w.Close()
+	req, err := http.NewRequest("POST", s.url+"/declarations/00000000-0000-0000-0000-000000000001/edit", &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	p := send(t, s.client(t), req)
+	if p.status != http.StatusRequestEntityTooLarge {
+		t.Fatalf("an oversized form: %d %.200s; want 413", p.status, p.body)
+	}
+	contains(t, "oversized form", p.body, "too large")
 }
