@@ -115,14 +115,13 @@ func (s *site) draftDeclaration(t *testing.T, names ...string) (string, string) 
 	return d, app
 }
 
-// TestBrowserDeclarationReview takes a submitted declaration through the
+// declarationReview takes a submitted declaration through the
 // unit, school and authority in the browser: each finds it in their inbox,
 // the applicant's inbox shows it in review, the list finds it, and the
 // approval log and status follow each decision.
-func TestBrowserDeclarationReview(t *testing.T) {
-	s := newSite(t)
+func declarationReview(t *testing.T, s *site, b *browser) {
 	id := s.submittedDeclaration(t)
-	b := newBrowser(t, s)
+	b.t = t
 
 	app := b.user("applicant")
 	app.signIn(s.email(domain.RoleApplicant), password(domain.RoleApplicant))
@@ -172,14 +171,13 @@ func TestBrowserDeclarationReview(t *testing.T) {
 	app.axe("declaration list")
 }
 
-// TestBrowserDeclarationDraft starts a declaration from the approved
+// declarationDraft starts a declaration from the approved
 // forecast in the browser (the notice must be acknowledged, R-DECL-02),
 // saves its sections tab by tab as drafts, and submits: every rule still
 // unmet comes back at once, the missing commitment next to its box.
-func TestBrowserDeclarationDraft(t *testing.T) {
-	s := newSite(t)
+func declarationDraft(t *testing.T, s *site, b *browser) {
 	fid, _ := s.approvedForecast(t)
-	b := newBrowser(t, s)
+	b.t = t
 	app := b.user("applicant")
 	app.signIn(s.email(domain.RoleApplicant), password(domain.RoleApplicant))
 	app.open("/forecasts/" + fid)

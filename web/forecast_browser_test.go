@@ -10,7 +10,7 @@ import (
 	"github.com/econf/econf/domain"
 )
 
-// TestBrowserForecastLifecycle walks a forecast through the pages across
+// forecastLifecycle walks a forecast through the pages across
 // roles in a real browser: the applicant signs in by keyboard and meets
 // every field error next to its input at once, submits; the unit approves
 // from its inbox; the school first rejects without a reason (R-FC-05 next
@@ -20,9 +20,8 @@ import (
 // authority approve; the approval log shows each step; another unit's
 // admin sees none of it. axe-core finds no serious or critical violation
 // on the pages, none breaks the CSP, and the main pages are screenshotted.
-func TestBrowserForecastLifecycle(t *testing.T) {
-	s := newSite(t)
-	b := newBrowser(t, s)
+func forecastLifecycle(t *testing.T, s *site, b *browser) {
+	b.t = t
 
 	app := b.user("applicant")
 	app.signIn(s.email(domain.RoleApplicant), password(domain.RoleApplicant))

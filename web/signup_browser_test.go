@@ -13,13 +13,12 @@ var (
 	resetCode      = regexp.MustCompile(`验证码为 (\d{6})`)
 )
 
-// TestBrowserRegistration registers in the browser: a weak password is
+// registration registers in the browser: a weak password is
 // refused next to its input (R-AUTH-01) and an address outside the
 // university's domains next to the email (R-ACT-03); then the emailed
 // code activates the account, which signs in to its inbox.
-func TestBrowserRegistration(t *testing.T) {
-	s := newSite(t)
-	b := newBrowser(t, s)
+func registration(t *testing.T, s *site, b *browser) {
+	b.t = t
 	u := b.user("newcomer")
 	u.open("/login")
 	u.click(`a[href="/register"]`)

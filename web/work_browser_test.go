@@ -23,6 +23,11 @@ import (
 func TestBrowserWork(t *testing.T) {
 	s := newSite(t)
 	b := newBrowser(t, s)
+	// First, on a fresh site: they count what waits in the inboxes.
+	t.Run("ForecastLifecycle", func(t *testing.T) { forecastLifecycle(t, s, b) })
+	t.Run("DeclarationReview", func(t *testing.T) { declarationReview(t, s, b) })
+	t.Run("DeclarationDraft", func(t *testing.T) { declarationDraft(t, s, b) })
+	t.Run("Registration", func(t *testing.T) { registration(t, s, b) })
 	t.Run("DeclarationTabs", func(t *testing.T) { declarationTabs(t, s, b) })
 	t.Run("History", func(t *testing.T) { historyPage(t, s, b) })
 	t.Run("Statistics", func(t *testing.T) { statisticsPage(t, s, b) })
