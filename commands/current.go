@@ -29,6 +29,13 @@ type CurrentForecast struct {
 // Forecast reads a forecast the actor may see from its stream; one they may
 // not see is not found (R-ACT-02).
 func (a *App) Forecast(ctx context.Context, actor domain.Actor, id uuid.UUID) (CurrentForecast, error) {
+	return a.ForecastAt(ctx, actor, id, Point{})
+}
+
+// ForecastAt is the forecast as it stood at the Point at (a time or a
+// revision of its stream); who may read it is decided by the forecast as
+// it is now.
+func (a *App) ForecastAt(ctx context.Context, actor domain.Actor, id uuid.UUID, at Point) (CurrentForecast, error) {
 	l, err := a.load(ctx, ForecastStream(id))
 	if err != nil {
 		return CurrentForecast{}, err
@@ -39,6 +46,14 @@ func (a *App) Forecast(ctx context.Context, actor domain.Actor, id uuid.UUID) (C
 	}
 	if len(l.events) == 0 || !domain.Allows(actor, domain.KindForecast, domain.Read, f.Scope()) {
 		return CurrentForecast{}, fmt.Errorf("forecast %s: %w", id, domain.ErrNotFound)
+	}
+	if !at.IsZero() {
+		if l, err = l.upTo(at, "forecast"); err != nil {
+			return CurrentForecast{}, err
+		}
+		if f, err = foldForecast(id, l); err != nil {
+			return CurrentForecast{}, err
+		}
 	}
 	forms := f.SignedForms()
 	if forms == nil {
@@ -67,6 +82,13 @@ type CurrentDeclaration struct {
 // Declaration reads a declaration the actor may see from its stream; one
 // they may not see is not found (R-ACT-02).
 func (a *App) Declaration(ctx context.Context, actor domain.Actor, id uuid.UUID) (CurrentDeclaration, error) {
+	return a.DeclarationAt(ctx, actor, id, Point{})
+}
+
+// DeclarationAt is the declaration as it stood at the Point at (a time or
+// a revision of its stream); who may read it is decided by the declaration
+// as it is now.
+func (a *App) DeclarationAt(ctx context.Context, actor domain.Actor, id uuid.UUID, at Point) (CurrentDeclaration, error) {
 	l, err := a.load(ctx, DeclarationStream(id))
 	if err != nil {
 		return CurrentDeclaration{}, err
@@ -77,6 +99,14 @@ func (a *App) Declaration(ctx context.Context, actor domain.Actor, id uuid.UUID)
 	}
 	if len(l.events) == 0 || !domain.Allows(actor, domain.KindDeclaration, domain.Read, d.Scope()) {
 		return CurrentDeclaration{}, fmt.Errorf("declaration %s: %w", id, domain.ErrNotFound)
+	}
+	if !at.IsZero() {
+		if l, err = l.upTo(at, "declaration"); err != nil {
+			return CurrentDeclaration{}, err
+		}
+		if d, err = foldDeclaration(id, l); err != nil {
+			return CurrentDeclaration{}, err
+		}
 	}
 	warnings := d.Warnings()
 	if warnings == nil {

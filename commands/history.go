@@ -39,11 +39,14 @@ type HistoryEntry struct {
 
 // ForecastHistory is a forecast's history rebuilt from its stream.
 type ForecastHistory struct {
-	ID      uuid.UUID          `json:"id"`
-	AsOf    *time.Time         `json:"asOf,omitempty"`
-	Version eventstore.Version `json:"version"`
-	Status  forecast.Status    `json:"status"`
-	Details forecast.Details   `json:"details"`
+	ID   uuid.UUID  `json:"id"`
+	AsOf *time.Time `json:"asOf,omitempty"`
+	// AtRevision is the revision asked for: the forecast after its first
+	// AtRevision events.
+	AtRevision *eventstore.Version `json:"atRevision,omitempty"`
+	Version    eventstore.Version  `json:"version"`
+	Status     forecast.Status     `json:"status"`
+	Details    forecast.Details    `json:"details"`
 	// SignedForms are the signed and stamped forms uploaded (R-FC-08).
 	SignedForms []forecast.SignedForm `json:"signedForms"`
 	Entries     []HistoryEntry        `json:"entries"`
@@ -55,14 +58,12 @@ type ForecastHistory struct {
 	BrokenAt    uint64 `json:"brokenAt,omitempty"`
 }
 
-// replay turns a stream into history entries up to asOf, folding each
-// event with step, which returns the status before and after it.
-func replay(l loaded, asOf *time.Time, step func(e eventstore.RecordedEvent) (before, after string, err error)) (entries []HistoryEntry, version eventstore.Version, err error) {
+// replay turns a stream (already cut at the Point read) into history
+// entries, folding each event with step, which returns the status before
+// and after it.
+func replay(l loaded, step func(e eventstore.RecordedEvent) (before, after string, err error)) (entries []HistoryEntry, version eventstore.Version, err error) {
 	entries = []HistoryEntry{}
 	for _, e := range l.events {
-		if asOf != nil && e.Metadata.RecordedAt.After(*asOf) {
-			break
-		}
 		before, after, err := step(e)
 		if err != nil {
 			return nil, 0, fmt.Errorf("replay %s#%d: %w", l.id, e.Number, err)
@@ -75,15 +76,21 @@ func replay(l loaded, asOf *time.Time, step func(e eventstore.RecordedEvent) (be
 		})
 		version = eventstore.Version(e.Number)
 	}
-	if len(entries) == 0 {
-		return nil, 0, fmt.Errorf("%s did not exist at %s: %w", l.id, asOf.Format(time.RFC3339), domain.ErrNotFound)
-	}
 	return entries, version, nil
 }
 
 // ForecastHistory replays a forecast's stream, up to asOf when given. Only
 // who may read the forecast (auditors read any) gets it (R-ACT-02).
 func (a *App) ForecastHistory(ctx context.Context, actor domain.Actor, id uuid.UUID, asOf *time.Time) (ForecastHistory, error) {
+	return a.ForecastHistoryAt(ctx, actor, id, Point{AsOf: asOf})
+}
+
+// ForecastHistoryAt replays a forecast's stream up to the Point at: its
+// end, a time or a revision.
+func (a *App) ForecastHistoryAt(ctx context.Context, actor domain.Actor, id uuid.UUID, at Point) (ForecastHistory, error) {
+	if err := at.Check(); err != nil {
+		return ForecastHistory{}, err
+	}
 	l, err := a.load(ctx, ForecastStream(id))
 	if err != nil {
 		return ForecastHistory{}, err
@@ -91,8 +98,24 @@ func (a *App) ForecastHistory(ctx context.Context, actor domain.Actor, id uuid.U
 	if len(l.events) == 0 {
 		return ForecastHistory{}, fmt.Errorf("forecast %s: %w", id, domain.ErrNotFound)
 	}
+	// Who may read it is decided by the forecast as it is now: a fold of
+	// the whole stream, checked before a cut's range is told; read to its
+	// end, the replay below is that fold.
+	if !at.IsZero() {
+		whole, err := foldForecast(id, l)
+		if err != nil {
+			return ForecastHistory{}, err
+		}
+		if !domain.Allows(actor, domain.KindHistory, domain.Read, whole.Scope()) {
+			return ForecastHistory{}, fmt.Errorf("forecast %s: %w", id, domain.ErrNotFound)
+		}
+	}
+	cut, err := l.upTo(at, "forecast")
+	if err != nil {
+		return ForecastHistory{}, err
+	}
 	f := forecast.New(id)
-	entries, version, err := replay(l, asOf, func(e eventstore.RecordedEvent) (string, string, error) {
+	entries, version, err := replay(cut, func(e eventstore.RecordedEvent) (string, string, error) {
 		ev, err := forecast.Decode(e.Type, e.Data)
 		if err != nil {
 			return "", "", err
@@ -104,15 +127,7 @@ func (a *App) ForecastHistory(ctx context.Context, actor domain.Actor, id uuid.U
 	if err != nil {
 		return ForecastHistory{}, err
 	}
-	// Who may read it is decided by the forecast as it is now: the replay
-	// when it went to the end, else a fold of the whole stream.
-	whole := f
-	if asOf != nil {
-		if whole, err = foldForecast(id, l); err != nil {
-			return ForecastHistory{}, err
-		}
-	}
-	if !domain.Allows(actor, domain.KindHistory, domain.Read, whole.Scope()) {
+	if at.IsZero() && !domain.Allows(actor, domain.KindHistory, domain.Read, f.Scope()) {
 		return ForecastHistory{}, fmt.Errorf("forecast %s: %w", id, domain.ErrNotFound)
 	}
 	broken := eventstore.VerifyChain(l.events)
@@ -120,22 +135,26 @@ func (a *App) ForecastHistory(ctx context.Context, actor domain.Actor, id uuid.U
 	if forms == nil {
 		forms = []forecast.SignedForm{}
 	}
-	return ForecastHistory{ID: id, AsOf: asOf, Version: version, Status: f.Status(), Details: f.Details(), SignedForms: forms, Entries: entries,
-		ChainIntact: broken == 0, BrokenAt: broken}, nil
+	return ForecastHistory{ID: id, AsOf: at.AsOf, AtRevision: at.Revision, Version: version, Status: f.Status(), Details: f.Details(),
+		SignedForms: forms, Entries: entries, ChainIntact: broken == 0, BrokenAt: broken}, nil
 }
 
 // DeclarationHistory is a declaration's history rebuilt from its stream.
 type DeclarationHistory struct {
-	ID          uuid.UUID          `json:"id"`
-	AsOf        *time.Time         `json:"asOf,omitempty"`
-	Version     eventstore.Version `json:"version"`
-	Status      declaration.Status `json:"status"`
-	Form        declaration.Form   `json:"form"`
-	Lead        declaration.Lead   `json:"lead,omitzero"`
-	Warnings    []domain.Warning   `json:"warnings"`
-	Entries     []HistoryEntry     `json:"entries"`
-	ChainIntact bool               `json:"chainIntact"`
-	BrokenAt    uint64             `json:"brokenAt,omitempty"`
+	ID   uuid.UUID  `json:"id"`
+	AsOf *time.Time `json:"asOf,omitempty"`
+	// AtRevision is the revision of the declaration's stream asked for;
+	// its other streams are then replayed up to the time that revision
+	// was recorded.
+	AtRevision  *eventstore.Version `json:"atRevision,omitempty"`
+	Version     eventstore.Version  `json:"version"`
+	Status      declaration.Status  `json:"status"`
+	Form        declaration.Form    `json:"form"`
+	Lead        declaration.Lead    `json:"lead,omitzero"`
+	Warnings    []domain.Warning    `json:"warnings"`
+	Entries     []HistoryEntry      `json:"entries"`
+	ChainIntact bool                `json:"chainIntact"`
+	BrokenAt    uint64              `json:"brokenAt,omitempty"`
 	// Effective are the conference's values now: the form's, or the
 	// approved change's new ones (R-CHG-04); Changed says which.
 	Effective change.Values `json:"effective"`
@@ -168,7 +187,11 @@ func (a *App) related(ctx context.Context, stream string, asOf *time.Time, step 
 	}
 	status := ""
 	if n := len(l.events); n > 0 && (asOf == nil || !l.events[0].Metadata.RecordedAt.After(*asOf)) {
-		entries, version, err := replay(l, asOf, func(e eventstore.RecordedEvent) (string, string, error) {
+		cut, err := l.upTo(Point{AsOf: asOf}, stream)
+		if err != nil {
+			return h, err
+		}
+		entries, version, err := replay(cut, func(e eventstore.RecordedEvent) (string, string, error) {
 			before, after, err := step(e)
 			status = after
 			return before, after, err
@@ -188,6 +211,17 @@ func (a *App) related(ctx context.Context, stream string, asOf *time.Time, step 
 // without asOf it is also the declaration's current state, never behind a
 // write.
 func (a *App) DeclarationHistory(ctx context.Context, actor domain.Actor, id uuid.UUID, asOf *time.Time) (DeclarationHistory, error) {
+	return a.DeclarationHistoryAt(ctx, actor, id, Point{AsOf: asOf})
+}
+
+// DeclarationHistoryAt replays a declaration's stream up to the Point at:
+// its end, a time or a revision of the declaration's own stream. The
+// change, summary and deadline streams are replayed up to the same time:
+// at a revision, the time that revision was recorded.
+func (a *App) DeclarationHistoryAt(ctx context.Context, actor domain.Actor, id uuid.UUID, at Point) (DeclarationHistory, error) {
+	if err := at.Check(); err != nil {
+		return DeclarationHistory{}, err
+	}
 	l, err := a.load(ctx, DeclarationStream(id))
 	if err != nil {
 		return DeclarationHistory{}, err
@@ -195,8 +229,29 @@ func (a *App) DeclarationHistory(ctx context.Context, actor domain.Actor, id uui
 	if len(l.events) == 0 {
 		return DeclarationHistory{}, fmt.Errorf("declaration %s: %w", id, domain.ErrNotFound)
 	}
+	// Who may read it is decided by the declaration as it is now: a fold of
+	// the whole stream, checked before a cut's range is told; read to its
+	// end, the replay below is that fold.
+	if !at.IsZero() {
+		whole, err := foldDeclaration(id, l)
+		if err != nil {
+			return DeclarationHistory{}, err
+		}
+		if !domain.Allows(actor, domain.KindHistory, domain.Read, whole.Scope()) {
+			return DeclarationHistory{}, fmt.Errorf("declaration %s: %w", id, domain.ErrNotFound)
+		}
+	}
+	cut, err := l.upTo(at, "declaration")
+	if err != nil {
+		return DeclarationHistory{}, err
+	}
+	asOf := at.AsOf
+	if at.Revision != nil {
+		t := cut.events[len(cut.events)-1].Metadata.RecordedAt
+		asOf = &t
+	}
 	d := declaration.New(id)
-	entries, version, err := replay(l, asOf, func(e eventstore.RecordedEvent) (string, string, error) {
+	entries, version, err := replay(cut, func(e eventstore.RecordedEvent) (string, string, error) {
 		ev, err := declaration.Decode(e.Type, e.Data)
 		if err != nil {
 			return "", "", err
@@ -208,15 +263,7 @@ func (a *App) DeclarationHistory(ctx context.Context, actor domain.Actor, id uui
 	if err != nil {
 		return DeclarationHistory{}, err
 	}
-	// Who may read it is decided by the declaration as it is now (see
-	// ForecastHistory).
-	whole := d
-	if asOf != nil {
-		if whole, err = foldDeclaration(id, l); err != nil {
-			return DeclarationHistory{}, err
-		}
-	}
-	if !domain.Allows(actor, domain.KindHistory, domain.Read, whole.Scope()) {
+	if at.IsZero() && !domain.Allows(actor, domain.KindHistory, domain.Read, d.Scope()) {
 		return DeclarationHistory{}, fmt.Errorf("declaration %s: %w", id, domain.ErrNotFound)
 	}
 	broken := eventstore.VerifyChain(l.events)
@@ -224,7 +271,7 @@ func (a *App) DeclarationHistory(ctx context.Context, actor domain.Actor, id uui
 	if warnings == nil {
 		warnings = []domain.Warning{}
 	}
-	h := DeclarationHistory{ID: id, AsOf: asOf, Version: version, Status: d.Status(), Form: d.Form(), Lead: d.Lead(),
+	h := DeclarationHistory{ID: id, AsOf: at.AsOf, AtRevision: at.Revision, Version: version, Status: d.Status(), Form: d.Form(), Lead: d.Lead(),
 		Warnings: warnings, Entries: entries, ChainIntact: broken == 0, BrokenAt: broken}
 	c := change.New(id)
 	if h.Change, err = a.related(ctx, ChangeStream(id), asOf, func(e eventstore.RecordedEvent) (string, string, error) {

@@ -26,6 +26,13 @@ type CurrentFunding struct {
 // institute's administrators, the bureau once it was submitted, auditors
 // and analysts; one they may not see is not found (R-ACT-02).
 func (a *App) Funding(ctx context.Context, actor domain.Actor, id uuid.UUID) (CurrentFunding, error) {
+	return a.FundingAt(ctx, actor, id, Point{})
+}
+
+// FundingAt is the application as it stood at the Point at (a time or a
+// revision of its stream); who may read it is decided by the application
+// as it is now.
+func (a *App) FundingAt(ctx context.Context, actor domain.Actor, id uuid.UUID, at Point) (CurrentFunding, error) {
 	l, err := a.load(ctx, FundingStream(id))
 	if err != nil {
 		return CurrentFunding{}, err
@@ -36,6 +43,14 @@ func (a *App) Funding(ctx context.Context, actor domain.Actor, id uuid.UUID) (Cu
 	}
 	if len(l.events) == 0 || !domain.Allows(actor, domain.KindFunding, domain.Read, f.Scope()) {
 		return CurrentFunding{}, fmt.Errorf("funding application %s: %w", id, domain.ErrNotFound)
+	}
+	if !at.IsZero() {
+		if l, err = l.upTo(at, "funding application"); err != nil {
+			return CurrentFunding{}, err
+		}
+		if f, err = fundings.fold(id, l); err != nil {
+			return CurrentFunding{}, err
+		}
 	}
 	return CurrentFunding{ID: id, Version: l.version, Status: f.Status(), Application: f.Application(), Flags: f.Flags(), GrantedFen: f.GrantFen()}, nil
 }

@@ -100,6 +100,16 @@ type SummaryView struct {
 // Summary reads the summary of a conference the actor may see; an approved
 // conference whose summary is not opened yet answers with its dates.
 func (a *App) Summary(ctx context.Context, actor domain.Actor, id uuid.UUID) (SummaryView, error) {
+	return a.SummaryAt(ctx, actor, id, Point{})
+}
+
+// SummaryAt is the summary as it stood at the Point at: a time or a
+// revision of the summary's own stream. The conference's name and dates
+// are those in force now.
+func (a *App) SummaryAt(ctx context.Context, actor domain.Actor, id uuid.UUID, at Point) (SummaryView, error) {
+	if err := at.Check(); err != nil {
+		return SummaryView{}, err
+	}
 	pol, err := a.policies.Current(ctx)
 	if err != nil {
 		return SummaryView{}, err
@@ -114,6 +124,11 @@ func (a *App) Summary(ctx context.Context, actor domain.Actor, id uuid.UUID) (Su
 	}
 	l, err := a.load(ctx, SummaryStream(id))
 	if err != nil {
+		return SummaryView{}, err
+	}
+	if at.AsOf != nil && (len(l.events) == 0 || l.events[0].Metadata.RecordedAt.After(*at.AsOf)) {
+		l.events, l.version = nil, 0 // not opened yet then
+	} else if l, err = l.upTo(at, "summary"); err != nil {
 		return SummaryView{}, err
 	}
 	s, err := foldSummary(id, l)

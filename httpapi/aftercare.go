@@ -88,12 +88,16 @@ func (s *Server) getSummary(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	v, err := s.App.Summary(r.Context(), actorOf(r.Context()), id)
+	at, ok := pointParam(w, r)
+	if !ok {
+		return
+	}
+	v, err := s.App.SummaryAt(r.Context(), actorOf(r.Context()), id, at)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	if v.Version > 0 {
+	if v.Version > 0 && at.IsZero() {
 		w.Header().Set("ETag", fmt.Sprintf(`"%d"`, v.Version))
 	}
 	writeJSON(w, http.StatusOK, v)

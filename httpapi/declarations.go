@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -13,6 +14,7 @@ import (
 	"github.com/econf/econf/commands"
 	"github.com/econf/econf/domain"
 	"github.com/econf/econf/domain/declaration"
+	"github.com/econf/econf/eventstore"
 	"github.com/econf/econf/internal/anchor"
 	"github.com/econf/econf/internal/sheet"
 	"github.com/econf/econf/projections"
@@ -108,12 +110,19 @@ func (s *Server) getDeclaration(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	d, err := s.App.Declaration(r.Context(), actorOf(r.Context()), id)
+	at, ok := pointParam(w, r)
+	if !ok {
+		return
+	}
+	d, err := s.App.DeclarationAt(r.Context(), actorOf(r.Context()), id, at)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, d.Version))
+	if at.IsZero() {
+		// An earlier revision is not one to write against.
+		w.Header().Set("ETag", fmt.Sprintf(`"%d"`, d.Version))
+	}
 	view := map[string]any{"id": d.ID, "version": d.Version, "status": d.Status, "form": d.Form, "warnings": d.Warnings}
 	if d.Lead != (declaration.Lead{}) {
 		view["lead"] = d.Lead // a draft has none yet
@@ -126,11 +135,11 @@ func (s *Server) declarationHistory(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	asOf, ok := asOfParam(w, r)
+	at, ok := pointParam(w, r)
 	if !ok {
 		return
 	}
-	h, err := s.App.DeclarationHistory(r.Context(), actorOf(r.Context()), id, asOf)
+	h, err := s.App.DeclarationHistoryAt(r.Context(), actorOf(r.Context()), id, at)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -153,6 +162,36 @@ func asOfParam(w http.ResponseWriter, r *http.Request) (*time.Time, bool) {
 		return nil, false
 	}
 	return &t, true
+}
+
+// pointParam reads how far a read of a record folds its stream: ?asOf= (a
+// time) or ?atRevision= (a revision of the stream, from 1), never both;
+// neither is the record now. A revision beyond the stream is the command
+// path's 422 (commands.RevisionRule).
+func pointParam(w http.ResponseWriter, r *http.Request) (commands.Point, bool) {
+	asOf, ok := asOfParam(w, r)
+	if !ok {
+		return commands.Point{}, false
+	}
+	p := commands.Point{AsOf: asOf}
+	v := r.URL.Query().Get("atRevision")
+	if v == "" {
+		return p, true
+	}
+	n, err := strconv.ParseUint(v, 10, 63)
+	if err != nil {
+		badRequest(w, r, domain.FieldError{Path: "query:atRevision", Rule: "SCHEMA",
+			Message: "want a revision number: a whole number from 1, e.g. 3", Zh: "atRevision应为从1开始的整数版本号"})
+		return commands.Point{}, false
+	}
+	rev := eventstore.Version(n)
+	p.Revision = &rev
+	if asOf != nil {
+		badRequest(w, r, domain.FieldError{Path: "query:atRevision", Rule: "SCHEMA",
+			Message: "give either asOf or atRevision, not both", Zh: "asOf与atRevision只能指定其一"})
+		return commands.Point{}, false
+	}
+	return p, true
 }
 
 // peopleGroups are the key-people groups as the template names them

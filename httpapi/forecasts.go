@@ -181,12 +181,19 @@ func (s *Server) getForecast(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	f, err := s.App.Forecast(r.Context(), actorOf(r.Context()), id)
+	at, ok := pointParam(w, r)
+	if !ok {
+		return
+	}
+	f, err := s.App.ForecastAt(r.Context(), actorOf(r.Context()), id, at)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, f.Version))
+	if at.IsZero() {
+		// An earlier revision is not one to write against.
+		w.Header().Set("ETag", fmt.Sprintf(`"%d"`, f.Version))
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"id": f.ID, "version": f.Version, "status": f.Status, "details": f.Details, "signedForms": f.SignedForms, "warnings": f.Warnings})
 }
 
@@ -195,16 +202,11 @@ func (s *Server) forecastHistory(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var asOf *time.Time
-	if v := r.URL.Query().Get("asOf"); v != "" {
-		t, err := time.Parse(time.RFC3339Nano, v)
-		if err != nil {
-			badRequest(w, r, domain.FieldError{Path: "query:asOf", Rule: "SCHEMA", Message: "want an RFC 3339 time, e.g. 2026-10-01T12:00:00+08:00", Zh: "asOf应为RFC 3339时间"})
-			return
-		}
-		asOf = &t
+	at, ok := pointParam(w, r)
+	if !ok {
+		return
 	}
-	h, err := s.App.ForecastHistory(r.Context(), actorOf(r.Context()), id, asOf)
+	h, err := s.App.ForecastHistoryAt(r.Context(), actorOf(r.Context()), id, at)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

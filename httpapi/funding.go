@@ -84,12 +84,19 @@ func (s *Server) getFunding(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	f, err := s.App.Funding(r.Context(), actorOf(r.Context()), id)
+	at, ok := pointParam(w, r)
+	if !ok {
+		return
+	}
+	f, err := s.App.FundingAt(r.Context(), actorOf(r.Context()), id, at)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, f.Version))
+	if at.IsZero() {
+		// An earlier revision is not one to write against.
+		w.Header().Set("ETag", fmt.Sprintf(`"%d"`, f.Version))
+	}
 	writeJSON(w, http.StatusOK, f)
 }
 
