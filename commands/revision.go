@@ -74,13 +74,12 @@ func (l loaded) upTo(p Point, what string) (loaded, error) {
 // revisionOutOfRange is the error of revision n of a stream whose last
 // revision is last.
 func revisionOutOfRange(what string, n, last eventstore.Version) error {
-	f := domain.FieldError{Path: "query:atRevision", Rule: RevisionRule}
+	f := domain.FieldError{Path: "query:atRevision", Rule: RevisionRule,
+		Message: fmt.Sprintf("want a revision from 1 to %d, the %s's last; got %d", last, what, n),
+		Zh:      fmt.Sprintf("版本号应在1到%d（该记录的最新版本）之间，收到%d", last, n)}
 	if last == 0 {
 		f.Message = fmt.Sprintf("the %s has no revisions yet; atRevision %d does not exist", what, n)
 		f.Zh = fmt.Sprintf("该记录（%s）尚无任何版本，不存在第%d版", what, n)
-	} else {
-		f.Message = fmt.Sprintf("want a revision from 1 to %d, the %s's last; got %d", last, what, n)
-		f.Zh = fmt.Sprintf("版本号应在1到%d（该记录的最新版本）之间，收到%d", last, n)
 	}
 	return &domain.ValidationError{Fields: []domain.FieldError{f}}
 }
