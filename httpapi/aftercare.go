@@ -135,7 +135,7 @@ func (s *Server) myStanding(w http.ResponseWriter, r *http.Request) {
 func (s *Server) aftercareRoutes() (changeStatus, changeLog, summaryStatus, summaryLog http.HandlerFunc) {
 	logOf := func(kind string) http.HandlerFunc {
 		return declarationRead(s, func(ctx context.Context, a domain.Actor, id uuid.UUID) ([]projections.LogEntry, error) {
-			return s.Reads.ApprovalLog(ctx, a, kind, id)
+			return s.approvalLog(ctx, a, kind, id)
 		}, entries, projections.ApprovalLogName, projections.StatusViewName)
 	}
 	changeStatus = declarationRead(s, s.Reads.ChangeStatus, same, projections.StatusViewName)

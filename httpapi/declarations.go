@@ -302,7 +302,7 @@ func (s *Server) declarationRoutes() (detail, status, log, similar http.HandlerF
 	detail = declarationRead(s, s.Reads.DeclarationDetail, same, projections.DeclarationDetailName)
 	status = declarationRead(s, s.Reads.DeclarationStatus, same, projections.StatusViewName)
 	log = declarationRead(s, func(ctx context.Context, a domain.Actor, id uuid.UUID) ([]projections.LogEntry, error) {
-		return s.Reads.ApprovalLog(ctx, a, "declaration", id)
+		return s.approvalLog(ctx, a, "declaration", id)
 	}, entries, projections.ApprovalLogName, projections.StatusViewName)
 	similar = declarationRead(s, s.Reads.SimilarDeclarations, entries, projections.DeclarationListName, projections.StatusViewName)
 	return

@@ -277,7 +277,7 @@ func (s *Server) forecastLog(w http.ResponseWriter, r *http.Request) {
 	if !ok || !s.consistent(w, r, projections.ApprovalLogName, projections.StatusViewName) {
 		return
 	}
-	log, err := s.Reads.ApprovalLog(r.Context(), actorOf(r.Context()), "forecast", id)
+	log, err := s.approvalLog(r.Context(), actorOf(r.Context()), "forecast", id)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

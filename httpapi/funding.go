@@ -105,7 +105,7 @@ func (s *Server) getFunding(w http.ResponseWriter, r *http.Request) {
 func (s *Server) fundingReads() (status, log http.HandlerFunc) {
 	status = declarationRead(s, s.Reads.FundingStatus, same, projections.StatusViewName)
 	log = declarationRead(s, func(ctx context.Context, a domain.Actor, id uuid.UUID) ([]projections.LogEntry, error) {
-		return s.Reads.ApprovalLog(ctx, a, "funding", id)
+		return s.approvalLog(ctx, a, "funding", id)
 	}, entries, projections.ApprovalLogName, projections.StatusViewName)
 	return status, log
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/econf/econf/domain"
 	"github.com/econf/econf/eventstore"
+	"github.com/econf/econf/internal/jsondiff"
 )
 
 // ApprovalLogName is the approval log's stored name.
@@ -16,11 +17,13 @@ const ApprovalLogName = "approval_log"
 
 // ApprovalLog is the 报批日志 of every record kind (recordKinds): every
 // start, section save, submission, revision, withdrawal and decision, with
-// actor, role, time, comment and the status before and after.
+// actor, role, time, comment and the status before and after; a reviewer's
+// decision also names the revision it was made on (decided_on: the record
+// as its events before the decision left it).
 type ApprovalLog struct{}
 
 func (ApprovalLog) Name() string     { return ApprovalLogName }
-func (ApprovalLog) Version() int     { return 4 }
+func (ApprovalLog) Version() int     { return 5 }
 func (ApprovalLog) Tables() []string { return []string{"approval_log"} }
 
 func (ApprovalLog) Setup(ctx context.Context, tx pgx.Tx) error {
@@ -40,6 +43,7 @@ CREATE TABLE approval_log (
     status_before text        NOT NULL,
     status_after  text        NOT NULL,
     policy        text        NOT NULL,
+    decided_on    bigint,
     PRIMARY KEY (record_kind, record_id, number)
 );`)
 	return err
@@ -58,14 +62,19 @@ func (ApprovalLog) Apply(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEv
 	if err != nil {
 		return err
 	}
+	var decidedOn *int64
+	if s.decision && e.Number > 1 {
+		n := int64(e.Number) - 1
+		decidedOn = &n
+	}
 	_, err = tx.Exec(ctx, `INSERT INTO approval_log (record_kind, record_id, number, event_type, action, action_zh, actor_id, actor_role, actor_org,
-			at, comment, status_before, status_after, policy)
+			at, comment, status_before, status_after, policy, decided_on)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
 			COALESCE((SELECT status_after FROM approval_log WHERE record_kind = $1 AND record_id = $2 ORDER BY number DESC LIMIT 1), ''),
 			COALESCE(NULLIF($12, ''), (SELECT status_after FROM approval_log WHERE record_kind = $1 AND record_id = $2 ORDER BY number DESC LIMIT 1), ''),
-			$13)`,
+			$13, $14)`,
 		k.name, id, e.Number, e.Type, s.action, s.actionZh, uuidOrNil(e.Metadata.ActorID), e.Metadata.Role, uuidOrNil(e.Metadata.OrgID),
-		e.Metadata.RecordedAt, s.comment, s.status, e.Metadata.PolicyVersion)
+		e.Metadata.RecordedAt, s.comment, s.status, e.Metadata.PolicyVersion, decidedOn)
 	return err
 }
 
@@ -91,6 +100,15 @@ type LogEntry struct {
 	StatusBefore string     `json:"statusBefore"`
 	StatusAfter  string     `json:"statusAfter"`
 	Policy       string     `json:"policyVersion"`
+	// DecidedOn is, for a reviewer's decision, the revision of the record
+	// it was made on; RecordURL reads the record at that revision, and
+	// Changes (with ChangesSince, the revision compared with) say what
+	// changed since the previous decision: the API fills those from the
+	// record's stream (commands.DecisionChanges).
+	DecidedOn    *int64            `json:"decidedOnRevision,omitempty"`
+	RecordURL    string            `json:"recordUrl,omitempty"`
+	ChangesSince *int64            `json:"changesSinceRevision,omitempty"`
+	Changes      []jsondiff.Change `json:"changes,omitzero"`
 }
 
 // ApprovalLog lists a record's log, oldest first, if the actor may see it;
@@ -102,7 +120,7 @@ func (q *Queries) ApprovalLog(ctx context.Context, a domain.Actor, kind string, 
 		return nil, err
 	}
 	rows, err := q.pool.Query(ctx, `SELECT l.number, l.event_type, l.action, l.action_zh, l.actor_id, COALESCE(u.name, ''), l.actor_role,
-			l.at, l.comment, l.status_before, l.status_after, l.policy
+			l.at, l.comment, l.status_before, l.status_after, l.policy, l.decided_on
 		FROM rm.approval_log l LEFT JOIN rm.users u ON u.id = l.actor_id
 		WHERE l.record_kind = $1 AND l.record_id = $2 ORDER BY l.number`, kind, id)
 	if err != nil {
@@ -111,7 +129,7 @@ func (q *Queries) ApprovalLog(ctx context.Context, a domain.Actor, kind string, 
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (LogEntry, error) {
 		var e LogEntry
 		err := row.Scan(&e.Number, &e.EventType, &e.Action, &e.ActionZh, &e.ActorID, &e.ActorName, &e.ActorRole,
-			&e.At, &e.Comment, &e.StatusBefore, &e.StatusAfter, &e.Policy)
+			&e.At, &e.Comment, &e.StatusBefore, &e.StatusAfter, &e.Policy, &e.DecidedOn)
 		return e, err
 	})
 }

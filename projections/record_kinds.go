@@ -42,6 +42,9 @@ type step struct {
 	// edit marks a draft save: it keeps the status view's "since" when the
 	// status does not change.
 	edit bool
+	// decision marks a reviewer's decision (approve, reject, return,
+	// grant, accept), made on the record as its events before it left it.
+	decision bool
 }
 
 // holder is who holds a record in one status. org is the record_status
@@ -164,13 +167,13 @@ func readForecast(eventType string, data []byte) (step, error) {
 	case forecast.Submitted:
 		s.created = &domain.Scope{Owner: ev.ApplicantID, Unit: ev.UnitID, University: ev.UniversityID, Authority: ev.AuthorityID}
 	case forecast.ApprovedAtUnit:
-		s.comment = ev.Comment
+		s.comment, s.decision = ev.Comment, true
 	case forecast.ApprovedAtSchool:
-		s.comment = ev.Comment
+		s.comment, s.decision = ev.Comment, true
 	case forecast.ApprovedByAuthority:
-		s.comment = ev.Comment
+		s.comment, s.decision = ev.Comment, true
 	case forecast.Rejected:
-		s.comment = ev.Reason
+		s.comment, s.decision = ev.Reason, true
 	case forecast.Withdrawn:
 		s.comment = ev.Reason
 	case forecast.SignedFormAttached:
@@ -220,15 +223,15 @@ func readDeclaration(eventType string, data []byte) (step, error) {
 		s.created = &domain.Scope{Owner: ev.ApplicantID, Unit: ev.UnitID, University: ev.UniversityID, Authority: ev.AuthorityID}
 	case declaration.Submitted:
 	case declaration.ApprovedAtUnit:
-		s.comment = ev.Comment
+		s.comment, s.decision = ev.Comment, true
 	case declaration.ApprovedAtSchool:
-		s.comment = ev.Comment
+		s.comment, s.decision = ev.Comment, true
 	case declaration.ApprovedByAuthority:
-		s.comment = ev.Comment
+		s.comment, s.decision = ev.Comment, true
 	case declaration.Withdrawn:
 		s.comment = ev.Reason
 	case declaration.Rejected:
-		s.comment = ev.Reason
+		s.comment, s.decision = ev.Reason, true
 		s.action, s.actionZh = declarationRejections[status], status.Zh()
 	default:
 		s.edit = true // a section save
@@ -270,9 +273,9 @@ func readChange(eventType string, data []byte) (step, error) {
 			AtAuthority: true}
 		s.comment = ev.Description
 	case change.Approved:
-		s.comment = ev.Comment
+		s.comment, s.decision = ev.Comment, true
 	case change.Rejected:
-		s.comment = ev.Reason
+		s.comment, s.decision = ev.Reason, true
 	}
 	return s, nil
 }
@@ -307,9 +310,9 @@ func readSummary(eventType string, data []byte) (step, error) {
 			s.comment = "逾期提交 / late: due " + ev.DueDate.String() // R-SUM-02
 		}
 	case summary.Accepted:
-		s.comment = ev.Comment
+		s.comment, s.decision = ev.Comment, true
 	case summary.Returned:
-		s.comment = ev.Reason
+		s.comment, s.decision = ev.Reason, true
 	}
 	return s, nil
 }
@@ -346,10 +349,11 @@ func readFunding(eventType string, data []byte) (step, error) {
 	case funding.Granted:
 		s.status = string(funding.StatusGranted)
 		s.comment = strings.TrimSpace(fmt.Sprintf("%d.%02d元 / yuan %s", ev.AmountFen/100, ev.AmountFen%100, ev.Comment))
+		s.decision = true
 	case funding.Rejected:
-		s.status, s.comment = string(funding.StatusRejected), ev.Reason
+		s.status, s.comment, s.decision = string(funding.StatusRejected), ev.Reason, true
 	case funding.Returned:
-		s.status, s.comment = string(funding.StatusReturned), ev.Reason
+		s.status, s.comment, s.decision = string(funding.StatusReturned), ev.Reason, true
 	}
 	return s, nil
 }
