@@ -2,10 +2,14 @@ package web_test
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -39,6 +43,7 @@ func TestBrowserWork(t *testing.T) {
 	t.Run("Admin", func(t *testing.T) { adminPages(t, s, b) })
 	// Last: it moves the clock past a conference.
 	t.Run("Summary", func(t *testing.T) { summaryPage(t, s, b) })
+	t.Run("SummaryReview", func(t *testing.T) { summaryReview(t, s, b) })
 }
 
 // declarationTabs fills the declaration's list sections in the browser:
@@ -521,4 +526,70 @@ func oversizedForm(t *testing.T, s *site) {
 		t.Fatalf("an oversized form: %d %.200s; want 413", p.status, p.body)
 	}
 	contains(t, "oversized form", p.body, "too large")
+}
+
+// upload stores a file through the API as the holder of token and
+// returns its description.
+func (s *site) upload(t *testing.T, token, kind, name string, data []byte) map[string]any {
+	t.Helper()
+	req, err := http.NewRequest("POST", s.url+"/api/v1/files?kind="+kind+"&name="+url.QueryEscape(name), bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/octet-stream")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var f map[string]any
+	if err := json.NewDecoder(res.Body).Decode(&f); err != nil || res.StatusCode != 201 {
+		t.Fatalf("upload %s: %d %v", name, res.StatusCode, f)
+	}
+	delete(f, "kind")
+	delete(f, "storedAt")
+	delete(f, "ownerId")
+	return f
+}
+
+// summaryReview: a complete summary handed in through the API; the school
+// accepts it in the browser, and the statistics then count its actual
+// attendance by region and country.
+func summaryReview(t *testing.T, s *site, b *browser) {
+	// The forecast behind the conference is made in its window, the
+	// summary after the conference.
+	s.clock.Set(inWindow.Add(2 * time.Hour))
+	d := s.approvedDeclaration(t)
+	s.clock.Set(time.Date(2027, 5, 14, 10, 0, 0, 0, domain.Shanghai))
+	app := s.token(t, domain.RoleApplicant)
+	var photos []any
+	for i := range 3 {
+		photos = append(photos, map[string]any{"file": s.upload(t, app, "summary_photo", fmt.Sprintf("photo-%d.jpg", i), []byte(fmt.Sprintf("\xff\xd8\xff\xe0 photo %d", i))), "caption": "会场"})
+	}
+	s.apiAs(t, app, "PUT", "/declarations/"+d+"/summary", map[string]any{
+		"academic": strings.Repeat("会议围绕分布式系统的可靠性展开深入讨论。", 160), "papersDomestic": 30, "papersForeign": 12,
+		"proceedings": "论文集已由示范大学出版社出版。", "photos": photos,
+		"proceedingsFile": s.upload(t, app, "proceedings", "proceedings.pdf", []byte("%PDF-1.4\n%%EOF\n")),
+		"attendance": []any{map[string]any{"region": "mainland", "count": 95}, map[string]any{"region": "hong_kong", "count": 5},
+			map[string]any{"region": "foreign", "country": "英国", "count": 25}, map[string]any{"region": "foreign", "country": "美国", "count": 15}},
+		"domestic": []any{map[string]any{"name": "李主席", "country": "中国", "institution": "示范大学"}},
+		"foreign":  []any{map[string]any{"name": "Jane Roe", "country": "英国", "institution": "Example College"}},
+	}, 200)
+	s.apiAs(t, app, "POST", "/declarations/"+d+"/summary/submit", nil, 200)
+	b.t = t
+	sch := b.user("school")
+	sch.signIn(s.email(domain.RoleSchoolAdmin), password(domain.RoleSchoolAdmin))
+	sch.open("/declarations/" + d + "/summary")
+	sch.axe("summary review")
+	sch.fill(map[string]string{"f-comment": "总结完整"})
+	sch.click(`#approve`)
+	sch.waitFor(`document.querySelector('#aftercare-status').dataset.status === 'accepted'`)
+	sch.open("/statistics")
+	sch.waitFor(`!!document.querySelector('#chart-attendance')`)
+	att := eval[string](sch, `document.querySelector('#chart-attendance').textContent`)
+	for _, want := range []string{"英国", "美国", "大陆", "香港"} {
+		contains(t, "attendance chart", att, want)
+	}
+	sch.shot("statistics-attendance")
 }
