@@ -31,6 +31,10 @@ const (
 	// seed 004): its organiser sits where a record's authority does. The
 	// invited units read their own allotment through the congress itself.
 	KindCongress Kind = "congress"
+	// KindDelegation is an electing unit's nominees to a congress
+	// (domain/delegation): the unit sits where a record's unit does, the
+	// organiser where its authority does, reached once reported.
+	KindDelegation Kind = "delegation"
 	// KindHistory is a record's event history and approval log: read by
 	// whoever may read the record.
 	KindHistory Kind = "history"
@@ -137,6 +141,7 @@ var Access = map[Kind]Grants{
 	KindSummary:      recordGrants,
 	KindFunding:      recordGrants,
 	KindCongress:     organiserGrants,
+	KindDelegation:   recordGrants,
 	KindHistory:      recordGrants,
 	KindFile:         ownOnly,
 	KindNotification: ownOnly,

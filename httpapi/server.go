@@ -201,6 +201,12 @@ func (s *Server) routes() chi.Router {
 
 				r.Post("/congresses", s.createCongress)
 				r.Put("/congresses/{id}/units/{unitId}", s.allotQuota)
+				r.Post("/congresses/{id}/nominees", s.addNominee)
+				r.Post("/congresses/{id}/nominees/{nomineeId}/approve", s.nomineeDecision(func(a *commands.App) nomineeCommand { return a.ApproveNominee }))
+				r.Post("/congresses/{id}/nominees/{nomineeId}/reject", s.nomineeDecision(func(a *commands.App) nomineeCommand { return a.RejectNominee }))
+				r.Post("/congresses/{id}/nominees/{nomineeId}/revoke", s.nomineeDecision(func(a *commands.App) nomineeCommand { return a.RevokeNominee }))
+				r.Post("/congresses/{id}/nominees/{nomineeId}/deregister", s.nomineeDecision(func(a *commands.App) nomineeCommand { return a.DeregisterNominee }))
+				r.Post("/congresses/{id}/report", s.reportAll)
 			})
 			detail, status, log, similar := s.declarationRoutes()
 			// Uploads are larger than what idempotent requests keep; a
@@ -223,6 +229,7 @@ func (s *Server) routes() chi.Router {
 			r.Get("/funding/{id}/log", fundingLog)
 			r.Get("/funding/{id}", s.getFunding)
 			r.Get("/congresses/{id}", s.getCongress)
+			r.Get("/congresses/{id}/units/{unitId}/delegation", s.getDelegation)
 			r.Get("/declarations/{id}/history", s.declarationHistory)
 			r.Get("/declarations/{id}/summary", s.getSummary)
 			r.Get("/declarations/{id}/change-request", s.changeRequestAt(declarationRead(s, s.Reads.ChangeRequest, func(v projections.ChangeRequestView) any { return v }, projections.ChangeRequestsName)))

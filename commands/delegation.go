@@ -1,0 +1,174 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"github.com/econf/econf/domain"
+	"github.com/econf/econf/domain/congress"
+	"github.com/econf/econf/domain/delegation"
+	"github.com/econf/econf/domain/policy"
+	"github.com/econf/econf/domain/procedure"
+	"github.com/econf/econf/eventstore"
+)
+
+// DelegationStream holds one electing unit's nominees to one congress.
+func DelegationStream(id uuid.UUID) string { return "delegation-" + id.String() }
+
+var delegations = kind[*delegation.Delegation, delegation.Event]{"delegation", domain.KindDelegation, DelegationStream, delegation.New, delegation.Decode}
+
+// electing is the congress as the unit's delegation sees it.
+func (a *App) electing(ctx context.Context, congressID, unit uuid.UUID) (delegation.Electing, *congress.Congress, eventstore.Version, error) {
+	l, err := a.load(ctx, CongressStream(congressID))
+	if err != nil {
+		return delegation.Electing{}, nil, 0, err
+	}
+	c, err := congresses.fold(congressID, l)
+	if err != nil {
+		return delegation.Electing{}, nil, 0, err
+	}
+	if len(l.events) == 0 || !c.Exists() {
+		return delegation.Electing{}, nil, 0, fmt.Errorf("congress %s: %w", congressID, domain.ErrNotFound)
+	}
+	u, invited := c.Unit(unit)
+	return delegation.Electing{Congress: congressID, Organiser: c.Organiser(), Unit: unit, ReferenceDate: c.ReferenceDate(),
+		Allotment: u.Allotment, Invited: invited, UnitReported: u.Reported}, c, l.version, nil
+}
+
+// AddNominee is the unit putting a nominee forward (新增推荐代表).
+type AddNominee struct {
+	CongressID uuid.UUID `json:"-"`
+	delegation.NewNominee
+}
+
+// AddNominee adds a nominee to the actor's unit's delegation, the quota
+// checked at once (R-DEL-02). The nominee's id derives from the command id.
+func (a *App) AddNominee(ctx context.Context, actor domain.Actor, meta Meta, cmd AddNominee) (Result, error) {
+	if meta.CommandID == uuid.Nil {
+		meta.CommandID = uuid.New()
+	}
+	var el delegation.Electing
+	nominee := uuid.NewSHA1(meta.CommandID, []byte("nominee"))
+	res, err := decideOn(ctx, a, actor, meta, "AddNominee", delegations, delegation.ID(cmd.CongressID, actor.OrgID),
+		func(*delegation.Delegation, loaded) error {
+			var err error
+			el, _, _, err = a.electing(ctx, cmd.CongressID, actor.OrgID)
+			if err == nil && !el.Invited {
+				err = fmt.Errorf("congress %s: %w", cmd.CongressID, domain.ErrNotFound)
+			}
+			return err
+		}, func(d *delegation.Delegation, p policy.Policy) error {
+			return d.Add(actor, el, nominee, cmd.NewNominee, p, a.clock.Now())
+		})
+	res.ID = nominee
+	return res, err
+}
+
+// NomineeDecision is the unit's initial review, revocation or
+// deregistration of one nominee.
+type NomineeDecision struct {
+	CongressID uuid.UUID
+	NomineeID  uuid.UUID
+	Opinion    string
+}
+
+func (a *App) onDelegation(ctx context.Context, actor domain.Actor, meta Meta, command string, congressID uuid.UUID,
+	decide func(d *delegation.Delegation, p policy.Policy) error) (Result, error) {
+	id := delegation.ID(congressID, actor.OrgID)
+	return onRecord(ctx, a, actor, meta, command, delegations, id, toReview, decide)
+}
+
+// ApproveNominee passes a nominee at the initial review (初审通过, R-DEL-03).
+func (a *App) ApproveNominee(ctx context.Context, actor domain.Actor, meta Meta, cmd NomineeDecision) (Result, error) {
+	return a.onDelegation(ctx, actor, meta, "ApproveNominee", cmd.CongressID, func(d *delegation.Delegation, _ policy.Policy) error {
+		return d.Review(actor, cmd.NomineeID, procedure.Approve, cmd.Opinion, a.clock.Now())
+	})
+}
+
+// RejectNominee refuses a nominee at the initial review, with an opinion
+// (R-DEL-03): the nominee goes back to the unit.
+func (a *App) RejectNominee(ctx context.Context, actor domain.Actor, meta Meta, cmd NomineeDecision) (Result, error) {
+	return a.onDelegation(ctx, actor, meta, "RejectNominee", cmd.CongressID, func(d *delegation.Delegation, _ policy.Policy) error {
+		return d.Review(actor, cmd.NomineeID, procedure.Reject, cmd.Opinion, a.clock.Now())
+	})
+}
+
+// RevokeNominee takes back the initial review's decision (撤销, R-DEL-03).
+func (a *App) RevokeNominee(ctx context.Context, actor domain.Actor, meta Meta, cmd NomineeDecision) (Result, error) {
+	return a.onDelegation(ctx, actor, meta, "RevokeNominee", cmd.CongressID, func(d *delegation.Delegation, _ policy.Policy) error {
+		return d.Revoke(actor, cmd.NomineeID, a.clock.Now())
+	})
+}
+
+// DeregisterNominee removes a nominee not yet reported (注销, R-DEL-08).
+func (a *App) DeregisterNominee(ctx context.Context, actor domain.Actor, meta Meta, cmd NomineeDecision) (Result, error) {
+	return a.onDelegation(ctx, actor, meta, "DeregisterNominee", cmd.CongressID, func(d *delegation.Delegation, _ policy.Policy) error {
+		return d.Deregister(actor, cmd.NomineeID, a.clock.Now())
+	})
+}
+
+// ReportAll reports the unit's approved nominees to the organiser
+// (全部上报, R-DEL-04), then fixes the unit's allotment in the congress.
+func (a *App) ReportAll(ctx context.Context, actor domain.Actor, meta Meta, congressID uuid.UUID) (Result, error) {
+	el, _, _, err := a.electing(ctx, congressID, actor.OrgID)
+	if err != nil {
+		return Result{}, err
+	}
+	res, err := a.onDelegation(ctx, actor, meta, "ReportAll", congressID, func(d *delegation.Delegation, _ policy.Policy) error {
+		return d.ReportAll(actor, el.Allotment, a.clock.Now())
+	})
+	if err != nil {
+		return res, err
+	}
+	// The congress follows: the unit's quotas are fixed from now on.
+	cmeta := Meta{CommandID: uuid.NewSHA1(meta.CommandID, []byte("congress")), CorrelationID: meta.CorrelationID}
+	_, err = decideOn(ctx, a, actor, cmeta, "ReportAll", congresses, congressID, func(*congress.Congress, loaded) error { return nil },
+		func(c *congress.Congress, _ policy.Policy) error {
+			if u, ok := c.Unit(actor.OrgID); ok && u.Reported {
+				return nil
+			}
+			return c.MarkReported(actor.OrgID, a.clock.Now())
+		})
+	return res, err
+}
+
+// DelegationView is a unit's nominees with the quota view (fig. 2.8).
+type DelegationView struct {
+	Congress  uuid.UUID            `json:"congress"`
+	Unit      uuid.UUID            `json:"unit"`
+	Version   eventstore.Version   `json:"version"`
+	Reported  bool                 `json:"reported"`
+	Nominees  []delegation.Nominee `json:"nominees"`
+	Quota     []delegation.Line    `json:"quota"`
+	Allotment congress.Allotment   `json:"allotment"`
+}
+
+// Delegation reads a unit's delegation: its administrators, the organiser
+// once reported, auditors and analysts (R-ACT-02).
+func (a *App) Delegation(ctx context.Context, actor domain.Actor, congressID, unit uuid.UUID) (DelegationView, error) {
+	el, _, _, err := a.electing(ctx, congressID, unit)
+	if err != nil {
+		return DelegationView{}, err
+	}
+	id := delegation.ID(congressID, unit)
+	l, err := a.load(ctx, DelegationStream(id))
+	if err != nil {
+		return DelegationView{}, err
+	}
+	d, err := delegations.fold(id, l)
+	if err != nil {
+		return DelegationView{}, err
+	}
+	scope := domain.Scope{Unit: unit, Authority: el.Organiser, AtAuthority: d.IsReported()}
+	if !el.Invited || !domain.Allows(actor, domain.KindDelegation, domain.Read, scope) {
+		return DelegationView{}, fmt.Errorf("delegation of %s to congress %s: %w", unit, congressID, domain.ErrNotFound)
+	}
+	ns := d.Nominees()
+	if ns == nil {
+		ns = []delegation.Nominee{}
+	}
+	return DelegationView{Congress: congressID, Unit: unit, Version: l.version, Reported: d.IsReported(), Nominees: ns,
+		Quota: d.Tally(el.Allotment), Allotment: el.Allotment}, nil
+}

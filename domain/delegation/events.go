@@ -1,0 +1,122 @@
+package delegation
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Event names as stored; never change one.
+const (
+	EventNomineeAdded        = "delegation.nominee_added"
+	EventNomineeApproved     = "delegation.nominee_approved"
+	EventNomineeRejected     = "delegation.nominee_rejected"
+	EventNomineeRevoked      = "delegation.nominee_revoked"
+	EventNomineeDeregistered = "delegation.nominee_deregistered"
+	EventReported            = "delegation.reported"
+)
+
+// EventTypes lists every delegation event name.
+func EventTypes() []string {
+	return []string{EventNomineeAdded, EventNomineeApproved, EventNomineeRejected, EventNomineeRevoked, EventNomineeDeregistered, EventReported}
+}
+
+// ErrUnknownEvent: Decode met an event name this package does not know.
+var ErrUnknownEvent = errors.New("delegation: unknown event type")
+
+// Event is a fact in a delegation's history.
+type Event interface{ EventType() string }
+
+// NomineeAdded: the unit added a nominee within its quota (R-DEL-02). The
+// event holds no personal field (no ID number, mobile, birth date or
+// photo): only the indicators computed from them at the reference date.
+type NomineeAdded struct {
+	Congress   uuid.UUID  `json:"congress"`
+	Unit       uuid.UUID  `json:"unit"`
+	Organiser  uuid.UUID  `json:"organiser"`
+	Nominee    uuid.UUID  `json:"nominee"`
+	Name       string     `json:"name"`
+	Identity   Identity   `json:"identity"`
+	Profile    Profile    `json:"profile"`
+	Indicators Indicators `json:"indicators"`
+	By         uuid.UUID  `json:"by"`
+	At         time.Time  `json:"at"`
+}
+
+// NomineeApproved: the unit's initial review passed the nominee (初审通过).
+type NomineeApproved struct {
+	Nominee uuid.UUID `json:"nominee"`
+	Opinion string    `json:"opinion,omitempty"`
+	By      uuid.UUID `json:"by"`
+	At      time.Time `json:"at"`
+}
+
+// NomineeRejected: the unit's initial review refused the nominee, with an
+// opinion; the nominee goes to the "not approved" list (R-DEL-03).
+type NomineeRejected struct {
+	Nominee uuid.UUID `json:"nominee"`
+	Opinion string    `json:"opinion"`
+	By      uuid.UUID `json:"by"`
+	At      time.Time `json:"at"`
+}
+
+// NomineeRevoked: the unit took back its approval or rejection (撤销):
+// the nominee awaits the initial review again (R-DEL-03).
+type NomineeRevoked struct {
+	Nominee uuid.UUID `json:"nominee"`
+	From    Status    `json:"from"`
+	By      uuid.UUID `json:"by"`
+	At      time.Time `json:"at"`
+}
+
+// NomineeDeregistered: the unit removed the nominee (注销, R-DEL-08).
+type NomineeDeregistered struct {
+	Nominee uuid.UUID `json:"nominee"`
+	By      uuid.UUID `json:"by"`
+	At      time.Time `json:"at"`
+}
+
+// AllReported: the unit reported every approved nominee to the organiser
+// (全部上报, R-DEL-04) with every indicator met.
+type AllReported struct {
+	Nominees []uuid.UUID `json:"nominees"`
+	By       uuid.UUID   `json:"by"`
+	At       time.Time   `json:"at"`
+}
+
+func (NomineeAdded) EventType() string        { return EventNomineeAdded }
+func (NomineeApproved) EventType() string     { return EventNomineeApproved }
+func (NomineeRejected) EventType() string     { return EventNomineeRejected }
+func (NomineeRevoked) EventType() string      { return EventNomineeRevoked }
+func (NomineeDeregistered) EventType() string { return EventNomineeDeregistered }
+func (AllReported) EventType() string         { return EventReported }
+
+// Decode reads a stored event by its name; unknown JSON fields are ignored.
+func Decode(eventType string, data []byte) (Event, error) {
+	switch eventType {
+	case EventNomineeAdded:
+		return decode[NomineeAdded](eventType, data)
+	case EventNomineeApproved:
+		return decode[NomineeApproved](eventType, data)
+	case EventNomineeRejected:
+		return decode[NomineeRejected](eventType, data)
+	case EventNomineeRevoked:
+		return decode[NomineeRevoked](eventType, data)
+	case EventNomineeDeregistered:
+		return decode[NomineeDeregistered](eventType, data)
+	case EventReported:
+		return decode[AllReported](eventType, data)
+	}
+	return nil, fmt.Errorf("%w %q", ErrUnknownEvent, eventType)
+}
+
+func decode[E Event](eventType string, data []byte) (Event, error) {
+	var e E
+	if err := json.Unmarshal(data, &e); err != nil {
+		return nil, fmt.Errorf("decode %s: %w", eventType, err)
+	}
+	return e, nil
+}

@@ -1,0 +1,105 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
+
+	"github.com/econf/econf/commands"
+	"github.com/econf/econf/domain"
+)
+
+// A unit's nominees to a congress (seed 004): added within the quota
+// (R-DEL-02), reviewed by the unit (R-DEL-03), reported all at once
+// (R-DEL-04).
+
+func pathUUID(w http.ResponseWriter, r *http.Request, name string) (uuid.UUID, bool) {
+	id, err := uuid.Parse(chi.URLParam(r, name))
+	if err != nil {
+		writeProblem(w, r, problem{Type: problemBase + "not-found", Title: "Not found", Status: http.StatusNotFound, Detail: "no such record", Zh: "记录不存在"})
+		return uuid.Nil, false
+	}
+	return id, true
+}
+
+func (s *Server) addNominee(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	m, ok := meta(w, r)
+	var cmd commands.AddNominee
+	if !ok || !decode(w, r, &cmd) {
+		return
+	}
+	cmd.CongressID = id
+	res, err := s.App.AddNominee(r.Context(), actorOf(r.Context()), m, cmd)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	commandDone(w, http.StatusCreated, res, "")
+}
+
+// nomineeDecision runs one of the unit's decisions on the nominee the path
+// names, with an optional reason (required to reject).
+// nomineeCommand is one of the unit's commands on a nominee.
+type nomineeCommand = func(ctx context.Context, a domain.Actor, m commands.Meta, cmd commands.NomineeDecision) (commands.Result, error)
+
+func (s *Server) nomineeDecision(run func(*commands.App) nomineeCommand) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, ok := pathID(w, r)
+		if !ok {
+			return
+		}
+		m, ok := meta(w, r)
+		if !ok {
+			return
+		}
+		var b commentBody
+		if !decodeOptional(w, r, &b) {
+			return
+		}
+		nominee, ok := pathUUID(w, r, "nomineeId")
+		if !ok {
+			return
+		}
+		if b.Reason == "" {
+			b.Reason = b.Comment
+		}
+		res, err := run(s.App)(r.Context(), actorOf(r.Context()), m, commands.NomineeDecision{CongressID: id, NomineeID: nominee, Opinion: b.Reason})
+		s.answer(w, r, res, err)
+	}
+}
+
+func (s *Server) reportAll(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	m, ok := meta(w, r)
+	if !ok {
+		return
+	}
+	res, err := s.App.ReportAll(r.Context(), actorOf(r.Context()), m, id)
+	s.answer(w, r, res, err)
+}
+
+func (s *Server) getDelegation(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	unit, ok := pathUUID(w, r, "unitId")
+	if !ok {
+		return
+	}
+	v, err := s.App.Delegation(r.Context(), actorOf(r.Context()), id, unit)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
