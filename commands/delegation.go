@@ -172,3 +172,46 @@ func (a *App) Delegation(ctx context.Context, actor domain.Actor, congressID, un
 	return DelegationView{Congress: congressID, Unit: unit, Version: l.version, Reported: d.IsReported(), Nominees: ns,
 		Quota: d.Tally(el.Allotment), Allotment: el.Allotment}, nil
 }
+
+// EditNomineeCmd is the unit changing a nominee it holds.
+type EditNomineeCmd struct {
+	CongressID uuid.UUID `json:"-"`
+	NomineeID  uuid.UUID `json:"-"`
+	delegation.EditNominee
+}
+
+// EditNominee changes a nominee pending or refused; one the organiser
+// refused is resubmitted to the final review (R-DEL-05).
+func (a *App) EditNominee(ctx context.Context, actor domain.Actor, meta Meta, cmd EditNomineeCmd) (Result, error) {
+	el, _, _, err := a.electing(ctx, cmd.CongressID, actor.OrgID)
+	if err != nil {
+		return Result{}, err
+	}
+	return a.onDelegation(ctx, actor, meta, "EditNominee", cmd.CongressID, func(d *delegation.Delegation, p policy.Policy) error {
+		return d.Edit(actor, el, cmd.NomineeID, cmd.EditNominee, p, a.clock.Now())
+	})
+}
+
+// FinalDecision is the organiser's final review of one unit's nominee.
+type FinalDecision struct {
+	CongressID, UnitID, NomineeID uuid.UUID
+	Opinion                       string
+}
+
+func (a *App) finalReview(ctx context.Context, actor domain.Actor, meta Meta, command string, cmd FinalDecision, approve bool) (Result, error) {
+	return onRecord(ctx, a, actor, meta, command, delegations, delegation.ID(cmd.CongressID, cmd.UnitID), toReview,
+		func(d *delegation.Delegation, _ policy.Policy) error {
+			return d.FinalReview(actor, cmd.NomineeID, approve, cmd.Opinion, a.clock.Now())
+		})
+}
+
+// FinalApproveNominee passes a reported nominee (终审审核通过, R-DEL-05).
+func (a *App) FinalApproveNominee(ctx context.Context, actor domain.Actor, meta Meta, cmd FinalDecision) (Result, error) {
+	return a.finalReview(ctx, actor, meta, "FinalApproveNominee", cmd, true)
+}
+
+// FinalRejectNominee refuses a reported nominee with an opinion
+// (终审审核不通过, R-DEL-05); the unit may edit and resubmit it.
+func (a *App) FinalRejectNominee(ctx context.Context, actor domain.Actor, meta Meta, cmd FinalDecision) (Result, error) {
+	return a.finalReview(ctx, actor, meta, "FinalRejectNominee", cmd, false)
+}

@@ -103,3 +103,59 @@ func (s *Server) getDelegation(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, v)
 }
+
+func (s *Server) editNominee(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	m, ok := meta(w, r)
+	var cmd commands.EditNomineeCmd
+	if !ok || !decode(w, r, &cmd) {
+		return
+	}
+	nominee, ok := pathUUID(w, r, "nomineeId")
+	if !ok {
+		return
+	}
+	cmd.CongressID, cmd.NomineeID = id, nominee
+	res, err := s.App.EditNominee(r.Context(), actorOf(r.Context()), m, cmd)
+	s.answer(w, r, res, err)
+}
+
+// finalDecision is the organiser's final review of the nominee the path
+// names, with an optional reason (required to reject).
+func (s *Server) finalDecision(approve bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, ok := pathID(w, r)
+		if !ok {
+			return
+		}
+		m, ok := meta(w, r)
+		if !ok {
+			return
+		}
+		var b commentBody
+		if !decodeOptional(w, r, &b) {
+			return
+		}
+		unit, ok := pathUUID(w, r, "unitId")
+		if !ok {
+			return
+		}
+		nominee, ok := pathUUID(w, r, "nomineeId")
+		if !ok {
+			return
+		}
+		if b.Reason == "" {
+			b.Reason = b.Comment
+		}
+		cmd := commands.FinalDecision{CongressID: id, UnitID: unit, NomineeID: nominee, Opinion: b.Reason}
+		run := s.App.FinalRejectNominee
+		if approve {
+			run = s.App.FinalApproveNominee
+		}
+		res, err := run(r.Context(), actorOf(r.Context()), m, cmd)
+		s.answer(w, r, res, err)
+	}
+}

@@ -127,4 +127,48 @@ func TestDelegationEndToEndR_DEL_02_03_04(t *testing.T) {
 	if res := nom(a, "revoke", nil); res.status != http.StatusConflict || !res.hasRule("R-DEL-03") {
 		t.Errorf("revoke a reported nominee: %d %s", res.status, res.body)
 	}
+
+	// The final review (R-DEL-05): a rejection, an edit and a resubmission.
+	unitNominee := cong + "/units/" + h.tree.Unit.String() + "/nominees/"
+	final := func(id, action string, body any, key string) response {
+		return h.do("POST", unitNominee+id+"/"+action, organiser, body, "Idempotency-Key", key)
+	}
+	edit := func(key string) response {
+		return h.do("PUT", cong+"/nominees/"+a, unitAdmin, map[string]any{"name": "推荐人甲", "birthDate": "1982-03-01",
+			"profile": map[string]any{"gender": "female", "ethnicity": "汉族", "affiliations": []string{"中国民主同盟"}, "grassroots": true}},
+			"Idempotency-Key", key)
+	}
+	if res := edit("e1"); res.status != http.StatusConflict || !res.hasRule("R-DEL-05") {
+		t.Errorf("edit a reported nominee: %d %s", res.status, res.body)
+	}
+	if res := h.do("POST", unitNominee+a+"/final-approve", unitAdmin, nil, "Idempotency-Key", "f-unit"); res.status != http.StatusForbidden && res.status != http.StatusNotFound {
+		t.Errorf("the unit decides the final review: %d %s", res.status, res.body)
+	}
+	if res := final(a, "final-reject", map[string]string{}, "f1"); res.status != 422 || !res.hasRule("R-DEL-05@reason") {
+		t.Errorf("final reject without an opinion: %d %s", res.status, res.body)
+	}
+	if res := final(a, "final-reject", map[string]string{"reason": "请补充简历"}, "f2"); res.status != http.StatusOK {
+		t.Fatalf("final reject: %d %s", res.status, res.body)
+	}
+	if res := edit("e2"); res.status != http.StatusOK {
+		t.Fatalf("edit and resubmit: %d %s", res.status, res.body)
+	}
+	for _, id := range []string{a, b} {
+		if res := final(id, "final-approve", map[string]string{"comment": "同意"}, "f3"+id); res.status != http.StatusOK {
+			t.Fatalf("final approve %s: %d %s", id, res.status, res.body)
+		}
+	}
+	if res := final(a, "final-reject", map[string]string{"reason": "改变主意"}, "f4"); res.status != http.StatusConflict || !res.hasRule("R-DEL-05") {
+		t.Errorf("a final decision taken back: %d %s", res.status, res.body)
+	}
+	res = h.do("GET", cong+"/units/"+h.tree.Unit.String()+"/delegation", organiser, nil)
+	for _, x := range res.json(t)["nominees"].([]any) {
+		nm := x.(map[string]any)
+		if nm["status"] != "final_approved" {
+			t.Errorf("nominee %v status %v, want final_approved", nm["name"], nm["status"])
+		}
+		if nm["id"] == a && (nm["name"] != "推荐人甲" || nm["indicators"].(map[string]any)["woman"] != true) {
+			t.Errorf("the edit is not in: %v", nm)
+		}
+	}
 }

@@ -207,6 +207,9 @@ func (s *Server) routes() chi.Router {
 				r.Post("/congresses/{id}/nominees/{nomineeId}/revoke", s.nomineeDecision(func(a *commands.App) nomineeCommand { return a.RevokeNominee }))
 				r.Post("/congresses/{id}/nominees/{nomineeId}/deregister", s.nomineeDecision(func(a *commands.App) nomineeCommand { return a.DeregisterNominee }))
 				r.Post("/congresses/{id}/report", s.reportAll)
+				r.Put("/congresses/{id}/nominees/{nomineeId}", s.editNominee)
+				r.Post("/congresses/{id}/units/{unitId}/nominees/{nomineeId}/final-approve", s.finalDecision(true))
+				r.Post("/congresses/{id}/units/{unitId}/nominees/{nomineeId}/final-reject", s.finalDecision(false))
 			})
 			detail, status, log, similar := s.declarationRoutes()
 			// Uploads are larger than what idempotent requests keep; a

@@ -151,6 +151,14 @@ func (d *Delegation) Apply(e Event) {
 		d.set(e.Nominee, func(n *Nominee) { n.Status, n.Opinion = Rejected, e.Opinion })
 	case NomineeRevoked:
 		d.set(e.Nominee, func(n *Nominee) { n.Status, n.Opinion = Pending, "" })
+	case NomineeEdited:
+		d.set(e.Nominee, func(n *Nominee) {
+			n.Name, n.Profile, n.Indicators, n.Status, n.Opinion = e.Name, e.Profile, e.Indicators, e.Next, ""
+		})
+	case NomineeFinalApproved:
+		d.set(e.Nominee, func(n *Nominee) { n.Status, n.Opinion = FinalApproved, e.Opinion })
+	case NomineeFinalRejected:
+		d.set(e.Nominee, func(n *Nominee) { n.Status, n.Opinion = FinalRejected, e.Opinion })
 	case NomineeDeregistered:
 		if i := d.index(e.Nominee); i >= 0 {
 			d.nominees = slices.Delete(d.nominees, i, i+1)
@@ -376,5 +384,84 @@ func (d *Delegation) ReportAll(by domain.Actor, a congress.Allotment, now time.T
 		return err
 	}
 	d.record(AllReported{Nominees: ids, By: by.UserID, At: now})
+	return nil
+}
+
+// EditNominee is what the unit may change of a nominee: not its identity.
+type EditNominee struct {
+	Name    string      `json:"name"`
+	Profile Profile     `json:"profile"`
+	Birth   domain.Date `json:"birthDate"`
+}
+
+// Edit changes a nominee the unit holds: one awaiting or refused at the
+// initial review (back to it), or one the organiser refused (resubmitted
+// to the final review, R-DEL-05). A reported nominee awaiting the final
+// review or passed by it is not the unit's to change.
+func (d *Delegation) Edit(by domain.Actor, c Electing, id uuid.UUID, e EditNominee, p policy.Policy, now time.Time) error {
+	n, ok := d.Nominee(id)
+	if !ok {
+		return fmt.Errorf("nominee %s: %w", id, domain.ErrNotFound)
+	}
+	if err := d.unitAdmin(by, d.unit, "edit nominee"); err != nil {
+		return err
+	}
+	next := Pending
+	switch n.Status {
+	case Pending, Rejected:
+	case FinalRejected:
+		next = Reported
+	default:
+		return &domain.StateError{Rule: "R-DEL-05", Status: string(n.Status), Action: "edit nominee",
+			Message: fmt.Sprintf("a nominee can be edited while pending or refused; it is %s", n.Status),
+			Zh:      fmt.Sprintf("仅待审核或审核不通过的人选可以修改，当前状态为“%s”", n.Status.Zh())}
+	}
+	var pr domain.Problems
+	name := strings.TrimSpace(e.Name)
+	if pr.Required("name", "R-DEL-02", name) {
+		pr.MaxChars("name", "R-DEL-02", name, p.Text.Short)
+	}
+	checkProfile(&pr, e.Profile)
+	switch {
+	case e.Birth.IsZero():
+		pr.Add("birthDate", "R-DEL-02", "required: the age indicator is computed from it", "必填：年龄指标据此计算")
+	case e.Birth.After(c.ReferenceDate):
+		pr.Add("birthDate", "R-DEL-02", fmt.Sprintf("after the congress's reference date %s", c.ReferenceDate), fmt.Sprintf("晚于大会基准日期%s", c.ReferenceDate))
+	}
+	if err := pr.Err(); err != nil {
+		return err
+	}
+	facts := Facts{Gender: e.Profile.Gender, Ethnicity: e.Profile.Ethnicity, Affiliations: e.Profile.Affiliations, Grassroots: e.Profile.Grassroots, Birth: e.Birth}
+	d.record(NomineeEdited{Nominee: id, Name: name, Profile: e.Profile, Indicators: IndicatorsOf(facts, c.ReferenceDate), Next: next, By: by.UserID, At: now})
+	return nil
+}
+
+// FinalReview is the organiser's decision on a reported nominee (终审,
+// R-DEL-05): approve (an opinion optional) or reject (an opinion
+// required). A final decision is not revoked.
+func (d *Delegation) FinalReview(by domain.Actor, id uuid.UUID, approve bool, opinion string, now time.Time) error {
+	n, ok := d.Nominee(id)
+	if !ok {
+		return fmt.Errorf("nominee %s: %w", id, domain.ErrNotFound)
+	}
+	if by.Role != domain.RoleAuthorityReviewer || by.OrgID != d.organiser {
+		return fmt.Errorf("final review of %s: only the organiser's reviewers may (R-DEL-05): %w", id, domain.ErrForbidden)
+	}
+	if n.Status != Reported {
+		return &domain.StateError{Rule: "R-DEL-05", Status: string(n.Status), Action: "final review",
+			Message: fmt.Sprintf("the final review needs a reported nominee; it is %s", n.Status),
+			Zh:      fmt.Sprintf("仅“%s”的人选可以终审，当前状态为“%s”", Reported.Zh(), n.Status.Zh())}
+	}
+	opinion = strings.TrimSpace(opinion)
+	if approve {
+		d.record(NomineeFinalApproved{Nominee: id, Opinion: opinion, By: by.UserID, At: now})
+		return nil
+	}
+	if opinion == "" {
+		var pr domain.Problems
+		pr.Add("reason", "R-DEL-05", "a final rejection needs an opinion", "终审不通过须填写意见")
+		return pr.Err()
+	}
+	d.record(NomineeFinalRejected{Nominee: id, Opinion: opinion, By: by.UserID, At: now})
 	return nil
 }

@@ -17,11 +17,15 @@ const (
 	EventNomineeRevoked      = "delegation.nominee_revoked"
 	EventNomineeDeregistered = "delegation.nominee_deregistered"
 	EventReported            = "delegation.reported"
+	EventNomineeEdited       = "delegation.nominee_edited"
+	EventFinalApproved       = "delegation.nominee_final_approved"
+	EventFinalRejected       = "delegation.nominee_final_rejected"
 )
 
 // EventTypes lists every delegation event name.
 func EventTypes() []string {
-	return []string{EventNomineeAdded, EventNomineeApproved, EventNomineeRejected, EventNomineeRevoked, EventNomineeDeregistered, EventReported}
+	return []string{EventNomineeAdded, EventNomineeApproved, EventNomineeRejected, EventNomineeRevoked, EventNomineeDeregistered, EventReported,
+		EventNomineeEdited, EventFinalApproved, EventFinalRejected}
 }
 
 // ErrUnknownEvent: Decode met an event name this package does not know.
@@ -87,6 +91,40 @@ type AllReported struct {
 	At       time.Time   `json:"at"`
 }
 
+// NomineeEdited: the unit changed a nominee's name or details (not its
+// identity); a nominee the organiser rejected goes back to it (R-DEL-05),
+// one the unit rejected back to the initial review.
+type NomineeEdited struct {
+	Nominee    uuid.UUID  `json:"nominee"`
+	Name       string     `json:"name"`
+	Profile    Profile    `json:"profile"`
+	Indicators Indicators `json:"indicators"`
+	Next       Status     `json:"next"`
+	By         uuid.UUID  `json:"by"`
+	At         time.Time  `json:"at"`
+}
+
+// NomineeFinalApproved: the organiser's final review passed the nominee (终审审核通过).
+type NomineeFinalApproved struct {
+	Nominee uuid.UUID `json:"nominee"`
+	Opinion string    `json:"opinion,omitempty"`
+	By      uuid.UUID `json:"by"`
+	At      time.Time `json:"at"`
+}
+
+// NomineeFinalRejected: the organiser's final review refused the nominee, with
+// an opinion (终审审核不通过); the unit may edit and resubmit it (R-DEL-05).
+type NomineeFinalRejected struct {
+	Nominee uuid.UUID `json:"nominee"`
+	Opinion string    `json:"opinion"`
+	By      uuid.UUID `json:"by"`
+	At      time.Time `json:"at"`
+}
+
+func (NomineeEdited) EventType() string        { return EventNomineeEdited }
+func (NomineeFinalApproved) EventType() string { return EventFinalApproved }
+func (NomineeFinalRejected) EventType() string { return EventFinalRejected }
+
 func (NomineeAdded) EventType() string        { return EventNomineeAdded }
 func (NomineeApproved) EventType() string     { return EventNomineeApproved }
 func (NomineeRejected) EventType() string     { return EventNomineeRejected }
@@ -107,6 +145,12 @@ func Decode(eventType string, data []byte) (Event, error) {
 		return decode[NomineeRevoked](eventType, data)
 	case EventNomineeDeregistered:
 		return decode[NomineeDeregistered](eventType, data)
+	case EventNomineeEdited:
+		return decode[NomineeEdited](eventType, data)
+	case EventFinalApproved:
+		return decode[NomineeFinalApproved](eventType, data)
+	case EventFinalRejected:
+		return decode[NomineeFinalRejected](eventType, data)
 	case EventReported:
 		return decode[AllReported](eventType, data)
 	}
