@@ -407,6 +407,28 @@ func (h *harness) checkChangeReadModels(d string) {
 	if lg := string(h.do("GET", d+"/change-request/log", school, nil).body); !strings.Contains(lg, "变更审核通过") || !strings.Contains(lg, "同意变更") {
 		t.Errorf("change request log: %s", lg)
 	}
+	// What the school approved: the request as its stream stood before
+	// the decision, read back through the log's link.
+	var clog struct {
+		Entries []struct {
+			DecidedOn *int64 `json:"decidedOnRevision"`
+			RecordURL string `json:"recordUrl"`
+		} `json:"entries"`
+	}
+	decode(t, h.do("GET", d+"/change-request/log", school, nil), &clog)
+	if n := len(clog.Entries); n != 2 || clog.Entries[1].DecidedOn == nil || *clog.Entries[1].DecidedOn != 1 || clog.Entries[1].RecordURL != d+"/change-request?atRevision=1" {
+		t.Errorf("the school's decision in the change log: %+v", clog.Entries)
+	} else {
+		then := h.do("GET", clog.Entries[1].RecordURL, school, nil).json(t)
+		state, _ := then["state"].(map[string]any)
+		if then["kind"] != "change" || then["version"] != 1.0 || state["status"] != "requested" ||
+			state["request"].(map[string]any)["new"].(map[string]any)["nameZh"] != "2027年分布式系统可靠性国际研讨会" {
+			t.Errorf("the change request the school approved: %v", then)
+		}
+	}
+	if res := h.do("GET", d+"/change-request?atRevision=3", school, nil); res.status != 422 || !res.hasRule("REVISION@query:atRevision") {
+		t.Errorf("the change request past its last revision: %d %s", res.status, res.body)
+	}
 	crs := h.do("GET", "/api/v1/change-requests?status=approved", school, nil).json(t)
 	if crs["total"] != float64(1) {
 		t.Errorf("change requests list: %v", crs)
@@ -452,6 +474,27 @@ func (h *harness) checkSummaryReadModels(id string) {
 	}
 	if lg := string(h.do("GET", d+"/summary/log", h.email(domain.RoleAuditor), nil).body); !strings.Contains(lg, "请补充照片说明中的职衔") || !strings.Contains(lg, "总结审核通过") {
 		t.Errorf("summary log: %s", lg)
+	}
+	// The acceptance links to the summary as the school read it (submitted
+	// again after the return) and compares it with what it returned.
+	var slog struct {
+		Entries []struct {
+			DecidedOn    *int64 `json:"decidedOnRevision"`
+			RecordURL    string `json:"recordUrl"`
+			ChangesSince *int64 `json:"changesSinceRevision"`
+		} `json:"entries"`
+	}
+	decode(t, h.do("GET", d+"/summary/log", h.email(domain.RoleAuditor), nil), &slog)
+	var decided []int64
+	for _, e := range slog.Entries {
+		if e.DecidedOn != nil {
+			decided = append(decided, *e.DecidedOn)
+		}
+	}
+	if accept := slog.Entries[len(slog.Entries)-1]; len(decided) != 2 || accept.ChangesSince == nil || *accept.ChangesSince != decided[0] {
+		t.Errorf("summary decisions made on %v; the acceptance compares with %v", decided, accept.ChangesSince)
+	} else if then := h.do("GET", accept.RecordURL, h.email(domain.RoleAuditor), nil).json(t); then["status"] != "submitted" || then["version"] != float64(decided[1]) {
+		t.Errorf("the summary the school accepted (%s): %v", accept.RecordURL, then)
 	}
 	stats := h.do("GET", "/api/v1/statistics/summaries?year=2027", h.email(domain.RoleAnalyst), nil).json(t)
 	if stats["conferences"] != float64(1) || stats["domestic"] != float64(100) || stats["foreign"] != float64(42) ||

@@ -3,7 +3,9 @@ package httpapi_test
 import (
 	"net/http"
 	"net/url"
+	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -233,5 +235,23 @@ func TestFundingReviewOverHTTP(t *testing.T) {
 	}
 	if res := h.do("GET", loc+"/log", h.email(domain.RoleAuthorityReviewer), nil); res.status != http.StatusNotFound {
 		t.Errorf("a university's reviewer reads the log: %d", res.status)
+	}
+	// Approved what? The grant was made on revision 5, the resubmitted
+	// application; since the bureau's return (made on revision 2) the
+	// institute changed the city alone.
+	entries := lg.json(t)["entries"].([]any)
+	grant := entries[len(entries)-1].(map[string]any)
+	if grant["decidedOnRevision"] != 5.0 || grant["recordUrl"] != loc+"?atRevision=5" || grant["changesSinceRevision"] != 2.0 ||
+		!reflect.DeepEqual(grant["changes"], []any{map[string]any{"path": "application.conference.city", "op": "changed", "before": "合肥", "after": "北京"}}) {
+		t.Errorf("the grant's log entry: %v", grant)
+	}
+	if got := h.do("GET", loc+"?atRevision=1", reviewer, nil).json(t); got["status"] != "draft" || got["version"] != 1.0 {
+		t.Errorf("the application at revision 1: %v", got)
+	}
+	if res := h.do("GET", loc+"?atRevision=7", reviewer, nil); res.status != http.StatusUnprocessableEntity || !res.hasRule("REVISION@query:atRevision") {
+		t.Errorf("a revision past the last: %d %s", res.status, res.body)
+	}
+	if res := h.do("GET", loc+"/diff?from=2&to=5", reviewer, nil); res.status != http.StatusOK || !strings.Contains(string(res.body), `"path":"application.conference.city"`) {
+		t.Errorf("the diff between the return and the grant: %d %s", res.status, res.body)
 	}
 }
