@@ -87,6 +87,11 @@ type forecastRow struct {
 	ForeignCount  int        `json:"foreignCount"`
 	Status        string     `json:"status"`
 	SubmittedAt   *time.Time `json:"submittedAt"`
+	// A change request's or summary's row: its conference, and a
+	// summary's due date and whether it is overdue.
+	DeclarationID string `json:"declarationId"`
+	DueDate       string `json:"dueDate"`
+	IsOverdue     bool   `json:"overdue"`
 	// Href and Label are the row's page and status name.
 	Href  string `json:"-"`
 	Label string `json:"-"`
@@ -111,12 +116,24 @@ type inboxSection struct {
 	Page forecastPage
 }
 
-// inboxTask is one kind of task of a role: records of kind at statuses.
+// inboxTask is one kind of task of a role: records of kind at statuses,
+// or with aftercare, a conference's change requests or summaries.
 type inboxTask struct {
-	kind     *recordKind
-	key      string
-	statuses string
+	kind      *recordKind
+	key       string
+	statuses  string
+	aftercare *aftercareList
 }
+
+// aftercareList is a list of a conference's change requests or summaries:
+// the API's list, its filter, the page under /declarations/{id}/ each row
+// links to, the message prefix of its statuses.
+type aftercareList struct{ path, param, page, prefix string }
+
+var (
+	changeTasks  = &aftercareList{"/change-requests", "status", "change", "chg_"}
+	summaryTasks = &aftercareList{"/summaries", "state", "summary", "sum_"}
+)
 
 // home is the work inbox: what waits for the signed-in user, oldest
 // first, with counts and the due date of forecasts (the last day of the
@@ -134,7 +151,11 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		if task.kind == declarationKind {
 			q.Set("sort", "updatedAt")
 		}
-		a := s.api(r, call{method: "GET", path: "/" + task.kind.Seg, query: q})
+		path := "/" + task.kind.Seg
+		if ac := task.aftercare; ac != nil {
+			q, path = url.Values{ac.param: {task.statuses}, "pageSize": {"20"}}, ac.path
+		}
+		a := s.api(r, call{method: "GET", path: path, query: q})
 		var p forecastPage
 		if !a.ok() || a.decode(&p) != nil {
 			s.failed(w, r, v, a)
@@ -148,7 +169,13 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		for i := range p.Items {
 			it := &p.Items[i]
 			it.Href, it.Label = "/"+task.kind.Seg+"/"+it.ID, task.kind.status(v, it.Status)
-			if task.kind == forecastKind {
+			if ac := task.aftercare; ac != nil {
+				it.Href, it.Label = "/declarations/"+it.DeclarationID+"/"+ac.page, v.code(ac.prefix, it.Status)
+				if it.Status == "" {
+					it.Label = v.T("sum_not_open")
+				}
+				it.Due, it.Overdue = it.DueDate, it.IsOverdue
+			} else if task.kind == forecastKind {
 				if d := win.closeFor(it.PlanYear); d != "" {
 					it.Due, it.Overdue = d, today > d
 				}
@@ -157,7 +184,11 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		q.Del("pageSize")
 		q.Del("order")
 		q.Del("sort")
-		sections = append(sections, inboxSection{Key: task.key, List: "/" + task.kind.Seg + "?" + q.Encode(), Page: p})
+		list := "/" + task.kind.Seg + "?" + q.Encode()
+		if task.aftercare != nil {
+			list = "" // no list page of its own
+		}
+		sections = append(sections, inboxSection{Key: task.key, List: list, Page: p})
 	}
 	v.Data = sections
 	s.render(w, r, http.StatusOK, "inbox", v)

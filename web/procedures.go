@@ -32,10 +32,10 @@ var procedures = []procedure{
 	{
 		Kind: forecastKind, Nav: "forecasts", Notify: "forecast_", Pages: []string{"forecast_form"},
 		Inbox: map[string][]inboxTask{
-			"applicant":          {{forecastKind, "inbox_revise", "rejected"}, {forecastKind, "inbox_progress", "submitted,unit_approved,school_approved"}},
-			"unit_admin":         {{forecastKind, "inbox_review", "submitted"}},
-			"school_admin":       {{forecastKind, "inbox_review", "unit_approved"}},
-			"authority_reviewer": {{forecastKind, "inbox_review", "school_approved"}},
+			"applicant":          {{forecastKind, "inbox_revise", "rejected", nil}, {forecastKind, "inbox_progress", "submitted,unit_approved,school_approved", nil}},
+			"unit_admin":         {{forecastKind, "inbox_review", "submitted", nil}},
+			"school_admin":       {{forecastKind, "inbox_review", "unit_approved", nil}},
+			"authority_reviewer": {{forecastKind, "inbox_review", "school_approved", nil}},
 		},
 		Routes: func(s *Server, r chi.Router) {
 			r.Get("/forecasts/new", s.forecastNew)
@@ -48,11 +48,13 @@ var procedures = []procedure{
 	{
 		Kind: declarationKind, Nav: "declarations", Notify: "declaration_", Pages: []string{"declaration_form", "aftercare"},
 		Inbox: map[string][]inboxTask{
-			"applicant": {{declarationKind, "inbox_decl_drafts", "draft,unit_rejected,school_rejected,authority_rejected"},
-				{declarationKind, "inbox_decl_progress", "submitted,unit_approved,school_approved"}},
-			"unit_admin":         {{declarationKind, "inbox_decl_review", "submitted"}},
-			"school_admin":       {{declarationKind, "inbox_decl_review", "unit_approved"}},
-			"authority_reviewer": {{declarationKind, "inbox_decl_review", "school_approved"}},
+			"applicant": {{declarationKind, "inbox_decl_drafts", "draft,unit_rejected,school_rejected,authority_rejected", nil},
+				{declarationKind, "inbox_decl_progress", "submitted,unit_approved,school_approved", nil},
+				{declarationKind, "inbox_sum_write", "due,overdue,returned", summaryTasks}},
+			"unit_admin": {{declarationKind, "inbox_decl_review", "submitted", nil}},
+			"school_admin": {{declarationKind, "inbox_decl_review", "unit_approved", nil},
+				{declarationKind, "inbox_chg_review", "requested", changeTasks}, {declarationKind, "inbox_sum_review", "submitted", summaryTasks}},
+			"authority_reviewer": {{declarationKind, "inbox_decl_review", "school_approved", nil}},
 		},
 		Routes: func(s *Server, r chi.Router) {
 			r.Get("/declarations/{id}/edit", s.declarationEdit)

@@ -348,7 +348,8 @@ func changeProfileWithdraw(t *testing.T, s *site, b *browser) {
 
 	sch := b.user("school")
 	sch.signIn(s.email(domain.RoleSchoolAdmin), password(domain.RoleSchoolAdmin))
-	sch.open("/declarations/" + d + "/change")
+	// The request waits in the school's inbox.
+	sch.inboxLink("inbox_chg_review", "/declarations/"+d+"/change")
 	sch.axe("change request review")
 	sch.shot("change-request-review")
 	sch.fill(map[string]string{"f-comment": "同意变更"})
@@ -391,8 +392,8 @@ func summaryPage(t *testing.T, s *site, b *browser) {
 	b.t = t
 	app := b.user("applicant")
 	app.signIn(s.email(domain.RoleApplicant), password(domain.RoleApplicant))
-	app.open("/declarations/" + d)
-	app.click(`#summary-link`)
+	// The summary to write waits in the applicant's inbox, with its due date.
+	app.inboxLink("inbox_sum_write", "/declarations/"+d+"/summary")
 	dir := t.TempDir()
 	png := filepath.Join(dir, "photo.jpg")
 	jpg := filepath.Join(dir, "会场.jpg")
@@ -579,7 +580,7 @@ func summaryReview(t *testing.T, s *site, b *browser) {
 	b.t = t
 	sch := b.user("school")
 	sch.signIn(s.email(domain.RoleSchoolAdmin), password(domain.RoleSchoolAdmin))
-	sch.open("/declarations/" + d + "/summary")
+	sch.inboxLink("inbox_sum_review", "/declarations/"+d+"/summary")
 	sch.axe("summary review")
 	sch.fill(map[string]string{"f-comment": "总结完整"})
 	sch.click(`#approve`)
@@ -591,4 +592,23 @@ func summaryReview(t *testing.T, s *site, b *browser) {
 		contains(t, "attendance chart", att, want)
 	}
 	sch.shot("statistics-attendance")
+}
+
+// inboxLink opens the inbox until its section key lists href (its lists
+// are read models, which take the last command in a moment), and follows
+// the link.
+func (tb *tab) inboxLink(key, href string) {
+	tb.t.Helper()
+	sel := `section[aria-labelledby="sec-` + key + `"] a[href="` + href + `"]`
+	for i := 0; ; i++ {
+		tb.open("/")
+		if eval[bool](tb, `!!document.querySelector('`+sel+`')`) {
+			break
+		}
+		if i == 50 {
+			tb.t.Fatalf("%s: the inbox never listed %s under %s: %s", tb.name, href, key, tb.text("main"))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	tb.click(sel)
 }
