@@ -170,6 +170,23 @@ func TestApprovalLogSaysWhatWasApproved(t *testing.T) {
 		t.Errorf("the declaration the school approved: %s", then.body)
 	}
 
+	// The history at that revision replays the declaration up to it (its
+	// change, summary and deadline streams, empty here, up to its time).
+	var hist struct {
+		Version    int64 `json:"version"`
+		AtRevision int64 `json:"atRevision"`
+		Entries    []any `json:"entries"`
+	}
+	decode(t, h.do("GET", fmt.Sprintf("%s/history?atRevision=%d", d, *schoolApproves.DecidedOn), auditor, nil), &hist)
+	if hist.Version != *schoolApproves.DecidedOn || hist.AtRevision != hist.Version || int64(len(hist.Entries)) != hist.Version {
+		t.Errorf("history at revision %d: version %d, atRevision %d, %d entries", *schoolApproves.DecidedOn, hist.Version, hist.AtRevision, len(hist.Entries))
+	}
+	for _, n := range []int64{0, schoolApproves.Number + 1} {
+		if res := h.do("GET", fmt.Sprintf("%s/history?atRevision=%d", d, n), auditor, nil); res.status != 422 || !res.hasRule("REVISION@query:atRevision") {
+			t.Errorf("declaration history at revision %d: %d %s", n, res.status, res.body)
+		}
+	}
+
 	// The diff endpoint compares any two revisions the same way.
 	var diff struct {
 		Kind    string  `json:"kind"`
