@@ -35,6 +35,10 @@ const (
 	// (domain/delegation): the unit sits where a record's unit does, the
 	// organiser where its authority does, reached once reported.
 	KindDelegation Kind = "delegation"
+	// KindNomination is a recommending unit's nomination file for a cycle
+	// (domain/nomination, seed 003): the unit sits where a record's unit
+	// does, its association (the organiser) where the authority does.
+	KindNomination Kind = "nomination"
 	// KindHistory is a record's event history and approval log: read by
 	// whoever may read the record.
 	KindHistory Kind = "history"
@@ -124,6 +128,23 @@ var organiserGrants = Grants{
 	Review: {RoleAuthorityReviewer: {Place: OwnAuthority}},
 }
 
+// nominationGrants are a nomination file's: the unit's contacts read and
+// work on their own; the organiser's staff see every unit's file (the
+// organiser sees all units, issue 19 part 12) and decide once it was
+// submitted; auditors, analysts and the platform read everything.
+var nominationGrants = Grants{
+	Read: {
+		RoleUnitAdmin:         {Place: OwnUnit},
+		RoleAuthorityReviewer: {Place: OwnAuthority},
+		RoleAuditor:           {Place: Everywhere},
+		RoleAnalyst:           {Place: Everywhere},
+		RoleSystem:            {Place: Everywhere},
+	},
+	Review: {
+		RoleAuthorityReviewer: {Place: OwnAuthority, Submitted: true},
+	},
+}
+
 // ownOnly: every account reads its own, and no one else's.
 var ownOnly = Grants{Read: {
 	RoleApplicant: {Place: OwnRecord}, RoleUnitAdmin: {Place: OwnRecord}, RoleSchoolAdmin: {Place: OwnRecord},
@@ -142,6 +163,7 @@ var Access = map[Kind]Grants{
 	KindFunding:      recordGrants,
 	KindCongress:     organiserGrants,
 	KindDelegation:   recordGrants,
+	KindNomination:   nominationGrants,
 	KindHistory:      recordGrants,
 	KindFile:         ownOnly,
 	KindNotification: ownOnly,

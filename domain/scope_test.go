@@ -60,10 +60,42 @@ func TestScopeModelR_ACT_02(t *testing.T) {
 	}
 	// What the model does not list is refused: an unknown kind, an actor
 	// without the id its place needs.
-	if domain.Allows(domain.Actor{Role: domain.RoleAuditor}, "nomination", domain.Read, mine) {
+	if domain.Allows(domain.Actor{Role: domain.RoleAuditor}, "delegate", domain.Read, mine) {
 		t.Error("an unknown kind is readable")
 	}
 	if domain.Allows(domain.Actor{Role: domain.RoleApplicant}, domain.KindForecast, domain.Read, domain.Scope{}) {
 		t.Error("an applicant without an id reads a record without an owner")
+	}
+}
+
+// TestNominationScopeR_ACT_02 (seed 003): a recommending unit's contact
+// reads its own unit's file only; the organiser's staff read every one of
+// its units' files, submitted or not, and decide only on submitted ones;
+// another association sees none; applicants none.
+func TestNominationScopeR_ACT_02(t *testing.T) {
+	assoc, unit := uuid.New(), uuid.New()
+	file := domain.Scope{Unit: unit, Authority: assoc}
+	sent := domain.Scope{Unit: unit, Authority: assoc, AtAuthority: true}
+	contact := domain.Actor{UserID: uuid.New(), Role: domain.RoleUnitAdmin, OrgID: unit, Authority: assoc}
+	other := domain.Actor{UserID: uuid.New(), Role: domain.RoleUnitAdmin, OrgID: uuid.New(), Authority: assoc}
+	staff := domain.Actor{UserID: uuid.New(), Role: domain.RoleAuthorityReviewer, OrgID: assoc, Authority: assoc}
+	elsewhere := domain.Actor{UserID: uuid.New(), Role: domain.RoleAuthorityReviewer, OrgID: uuid.New()}
+	k := domain.KindNomination
+	for _, c := range []struct {
+		name string
+		got  bool
+		want bool
+	}{
+		{"contact reads its file", domain.Allows(contact, k, domain.Read, file), true},
+		{"another unit reads it", domain.Allows(other, k, domain.Read, file), false},
+		{"staff read a draft", domain.Allows(staff, k, domain.Read, file), true},
+		{"staff decide on a draft", domain.Allows(staff, k, domain.Review, file), false},
+		{"staff decide on a submitted file", domain.Allows(staff, k, domain.Review, sent), true},
+		{"another association reads it", domain.Allows(elsewhere, k, domain.Read, sent), false},
+		{"an applicant reads it", domain.Allows(domain.Actor{UserID: uuid.New(), Role: domain.RoleApplicant, OrgID: unit}, k, domain.Read, file), false},
+	} {
+		if c.got != c.want {
+			t.Errorf("R-ACT-02 %s: %v, want %v", c.name, c.got, c.want)
+		}
 	}
 }

@@ -257,8 +257,15 @@ func (s *Server) importPeople(w http.ResponseWriter, r *http.Request) {
 	s.answer(w, r, res, err)
 }
 
-// sheetProblem reports a refused spreadsheet with every bad cell.
+// sheetProblem reports a refused key-people spreadsheet with every bad
+// cell.
 func (s *Server) sheetProblem(w http.ResponseWriter, r *http.Request, err error) {
+	s.sheetProblemFor(w, r, err, "R-DECL-13")
+}
+
+// sheetProblemFor reports a refused spreadsheet with every bad cell, each
+// under the import's rule unless the cell breaks one of its own.
+func (s *Server) sheetProblemFor(w http.ResponseWriter, r *http.Request, err error, importRule string) {
 	ie, ok := err.(*sheet.ImportError)
 	if !ok {
 		s.writeError(w, r, err)
@@ -268,13 +275,13 @@ func (s *Server) sheetProblem(w http.ResponseWriter, r *http.Request, err error)
 	for _, c := range ie.Cells {
 		rule := c.Rule
 		if rule == "" {
-			rule = "R-DECL-13"
+			rule = importRule
 		}
 		fields = append(fields, domain.FieldError{Path: fmt.Sprintf("sheet:%s%d", c.Column, c.Row), Rule: rule,
 			Message: c.Header + ": " + c.Message, Zh: c.Header + "：" + c.Zh})
 	}
 	writeProblem(w, r, problem{Type: problemBase + "validation", Title: "The spreadsheet was not imported", Status: http.StatusUnprocessableEntity,
-		Detail: "nothing of the file was imported; every bad cell is listed by row and column", Zh: "表格未导入：以下单元格有误（按行列标注），请修改后重新上传", Rule: "R-DECL-13", Errors: fields})
+		Detail: "nothing of the file was imported; every bad cell is listed by row and column", Zh: "表格未导入：以下单元格有误（按行列标注），请修改后重新上传", Rule: importRule, Errors: fields})
 }
 
 // declarationRead answers one read-model query about a declaration, after

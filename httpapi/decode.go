@@ -29,6 +29,8 @@ const maxBody = 1 << 20
 // their bodies themselves (readBodyMax).
 var bodyLimits = map[string]int64{
 	"POST /api/v1/declarations/{id}/people.xlsx": 5 << 20, // the people spreadsheet
+	"POST /api/v1/nomination-codes.xlsx":         5 << 20, // the invitation codes (seed 003 attachment 3)
+	"POST /api/v1/nominations/{id}/plan.xlsx":    5 << 20, // a unit's annual plan (seed 003)
 }
 
 // bodyLimit is the bound on r's body.

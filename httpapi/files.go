@@ -26,10 +26,11 @@ var uploadKinds = map[string]filestore.Kind{
 	filestore.NGOReceipt.Name:       filestore.NGOReceipt,
 	filestore.FundingApproval.Name:  filestore.FundingApproval,
 	filestore.FundingProof.Name:     filestore.FundingProof,
+	filestore.NominationScan.Name:   filestore.NominationScan,
 }
 
 // uploadKindNames lists uploadKinds for messages.
-const uploadKindNames = "location_approval, foreign_cohost, summary_photo, proceedings, change_material, ngo_receipt, funding_approval or funding_proof"
+const uploadKindNames = "location_approval, foreign_cohost, summary_photo, proceedings, change_material, ngo_receipt, funding_approval, funding_proof or nomination_scan"
 
 // uploadFile keeps a file sent as the raw body (?kind=…&name=…) and answers
 // its description, which a form section then refers to. The type is judged

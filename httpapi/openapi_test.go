@@ -250,6 +250,7 @@ func TestOpenAPIDocumentIsWellFormed(t *testing.T) {
 // and registration and password reset (R-ACT-03).
 var publicOperations = map[string]bool{
 	"POST /api/v1/auth/login":                  true,
+	"POST /api/v1/auth/invitations":            true,
 	"GET /api/v1/auth/universities":            true,
 	"POST /api/v1/auth/registrations":          true,
 	"POST /api/v1/auth/registrations/activate": true,

@@ -11,6 +11,7 @@ import (
 	"github.com/econf/econf/domain/declaration"
 	"github.com/econf/econf/domain/forecast"
 	"github.com/econf/econf/domain/funding"
+	"github.com/econf/econf/domain/nomination"
 	"github.com/econf/econf/domain/procedure"
 	"github.com/econf/econf/domain/summary"
 )
@@ -105,6 +106,17 @@ var recordKinds = []recordKind{
 			procedure.Applicant: atUnit, procedure.Bureau: atAuthority,
 		}),
 		atAuthority: string(funding.Flow.Awaiting(procedure.Bureau)),
+	},
+	{
+		// A recommending unit's nomination file (seed 003): its contacts
+		// hold it where an applicant would, the organiser's staff once
+		// submitted. The cycle's and the codes' events have other
+		// prefixes (nomination_cycle., invitation_code.).
+		name: nomination.Flow.Name, eventPrefix: "nomination.", streamPrefix: "nomination-",
+		read: readNomination, holders: holdersWith(nomination.Flow.Holders(), map[procedure.Level]holder{
+			procedure.Applicant: atUnit, procedure.Organiser: atAuthority,
+		}),
+		atAuthority: string(nomination.Flow.Awaiting(procedure.Organiser)),
 	},
 }
 
@@ -354,6 +366,48 @@ func readFunding(eventType string, data []byte) (step, error) {
 		s.status, s.comment, s.decision = string(funding.StatusRejected), ev.Reason, true
 	case funding.Returned:
 		s.status, s.comment, s.decision = string(funding.StatusReturned), ev.Reason, true
+	}
+	return s, nil
+}
+
+// nominationActions names each nomination file event for people.
+var nominationActions = map[string][2]string{
+	nomination.EventStarted:               {"started", "开始遴选推荐"},
+	nomination.EventPlanEntriesAdded:      {"plan entries added", "填报学术会议年度计划"},
+	nomination.EventPlanEntryRemoved:      {"plan entry removed", "删除年度计划会议"},
+	nomination.EventSchemeSaved:           {"scheme saved", "制定推荐方案"},
+	nomination.EventRecommendationAdded:   {"recommendation added", "列入推荐名单"},
+	nomination.EventRecommendationRemoved: {"recommendation removed", "移出推荐名单"},
+	nomination.EventExpertInvited:         {"expert invited", "邀请提名专家"},
+	nomination.EventExpertNominated:       {"expert nominated", "专家提名"},
+	nomination.EventCommitteeSet:          {"review committee set", "成立专家评审委员会"},
+	nomination.EventCommitteeOpinion:      {"committee opinion recorded", "专家评审委员会意见"},
+	nomination.EventListSigned:            {"signed list uploaded", "上传签字盖章推荐名单"},
+	nomination.EventSubmitted:             {"submitted", "提交推荐名单"},
+	nomination.EventReturned:              {"returned for revision", "退回修改"},
+}
+
+func readNomination(eventType string, data []byte) (step, error) {
+	ev, err := nomination.Decode(eventType, data)
+	if err != nil {
+		return step{}, err
+	}
+	action, ok := nominationActions[eventType]
+	if !ok {
+		action = [2]string{eventType, eventType}
+	}
+	s := step{action: action[0], actionZh: action[1], edit: true}
+	switch ev := ev.(type) {
+	case nomination.Started:
+		s.status, s.edit = string(nomination.StatusDrafting), false
+		s.created = &domain.Scope{Unit: ev.Unit, Authority: ev.Association}
+	case nomination.RecommendationAdded:
+		s.comment = ev.Recommendation.Name
+	case nomination.Submitted:
+		s.status, s.edit = string(nomination.StatusSubmitted), false
+		s.comment = fmt.Sprintf("第%d版征集通知 / cycle edition %d", ev.CycleEdition, ev.CycleEdition)
+	case nomination.Returned:
+		s.status, s.edit, s.comment = string(nomination.StatusReturned), false, ev.Reason
 	}
 	return s, nil
 }

@@ -19,7 +19,7 @@ const StatusViewName = "status_view"
 type StatusView struct{}
 
 func (StatusView) Name() string     { return StatusViewName }
-func (StatusView) Version() int     { return 4 }
+func (StatusView) Version() int     { return 5 }
 func (StatusView) Tables() []string { return []string{"record_status"} }
 
 func (StatusView) Setup(ctx context.Context, tx pgx.Tx) error {
@@ -137,6 +137,13 @@ func (q *Queries) DeclarationStatus(ctx context.Context, a domain.Actor, id uuid
 // administrators or the bureau's reviewers once submitted.
 func (q *Queries) FundingStatus(ctx context.Context, a domain.Actor, id uuid.UUID) (RecordStatus, error) {
 	return q.readableStatus(ctx, a, "funding", id)
+}
+
+// NominationStatus is the status view of a unit's nomination file (seed
+// 003) if the actor may see it: its unit's contacts, the organiser's
+// staff.
+func (q *Queries) NominationStatus(ctx context.Context, a domain.Actor, id uuid.UUID) (RecordStatus, error) {
+	return q.readableStatus(ctx, a, "nomination", id)
 }
 
 // ChangeStatus is the status view of a conference's change request (kind

@@ -32,7 +32,8 @@ func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSp
 // admins to a unit or an institute (its administrator, who applies for
 // funding), school admins to a university, authority reviewers to an
 // authority or an academy's bureau (who reviews the funding applications);
-// auditors, analysts and platform admins to any organisation. An academy
+// a recommending unit's contact (seed 003) is a unit admin of the unit, the
+// association's staff authority reviewers; auditors, analysts and platform admins to any organisation. An academy
 // has no school admins and its institutes no applicants: the universities'
 // procedures, which start with an applicant and pass a school, never reach
 // an academy.
@@ -41,11 +42,11 @@ func RoleFits(r domain.Role, k org.Kind) bool {
 	case domain.RoleApplicant:
 		return k == org.Unit
 	case domain.RoleUnitAdmin:
-		return k == org.Unit || k == org.Institute
+		return k == org.Unit || k == org.Institute || k.Recommending()
 	case domain.RoleSchoolAdmin:
 		return k == org.University
 	case domain.RoleAuthorityReviewer:
-		return k == org.Authority || k == org.Bureau
+		return k == org.Authority || k == org.Bureau || k == org.Association
 	case domain.RoleAuditor, domain.RoleAnalyst, domain.RolePlatformAdmin:
 		return k.Valid()
 	}
@@ -145,6 +146,19 @@ func (u *User) Register(n NewUser, orgKind org.Kind, universityDomains []string,
 			fmt.Sprintf("须为所属高校的单位邮箱（%s）", strings.Join(universityDomains, "、")))
 	}
 	return u.create(n, orgKind, p, &pr)
+}
+
+// Invited is a new user registering with a recommending unit's invitation
+// code (seed 003, R-NOM-01): the account becomes the unit's contact, a unit
+// admin of the unit. The command checked the code against the registry;
+// the organisation must be a recommending unit.
+func (u *User) Invited(n NewUser, orgKind org.Kind, p policy.Policy) error {
+	n.Role = domain.RoleUnitAdmin
+	pr := new(domain.Problems)
+	if !orgKind.Recommending() {
+		pr.Add("code", "R-NOM-01", "the code's unit is not a recommending unit", "邀请码所属单位不是推荐单位")
+	}
+	return u.create(n, orgKind, p, pr)
 }
 
 // Create is a platform admin creating an account of any role, which must

@@ -54,9 +54,9 @@ func TestRoleFits(t *testing.T) {
 	kinds := org.Kinds
 	fits := map[domain.Role][]org.Kind{
 		domain.RoleApplicant:         {org.Unit},
-		domain.RoleUnitAdmin:         {org.Unit, org.Institute},
+		domain.RoleUnitAdmin:         {org.Unit, org.Institute, org.NationalSociety, org.SocietyUnion, org.ProvincialAssociation, org.UniversityAssociation},
 		domain.RoleSchoolAdmin:       {org.University},
-		domain.RoleAuthorityReviewer: {org.Authority, org.Bureau},
+		domain.RoleAuthorityReviewer: {org.Authority, org.Bureau, org.Association},
 		domain.RoleAuditor:           kinds,
 		domain.RoleAnalyst:           kinds,
 		domain.RolePlatformAdmin:     kinds,

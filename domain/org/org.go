@@ -9,6 +9,13 @@
 // its institutes (院属单位) the unit's. Roles, scopes and procedures see
 // the part; the academy's own procedures (conference funding, seed 002)
 // ask for the academy kinds.
+//
+// A science association's tree (seed 003, important-conference
+// nominations): the association (科协), which organises the nominations,
+// plays the authority's part; its recommending units (全国学会,
+// 学会联合体, 省级科协, 高校科协) hang directly under it and play the
+// unit's part. The association's reviewers (authority reviewers) may
+// register their own recommending units (ImportInvitationCodes does).
 package org
 
 import (
@@ -33,10 +40,24 @@ const (
 	Bureau    Kind = "bureau"    // 国际合作局: the authority's part
 	Academy   Kind = "academy"   // 中国科学院: a tenant beside the universities
 	Institute Kind = "institute" // 院属单位: the unit's part
+
+	// A science association's tree (seed 003): the association and its
+	// recommending units (R-NOM-01).
+	Association           Kind = "association"            // 科协: the organiser, the authority's part
+	NationalSociety       Kind = "national_society"       // 全国学会
+	SocietyUnion          Kind = "society_union"          // 学会联合体
+	ProvincialAssociation Kind = "provincial_association" // 省级科协
+	UniversityAssociation Kind = "university_association" // 高校科协
 )
 
 // Kinds lists every kind in the tree's order.
-var Kinds = []Kind{Authority, University, Unit, Bureau, Academy, Institute}
+var Kinds = []Kind{Authority, University, Unit, Bureau, Academy, Institute,
+	Association, NationalSociety, SocietyUnion, ProvincialAssociation, UniversityAssociation}
+
+// Recommending reports whether k is a recommending unit's kind (R-NOM-01).
+func (k Kind) Recommending() bool {
+	return k == NationalSociety || k == SocietyUnion || k == ProvincialAssociation || k == UniversityAssociation
+}
 
 // Valid reports whether k is a known kind.
 func (k Kind) Valid() bool { return slices.Contains(Kinds, k) }
@@ -47,11 +68,11 @@ func (k Kind) Valid() bool { return slices.Contains(Kinds, k) }
 // unit's); "" for an unknown kind.
 func (k Kind) Part() Kind {
 	switch k {
-	case Authority, Bureau:
+	case Authority, Bureau, Association:
 		return Authority
 	case University, Academy:
 		return University
-	case Unit, Institute:
+	case Unit, Institute, NationalSociety, SocietyUnion, ProvincialAssociation, UniversityAssociation:
 		return Unit
 	}
 	return ""
@@ -61,7 +82,8 @@ func (k Kind) Part() Kind {
 func (k Kind) InAcademy() bool { return k == Bureau || k == Academy || k == Institute }
 
 // ParentKind is the kind an organisation of kind k hangs under; "" for an
-// authority or a bureau, which are roots. The trees do not mix: an
+// authority, a bureau or an association, which are roots; a recommending
+// unit hangs directly under its association. The trees do not mix: an
 // institute hangs under an academy, never under a university.
 func (k Kind) ParentKind() Kind {
 	switch k {
@@ -73,6 +95,8 @@ func (k Kind) ParentKind() Kind {
 		return Bureau
 	case Institute:
 		return Academy
+	case NationalSociety, SocietyUnion, ProvincialAssociation, UniversityAssociation:
+		return Association
 	}
 	return ""
 }
@@ -140,7 +164,7 @@ func (o *Organisation) record(e Event) {
 // The English name is optional: the seeds show Chinese names only, and a
 // made-up translation would be worse than none.
 func (o *Organisation) Create(a domain.Actor, s Spec, parent Kind, p policy.Policy) error {
-	if err := platformAdmin(a, "create organisation"); err != nil {
+	if err := mayCreate(a, s); err != nil {
 		return err
 	}
 	if o.Exists() {
@@ -148,8 +172,8 @@ func (o *Organisation) Create(a domain.Actor, s Spec, parent Kind, p policy.Poli
 	}
 	var pr domain.Problems
 	if pr.Required("kind", "SCHEMA", string(s.Kind)) && !s.Kind.Valid() {
-		pr.Add("kind", "SCHEMA", "must be authority, university, unit, bureau, academy or institute",
-			"须为上级主管部门、高校、院系、国际合作局、科学院或院属单位")
+		pr.Add("kind", "SCHEMA", "must be authority, university, unit, bureau, academy, institute, association, national_society, society_union, provincial_association or university_association",
+			"须为上级主管部门、高校、院系、国际合作局、科学院、院属单位、科协、全国学会、学会联合体、省级科协或高校科协")
 	}
 	if s.Kind.Valid() {
 		switch want := s.Kind.ParentKind(); {
@@ -248,6 +272,16 @@ func (o *Organisation) mayChange(a domain.Actor, what string) error {
 	return nil
 }
 
+// mayCreate: a platform admin creates any organisation; an association's
+// reviewer (its organiser's staff) registers recommending units under its
+// own association (R-NOM-01).
+func mayCreate(a domain.Actor, s Spec) error {
+	if a.Role == domain.RoleAuthorityReviewer && s.Kind.Recommending() && s.ParentID != uuid.Nil && s.ParentID == a.OrgID {
+		return nil
+	}
+	return platformAdmin(a, "create organisation")
+}
+
 func platformAdmin(a domain.Actor, what string) error {
 	if a.Role != domain.RolePlatformAdmin {
 		return fmt.Errorf("%s: role %s may not (R-ACT-01): %w", what, a.Role, domain.ErrForbidden)
@@ -297,6 +331,16 @@ func (k Kind) zh() string {
 		return "科学院"
 	case Institute:
 		return "院属单位"
+	case Association:
+		return "科协"
+	case NationalSociety:
+		return "全国学会"
+	case SocietyUnion:
+		return "学会联合体"
+	case ProvincialAssociation:
+		return "省级科协"
+	case UniversityAssociation:
+		return "高校科协"
 	}
 	return "组织"
 }
@@ -307,8 +351,8 @@ func (k Kind) withArticle() string {
 		return "an unknown organisation"
 	case Authority:
 		return "an authority"
-	case Academy, Institute:
+	case Academy, Institute, Association:
 		return "an " + string(k)
 	}
-	return "a " + string(k)
+	return "a " + strings.ReplaceAll(string(k), "_", " ")
 }

@@ -251,3 +251,34 @@ func TestKindPart(t *testing.T) {
 		}
 	}
 }
+
+// TestAssociationTreeR_NOM_01 (seed 003): a science association is a root
+// playing the authority's part; its recommending units hang directly under
+// it and play the unit's part. The association's own reviewer registers
+// recommending units under it, and nothing else, nowhere else.
+func TestAssociationTreeR_NOM_01(t *testing.T) {
+	p := policy.Default()
+	assoc := org.New(uuid.New())
+	if err := assoc.Create(admin, org.Spec{Kind: org.Association, NameZh: "示范科协"}, "", p); err != nil {
+		t.Fatal(err)
+	}
+	if assoc.Kind().Part() != org.Authority || org.NationalSociety.Part() != org.Unit || org.NationalSociety.ParentKind() != org.Association {
+		t.Error("R-NOM-01 the association plays the authority's part, its units the unit's, under it")
+	}
+	staff := domain.Actor{UserID: uuid.New(), Role: domain.RoleAuthorityReviewer, OrgID: assoc.ID(), Authority: assoc.ID()}
+	for _, k := range []org.Kind{org.NationalSociety, org.SocietyUnion, org.ProvincialAssociation, org.UniversityAssociation} {
+		u := org.New(uuid.New())
+		if err := u.Create(staff, org.Spec{Kind: k, NameZh: "示范学会", ParentID: assoc.ID()}, org.Association, p); err != nil {
+			t.Errorf("R-NOM-01 the association's reviewer registers a %s: %v", k, err)
+		}
+	}
+	if err := org.New(uuid.New()).Create(staff, org.Spec{Kind: org.NationalSociety, NameZh: "别家学会", ParentID: uuid.New()}, org.Association, p); !errors.Is(err, domain.ErrForbidden) {
+		t.Errorf("R-NOM-01 a reviewer registering a unit under another association: %v; want forbidden", err)
+	}
+	if err := org.New(uuid.New()).Create(staff, org.Spec{Kind: org.Unit, NameZh: "院系", ParentID: assoc.ID()}, org.Association, p); !errors.Is(err, domain.ErrForbidden) {
+		t.Errorf("R-NOM-01 a reviewer creating a unit: %v; want forbidden", err)
+	}
+	if got := fieldErrors(t, org.New(uuid.New()).Create(admin, org.Spec{Kind: org.NationalSociety, NameZh: "学会", ParentID: uuid.New()}, org.University, p)); !slices.Equal(got, []string{"parentId R-ACT-02"}) {
+		t.Errorf("a society under a university = %q; want parentId R-ACT-02", got)
+	}
+}

@@ -46,6 +46,9 @@ type Policy struct {
 	// read (R-NOM-04). The admin edits it one year at a time
 	// (SetWorkCalendarYear); a whole-policy publication keeps it.
 	WorkCalendar workday.Calendar `json:"workCalendar"`
+	// Nomination holds important-conference nominations' quotas and limits
+	// (seed 003, R-NOM-*).
+	Nomination NominationRules `json:"nomination"`
 }
 
 // MonthDay is a day of the year without the year.
@@ -131,6 +134,7 @@ func Default() Policy {
 		Deadlines:    DefaultDeadlineRules(),
 		Funding:      DefaultFundingRules(),
 		WorkCalendar: workday.Shipped(),
+		Nomination:   DefaultNominationRules(),
 	}
 }
 
@@ -170,6 +174,9 @@ func (p Policy) Upcast() Policy {
 	}
 	if p.WorkCalendar.Years == nil {
 		p.WorkCalendar = workday.Shipped()
+	}
+	if p.Nomination.Rounding == "" {
+		p.Nomination = DefaultNominationRules()
 	}
 	return p
 }
@@ -252,6 +259,7 @@ func (p Policy) Validate() error {
 	pr.Merge("deadlines", p.Deadlines.Validate())
 	pr.Merge("funding", p.Funding.Validate())
 	pr.Merge("workCalendar", p.WorkCalendar.Validate())
+	pr.Merge("nomination", p.Nomination.Validate())
 	if p.Text.Long < p.Text.Short {
 		pr.Add("text.long", rule, "must not be below text.short", "不得小于text.short")
 	}

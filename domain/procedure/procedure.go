@@ -30,6 +30,9 @@ var levelRoles = map[Level]domain.Role{
 	// An academy's bureau (国际合作局) plays the authority's part: its
 	// reviewers are authority reviewers (conference funding, seed 002).
 	Bureau: domain.RoleAuthorityReviewer,
+	// A science association's staff organise the important-conference
+	// nominations (seed 003): authority reviewers of the association.
+	Organiser: domain.RoleAuthorityReviewer,
 }
 
 var levelZh = map[Level]string{

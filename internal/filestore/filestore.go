@@ -44,7 +44,7 @@ var extensions = map[string][]string{
 // KindNamed finds a kind by its name.
 func KindNamed(name string) (Kind, bool) {
 	for _, k := range []Kind{LocationApproval, ForeignCoHost, SignedForm, SummaryPhoto, Proceedings, ChangeMaterial, NGOReceipt, Spreadsheet,
-		FundingApproval, FundingProof} {
+		FundingApproval, FundingProof, NominationScan} {
 		if k.Name == name {
 			return k, true
 		}
@@ -83,6 +83,10 @@ var (
 	// FundingProof is the leaders' prior approval of the academy's name or
 	// leaders on a funded conference (R-FUND-07).
 	FundingProof = Kind{Name: "funding_proof", Types: []string{PDF, JPEG, PNG}, MaxBytes: 20 << 20}
+	// NominationScan is a signed scan of an important-conference
+	// nomination: the committee's opinion form or the signed and sealed
+	// recommendation list (R-NOM-04).
+	NominationScan = Kind{Name: "nomination_scan", Types: []string{PDF, JPEG, PNG}, MaxBytes: 20 << 20}
 	// Spreadsheet is an import such as the key-people list (R-DECL-13).
 	Spreadsheet = Kind{Name: "spreadsheet", Types: []string{XLSX}, MaxBytes: 5 << 20}
 )

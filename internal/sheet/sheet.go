@@ -6,6 +6,7 @@ package sheet
 import (
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -123,6 +124,9 @@ type Row struct {
 	columns map[string]string // column key → letter in this file
 	headers map[string]string // column key → header
 }
+
+// Columns are the column letters of this file by column key.
+func (r Row) Columns() map[string]string { return maps.Clone(r.columns) }
 
 // Fail describes a bad cell of this row found by the caller's own rules
 // (a date's format, say), for an ImportError.

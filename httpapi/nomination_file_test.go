@@ -1,0 +1,192 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/econf/econf/domain"
+	"github.com/econf/econf/httpapi"
+)
+
+// planSheet fills the annual plan template.
+func planSheet(t *testing.T, rows [][]string) []byte {
+	t.Helper()
+	tmpl := new(bytes.Buffer)
+	if err := httpapi.PlanTemplate.Write(tmpl); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(tmpl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for r, row := range rows {
+		for c, v := range row {
+			cell, _ := excelize.CoordinatesToCellName(c+1, r+2)
+			_ = f.SetCellStr(httpapi.PlanTemplate.Sheet, cell, v)
+		}
+	}
+	out := new(bytes.Buffer)
+	if err := f.Write(out); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
+}
+
+// TestNominationCycleOverHTTP (seed 003, R-NOM-01..04): one cycle for a
+// national society and a provincial association, from the invitation
+// code to the submitted list: the plan imported from its template (a
+// conference outside the window refused by cell), the quota at its exact
+// limits with the indicator view, an ineligible kind refused, the scheme,
+// an expert's nominations, a committee of four refused and five accepted,
+// the opinion and signed list uploaded, submission, the status view and
+// approval log, the organiser's return; each unit sees its own file only,
+// the organiser every one.
+func TestNominationCycleOverHTTP(t *testing.T) {
+	h := newHarness(t)
+	h.clock.Set(time.Date(2023, time.January, 20, 10, 0, 0, 0, domain.Shanghai))
+	_, staff := h.associationLogin()
+	res := h.do("POST", "/api/v1/nomination-cycles", staff, seedCycle())
+	if res.status != http.StatusCreated {
+		t.Fatalf("open cycle: %d %s", res.status, res.body)
+	}
+	cycleID := res.json(t)["id"].(string)
+	if res := h.do("POST", "/api/v1/nomination-codes", staff, map[string]any{"codes": []any{
+		map[string]any{"category": "理科", "number": "A-01", "name": "示范数学会", "code": "478"},
+		map[string]any{"category": "地方科协", "number": "1", "name": "示范市科协", "code": "990"},
+	}}); res.status != http.StatusOK {
+		t.Fatalf("issue codes: %d %s", res.status, res.body)
+	}
+	society, prov := "contact@math.demo-society.org.cn", "contact@prov.demo-cast.org.cn"
+	for code, email := range map[string]string{"478": society, "990": prov} {
+		if res := h.do("POST", "/api/v1/auth/invitations", "", map[string]any{"code": code, "email": email, "name": "联络员", "mobile": "13800000009", "password": nomPassword}); res.status != http.StatusCreated {
+			t.Fatalf("register %s: %d %s", code, res.status, res.body)
+		}
+		h.login(email, nomPassword)
+	}
+	start := func(who string) string {
+		res := h.do("POST", "/api/v1/nominations", who, map[string]any{"cycleId": cycleID})
+		if res.status != http.StatusCreated {
+			t.Fatalf("start: %d %s", res.status, res.body)
+		}
+		return res.header.Get("Location")
+	}
+	file, provFile := start(society), start(prov)
+
+	// The annual plan: all rows or none, errors by cell (R-NOM-05).
+	var rows [][]string
+	for i := range 10 {
+		rows = append(rows, []string{fmt.Sprintf("示范数学年会分会%d", i), "2023-06-01", "2023-06-03", "北京", "示范数学会", "", "是"})
+	}
+	bad := append([][]string{{"示范早年会议", "2022-12-31", "2023-01-02", "北京", "示范数学会", "", "是"}}, rows...)
+	if res := h.do("POST", file+"/plan.xlsx", society, planSheet(t, bad), "Content-Type", xlsxType); res.status != http.StatusUnprocessableEntity || !res.hasRule("R-NOM-05@sheet:B2") {
+		t.Errorf("R-NOM-05 a conference outside the window: %d %s", res.status, res.body)
+	}
+	res = h.do("POST", file+"/plan.xlsx", society, planSheet(t, rows), "Content-Type", xlsxType)
+	if res.status != http.StatusOK {
+		t.Fatalf("import plan: %d %s", res.status, res.body)
+	}
+	entry := res.json(t)["entries"].([]any)[0].(map[string]any)["id"]
+
+	// The list: 10% of 10 planned is one own conference (R-NOM-03).
+	mech := func(name string, own bool) map[string]any {
+		return map[string]any{"name": name, "host": "示范数学会", "openingDate": "2023-08-10", "kind": "mechanism", "own": own, "field": "数理科学",
+			"editions": []any{map[string]any{"number": 11, "date": "2021-08-10"}, map[string]any{"number": 12, "date": "2022-08-10"}}}
+	}
+	first := mech("示范数学年会分会0", true)
+	first["planEntryId"] = entry
+	if res := h.do("POST", file+"/recommendations", society, first); res.status != http.StatusOK {
+		t.Fatalf("recommend: %d %s", res.status, res.body)
+	}
+	if res := h.do("POST", file+"/recommendations", society, mech("示范数学年会分会1", true)); res.status != http.StatusUnprocessableEntity || !res.hasRule("R-NOM-03@recommendation") {
+		t.Errorf("R-NOM-03 a second own conference of 10 planned: %d %s", res.status, res.body)
+	}
+	if res := h.do("POST", file+"/recommendations", society, mech("青年教师培训班", false)); res.status != http.StatusUnprocessableEntity || !res.hasRule("R-NOM-02@name") {
+		t.Errorf("R-NOM-02 a training course: %d %s", res.status, res.body)
+	}
+	q := h.do("GET", file+"/quota", society, nil).json(t)
+	own := q["lines"].([]any)[0].(map[string]any)
+	if q["plan"] != float64(10) || own["key"] != "own" || own["allowed"] != float64(1) || own["used"] != float64(1) {
+		t.Errorf("R-NOM-03 the quota view: %v", q)
+	}
+
+	// Scheme, an expert's nominations, the committee (R-NOM-04).
+	if res := h.do("PUT", file+"/scheme", society, map[string]any{"principles": "公开、公平、公正", "standards": "学术水平与国际影响", "process": "专家提名、评审委员会遴选、公示",
+		"contact": map[string]any{"name": "联络员", "mobile": "13800000009"}}); res.status != http.StatusOK {
+		t.Fatalf("scheme: %d %s", res.status, res.body)
+	}
+	res = h.do("POST", file+"/experts", society, map[string]any{"name": "提名专家", "institution": "示范大学", "title": "教授"})
+	if res.status != http.StatusOK {
+		t.Fatalf("invite expert: %d %s", res.status, res.body)
+	}
+	expert := res.json(t)["expert"].(map[string]any)["id"].(string)
+	if res := h.do("PUT", file+"/experts/"+expert+"/nominations", society, map[string]any{"nominations": []any{map[string]any{"conference": "示范数学年会分会0", "planEntryId": entry, "reason": "本领域最重要的年度会议"}}}); res.status != http.StatusOK {
+		t.Fatalf("nominate: %d %s", res.status, res.body)
+	}
+	members := func(n int) map[string]any {
+		var ms []any
+		for i := range n {
+			ms = append(ms, map[string]any{"name": fmt.Sprintf("评审专家%d", i), "institution": "示范研究院", "discipline": "数学", "sector": "科研院所", "region": "华东"})
+		}
+		return map[string]any{"members": ms}
+	}
+	if res := h.do("PUT", file+"/committee", society, members(4)); res.status != http.StatusUnprocessableEntity || !res.hasRule("R-NOM-04@members") {
+		t.Errorf("R-NOM-04 a committee of four: %d %s", res.status, res.body)
+	}
+	withNominator := members(5)
+	withNominator["members"].([]any)[0] = map[string]any{"name": "提名专家", "institution": "示范大学", "discipline": "数学", "sector": "高校", "region": "华北"}
+	if res := h.do("PUT", file+"/committee", society, withNominator); res.status != http.StatusUnprocessableEntity || !res.hasRule("R-NOM-04@members[0].justification") {
+		t.Errorf("R-NOM-04 an unjustified nominator: %d %s", res.status, res.body)
+	}
+	if res := h.do("PUT", file+"/committee", society, members(5)); res.status != http.StatusOK {
+		t.Fatalf("committee: %d %s", res.status, res.body)
+	}
+	if res := h.do("POST", file+"/submit", society, nil); res.status != http.StatusUnprocessableEntity || !res.hasRule("R-NOM-04@signedList") {
+		t.Errorf("R-NOM-04 submitting without the signed list: %d %s", res.status, res.body)
+	}
+	up := h.do("POST", "/api/v1/files?kind=nomination_scan&name="+url.QueryEscape("意见表.pdf"), society, pdf)
+	if up.status != http.StatusCreated {
+		t.Fatalf("upload: %d %s", up.status, up.body)
+	}
+	scan := up.json(t)["id"].(string)
+	if res := h.do("PUT", file+"/committee/opinion", society, map[string]any{"result": "同意推荐", "opinion": "学术水平高", "scanFileId": scan}); res.status != http.StatusOK {
+		t.Fatalf("opinion: %d %s", res.status, res.body)
+	}
+	if res := h.do("PUT", file+"/signed-list", society, map[string]any{"scanFileId": scan}); res.status != http.StatusOK {
+		t.Fatalf("signed list: %d %s", res.status, res.body)
+	}
+	if res := h.do("POST", file+"/submit", society, nil); res.status != http.StatusOK {
+		t.Fatalf("submit: %d %s", res.status, res.body)
+	}
+	st := h.do("GET", file+"/status", staff, nil).json(t)
+	if st["status"] != "submitted" || st["holderRole"] != "authority_reviewer" {
+		t.Errorf("status view: %v", st)
+	}
+	if log := h.do("GET", file+"/log", society, nil).json(t)["entries"].([]any); len(log) < 8 {
+		t.Errorf("approval log: %d entries", len(log))
+	}
+	if res := h.do("POST", file+"/return", staff, map[string]any{"reason": "请补充分支机构会议"}); res.status != http.StatusOK {
+		t.Errorf("the organiser returns: %d %s", res.status, res.body)
+	}
+
+	// A provincial association: ten, the eleventh refused (R-NOM-03).
+	for i := range 10 {
+		if res := h.do("POST", provFile+"/recommendations", prov, mech(fmt.Sprintf("省内学术会议%d", i), false)); res.status != http.StatusOK {
+			t.Fatalf("provincial %d: %d %s", i+1, res.status, res.body)
+		}
+	}
+	if res := h.do("POST", provFile+"/recommendations", prov, mech("省内学术会议10", false)); res.status != http.StatusUnprocessableEntity || !res.hasRule("R-NOM-03@recommendation") {
+		t.Errorf("R-NOM-03 an 11th for a provincial association: %d %s", res.status, res.body)
+	}
+	if res := h.do("GET", provFile, staff, nil); res.status != http.StatusOK {
+		t.Errorf("the organiser reads a draft file: %d", res.status)
+	}
+	if res := h.do("GET", provFile, society, nil); res.status != http.StatusNotFound {
+		t.Errorf("R-ACT-02 another unit reads the file: %d", res.status)
+	}
+}

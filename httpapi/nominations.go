@@ -1,0 +1,418 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
+
+	"github.com/econf/econf/commands"
+	"github.com/econf/econf/domain"
+	"github.com/econf/econf/domain/account"
+	"github.com/econf/econf/domain/nomination"
+	"github.com/econf/econf/internal/sheet"
+	"github.com/econf/econf/projections"
+)
+
+// Important-conference nominations (重要学术会议, seed 003): the
+// organiser's cycles and invitation codes.
+
+func (s *Server) openNominationCycle(w http.ResponseWriter, r *http.Request) {
+	m, ok := meta(w, r)
+	var cmd commands.OpenNominationCycle
+	if !ok || !decode(w, r, &cmd) {
+		return
+	}
+	res, err := s.App.OpenNominationCycle(r.Context(), actorOf(r.Context()), m, cmd)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	commandDone(w, http.StatusCreated, res, "/api/v1/nomination-cycles/"+res.ID.String())
+}
+
+func (s *Server) editNominationCycle(w http.ResponseWriter, r *http.Request) {
+	onPath(s, w, r, func(ctx context.Context, a domain.Actor, m commands.Meta, id uuid.UUID, spec nomination.CycleSpec) (commands.Result, error) {
+		return s.App.EditNominationCycle(ctx, a, m, commands.EditNominationCycle{CycleID: id, Spec: spec})
+	})
+}
+
+// getNominationCycle answers from the stream itself.
+func (s *Server) getNominationCycle(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	c, err := s.App.NominationCycle(r.Context(), actorOf(r.Context()), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, c.Version))
+	writeJSON(w, http.StatusOK, c)
+}
+
+func (s *Server) issueInvitationCodes(w http.ResponseWriter, r *http.Request) {
+	m, ok := meta(w, r)
+	var cmd commands.IssueInvitationCodes
+	if !ok || !decode(w, r, &cmd) {
+		return
+	}
+	s.issuedCodes(w, r, m, cmd)
+}
+
+func (s *Server) issuedCodes(w http.ResponseWriter, r *http.Request, m commands.Meta, cmd commands.IssueInvitationCodes) {
+	res, err := s.App.IssueInvitationCodes(r.Context(), actorOf(r.Context()), m, cmd)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if res.Issued == nil {
+		res.Issued = []nomination.Entry{}
+	}
+	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, res.Version))
+	writeJSON(w, http.StatusOK, res)
+}
+
+// CodesTemplate is attachment 3's shape (用户邀请注册码): category,
+// number, name, code (R-NOM-01).
+var CodesTemplate = sheet.Template{Sheet: "用户邀请注册码", Columns: []sheet.Column{
+	{Key: "category", Header: "类别 Category", Required: true, MaxChars: 200, Width: 14},
+	{Key: "number", Header: "序号 Number", Required: true, MaxChars: 200, Width: 10},
+	{Key: "name", Header: "单位名称 Name", Required: true, MaxChars: 200, Width: 36},
+	{Key: "code", Header: "邀请码 Code", Required: true, MaxChars: 32, Width: 12},
+}}
+
+func (s *Server) codesTemplate(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	w.Header().Set("Content-Disposition", `attachment; filename="invitation-codes-template.xlsx"`)
+	if err := CodesTemplate.Write(w); err != nil {
+		s.Log.WarnContext(r.Context(), "write codes template", "err", err)
+	}
+}
+
+// importInvitationCodes issues the codes of a filled template: every row,
+// or on any bad cell nothing, each bad cell named by row and column.
+func (s *Server) importInvitationCodes(w http.ResponseWriter, r *http.Request) {
+	m, ok := meta(w, r)
+	if !ok {
+		return
+	}
+	body, ok := readBody(w, r)
+	if !ok {
+		return
+	}
+	rows, err := CodesTemplate.Read(bytes.NewReader(body))
+	if err != nil {
+		s.sheetProblemFor(w, r, err, "R-NOM-01")
+		return
+	}
+	cmd := commands.IssueInvitationCodes{Codes: make([]nomination.CodeRow, 0, len(rows))}
+	for _, row := range rows {
+		cmd.Codes = append(cmd.Codes, nomination.CodeRow{Row: row.Number, Columns: row.Columns(),
+			Category: row.Values["category"], Number: row.Values["number"], Name: row.Values["name"], Code: row.Values["code"]})
+	}
+	s.issuedCodes(w, r, m, cmd)
+}
+
+func (s *Server) listInvitationCodes(w http.ResponseWriter, r *http.Request) {
+	list, err := s.App.InvitationCodes(r.Context(), actorOf(r.Context()))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": list})
+}
+
+func (s *Server) revokeInvitationCode(w http.ResponseWriter, r *http.Request) {
+	onPath(s, w, r, func(ctx context.Context, a domain.Actor, m commands.Meta, id uuid.UUID, cmd commands.RevokeInvitationCode) (commands.Result, error) {
+		cmd.Unit = id
+		return s.App.RevokeInvitationCode(ctx, a, m, cmd)
+	})
+}
+
+func (s *Server) reissueInvitationCode(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	m, ok := meta(w, r)
+	var cmd commands.ReissueInvitationCode
+	if !ok || !decodeOptional(w, r, &cmd) {
+		return
+	}
+	cmd.Unit = id
+	res, err := s.App.ReissueInvitationCode(r.Context(), actorOf(r.Context()), m, cmd)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, res.Version))
+	writeJSON(w, http.StatusOK, res)
+}
+
+// registerWithCode is open to anyone: a wrong code counts as a failed try
+// for the address and the client (R-AUTH-02), so codes cannot be guessed.
+func (s *Server) registerWithCode(w http.ResponseWriter, r *http.Request) {
+	m, ok := meta(w, r)
+	var cmd commands.RegisterWithCode
+	if !ok || !decode(w, r, &cmd) {
+		return
+	}
+	acc := account.ID(cmd.Email)
+	if s.throttled(w, r, acc) {
+		return
+	}
+	res, err := s.App.RegisterWithCode(r.Context(), m, cmd)
+	if err = s.counted(r, acc, err, fieldFailed("code")); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	commandDone(w, http.StatusCreated, res, "")
+}
+
+// A recommending unit's nomination file (seed 003 parts 3–7, 9).
+
+func (s *Server) startNomination(w http.ResponseWriter, r *http.Request) {
+	m, ok := meta(w, r)
+	var cmd commands.StartNomination
+	if !ok || !decode(w, r, &cmd) {
+		return
+	}
+	res, err := s.App.StartNomination(r.Context(), actorOf(r.Context()), m, cmd)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	commandDone(w, http.StatusCreated, res, "/api/v1/nominations/"+res.ID.String())
+}
+
+// getNomination answers from the stream itself, with the quota view.
+func (s *Server) getNomination(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	f, err := s.App.Nomination(r.Context(), actorOf(r.Context()), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, f.Version))
+	writeJSON(w, http.StatusOK, f)
+}
+
+func (s *Server) nominationQuota(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	q, err := s.App.NominationQuota(r.Context(), actorOf(r.Context()), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, q)
+}
+
+// withID answers a command whose answer names what it recorded.
+func withID[T any](s *Server, w http.ResponseWriter, r *http.Request, v T, version any, err error) {
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", fmt.Sprintf(`"%v"`, version))
+	writeJSON(w, http.StatusOK, v)
+}
+
+func (s *Server) addPlanEntries(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	m, ok := meta(w, r)
+	var cmd commands.AddPlanEntries
+	if !ok || !decode(w, r, &cmd) {
+		return
+	}
+	cmd.NominationID = id
+	res, err := s.App.AddPlanEntries(r.Context(), actorOf(r.Context()), m, cmd)
+	withID(s, w, r, res, res.Version, err)
+}
+
+// PlanTemplate is the annual plan's spreadsheet (征集内容 1): name, dates,
+// place, host, organiser, and whether the unit itself hosts it.
+var PlanTemplate = sheet.Template{Sheet: "学术会议年度计划", Columns: []sheet.Column{
+	{Key: "name", Header: "会议名称 Name", Required: true, MaxChars: 200, Width: 36},
+	{Key: "openingDate", Header: "开幕日期 Opening", Required: true, Width: 14},
+	{Key: "closingDate", Header: "闭幕日期 Closing", Required: true, Width: 14},
+	{Key: "place", Header: "地点 Place", Required: true, MaxChars: 200},
+	{Key: "host", Header: "主办单位 Host", Required: true, MaxChars: 200, Width: 30},
+	{Key: "organiser", Header: "承办单位 Organiser", MaxChars: 200, Width: 30},
+	{Key: "own", Header: "本单位主办 Own", Required: true, Enum: []string{"是", "否"}, Width: 12},
+}}
+
+func (s *Server) planTemplate(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	w.Header().Set("Content-Disposition", `attachment; filename="annual-plan-template.xlsx"`)
+	if err := PlanTemplate.Write(w); err != nil {
+		s.Log.WarnContext(r.Context(), "write plan template", "err", err)
+	}
+}
+
+// importPlan adds a filled plan template's rows: every row, or on any bad
+// cell nothing, each bad cell named by row and column (R-NOM-05).
+func (s *Server) importPlan(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	m, ok := meta(w, r)
+	if !ok {
+		return
+	}
+	body, ok := readBody(w, r)
+	if !ok {
+		return
+	}
+	rows, err := PlanTemplate.Read(bytes.NewReader(body))
+	if err != nil {
+		s.sheetProblemFor(w, r, err, "R-NOM-05")
+		return
+	}
+	cmd := commands.AddPlanEntries{NominationID: id}
+	var bad []sheet.CellError
+	for _, row := range rows {
+		e := nomination.PlanEntry{Name: row.Values["name"], Place: row.Values["place"], Host: row.Values["host"], Carrier: row.Values["organiser"], Own: row.Values["own"] == "是"}
+		for _, d := range []struct {
+			key string
+			to  *domain.Date
+		}{{"openingDate", &e.Opening}, {"closingDate", &e.Closing}} {
+			v, err := domain.ParseDate(row.Values[d.key])
+			if err != nil {
+				bad = append(bad, row.Fail(d.key, "must be a date YYYY-MM-DD", "须为日期，格式YYYY-MM-DD"))
+			}
+			*d.to = v
+		}
+		cols := row.Columns()
+		number := row.Number
+		cmd.Entries = append(cmd.Entries, e)
+		cmd.Cells = append(cmd.Cells, func(key string) string { return fmt.Sprintf("sheet:%s%d", cols[key], number) })
+	}
+	if len(bad) > 0 {
+		s.sheetProblemFor(w, r, &sheet.ImportError{Cells: bad}, "R-NOM-05")
+		return
+	}
+	res, err := s.App.AddPlanEntries(r.Context(), actorOf(r.Context()), m, cmd)
+	withID(s, w, r, res, res.Version, err)
+}
+
+func (s *Server) removePlanEntry(w http.ResponseWriter, r *http.Request) {
+	onPath(s, w, r, func(ctx context.Context, a domain.Actor, m commands.Meta, id uuid.UUID, _ struct{}) (commands.Result, error) {
+		entry, err := uuid.Parse(chi.URLParam(r, "entry"))
+		if err != nil {
+			return commands.Result{}, fmt.Errorf("plan entry: %w", domain.ErrNotFound)
+		}
+		return s.App.RemovePlanEntry(ctx, a, m, commands.RemovePlanEntry{NominationID: id, EntryID: entry})
+	})
+}
+
+func (s *Server) saveNominationScheme(w http.ResponseWriter, r *http.Request) {
+	onPath(s, w, r, func(ctx context.Context, a domain.Actor, m commands.Meta, id uuid.UUID, sc nomination.Scheme) (commands.Result, error) {
+		return s.App.SaveNominationScheme(ctx, a, m, commands.SaveNominationScheme{NominationID: id, Scheme: sc})
+	})
+}
+
+func (s *Server) addRecommendation(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	m, ok := meta(w, r)
+	var rec nomination.Recommendation
+	if !ok || !decode(w, r, &rec) {
+		return
+	}
+	res, err := s.App.AddRecommendation(r.Context(), actorOf(r.Context()), m, commands.AddRecommendation{NominationID: id, Recommendation: rec})
+	withID(s, w, r, res, res.Version, err)
+}
+
+func (s *Server) removeRecommendation(w http.ResponseWriter, r *http.Request) {
+	onPath(s, w, r, func(ctx context.Context, a domain.Actor, m commands.Meta, id uuid.UUID, _ struct{}) (commands.Result, error) {
+		rec, err := uuid.Parse(chi.URLParam(r, "rec"))
+		if err != nil {
+			return commands.Result{}, fmt.Errorf("recommendation: %w", domain.ErrNotFound)
+		}
+		return s.App.RemoveRecommendation(ctx, a, m, commands.RemoveRecommendation{NominationID: id, RecommendationID: rec})
+	})
+}
+
+func (s *Server) inviteExpert(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	m, ok := meta(w, r)
+	var e nomination.Expert
+	if !ok || !decode(w, r, &e) {
+		return
+	}
+	res, err := s.App.InviteExpert(r.Context(), actorOf(r.Context()), m, commands.InviteExpert{NominationID: id, Expert: e})
+	withID(s, w, r, res, res.Version, err)
+}
+
+func (s *Server) nominateConferences(w http.ResponseWriter, r *http.Request) {
+	onPath(s, w, r, func(ctx context.Context, a domain.Actor, m commands.Meta, id uuid.UUID, cmd commands.NominateConferences) (commands.Result, error) {
+		expert, err := uuid.Parse(chi.URLParam(r, "expert"))
+		if err != nil {
+			return commands.Result{}, fmt.Errorf("expert: %w", domain.ErrNotFound)
+		}
+		cmd.NominationID, cmd.ExpertID = id, expert
+		return s.App.NominateConferences(ctx, a, m, cmd)
+	})
+}
+
+func (s *Server) setReviewCommittee(w http.ResponseWriter, r *http.Request) {
+	onPath(s, w, r, func(ctx context.Context, a domain.Actor, m commands.Meta, id uuid.UUID, cmd commands.SetReviewCommittee) (commands.Result, error) {
+		cmd.NominationID = id
+		return s.App.SetReviewCommittee(ctx, a, m, cmd)
+	})
+}
+
+func (s *Server) recordCommitteeOpinion(w http.ResponseWriter, r *http.Request) {
+	onPath(s, w, r, func(ctx context.Context, a domain.Actor, m commands.Meta, id uuid.UUID, o nomination.Opinion) (commands.Result, error) {
+		return s.App.RecordCommitteeOpinion(ctx, a, m, commands.RecordCommitteeOpinion{NominationID: id, Opinion: o})
+	})
+}
+
+func (s *Server) signNominationList(w http.ResponseWriter, r *http.Request) {
+	onPath(s, w, r, func(ctx context.Context, a domain.Actor, m commands.Meta, id uuid.UUID, cmd commands.SignNominationList) (commands.Result, error) {
+		cmd.NominationID = id
+		return s.App.SignNominationList(ctx, a, m, cmd)
+	})
+}
+
+func (s *Server) submitNomination(w http.ResponseWriter, r *http.Request) {
+	onPath(s, w, r, func(ctx context.Context, a domain.Actor, m commands.Meta, id uuid.UUID, _ struct{}) (commands.Result, error) {
+		return s.App.SubmitNomination(ctx, a, m, commands.SubmitNomination{NominationID: id})
+	})
+}
+
+func (s *Server) returnNomination(w http.ResponseWriter, r *http.Request) {
+	s.decision(w, r, func(ctx context.Context, a domain.Actor, m commands.Meta, id uuid.UUID, b commentBody) (commands.Result, error) {
+		return s.App.ReturnNomination(ctx, a, m, commands.ReturnNomination{NominationID: id, Reason: b.Reason})
+	})
+}
+
+// nominationReads are a file's status view and approval log, after
+// waiting for the read models when the client asks to.
+func (s *Server) nominationReads() (status, log http.HandlerFunc) {
+	status = declarationRead(s, s.Reads.NominationStatus, same, projections.StatusViewName)
+	log = declarationRead(s, func(ctx context.Context, a domain.Actor, id uuid.UUID) ([]projections.LogEntry, error) {
+		return s.Reads.ApprovalLog(ctx, a, "nomination", id)
+	}, entries, projections.ApprovalLogName, projections.StatusViewName)
+	return status, log
+}
