@@ -76,6 +76,7 @@ type CurrentNomination struct {
 	Version         eventstore.Version          `json:"version"`
 	Cycle           uuid.UUID                   `json:"cycleId"`
 	Unit            uuid.UUID                   `json:"unitId"`
+	UnitName        string                      `json:"unitName"`
 	Status          nomination.Status           `json:"status"`
 	Plan            []nomination.PlanEntry      `json:"plan"`
 	Scheme          *nomination.Scheme          `json:"scheme,omitempty"`
@@ -111,7 +112,11 @@ func (a *App) Nomination(ctx context.Context, actor domain.Actor, id uuid.UUID) 
 	if err != nil {
 		return CurrentNomination{}, err
 	}
-	out := CurrentNomination{ID: id, Version: l.version, Cycle: f.Cycle(), Unit: f.Unit(), Status: f.Status(),
+	unit, err := a.organisation(ctx, f.Unit())
+	if err != nil {
+		return CurrentNomination{}, err
+	}
+	out := CurrentNomination{ID: id, Version: l.version, Cycle: f.Cycle(), Unit: f.Unit(), UnitName: unit.NameZh(), Status: f.Status(),
 		Plan: nonNilSlice(f.Plan()), Recommendations: nonNilSlice(f.List()), Committee: nonNilSlice(f.Committee()),
 		Experts: []NominationExpert{}, Quota: f.Quota(pol)}
 	if s, ok := f.Scheme(); ok {

@@ -149,6 +149,11 @@ func TestNominationCycleOverHTTP(t *testing.T) {
 	if res := h.do("POST", file+"/submit", society, nil); res.status != http.StatusUnprocessableEntity || !res.hasRule("R-NOM-04@signedList") {
 		t.Errorf("R-NOM-04 submitting without the signed list: %d %s", res.status, res.body)
 	}
+	for _, doc := range []string{"/api/v1/nomination-cycles/" + cycleID + "/nomination-form.pdf", file + "/experts/" + expert + "/nomination-form.pdf", file + "/committee-form.pdf", file + "/list.pdf"} {
+		if res := h.do("GET", doc, society, nil); res.status != http.StatusOK || !bytes.HasPrefix(res.body, []byte("%PDF")) {
+			t.Errorf("%s: %d", doc, res.status)
+		}
+	}
 	up := h.do("POST", "/api/v1/files?kind=nomination_scan&name="+url.QueryEscape("意见表.pdf"), society, pdf)
 	if up.status != http.StatusCreated {
 		t.Fatalf("upload: %d %s", up.status, up.body)

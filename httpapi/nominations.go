@@ -13,6 +13,7 @@ import (
 	"github.com/econf/econf/domain"
 	"github.com/econf/econf/domain/account"
 	"github.com/econf/econf/domain/nomination"
+	"github.com/econf/econf/internal/pdfdoc"
 	"github.com/econf/econf/internal/sheet"
 	"github.com/econf/econf/projections"
 )
@@ -415,4 +416,126 @@ func (s *Server) nominationReads() (status, log http.HandlerFunc) {
 		return s.Reads.ApprovalLog(ctx, a, "nomination", id)
 	}, entries, projections.ApprovalLogName, projections.StatusViewName)
 	return status, log
+}
+
+// The nomination's documents (seed 003 attachments 1, 2 and the list).
+
+// nominationFormPDF is attachment 1: blank for a cycle, or filled with an
+// invited expert's nominations.
+func (s *Server) nominationFormPDF(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	ctx, a := r.Context(), actorOf(r.Context())
+	cycleID := id
+	var data pdfdoc.NominationFormData
+	if expert := chi.URLParam(r, "expert"); expert != "" {
+		f, err := s.App.Nomination(ctx, a, id)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		cycleID = f.Cycle
+		found := false
+		for _, e := range f.Experts {
+			if e.ID.String() == expert {
+				found = true
+				data.Expert, data.Institution, data.Title = e.Name, e.Institution, e.Title
+				for _, n := range e.Nominations {
+					data.Nominations = append(data.Nominations, [2]string{n.Conference, n.Reason})
+				}
+			}
+		}
+		if !found {
+			s.writeError(w, r, fmt.Errorf("expert %s: %w", expert, domain.ErrNotFound))
+			return
+		}
+	}
+	c, err := s.App.NominationCycle(ctx, a, cycleID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	data.Year, data.WindowStart, data.WindowEnd, data.Cutoff = c.Spec.Year, zhDate(c.Spec.WindowStart), zhDate(c.Spec.WindowEnd), zhDate(c.Spec.MechanismCutoff)
+	var buf bytes.Buffer
+	if err := pdfdoc.NominationForm(&buf, data); err != nil {
+		s.writeError(w, r, fmt.Errorf("render nomination form: %w", err))
+		return
+	}
+	writePDF(w, "nomination-form.pdf", buf.Bytes())
+}
+
+func zhDate(d domain.Date) string {
+	return fmt.Sprintf("%d年%d月%d日", d.Year, int(d.Month), d.Day)
+}
+
+// committeeFormPDF is attachment 2, for every member's signature.
+func (s *Server) committeeFormPDF(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	f, err := s.App.Nomination(r.Context(), actorOf(r.Context()), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	data := pdfdoc.CommitteeFormData{Unit: f.UnitName}
+	for _, rec := range f.Recommendations {
+		data.Conference = append(data.Conference, [2]string{rec.Name, rec.Host})
+	}
+	for _, m := range f.Committee {
+		data.Members = append(data.Members, m.Name)
+	}
+	if f.Opinion != nil {
+		data.Result, data.Opinion = f.Opinion.Result, f.Opinion.Opinion
+	}
+	var buf bytes.Buffer
+	if err := pdfdoc.CommitteeForm(&buf, data); err != nil {
+		s.writeError(w, r, fmt.Errorf("render committee form: %w", err))
+		return
+	}
+	writePDF(w, "committee-opinion-form.pdf", buf.Bytes())
+}
+
+// nominationListPDF is the list for the head's signature and the seal.
+func (s *Server) nominationListPDF(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	ctx, a := r.Context(), actorOf(r.Context())
+	f, err := s.App.Nomination(ctx, a, id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	c, err := s.App.NominationCycle(ctx, a, f.Cycle)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	data := pdfdoc.RecommendationListData{Year: c.Spec.Year, Unit: f.UnitName}
+	for _, rec := range f.Recommendations {
+		row := pdfdoc.RecommendationRow{Name: rec.Name, Host: rec.Host, Opening: rec.Opening.String(), Kind: "单次会议", Note: rec.Reason}
+		if rec.Kind == nomination.Mechanism {
+			row.Kind = "机制性会议"
+			row.Note = ""
+			for _, e := range rec.Editions {
+				row.Note += fmt.Sprintf("第%d届 %s；", e.Number, e.Date)
+			}
+		}
+		if rec.JointInternational {
+			row.Note += "联合国际组织推荐"
+		}
+		data.Items = append(data.Items, row)
+	}
+	var buf bytes.Buffer
+	if err := pdfdoc.RecommendationList(&buf, data); err != nil {
+		s.writeError(w, r, fmt.Errorf("render recommendation list: %w", err))
+		return
+	}
+	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, f.Version))
+	writePDF(w, "recommendation-list.pdf", buf.Bytes())
 }
