@@ -86,6 +86,8 @@ type CurrentNomination struct {
 	Opinion         *nomination.Opinion         `json:"opinion,omitempty"`
 	SignedList      *uuid.UUID                  `json:"signedListFileId,omitempty"`
 	Quota           nomination.Quota            `json:"quota"`
+	// Priority: the previous guide's resources were submitted with the list.
+	Priority bool `json:"priority"`
 }
 
 // NominationExpert is an invited expert with the conferences nominated.
@@ -118,7 +120,7 @@ func (a *App) Nomination(ctx context.Context, actor domain.Actor, id uuid.UUID) 
 	}
 	out := CurrentNomination{ID: id, Version: l.version, Cycle: f.Cycle(), Unit: f.Unit(), UnitName: unit.NameZh(), Status: f.Status(),
 		Plan: nonNilSlice(f.Plan()), Recommendations: nonNilSlice(f.List()), Committee: nonNilSlice(f.Committee()),
-		Experts: []NominationExpert{}, Quota: f.Quota(pol)}
+		Experts: []NominationExpert{}, Quota: f.Quota(pol), Priority: f.Priority()}
 	if s, ok := f.Scheme(); ok {
 		out.Scheme = &s
 	}

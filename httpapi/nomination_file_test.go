@@ -175,6 +175,64 @@ func TestNominationCycleOverHTTP(t *testing.T) {
 	if log := h.do("GET", file+"/log", society, nil).json(t)["entries"].([]any); len(log) < 8 {
 		t.Errorf("approval log: %d entries", len(log))
 	}
+
+	// Recognition, the guide, the certificate (R-NOM-06) and after it
+	// (R-NOM-05).
+	rec := h.do("GET", file, society, nil).json(t)["recommendations"].([]any)[0].(map[string]any)["id"].(string)
+	cycle := "/api/v1/nomination-cycles/" + cycleID
+	if res := h.do("POST", file+"/recommendations/"+rec+"/recognise", society, map[string]any{"nameEn": "Annual Meeting"}); res.status != http.StatusForbidden && res.status != http.StatusNotFound {
+		t.Errorf("R-NOM-06 the unit recognises its own: %d %s", res.status, res.body)
+	}
+	if res := h.do("POST", file+"/recommendations/"+rec+"/recognise", staff, map[string]any{"nameEn": "Annual Meeting of the Demo Mathematical Society"}); res.status != http.StatusOK {
+		t.Fatalf("recognise: %d %s", res.status, res.body)
+	}
+	if res := h.do("GET", "/api/v1/guides/"+cycleID, "", nil); res.status != http.StatusNotFound {
+		t.Errorf("R-NOM-06 an unpublished guide is public: %d", res.status)
+	}
+	if res := h.do("POST", cycle+"/guide/publish", staff, nil); res.status != http.StatusOK {
+		t.Fatalf("publish: %d %s", res.status, res.body)
+	}
+	guide := h.do("GET", "/api/v1/guides/"+cycleID, "", nil)
+	if items := guide.json(t)["items"].([]any); guide.status != http.StatusOK || len(items) != 1 || items[0].(map[string]any)["nameEn"] != "Annual Meeting of the Demo Mathematical Society" {
+		t.Errorf("R-NOM-06 the public list: %d %s", guide.status, guide.body)
+	}
+	for _, doc := range []string{cycle + "/guide.pdf", cycle + "/guide/" + rec + "/certificate.pdf"} {
+		if res := h.do("GET", doc, society, nil); res.status != http.StatusOK || !bytes.HasPrefix(res.body, []byte("%PDF")) {
+			t.Errorf("R-NOM-06 %s: %d", doc, res.status)
+		}
+	}
+	if res := h.do("GET", cycle+"/guide.xlsx", society, nil); res.status != http.StatusOK {
+		t.Errorf("R-NOM-06 the catalogue as xlsx: %d", res.status)
+	}
+	if res := h.do("GET", cycle+"/guide/"+rec+"/certificate.pdf", prov, nil); res.status != http.StatusNotFound {
+		t.Errorf("R-NOM-06 another unit's certificate: %d", res.status)
+	}
+	// The conference opens on 2023-08-10: updates until 2023-07-27.
+	// Sessions end with the clock's jumps: sign in again.
+	at := func(t time.Time) {
+		h.clock.Set(t)
+		for _, e := range []string{staff, society, prov} {
+			h.login(e, nomPassword)
+		}
+	}
+	at(time.Date(2023, time.July, 27, 18, 0, 0, 0, domain.Shanghai))
+	if res := h.do("PUT", cycle+"/guide/"+rec, society, map[string]any{"openingDate": "2023-08-10", "place": "杭州"}); res.status != http.StatusOK {
+		t.Errorf("R-NOM-05 an update two weeks before: %d %s", res.status, res.body)
+	}
+	if res := h.do("POST", cycle+"/guide/"+rec+"/resources", society, map[string]any{"videos": []string{"https://video.example.org/1"}}); res.status != http.StatusConflict || !res.hasRule("R-NOM-05") {
+		t.Errorf("R-NOM-05 resources before the conference: %d %s", res.status, res.body)
+	}
+	at(time.Date(2023, time.July, 28, 9, 0, 0, 0, domain.Shanghai))
+	if res := h.do("PUT", cycle+"/guide/"+rec, society, map[string]any{"openingDate": "2023-08-10", "place": "上海"}); res.status != http.StatusConflict || !res.hasRule("R-NOM-05") {
+		t.Errorf("R-NOM-05 an update 13 days before: %d %s", res.status, res.body)
+	}
+	at(time.Date(2023, time.August, 10, 9, 0, 0, 0, domain.Shanghai))
+	if res := h.do("POST", cycle+"/guide/"+rec+"/resources", society, map[string]any{"videos": []string{"https://video.example.org/1"}}); res.status != http.StatusOK {
+		t.Errorf("R-NOM-05 resources on the opening day: %d %s", res.status, res.body)
+	}
+	if res := h.do("POST", cycle+"/guide/"+rec+"/quality-tracking", society, nil); res.status != http.StatusOK {
+		t.Errorf("R-NOM-06 quality tracking: %d %s", res.status, res.body)
+	}
 	if res := h.do("POST", file+"/return", staff, map[string]any{"reason": "请补充分支机构会议"}); res.status != http.StatusOK {
 		t.Errorf("the organiser returns: %d %s", res.status, res.body)
 	}

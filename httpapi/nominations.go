@@ -5,9 +5,11 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
+	"github.com/xuri/excelize/v2"
 
 	"github.com/econf/econf/commands"
 	"github.com/econf/econf/domain"
@@ -538,4 +540,168 @@ func (s *Server) nominationListPDF(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, f.Version))
 	writePDF(w, "recommendation-list.pdf", buf.Bytes())
+}
+
+// Recognition and the guide (seed 003 parts 10–11, R-NOM-05/06).
+
+// recOn runs a decision on one recommendation of a file.
+func (s *Server) recOn(run func(ctx context.Context, a domain.Actor, m commands.Meta, cmd commands.DecideRecommendation) (commands.Result, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		onPath(s, w, r, func(ctx context.Context, a domain.Actor, m commands.Meta, id uuid.UUID, cmd commands.DecideRecommendation) (commands.Result, error) {
+			rec, err := uuid.Parse(chi.URLParam(r, "rec"))
+			if err != nil {
+				return commands.Result{}, fmt.Errorf("recommendation: %w", domain.ErrNotFound)
+			}
+			cmd.NominationID, cmd.RecommendationID = id, rec
+			return run(ctx, a, m, cmd)
+		})
+	}
+}
+
+func (s *Server) publishGuide(w http.ResponseWriter, r *http.Request) {
+	onPath(s, w, r, func(ctx context.Context, a domain.Actor, m commands.Meta, id uuid.UUID, _ struct{}) (commands.Result, error) {
+		return s.App.PublishGuide(ctx, a, m, id)
+	})
+}
+
+// guideRec is the {rec} path parameter of a guide's conference.
+func guideRec(r *http.Request) (uuid.UUID, error) {
+	rec, err := uuid.Parse(chi.URLParam(r, "rec"))
+	if err != nil {
+		return uuid.Nil, fmt.Errorf("guide conference: %w", domain.ErrNotFound)
+	}
+	return rec, nil
+}
+
+func (s *Server) updateGuideConference(w http.ResponseWriter, r *http.Request) {
+	onPath(s, w, r, func(ctx context.Context, a domain.Actor, m commands.Meta, id uuid.UUID, cmd commands.UpdateGuideConference) (commands.Result, error) {
+		rec, err := guideRec(r)
+		if err != nil {
+			return commands.Result{}, err
+		}
+		cmd.CycleID, cmd.RecommendationID = id, rec
+		return s.App.UpdateGuideConference(ctx, a, m, cmd)
+	})
+}
+
+func (s *Server) submitConferenceResources(w http.ResponseWriter, r *http.Request) {
+	onPath(s, w, r, func(ctx context.Context, a domain.Actor, m commands.Meta, id uuid.UUID, res nomination.Resources) (commands.Result, error) {
+		rec, err := guideRec(r)
+		if err != nil {
+			return commands.Result{}, err
+		}
+		return s.App.SubmitConferenceResources(ctx, a, m, commands.SubmitConferenceResources{CycleID: id, RecommendationID: rec, Resources: res})
+	})
+}
+
+func (s *Server) trackConferenceQuality(w http.ResponseWriter, r *http.Request) {
+	onPath(s, w, r, func(ctx context.Context, a domain.Actor, m commands.Meta, id uuid.UUID, _ struct{}) (commands.Result, error) {
+		rec, err := guideRec(r)
+		if err != nil {
+			return commands.Result{}, err
+		}
+		return s.App.TrackConferenceQuality(ctx, a, m, id, rec)
+	})
+}
+
+func (s *Server) submitPreviousResources(w http.ResponseWriter, r *http.Request) {
+	onPath(s, w, r, func(ctx context.Context, a domain.Actor, m commands.Meta, id uuid.UUID, res nomination.Resources) (commands.Result, error) {
+		return s.App.SubmitPreviousResources(ctx, a, m, commands.SubmitPreviousResources{NominationID: id, Resources: res})
+	})
+}
+
+// guide reads a cycle's guide as the actor may see it; anonymous readers
+// see a published one (the public list).
+func (s *Server) guide(w http.ResponseWriter, r *http.Request) (commands.Guide, bool) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return commands.Guide{}, false
+	}
+	g, err := s.App.NominationGuide(r.Context(), actorOf(r.Context()), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return commands.Guide{}, false
+	}
+	return g, true
+}
+
+func (s *Server) getGuide(w http.ResponseWriter, r *http.Request) {
+	if g, ok := s.guide(w, r); ok {
+		writeJSON(w, http.StatusOK, g)
+	}
+}
+
+func guideRows(g commands.Guide) []pdfdoc.GuideRow {
+	rows := make([]pdfdoc.GuideRow, 0, len(g.Items))
+	for _, e := range g.Items {
+		rows = append(rows, pdfdoc.GuideRow{Name: e.Name, NameEn: e.NameEn, Host: e.Host, Unit: e.UnitName, Opening: e.Opening.String(), Place: e.Place, Field: e.Field})
+	}
+	return rows
+}
+
+func (s *Server) guidePDF(w http.ResponseWriter, r *http.Request) {
+	g, ok := s.guide(w, r)
+	if !ok {
+		return
+	}
+	var buf bytes.Buffer
+	if err := pdfdoc.Catalogue(&buf, g.Title+" 重要学术会议指南 / Guide to Important Academic Conferences", guideRows(g), time.Time{}); err != nil {
+		s.writeError(w, r, fmt.Errorf("render catalogue: %w", err))
+		return
+	}
+	writePDF(w, "guide.pdf", buf.Bytes())
+}
+
+func (s *Server) guideXLSX(w http.ResponseWriter, r *http.Request) {
+	g, ok := s.guide(w, r)
+	if !ok {
+		return
+	}
+	f := excelize.NewFile()
+	defer f.Close()
+	const sh = "Sheet1"
+	header := []any{"序号 No.", "会议名称", "Conference", "主办单位 Host", "推荐单位 Recommended by", "召开时间 Date", "地点 Place", "领域 Field", "类型 Kind"}
+	_ = f.SetSheetRow(sh, "A1", &header)
+	for i, e := range g.Items {
+		cell, _ := excelize.CoordinatesToCellName(1, i+2)
+		row := []any{i + 1, e.Name, e.NameEn, e.Host, e.UnitName, e.Opening.String(), e.Place, e.Field, string(e.Kind)}
+		if err := f.SetSheetRow(sh, cell, &row); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	w.Header().Set("Content-Type", xlsxType)
+	w.Header().Set("Content-Disposition", `attachment; filename="guide.xlsx"`)
+	if err := f.Write(w); err != nil {
+		s.Log.WarnContext(r.Context(), "write guide", "err", err)
+	}
+}
+
+// certificatePDF is a recognised conference's certificate, through its
+// recommending unit (its contact) or the organiser's staff.
+func (s *Server) certificatePDF(w http.ResponseWriter, r *http.Request) {
+	g, ok := s.guide(w, r)
+	if !ok {
+		return
+	}
+	rec, err := guideRec(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	a := actorOf(r.Context())
+	for _, e := range g.Items {
+		if e.Recommendation != rec || !g.Published || !(a.OrgID == e.Unit || a.Role == domain.RoleAuthorityReviewer) {
+			continue
+		}
+		var buf bytes.Buffer
+		row := guideRows(commands.Guide{Items: []nomination.GuideEntry{e}})[0]
+		if err := pdfdoc.Certificate(&buf, g.Title, row, time.Time{}); err != nil {
+			s.writeError(w, r, fmt.Errorf("render certificate: %w", err))
+			return
+		}
+		writePDF(w, "certificate.pdf", buf.Bytes())
+		return
+	}
+	s.writeError(w, r, fmt.Errorf("certificate %s: %w", rec, domain.ErrNotFound))
 }

@@ -252,6 +252,7 @@ var publicOperations = map[string]bool{
 	"POST /api/v1/auth/login":                  true,
 	"POST /api/v1/auth/invitations":            true,
 	"GET /api/v1/auth/universities":            true,
+	"GET /api/v1/guides/{id}":                  true,
 	"POST /api/v1/auth/registrations":          true,
 	"POST /api/v1/auth/registrations/activate": true,
 	"POST /api/v1/auth/password-reset":         true,

@@ -385,6 +385,7 @@ var nominationActions = map[string][2]string{
 	nomination.EventListSigned:            {"signed list uploaded", "上传签字盖章推荐名单"},
 	nomination.EventSubmitted:             {"submitted", "提交推荐名单"},
 	nomination.EventReturned:              {"returned for revision", "退回修改"},
+	nomination.EventPreviousResources:     {"previous guide's resources submitted", "提交上一版指南会议资源"},
 }
 
 func readNomination(eventType string, data []byte) (step, error) {

@@ -132,6 +132,9 @@ type Cycle struct {
 	organiser uuid.UUID
 	spec      CycleSpec
 	edition   int
+	guide     []GuideEntry
+	declined  []uuid.UUID
+	published bool
 	pending   []Event
 }
 
@@ -156,6 +159,8 @@ func (c *Cycle) Apply(e Event) {
 		c.id, c.organiser, c.spec, c.edition = e.ID, e.Organiser, e.Spec, 1
 	case CycleEdited:
 		c.spec, c.edition = e.Spec, e.Edition
+	default:
+		c.applyGuide(e)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/econf/econf/domain"
 	"github.com/econf/econf/domain/org"
 )
 
@@ -19,6 +20,13 @@ const (
 	EventCycleOpened = "nomination_cycle.opened"
 	EventCycleEdited = "nomination_cycle.edited"
 
+	EventRecognised         = "nomination_cycle.recognised"
+	EventDeclined           = "nomination_cycle.declined"
+	EventGuidePublished     = "nomination_cycle.guide_published"
+	EventConferenceUpdated  = "nomination_cycle.conference_updated"
+	EventResourcesSubmitted = "nomination_cycle.resources_submitted"
+	EventQualityTracked     = "nomination_cycle.quality_tracked"
+
 	EventCodeIssued  = "invitation_code.issued"
 	EventCodeRevoked = "invitation_code.revoked"
 	EventCodeUsed    = "invitation_code.used"
@@ -26,7 +34,8 @@ const (
 
 // EventTypes lists every nomination event name.
 func EventTypes() []string {
-	return append([]string{EventCycleOpened, EventCycleEdited, EventCodeIssued, EventCodeRevoked, EventCodeUsed}, fileEventTypes...)
+	return append([]string{EventCycleOpened, EventCycleEdited, EventRecognised, EventDeclined, EventGuidePublished, EventConferenceUpdated,
+		EventResourcesSubmitted, EventQualityTracked, EventCodeIssued, EventCodeRevoked, EventCodeUsed}, fileEventTypes...)
 }
 
 // ErrUnknownEvent: Decode met an event name this package does not know.
@@ -85,6 +94,61 @@ type CodeUsed struct {
 	At   time.Time `json:"at"`
 }
 
+// Recognised: the steering committee recognised a conference (R-NOM-06).
+type Recognised struct {
+	Entry GuideEntry `json:"entry"`
+	By    uuid.UUID  `json:"by"`
+	At    time.Time  `json:"at"`
+}
+
+// Declined: the steering committee declined a recommendation.
+type Declined struct {
+	File           uuid.UUID `json:"nominationId"`
+	Recommendation uuid.UUID `json:"recommendationId"`
+	Reason         string    `json:"reason"`
+	By             uuid.UUID `json:"by"`
+	At             time.Time `json:"at"`
+}
+
+// GuidePublished: the guide is out: the catalogue and the public list.
+type GuidePublished struct {
+	Conferences int       `json:"conferences"`
+	By          uuid.UUID `json:"by"`
+	At          time.Time `json:"at"`
+}
+
+// ConferenceUpdated: the host updated a recognised conference at least
+// two weeks before it opens (R-NOM-05).
+type ConferenceUpdated struct {
+	Recommendation uuid.UUID   `json:"recommendationId"`
+	Opening        domain.Date `json:"openingDate"`
+	Place          string      `json:"place"`
+	By             uuid.UUID   `json:"by"`
+	At             time.Time   `json:"at"`
+}
+
+// ResourcesSubmitted: the host's resources after the conference (R-NOM-05).
+type ResourcesSubmitted struct {
+	Recommendation uuid.UUID `json:"recommendationId"`
+	Resources      Resources `json:"resources"`
+	By             uuid.UUID `json:"by"`
+	At             time.Time `json:"at"`
+}
+
+// QualityTracked: the host takes part in quality tracking (R-NOM-06).
+type QualityTracked struct {
+	Recommendation uuid.UUID `json:"recommendationId"`
+	By             uuid.UUID `json:"by"`
+	At             time.Time `json:"at"`
+}
+
+func (Recognised) EventType() string         { return EventRecognised }
+func (Declined) EventType() string           { return EventDeclined }
+func (GuidePublished) EventType() string     { return EventGuidePublished }
+func (ConferenceUpdated) EventType() string  { return EventConferenceUpdated }
+func (ResourcesSubmitted) EventType() string { return EventResourcesSubmitted }
+func (QualityTracked) EventType() string     { return EventQualityTracked }
+
 func (CycleOpened) EventType() string { return EventCycleOpened }
 func (CycleEdited) EventType() string { return EventCycleEdited }
 func (CodeIssued) EventType() string  { return EventCodeIssued }
@@ -98,6 +162,18 @@ func Decode(eventType string, data []byte) (Event, error) {
 		return decode[CycleOpened](eventType, data)
 	case EventCycleEdited:
 		return decode[CycleEdited](eventType, data)
+	case EventRecognised:
+		return decode[Recognised](eventType, data)
+	case EventDeclined:
+		return decode[Declined](eventType, data)
+	case EventGuidePublished:
+		return decode[GuidePublished](eventType, data)
+	case EventConferenceUpdated:
+		return decode[ConferenceUpdated](eventType, data)
+	case EventResourcesSubmitted:
+		return decode[ResourcesSubmitted](eventType, data)
+	case EventQualityTracked:
+		return decode[QualityTracked](eventType, data)
 	case EventCodeIssued:
 		return decode[CodeIssued](eventType, data)
 	case EventCodeRevoked:

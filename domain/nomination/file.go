@@ -68,6 +68,7 @@ type File struct {
 	committee   []Member
 	opinion     *Opinion
 	signed      uuid.UUID
+	previous    *Resources
 	history     []Event
 	pending     []Event
 }
@@ -159,6 +160,9 @@ func (f *File) Apply(e Event) {
 		f.status, f.submitted = StatusSubmitted, true
 	case Returned:
 		f.status = StatusReturned
+	case PreviousResources:
+		r := e.Resources
+		f.previous = &r
 	}
 }
 
@@ -487,5 +491,24 @@ func (f *File) Decide(a domain.Actor, d procedure.Decision, at procedure.Level, 
 		return fmt.Errorf("nomination file %s: %w", f.id, err)
 	}
 	f.record(e)
+	return nil
+}
+
+// Priority reports whether the unit submitted the previous guide's
+// resources with its list (recognised with priority).
+func (f *File) Priority() bool { return f.previous != nil }
+
+// SubmitPreviousResources records the resources of the unit's conferences
+// in the previous guide, submitted with the list (一(五)5).
+func (f *File) SubmitPreviousResources(a domain.Actor, r Resources, p policy.Policy, now time.Time) error {
+	if err := f.editable(a); err != nil {
+		return err
+	}
+	var pr domain.Problems
+	r.check(&pr, p)
+	if err := pr.Err(); err != nil {
+		return err
+	}
+	f.record(PreviousResources{Resources: r, By: a.UserID, At: now})
 	return nil
 }

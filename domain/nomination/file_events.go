@@ -23,12 +23,13 @@ const (
 	EventListSigned            = "nomination.list_signed"
 	EventSubmitted             = "nomination.submitted"
 	EventReturned              = "nomination.returned"
+	EventPreviousResources     = "nomination.previous_resources_submitted"
 )
 
 // fileEventTypes are the events of a unit's nomination file.
 var fileEventTypes = []string{EventStarted, EventPlanEntriesAdded, EventPlanEntryRemoved, EventSchemeSaved,
 	EventRecommendationAdded, EventRecommendationRemoved, EventExpertInvited, EventExpertNominated,
-	EventCommitteeSet, EventCommitteeOpinion, EventListSigned, EventSubmitted, EventReturned}
+	EventCommitteeSet, EventCommitteeOpinion, EventListSigned, EventSubmitted, EventReturned, EventPreviousResources}
 
 // Started: a unit's contact opened its file for a cycle.
 type Started struct {
@@ -131,6 +132,16 @@ type Returned struct {
 	At     time.Time `json:"at"`
 }
 
+// PreviousResources: with its list the unit submitted the resources of
+// its conferences in the previous guide (videos, expert summaries,
+// proceedings): recognition gives it priority (一(五)5).
+type PreviousResources struct {
+	Resources Resources `json:"resources"`
+	By        uuid.UUID `json:"by"`
+	At        time.Time `json:"at"`
+}
+
+func (PreviousResources) EventType() string     { return EventPreviousResources }
 func (Started) EventType() string               { return EventStarted }
 func (PlanEntriesAdded) EventType() string      { return EventPlanEntriesAdded }
 func (PlanEntryRemoved) EventType() string      { return EventPlanEntryRemoved }
@@ -184,6 +195,8 @@ func decodeFile(eventType string, data []byte) (Event, bool, error) {
 		e, err = decode[Submitted](eventType, data)
 	case EventReturned:
 		e, err = decode[Returned](eventType, data)
+	case EventPreviousResources:
+		e, err = decode[PreviousResources](eventType, data)
 	default:
 		for _, d := range FileDecoders {
 			if e, ok, err := d(eventType, data); ok {

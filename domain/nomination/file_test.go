@@ -255,3 +255,74 @@ func TestCommitteeAndSubmissionR_NOM_04(t *testing.T) {
 		t.Errorf("the organiser returns it: %v, %s", err, f.Status())
 	}
 }
+
+// TestRecognitionR_NOM_06: the steering committee recognises only
+// conferences of a submitted list, each once, with an English name; a
+// guide needs one; after publication the host updates until two weeks
+// before (R-NOM-05), submits resources from the opening day, and takes
+// part in quality tracking; priority follows the previous guide's
+// resources.
+func TestRecognitionR_NOM_06(t *testing.T) {
+	p := policy.Default()
+	f, c, a := started(t, org.ProvincialAssociation)
+	r, err := f.AddRecommendation(a, mechanism("示范学术年会", false), c.Spec(), p, uuid.New(), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Recognise(staff, nomination.Recognise{File: f, Recommendation: r.ID, NameEn: "Demo Meeting"}, p, now); !errors.Is(err, domain.ErrWrongState) {
+		t.Errorf("R-NOM-06 a list not submitted: %v", err)
+	}
+	if err := c.PublishGuide(staff, now); !slices.Equal(rulesOf(err), []string{"guide R-NOM-06"}) {
+		t.Errorf("R-NOM-06 an empty guide: %v", err)
+	}
+	if err := f.SubmitPreviousResources(a, nomination.Resources{Videos: []string{"https://video.example.org/2022"}}, p, now); err != nil || !f.Priority() {
+		t.Fatalf("previous resources: %v", err)
+	}
+	scan := uuid.New()
+	for _, err := range []error{
+		f.SetCommittee(a, committee(5), p, now),
+		f.SaveScheme(a, nomination.Scheme{Principles: "公开", Standards: "水平", Process: "评审", Contact: nomination.Contact{Name: "联络员", Mobile: "13800000009"}}, p, now),
+		f.RecordOpinion(a, nomination.Opinion{Result: "同意", Opinion: "水平高", Scan: scan}, p, now),
+		f.SignList(a, scan, now),
+		f.Submit(a, c, p, now),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.Recognise(a, nomination.Recognise{File: f, Recommendation: r.ID, NameEn: "Demo Meeting"}, p, now); !errors.Is(err, domain.ErrForbidden) {
+		t.Errorf("R-NOM-06 the unit recognises: %v", err)
+	}
+	if err := c.Recognise(staff, nomination.Recognise{File: f, Recommendation: r.ID}, p, now); !slices.Equal(rulesOf(err), []string{"nameEn SCHEMA"}) {
+		t.Errorf("R-NOM-06 without the English name: %v", err)
+	}
+	if err := c.Recognise(staff, nomination.Recognise{File: f, Recommendation: r.ID, NameEn: "Demo Meeting"}, p, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Decline(staff, f, r.ID, "重复", p, now); !errors.Is(err, domain.ErrWrongState) {
+		t.Errorf("R-NOM-06 deciding twice: %v", err)
+	}
+	if err := c.PublishGuide(staff, now); err != nil || !c.Guide()[0].Priority {
+		t.Fatalf("publish: %v, %+v", err, c.Guide())
+	}
+	opening := r.Opening // 2023-09-01
+	last := opening.AddDays(-14).Time().Add(20 * 3600e9)
+	if err := c.UpdateConference(a, r.ID, opening, "杭州", p, last); err != nil {
+		t.Errorf("R-NOM-05 an update 14 days before: %v", err)
+	}
+	if err := c.UpdateConference(a, r.ID, opening, "上海", p, last.Add(12*3600e9)); !errors.Is(err, domain.ErrWrongState) {
+		t.Errorf("R-NOM-05 an update 13 days before: %v", err)
+	}
+	if err := c.SubmitResources(a, r.ID, nomination.Resources{Videos: []string{"https://video.example.org/1"}}, p, opening.AddDays(-1).Time()); !errors.Is(err, domain.ErrWrongState) {
+		t.Errorf("R-NOM-05 resources the day before: %v", err)
+	}
+	if err := c.SubmitResources(a, r.ID, nomination.Resources{Videos: []string{"ftp://x"}}, p, opening.Time()); !slices.Equal(rulesOf(err), []string{"videos[0] R-NOM-05"}) {
+		t.Errorf("R-NOM-05 a video that is no link: %v", err)
+	}
+	if err := c.SubmitResources(a, r.ID, nomination.Resources{Videos: []string{"https://video.example.org/1"}}, p, opening.Time()); err != nil {
+		t.Errorf("R-NOM-05 resources on the opening day: %v", err)
+	}
+	if err := c.TrackQuality(a, r.ID, now); err != nil || !c.Guide()[0].Tracked || c.Guide()[0].Place != "杭州" {
+		t.Errorf("R-NOM-06 quality tracking: %v %+v", err, c.Guide()[0])
+	}
+}

@@ -38,6 +38,9 @@ type NominationRules struct {
 	// conferences (培训班, 教学研讨会, 庆典, 周年, 表彰大会, R-NOM-02): a
 	// conference whose name holds one is refused.
 	Ineligible []string `json:"ineligible"`
+	// UpdateLeadDays: a recognised conference's host updates it at least
+	// this many days before it opens (14, R-NOM-05).
+	UpdateLeadDays int `json:"updateLeadDays"`
 }
 
 // DefaultNominationRules are the seed's values.
@@ -46,7 +49,8 @@ func DefaultNominationRules() NominationRules {
 		OwnPercent: 10, SinglePercent: 20, Rounding: "floor",
 		ProvincialMax: 10, UniversityMax: 10, MinEditions: 2,
 		CommitteeMin: 5, NominatorOnCommittee: "justify",
-		Ineligible: []string{"培训班", "培训", "教学研讨会", "庆典", "周年", "纪念活动", "表彰大会", "颁奖"},
+		Ineligible:     []string{"培训班", "培训", "教学研讨会", "庆典", "周年", "纪念活动", "表彰大会", "颁奖"},
+		UpdateLeadDays: 14,
 	}
 }
 
@@ -80,6 +84,7 @@ func (r NominationRules) Validate() error {
 	positive(&pr, "universityMax", r.UniversityMax, 0)
 	positive(&pr, "minEditions", r.MinEditions, 1)
 	positive(&pr, "committeeMin", r.CommitteeMin, 1)
+	positive(&pr, "updateLeadDays", r.UpdateLeadDays, 1)
 	if r.NominatorOnCommittee != "refuse" && r.NominatorOnCommittee != "justify" {
 		pr.Add("nominatorOnCommittee", rule, "must be refuse or justify", "须为refuse或justify")
 	}

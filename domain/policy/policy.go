@@ -178,6 +178,9 @@ func (p Policy) Upcast() Policy {
 	if p.Nomination.Rounding == "" {
 		p.Nomination = DefaultNominationRules()
 	}
+	if p.Nomination.UpdateLeadDays == 0 {
+		p.Nomination.UpdateLeadDays = DefaultNominationRules().UpdateLeadDays
+	}
 	return p
 }
 

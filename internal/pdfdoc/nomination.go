@@ -130,3 +130,56 @@ func RecommendationList(w io.Writer, v RecommendationListData) error {
 	d.signatureBoxes("理事长/主席/负责人签字：", "推荐单位盖章：")
 	return d.output(w)
 }
+
+// GuideRow is one recognised conference of the catalogue.
+type GuideRow struct {
+	Name, NameEn, Host, Unit, Opening, Place, Field string
+}
+
+// Catalogue writes the guide's bilingual catalogue (中英文双语简版目录,
+// R-NOM-06).
+func Catalogue(w io.Writer, title string, rows []GuideRow, printed time.Time) error {
+	d := newDoc("L", title, printed)
+	d.title(title, fmt.Sprintf("共 %d 个会议 / %d conferences", len(rows), len(rows)))
+	cols := []float64{12, 75, 75, 45, 40, d.width() - 247}
+	header := func() {
+		names := []string{"序号 No.", "会议名称", "Conference", "主办单位 Host", "推荐单位 Recommended by", "召开时间 / 地点 Date / Place"}
+		cs := make([]cell, len(cols))
+		for i := range cols {
+			cs[i] = cell{w: cols[i], text: names[i], label: true}
+		}
+		d.row(cs, nil)
+	}
+	header()
+	for i, r := range rows {
+		d.row([]cell{{w: cols[0], text: strconv.Itoa(i + 1)}, {w: cols[1], text: r.Name}, {w: cols[2], text: r.NameEn},
+			{w: cols[3], text: r.Host}, {w: cols[4], text: r.Unit}, {w: cols[5], text: r.Opening + " " + r.Place}}, header)
+	}
+	return d.output(w)
+}
+
+// Certificate writes a recognised conference's certificate (收录证书),
+// issued through its recommending unit (R-NOM-06).
+func Certificate(w io.Writer, guide string, r GuideRow, printed time.Time) error {
+	d := newDoc("L", "收录证书", printed)
+	d.Ln(20)
+	d.SetFont(family, "", 30)
+	d.CellFormat(0, 18, "收 录 证 书", "", 1, "C", false, 0, "")
+	d.SetFont(family, "", 14)
+	d.CellFormat(0, 10, "Certificate of Inclusion", "", 1, "C", false, 0, "")
+	d.Ln(10)
+	d.SetFont(family, "", 14)
+	for _, line := range []string{
+		fmt.Sprintf("“%s”", r.Name), r.NameEn,
+		fmt.Sprintf("主办单位：%s    推荐单位：%s", r.Host, r.Unit),
+		fmt.Sprintf("召开时间：%s    地点：%s", r.Opening, r.Place),
+		fmt.Sprintf("经《%s》指导委员会认定，收录于《%s》。", guide, guide),
+	} {
+		for _, l := range d.wrap(line, d.width()-20) {
+			d.CellFormat(0, 10, l, "", 1, "C", false, 0, "")
+		}
+	}
+	d.SetFont(family, "", 10.5)
+	d.signatureBoxes("发证单位（盖章）：")
+	return d.output(w)
+}
