@@ -142,3 +142,25 @@ func nonNilSlice[T any](s []T) []T {
 	}
 	return s
 }
+
+// A nomination file at a revision, for the approval log's "approved
+// what?" and GET …/diff (commands/revision.go).
+func init() {
+	recordKinds["nomination"] = revisionKind{noun: "nomination file", access: domain.KindNomination, stream: NominationStream,
+		path: func(id uuid.UUID) string { return "/api/v1/nominations/" + id.String() },
+		state: func(id uuid.UUID, l loaded) (any, domain.Scope, error) {
+			f, err := nominationFiles.fold(id, l)
+			if err != nil {
+				return nil, domain.Scope{}, err
+			}
+			scheme, _ := f.Scheme()
+			return struct {
+				Status          nomination.Status           `json:"status"`
+				Plan            []nomination.PlanEntry      `json:"plan"`
+				Scheme          nomination.Scheme           `json:"scheme"`
+				Recommendations []nomination.Recommendation `json:"recommendations"`
+				Committee       []nomination.Member         `json:"committee"`
+				SignedList      uuid.UUID                   `json:"signedListFileId"`
+			}{f.Status(), nonNilSlice(f.Plan()), scheme, nonNilSlice(f.List()), nonNilSlice(f.Committee()), f.SignedList()}, f.Scope(), nil
+		}}
+}

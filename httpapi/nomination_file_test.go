@@ -175,6 +175,9 @@ func TestNominationCycleOverHTTP(t *testing.T) {
 	if log := h.do("GET", file+"/log", society, nil).json(t)["entries"].([]any); len(log) < 8 {
 		t.Errorf("approval log: %d entries", len(log))
 	}
+	if res := h.do("GET", file+"/diff", society, nil); res.status != http.StatusOK {
+		t.Errorf("the file's last change: %d %s", res.status, res.body)
+	}
 
 	// Recognition, the guide, the certificate (R-NOM-06) and after it
 	// (R-NOM-05).
@@ -235,6 +238,9 @@ func TestNominationCycleOverHTTP(t *testing.T) {
 	}
 	if res := h.do("POST", file+"/return", staff, map[string]any{"reason": "请补充分支机构会议"}); res.status != http.StatusOK {
 		t.Errorf("the organiser returns: %d %s", res.status, res.body)
+	}
+	if log := h.do("GET", file+"/log", staff, nil).json(t)["entries"].([]any); log[len(log)-1].(map[string]any)["decidedOnRevision"] == nil {
+		t.Errorf("the return is a decision on a revision: %v", log[len(log)-1])
 	}
 
 	// A provincial association: ten, the eleventh refused (R-NOM-03).

@@ -415,7 +415,7 @@ func (s *Server) returnNomination(w http.ResponseWriter, r *http.Request) {
 func (s *Server) nominationReads() (status, log http.HandlerFunc) {
 	status = declarationRead(s, s.Reads.NominationStatus, same, projections.StatusViewName)
 	log = declarationRead(s, func(ctx context.Context, a domain.Actor, id uuid.UUID) ([]projections.LogEntry, error) {
-		return s.Reads.ApprovalLog(ctx, a, "nomination", id)
+		return s.approvalLog(ctx, a, "nomination", id)
 	}, entries, projections.ApprovalLogName, projections.StatusViewName)
 	return status, log
 }

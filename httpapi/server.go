@@ -270,6 +270,7 @@ func (s *Server) routes() chi.Router {
 			nominationStatus, nominationLog := s.nominationReads()
 			r.Get("/nominations/{id}/status", nominationStatus)
 			r.Get("/nominations/{id}/log", nominationLog)
+			r.Get("/nominations/{id}/diff", s.recordDiff("nomination"))
 			r.Get("/nominations/{id}", s.getNomination)
 			r.Get("/nomination-cycles/{id}/nomination-form.pdf", s.nominationFormPDF)
 			r.Get("/nominations/{id}/experts/{expert}/nomination-form.pdf", s.nominationFormPDF)

@@ -408,7 +408,7 @@ func readNomination(eventType string, data []byte) (step, error) {
 		s.status, s.edit = string(nomination.StatusSubmitted), false
 		s.comment = fmt.Sprintf("第%d版征集通知 / cycle edition %d", ev.CycleEdition, ev.CycleEdition)
 	case nomination.Returned:
-		s.status, s.edit, s.comment = string(nomination.StatusReturned), false, ev.Reason
+		s.status, s.edit, s.comment, s.decision = string(nomination.StatusReturned), false, ev.Reason, true
 	}
 	return s, nil
 }
