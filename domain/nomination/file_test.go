@@ -13,6 +13,7 @@ import (
 	"github.com/econf/econf/domain/org"
 	"github.com/econf/econf/domain/policy"
 	"github.com/econf/econf/domain/procedure"
+	"github.com/econf/econf/domain/workday"
 )
 
 // started is a unit's file for seed 003's cycle.
@@ -235,6 +236,12 @@ func TestCommitteeAndSubmissionR_NOM_04(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+	}
+	// The public notice (notice.go) runs five working days first, on a
+	// calendar holding 2023 (weekends only: March 2023 had no holiday).
+	p.WorkCalendar = p.WorkCalendar.With(workday.Year{Year: 2023, Source: workday.Source{Title: "test: weekends only"}})
+	if err := f.PublishNotice(a, nomination.PublishNotice{Starts: d(2023, 3, 1), Where: "https://society.example/notice"}, p.WorkCalendar, d(2023, 3, 1).Time()); err != nil {
+		t.Fatal(err)
 	}
 	spec := c.Spec()
 	after := spec.Deadline.AddDays(1).Time().Add(9 * 3600e9)
