@@ -165,6 +165,7 @@ func TestNominationCycleOverHTTP(t *testing.T) {
 	if res := h.do("PUT", file+"/signed-list", society, map[string]any{"scanFileId": scan}); res.status != http.StatusOK {
 		t.Fatalf("signed list: %d %s", res.status, res.body)
 	}
+	h.noticeRunsOverHTTP(file, society, prov) // the public notice first (R-NOM-04)
 	if res := h.do("POST", file+"/submit", society, nil); res.status != http.StatusOK {
 		t.Fatalf("submit: %d %s", res.status, res.body)
 	}
