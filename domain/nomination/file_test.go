@@ -13,7 +13,6 @@ import (
 	"github.com/econf/econf/domain/org"
 	"github.com/econf/econf/domain/policy"
 	"github.com/econf/econf/domain/procedure"
-	"github.com/econf/econf/domain/workday"
 )
 
 // started is a unit's file for seed 003's cycle.
@@ -237,12 +236,7 @@ func TestCommitteeAndSubmissionR_NOM_04(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// The public notice (notice.go) runs five working days first, on a
-	// calendar holding 2023 (weekends only: March 2023 had no holiday).
-	p.WorkCalendar = p.WorkCalendar.With(workday.Year{Year: 2023, Source: workday.Source{Title: "test: weekends only"}})
-	if err := f.PublishNotice(a, nomination.PublishNotice{Starts: d(2023, 3, 1), Where: "https://society.example/notice"}, p.WorkCalendar, d(2023, 3, 1).Time()); err != nil {
-		t.Fatal(err)
-	}
+	noticed(t, f, a, &p, d(2023, 3, 1)) // the public notice runs five working days first
 	spec := c.Spec()
 	after := spec.Deadline.AddDays(1).Time().Add(9 * 3600e9)
 	if err := f.Submit(a, c, p, after); !errors.Is(err, domain.ErrWrongState) {
@@ -285,6 +279,7 @@ func TestRecognitionR_NOM_06(t *testing.T) {
 	if err := f.SubmitPreviousResources(a, nomination.Resources{Videos: []string{"https://video.example.org/2022"}}, p, now); err != nil || !f.Priority() {
 		t.Fatalf("previous resources: %v", err)
 	}
+	noticed(t, f, a, &p, d(2023, 1, 9)) // the public notice has run by 20 January
 	scan := uuid.New()
 	for _, err := range []error{
 		f.SetCommittee(a, committee(5), p, now),

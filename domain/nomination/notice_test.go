@@ -77,6 +77,19 @@ func publish(t *testing.T, f *nomination.File, a domain.Actor, starts string) {
 	}
 }
 
+// noticed puts the list of a 2023 file on notice from starts (published
+// that day), on p's calendar with 2023 added (weekends only: no holiday
+// between 3 January and 4 April 2023), so the seed's cycle can submit.
+func noticed(t *testing.T, f *nomination.File, a domain.Actor, p *policy.Policy, starts domain.Date) {
+	t.Helper()
+	if _, ok := p.WorkCalendar.Year(2023); !ok {
+		p.WorkCalendar = p.WorkCalendar.With(workday.Year{Year: 2023, Source: workday.Source{Title: "test: weekends only"}})
+	}
+	if err := f.PublishNotice(a, nomination.PublishNotice{Starts: starts, Where: "https://society.example/notice"}, p.WorkCalendar, starts.Time()); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // refusedBy reports whether err is a 409 naming rule.
 func refusedBy(err error, rule string) bool {
 	var se *domain.StateError
