@@ -184,6 +184,20 @@ type RecordedEvent struct {
 	RawMetadata json.RawMessage
 	// Created is when the store wrote the event.
 	Created time.Time
+	// StoredData, when set, is the payload exactly as stored, and Data
+	// what a reading layer made of it (personal fields decrypted or
+	// redacted, internal/personal). Hashes and Merkle leaves cover the
+	// stored bytes.
+	StoredData json.RawMessage
+}
+
+// Stored is the payload's bytes as stored: StoredData when a reading
+// layer changed Data, else Data.
+func (e RecordedEvent) Stored() json.RawMessage {
+	if e.StoredData != nil {
+		return e.StoredData
+	}
+	return e.Data
 }
 
 // AppendResult tells where an append left the stream.
@@ -278,7 +292,7 @@ func framed(h hash.Hash, e RecordedEvent, meta []byte) []byte {
 	}
 	var n [8]byte
 	binary.BigEndian.PutUint64(n[:], e.Number)
-	for _, part := range [][]byte{[]byte(e.StreamID), n[:], e.ID[:], []byte(e.Type), e.Data, meta} {
+	for _, part := range [][]byte{[]byte(e.StreamID), n[:], e.ID[:], []byte(e.Type), e.Stored(), meta} {
 		var l [8]byte
 		binary.BigEndian.PutUint64(l[:], uint64(len(part)))
 		h.Write(l[:])
@@ -295,7 +309,7 @@ func LeafData(e RecordedEvent) []byte {
 	var b []byte
 	var n [8]byte
 	binary.BigEndian.PutUint64(n[:], e.Number)
-	for _, part := range [][]byte{[]byte("econf-leaf-1"), []byte(e.StreamID), n[:], e.ID[:], []byte(e.Type), e.Data, storedMetadata(e)} {
+	for _, part := range [][]byte{[]byte("econf-leaf-1"), []byte(e.StreamID), n[:], e.ID[:], []byte(e.Type), e.Stored(), storedMetadata(e)} {
 		b = binary.BigEndian.AppendUint64(b, uint64(len(part)))
 		b = append(b, part...)
 	}
