@@ -27,6 +27,7 @@ import (
 	"github.com/econf/econf/internal/demo"
 	"github.com/econf/econf/internal/filestore"
 	"github.com/econf/econf/internal/openapitest"
+	"github.com/econf/econf/internal/personal"
 	"github.com/econf/econf/internal/pgcluster/pgtest"
 	"github.com/econf/econf/projections"
 )
@@ -42,7 +43,9 @@ type harness struct {
 	t      *testing.T
 	url    string
 	pool   *pgxpool.Pool
-	store  testEventStore
+	store  testEventStore // personal fields encrypted (internal/personal), as serve runs it
+	stored testEventStore // the store underneath
+	keys   *personal.Keys
 	app    *commands.App
 	clock  *policy.FixedClock
 	tree   demo.Tree
@@ -58,6 +61,15 @@ type harness struct {
 	// answer the document does not describe fails the test.
 	client *http.Client
 }
+
+// testKeyring is the master key every harness wraps its data keys under.
+var testKeyring = func() *personal.Keyring {
+	r, err := personal.ParseKeyring(personal.NewMasterKey())
+	if err != nil {
+		panic(err)
+	}
+	return r
+}()
 
 // password is a demo account's password: one per role, meeting R-AUTH-01
 // (15+ characters, not common, nothing of the account's email or name).
@@ -78,7 +90,9 @@ func newHarness(t *testing.T) *harness {
 func newHarnessOn(t *testing.T, pool *pgxpool.Pool, configure ...func(*httpapi.Config)) *harness {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	store := newTestStore(t, pool)
+	raw := newTestStore(t, pool)
+	keys := personal.NewKeys(pool, testKeyring)
+	store := personal.NewStore(raw, keys)
 	clock := policy.NewFixedClock(inWindow)
 	as := auth.NewStore(pool, clock.Now)
 	filesDir := t.TempDir()
@@ -120,7 +134,7 @@ func newHarnessOn(t *testing.T, pool *pgxpool.Pool, configure ...func(*httpapi.C
 			t.Errorf("runner: %v", err)
 		}
 	})
-	h := &harness{t: t, url: srv.URL, pool: pool, store: store, app: app, clock: clock, tree: tree, tokens: map[string]string{},
+	h := &harness{t: t, url: srv.URL, pool: pool, store: store, stored: raw, keys: keys, app: app, clock: clock, tree: tree, tokens: map[string]string{},
 		runner: runner, filesDir: filesDir, engine: &deadlines.Engine{Candidates: reads, App: app, Policies: app.Policies(), Clock: clock, Log: log}}
 	// Runs before the server stops: whatever a test did, every forecast's
 	// replayed history must end where the status view and the list say.

@@ -15,6 +15,7 @@ import (
 	"github.com/econf/econf/eventstore"
 	"github.com/econf/econf/internal/auth"
 	"github.com/econf/econf/internal/outage"
+	"github.com/econf/econf/internal/personal"
 )
 
 // problem is an RFC 9457 problem detail, with every field error at once.
@@ -89,6 +90,15 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		// by a crash before it was kept). Nothing was written.
 		writeProblem(w, r, problem{Type: problemBase + "idempotency-key-reused", Title: "Idempotency-Key reused", Status: http.StatusUnprocessableEntity,
 			Detail: "this Idempotency-Key was used for a different request; use a new key", Zh: "该幂等键已用于其他请求，请使用新的键"})
+	case errors.Is(err, personal.ErrUnknownPerson):
+		writeProblem(w, r, problem{Type: problemBase + "unknown-person", Title: "Unknown person", Status: http.StatusNotFound,
+			Detail: err.Error() + "; nothing was written", Zh: "未找到该人员的任何个人信息，未写入任何数据"})
+	case errors.Is(err, personal.ErrAlreadyErased):
+		writeProblem(w, r, problem{Type: problemBase + "already-erased", Title: "Already erased", Status: http.StatusConflict,
+			Detail: err.Error() + "; nothing was written", Zh: "该人员的个人信息已删除，未写入任何数据"})
+	case errors.Is(err, commands.ErrNoPersonalData):
+		writeProblem(w, r, problem{Type: problemBase + "unavailable", Title: "Service unavailable", Status: http.StatusServiceUnavailable,
+			Detail: err.Error(), Zh: "本服务未加密保存个人信息，无法删除或导出"})
 	case errors.Is(err, domain.ErrNotFound):
 		writeProblem(w, r, problem{Type: problemBase + "not-found", Title: "Not found", Status: http.StatusNotFound,
 			Detail: "no such record", Zh: "记录不存在"})

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/econf/econf/domain"
+	"github.com/econf/econf/eventstore"
 	"github.com/econf/econf/httpapi"
 	"github.com/econf/econf/internal/anchor"
 	"github.com/econf/econf/internal/dbschema"
@@ -88,12 +89,21 @@ func TestHistoryInclusionProof(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The leaves cover the payloads as stored: personal fields
+		// encrypted (internal/personal), the rest as the history shows it.
+		stored, err := h.stored.ReadStream(ctx, "forecast-"+id, eventstore.Forwards, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
 		for i, e := range hi.Proof.Entries {
 			if err := anchor.VerifyEntry(c, e); err != nil {
 				t.Errorf("entry %d: %v", e.Number, err)
 			}
-			if e.Number != hi.Entries[i].Number || !bytes.Contains(e.LeafData, hi.Entries[i].Data) {
-				t.Errorf("proof entry %d does not carry event %d's payload", e.Number, hi.Entries[i].Number)
+			if e.Number != hi.Entries[i].Number || !bytes.Contains(e.LeafData, stored[i].Data) {
+				t.Errorf("proof entry %d does not carry event %d's payload as stored", e.Number, hi.Entries[i].Number)
+			}
+			if bytes.Contains(e.LeafData, []byte("张明远")) {
+				t.Errorf("proof entry %d holds the applicant's name in clear", e.Number)
 			}
 		}
 		return c

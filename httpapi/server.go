@@ -14,6 +14,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/econf/econf/commands"
@@ -75,6 +76,11 @@ type Config struct {
 	// Proofs adds to each history the inclusion proof of the record's
 	// events against the newest audit checkpoint; nil: none.
 	Proofs Prover
+
+	// Erased is told of each erasure of a person's personal data (PIPL),
+	// after their keys are gone: it rebuilds the read models, which still
+	// hold their values (serve: in the background); nil: nothing.
+	Erased func(ctx context.Context, subject uuid.UUID)
 }
 
 // Waiter waits until the read models have applied an event.
@@ -172,6 +178,7 @@ func (s *Server) routes() chi.Router {
 				r.Put("/policy", s.publishPolicy)
 				r.Put("/policy/work-calendar/{year}", s.setWorkCalendarYear)
 				r.Post("/audit/incidents", s.recordIncident)
+				r.Post("/persons/erase", s.erasePerson)
 
 				r.Post("/declarations", s.startDeclaration)
 				r.Put("/declarations/{id}/sections/{section}", s.saveDeclarationSection)
@@ -300,6 +307,8 @@ func (s *Server) routes() chi.Router {
 			r.Get("/summaries", listRead(s, projections.ParseSummaryFilter, s.listSummaries, projections.SummariesName))
 			r.Get("/statistics/summaries", listRead(s, projections.ParseStatsFilter, s.Reads.SummaryStatistics, projections.SummariesName))
 			r.Get("/me/standing", s.myStanding)
+			r.Get("/me/personal-data", s.myPersonalData)
+			r.Get("/persons/{id}/personal-data", s.personalData)
 			r.Get("/forecasts", listRead(s, projections.ParseForecastFilter, s.Reads.ListForecasts, projections.ForecastListName))
 			r.Get("/forecasts/export", s.exportForecasts)
 			r.Get("/forecasts/{id}", s.getForecast)

@@ -64,7 +64,7 @@ func newTestStore(t *testing.T, pool *pgxpool.Pool) testEventStore {
 // countEvents counts the events of a store other than PostgreSQL's (whose
 // table harness.eventCount counts directly); ok is false for PostgreSQL.
 func (h *harness) countEvents() (n int, ok bool) {
-	if _, isPG := h.store.(*pgstore.Store); isPG {
+	if _, isPG := h.stored.(*pgstore.Store); isPG {
 		return 0, false
 	}
 	events, err := h.store.ReadAll(context.Background(), eventstore.Start, 0)

@@ -185,7 +185,7 @@ func checkpointingFromEnv(data string) (checkpointing, error) {
 }
 
 func (c checkpointing) checkpointer(e *env) *anchor.Checkpointer {
-	return &anchor.Checkpointer{Store: e.store, Tree: anchor.NewTree(), Signer: c.signer, Verifier: c.verifier, Dirs: c.dirs,
+	return &anchor.Checkpointer{Store: e.raw, Tree: anchor.NewTree(), Signer: c.signer, Verifier: c.verifier, Dirs: c.dirs,
 		Now: e.clock.Now, Log: e.log}
 }
 
@@ -254,14 +254,14 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 		return err
 	}
 	defer e.close()
-	r, err := verifyChains(ctx, e.store)
+	r, err := verifyChains(ctx, e.raw)
 	if err != nil {
 		return err
 	}
 	failed := 0
 	if verifier != nil {
 		tree := anchor.NewTree()
-		if err := tree.CatchUp(ctx, e.store); err != nil {
+		if err := tree.CatchUp(ctx, e.raw); err != nil {
 			return err
 		}
 		r.Checkpoints = []checkpointResult{}

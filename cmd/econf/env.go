@@ -21,6 +21,7 @@ import (
 	"github.com/econf/econf/internal/auth"
 	"github.com/econf/econf/internal/dbschema"
 	"github.com/econf/econf/internal/filestore"
+	"github.com/econf/econf/internal/personal"
 	"github.com/econf/econf/internal/pgcluster"
 	"github.com/econf/econf/internal/simclock"
 	"github.com/econf/econf/projections"
@@ -32,7 +33,9 @@ type env struct {
 	log     *slog.Logger
 	cluster *pgcluster.Cluster // nil with DATABASE_URL
 	pool    *pgxpool.Pool
-	store   eventstore.Store
+	store   eventstore.Store // what the application reads and writes: personal fields encrypted (internal/personal)
+	raw     eventstore.Store // the store underneath: the bytes as stored
+	keys    *personal.Keys
 	auth    *auth.Store
 	app     *commands.App
 	files   *filestore.Local
@@ -61,6 +64,13 @@ func open(ctx context.Context, cfg *config, log *slog.Logger) (*env, error) {
 		e.close()
 		return nil, err
 	}
+	ring, err := masterKeys(cfg, log)
+	if err != nil {
+		e.close()
+		return nil, err
+	}
+	e.keys = personal.NewKeys(e.pool, ring)
+	e.store = personal.NewStore(e.raw, e.keys)
 	if setting != nil {
 		if e.sim, err = simclock.Open(ctx, e.pool, *setting, e.clock.Now); err != nil {
 			e.close()
@@ -163,6 +173,7 @@ func connect(ctx context.Context, cfg *config, log *slog.Logger) (*env, error) {
 	if esdbStore != nil {
 		e.store = esdbStore
 	}
+	e.raw = e.store
 	return e, nil
 }
 

@@ -82,7 +82,7 @@ func openStoreURL(ctx context.Context, cfg *config, url string) (eventstore.Stor
 		if err != nil {
 			return nil, nil, err
 		}
-		return e.store, e.close, nil
+		return e.raw, e.close, nil // the bytes as stored: personal fields stay encrypted
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
 		pool, err := pgxpool.New(ctx, url)
 		if err != nil {

@@ -54,6 +54,8 @@ var envDocs = map[string]string{
 	"ECONF_CHECKPOINT_DIR":               "directories for audit checkpoints, ':'-separated, the first extended (default <data>/checkpoints)",
 	"ECONF_CHECKPOINT_INTERVAL":          "how often serve writes an audit checkpoint when events were added, at least 1s (default 10m)",
 	"ECONF_TRAINING":                     "on or off: this is a training or demo instance, never production (default off); needed for ECONF_CLOCK",
+	"ECONF_MASTER_KEY":                   "master key(s) wrapping the personal data keys, base64 or hex, ','-separated, the current first (econf personal keygen)",
+	"ECONF_MASTER_KEY_FILE":              "file of master keys, one a line, the current first; unset with ECONF_MASTER_KEY: <data>/master.key, made on first use",
 	"ECONF_CLOCK":                        "simulated clock of a training instance: a start time (2027-05-14T09:00:00+08:00) that then runs, or an offset (+90d)",
 }
 
@@ -62,7 +64,8 @@ var checkpointEnv = []string{"ECONF_CHECKPOINT_KEY_FILE", "ECONF_CHECKPOINT_KEY"
 
 // commonEnv is read by every command that opens the database (its
 // commands run on a training instance's simulated clock too).
-var commonEnv = []string{"DATABASE_URL", "EVENTSTORE_URL", "ECONF_DATA", "ECONF_LOG_FORMAT", "ECONF_LOG_LEVEL", "ECONF_TRAINING", "ECONF_CLOCK"}
+var commonEnv = []string{"DATABASE_URL", "EVENTSTORE_URL", "ECONF_DATA", "ECONF_LOG_FORMAT", "ECONF_LOG_LEVEL", "ECONF_TRAINING", "ECONF_CLOCK",
+	"ECONF_MASTER_KEY", "ECONF_MASTER_KEY_FILE"}
 
 // commandDoc is one command's help: its synopsis, what it does and the
 // environment variables it reads.
@@ -117,7 +120,16 @@ var commandDocs = map[string]commandDoc{
 	"restore": {"econf restore FILE | econf restore --in-place [flags]", func() string { return afterUsage(restoreUsage) }, withCommon()},
 	"clock advance": {"econf clock advance AMOUNT [flags]", text("Moves a training instance's simulated clock (ECONF_CLOCK) forward by AMOUNT (30d, 2w, 36h, 90m),\n" +
 		"for every serve process at once (they follow within 2s) and across restarts; refused without ECONF_TRAINING=on."), withCommon()},
-	"version": {"econf version", text("Prints econf's version, commit and Go version."), nil},
+	"personal erase": {"econf personal erase (--subject ID | --email E) --reason R [flags]",
+		text("Erases a person's personal data (PIPL) as the operator: records the erasure with its reason, deletes their data keys\n" +
+			"(their values in the events read as 已删除个人信息), takes them out of queued mails, then rebuilds every read model."), withCommon()},
+	"personal export": {"econf personal export (--subject ID | --email E) [flags]",
+		text("Prints every personal value of the person stored in the events, as JSON (a person's request for their data)."), withCommon()},
+	"personal rotate": {"econf personal rotate [flags]",
+		text("Re-wraps every data key under the current master key (the first of ECONF_MASTER_KEY or ECONF_MASTER_KEY_FILE);\n" +
+			"the old master keys may be dropped once it reports none left."), withCommon()},
+	"personal keygen": {"econf personal keygen", text("Prints a new random master key (base64) for ECONF_MASTER_KEY or a key file."), nil},
+	"version":         {"econf version", text("Prints econf's version, commit and Go version."), nil},
 }
 
 // groups are the commands that only hold subcommands.
@@ -129,6 +141,7 @@ var groups = map[string][]string{
 	"mail":        {"list", "show"},
 	"sms":         {"list"},
 	"clock":       {"advance"},
+	"personal":    {"erase", "export", "rotate", "keygen"},
 }
 
 func readModelNames() []string {

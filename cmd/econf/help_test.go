@@ -58,6 +58,10 @@ func TestHelpOfEveryCommand(t *testing.T) {
 		"mail show":           {"-json", "-data"},
 		"sms list":            {"-json", "-data"},
 		"clock advance":       {"-data"},
+		"personal erase":      {"-subject", "-email", "-reason", "-data"},
+		"personal export":     {"-subject", "-email", "-data"},
+		"personal rotate":     {"-data"},
+		"personal keygen":     nil,
 		"version":             nil,
 	}
 	for name := range commandDocs {

@@ -83,6 +83,12 @@ commands:
   audit checkpoint           write a signed checkpoint (Merkle root of every event) now
   audit keygen --name NAME --out FILE
                              make an ed25519 checkpoint signing key; prints its public key
+  personal erase (--subject ID | --email E) --reason R
+                             erase a person's personal data (PIPL): their data keys go, read models rebuild
+  personal export (--subject ID | --email E)
+                             a person's personal data as stored in the events (JSON)
+  personal rotate            re-wrap every data key under the current master key (ECONF_MASTER_KEY)
+  personal keygen            print a new master key
   mail list [--all] [--json]  the mails queued to send (without ECONF_SMTP_HOST: kept, not sent)
   mail show [--json] ID      one mail's subject and body, e.g. an activation or reset code
   sms list [--json]          the SMS sign-in codes kept by the development sender (ECONF_SMS_PROVIDER=dev)
@@ -214,6 +220,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return cmdMail(ctx, args[1:], stdout, stderr)
 	case "sms":
 		return cmdSMS(ctx, args[1:], stdout, stderr)
+	case "personal":
+		return cmdPersonal(ctx, args[1:], stdout, stderr)
 	case "clock":
 		return cmdClock(ctx, args[1:], stdout, stderr)
 	case "version", "--version":

@@ -71,7 +71,7 @@ func withSeedLock(ctx context.Context, e *env, fn func() error) error {
 // the table itself: $all hides events behind any running transaction, and
 // a seed committed by another process just now must be seen.
 func storeIsEmpty(ctx context.Context, e *env) (bool, error) {
-	if _, ok := e.store.(*pgstore.Store); ok {
+	if _, ok := e.raw.(*pgstore.Store); ok {
 		var some bool
 		if err := e.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM events)`).Scan(&some); err != nil {
 			return false, fmt.Errorf("seed: %w", err)

@@ -91,7 +91,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	srv := httpapi.New(httpapi.Config{App: e.app, Auth: e.auth, Reads: reads, Waiter: runner, Pool: e.pool, Log: log, TokenTTL: cfg.TokenTTL,
 		Signup: e.app.Signup(pending.NewStore(e.pool), ms.codeTTL), Files: e.files, IdempotencySecret: idem.secret,
 		ClientAddressHeader: cfg.ClientAddressHeader, Metrics: m, Proofs: prover,
-		SMSLogin: e.app.SMSLogin(sms.NewCodes(e.pool, e.clock.Now), sender)})
+		SMSLogin: e.app.SMSLogin(sms.NewCodes(e.pool, e.clock.Now), sender), Erased: e.refreshAfterErasure(ctx, log)})
 	if e.sim != nil {
 		srv.SimulatedClock = e.sim
 	}

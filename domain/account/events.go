@@ -35,13 +35,13 @@ type Event interface {
 // Created: an account was registered (R-ACT-03) or created by a platform
 // admin. Email is lower-cased; ID is ID(Email).
 type Created struct {
-	ID      uuid.UUID   `json:"id"`
-	Email   string      `json:"email"`
-	Name    string      `json:"name"`
+	ID      uuid.UUID   `json:"id" personal:"id"`
+	Email   string      `json:"email" personal:"field"`
+	Name    string      `json:"name" personal:"field"`
 	Role    domain.Role `json:"role"`
 	OrgID   uuid.UUID   `json:"orgId"`
-	Mobile  string      `json:"mobile,omitempty"`
-	StaffNo string      `json:"staffNo,omitempty"`
+	Mobile  string      `json:"mobile,omitempty" personal:"field"`
+	StaffNo string      `json:"staffNo,omitempty" personal:"field"`
 }
 
 // RoleChanged: a platform admin moved the account to another role or
@@ -59,9 +59,9 @@ type Reactivated struct{}
 
 // ProfileUpdated: the profile fields were replaced (R-ACT-03).
 type ProfileUpdated struct {
-	Name        string `json:"name"`
-	Mobile      string `json:"mobile,omitempty"`
-	OfficePhone string `json:"officePhone,omitempty"`
+	Name        string `json:"name" personal:"field"`
+	Mobile      string `json:"mobile,omitempty" personal:"field"`
+	OfficePhone string `json:"officePhone,omitempty" personal:"field"`
 	Title       string `json:"title,omitempty"`
 	Remarks     string `json:"remarks,omitempty"`
 }

@@ -29,13 +29,13 @@ type Form struct {
 
 // Applicant is filled from the account and may be changed (000 §三 1).
 type Applicant struct {
-	Name       string `json:"name"`
-	StaffNo    string `json:"staffNo,omitempty"`
+	Name       string `json:"name" personal:"field"`
+	StaffNo    string `json:"staffNo,omitempty" personal:"field"`
 	Title      string `json:"title"`
 	Unit       string `json:"unit"`
 	Department string `json:"department"`
-	Mobile     string `json:"mobile"`
-	Email      string `json:"email"`
+	Mobile     string `json:"mobile" personal:"field"`
+	Email      string `json:"email" personal:"key"`
 }
 
 // Location says where the conference is held (R-DECL-07).
@@ -176,7 +176,7 @@ type People struct {
 
 // Person is one key person.
 type Person struct {
-	Name        string `json:"name"`
+	Name        string `json:"name" personal:"field"`
 	Nationality string `json:"nationality"`
 	Institution string `json:"institution"`
 	Title       string `json:"title"` // 职称或职务
@@ -216,9 +216,9 @@ func (k ContactKind) Valid() bool { return k == ConferenceContact || k == Intern
 // Contact is one contact person.
 type Contact struct {
 	Kind  ContactKind `json:"kind"`
-	Name  string      `json:"name"`
-	Phone string      `json:"phone"` // office or mobile
-	Email string      `json:"email"`
+	Name  string      `json:"name" personal:"field"`
+	Phone string      `json:"phone" personal:"field"` // office or mobile
+	Email string      `json:"email" personal:"key"`
 }
 
 // Attachment references a stored file. The file store checks that the

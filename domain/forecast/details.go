@@ -40,13 +40,13 @@ type Details struct {
 // Applicant identifies who applies. The email may be any address (R-FC-04),
 // not only the institutional one.
 type Applicant struct {
-	Name       string `json:"name"`
-	StaffNo    string `json:"staffNo,omitempty"`
+	Name       string `json:"name" personal:"field"`
+	StaffNo    string `json:"staffNo,omitempty" personal:"field"`
 	Title      string `json:"title"`
 	Unit       string `json:"unit"`       // 申报单位
 	Department string `json:"department"` // 所在院系
-	Mobile     string `json:"mobile"`
-	Email      string `json:"email"`
+	Mobile     string `json:"mobile" personal:"field"`
+	Email      string `json:"email" personal:"key"`
 }
 
 // HostingRole is how an organisation takes part in hosting (R-FC-04).

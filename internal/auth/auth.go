@@ -103,6 +103,17 @@ func (s *Store) SetCredential(ctx context.Context, userID uuid.UUID, email, pass
 	return err
 }
 
+// ForgetCredential deletes a user's login (their email and password
+// hash) and sessions: their personal data was erased, and they can no
+// longer sign in.
+func (s *Store) ForgetCredential(ctx context.Context, userID uuid.UUID) error {
+	if _, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID); err != nil {
+		return err
+	}
+	_, err := s.pool.Exec(ctx, `DELETE FROM credentials WHERE user_id = $1`, userID)
+	return err
+}
+
 // Authenticate returns the user id whose email and password match.
 func (s *Store) Authenticate(ctx context.Context, email, password string) (uuid.UUID, error) {
 	var id uuid.UUID

@@ -12,6 +12,7 @@ import (
 	"github.com/econf/econf/internal/auth"
 	"github.com/econf/econf/internal/migrate"
 	"github.com/econf/econf/internal/pending"
+	"github.com/econf/econf/internal/personal"
 	"github.com/econf/econf/internal/simclock"
 	"github.com/econf/econf/internal/sms"
 	"github.com/econf/econf/projections"
@@ -19,7 +20,7 @@ import (
 
 // Sets are all migration sets.
 func Sets() []migrate.Set {
-	return []migrate.Set{pgstore.Migrations, projections.Migrations, auth.Migrations, httpapi.Migrations, pending.Migrations, simclock.Migrations, sms.Migrations}
+	return []migrate.Set{pgstore.Migrations, projections.Migrations, auth.Migrations, httpapi.Migrations, pending.Migrations, simclock.Migrations, sms.Migrations, personal.Migrations}
 }
 
 // Up applies every set.

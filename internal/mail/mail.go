@@ -12,6 +12,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -57,6 +58,9 @@ func Enqueue(ctx context.Context, tx Execer, m Message) (queued bool, err error)
 	}
 	if m.DedupeKey == "" || m.To == "" {
 		return false, fmt.Errorf("mail %s: dedupe key and recipient are required", m.Template)
+	}
+	if !strings.Contains(m.To, "@") {
+		return false, nil // no address: an erased person's (已删除个人信息) is never mailed
 	}
 	data, err := json.Marshal(m.Data)
 	if err != nil {

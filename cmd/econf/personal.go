@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/econf/econf/commands"
+	"github.com/econf/econf/domain/account"
+	"github.com/econf/econf/internal/personal"
+	"github.com/econf/econf/projections"
+)
+
+func cmdPersonal(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	switch {
+	case len(args) > 0 && args[0] == "erase":
+		return cmdPersonalErase(ctx, args[1:], stdout, stderr)
+	case len(args) > 0 && args[0] == "export":
+		return cmdPersonalExport(ctx, args[1:], stdout, stderr)
+	case len(args) > 0 && args[0] == "rotate":
+		return cmdPersonalRotate(ctx, args[1:], stdout, stderr)
+	case len(args) > 0 && args[0] == "keygen":
+		if len(args) > 1 && wantsHelp(args[1:]) {
+			printHelp(stdout, "personal keygen", nil)
+			return nil
+		}
+		fmt.Fprintln(stdout, personal.NewMasterKey())
+		return nil
+	}
+	return groupHelp("personal", args, stdout)
+}
+
+// personFlags reads --subject or --email into the person's id.
+func personFlags(name string, args []string, stderr io.Writer, extra func(flagSet)) (*config, uuid.UUID, string, error) {
+	var subject, email string
+	cfg, _, err := parseFlagsWith(name, args, stderr, func(fs flagSet) {
+		fs.StringVar(&subject, "subject", "", "the person's id (an account's id)")
+		fs.StringVar(&email, "email", "", "or the person's email address")
+		if extra != nil {
+			extra(fs)
+		}
+	})
+	if err != nil {
+		return nil, uuid.Nil, "", err
+	}
+	if len(cfg.args) > 0 {
+		return nil, uuid.Nil, "", usageError("econf " + name + ": no arguments expected, got " + cfg.args[0])
+	}
+	switch {
+	case (subject == "") == (email == ""):
+		return nil, uuid.Nil, "", usageError("econf " + name + ": give --subject ID or --email ADDRESS")
+	case email != "":
+		return cfg, account.ID(email), email, nil
+	}
+	id, err := uuid.Parse(subject)
+	if err != nil {
+		return nil, uuid.Nil, "", usageError(fmt.Sprintf("econf %s: --subject %q is not an id", name, subject))
+	}
+	return cfg, id, "", nil
+}
+
+// cmdPersonalErase erases a person's personal data as the operator, then
+// rebuilds every read model (a running serve's pick the new generations up).
+func cmdPersonalErase(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var reason string
+	cfg, subject, email, err := personFlags("personal erase", args, stderr, func(fs flagSet) {
+		fs.StringVar(&reason, "reason", "", "why (recorded in the erasure event; required)")
+	})
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(reason) == "" {
+		return usageError("econf personal erase: --reason is required")
+	}
+	e, err := open(ctx, cfg, cfg.logger(stderr))
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	cmd := commands.ErasePerson{Reason: reason, Email: email}
+	if email == "" {
+		cmd.Subject = subject
+	}
+	res, err := e.app.ErasePerson(ctx, operator, commands.Meta{}, cmd)
+	switch {
+	case errors.Is(err, personal.ErrUnknownPerson), errors.Is(err, personal.ErrAlreadyErased):
+		return usageError("econf personal erase: " + err.Error() + "; nothing was written")
+	case err != nil:
+		return err
+	}
+	fmt.Fprintf(stdout, "erased person %s: %d values in the events (%d written in clear text before encryption, now redacted on reading), %d data keys deleted\n",
+		res.Subject, res.Fields, res.ClearText, res.Keys)
+	if err := projections.Refresh(ctx, e.pool, e.store, projections.All()...); err != nil {
+		return fmt.Errorf("read models not rebuilt (run econf projections rebuild for each): %w", err)
+	}
+	fmt.Fprintln(stdout, "read models rebuilt without their data")
+	return nil
+}
+
+// cmdPersonalExport prints a person's data as stored in the events (JSON).
+func cmdPersonalExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, subject, _, err := personFlags("personal export", args, stderr, nil)
+	if err != nil {
+		return err
+	}
+	e, err := open(ctx, cfg, cfg.logger(stderr))
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	items, err := e.app.PersonalData(ctx, subject)
+	if err != nil {
+		return err
+	}
+	if items == nil {
+		items = []personal.Item{}
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(map[string]any{"subject": subject, "items": items})
+}
+
+// cmdPersonalRotate re-wraps every data key under the current master key
+// (the first of ECONF_MASTER_KEY / ECONF_MASTER_KEY_FILE).
+func cmdPersonalRotate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, _, err := parseFlagsWith("personal rotate", args, stderr, nil)
+	if err != nil {
+		return err
+	}
+	e, err := open(ctx, cfg, cfg.logger(stderr))
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	n, err := e.keys.Rotate(ctx)
+	if err != nil {
+		return err
+	}
+	left, err := e.keys.Unrotated(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "re-wrapped %d data keys under master key %s; %d left under other keys\n", n, e.keys.Current(), left)
+	return nil
+}

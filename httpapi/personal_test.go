@@ -1,0 +1,233 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"compress/zlib"
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/econf/econf/domain"
+	"github.com/econf/econf/domain/account"
+	"github.com/econf/econf/eventstore"
+	"github.com/econf/econf/httpapi"
+	"github.com/econf/econf/internal/dbschema"
+	"github.com/econf/econf/internal/mail"
+	"github.com/econf/econf/internal/personal"
+	"github.com/econf/econf/internal/pgcluster/pgtest"
+	"github.com/econf/econf/projections"
+)
+
+// The person erased: the applicant block of a forecast names them. Their
+// name's characters appear nowhere else in a forecast form, so a PDF's
+// ToUnicode map shows whether it was drawn.
+const (
+	erasedName   = "龚翊"
+	erasedMobile = "13900000077"
+	erasedEmail  = "gong.yi@example.edu.cn"
+)
+
+// TestErasePersonEverywhere: a person's personal fields are encrypted in
+// the events table; once a platform admin erases them (with a reason),
+// they are unreadable in the read models (detail, list, status, log),
+// the history, the export, the PDF form and the mails still queued, while
+// every stream's hash chain still verifies over the unchanged stored
+// events. An unknown person, a second erasure, a missing reason and a
+// non-admin are refused with precise problems and write nothing.
+func TestErasePersonEverywhere(t *testing.T) {
+	h := newHarnessOn(t, pgtest.NewDatabase(t, dbschema.Up), func(c *httpapi.Config) {
+		pool, store := c.Pool, c.App.Store()
+		c.Erased = func(ctx context.Context, _ uuid.UUID) {
+			if err := projections.Refresh(ctx, pool, store, projections.All()...); err != nil {
+				t.Errorf("refresh read models: %v", err)
+			}
+		}
+	})
+	ctx := context.Background()
+	applicant, unit, auditor, admin := h.email(domain.RoleApplicant), h.email(domain.RoleUnitAdmin), h.email(domain.RoleAuditor), h.email(domain.RolePlatformAdmin)
+	id, _ := h.submit(func(m map[string]any) {
+		m["applicant"] = map[string]any{"name": erasedName, "staffNo": "T7707", "title": "教授", "unit": "计算机学院",
+			"department": "软件工程系", "mobile": erasedMobile, "email": erasedEmail}
+	})
+	if res := h.do("POST", "/api/v1/forecasts/"+id+"/approve-unit", unit, map[string]any{"comment": "同意"}); res.status != http.StatusOK {
+		t.Fatalf("approve: %d %s", res.status, res.body)
+	}
+	h.settle()
+	stored := func() string {
+		t.Helper()
+		var s string
+		if err := h.pool.QueryRow(ctx, `SELECT string_agg(data::text, ' ' ORDER BY number) FROM events WHERE stream_id = $1`, "forecast-"+id).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	before := stored()
+	for _, clear := range []string{erasedName, erasedMobile, erasedEmail, "T7707"} {
+		if strings.Contains(before, clear) {
+			t.Errorf("the events table holds %q in clear", clear)
+		}
+	}
+	if !strings.Contains(before, "2027年分布式系统国际研讨会") {
+		t.Errorf("the conference's name should stay readable: %s", before)
+	}
+
+	// What each place shows, read the same way before and after.
+	reads := map[string]func() string{
+		"detail":  func() string { return string(h.do("GET", "/api/v1/forecasts/"+id, applicant, nil).body) },
+		"list":    func() string { return string(h.do("GET", "/api/v1/forecasts", unit, nil).body) },
+		"status":  func() string { return string(h.do("GET", "/api/v1/forecasts/"+id+"/status", applicant, nil).body) },
+		"log":     func() string { return string(h.do("GET", "/api/v1/forecasts/"+id+"/log", applicant, nil).body) },
+		"history": func() string { return string(h.do("GET", "/api/v1/forecasts/"+id+"/history", auditor, nil).body) },
+		"export":  func() string { return string(h.do("GET", "/api/v1/forecasts/export?format=csv", unit, nil).body) },
+	}
+	for _, where := range []string{"detail", "history", "export"} {
+		if got := reads[where](); !strings.Contains(got, erasedName) {
+			t.Fatalf("%s before erasure lacks the name: %s", where, got)
+		}
+	}
+	// The PDF's page contents (deflated) draw the name's characters by
+	// their code points (龚 is U+9F9A).
+	drawsName := func() bool {
+		res := h.do("GET", "/api/v1/forecasts/"+id+"/form.pdf", applicant, nil)
+		if res.status != http.StatusOK {
+			t.Fatalf("form.pdf: %d", res.status)
+		}
+		return pdfDraws(res.body, 0x9F9A)
+	}
+	if !drawsName() {
+		t.Fatal("the PDF before erasure does not draw the name")
+	}
+	// Mails still queued: one to the person, one that names them.
+	for _, m := range []mail.Message{
+		{DedupeKey: "pipl-test:1", Template: mail.ForecastApprovedUnit, To: erasedEmail, Data: map[string]string{"name": erasedName}},
+		{DedupeKey: "pipl-test:2", Template: mail.ForecastApprovedUnit, To: "someone.else@example.edu.cn", Data: map[string]string{"note": "申请人" + erasedName + "，电话" + erasedMobile}},
+	} {
+		if _, err := mail.Enqueue(ctx, h.pool, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	subject := account.ID(erasedEmail).String()
+	if res := h.do("GET", "/api/v1/persons/"+subject+"/personal-data", admin, nil); res.status != http.StatusOK || !strings.Contains(string(res.body), erasedMobile) {
+		t.Fatalf("personal data: %d %s", res.status, res.body)
+	}
+	if res := h.do("GET", "/api/v1/persons/"+subject+"/personal-data", applicant, nil); res.status != http.StatusForbidden {
+		t.Errorf("another's personal data as an applicant: %d", res.status)
+	}
+	if res := h.do("GET", "/api/v1/me/personal-data", applicant, nil); res.status != http.StatusOK || !strings.Contains(string(res.body), applicant) {
+		t.Errorf("my personal data: %d %s", res.status, res.body)
+	}
+
+	// Refused, nothing written.
+	events := h.eventCount()
+	for _, c := range []struct {
+		who    string
+		body   map[string]any
+		status int
+		want   string
+	}{
+		{applicant, map[string]any{"email": erasedEmail, "reason": "本人申请"}, http.StatusForbidden, "forbidden"},
+		{admin, map[string]any{"email": erasedEmail}, http.StatusUnprocessableEntity, `"path":"reason"`},
+		{admin, map[string]any{"email": erasedEmail, "subject": subject, "reason": "本人申请"}, http.StatusUnprocessableEntity, `"path":"email"`},
+		{admin, map[string]any{"email": "nobody.here@example.edu.cn", "reason": "本人申请"}, http.StatusNotFound, "unknown-person"},
+		{admin, map[string]any{"subject": uuid.NewString(), "reason": "本人申请"}, http.StatusNotFound, "unknown-person"},
+	} {
+		res := h.do("POST", "/api/v1/persons/erase", c.who, c.body)
+		if res.status != c.status || !strings.Contains(string(res.body), c.want) {
+			t.Errorf("erase %v as %s: %d %s; want %d %s", c.body, c.who, res.status, res.body, c.status, c.want)
+		}
+	}
+	if n := h.eventCount(); n != events {
+		t.Fatalf("refused erasures wrote %d events", n-events)
+	}
+
+	res := h.do("POST", "/api/v1/persons/erase", admin, map[string]any{"email": erasedEmail, "reason": "本人依《个人信息保护法》申请删除"})
+	if res.status != http.StatusOK {
+		t.Fatalf("erase: %d %s", res.status, res.body)
+	}
+	got := res.json(t)
+	if got["subject"] != subject || got["keys"].(float64) != 1 || got["fields"].(float64) < 4 {
+		t.Errorf("erasure answer %v", got)
+	}
+	h.settle()
+
+	if after := stored(); after != before {
+		t.Errorf("erasure changed the stored events:\n%s\n%s", before, after)
+	}
+	for where, read := range reads {
+		got := read()
+		if strings.Contains(got, erasedName) || strings.Contains(got, erasedMobile) || strings.Contains(got, erasedEmail) {
+			t.Errorf("%s after erasure still shows the person: %s", where, got)
+		}
+	}
+	for _, where := range []string{"detail", "history", "export"} {
+		if !strings.Contains(reads[where](), personal.Erased) {
+			t.Errorf("%s after erasure does not say %s", where, personal.Erased)
+		}
+	}
+	if drawsName() {
+		t.Error("the PDF after erasure still draws the name")
+	}
+	var queued int
+	if err := h.pool.QueryRow(ctx, `SELECT count(*) FROM mail_outbox WHERE sent_at IS NULL AND next_attempt_at < now() + interval '1 year'
+		AND (lower(recipient) = $1 OR data::text LIKE '%' || $2 || '%' OR data::text LIKE '%' || $3 || '%')`, erasedEmail, erasedName, erasedMobile).Scan(&queued); err != nil {
+		t.Fatal(err)
+	}
+	if queued != 0 {
+		t.Errorf("%d queued mails still hold the person", queued)
+	}
+	if res := h.do("GET", "/api/v1/persons/"+subject+"/personal-data", admin, nil); strings.Contains(string(res.body), erasedMobile) {
+		t.Errorf("personal data after erasure: %s", res.body)
+	}
+	// Every stream's chain still holds over the events as stored.
+	all, err := h.stored.ReadAll(ctx, eventstore.Start, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byStream := map[string][]eventstore.RecordedEvent{}
+	for _, e := range all {
+		byStream[e.StreamID] = append(byStream[e.StreamID], e)
+	}
+	for s, evs := range byStream {
+		if n := eventstore.VerifyChain(evs); n != 0 {
+			t.Errorf("%s: chain breaks at %d after erasure", s, n)
+		}
+	}
+	events = h.eventCount()
+	if res := h.do("POST", "/api/v1/persons/erase", admin, map[string]any{"subject": subject, "reason": "再次删除"}); res.status != http.StatusConflict || !strings.Contains(string(res.body), "already-erased") {
+		t.Errorf("second erasure: %d %s", res.status, res.body)
+	}
+	if n := h.eventCount(); n != events {
+		t.Errorf("second erasure wrote %d events", n-events)
+	}
+}
+
+// pdfDraws tells whether a PDF's page contents (inflated) draw the
+// character r as a two-byte code (the Identity-H encoding of its font).
+func pdfDraws(pdf []byte, r rune) bool {
+	code := []byte{byte(r >> 8), byte(r)}
+	for rest := pdf; ; {
+		i := bytes.Index(rest, []byte("stream"))
+		if i < 0 {
+			return false
+		}
+		rest = bytes.TrimLeft(rest[i+len("stream"):], "\r\n")
+		end := bytes.Index(rest, []byte("endstream"))
+		if end < 0 {
+			return false
+		}
+		body := rest[:end]
+		if z, err := zlib.NewReader(bytes.NewReader(body)); err == nil {
+			if b, err := io.ReadAll(z); err == nil || len(b) > 0 {
+				body = b
+			}
+		}
+		if bytes.Contains(body, []byte("BT /F")) && bytes.Contains(body, code) { // a page's contents, not the font
+			return true
+		}
+		rest = rest[end+len("endstream"):]
+	}
+}

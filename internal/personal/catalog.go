@@ -1,0 +1,66 @@
+package personal
+
+import (
+	"fmt"
+
+	"github.com/econf/econf/domain/account"
+	"github.com/econf/econf/domain/change"
+	"github.com/econf/econf/domain/deadline"
+	"github.com/econf/econf/domain/declaration"
+	"github.com/econf/econf/domain/forecast"
+	"github.com/econf/econf/domain/funding"
+	"github.com/econf/econf/domain/org"
+	"github.com/econf/econf/domain/summary"
+)
+
+// procedure registers every event type of one domain package: a value of
+// each, decoded from "{}", goes to Register, which finds the personal
+// fields by their tags. A type without any is left alone.
+func procedure[E interface{ EventType() string }](types []string, decode func(string, []byte) (E, error)) []string {
+	var personal []string
+	for _, t := range types {
+		e, err := decode(t, []byte("{}"))
+		if err != nil {
+			panic(fmt.Sprintf("personal: %s does not decode from {}: %v", t, err))
+		}
+		Register(e)
+		decoders[t] = func(data []byte) (any, error) { return decode(t, data) }
+		if len(sitesOf(t)) > 0 {
+			personal = append(personal, t)
+		}
+	}
+	return personal
+}
+
+// decoders decode every registered event type (for the schema tests).
+var decoders = map[string]func([]byte) (any, error){}
+
+// The catalog: every procedure's events, declared here once (a new
+// procedure adds one line); its personal fields are the struct tags on its
+// payload types. Event types that held personal fields in clear text
+// before encryption (schema version 1) get the step to SchemaEncrypted.
+func init() {
+	PersonStreams("user-")
+	var existing []string
+	existing = append(existing, procedure(account.EventTypes(), account.Decode)...)
+	existing = append(existing, procedure(forecast.EventTypes(), forecast.Decode)...)
+	existing = append(existing, procedure(declaration.EventTypes(), declaration.Decode)...)
+	existing = append(existing, procedure(change.EventTypes(), change.Decode)...)
+	existing = append(existing, procedure(summary.EventTypes(), summary.Decode)...)
+	existing = append(existing, procedure(deadline.EventTypes(), deadline.Decode)...)
+	existing = append(existing, procedure(funding.EventTypes(), funding.Decode)...)
+	existing = append(existing, procedure(org.EventTypes(), org.Decode)...)
+	for _, t := range existing {
+		Registry.Register(t, 1, clearText)
+	}
+}
+
+// Decode decodes a payload of a registered event type with its package's
+// decoder.
+func Decode(eventType string, data []byte) (any, error) {
+	d, ok := decoders[eventType]
+	if !ok {
+		return nil, fmt.Errorf("personal: no procedure declares %q", eventType)
+	}
+	return d(data)
+}
