@@ -231,3 +231,65 @@ func pdfDraws(pdf []byte, r rune) bool {
 		rest = rest[end+len("endstream"):]
 	}
 }
+
+// TestRetentionErasesPeopleOfClosedRecords: with retention.closedRecordMonths
+// at 6, the person named only in a forecast withdrawn 7 months ago is
+// erased (detail and history show 已删除个人信息); one named in a forecast
+// still open, and the applicant's own account, are kept; 5 months after the
+// withdrawal nobody is erased; a second run erases nobody again.
+func TestRetentionErasesPeopleOfClosedRecords(t *testing.T) {
+	h := newHarnessOn(t, pgtest.NewDatabase(t, dbschema.Up), func(c *httpapi.Config) {
+		pool, store := c.Pool, c.App.Store()
+		c.Erased = func(ctx context.Context, _ uuid.UUID) {
+			if err := projections.Refresh(ctx, pool, store, projections.All()...); err != nil {
+				t.Errorf("refresh read models: %v", err)
+			}
+		}
+	})
+	ctx := context.Background()
+	applicant, admin := h.email(domain.RoleApplicant), h.email(domain.RolePlatformAdmin)
+	block := func(name, email string) func(m map[string]any) {
+		return func(m map[string]any) {
+			m["applicant"] = map[string]any{"name": name, "title": "教授", "unit": "计算机学院", "department": "软件工程系", "mobile": "13900000088", "email": email}
+		}
+	}
+	gone, _ := h.submit(block("测试庚", "geng.test@example.edu.cn"))
+	open, _ := h.submit(block("测试辛", "xin.test@example.edu.cn"))
+	if res := h.do("POST", "/api/v1/forecasts/"+gone+"/withdraw", applicant, map[string]any{"reason": "不再举办"}); res.status != http.StatusOK {
+		t.Fatalf("withdraw: %d %s", res.status, res.body)
+	}
+	p := h.do("GET", "/api/v1/policy", admin, nil).json(t)
+	p["version"] = "retention-6"
+	p["retention"] = map[string]any{"closedRecordMonths": 6}
+	if res := h.do("PUT", "/api/v1/policy", admin, p); res.status != http.StatusOK {
+		t.Fatalf("publish policy: %d %s", res.status, res.body)
+	}
+	p["retention"] = map[string]any{"closedRecordMonths": -1}
+	if res := h.do("PUT", "/api/v1/policy", admin, p); res.status != http.StatusUnprocessableEntity || !res.hasRule("R-POL-01") {
+		t.Errorf("negative retention: %d %s", res.status, res.body)
+	}
+	operator := domain.Actor{UserID: uuid.New(), Role: domain.RolePlatformAdmin}
+	if erased, err := h.app.ApplyRetention(ctx, operator, h.clock.Now().AddDate(0, 5, 0)); err != nil || len(erased) != 0 {
+		t.Fatalf("after 5 months: %v %v", erased, err)
+	}
+	erased, err := h.app.ApplyRetention(ctx, operator, h.clock.Now().AddDate(0, 7, 0))
+	if err != nil || len(erased) != 1 || erased[0] != account.ID("geng.test@example.edu.cn") {
+		t.Fatalf("after 7 months: %v %v", erased, err)
+	}
+	if err := projections.Refresh(ctx, h.pool, h.store, projections.All()...); err != nil {
+		t.Fatal(err)
+	}
+	h.settle()
+	if body := string(h.do("GET", "/api/v1/forecasts/"+gone, applicant, nil).body); strings.Contains(body, "测试庚") || !strings.Contains(body, personal.Erased) {
+		t.Errorf("withdrawn forecast after retention: %s", body)
+	}
+	if body := string(h.do("GET", "/api/v1/forecasts/"+open, applicant, nil).body); !strings.Contains(body, "测试辛") {
+		t.Errorf("open forecast after retention: %s", body)
+	}
+	if body := string(h.do("GET", "/api/v1/me/personal-data", applicant, nil).body); !strings.Contains(body, applicant) {
+		t.Errorf("the applicant's account after retention: %s", body)
+	}
+	if again, err := h.app.ApplyRetention(ctx, operator, h.clock.Now().AddDate(0, 8, 0)); err != nil || len(again) != 0 {
+		t.Errorf("second run: %v %v", again, err)
+	}
+}

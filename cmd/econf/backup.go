@@ -110,7 +110,16 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("backup: uploaded files: %w", err)
 	}
 	m.Files = len(files)
-	if err := writeBackup(out, m, dump.Name(), filepath.Join(cfg.Data, fileStoreDir), files); err != nil {
+	// The master key made beside the database (no ECONF_MASTER_KEY(_FILE))
+	// goes with it, or the restored personal data could not be read; a
+	// configured one stays where the operator keeps it.
+	keyFile := ""
+	if os.Getenv("ECONF_MASTER_KEY") == "" && os.Getenv("ECONF_MASTER_KEY_FILE") == "" {
+		if _, err := os.Stat(filepath.Join(cfg.Data, masterKeyFile)); err == nil {
+			keyFile = filepath.Join(cfg.Data, masterKeyFile)
+		}
+	}
+	if err := writeBackup(out, m, dump.Name(), filepath.Join(cfg.Data, fileStoreDir), files, keyFile); err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
 	fmt.Fprintf(stdout, "backed up %d events and %d uploaded files to %s\n", m.Events, m.Files, out)
@@ -157,7 +166,7 @@ func listFiles(dir string) ([]string, error) {
 
 // writeBackup writes the archive beside out and renames it into place
 // once complete, so out is never a partial backup.
-func writeBackup(out string, m manifest, dump, filesDir string, files []string) error {
+func writeBackup(out string, m manifest, dump, filesDir string, files []string, keyFile string) error {
 	partial := out + partialSuffix
 	f, err := os.OpenFile(partial, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, backupFileMode)
 	if err != nil {
@@ -178,6 +187,11 @@ func writeBackup(out string, m manifest, dump, filesDir string, files []string) 
 	}
 	for _, rel := range files {
 		if err := addFile(tw, filesPrefix+rel, filepath.Join(filesDir, filepath.FromSlash(rel))); err != nil {
+			return err
+		}
+	}
+	if keyFile != "" {
+		if err := addFile(tw, masterKeyFile, keyFile); err != nil {
 			return err
 		}
 	}

@@ -299,7 +299,7 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 			t.Fatalf("event %d after restore is %s, was %s", i, got[i], id)
 		}
 	}
-	head, err := e.store.(*pgstore.Store).Head(ctx)
+	head, err := e.raw.(*pgstore.Store).Head(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

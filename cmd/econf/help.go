@@ -125,6 +125,9 @@ var commandDocs = map[string]commandDoc{
 			"(their values in the events read as 已删除个人信息), takes them out of queued mails, then rebuilds every read model."), withCommon()},
 	"personal export": {"econf personal export (--subject ID | --email E) [flags]",
 		text("Prints every personal value of the person stored in the events, as JSON (a person's request for their data)."), withCommon()},
+	"personal retention": {"econf personal retention [flags]",
+		text("Applies the policy's retention rules (retention.closedRecordMonths) now: erases, as the operator, the people named\n" +
+			"only in forecasts and declarations rejected or withdrawn longer ago, who hold no account; run it daily."), withCommon()},
 	"personal rotate": {"econf personal rotate [flags]",
 		text("Re-wraps every data key under the current master key (the first of ECONF_MASTER_KEY or ECONF_MASTER_KEY_FILE);\n" +
 			"the old master keys may be dropped once it reports none left."), withCommon()},
@@ -141,7 +144,7 @@ var groups = map[string][]string{
 	"mail":        {"list", "show"},
 	"sms":         {"list"},
 	"clock":       {"advance"},
-	"personal":    {"erase", "export", "rotate", "keygen"},
+	"personal":    {"erase", "export", "retention", "rotate", "keygen"},
 }
 
 func readModelNames() []string {

@@ -61,6 +61,7 @@ func TestHelpOfEveryCommand(t *testing.T) {
 		"personal erase":      {"-subject", "-email", "-reason", "-data"},
 		"personal export":     {"-subject", "-email", "-data"},
 		"personal rotate":     {"-data"},
+		"personal retention":  {"-data"},
 		"personal keygen":     nil,
 		"version":             nil,
 	}

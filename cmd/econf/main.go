@@ -87,6 +87,7 @@ commands:
                              erase a person's personal data (PIPL): their data keys go, read models rebuild
   personal export (--subject ID | --email E)
                              a person's personal data as stored in the events (JSON)
+  personal retention         erase the people the policy's retention rules no longer keep
   personal rotate            re-wrap every data key under the current master key (ECONF_MASTER_KEY)
   personal keygen            print a new master key
   mail list [--all] [--json]  the mails queued to send (without ECONF_SMTP_HOST: kept, not sent)

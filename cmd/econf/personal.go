@@ -22,6 +22,8 @@ func cmdPersonal(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return cmdPersonalErase(ctx, args[1:], stdout, stderr)
 	case len(args) > 0 && args[0] == "export":
 		return cmdPersonalExport(ctx, args[1:], stdout, stderr)
+	case len(args) > 0 && args[0] == "retention":
+		return cmdPersonalRetention(ctx, args[1:], stdout, stderr)
 	case len(args) > 0 && args[0] == "rotate":
 		return cmdPersonalRotate(ctx, args[1:], stdout, stderr)
 	case len(args) > 0 && args[0] == "keygen":
@@ -123,6 +125,38 @@ func cmdPersonalExport(ctx context.Context, args []string, stdout, stderr io.Wri
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(map[string]any{"subject": subject, "items": items})
+}
+
+// cmdPersonalRetention applies the policy's retention rules now (run it
+// daily, e.g. from cron): the people they no longer keep are erased as the
+// operator, then every read model is rebuilt.
+func cmdPersonalRetention(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, _, err := parseFlagsWith("personal retention", args, stderr, nil)
+	if err != nil {
+		return err
+	}
+	if len(cfg.args) > 0 {
+		return usageError("econf personal retention: no arguments expected, got " + cfg.args[0])
+	}
+	e, err := open(ctx, cfg, cfg.logger(stderr))
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	erased, err := e.app.ApplyRetention(ctx, operator, e.clock.Now())
+	for _, p := range erased {
+		fmt.Fprintf(stdout, "erased person %s (retention)\n", p)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "retention: %d people erased\n", len(erased))
+	if len(erased) > 0 {
+		if err := projections.Refresh(ctx, e.pool, e.store, projections.All()...); err != nil {
+			return fmt.Errorf("read models not rebuilt (run econf projections rebuild for each): %w", err)
+		}
+	}
+	return nil
 }
 
 // cmdPersonalRotate re-wraps every data key under the current master key

@@ -3,6 +3,7 @@ package main
 import (
 	"archive/tar"
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"context"
 	"crypto/sha256"
@@ -149,7 +150,8 @@ func restoreBackup(ctx context.Context, cfg *config, name string, stdout, stderr
 		return fmt.Errorf("restore: %w", err)
 	}
 	defer os.Remove(dump.Name())
-	sawDump, files, err := unpack(tr, dump, staging)
+	var key []byte
+	sawDump, files, err := unpack(tr, dump, staging, &key)
 	if cerr := dump.Close(); err == nil {
 		err = cerr
 	}
@@ -161,6 +163,11 @@ func restoreBackup(ctx context.Context, cfg *config, name string, stdout, stderr
 	}
 	if err != nil {
 		return fmt.Errorf("restore: %s: %w", name, err)
+	}
+	if key != nil {
+		if err := restoreMasterKey(filepath.Join(cfg.Data, masterKeyFile), key); err != nil {
+			return fmt.Errorf("restore: %w", err)
+		}
 	}
 
 	log := cfg.logger(stderr)
@@ -207,6 +214,26 @@ func restoreBackup(ctx context.Context, cfg *config, name string, stdout, stderr
 	return nil
 }
 
+// restoreMasterKey puts the backup's master key (the one made beside its
+// database) in the data folder; one already there must be the same.
+func restoreMasterKey(path string, key []byte) error {
+	if have, err := os.ReadFile(path); err == nil {
+		if !bytes.Equal(have, key) {
+			return fmt.Errorf("%s holds another master key than the backup's: restore into a new data folder", path)
+		}
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(key)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
 // removeCluster removes the cluster a failed restore made: <data>/pg, and
 // where that is a link to the place the cluster lives (pgcluster.Place),
 // that place too.
@@ -222,7 +249,7 @@ func removeCluster(pgDir string) {
 
 // unpack writes the dump entry to dump and the files under staging,
 // checking each blob against the SHA-256 that names it.
-func unpack(tr *tar.Reader, dump io.Writer, staging string) (sawDump bool, files int, err error) {
+func unpack(tr *tar.Reader, dump io.Writer, staging string, key *[]byte) (sawDump bool, files int, err error) {
 	for {
 		h, err := tr.Next()
 		if errors.Is(err, io.EOF) {
@@ -237,6 +264,10 @@ func unpack(tr *tar.Reader, dump io.Writer, staging string) (sawDump bool, files
 				return sawDump, files, err
 			}
 			sawDump = true
+		case h.Name == masterKeyFile && h.Typeflag == tar.TypeReg && *key == nil:
+			if *key, err = io.ReadAll(io.LimitReader(tr, 64<<10)); err != nil {
+				return sawDump, files, err
+			}
 		case strings.HasPrefix(h.Name, filesPrefix) && h.Typeflag == tar.TypeReg:
 			rel := strings.TrimPrefix(h.Name, filesPrefix)
 			dir, base := path.Split(rel)

@@ -49,6 +49,8 @@ type Policy struct {
 	// Nomination holds important-conference nominations' quotas and limits
 	// (seed 003, R-NOM-*).
 	Nomination NominationRules `json:"nomination"`
+	// Retention says how long personal data nobody needs is kept (PIPL).
+	Retention RetentionRules `json:"retention"`
 }
 
 // MonthDay is a day of the year without the year.
@@ -189,6 +191,7 @@ func (p Policy) Upcast() Policy {
 func (p Policy) Validate() error {
 	var pr domain.Problems
 	const rule = "R-POL-01"
+	p.Retention.validate(&pr)
 	if pr.Required("version", rule, p.Version) {
 		pr.MaxChars("version", rule, p.Version, 50)
 	}

@@ -219,3 +219,36 @@ func (s *Store) Erase(ctx context.Context, subject uuid.UUID, reason string, f F
 	}
 	return keys, nil
 }
+
+// Subjects lists the people whose personal values a read payload of
+// eventType in stream holds (decrypted: as the Store hands it out).
+func Subjects(eventType, stream string, data json.RawMessage) ([]uuid.UUID, error) {
+	ss := sitesOf(eventType)
+	if len(ss) == 0 {
+		return nil, nil
+	}
+	doc, err := decodeJSON(data)
+	if err != nil {
+		return nil, err
+	}
+	var out []uuid.UUID
+	for _, s := range ss {
+		var objs []map[string]any
+		collectObjs(doc, s.path, "", &objs, nil)
+		for _, obj := range objs {
+			held := false
+			for _, f := range s.fields {
+				if v, ok := obj[f].(string); present(obj[f]) && (!ok || v != Erased) {
+					held = true
+				}
+			}
+			if !held {
+				continue
+			}
+			if id, ok := subjectOf(s, obj, stream); ok {
+				out = append(out, id)
+			}
+		}
+	}
+	return out, nil
+}
