@@ -5,6 +5,7 @@ import (
 
 	"github.com/econf/econf/domain/account"
 	"github.com/econf/econf/domain/change"
+	"github.com/econf/econf/domain/congress"
 	"github.com/econf/econf/domain/deadline"
 	"github.com/econf/econf/domain/declaration"
 	"github.com/econf/econf/domain/forecast"
@@ -50,6 +51,8 @@ func init() {
 	existing = append(existing, procedure(deadline.EventTypes(), deadline.Decode)...)
 	existing = append(existing, procedure(funding.EventTypes(), funding.Decode)...)
 	existing = append(existing, procedure(org.EventTypes(), org.Decode)...)
+	// Procedures that never wrote clear text: no step from version 1.
+	procedure(congress.EventTypes(), congress.Decode)
 	for _, t := range existing {
 		Registry.Register(t, 1, clearText)
 	}
