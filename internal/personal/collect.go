@@ -217,6 +217,12 @@ func (s *Store) Erase(ctx context.Context, subject uuid.UUID, reason string, f F
 	if _, err := mail.Redact(ctx, s.keys.pool, addresses, values, Erased); err != nil {
 		return keys, err
 	}
+	// An account's verified mobile (SMS sign-in, internal/sms) goes too.
+	if _, err := s.keys.pool.Exec(ctx, `DO $$ BEGIN
+		IF to_regclass('verified_mobiles') IS NOT NULL THEN DELETE FROM verified_mobiles WHERE user_id = '`+subject.String()+`'; END IF;
+		END $$`); err != nil {
+		return keys, fmt.Errorf("personal: forget the verified mobile of %s: %w", subject, err)
+	}
 	return keys, nil
 }
 
