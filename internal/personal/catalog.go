@@ -7,6 +7,7 @@ import (
 	"github.com/econf/econf/domain/change"
 	"github.com/econf/econf/domain/congress"
 	"github.com/econf/econf/domain/deadline"
+	"github.com/econf/econf/domain/delegation"
 	"github.com/econf/econf/domain/declaration"
 	"github.com/econf/econf/domain/forecast"
 	"github.com/econf/econf/domain/funding"
@@ -53,6 +54,7 @@ func init() {
 	existing = append(existing, procedure(org.EventTypes(), org.Decode)...)
 	// Procedures that never wrote clear text: no step from version 1.
 	procedure(congress.EventTypes(), congress.Decode)
+	procedure(delegation.EventTypes(), delegation.Decode)
 	for _, t := range existing {
 		Registry.Register(t, 1, clearText)
 	}
