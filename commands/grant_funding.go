@@ -20,10 +20,14 @@ type GrantFunding struct {
 
 // GrantFunding records the grant by the bureau's reviewer (the scope
 // model's review of KindFunding): no more than requested (R-FUND-05), no
-// more than the category's cap under the policy in force (R-FUND-04).
+// more than the category's cap under the policy in force (R-FUND-04), not
+// once the call's plan is decided (R-FUND-05).
 func (a *App) GrantFunding(ctx context.Context, actor domain.Actor, meta Meta, cmd GrantFunding) (Result, error) {
 	return onRecord(ctx, a, actor, meta, "GrantFunding", fundings, cmd.FundingID, toReview, func(f *funding.Funding, p policy.Policy) error {
 		if err := (textField{"comment", cmd.Comment}).check(p); err != nil {
+			return err
+		}
+		if err := a.planOpen(ctx, f, "grant"); err != nil {
 			return err
 		}
 		return f.Grant(actor, cmd.AmountFen, cmd.Comment, p, a.clock.Now())

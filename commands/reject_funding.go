@@ -18,5 +18,5 @@ type RejectFunding struct {
 // RejectFunding rejects a submitted application (R-FUND-05: a reason is
 // required); the decision is final.
 func (a *App) RejectFunding(ctx context.Context, actor domain.Actor, meta Meta, cmd RejectFunding) (Result, error) {
-	return review(ctx, a, actor, meta, "RejectFunding", fundings, cmd.FundingID, procedure.Reject, "", cmd.Reason)
+	return a.reviewFunding(ctx, actor, meta, "RejectFunding", cmd.FundingID, procedure.Reject, cmd.Reason)
 }

@@ -19,5 +19,5 @@ type ReturnFunding struct {
 // ReturnFunding returns a submitted application (R-FUND-05: a reason is
 // required); the institute edits it and submits it again.
 func (a *App) ReturnFunding(ctx context.Context, actor domain.Actor, meta Meta, cmd ReturnFunding) (Result, error) {
-	return review(ctx, a, actor, meta, "ReturnFunding", fundings, cmd.FundingID, procedure.Return, "", cmd.Reason)
+	return a.reviewFunding(ctx, actor, meta, "ReturnFunding", cmd.FundingID, procedure.Return, cmd.Reason)
 }

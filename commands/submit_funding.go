@@ -17,7 +17,9 @@ type SubmitFunding struct {
 
 // SubmitFunding records the submission: the institute's administrator
 // hands it in to the bureau's call for the conference's year while it is
-// open (R-FUND-03), for a conference already approved (R-FUND-02).
+// open (R-FUND-03), for an institute not barred (an overdue funded
+// summary, R-FUND-06; a sanction, R-FUND-08), for a conference already
+// approved (R-FUND-02).
 func (a *App) SubmitFunding(ctx context.Context, actor domain.Actor, meta Meta, cmd SubmitFunding) (Result, error) {
 	return onRecord(ctx, a, actor, meta, "SubmitFunding", fundings, cmd.FundingID, toRead, func(f *funding.Funding, p policy.Policy) error {
 		app := f.Application()
@@ -25,7 +27,12 @@ func (a *App) SubmitFunding(ctx context.Context, actor domain.Actor, meta Meta, 
 		if err != nil {
 			return err
 		}
-		call, ok := p.Funding.Call(f.Place().Bureau, app.Conference.OpeningDate.Year)
-		return f.Submit(actor, funding.Facts{Call: call, HasCall: ok, Approval: why, ApprovalZh: whyZh}, p, a.clock.Now())
+		year := app.Conference.OpeningDate.Year
+		call, ok := p.Funding.Call(f.Place().Bureau, year)
+		el, err := a.eligibility(ctx, f.Place().Institute, year, p)
+		if err != nil {
+			return err
+		}
+		return f.Submit(actor, funding.Facts{Call: call, HasCall: ok, Approval: why, ApprovalZh: whyZh, Bars: el.Bars}, p, a.clock.Now())
 	})
 }

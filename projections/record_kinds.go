@@ -338,6 +338,12 @@ var fundingActions = map[string][2]string{
 	funding.EventGranted:   {"granted", "批准资助"},
 	funding.EventRejected:  {"rejected", "不予资助"},
 	funding.EventReturned:  {"returned for revision", "退回修改"},
+	// After the grant (R-FUND-05, R-FUND-06, R-FUND-09); the status stays.
+	funding.EventAcknowledged:    {"acknowledged the funder", "标注资助来源"},
+	funding.EventProgressFiled:   {"reported progress", "报送进展情况"},
+	funding.EventSummaryFiled:    {"handed in the summary report", "提交总结报告"},
+	funding.EventSummaryReminded: {"summary reminder", "总结报告提醒"},
+	funding.EventSummaryOverdue:  {"summary overdue", "总结报告逾期"},
 }
 
 func readFunding(eventType string, data []byte) (step, error) {
@@ -366,6 +372,19 @@ func readFunding(eventType string, data []byte) (step, error) {
 		s.status, s.comment, s.decision = string(funding.StatusRejected), ev.Reason, true
 	case funding.Returned:
 		s.status, s.comment, s.decision = string(funding.StatusReturned), ev.Reason, true
+	case funding.Acknowledged:
+		s.comment = ev.Note
+	case funding.ProgressFiled:
+		s.comment = ev.Text
+	case funding.SummaryFiled:
+		s.comment = fmt.Sprintf("应交 / due %s", ev.DueDate)
+		if ev.Late {
+			s.comment += "（逾期 / late）"
+		}
+	case funding.SummaryReminded:
+		s.comment = fmt.Sprintf("应交 / due %s", ev.DueDate)
+	case funding.SummaryOverdue:
+		s.comment = fmt.Sprintf("应交 / due %s", ev.DueDate)
 	}
 	return s, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/econf/econf/domain"
 	"github.com/google/uuid"
 )
 
@@ -18,11 +19,18 @@ const (
 	EventGranted   = "funding.granted"
 	EventRejected  = "funding.rejected"
 	EventReturned  = "funding.returned"
+	// After the grant (R-FUND-05, R-FUND-06, R-FUND-09).
+	EventAcknowledged    = "funding.acknowledged"
+	EventProgressFiled   = "funding.progress_reported"
+	EventSummaryFiled    = "funding.summary_filed"
+	EventSummaryReminded = "funding.summary_reminded"
+	EventSummaryOverdue  = "funding.summary_overdue"
 )
 
 // EventTypes lists every funding event name.
 func EventTypes() []string {
-	return []string{EventDrafted, EventEdited, EventSubmitted, EventWithdrawn, EventGranted, EventRejected, EventReturned}
+	return []string{EventDrafted, EventEdited, EventSubmitted, EventWithdrawn, EventGranted, EventRejected, EventReturned,
+		EventAcknowledged, EventProgressFiled, EventSummaryFiled, EventSummaryReminded, EventSummaryOverdue}
 }
 
 // ErrUnknownEvent: Decode met an event name this package does not know.
@@ -86,6 +94,61 @@ type Returned struct {
 	At     time.Time `json:"at"`
 }
 
+// Acknowledged: the funded conference acknowledges the funder
+// (中国科学院国际合作局资助) in its materials (R-FUND-05, 第十三条), with the
+// uploaded evidence.
+type Acknowledged struct {
+	Evidence []uuid.UUID `json:"evidence"`
+	Note     string      `json:"note,omitempty"`
+	By       uuid.UUID   `json:"by"`
+	At       time.Time   `json:"at"`
+}
+
+// ProgressFiled: a progress report during the preparation (进展情况,
+// R-FUND-09, 第十四条).
+type ProgressFiled struct {
+	Text  string      `json:"text"`
+	Files []uuid.UUID `json:"files,omitempty"`
+	By    uuid.UUID   `json:"by"`
+	At    time.Time   `json:"at"`
+}
+
+// SummaryFiled: the summary report after the conference (R-FUND-06,
+// 第十五条–第十六条), with its results and media; Late when handed in after
+// DueDate.
+type SummaryFiled struct {
+	Text    string      `json:"text"`
+	Files   []uuid.UUID `json:"files,omitempty"`
+	DueDate domain.Date `json:"dueDate"`
+	Late    bool        `json:"late,omitempty"`
+	By      uuid.UUID   `json:"by"`
+	At      time.Time   `json:"at"`
+}
+
+// SummaryReminded: the deadline engine reminded the institute DaysBefore
+// days before the summary's DueDate.
+type SummaryReminded struct {
+	Institute  uuid.UUID   `json:"institute"`
+	DueDate    domain.Date `json:"dueDate"`
+	DaysBefore int         `json:"daysBefore"`
+	At         time.Time   `json:"at"`
+}
+
+// SummaryOverdue: the deadline engine found the summary not in by DueDate
+// (R-FUND-06), noticed on Today; recorded once per due date.
+type SummaryOverdue struct {
+	Institute uuid.UUID   `json:"institute"`
+	DueDate   domain.Date `json:"dueDate"`
+	Today     domain.Date `json:"today"`
+	At        time.Time   `json:"at"`
+}
+
+func (Acknowledged) EventType() string    { return EventAcknowledged }
+func (ProgressFiled) EventType() string   { return EventProgressFiled }
+func (SummaryFiled) EventType() string    { return EventSummaryFiled }
+func (SummaryReminded) EventType() string { return EventSummaryReminded }
+func (SummaryOverdue) EventType() string  { return EventSummaryOverdue }
+
 func (Drafted) EventType() string   { return EventDrafted }
 func (Edited) EventType() string    { return EventEdited }
 func (Submitted) EventType() string { return EventSubmitted }
@@ -111,6 +174,16 @@ func Decode(eventType string, data []byte) (Event, error) {
 		return decode[Rejected](eventType, data)
 	case EventReturned:
 		return decode[Returned](eventType, data)
+	case EventAcknowledged:
+		return decode[Acknowledged](eventType, data)
+	case EventProgressFiled:
+		return decode[ProgressFiled](eventType, data)
+	case EventSummaryFiled:
+		return decode[SummaryFiled](eventType, data)
+	case EventSummaryReminded:
+		return decode[SummaryReminded](eventType, data)
+	case EventSummaryOverdue:
+		return decode[SummaryOverdue](eventType, data)
 	}
 	return nil, fmt.Errorf("%w %q", ErrUnknownEvent, eventType)
 }

@@ -31,6 +31,9 @@ type Facts struct {
 	// (R-FUND-05, R-FUND-04).
 	GrantFen, RequestedFen, CapFen int64
 	Category                       int
+	// Bars are why the institute may not apply today (R-FUND-06,
+	// R-FUND-08), as Bars found them; none when it may.
+	Bars []Bar
 }
 
 // The gates of a submission, in the order they are checked.
@@ -44,6 +47,13 @@ var (
 			return pr.Err()
 		}
 		return f.Call.Accepts(f.Today, f.Opening)
+	}}
+	eligible = procedure.Gate[Facts]{Name: "institute eligible", Rule: "R-FUND-06", Check: func(f Facts) error {
+		var pr domain.Problems
+		for _, b := range f.Bars {
+			pr.Add("institute", b.Rule, b.Message, b.Zh)
+		}
+		return pr.Err()
 	}}
 	conferenceApproved = procedure.Gate[Facts]{Name: "conference approved", Rule: "R-FUND-02", Check: func(f Facts) error {
 		if f.Approval == "" {
@@ -101,7 +111,7 @@ var Flow = procedure.Procedure[Facts]{
 	},
 	Owner: map[procedure.Decision]procedure.Owner[Facts]{
 		procedure.Edit:     {From: editable},
-		procedure.Submit:   {From: editable, To: "submitted", Gates: []procedure.Gate[Facts]{callOpen, conferenceApproved}},
+		procedure.Submit:   {From: editable, To: "submitted", Gates: []procedure.Gate[Facts]{callOpen, eligible, conferenceApproved}},
 		procedure.Withdraw: {From: procedure.States(StatusSubmitted), To: "withdrawn"},
 	},
 	Label: procedure.Labels[Status],

@@ -31,7 +31,17 @@ type Funding struct {
 	year      int  // the call's year once submitted
 	submitted bool // it reached the bureau at least once
 	grantFen  int64
+	after     after
 	pending   []Event
+}
+
+// after is what happened once granted (R-FUND-05, R-FUND-06, R-FUND-09).
+type after struct {
+	acknowledged bool
+	progress     int
+	summary      *SummaryFiled
+	reminded     map[domain.Date][]int
+	overdue      map[domain.Date]bool
 }
 
 // New is an application not yet drafted, with the given id.
@@ -42,6 +52,10 @@ func (f *Funding) Status() Status           { return f.status }
 func (f *Funding) Application() Application { return f.app }
 func (f *Funding) Flags() Flags             { return f.flags }
 func (f *Funding) Place() Place             { return f.place }
+
+// Year is the call's year once submitted (the conference's year of
+// opening), 0 before.
+func (f *Funding) Year() int { return f.year }
 
 // GrantFen is the amount the bureau granted; 0 unless granted.
 func (f *Funding) GrantFen() int64 { return f.grantFen }
@@ -76,6 +90,23 @@ func (f *Funding) Apply(e Event) {
 		f.status = StatusRejected
 	case Returned:
 		f.status = StatusReturned
+	case Acknowledged:
+		f.after.acknowledged = true
+	case ProgressFiled:
+		f.after.progress++
+	case SummaryFiled:
+		sf := e
+		f.after.summary = &sf
+	case SummaryReminded:
+		if f.after.reminded == nil {
+			f.after.reminded = map[domain.Date][]int{}
+		}
+		f.after.reminded[e.DueDate] = append(f.after.reminded[e.DueDate], e.DaysBefore)
+	case SummaryOverdue:
+		if f.after.overdue == nil {
+			f.after.overdue = map[domain.Date]bool{}
+		}
+		f.after.overdue[e.DueDate] = true
 	}
 }
 

@@ -25,6 +25,9 @@ type FundingRules struct {
 	// StateCouncil: reaching either count needs the State Council's
 	// approval (第六条, R-FUND-02).
 	StateCouncil MajorThreshold `json:"stateCouncil"`
+	// SummaryMonths: a funded conference's summary report is due this many
+	// months after it ends (会议结束后1个月内, R-FUND-06).
+	SummaryMonths int `json:"summaryMonths"`
 	// Calls are the published calls, one per bureau and year.
 	Calls []FundingCall `json:"calls,omitempty"`
 }
@@ -61,9 +64,21 @@ func DefaultFundingRules() FundingRules {
 			{MinForeign: 50, MaxForeign: 150, CapFen: 120_000_00},
 			{MinForeign: 0, MaxForeign: 50, CapFen: 60_000_00},
 		},
-		StateCouncil: MajorThreshold{Foreign: 300, Total: 800},
+		StateCouncil:  MajorThreshold{Foreign: 300, Total: 800},
+		SummaryMonths: 1,
 	}
 }
+
+// SummaryDue is the last day of a funded conference's summary report, the
+// conference ending on closing (R-FUND-06): that day included.
+func (r FundingRules) SummaryDue(closing domain.Date) domain.Date {
+	return closing.AddMonths(max(r.SummaryMonths, 1))
+}
+
+// PlanDue is the last day the bureau decides the funding plan of the call
+// for year (R-FUND-05: before the year end, 31 December of the year
+// before the conferences open).
+func PlanDue(year int) domain.Date { return domain.Date{Year: year - 1, Month: time.December, Day: 31} }
 
 // Category is category n (1–3); ok is false for another number.
 func (r FundingRules) Category(n int) (c FundingCategory, ok bool) {
@@ -170,6 +185,7 @@ func (r FundingRules) Validate() error {
 	}
 	positive(&pr, "stateCouncil.foreign", r.StateCouncil.Foreign, 1)
 	positive(&pr, "stateCouncil.total", r.StateCouncil.Total, 1)
+	positive(&pr, "summaryMonths", r.SummaryMonths, 1)
 	seen := map[string]int{}
 	for i, c := range r.Calls {
 		path := fmt.Sprintf("calls[%d]", i)

@@ -183,6 +183,9 @@ func (p Policy) Upcast() Policy {
 	if p.Nomination.UpdateLeadDays == 0 {
 		p.Nomination.UpdateLeadDays = DefaultNominationRules().UpdateLeadDays
 	}
+	if p.Funding.SummaryMonths == 0 {
+		p.Funding.SummaryMonths = DefaultFundingRules().SummaryMonths
+	}
 	return p
 }
 

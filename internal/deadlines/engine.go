@@ -18,14 +18,19 @@ import (
 	"github.com/econf/econf/domain/policy"
 )
 
-// Candidates finds the conferences that may have a deadline fact due.
+// Candidates finds the conferences, and the funded applications (seed
+// 002), that may have a deadline fact due.
 type Candidates interface {
 	DeadlineCandidates(ctx context.Context, today domain.Date, p policy.Policy, after uuid.UUID, limit int) (ids []uuid.UUID, last uuid.UUID, more bool, err error)
+	FundingDeadlineCandidates(ctx context.Context, today domain.Date, p policy.Policy, after uuid.UUID, limit int) (ids []uuid.UUID, last uuid.UUID, more bool, err error)
 }
 
-// Deciders records the facts of one conference.
+// Deciders records the facts of one conference, of one funded application
+// (its summary, R-FUND-06) and of the published calls' plans (R-FUND-05).
 type Deciders interface {
 	CheckDeadlines(ctx context.Context, id uuid.UUID) (commands.Result, error)
+	CheckFundingDeadlines(ctx context.Context, id uuid.UUID) (commands.Result, error)
+	CheckFundingPlans(ctx context.Context) (int, error)
 }
 
 // PolicySource gives the policy in force.
@@ -68,31 +73,51 @@ func (e *Engine) Tick(ctx context.Context) (Stats, error) {
 		batch = 500
 	}
 	today := domain.DateOf(e.Clock.Now())
-	after := uuid.Nil
-	for {
-		ids, last, more, err := e.Candidates.DeadlineCandidates(ctx, today, p, after, batch)
-		if err != nil {
-			return st, err
-		}
-		for _, id := range ids {
-			st.Checked++
-			res, err := e.App.CheckDeadlines(ctx, id)
-			switch {
-			case err != nil:
-				if ctx.Err() != nil {
-					return st, ctx.Err()
-				}
-				st.Failed++
-				e.log().Warn("deadline check failed", "declaration", id, "err", err)
-			case res.Appended > 0:
-				st.Recorded++
+	for _, src := range []struct {
+		what   string
+		find   func(context.Context, domain.Date, policy.Policy, uuid.UUID, int) ([]uuid.UUID, uuid.UUID, bool, error)
+		decide func(context.Context, uuid.UUID) (commands.Result, error)
+	}{
+		{"declaration", e.Candidates.DeadlineCandidates, e.App.CheckDeadlines},
+		{"funding", e.Candidates.FundingDeadlineCandidates, e.App.CheckFundingDeadlines},
+	} {
+		after := uuid.Nil
+		for {
+			ids, last, more, err := src.find(ctx, today, p, after, batch)
+			if err != nil {
+				return st, err
 			}
+			for _, id := range ids {
+				st.Checked++
+				res, err := src.decide(ctx, id)
+				switch {
+				case err != nil:
+					if ctx.Err() != nil {
+						return st, ctx.Err()
+					}
+					st.Failed++
+					e.log().Warn("deadline check failed", src.what, id, "err", err)
+				case res.Appended > 0:
+					st.Recorded++
+				}
+			}
+			if !more {
+				break
+			}
+			after = last
 		}
-		if !more {
-			return st, nil
-		}
-		after = last
 	}
+	n, err := e.App.CheckFundingPlans(ctx)
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return st, ctx.Err()
+	case err != nil:
+		st.Failed++
+		e.log().Warn("funding plan deadline check failed", "err", err)
+	case n > 0:
+		st.Recorded++
+	}
+	return st, nil
 }
 
 // Run ticks until ctx ends.
