@@ -54,3 +54,19 @@ func (a *App) FundingAt(ctx context.Context, actor domain.Actor, id uuid.UUID, a
 	}
 	return CurrentFunding{ID: id, Version: l.version, Status: f.Status(), Application: f.Application(), Flags: f.Flags(), GrantedFen: f.GrantFen()}, nil
 }
+
+// FundingRefersToFile reports whether the application, which the actor
+// may read, refers to the upload (a file is readable through a record
+// that refers to it, R-ACT-02): the bureau reads the institute's approval
+// scan, proof, evidence and reports.
+func (a *App) FundingRefersToFile(ctx context.Context, actor domain.Actor, id, file uuid.UUID) (bool, error) {
+	l, err := a.load(ctx, FundingStream(id))
+	if err != nil {
+		return false, err
+	}
+	f, err := fundings.fold(id, l)
+	if err != nil {
+		return false, err
+	}
+	return len(l.events) > 0 && domain.Allows(actor, domain.KindFunding, domain.Read, f.Scope()) && f.RefersTo(file), nil
+}

@@ -93,7 +93,7 @@ func (s *Server) downloadFile(w http.ResponseWriter, r *http.Request) {
 	a := actorOf(r.Context())
 	// The uploader reads their file (the scope model's KindFile); others
 	// read it through a record that refers to it and that they may read.
-	if !domain.Allows(a, domain.KindFile, domain.Read, domain.Scope{Owner: f.OwnerID}) && !s.onForecast(r, id) && !s.onConference(r, id) {
+	if !domain.Allows(a, domain.KindFile, domain.Read, domain.Scope{Owner: f.OwnerID}) && !s.onForecast(r, id) && !s.onConference(r, id) && !s.onFunding(r, id) {
 		allowed, err := s.Reads.CanReadFile(r.Context(), a, id)
 		if err != nil {
 			s.writeError(w, r, err)
@@ -109,6 +109,18 @@ func (s *Server) downloadFile(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(f.Name))
 	w.Header().Set("X-Content-SHA256", f.SHA256)
 	_, _ = io.Copy(w, rc) // the client went away; nothing to do
+}
+
+// onFunding reports whether ?funding= names a funding application the
+// actor may read that refers to the file (its approval scan, proof,
+// acknowledgement evidence, progress and summary files).
+func (s *Server) onFunding(r *http.Request, fileID uuid.UUID) bool {
+	id, err := uuid.Parse(r.URL.Query().Get("funding"))
+	if err != nil {
+		return false
+	}
+	ok, err := s.App.FundingRefersToFile(r.Context(), actorOf(r.Context()), id, fileID)
+	return err == nil && ok
 }
 
 // onConference reports whether ?declaration= names a conference the actor

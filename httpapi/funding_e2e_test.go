@@ -204,6 +204,16 @@ func TestFundingEndToEnd(t *testing.T) {
 	if res := h.do("POST", locA+"/acknowledgement", a.adminA, map[string]any{"evidence": []any{ev.json(t)["id"]}, "note": "会议手册封底"}); res.status != http.StatusOK {
 		t.Errorf("R-FUND-05 acknowledgement: %d %s", res.status, res.body)
 	}
+	file := "/api/v1/files/" + ev.json(t)["id"].(string)
+	if res := h.do("GET", file, a.reviewer, nil); res.status != http.StatusNotFound {
+		t.Errorf("R-ACT-02 the bureau reads the evidence without naming the application: %d", res.status)
+	}
+	if res := h.do("GET", file+"?funding="+strings.TrimPrefix(locA, "/api/v1/funding/"), a.reviewer, nil); res.status != http.StatusOK {
+		t.Errorf("R-ACT-02 the bureau reads the evidence through the application: %d %s", res.status, res.body)
+	}
+	if res := h.do("GET", file+"?funding="+strings.TrimPrefix(locB, "/api/v1/funding/"), a.adminB, nil); res.status != http.StatusNotFound {
+		t.Errorf("R-ACT-02 institute B reads A's evidence through its own application: %d", res.status)
+	}
 	if res := h.do("POST", locA+"/progress", a.adminA, map[string]any{"text": "主旨报告人已确定"}); res.status != http.StatusOK {
 		t.Errorf("R-FUND-09 progress: %d %s", res.status, res.body)
 	}

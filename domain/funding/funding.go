@@ -42,6 +42,7 @@ type after struct {
 	summary      *SummaryFiled
 	reminded     map[domain.Date][]int
 	overdue      map[domain.Date]bool
+	files        []uuid.UUID // the evidence and the reports' files
 }
 
 // New is an application not yet drafted, with the given id.
@@ -59,6 +60,13 @@ func (f *Funding) Year() int { return f.year }
 
 // GrantFen is the amount the bureau granted; 0 unless granted.
 func (f *Funding) GrantFen() int64 { return f.grantFen }
+
+// RefersTo reports whether the application refers to the upload: its
+// approval scan, its proof, the evidence and the reports' files.
+func (f *Funding) RefersTo(file uuid.UUID) bool {
+	return file != uuid.Nil && (f.app.Approval.ScanFileID == file || slices.Contains(f.app.Statements.Proof, file) ||
+		slices.Contains(f.after.files, file))
+}
 
 // Exists reports whether it was drafted.
 func (f *Funding) Exists() bool { return f.status != "" }
@@ -92,11 +100,14 @@ func (f *Funding) Apply(e Event) {
 		f.status = StatusReturned
 	case Acknowledged:
 		f.after.acknowledged = true
+		f.after.files = append(f.after.files, e.Evidence...)
 	case ProgressFiled:
 		f.after.progress++
+		f.after.files = append(f.after.files, e.Files...)
 	case SummaryFiled:
 		sf := e
 		f.after.summary = &sf
+		f.after.files = append(f.after.files, e.Files...)
 	case SummaryReminded:
 		if f.after.reminded == nil {
 			f.after.reminded = map[domain.Date][]int{}
