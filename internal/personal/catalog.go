@@ -55,6 +55,8 @@ func init() {
 	// Procedures that never wrote clear text: no step from version 1.
 	procedure(congress.EventTypes(), congress.Decode)
 	procedure(delegation.EventTypes(), delegation.Decode)
+	procedure(funding.PlanEventTypes(), funding.DecodePlan)
+	procedure(funding.StandingEventTypes(), funding.DecodeStanding)
 	for _, t := range existing {
 		Registry.Register(t, 1, clearText)
 	}
