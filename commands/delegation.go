@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/google/uuid"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/econf/econf/domain/policy"
 	"github.com/econf/econf/domain/procedure"
 	"github.com/econf/econf/eventstore"
+	"github.com/econf/econf/internal/pdfdoc"
 )
 
 // DelegationStream holds one electing unit's nominees to one congress.
@@ -214,4 +216,41 @@ func (a *App) FinalApproveNominee(ctx context.Context, actor domain.Actor, meta 
 // (终审审核不通过, R-DEL-05); the unit may edit and resubmit it.
 func (a *App) FinalRejectNominee(ctx context.Context, actor domain.Actor, meta Meta, cmd FinalDecision) (Result, error) {
 	return a.finalReview(ctx, actor, meta, "FinalRejectNominee", cmd, false)
+}
+
+// RegistrationForms are the registration forms (登记表, R-DEL-06) of a
+// unit's nominees the actor may read: those named, or all of them.
+func (a *App) RegistrationForms(ctx context.Context, actor domain.Actor, congressID, unit uuid.UUID, only []uuid.UUID) ([]pdfdoc.RegistrationFormData, error) {
+	v, err := a.Delegation(ctx, actor, congressID, unit)
+	if err != nil {
+		return nil, err
+	}
+	l, err := a.load(ctx, CongressStream(congressID))
+	if err != nil {
+		return nil, err
+	}
+	c, err := congresses.fold(congressID, l)
+	if err != nil {
+		return nil, err
+	}
+	o, err := a.organisation(ctx, unit)
+	if err != nil {
+		return nil, err
+	}
+	var out []pdfdoc.RegistrationFormData
+	for _, n := range v.Nominees {
+		if len(only) > 0 && !slices.Contains(only, n.ID) {
+			continue
+		}
+		gender := "男"
+		if n.Profile.Gender == "female" {
+			gender = "女"
+		}
+		out = append(out, pdfdoc.RegistrationFormData{Congress: c.Name(), Unit: o.NameZh(), Identity: n.Identity.Zh(), Name: n.Name,
+			Gender: gender, Ethnicity: n.Profile.Ethnicity, Affiliations: n.Profile.Affiliations, Grassroots: n.Profile.Grassroots, Status: n.Status.Zh()})
+	}
+	if len(only) > 0 && len(out) != len(only) {
+		return nil, fmt.Errorf("registration forms: a nominee named is not the unit's: %w", domain.ErrNotFound)
+	}
+	return out, nil
 }

@@ -1,14 +1,18 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 
 	"github.com/econf/econf/commands"
 	"github.com/econf/econf/domain"
+	"github.com/econf/econf/internal/pdfdoc"
 )
 
 // A unit's nominees to a congress (seed 004): added within the quota
@@ -158,4 +162,38 @@ func (s *Server) finalDecision(approve bool) http.HandlerFunc {
 		res, err := run(r.Context(), actorOf(r.Context()), m, cmd)
 		s.answer(w, r, res, err)
 	}
+}
+
+// registrationForms serves the registration forms (登记表, R-DEL-06) of a
+// unit's nominees in one PDF, a page each: ?nominee=<id> (repeated) for a
+// selection, all of them without.
+func (s *Server) registrationForms(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	unit, ok := pathUUID(w, r, "unitId")
+	if !ok {
+		return
+	}
+	var only []uuid.UUID
+	for _, v := range r.URL.Query()["nominee"] {
+		n, err := uuid.Parse(v)
+		if err != nil {
+			badRequest(w, r, domain.FieldError{Path: "query:nominee", Rule: "SCHEMA", Message: "want a nominee id", Zh: "须为人选编号"})
+			return
+		}
+		only = append(only, n)
+	}
+	forms, err := s.App.RegistrationForms(r.Context(), actorOf(r.Context()), id, unit, only)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var buf bytes.Buffer
+	if err := pdfdoc.RegistrationForms(&buf, forms, time.Now()); err != nil {
+		s.writeError(w, r, fmt.Errorf("render registration forms: %w", err))
+		return
+	}
+	writePDF(w, "registration-forms-"+unit.String()+".pdf", buf.Bytes())
 }

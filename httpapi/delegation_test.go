@@ -1,8 +1,11 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"net/http"
 	"testing"
+
+	"github.com/google/uuid"
 
 	"github.com/econf/econf/domain"
 )
@@ -170,5 +173,25 @@ func TestDelegationEndToEndR_DEL_02_03_04(t *testing.T) {
 		if nm["id"] == a && (nm["name"] != "推荐人甲" || nm["indicators"].(map[string]any)["woman"] != true) {
 			t.Errorf("the edit is not in: %v", nm)
 		}
+	}
+
+	// The registration forms (R-DEL-06): all in one file, or a selection.
+	forms := cong + "/units/" + h.tree.Unit.String() + "/registration-forms.pdf"
+	var sizes []int
+	for _, query := range []string{"", "?nominee=" + a} {
+		res := h.do("GET", forms+query, organiser, nil)
+		if res.status != http.StatusOK || res.header.Get("Content-Type") != "application/pdf" || !bytes.HasPrefix(res.body, []byte("%PDF-")) {
+			t.Fatalf("registration forms%s: %d %s", query, res.status, res.header)
+		}
+		sizes = append(sizes, len(res.body))
+	}
+	if sizes[0] <= sizes[1] {
+		t.Errorf("both forms (%d bytes) no larger than one (%d)", sizes[0], sizes[1])
+	}
+	if res := h.do("GET", forms+"?nominee="+uuid.NewString(), organiser, nil); res.status != http.StatusNotFound {
+		t.Errorf("a nominee not the unit's: %d", res.status)
+	}
+	if res := h.do("GET", forms, h.tree.OtherUnitAd.Email, nil); res.status != http.StatusNotFound {
+		t.Errorf("another unit's forms: %d", res.status)
 	}
 }

@@ -302,6 +302,7 @@ func (s *Server) routes() chi.Router {
 			r.Get("/nomination-cycles/{id}/guide.pdf", s.guidePDF)
 			r.Get("/nomination-cycles/{id}/guide.xlsx", s.guideXLSX)
 			r.Get("/nomination-cycles/{id}/guide/{rec}/certificate.pdf", s.certificatePDF)
+			r.Get("/congresses/{id}/units/{unitId}/registration-forms.pdf", s.registrationForms)
 			r.Get("/declarations/{id}/history", s.declarationHistory)
 			r.Get("/declarations/{id}/summary", s.getSummary)
 			r.Get("/declarations/{id}/change-request", s.changeRequestAt(declarationRead(s, s.Reads.ChangeRequest, func(v projections.ChangeRequestView) any { return v }, projections.ChangeRequestsName)))

@@ -409,3 +409,26 @@ func TestDeclarationFormText(t *testing.T) {
 		}
 	}
 }
+
+// TestRegistrationFormsText checks the registration forms (R-DEL-06) field
+// by field, one page per nominee.
+func TestRegistrationFormsTextR_DEL_06(t *testing.T) {
+	forms := []RegistrationFormData{
+		{Congress: "第九次代表大会", Unit: "计算机学院", Identity: "委员", Name: "张某某", Gender: "女", Ethnicity: "蒙古族",
+			Affiliations: []string{"中国民主同盟", "中国共产党党员"}, Grassroots: true, Status: "终审审核通过"},
+		{Congress: "第九次代表大会", Unit: "计算机学院", Identity: "代表", Name: "李某", Gender: "男", Ethnicity: "汉族",
+			Affiliations: []string{"群众"}, Status: "初审通过已上报/终审待审核"},
+	}
+	pdf := render(t, func(b *bytes.Buffer) error { return RegistrationForms(b, forms, time.Date(2027, 1, 5, 9, 0, 0, 0, time.UTC)) })
+	checkStructure(t, pdf, 2)
+	flat := strings.ReplaceAll(extractText(t, pdf), "\n", "")
+	for _, want := range []string{
+		"委员登记表", "代表登记表", "推举单位：计算机学院", "第九次代表大会",
+		"姓名", "张某某", "性别", "女", "民族", "蒙古族", "政治面貌", "中国民主同盟、中国共产党党员", "是否为基层一线", "是",
+		"审核状态", "终审审核通过", "李某", "汉族", "群众", "初审通过已上报/终审待审核", "出生年月", "移动电话", "主要学习工作经历",
+	} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("registration forms lack %q", want)
+		}
+	}
+}
