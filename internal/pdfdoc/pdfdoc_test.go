@@ -419,7 +419,9 @@ func TestRegistrationFormsTextR_DEL_06(t *testing.T) {
 		{Congress: "第九次代表大会", Unit: "计算机学院", Identity: "代表", Name: "李某", Gender: "男", Ethnicity: "汉族",
 			Affiliations: []string{"群众"}, Status: "初审通过已上报/终审待审核"},
 	}
-	pdf := render(t, func(b *bytes.Buffer) error { return RegistrationForms(b, forms, time.Date(2027, 1, 5, 9, 0, 0, 0, time.UTC)) })
+	pdf := render(t, func(b *bytes.Buffer) error {
+		return RegistrationForms(b, forms, time.Date(2027, 1, 5, 9, 0, 0, 0, time.UTC))
+	})
 	checkStructure(t, pdf, 2)
 	flat := strings.ReplaceAll(extractText(t, pdf), "\n", "")
 	for _, want := range []string{
