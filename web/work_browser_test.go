@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"mime/multipart"
@@ -13,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 	"github.com/xuri/excelize/v2"
@@ -438,21 +441,42 @@ func keyboardForm(t *testing.T, s *site, b *browser) {
 	app.open("/declarations/" + d + "/edit?tab=attendance")
 	app.tabTo("f-attendance-foreign")
 	app.do(chromedp.KeyEvent("40"), chromedp.KeyEvent(kb.Tab), chromedp.KeyEvent("100"), chromedp.KeyEvent(kb.Tab), chromedp.KeyEvent("10"),
-		chromedp.Evaluate[chromedp.Void](`window.__left = true`), chromedp.KeyEvent(kb.Enter))
+		chromedp.Evaluate[chromedp.Void](`window.__left = true`), pressEnter())
 	app.waitFor(`!window.__left && document.readyState === 'complete' && location.search.includes('saved=1')`)
 	if v := eval[string](app, `document.querySelector('#f-attendance-hkMacaoTaiwan').value`); v != "10" {
 		t.Errorf("typed attendance reads %q", v)
 	}
 	app.open("/declarations/" + d + "/edit?tab=budget")
 	app.tabTo("f-budget-0-amount")
-	app.do(chromedp.KeyEvent("1.234"), chromedp.Evaluate[chromedp.Void](`window.__left = true`), chromedp.KeyEvent(kb.Enter))
+	app.do(chromedp.KeyEvent("1.234"), chromedp.Evaluate[chromedp.Void](`window.__left = true`), pressEnter())
 	app.waitFor(`!window.__left && document.readyState === 'complete' && !!document.querySelector('#error-summary')`)
 	// Each key waits for the focus the one before it moved.
 	app.waitFor(`document.activeElement.id === 'error-summary'`)
 	app.do(chromedp.KeyEvent(kb.Tab))
 	app.waitFor(`document.activeElement.matches('#error-summary a')`)
-	app.do(chromedp.KeyEvent(kb.Enter))
+	app.do(pressEnter())
 	app.waitFor(`document.activeElement.id === 'f-budget-0-amount'`)
+}
+
+// pressEnter presses Enter as a keyboard does: one keyDown carrying the
+// text "\r" (the browser makes the keypress from it) and a keyUp.
+// chromedp.KeyEvent(kb.Enter) sends a separate char event instead, which
+// Chrome does not suppress when the keydown activated a link: the error
+// summary's link moves the focus to its input on keydown and the stray
+// "\r" then submits the form from there, which no real keyboard does.
+func pressEnter() chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		key := input.DispatchKeyEventParams{Key: "Enter", Code: "Enter", WindowsVirtualKeyCode: 13, NativeVirtualKeyCode: 13}
+		down, up := key, key
+		down.Type, down.Text, down.UnmodifiedText = input.DispatchKeyEventTypeKeyDown, "\r", "\r"
+		up.Type = input.DispatchKeyEventTypeKeyUp
+		for _, k := range []input.DispatchKeyEventParams{down, up} {
+			if _, err := cdp.Call(ctx, t, input.DispatchKeyEvent, k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // tabTo presses Tab until the input id has the focus.
