@@ -129,14 +129,22 @@ func TestMetricsMove(t *testing.T) {
 		out, _ := io.ReadAll(res.Body)
 		return res.StatusCode, out
 	}
-	_, orgs := call("GET", "/api/v1/organisations", nil)
-	var list struct{ Items []struct{ ID, Kind string } }
-	if err := json.Unmarshal(orgs, &list); err != nil {
-		t.Fatalf("organisations: %v %s", err, orgs)
-	}
+	// The organisations read model may still be taking in the demo's
+	// seeding when serve first answers: wait until it lists the tree.
 	parent := map[string]string{}
-	for _, o := range list.Items {
-		parent[o.Kind] = o.ID
+	for deadline := time.Now().Add(30 * time.Second); parent["university"] == "" || parent["authority"] == ""; {
+		if time.Now().After(deadline) {
+			t.Fatalf("the organisations list never held the demo's university and authority: %v", parent)
+		}
+		time.Sleep(50 * time.Millisecond)
+		_, orgs := call("GET", "/api/v1/organisations", nil)
+		var list struct{ Items []struct{ ID, Kind string } }
+		if err := json.Unmarshal(orgs, &list); err != nil {
+			t.Fatalf("organisations: %v %s", err, orgs)
+		}
+		for _, o := range list.Items {
+			parent[o.Kind] = o.ID
+		}
 	}
 	if st, b := call("POST", "/api/v1/organisations", map[string]any{"kind": "unit", "nameZh": "物理学院", "nameEn": "School of Physics", "parentId": parent["university"]}); st != 201 {
 		t.Fatalf("create a unit: %d %s", st, b)
