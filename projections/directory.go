@@ -83,8 +83,12 @@ func (Directory) Apply(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEven
 		}
 		switch ev := ev.(type) {
 		case account.Created:
-			_, err = tx.Exec(ctx, `INSERT INTO users (id, email, name, role, org_id, mobile, staff_no, created_at, updated_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`, id, ev.Email, ev.Name, string(ev.Role), ev.OrgID, ev.Mobile, ev.StaffNo, at)
+			// A pending account (opened by a single sign-on) is not active
+			// until its unit's admin confirms it.
+			_, err = tx.Exec(ctx, `INSERT INTO users (id, email, name, role, org_id, mobile, staff_no, active, created_at, updated_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`, id, ev.Email, ev.Name, string(ev.Role), ev.OrgID, ev.Mobile, ev.StaffNo, !ev.Pending, at)
+		case account.Confirmed:
+			_, err = tx.Exec(ctx, `UPDATE users SET active = true, updated_at = $2 WHERE id = $1`, id, at)
 		case account.RoleChanged:
 			_, err = tx.Exec(ctx, `UPDATE users SET role = $2, org_id = $3, updated_at = $4 WHERE id = $1`, id, string(ev.Role), ev.OrgID, at)
 		case account.Deactivated:
@@ -139,6 +143,18 @@ type UserRow struct {
 	StaffNo   string    `json:"staffNo"`
 	Active    bool      `json:"active"`
 	CreatedAt time.Time `json:"createdAt"`
+}
+
+// StaffAccounts are the accounts of a university (its own or its units')
+// holding staff number staffNo: the single sign-on maps a provider's staff
+// number through it.
+func (q *Queries) StaffAccounts(ctx context.Context, universityID uuid.UUID, staffNo string) ([]uuid.UUID, error) {
+	rows, err := q.pool.Query(ctx, `SELECT u.id FROM rm.users u JOIN rm.organisations o ON o.id = u.org_id
+		WHERE u.staff_no = $2 AND $2 <> '' AND (o.id = $1 OR o.parent_id = $1) ORDER BY u.id`, universityID, strings.TrimSpace(staffNo))
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
 }
 
 // Users lists accounts, of one organisation when org is set, matching a

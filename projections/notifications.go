@@ -109,8 +109,10 @@ func (n Notifications) Apply(ctx context.Context, tx pgx.Tx, e eventstore.Record
 		}
 		switch ev := ev.(type) {
 		case account.Created:
-			_, err = tx.Exec(ctx, `INSERT INTO notification_recipients (id, email, name, role, org_id) VALUES ($1, $2, $3, $4, $5)`,
-				id, ev.Email, ev.Name, string(ev.Role), ev.OrgID)
+			_, err = tx.Exec(ctx, `INSERT INTO notification_recipients (id, email, name, role, org_id, active) VALUES ($1, $2, $3, $4, $5, $6)`,
+				id, ev.Email, ev.Name, string(ev.Role), ev.OrgID, !ev.Pending)
+		case account.Confirmed:
+			_, err = tx.Exec(ctx, `UPDATE notification_recipients SET active = true WHERE id = $1`, id)
 		case account.ProfileUpdated:
 			_, err = tx.Exec(ctx, `UPDATE notification_recipients SET name = $2 WHERE id = $1`, id, ev.Name)
 		case account.RoleChanged:

@@ -81,6 +81,8 @@ type User struct {
 	staffNo  string
 	profile  Profile
 	inactive bool
+	// awaiting: opened by a single sign-on, not yet confirmed.
+	awaiting bool
 	pending  []Event
 }
 
@@ -98,8 +100,13 @@ func (u *User) Profile() Profile  { return u.profile }
 // Exists reports whether the account was created.
 func (u *User) Exists() bool { return u.email != "" }
 
-// Active reports whether the account exists and may sign in.
-func (u *User) Active() bool { return u.Exists() && !u.inactive }
+// Active reports whether the account exists and may sign in: not
+// deactivated, nor awaiting its unit admin's confirmation.
+func (u *User) Active() bool { return u.Exists() && !u.inactive && !u.awaiting }
+
+// AwaitingConfirmation reports whether the account was opened by a single
+// sign-on and its unit's admin has not confirmed it yet.
+func (u *User) AwaitingConfirmation() bool { return u.awaiting }
 
 // Pending are the events recorded by behaviour methods since New.
 func (u *User) Pending() []Event { return slices.Clone(u.pending) }
@@ -117,6 +124,9 @@ func (u *User) Apply(e Event) {
 	case Created:
 		u.id, u.email, u.role, u.org, u.staffNo = e.ID, e.Email, e.Role, e.OrgID, e.StaffNo
 		u.profile = Profile{Name: e.Name, Mobile: e.Mobile}
+		u.awaiting = e.Pending
+	case Confirmed:
+		u.awaiting = false
 	case RoleChanged:
 		u.role, u.org = e.Role, e.OrgID
 	case Deactivated:
@@ -161,6 +171,44 @@ func (u *User) Invited(n NewUser, orgKind org.Kind, p policy.Policy) error {
 	return u.create(n, orgKind, p, pr)
 }
 
+// OpenFromSSO opens a pending applicant account for someone a university's
+// identity provider signed in (via names it) who has no account yet: an
+// institutional email under universityDomains and a unit of that
+// university. The mobile number is not required (the provider does not
+// give one); the account may not sign in until Confirm.
+func (u *User) OpenFromSSO(n NewUser, orgKind org.Kind, universityDomains []string, via string, p policy.Policy) error {
+	n.Role = domain.RoleApplicant
+	var pr domain.Problems
+	if domain.ValidEmail(NormalizeEmail(n.Email)) && !org.EmailInDomains(n.Email, universityDomains) {
+		pr.Add("email", "R-ACT-03",
+			fmt.Sprintf("must be an institutional address of the university (%s)", strings.Join(universityDomains, ", ")),
+			fmt.Sprintf("须为所属高校的单位邮箱（%s）", strings.Join(universityDomains, "、")))
+	}
+	if err := u.createWith(n, orgKind, p, &pr, false); err != nil {
+		return err
+	}
+	c := u.pending[len(u.pending)-1].(Created)
+	c.Pending, c.Via = true, via
+	u.pending = u.pending[:len(u.pending)-1]
+	u.record(c)
+	return nil
+}
+
+// Confirm lets a pending account sign in: its unit's admin or a platform
+// admin may. An account not awaiting confirmation records nothing.
+func (u *User) Confirm(by domain.Actor) error {
+	if !u.Exists() {
+		return fmt.Errorf("confirm account %s: %w", u.id, domain.ErrNotFound)
+	}
+	if !(by.Role == domain.RoleUnitAdmin && by.OrgID == u.org) && by.Role != domain.RolePlatformAdmin {
+		return fmt.Errorf("confirm account %s: only its unit's admin or a platform admin may: %w", u.email, domain.ErrForbidden)
+	}
+	if u.awaiting {
+		u.record(Confirmed{})
+	}
+	return nil
+}
+
 // Create is a platform admin creating an account of any role, which must
 // fit the kind of its organisation (R-ACT-01/02).
 func (u *User) Create(by domain.Actor, n NewUser, orgKind org.Kind, p policy.Policy) error {
@@ -171,6 +219,10 @@ func (u *User) Create(by domain.Actor, n NewUser, orgKind org.Kind, p policy.Pol
 }
 
 func (u *User) create(n NewUser, orgKind org.Kind, p policy.Policy, pr *domain.Problems) error {
+	return u.createWith(n, orgKind, p, pr, n.Role == domain.RoleApplicant)
+}
+
+func (u *User) createWith(n NewUser, orgKind org.Kind, p policy.Policy, pr *domain.Problems, mobileRequired bool) error {
 	if u.Exists() {
 		return fmt.Errorf("create account %s: %w", u.email, domain.ErrConflict)
 	}
@@ -185,7 +237,7 @@ func (u *User) create(n NewUser, orgKind org.Kind, p policy.Policy, pr *domain.P
 		}
 	}
 	checkRole(pr, n.Role, n.OrgID, orgKind)
-	prof := checkProfile(pr, Profile{Name: n.Name, Mobile: n.Mobile}, n.Role == domain.RoleApplicant, p)
+	prof := checkProfile(pr, Profile{Name: n.Name, Mobile: n.Mobile}, mobileRequired, p)
 	staffNo := strings.TrimSpace(n.StaffNo)
 	pr.MaxChars("staffNo", "R-ACT-03", staffNo, p.Text.Short)
 	if err := pr.Err(); err != nil {

@@ -16,11 +16,12 @@ const (
 	EventDeactivated    = "user.deactivated"
 	EventReactivated    = "user.reactivated"
 	EventProfileUpdated = "user.profile_updated"
+	EventConfirmed      = "user.confirmed"
 )
 
 // EventTypes lists every account event name.
 func EventTypes() []string {
-	return []string{EventCreated, EventRoleChanged, EventDeactivated, EventReactivated, EventProfileUpdated}
+	return []string{EventCreated, EventRoleChanged, EventDeactivated, EventReactivated, EventProfileUpdated, EventConfirmed}
 }
 
 // ErrUnknownEvent: Decode met an event name this package does not know.
@@ -42,7 +43,16 @@ type Created struct {
 	OrgID   uuid.UUID   `json:"orgId"`
 	Mobile  string      `json:"mobile,omitempty" personal:"field"`
 	StaffNo string      `json:"staffNo,omitempty" personal:"field"`
+	// Pending: opened by a sign-in through a university's identity
+	// provider (Via names it, "sso:<id>") for someone without an account;
+	// it may not sign in until its unit's admin confirms it.
+	Pending bool   `json:"pending,omitempty"`
+	Via     string `json:"via,omitempty"`
 }
+
+// Confirmed: the unit's admin (or a platform admin) confirmed a pending
+// account, which may sign in from now on.
+type Confirmed struct{}
 
 // RoleChanged: a platform admin moved the account to another role or
 // organisation.
@@ -71,6 +81,7 @@ func (RoleChanged) EventType() string    { return EventRoleChanged }
 func (Deactivated) EventType() string    { return EventDeactivated }
 func (Reactivated) EventType() string    { return EventReactivated }
 func (ProfileUpdated) EventType() string { return EventProfileUpdated }
+func (Confirmed) EventType() string      { return EventConfirmed }
 
 // Decode reads a stored event by its name; unknown JSON fields are ignored.
 func Decode(eventType string, data []byte) (Event, error) {
@@ -85,6 +96,8 @@ func Decode(eventType string, data []byte) (Event, error) {
 		return decode[Reactivated](eventType, data)
 	case EventProfileUpdated:
 		return decode[ProfileUpdated](eventType, data)
+	case EventConfirmed:
+		return decode[Confirmed](eventType, data)
 	}
 	return nil, fmt.Errorf("%w %q", ErrUnknownEvent, eventType)
 }
