@@ -145,7 +145,9 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 	a := actorOf(r.Context())
-	if a.Role != domain.RolePlatformAdmin {
+	// A unit admin lists their own unit's accounts (to find the ones a
+	// single sign-on opened, which wait for their confirmation).
+	if a.Role != domain.RolePlatformAdmin && a.Role != domain.RoleUnitAdmin {
 		s.writeError(w, r, domain.ErrForbidden)
 		return
 	}
@@ -160,6 +162,13 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		org = id
+	}
+	if a.Role == domain.RoleUnitAdmin {
+		if org != uuid.Nil && org != a.OrgID {
+			s.writeError(w, r, domain.ErrForbidden)
+			return
+		}
+		org = a.OrgID
 	}
 	users, err := s.Reads.Users(r.Context(), org, strings.TrimSpace(r.URL.Query().Get("q")))
 	if err != nil {

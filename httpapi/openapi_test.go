@@ -259,6 +259,9 @@ var publicOperations = map[string]bool{
 	"POST /api/v1/auth/password-reset/confirm": true,
 	"POST /api/v1/auth/sms-code":               true,
 	"POST /api/v1/auth/sms-login":              true,
+	"GET /api/v1/auth/sso":                     true,
+	"POST /api/v1/auth/sso/{provider}/start":   true,
+	"POST /api/v1/auth/sso/{provider}/finish":  true,
 }
 
 func TestOpenAPIDocumentSecurityMatchesRouter(t *testing.T) {

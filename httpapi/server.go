@@ -23,6 +23,7 @@ import (
 	"github.com/econf/econf/internal/auth"
 	"github.com/econf/econf/internal/filestore"
 	"github.com/econf/econf/internal/metrics"
+	"github.com/econf/econf/internal/sso"
 	"github.com/econf/econf/projections"
 )
 
@@ -72,6 +73,10 @@ type Config struct {
 	// SimulatedClock is a training instance's simulated clock (ECONF_CLOCK),
 	// shown by /healthz; nil: the machine's clock.
 	SimulatedClock SimulatedClock
+
+	// SSO signs staff in through their university's identity provider
+	// (OIDC or CAS); nil: no provider configured.
+	SSO *sso.Service
 
 	// Proofs adds to each history the inclusion proof of the record's
 	// events against the newest audit checkpoint; nil: none.
@@ -139,6 +144,9 @@ func (s *Server) routes() chi.Router {
 		r.Get("/auth/universities", s.registrationChoices)
 		r.Post("/auth/invitations", s.registerWithCode)
 		r.Get("/guides/{id}", s.getGuide)
+		r.Get("/auth/sso", s.ssoProviders)
+		r.Post("/auth/sso/{provider}/start", s.ssoStart)
+		r.Post("/auth/sso/{provider}/finish", s.ssoFinish)
 		r.Group(func(r chi.Router) {
 			r.Use(s.signupEnabled)
 			r.Post("/auth/registrations", s.register)
@@ -172,6 +180,7 @@ func (s *Server) routes() chi.Router {
 				r.Post("/organisations", s.createOrganisation)
 				r.Post("/users", s.createUser)
 				r.Patch("/users/{id}", s.updateUser)
+				r.Post("/users/{id}/confirm", s.confirmAccount)
 				r.Put("/users/{id}/password", s.setPassword)
 				r.Put("/users/{id}/profile", s.updateProfile)
 				r.Post("/me/notifications/read", s.markNotificationsRead)
@@ -319,6 +328,9 @@ func (s *Server) routes() chi.Router {
 			r.Get("/change-requests", listRead(s, projections.ParseChangeFilter, s.Reads.ChangeRequests, projections.ChangeRequestsName))
 			r.Get("/summaries", listRead(s, projections.ParseSummaryFilter, s.listSummaries, projections.SummariesName))
 			r.Get("/statistics/summaries", listRead(s, projections.ParseStatsFilter, s.Reads.SummaryStatistics, projections.SummariesName))
+			r.Get("/statistics/review-times", listRead(s, projections.ParseReviewTimesFilter, s.Reads.ReviewTimesByUnit, projections.ReviewTimesName, projections.DirectoryName))
+			r.Get("/statistics/lead-times", listRead(s, projections.ParseLeadTimesFilter, s.Reads.LeadTimes, projections.DeclarationListName, projections.ForecastListName))
+			r.Get("/statistics/counts", listRead(s, projections.ParseCountsFilter, s.Reads.Counts, projections.DeclarationListName, projections.ForecastListName))
 			r.Get("/me/standing", s.myStanding)
 			r.Get("/me/personal-data", s.myPersonalData)
 			r.Get("/persons/{id}/personal-data", s.personalData)

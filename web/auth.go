@@ -3,6 +3,8 @@ package web
 import (
 	"net/http"
 	"net/url"
+
+	"github.com/go-chi/chi/v5"
 )
 
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
@@ -15,7 +17,80 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("reset") != "" {
 		v.Flash = v.T("reset_done")
 	}
+	s.ssoLinks(r, v)
 	s.render(w, r, http.StatusOK, "login", v)
+}
+
+// ssoProvider is an identity provider the sign-in page links to.
+type ssoProvider struct {
+	ID, Name, NameZh string
+}
+
+// ssoLinks puts the identity providers on the sign-in page ("sign in
+// with …").
+func (s *Server) ssoLinks(r *http.Request, v *view) {
+	var l struct{ Items []ssoProvider }
+	if a := s.api(r, call{method: "GET", path: "/auth/sso"}); a.ok() && a.decode(&l) == nil {
+		v.Data = l.Items
+	}
+}
+
+// ssoStart sends the browser to the university's identity provider.
+func (s *Server) ssoStart(w http.ResponseWriter, r *http.Request) {
+	body := map[string]string{}
+	if next := r.URL.Query().Get("next"); localPath(next) {
+		body["next"] = next
+	}
+	a := s.api(r, call{method: "POST", path: "/auth/sso/" + url.PathEscape(chi.URLParam(r, "provider")) + "/start", body: body})
+	var ans struct {
+		AuthorizationURL string `json:"authorizationUrl"`
+	}
+	if !a.ok() || a.decode(&ans) != nil {
+		s.ssoFailed(w, r, a)
+		return
+	}
+	http.Redirect(w, r, ans.AuthorizationURL, http.StatusSeeOther)
+}
+
+// ssoCallback is where the identity provider sends the browser back: the
+// API finishes the sign-in and the token goes into the session cookie, as
+// after a password sign-in.
+func (s *Server) ssoCallback(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	body := map[string]string{"state": q.Get("state")}
+	for k, v := range map[string]string{"code": q.Get("code"), "ticket": q.Get("ticket"), "error": q.Get("error"), "errorDescription": q.Get("error_description")} {
+		if v != "" {
+			body[k] = v
+		}
+	}
+	a := s.api(r, call{method: "POST", path: "/auth/sso/" + url.PathEscape(chi.URLParam(r, "provider")) + "/finish", body: body})
+	var ans struct {
+		Token string `json:"token"`
+		Next  string `json:"next"`
+	}
+	if !a.ok() || a.decode(&ans) != nil {
+		s.ssoFailed(w, r, a)
+		return
+	}
+	s.setSession(w, r, ans.Token)
+	s.setCSRF(w, r)
+	if !localPath(ans.Next) {
+		ans.Next = "/"
+	}
+	http.Redirect(w, r, ans.Next, http.StatusSeeOther)
+}
+
+// ssoFailed shows the sign-in page with the API's reason.
+func (s *Server) ssoFailed(w http.ResponseWriter, r *http.Request, a *answer) {
+	v := s.newView(r, "sign_in")
+	p := a.problem()
+	v.Error = v.Msg(p.Zh, firstNonEmpty(p.Detail, p.Title))
+	s.ssoLinks(r, v)
+	status := a.status
+	if a.ok() {
+		status = http.StatusBadGateway
+	}
+	s.render(w, r, status, "login", v)
 }
 
 func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
@@ -33,6 +108,7 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 			p := a.problem()
 			v.Error = v.Msg(p.Zh, firstNonEmpty(p.Detail, p.Title))
 		}
+		s.ssoLinks(r, v)
 		s.render(w, r, a.status, "login", v)
 		return
 	}

@@ -53,7 +53,9 @@ type site struct {
 	app   *commands.App
 }
 
-func newSite(t *testing.T) *site {
+// newSite starts the site; configure may change the API's configuration,
+// knowing the site's URL (a single sign-on's redirect URL, say).
+func newSite(t *testing.T, configure ...func(cfg *httpapi.Config, siteURL string)) *site {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pool := pgtest.NewDatabase(t, dbschema.Up)
@@ -93,9 +95,14 @@ func newSite(t *testing.T) *site {
 	done := make(chan error, 2)
 	go func() { done <- runner.Run(ctx) }()
 	go func() { done <- drainer.Run(ctx) }()
-	api := httpapi.New(httpapi.Config{App: app, Auth: as, Reads: reads, Waiter: runner, Pool: pool, Log: log, Files: files,
-		Signup: app.Signup(pending.NewStore(pool), 30*time.Minute)})
-	srv := httptest.NewServer(web.New(web.Config{API: api, Log: log, Now: clock.Now}))
+	cfg := httpapi.Config{App: app, Auth: as, Reads: reads, Waiter: runner, Pool: pool, Log: log, Files: files,
+		Signup: app.Signup(pending.NewStore(pool), 30*time.Minute)}
+	srv := httptest.NewUnstartedServer(nil)
+	for _, c := range configure {
+		c(&cfg, "http://"+srv.Listener.Addr().String())
+	}
+	srv.Config.Handler = web.New(web.Config{API: httpapi.New(cfg), Log: log, Now: clock.Now})
+	srv.Start()
 	t.Cleanup(func() {
 		srv.Close()
 		cancel()

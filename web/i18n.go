@@ -77,6 +77,7 @@ var msgs = map[string][2]string{
 	"password":        {"密码", "Password"},
 	"password_hint":   {"至少15个字符，勿使用常见密码或包含邮箱、姓名", "At least 15 characters; no common password, nothing of your email or name"},
 	"bad_login":       {"邮箱或密码错误。", "Wrong email or password."},
+	"sso_with":        {"通过%s登录", "Sign in with %s"},
 	"signed_in_as":    {"当前用户", "Signed in as"},
 	"no_account":      {"还没有账号？", "No account yet?"},
 	"have_code":       {"已收到激活码？", "Got an activation code?"},

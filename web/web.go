@@ -79,6 +79,8 @@ func (s *Server) routes() chi.Router {
 			r.Get("/", s.home)
 			r.Get("/login", s.loginPage)
 			r.Post("/login", s.loginSubmit)
+			r.Get("/login/sso/{provider}", s.ssoStart)
+			r.Get("/login/sso/{provider}/callback", s.ssoCallback)
 			r.Post("/logout", s.logout)
 			r.Post("/lang", s.setLang)
 			r.Get("/register", s.registerPage)

@@ -56,6 +56,7 @@ var envDocs = map[string]string{
 	"ECONF_TRAINING":                     "on or off: this is a training or demo instance, never production (default off); needed for ECONF_CLOCK",
 	"ECONF_MASTER_KEY":                   "master key(s) wrapping the personal data keys, base64 or hex, ','-separated, the current first (econf personal keygen)",
 	"ECONF_MASTER_KEY_FILE":              "file of master keys, one a line, the current first; unset with ECONF_MASTER_KEY: <data>/master.key, made on first use",
+	"ECONF_SSO_CONFIG":                   "JSON file naming each university's identity provider for single sign-on (OIDC or CAS; docs/operations.md); unset: none",
 	"ECONF_CLOCK":                        "simulated clock of a training instance: a start time (2027-05-14T09:00:00+08:00) that then runs, or an offset (+90d)",
 }
 
@@ -88,7 +89,7 @@ var commandDocs = map[string]commandDoc{
 			"ECONF_SMTP_STARTTLS", "ECONF_SMTP_TLS", "ECONF_SMTP_CA_FILE", "ECONF_MAIL_FROM", "ECONF_CODE_TTL",
 			"ECONF_SMS_PROVIDER", "ECONF_SMS_ALIYUN_ACCESS_KEY_ID", "ECONF_SMS_ALIYUN_ACCESS_KEY_SECRET", "ECONF_SMS_ALIYUN_SIGN_NAME",
 			"ECONF_SMS_ALIYUN_TEMPLATE_CODE", "ECONF_SMS_ALIYUN_ENDPOINT",
-			"ECONF_CHECKPOINT_KEY_FILE", "ECONF_CHECKPOINT_KEY", "ECONF_CHECKPOINT_PUBLIC_KEY", "ECONF_CHECKPOINT_DIR", "ECONF_CHECKPOINT_INTERVAL")},
+			"ECONF_CHECKPOINT_KEY_FILE", "ECONF_CHECKPOINT_KEY", "ECONF_CHECKPOINT_PUBLIC_KEY", "ECONF_CHECKPOINT_DIR", "ECONF_CHECKPOINT_INTERVAL", "ECONF_SSO_CONFIG")},
 	"mail list": {"econf mail list [--all] [--json] [flags]", func() string {
 		return "Lists the queued mails (with --all the sent ones too).\n\n" + afterUsage(mailUsage)
 	}, withCommon()},

@@ -15,12 +15,13 @@ import (
 	"github.com/econf/econf/internal/personal"
 	"github.com/econf/econf/internal/simclock"
 	"github.com/econf/econf/internal/sms"
+	"github.com/econf/econf/internal/sso"
 	"github.com/econf/econf/projections"
 )
 
 // Sets are all migration sets.
 func Sets() []migrate.Set {
-	return []migrate.Set{pgstore.Migrations, projections.Migrations, auth.Migrations, httpapi.Migrations, pending.Migrations, simclock.Migrations, sms.Migrations, personal.Migrations}
+	return []migrate.Set{pgstore.Migrations, projections.Migrations, auth.Migrations, httpapi.Migrations, pending.Migrations, simclock.Migrations, sms.Migrations, personal.Migrations, sso.Migrations}
 }
 
 // Up applies every set.
