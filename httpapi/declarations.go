@@ -207,14 +207,6 @@ var PeopleTemplate = sheet.Template{Sheet: "会议主要人员", Columns: []shee
 	{Key: "title", Header: "职务职称 Title", MaxChars: 200},
 }}
 
-func (s *Server) peopleTemplate(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	w.Header().Set("Content-Disposition", `attachment; filename="key-people-template.xlsx"; filename*=UTF-8''%E4%BC%9A%E8%AE%AE%E4%B8%BB%E8%A6%81%E4%BA%BA%E5%91%98%E6%A8%A1%E6%9D%BF.xlsx`)
-	if err := PeopleTemplate.Write(w); err != nil {
-		s.Log.WarnContext(r.Context(), "write people template", "err", err)
-	}
-}
-
 // importPeople replaces the key people with a filled template: every row,
 // or on any bad cell nothing, with each bad cell named (R-DECL-13).
 func (s *Server) importPeople(w http.ResponseWriter, r *http.Request) {

@@ -16,6 +16,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/econf/econf/domain"
+	"github.com/econf/econf/internal/sheet"
 	"github.com/econf/econf/projections"
 )
 
@@ -332,4 +333,16 @@ func csvText(s string) string {
 		return "'" + s
 	}
 	return s
+}
+
+// sheetTemplate serves a blank import template as an xlsx download with
+// the given Content-Disposition.
+func (s *Server) sheetTemplate(t sheet.Template, disposition string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", xlsxType)
+		w.Header().Set("Content-Disposition", disposition)
+		if err := t.Write(w); err != nil {
+			s.Log.WarnContext(r.Context(), "write sheet template", "sheet", t.Sheet, "err", err)
+		}
+	}
 }

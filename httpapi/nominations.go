@@ -89,14 +89,6 @@ var CodesTemplate = sheet.Template{Sheet: "用户邀请注册码", Columns: []sh
 	{Key: "code", Header: "邀请码 Code", Required: true, MaxChars: 32, Width: 12},
 }}
 
-func (s *Server) codesTemplate(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	w.Header().Set("Content-Disposition", `attachment; filename="invitation-codes-template.xlsx"`)
-	if err := CodesTemplate.Write(w); err != nil {
-		s.Log.WarnContext(r.Context(), "write codes template", "err", err)
-	}
-}
-
 // importInvitationCodes issues the codes of a filled template: every row,
 // or on any bad cell nothing, each bad cell named by row and column.
 func (s *Server) importInvitationCodes(w http.ResponseWriter, r *http.Request) {
@@ -257,14 +249,6 @@ var PlanTemplate = sheet.Template{Sheet: "学术会议年度计划", Columns: []
 	{Key: "organiser", Header: "承办单位 Organiser", MaxChars: 200, Width: 30},
 	{Key: "own", Header: "本单位主办 Own", Required: true, Enum: []string{"是", "否"}, Width: 12},
 }}
-
-func (s *Server) planTemplate(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	w.Header().Set("Content-Disposition", `attachment; filename="annual-plan-template.xlsx"`)
-	if err := PlanTemplate.Write(w); err != nil {
-		s.Log.WarnContext(r.Context(), "write plan template", "err", err)
-	}
-}
 
 // importPlan adds a filled plan template's rows: every row, or on any bad
 // cell nothing, each bad cell named by row and column (R-NOM-05).
