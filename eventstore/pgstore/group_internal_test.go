@@ -344,3 +344,92 @@ func dataIDs(evs []eventstore.EventData) []uuid.UUID {
 	}
 	return out
 }
+
+// TestGroupCommitSubscriberSkipsNothing: a subscription of $all running
+// while many writers append in groups (some with stale versions, whose
+// failure must not touch their neighbours) receives every committed event
+// once, in ascending position order, exactly as $all reads afterwards, and
+// the groups did share transactions (events of different streams under one
+// commit position).
+func TestGroupCommitSubscriberSkipsNothing(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s, _ := newGroupStore(t)
+	var mu sync.Mutex
+	var seen []eventstore.RecordedEvent
+	subDone := make(chan error, 1)
+	go func() {
+		subDone <- s.SubscribeAll(ctx, eventstore.Start, func(_ context.Context, e eventstore.RecordedEvent) error {
+			mu.Lock()
+			seen = append(seen, e)
+			mu.Unlock()
+			return nil
+		})
+	}()
+	const writers, appendsEach = 16, 25
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			own := fmt.Sprintf("w-%d", w)
+			var v eventstore.Version
+			for i := range appendsEach {
+				if i%5 == 4 { // a stale check among the group: its own error only
+					if _, err := s.Append(ctx, own, v+7, events(1)); !errors.Is(err, eventstore.ErrWrongVersion) {
+						t.Errorf("writer %d stale append: %v, want ErrWrongVersion", w, err)
+					}
+					continue
+				}
+				res, err := s.Append(ctx, own, v, events(1+i%2))
+				if err != nil {
+					t.Errorf("writer %d append %d: %v", w, i, err)
+					return
+				}
+				v = res.Version
+			}
+		})
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	all, err := s.ReadAll(ctx, eventstore.Start, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the subscription to reach the head", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(seen) >= len(all)
+	})
+	cancel()
+	<-subDone
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != len(all) {
+		t.Fatalf("subscription received %d events, $all holds %d", len(seen), len(all))
+	}
+	streamsOf := map[eventstore.Position]map[string]bool{}
+	for i, e := range seen {
+		if i > 0 && !seen[i-1].Position.Less(e.Position) {
+			t.Fatalf("event %d at %v after %v: not ascending", i, e.Position, seen[i-1].Position)
+		}
+		if e.ID != all[i].ID || e.Position != all[i].Position {
+			t.Fatalf("event %d: subscription had %s at %v, $all has %s at %v", i, e.ID, e.Position, all[i].ID, all[i].Position)
+		}
+		tx := eventstore.Position{Commit: e.Position.Commit}
+		if streamsOf[tx] == nil {
+			streamsOf[tx] = map[string]bool{}
+		}
+		streamsOf[tx][e.StreamID] = true
+	}
+	shared := 0
+	for _, streams := range streamsOf {
+		if len(streams) > 1 {
+			shared++
+		}
+	}
+	if shared == 0 {
+		t.Errorf("no transaction wrote more than one stream: the appends were never grouped")
+	}
+	t.Logf("%d events in %d transactions, %d of them shared by several streams", len(all), len(streamsOf), shared)
+}
