@@ -118,9 +118,16 @@ type decisionDone struct {
 // statement for the whole batch, rather than one UPDATE per event. A
 // submission or revision is written as it comes, after the decisions its
 // forecast had gathered before it, so each row sees its events in order.
+//
+// A forecast submitted within the batch (every forecast, in a rebuild) is
+// folded in memory instead: its later events in the batch change the row
+// before it is written, and the batch's new rows go in together at the
+// end, by COPY when there are copyMin or more.
 func (l ForecastList) ApplyBatch(ctx context.Context, tx pgx.Tx, events []eventstore.RecordedEvent) error {
 	pending := map[uuid.UUID]*decisionDone{}
 	var order []uuid.UUID
+	fresh := map[uuid.UUID]*forecastRow{}
+	var freshOrder []*forecastRow
 	for _, e := range events {
 		id, ev, ok, err := decodeForecast(e)
 		if err != nil {
@@ -128,6 +135,18 @@ func (l ForecastList) ApplyBatch(ctx context.Context, tx pgx.Tx, events []events
 		}
 		if !ok {
 			continue
+		}
+		if r, ok := fresh[id]; ok {
+			r.fold(e, ev)
+			continue
+		}
+		if sub, ok := ev.(forecast.Submitted); ok {
+			if _, decided := pending[id]; !decided {
+				r := newForecastRow(e, id, sub)
+				fresh[id] = r
+				freshOrder = append(freshOrder, r)
+				continue
+			}
 		}
 		switch ev.(type) {
 		case forecast.Submitted, forecast.Revised:
@@ -162,7 +181,115 @@ func (l ForecastList) ApplyBatch(ctx context.Context, tx pgx.Tx, events []events
 			ids, ds = append(ids, id), append(ds, d)
 		}
 	}
-	return writeDecisions(ctx, tx, ids, ds)
+	if err := writeDecisions(ctx, tx, ids, ds); err != nil {
+		return err
+	}
+	return insertForecasts(ctx, tx, freshOrder)
+}
+
+// copyMin is how many new rows a batch needs before they go in by COPY
+// (two round trips, whatever their number) rather than as INSERTs queued
+// on the batch's pipeline.
+const copyMin = 8
+
+// forecastColumns are a forecastRow's columns, in the order of its values.
+var forecastColumns = []string{"id", "version", "applicant_id", "applicant_name", "unit_id", "unit_name", "university_id", "authority_id",
+	"at_authority", "plan_year", "name_zh", "name_en", "start_date", "type", "scale", "computed_scale", "chinese_count",
+	"foreign_count", "status", "submitted_at", "updated_at", "search", "grams"}
+
+// forecastRow is a forecast list row being built in memory: one submitted
+// within the batch being applied.
+type forecastRow struct {
+	id                         uuid.UUID
+	version                    int64
+	applicantID                uuid.UUID
+	applicantName              string
+	unitID                     uuid.UUID
+	unitName                   string
+	universityID, authorityID  uuid.UUID
+	atAuthority                bool
+	planYear                   int
+	nameZh, nameEn             string
+	startDate                  *time.Time
+	typ, scale, computedScale  string
+	chineseCount, foreignCount int
+	status                     string
+	submittedAt, updatedAt     time.Time
+	search                     string
+	grams                      []string
+}
+
+func newForecastRow(e eventstore.RecordedEvent, id uuid.UUID, ev forecast.Submitted) *forecastRow {
+	r := &forecastRow{id: id, applicantID: ev.ApplicantID, unitID: ev.UnitID, universityID: ev.UniversityID,
+		authorityID: ev.AuthorityID, planYear: ev.PlanYear, submittedAt: e.Metadata.RecordedAt}
+	r.details(e, ev.Details, string(ev.Computed))
+	return r
+}
+
+// details sets what a submission or revision sets (as apply does).
+func (r *forecastRow) details(e eventstore.RecordedEvent, d forecast.Details, computed string) {
+	r.version, r.updatedAt, r.status = int64(e.Number), e.Metadata.RecordedAt, string(forecast.StatusSubmitted)
+	r.applicantName, r.unitName, r.nameZh, r.nameEn = d.Applicant.Name, d.Applicant.Unit, d.NameZh, d.NameEn
+	r.startDate = nil
+	if !d.StartDate.IsZero() {
+		t := d.StartDate.Time()
+		r.startDate = &t
+	}
+	r.typ, r.scale, r.computedScale = string(d.Type), string(d.Scale), computed
+	r.chineseCount, r.foreignCount = d.ChineseCount, d.ForeignCount
+	r.search = forecastSearch(d)
+	r.grams = grams(r.search)
+}
+
+// fold applies a later event of the row's forecast, as apply would.
+func (r *forecastRow) fold(e eventstore.RecordedEvent, ev forecast.Event) {
+	if rev, ok := ev.(forecast.Revised); ok {
+		r.details(e, rev.Details, string(rev.Computed))
+		return
+	}
+	r.version, r.updatedAt = int64(e.Number), e.Metadata.RecordedAt
+	if status, ok := statusAfter(ev); ok {
+		r.status = string(status)
+		r.atAuthority = r.atAuthority || status == forecast.StatusSchoolApproved
+	}
+}
+
+func (r *forecastRow) values() []any {
+	var start any
+	if r.startDate != nil {
+		start = *r.startDate
+	}
+	return []any{r.id, r.version, r.applicantID, r.applicantName, r.unitID, r.unitName, r.universityID, r.authorityID,
+		r.atAuthority, r.planYear, r.nameZh, r.nameEn, start, r.typ, r.scale, r.computedScale, r.chineseCount,
+		r.foreignCount, r.status, r.submittedAt, r.updatedAt, r.search, r.grams}
+}
+
+// insertForecastSQL inserts one forecastRow.
+var insertForecastSQL = func() string {
+	ps := make([]string, len(forecastColumns))
+	for i := range ps {
+		ps[i] = fmt.Sprintf("$%d", i+1)
+	}
+	return "INSERT INTO forecasts (" + strings.Join(forecastColumns, ", ") + ") VALUES (" + strings.Join(ps, ", ") + ")"
+}()
+
+// insertForecasts writes the batch's new rows.
+func insertForecasts(ctx context.Context, tx pgx.Tx, rows []*forecastRow) error {
+	if len(rows) < copyMin {
+		for _, r := range rows {
+			if _, err := tx.Exec(ctx, insertForecastSQL, r.values()...); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"forecasts"}, forecastColumns, pgx.CopyFromSlice(len(rows), func(i int) ([]any, error) {
+		return rows[i].values(), nil
+	}))
+	if err != nil {
+		return fmt.Errorf("copy %d new forecasts, the first %s: %w", len(rows), rows[0].id, err)
+	}
+	return nil
 }
 
 // writeDecisions writes gathered decisions, one forecast per row of the

@@ -122,8 +122,10 @@ func rebuild(ctx context.Context, pool *pgxpool.Pool, store eventstore.Store, p 
 		return g.Checkpoint, err
 	}
 	applied := 0
-	fill := func(tx pgx.Tx) (bool, error) {
-		events, err := store.ReadAll(ctx, g.Checkpoint, rebuildBatch)
+	// fill applies the next batch that read gives (read from g.Checkpoint
+	// on) and says whether there may be more.
+	fill := func(tx pgx.Tx, read func() ([]eventstore.RecordedEvent, error)) (bool, error) {
+		events, err := read()
 		if err != nil || len(events) == 0 {
 			return false, err
 		}
@@ -138,15 +140,19 @@ func rebuild(ctx context.Context, pool *pgxpool.Pool, store eventstore.Store, p 
 		}
 		return len(events) == rebuildBatch, nil
 	}
+	// The bulk of $all is read one batch ahead of the batch being applied.
+	next, stop := readAhead(ctx, store, g.Checkpoint)
 	for more := true; more; {
 		if err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 			var ferr error
-			more, ferr = fill(tx)
+			more, ferr = fill(tx, next)
 			return ferr
 		}); err != nil {
+			stop()
 			return failed(fmt.Errorf("rebuild %s: %w", p.Name(), err))
 		}
 	}
+	stop()
 	if err := buildQueryIndexes(ctx, pool, p, g.Schema, deferred); err != nil {
 		return failed(fmt.Errorf("rebuild %s: %w", p.Name(), err))
 	}
@@ -155,7 +161,7 @@ func rebuild(ctx context.Context, pool *pgxpool.Pool, store eventstore.Store, p 
 	// applies until it commits.
 	err = withLocks(ctx, pool, func(tx pgx.Tx) error {
 		at := g.Checkpoint
-		err := switchTo(ctx, tx, p, g, notNewer, fill)
+		err := switchTo(ctx, tx, p, &g, store, notNewer, fill)
 		if err != nil {
 			g.Checkpoint = at // rolled back
 		}
@@ -175,16 +181,20 @@ func rebuild(ctx context.Context, pool *pgxpool.Pool, store eventstore.Store, p 
 // switchTo makes g the active generation of p in tx: it locks the views,
 // then the active generation (refusing a newer one), applies the last
 // events and points the views at g.
-func switchTo(ctx context.Context, tx pgx.Tx, p Projection, g generation, notNewer func(pgx.Tx, bool) error, fill func(pgx.Tx) (bool, error)) error {
+// The last events are read there and then, after the locks: a batch read
+// ahead before them could miss what committed meanwhile.
+func switchTo(ctx context.Context, tx pgx.Tx, p Projection, g *generation, store eventstore.Store, notNewer func(pgx.Tx, bool) error,
+	fill func(pgx.Tx, func() ([]eventstore.RecordedEvent, error)) (bool, error)) error {
 	if err := lockViews(ctx, tx, p); err != nil {
 		return err
 	}
 	if err := notNewer(tx, true); err != nil {
 		return err
 	}
+	read := func() ([]eventstore.RecordedEvent, error) { return store.ReadAll(ctx, g.Checkpoint, rebuildBatch) }
 	for more := true; more; {
 		var err error
-		if more, err = fill(tx); err != nil {
+		if more, err = fill(tx, read); err != nil {
 			return err
 		}
 	}
@@ -196,6 +206,48 @@ func switchTo(ctx context.Context, tx pgx.Tx, p Projection, g generation, notNew
 	}
 	_, err := tx.Exec(ctx, `UPDATE projection_state SET status = 'active', updated_at = now() WHERE name = $1 AND generation = $2`, g.Name, g.Generation)
 	return err
+}
+
+// readAhead reads $all from `from` on, in batches of rebuildBatch, on a
+// goroutine of its own that stays one batch ahead of next's caller: the
+// next batch is read while the last is applied. It ends after a short batch
+// (the head, as it was then) or an error, which next then returns; stop
+// ends it early and waits for it.
+func readAhead(ctx context.Context, store eventstore.Store, from eventstore.Position) (next func() ([]eventstore.RecordedEvent, error), stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	type page struct {
+		events []eventstore.RecordedEvent
+		err    error
+	}
+	pages := make(chan page, 1)
+	go func() {
+		defer close(pages)
+		for {
+			events, err := store.ReadAll(ctx, from, rebuildBatch)
+			select {
+			case pages <- page{events, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil || len(events) < rebuildBatch {
+				return
+			}
+			from = events[len(events)-1].Position
+		}
+	}()
+	next = func() ([]eventstore.RecordedEvent, error) {
+		p, ok := <-pages
+		if !ok {
+			return nil, ctx.Err()
+		}
+		return p.events, p.err
+	}
+	stop = func() {
+		cancel()
+		for range pages {
+		}
+	}
+	return next, stop
 }
 
 // lockWait is how long a rebuild's transaction waits for one lock before
