@@ -3,6 +3,7 @@ package projections
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -177,6 +178,29 @@ func BenchmarkListForecasts(b *testing.B) {
 		{"unit/keyword-zh", unit, ForecastFilter{Keyword: "人工智能"}},
 		{"authority/keyword-zh", authority, ForecastFilter{Keyword: "人工智能"}},
 		{"analyst/keyword-zh", analyst, ForecastFilter{Keyword: "人工智能"}},
+		// Every documented filter, and every sort in both directions.
+		{"school/status-approved", school, ForecastFilter{Statuses: []string{"approved"}}},
+		{"school/scale-general", school, ForecastFilter{Scales: []string{"general"}}},
+		{"school/planYear", school, ForecastFilter{PlanYear: 2027}},
+		{"school/unitId", school, ForecastFilter{UnitID: o.Units[5]}},
+		{"school/keyword-zh-sorted-nameZh", school, ForecastFilter{Keyword: "人工智能", Sort: "nameZh"}},
+		{"unit/sorted-nameZh", unit, ForecastFilter{Sort: "nameZh"}},
+		{"authority/sorted-startDate-desc", authority, ForecastFilter{Sort: "startDate", Desc: true}},
+		{"analyst/sorted-foreignCount", analyst, ForecastFilter{Sort: "foreignCount"}},
+		{"school/sorted-nameEn-deep-page-200", school, ForecastFilter{Sort: "nameEn", Page: 200}},
+	}
+	for _, name := range slices.Sorted(maps.Keys(forecastSorts)) {
+		for _, desc := range []bool{false, true} {
+			dir := "asc"
+			if desc {
+				dir = "desc"
+			}
+			cases = append(cases, struct {
+				name  string
+				actor domain.Actor
+				f     ForecastFilter
+			}{"school/sort-" + name + "-" + dir, school, ForecastFilter{Sort: name, Desc: desc}})
+		}
 	}
 	for _, n := range benchdata.Sizes(b, 10_000, 100_000) {
 		b.Run(fmt.Sprintf("records=%d", n), func(b *testing.B) {
@@ -184,6 +208,7 @@ func BenchmarkListForecasts(b *testing.B) {
 			listRows(b, db, o, n)
 			q := NewQueries(db.Pool)
 			ctx := context.Background()
+			logIndexSizes(b, db.Pool)
 			for _, c := range cases {
 				f := c.f
 				if f.Sort == "" {
@@ -212,6 +237,33 @@ func BenchmarkListForecasts(b *testing.B) {
 			}
 		})
 	}
+}
+
+// logIndexSizes logs the forecast list's table and index sizes.
+func logIndexSizes(b *testing.B, pool *pgxpool.Pool) {
+	rows, err := pool.Query(context.Background(), `SELECT c.relname, pg_relation_size(c.oid) FROM pg_class c
+		JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE n.nspname = (SELECT schema_name FROM projection_state WHERE name = $1 AND status = 'active') AND c.relkind IN ('r', 'i') ORDER BY c.relkind DESC, c.relname`, ForecastListName)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var total, indexes int64
+	for rows.Next() {
+		var name string
+		var size int64
+		if err := rows.Scan(&name, &size); err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("%-32s %8.1f MB", name, float64(size)/(1<<20))
+		if name != "forecasts" {
+			indexes += size
+		}
+		total += size
+	}
+	if err := rows.Err(); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("indexes %.1f MB, table and indexes %.1f MB", float64(indexes)/(1<<20), float64(total)/(1<<20))
 }
 
 // TestListPages checks listPage against plain SQL on more rows than
