@@ -3,6 +3,8 @@ package projections
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -23,15 +25,39 @@ const ForecastListName = "forecast_list"
 type ForecastList struct{}
 
 func (ForecastList) Name() string     { return ForecastListName }
-func (ForecastList) Version() int     { return 3 }
+func (ForecastList) Version() int     { return 4 }
 func (ForecastList) Tables() []string { return []string{"forecasts"} }
 
 // QueryIndexes: Apply finds its row by id; every other index serves the
 // list (built after the bulk of a rebuild).
 func (ForecastList) QueryIndexes() []string {
-	return []string{"forecasts_search", "forecasts_grams", "forecasts_unit", "forecasts_university",
-		"forecasts_authority", "forecasts_all", "forecasts_applicant", "forecasts_status"}
+	return append([]string{"forecasts_search", "forecasts_grams", "forecasts_unit", "forecasts_university",
+		"forecasts_authority", "forecasts_all", "forecasts_applicant", "forecasts_status"}, slices.Sorted(maps.Keys(forecastSortIndexes))...)
 }
+
+// sortIncludes are the columns each sort index carries besides its key:
+// every scope's and every filter's but the keyword's, so that a page in
+// any scope and with any filter but a keyword reads its ids, the rows it
+// skips and the count from the index alone, in order, and stops early.
+const sortIncludes = ` INCLUDE (university_id, unit_id, authority_id, at_authority, status, scale, plan_year)`
+
+// forecastSortIndexes are the indexes that serve each sort of the list
+// (forecastSorts) but the default, submittedAt, which the scope indexes
+// serve: the sort column then id, read forwards for ascending and
+// backwards for descending. The nullable start date sorts its nulls last
+// either way (orderBy), which one btree order cannot give in both
+// directions, so it has one index per direction.
+var forecastSortIndexes = func() map[string]string {
+	m := map[string]string{}
+	for _, col := range forecastSorts {
+		if col == "submitted_at" {
+			continue
+		}
+		m["forecasts_by_"+col] = `CREATE INDEX forecasts_by_` + col + ` ON forecasts (` + col + `, id)` + sortIncludes
+	}
+	m["forecasts_by_start_date_desc"] = `CREATE INDEX forecasts_by_start_date_desc ON forecasts (start_date DESC NULLS LAST, id DESC)` + sortIncludes
+	return m
+}()
 
 func (ForecastList) Setup(ctx context.Context, tx pgx.Tx) error {
 	_, err := tx.Exec(ctx, `
@@ -79,7 +105,15 @@ CREATE INDEX forecasts_all ON forecasts (submitted_at, id)
 CREATE INDEX forecasts_applicant ON forecasts (applicant_id, submitted_at, id);
 CREATE INDEX forecasts_status ON forecasts (status, plan_year);
 `)
-	return err
+	if err != nil {
+		return err
+	}
+	for _, name := range slices.Sorted(maps.Keys(forecastSortIndexes)) {
+		if _, err := tx.Exec(ctx, forecastSortIndexes[name]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (l ForecastList) Apply(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent) error {
