@@ -23,7 +23,7 @@ const ApprovalLogName = "approval_log"
 type ApprovalLog struct{}
 
 func (ApprovalLog) Name() string     { return ApprovalLogName }
-func (ApprovalLog) Version() int     { return 6 }
+func (ApprovalLog) Version() int     { return 7 }
 func (ApprovalLog) Tables() []string { return []string{"approval_log"} }
 
 func (ApprovalLog) Setup(ctx context.Context, tx pgx.Tx) error {

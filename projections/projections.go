@@ -69,5 +69,5 @@ func schemaName(name string, generation int) string {
 // All is every read model the service runs.
 func All() []Projection {
 	return []Projection{Directory{}, ForecastList{}, StatusView{}, ApprovalLog{}, Notifications{}, DeclarationList{}, DeclarationDetail{}, DeadlineWatch{},
-		ChangeRequests{}, Summaries{}, FundingList{}, ReviewTimes{}}
+		ChangeRequests{}, Summaries{}, FundingList{}, ReviewTimes{}, DelegateList{}}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/econf/econf/domain"
 	"github.com/econf/econf/domain/change"
 	"github.com/econf/econf/domain/declaration"
+	"github.com/econf/econf/domain/delegation"
 	"github.com/econf/econf/domain/forecast"
 	"github.com/econf/econf/domain/funding"
 	"github.com/econf/econf/domain/nomination"
@@ -118,7 +119,21 @@ var recordKinds = []recordKind{
 		}),
 		atAuthority: string(nomination.Flow.Awaiting(procedure.Organiser)),
 	},
+	{
+		// An electing unit's delegation to a congress (seed 004): the
+		// unit's administrators hold it while nominating and reviewing
+		// (R-DEL-02/03), the organiser's reviewers once it reported all
+		// (R-DEL-04) for the final review (R-DEL-05). Each nominee's own
+		// status is the delegates list's.
+		name: "delegation", eventPrefix: "delegation.", streamPrefix: "delegation-",
+		read: readDelegation, holders: map[string]holder{DelegationNominating: atUnit, string(delegation.Reported): atAuthority},
+		atAuthority: string(delegation.Reported),
+	},
 }
+
+// DelegationNominating is a delegation's status in the status view until
+// the unit reports all (then "reported").
+const DelegationNominating = "nominating"
 
 // levelHolders are the holders of each procedure level that has accounts.
 var levelHolders = map[procedure.Level]holder{
@@ -428,6 +443,66 @@ func readNomination(eventType string, data []byte) (step, error) {
 		s.comment = fmt.Sprintf("第%d版征集通知 / cycle edition %d", ev.CycleEdition, ev.CycleEdition)
 	case nomination.Returned:
 		s.status, s.edit, s.comment, s.decision = string(nomination.StatusReturned), false, ev.Reason, true
+	}
+	return s, nil
+}
+
+// delegationActions names each delegation event for people.
+var delegationActions = map[string][2]string{
+	delegation.EventNomineeAdded:        {"nominee added", "新增推荐人选"},
+	delegation.EventNomineeApproved:     {"initial review passed", "初审通过"},
+	delegation.EventNomineeRejected:     {"initial review refused", "初审不通过"},
+	delegation.EventNomineeRevoked:      {"initial review revoked", "撤销初审结果"},
+	delegation.EventNomineeDeregistered: {"nominee deregistered", "注销推荐人选"},
+	delegation.EventReported:            {"reported all", "全部上报"},
+	delegation.EventNomineeEdited:       {"nominee edited", "修改推荐人选"},
+	delegation.EventFinalApproved:       {"final review passed", "终审审核通过"},
+	delegation.EventFinalRejected:       {"final review refused", "终审审核不通过"},
+}
+
+// readDelegation reads a delegation's event: the delegation is nominating
+// from its first nominee and reported once the unit reported all; each
+// line's comment names the nominee (by id: a name is personal) and the
+// opinion.
+func readDelegation(eventType string, data []byte) (step, error) {
+	ev, err := delegation.Decode(eventType, data)
+	if err != nil {
+		return step{}, err
+	}
+	action, ok := delegationActions[eventType]
+	if !ok {
+		action = [2]string{eventType, eventType}
+	}
+	s := step{action: action[0], actionZh: action[1]}
+	who := func(id uuid.UUID, opinion string) string {
+		c := "人选 / nominee " + id.String()
+		if opinion != "" {
+			c += "：" + opinion
+		}
+		return c
+	}
+	switch ev := ev.(type) {
+	case delegation.NomineeAdded:
+		s.status, s.edit = DelegationNominating, true
+		s.created = &domain.Scope{Unit: ev.Unit, Authority: ev.Organiser}
+		s.comment = who(ev.Nominee, ev.Identity.Zh())
+	case delegation.NomineeApproved:
+		s.comment, s.decision = who(ev.Nominee, ev.Opinion), true
+	case delegation.NomineeRejected:
+		s.comment, s.decision = who(ev.Nominee, ev.Opinion), true
+	case delegation.NomineeRevoked:
+		s.comment = who(ev.Nominee, ev.From.Zh())
+	case delegation.NomineeDeregistered:
+		s.comment = who(ev.Nominee, "")
+	case delegation.NomineeEdited:
+		s.comment = who(ev.Nominee, ev.Next.Zh())
+	case delegation.NomineeFinalApproved:
+		s.comment, s.decision = who(ev.Nominee, ev.Opinion), true
+	case delegation.NomineeFinalRejected:
+		s.comment, s.decision = who(ev.Nominee, ev.Opinion), true
+	case delegation.AllReported:
+		s.status = string(delegation.Reported)
+		s.comment = fmt.Sprintf("上报%d人 / %d nominees reported", len(ev.Nominees), len(ev.Nominees))
 	}
 	return s, nil
 }

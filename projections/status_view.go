@@ -19,7 +19,7 @@ const StatusViewName = "status_view"
 type StatusView struct{}
 
 func (StatusView) Name() string     { return StatusViewName }
-func (StatusView) Version() int     { return 5 }
+func (StatusView) Version() int     { return 6 }
 func (StatusView) Tables() []string { return []string{"record_status"} }
 
 func (StatusView) Setup(ctx context.Context, tx pgx.Tx) error {
@@ -144,6 +144,13 @@ func (q *Queries) FundingStatus(ctx context.Context, a domain.Actor, id uuid.UUI
 // staff.
 func (q *Queries) NominationStatus(ctx context.Context, a domain.Actor, id uuid.UUID) (RecordStatus, error) {
 	return q.readableStatus(ctx, a, "nomination", id)
+}
+
+// DelegationStatus is the status view of a unit's delegation to a
+// congress (seed 004) if the actor may see it: nominating with the unit's
+// administrators, reported with the organiser's reviewers.
+func (q *Queries) DelegationStatus(ctx context.Context, a domain.Actor, id uuid.UUID) (RecordStatus, error) {
+	return q.readableStatus(ctx, a, "delegation", id)
 }
 
 // ChangeStatus is the status view of a conference's change request (kind
