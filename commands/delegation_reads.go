@@ -42,7 +42,7 @@ type CongressOverview struct {
 	ReferenceDate domain.Date    `json:"referenceDate"`
 	Units         []UnitOverview `json:"units"`
 	// NotReported are the invited units that have not reported all.
-	NotReported []uuid.UUID `json:"notReported"`
+	NotReported []uuid.UUID  `json:"notReported"`
 	Totals      UnitOverview `json:"totals"`
 }
 
