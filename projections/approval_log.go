@@ -2,6 +2,7 @@ package projections
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -75,6 +76,75 @@ func (ApprovalLog) Apply(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEv
 			$13, $14)`,
 		k.name, id, e.Number, e.Type, s.action, s.actionZh, uuidOrNil(e.Metadata.ActorID), e.Metadata.Role, uuidOrNil(e.Metadata.OrgID),
 		e.Metadata.RecordedAt, s.comment, s.status, e.Metadata.PolicyVersion, decidedOn)
+	return err
+}
+
+// ApplyBatch writes the batch's entries as Apply would one by one, in one
+// statement. An entry's status before is its record's last status after:
+// known in memory from the entry before it in the batch, or else read from
+// the table as it was before the batch (what that statement's subquery
+// sees).
+func (ApprovalLog) ApplyBatch(ctx context.Context, tx pgx.Tx, events []eventstore.RecordedEvent) error {
+	type record struct {
+		kind string
+		id   uuid.UUID
+	}
+	last := map[record]*string{} // nil: the table's
+	var (
+		kinds, types, actions, actionsZh, roles, comments, statuses, policies []string
+		ids                                                                   []uuid.UUID
+		numbers                                                               []int64
+		actors, orgs                                                          []*uuid.UUID
+		ats                                                                   []time.Time
+		befores                                                               []*string
+		decided                                                               []*int64
+	)
+	for _, e := range events {
+		k, ok := kindOf(e.Type)
+		if !ok {
+			continue
+		}
+		s, err := k.read(e.Type, e.Data)
+		if err != nil {
+			return fmt.Errorf("apply %s %s#%d: %w", e.Type, e.StreamID, e.Number, err)
+		}
+		id, err := recordID(e.StreamID, k.streamPrefix)
+		if err != nil {
+			return fmt.Errorf("apply %s %s#%d: %w", e.Type, e.StreamID, e.Number, err)
+		}
+		var decidedOn *int64
+		if s.decision && e.Number > 1 {
+			n := int64(e.Number) - 1
+			decidedOn = &n
+		}
+		r := record{k.name, id}
+		before := last[r]
+		if s.status != "" {
+			st := s.status
+			last[r] = &st
+		} else {
+			last[r] = before
+		}
+		kinds, ids, numbers, types = append(kinds, k.name), append(ids, id), append(numbers, int64(e.Number)), append(types, e.Type)
+		actions, actionsZh = append(actions, s.action), append(actionsZh, s.actionZh)
+		actors, roles, orgs = append(actors, uuidOrNil(e.Metadata.ActorID)), append(roles, e.Metadata.Role), append(orgs, uuidOrNil(e.Metadata.OrgID))
+		ats, comments, befores, statuses = append(ats, e.Metadata.RecordedAt), append(comments, s.comment), append(befores, before), append(statuses, s.status)
+		policies, decided = append(policies, e.Metadata.PolicyVersion), append(decided, decidedOn)
+	}
+	if len(kinds) == 0 {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO approval_log (record_kind, record_id, number, event_type, action, action_zh, actor_id, actor_role, actor_org,
+			at, comment, status_before, status_after, policy, decided_on)
+		SELECT v.kind, v.id, v.number, v.type, v.action, v.action_zh, v.actor_id, v.actor_role, v.actor_org, v.at, v.comment,
+			COALESCE(v.before, t.last, ''), COALESCE(NULLIF(v.status, ''), v.before, t.last, ''), v.policy, v.decided_on
+		FROM unnest($1::text[], $2::uuid[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::uuid[], $8::text[], $9::uuid[],
+				$10::timestamptz[], $11::text[], $12::text[], $13::text[], $14::text[], $15::bigint[])
+			WITH ORDINALITY AS v(kind, id, number, type, action, action_zh, actor_id, actor_role, actor_org, at, comment, before, status, policy, decided_on, ord)
+		LEFT JOIN LATERAL (SELECT status_after AS last FROM approval_log l WHERE v.before IS NULL AND l.record_kind = v.kind AND l.record_id = v.id
+			ORDER BY l.number DESC LIMIT 1) t ON true
+		ORDER BY v.ord`,
+		kinds, ids, numbers, types, actions, actionsZh, actors, roles, orgs, ats, comments, befores, statuses, policies, decided)
 	return err
 }
 

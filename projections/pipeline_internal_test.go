@@ -17,6 +17,7 @@ import (
 	"github.com/econf/econf/domain"
 	"github.com/econf/econf/domain/forecast"
 	"github.com/econf/econf/eventstore"
+	"github.com/econf/econf/eventstore/pgstore"
 	"github.com/econf/econf/internal/benchdata"
 )
 
@@ -181,19 +182,19 @@ func (o oneByOne) Apply(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEve
 	return o.l.Apply(ctx, tx, e)
 }
 
-// TestForecastListBatchEqualsOneByOne: the forecast list's batch apply
-// (decisions gathered per forecast, written in one statement) leaves
-// exactly the rows Apply leaves one event at a time, whatever the batch
-// boundaries, with forecasts' events interleaved and a revision between
-// decisions of the same forecast in one batch, and forecasts submitted in a
-// batch built in memory and copied in (copyMin or more of them) or inserted.
-func TestForecastListBatchEqualsOneByOne(t *testing.T) {
-	pool, store := newBatchDB(t)
+// batchTestEvents appends twelve forecasts' lives interleaved, event k of
+// every forecast and then event k+1: each batch below holds several
+// forecasts' decisions, and some hold a forecast's rejection, revision and
+// next approval together. Some stop early (rejected, or revised and
+// waiting); some revise without a start date; the others end with the
+// authority's approval and then a signed form (an event that sets no
+// status). It returns $all.
+func batchTestEvents(t *testing.T, store *pgstore.Store) []eventstore.RecordedEvent {
+	t.Helper()
 	ctx := context.Background()
 	o := benchdata.NewOrg()
-	const records = 12
-	evs := make([][]eventstore.EventData, records)
-	for i := range records {
+	evs := make([][]eventstore.EventData, batchTestRecords)
+	for i := range batchTestRecords {
 		evs[i] = benchdata.ForecastEvents(o, i)
 		if i%4 == 1 { // a revision without a start date: a null in the row
 			var rev forecast.Revised
@@ -203,19 +204,18 @@ func TestForecastListBatchEqualsOneByOne(t *testing.T) {
 			rev.Details.StartDate = domain.Date{}
 			evs[i][3].Data, _ = json.Marshal(rev)
 		}
-		// Then the authority's approval, after the school's: the row stays
-		// at the authority.
-		approved, _ := json.Marshal(forecast.ApprovedByAuthority{At: evs[i][5].Metadata.RecordedAt.Add(time.Hour)})
-		evs[i] = append(evs[i], eventstore.EventData{ID: eventstore.EventID(benchdata.RecordID(i), 6), Type: forecast.ApprovedByAuthority{}.EventType(),
-			Data: approved, Metadata: benchdata.Metadata(evs[i][5].Metadata.RecordedAt.Add(time.Hour))})
+		at := evs[i][5].Metadata.RecordedAt
+		for k, e := range []forecast.Event{forecast.ApprovedByAuthority{At: at.Add(time.Hour)},
+			forecast.SignedFormAttached{File: forecast.SignedForm{Name: "signed.pdf"}, At: at.Add(2 * time.Hour)}} {
+			data, _ := json.Marshal(e)
+			evs[i] = append(evs[i], eventstore.EventData{ID: eventstore.EventID(benchdata.RecordID(i), 6+k), Type: e.EventType(),
+				Data: data, Metadata: benchdata.Metadata(at.Add(time.Duration(1+k) * time.Hour))})
+		}
 	}
-	// Event k of every forecast, then event k+1 of every forecast: each
-	// batch below holds several forecasts' decisions, and some hold a
-	// forecast's rejection, revision and next approval together.
 	for k := range evs[0] {
-		for i := range records {
+		for i := range batchTestRecords {
 			if i%3 == 0 && k > 3 {
-				continue // some stop early: rejected, or revised and waiting
+				continue
 			}
 			if _, err := store.Append(ctx, benchdata.Stream(i), eventstore.Version(k), evs[i][k:k+1]); err != nil {
 				t.Fatal(err)
@@ -226,40 +226,97 @@ func TestForecastListBatchEqualsOneByOne(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	build := func(p Projection, size int) string {
-		var g generation
+	return all
+}
+
+const batchTestRecords = 12
+
+// buildInBatches applies all to a new generation of p in transactions of
+// size events and returns its schema.
+func buildInBatches(t *testing.T, pool *pgxpool.Pool, p Projection, all []eventstore.RecordedEvent, size int) string {
+	t.Helper()
+	ctx := context.Background()
+	var g generation
+	if err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		var err error
+		g, err = createGeneration(ctx, tx, p, "building")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for from := 0; from < len(all); from += size {
+		chunk := all[from:min(from+size, len(all))]
 		if err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-			var err error
-			g, err = createGeneration(ctx, tx, p, "building")
+			_, err := applyInTx(ctx, tx, p, g, chunk)
 			return err
 		}); err != nil {
 			t.Fatal(err)
 		}
-		for from := 0; from < len(all); from += size {
-			chunk := all[from:min(from+size, len(all))]
-			if err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-				_, err := applyInTx(ctx, tx, p, g, chunk)
-				return err
-			}); err != nil {
-				t.Fatal(err)
-			}
-			g.Checkpoint = chunk[len(chunk)-1].Position
-		}
-		return g.Schema
+		g.Checkpoint = chunk[len(chunk)-1].Position
 	}
-	want := build(oneByOne{}, 1)
+	return g.Schema
+}
+
+// sameRows counts the rows of table that differ between two schemas.
+func sameRows(t *testing.T, pool *pgxpool.Pool, table, got, want string) int {
+	return scalar(t, pool, `SELECT count(*) FROM ((SELECT * FROM `+got+`.`+table+` EXCEPT SELECT * FROM `+want+`.`+table+`)
+		UNION ALL (SELECT * FROM `+want+`.`+table+` EXCEPT SELECT * FROM `+got+`.`+table+`)) d`)
+}
+
+// TestForecastListBatchEqualsOneByOne: the forecast list's batch apply
+// (decisions gathered per forecast, written in one statement) leaves
+// exactly the rows Apply leaves one event at a time, whatever the batch
+// boundaries, with forecasts' events interleaved and a revision between
+// decisions of the same forecast in one batch, and forecasts submitted in a
+// batch built in memory and copied in (copyMin or more of them) or inserted.
+func TestForecastListBatchEqualsOneByOne(t *testing.T) {
+	pool, store := newBatchDB(t)
+	all := batchTestEvents(t, store)
+	const records = batchTestRecords
+	want := buildInBatches(t, pool, oneByOne{}, all, 1)
 	if n := scalar(t, pool, `SELECT count(*) FROM `+want+`.forecasts WHERE start_date IS NULL`); n == 0 {
 		t.Errorf("no forecast without a start date")
 	}
 	for _, size := range []int{1, 5, 13, len(all)} {
-		got := build(ForecastList{}, size)
-		diff := scalar(t, pool, `SELECT count(*) FROM ((SELECT * FROM `+got+`.forecasts EXCEPT SELECT * FROM `+want+`.forecasts)
-			UNION ALL (SELECT * FROM `+want+`.forecasts EXCEPT SELECT * FROM `+got+`.forecasts)) d`)
+		got := buildInBatches(t, pool, ForecastList{}, all, size)
+		diff := sameRows(t, pool, "forecasts", got, want)
 		if n := scalar(t, pool, `SELECT count(*) FROM `+got+`.forecasts`); diff != 0 || n != records {
 			t.Errorf("batches of %d: %d rows differ from one event at a time (%d rows, want %d)", size, diff, n, records)
 		}
 		if n := scalar(t, pool, `SELECT count(*) FROM `+got+`.forecasts WHERE at_authority`); n != records-records/3 {
 			t.Errorf("batches of %d: %d forecasts at the authority, want %d", size, n, records-records/3)
+		}
+	}
+}
+
+// singleLog is the approval log without ApplyBatch: Apply per event.
+type singleLog struct{ l ApprovalLog }
+
+func (singleLog) Name() string                                 { return "approval_log_single" }
+func (singleLog) Version() int                                 { return 1 }
+func (o singleLog) Tables() []string                           { return o.l.Tables() }
+func (o singleLog) Setup(ctx context.Context, tx pgx.Tx) error { return o.l.Setup(ctx, tx) }
+func (o singleLog) Apply(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent) error {
+	return o.l.Apply(ctx, tx, e)
+}
+
+// TestApprovalLogBatchEqualsOneByOne: the approval log's batch apply (one
+// statement per batch, each entry's status before known from the entry
+// before it in the batch or read from the table) leaves exactly the
+// entries Apply leaves one event at a time, whatever the batch boundaries,
+// an event that sets no status among them.
+func TestApprovalLogBatchEqualsOneByOne(t *testing.T) {
+	pool, store := newBatchDB(t)
+	all := batchTestEvents(t, store)
+	want := buildInBatches(t, pool, singleLog{}, all, 1)
+	if n := scalar(t, pool, `SELECT count(*) FROM `+want+`.approval_log WHERE status_before = status_after AND status_after <> ''`); n == 0 {
+		t.Errorf("no entry keeps its record's status")
+	}
+	for _, size := range []int{1, 5, 13, len(all)} {
+		got := buildInBatches(t, pool, ApprovalLog{}, all, size)
+		diff := sameRows(t, pool, "approval_log", got, want)
+		if n := scalar(t, pool, `SELECT count(*) FROM `+got+`.approval_log`); diff != 0 || n != len(all) {
+			t.Errorf("batches of %d: %d entries differ from one event at a time (%d entries, want %d)", size, diff, n, len(all))
 		}
 	}
 }
