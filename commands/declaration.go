@@ -102,9 +102,11 @@ type attachmentRef struct {
 }
 
 // Files describes uploaded files, so a form can only refer to uploads its
-// applicant made, exactly as they were stored.
+// applicant made, exactly as they were stored, and deletes a person's
+// uploads when their personal data is erased (PIPL).
 type Files interface {
 	Stat(ctx context.Context, id uuid.UUID) (filestore.File, error)
+	EraseOwner(ctx context.Context, owner uuid.UUID) (int, error)
 }
 
 // checkAttachments refuses a reference to an upload that does not exist,

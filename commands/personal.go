@@ -44,7 +44,8 @@ type Erasure struct {
 	Subject   uuid.UUID `json:"subject"`
 	Fields    int       `json:"fields"`
 	ClearText int       `json:"clearText"`
-	Keys      int       `json:"keys"` // data keys deleted
+	Keys      int       `json:"keys"`  // data keys deleted
+	Files     int       `json:"files"` // uploads of theirs deleted (content and description)
 }
 
 // personalData is a store that keeps personal fields encrypted
@@ -72,7 +73,7 @@ const maxReason = 1000
 
 // ErasePerson erases a person's personal data (PIPL): a platform admin's
 // command, recorded as an event with the reason, after which their data
-// keys are deleted, so every encrypted value of theirs in the events reads
+// keys and their uploaded files are deleted, so every encrypted value of theirs in the events reads
 // as 已删除个人信息 (clear text written before encryption too, on
 // reading), and their values leave the mails still queued. A person of
 // whom nothing is known is ErrNotFound (personal.ErrUnknownPerson) and
@@ -128,6 +129,12 @@ func (a *App) ErasePerson(ctx context.Context, actor domain.Actor, meta Meta, cm
 		return Erasure{}, err
 	}
 	out := Erasure{Result: res, Subject: subject, Fields: len(found.Items), ClearText: found.ClearText()}
+	// Their uploads (photos, scans) go for good, first, so that a retry
+	// finds them whatever the first run left; events keep only ids and
+	// hashes, so the chains and the Merkle tree still verify.
+	if out.Files, err = a.files.EraseOwner(ctx, subject); err != nil {
+		return out, err
+	}
 	if res.Replayed {
 		// The first run recorded it; delete whatever key it may have left.
 		if found, err = pd.Find(ctx, subject); err != nil {

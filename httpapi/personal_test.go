@@ -4,18 +4,24 @@ import (
 	"bytes"
 	"compress/zlib"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/uuid"
 
+	"github.com/econf/econf/commands"
 	"github.com/econf/econf/domain"
 	"github.com/econf/econf/domain/account"
 	"github.com/econf/econf/eventstore"
 	"github.com/econf/econf/httpapi"
 	"github.com/econf/econf/internal/dbschema"
+	"github.com/econf/econf/internal/deadlines"
 	"github.com/econf/econf/internal/mail"
 	"github.com/econf/econf/internal/personal"
 	"github.com/econf/econf/internal/pgcluster/pgtest"
@@ -291,5 +297,109 @@ func TestRetentionErasesPeopleOfClosedRecords(t *testing.T) {
 	}
 	if again, err := h.app.ApplyRetention(ctx, operator, h.clock.Now().AddDate(0, 8, 0)); err != nil || len(again) != 0 {
 		t.Errorf("second run: %v %v", again, err)
+	}
+
+	// The deadline engine applies the rules on its own, on the first tick
+	// of each day by its clock: a person named only in a forecast withdrawn
+	// now is erased by the first tick 7 months on, once however many
+	// engines tick and however often.
+	late, _ := h.submit(block("测试壬", "ren.test@example.edu.cn"))
+	if res := h.do("POST", "/api/v1/forecasts/"+late+"/withdraw", applicant, map[string]any{"reason": "不再举办"}); res.status != http.StatusOK {
+		t.Fatalf("withdraw: %d %s", res.status, res.body)
+	}
+	ren := account.ID("ren.test@example.edu.cn")
+	var told []uuid.UUID
+	h.engine.Erased = func(_ context.Context, p uuid.UUID) { told = append(told, p) }
+	other := &deadlines.Engine{Candidates: projections.NewQueries(h.pool), App: h.app, Policies: h.app.Policies(), Clock: h.clock}
+	tick := func() (erased int) {
+		t.Helper()
+		for _, e := range []*deadlines.Engine{h.engine, other} {
+			st, err := e.Tick(ctx)
+			if err != nil || st.Failed != 0 {
+				t.Fatalf("tick: %+v %v", st, err)
+			}
+			erased += st.Erased
+		}
+		return erased
+	}
+	if n := tick(); n != 0 {
+		t.Errorf("a tick on the day of the withdrawal erased %d", n)
+	}
+	h.clock.Set(h.clock.Now().AddDate(0, 7, 1))
+	if n := tick(); n != 1 || len(told) != 1 || told[0] != ren {
+		t.Errorf("the first tick 7 months on erased %d (told %v), want %s", n, told, ren)
+	}
+	if n := tick(); n != 0 {
+		t.Errorf("a second tick the same day erased %d", n)
+	}
+	var erasures int
+	if err := h.pool.QueryRow(ctx, `SELECT count(*) FROM events WHERE stream_id = $1 AND type = 'person.erased'`, commands.PersonStream(ren)).Scan(&erasures); err != nil {
+		t.Fatal(err)
+	}
+	if erasures != 1 {
+		t.Errorf("%d person.erased events for %s, want 1", erasures, ren)
+	}
+}
+
+// TestErasureDeletesTheirUploads: erasing an account's person deletes for
+// good every file they uploaded (description and content on disk), keeps a
+// content another person also uploaded, leaves others' files readable, and
+// every stream's chain still verifies; the answer counts the files.
+func TestErasureDeletesTheirUploads(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	erased, other, admin := h.tree.OtherApp.Email, h.email(domain.RoleApplicant), h.email(domain.RolePlatformAdmin)
+	up := func(who, kind, name string, body []byte) string {
+		t.Helper()
+		res := h.do("POST", "/api/v1/files?kind="+kind+"&name="+name, who, body)
+		if res.status != http.StatusCreated {
+			t.Fatalf("upload %s: %d %s", name, res.status, res.body)
+		}
+		return res.json(t)["id"].(string)
+	}
+	photo := up(erased, "summary_photo", "photo1.jpg", jpeg)
+	scan := up(erased, "location_approval", "approval.pdf", pdf)
+	kept := up(other, "summary_photo", "same.jpg", jpeg) // the same content as photo
+	res := h.do("POST", "/api/v1/persons/erase", admin, map[string]any{"email": erased, "reason": "本人依《个人信息保护法》申请删除"})
+	if res.status != http.StatusOK {
+		t.Fatalf("erase: %d %s", res.status, res.body)
+	}
+	if got := res.json(t)["files"]; got != float64(2) {
+		t.Errorf("erasure answer counts %v files, want 2: %s", got, res.body)
+	}
+	exists := func(parts ...string) bool {
+		_, err := os.Stat(filepath.Join(append([]string{h.filesDir}, parts...)...))
+		return err == nil
+	}
+	for _, id := range []string{photo, scan} {
+		if exists("meta", id+".json") {
+			t.Errorf("the description of %s is still on disk", id)
+		}
+		if res := h.do("GET", "/api/v1/files/"+id, admin, nil); res.status != http.StatusNotFound {
+			t.Errorf("GET erased file %s: %d", id, res.status)
+		}
+	}
+	sum := func(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:]) }
+	if exists("blobs", sum(pdf)) {
+		t.Error("the erased person's PDF content is still on disk")
+	}
+	if !exists("blobs", sum(jpeg)) || !exists("meta", kept+".json") {
+		t.Error("another person's upload of the same content went too")
+	}
+	if res := h.do("GET", "/api/v1/files/"+kept, other, nil); res.status != http.StatusOK || !bytes.Equal(res.body, jpeg) {
+		t.Errorf("another person's file after the erasure: %d", res.status)
+	}
+	all, err := h.stored.ReadAll(ctx, eventstore.Start, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byStream := map[string][]eventstore.RecordedEvent{}
+	for _, e := range all {
+		byStream[e.StreamID] = append(byStream[e.StreamID], e)
+	}
+	for s, evs := range byStream {
+		if n := eventstore.VerifyChain(evs); n != 0 {
+			t.Errorf("%s: chain breaks at %d after erasure", s, n)
+		}
 	}
 }

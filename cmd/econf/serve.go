@@ -86,8 +86,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	erased := e.refreshAfterErasure(ctx, log)
 	engine := &deadlines.Engine{Candidates: reads, App: e.app, Policies: e.app.Policies(), Clock: e.clock, Log: log, Interval: interval,
-		Observe: func(st deadlines.Stats, err error) { m.DeadlineRun(st.Checked, st.Recorded, st.Failed, err) }}
+		Observe: func(st deadlines.Stats, err error) { m.DeadlineRun(st.Checked, st.Recorded, st.Failed, err) }, Erased: erased}
 	signOn, err := ssoFromEnv(e.pool, e.clock.Now, log)
 	if err != nil {
 		return err
@@ -95,7 +96,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	srv := httpapi.New(httpapi.Config{App: e.app, Auth: e.auth, Reads: reads, Waiter: runner, Pool: e.pool, Log: log, TokenTTL: cfg.TokenTTL,
 		Signup: e.app.Signup(pending.NewStore(e.pool), ms.codeTTL), Files: e.files, IdempotencySecret: idem.secret,
 		ClientAddressHeader: cfg.ClientAddressHeader, Metrics: m, Proofs: prover,
-		SMSLogin: e.app.SMSLogin(sms.NewCodes(e.pool, e.clock.Now), sender), Erased: e.refreshAfterErasure(ctx, log), SSO: signOn})
+		SMSLogin: e.app.SMSLogin(sms.NewCodes(e.pool, e.clock.Now), sender), Erased: erased, SSO: signOn})
 	if e.sim != nil {
 		srv.SimulatedClock = e.sim
 	}

@@ -1,7 +1,8 @@
 // Package deadlines runs the deadline engine: on every tick it asks the
 // deadline watch (a read model) which conferences may have a deadline to
 // record today, and has the command layer decide each on its streams
-// (commands.App.CheckDeadlines). Facts are recorded once per due date
+// (commands.App.CheckDeadlines), and once a day it applies the policy's
+// retention rules (commands.App.ApplyRetention). Facts are recorded once per due date
 // however many engines run and however often they restart: the store's
 // expected version settles races, and the watch only narrows the search.
 package deadlines
@@ -9,6 +10,7 @@ package deadlines
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -31,7 +33,15 @@ type Deciders interface {
 	CheckDeadlines(ctx context.Context, id uuid.UUID) (commands.Result, error)
 	CheckFundingDeadlines(ctx context.Context, id uuid.UUID) (commands.Result, error)
 	CheckFundingPlans(ctx context.Context) (int, error)
+	// ApplyRetention erases the people the policy's retention rules no
+	// longer keep (PIPL), each once however often it runs.
+	ApplyRetention(ctx context.Context, actor domain.Actor, now time.Time) ([]uuid.UUID, error)
 }
+
+// Retention is the actor the engine applies the retention rules as: a
+// platform administrator's right (erasure), recorded under its own name.
+var Retention = domain.Actor{UserID: uuid.NewSHA1(uuid.NameSpaceURL, []byte("econf:retention")),
+	Name: "retention (deadline engine)", Role: domain.RolePlatformAdmin}
 
 // PolicySource gives the policy in force.
 type PolicySource interface {
@@ -51,6 +61,14 @@ type Engine struct {
 	Batch int
 	// Observe, when set, hears of every tick Run makes (for metrics).
 	Observe func(Stats, error)
+	// Erased, when set, is told of each person retention erased (serve
+	// rebuilds the read models).
+	Erased func(ctx context.Context, subject uuid.UUID)
+
+	mu sync.Mutex
+	// retainedOn is the day retention last ran to the end: it runs on
+	// the first tick of each day (by the engine's clock).
+	retainedOn domain.Date
 }
 
 // Stats says what one tick did.
@@ -58,6 +76,7 @@ type Stats struct {
 	Checked  int // conferences decided
 	Recorded int // of which something was appended
 	Failed   int
+	Erased   int // people retention erased
 }
 
 // Tick checks every candidate once. A failure on one conference is logged
@@ -117,7 +136,39 @@ func (e *Engine) Tick(ctx context.Context) (Stats, error) {
 	case n > 0:
 		st.Recorded++
 	}
+	if err := e.retain(ctx, today, &st); err != nil {
+		if ctx.Err() != nil {
+			return st, ctx.Err()
+		}
+		st.Failed++
+		e.log().Warn("retention failed", "err", err)
+	}
 	return st, nil
+}
+
+// retain applies the retention rules once a day. Each person is erased
+// once: the erasure's command id derives from the person, so another
+// engine, a restart or the operator's `econf personal retention` on the
+// same day records nothing twice. A failed run is tried again next tick.
+func (e *Engine) retain(ctx context.Context, today domain.Date, st *Stats) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.retainedOn == today {
+		return nil
+	}
+	erased, err := e.App.ApplyRetention(ctx, Retention, e.Clock.Now())
+	st.Erased += len(erased)
+	for _, p := range erased {
+		e.log().Info("personal data erased by retention", "subject", p)
+		if e.Erased != nil {
+			e.Erased(ctx, p)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	e.retainedOn = today
+	return nil
 }
 
 // Run ticks until ctx ends.
@@ -133,8 +184,8 @@ func (e *Engine) Run(ctx context.Context) error {
 		}
 		if err != nil && ctx.Err() == nil {
 			e.log().Error("deadline tick", "err", err)
-		} else if st.Recorded > 0 || st.Failed > 0 {
-			e.log().Info("deadline tick", "checked", st.Checked, "recorded", st.Recorded, "failed", st.Failed)
+		} else if st.Recorded > 0 || st.Failed > 0 || st.Erased > 0 {
+			e.log().Info("deadline tick", "checked", st.Checked, "recorded", st.Recorded, "failed", st.Failed, "erased", st.Erased)
 		}
 		if err := sleep(ctx, iv); err != nil {
 			return nil

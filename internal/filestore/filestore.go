@@ -262,6 +262,53 @@ func (l *Local) Open(ctx context.Context, id uuid.UUID) (io.ReadCloser, File, er
 	return io.NopCloser(bytes.NewReader(content)), f, nil
 }
 
+// EraseOwner deletes for good every file owner uploaded (an erasure of
+// their personal data, PIPL): each description, and each content no other
+// description refers to (content is shared by hash). Events that refer to
+// a file keep its id and hash, so histories still verify; reading the file
+// answers ErrNotFound. It returns how many files it deleted.
+func (l *Local) EraseOwner(_ context.Context, owner uuid.UUID) (int, error) {
+	metas, err := os.ReadDir(filepath.Join(l.dir, "meta"))
+	if err != nil {
+		return 0, fmt.Errorf("filestore: %w", err)
+	}
+	var gone []string
+	keep := map[string]bool{}
+	erased := 0
+	for _, m := range metas {
+		id, ok := strings.CutSuffix(m.Name(), ".json")
+		if !ok {
+			continue
+		}
+		u, err := uuid.Parse(id)
+		if err != nil {
+			continue
+		}
+		f, err := l.Stat(context.Background(), u)
+		if err != nil {
+			return erased, err
+		}
+		if f.OwnerID != owner {
+			keep[f.SHA256] = true
+			continue
+		}
+		if err := os.Remove(filepath.Join(l.dir, "meta", m.Name())); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return erased, fmt.Errorf("filestore: erase %s: %w", id, err)
+		}
+		erased++
+		gone = append(gone, f.SHA256)
+	}
+	for _, sum := range gone {
+		if keep[sum] {
+			continue
+		}
+		if err := os.Remove(filepath.Join(l.dir, "blobs", sum)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return erased, fmt.Errorf("filestore: erase content %s: %w", sum, err)
+		}
+	}
+	return erased, nil
+}
+
 // limitedBuffer keeps the first max bytes written to it and accepts the rest.
 type limitedBuffer struct {
 	b   *bytes.Buffer
