@@ -96,6 +96,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, personal.ErrAlreadyErased):
 		writeProblem(w, r, problem{Type: problemBase + "already-erased", Title: "Already erased", Status: http.StatusConflict,
 			Detail: err.Error() + "; nothing was written", Zh: "该人员的个人信息已删除，未写入任何数据"})
+	case errors.Is(err, commands.ErrNotTraining):
+		writeProblem(w, r, problem{Type: problemBase + "not-training", Title: "Not a training instance", Status: http.StatusConflict,
+			Detail: err.Error() + "; nothing was written", Zh: "本实例使用真实时钟，只有培训实例（ECONF_TRAINING=on 且设置 ECONF_CLOCK）可以调整时钟，未写入任何数据"})
 	case errors.Is(err, commands.ErrNoPersonalData):
 		writeProblem(w, r, problem{Type: problemBase + "unavailable", Title: "Service unavailable", Status: http.StatusServiceUnavailable,
 			Detail: err.Error(), Zh: "本服务未加密保存个人信息，无法删除或导出"})

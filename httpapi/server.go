@@ -188,6 +188,7 @@ func (s *Server) routes() chi.Router {
 				r.Put("/policy/work-calendar/{year}", s.setWorkCalendarYear)
 				r.Post("/audit/incidents", s.recordIncident)
 				r.Post("/persons/erase", s.erasePerson)
+				r.Post("/admin/clock/advance", s.advanceClock)
 
 				r.Post("/declarations", s.startDeclaration)
 				r.Put("/declarations/{id}/sections/{section}", s.saveDeclarationSection)

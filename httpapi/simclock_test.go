@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -130,5 +131,99 @@ func TestTrainingClockSummaryFallsOverdue(t *testing.T) {
 	}
 	if now, _ := time.Parse(time.RFC3339, clock["now"].(string)); now.Before(time.Date(2027, 7, 22, 0, 0, 0, 0, domain.Shanghai)) {
 		t.Errorf("/healthz now %v; want the advanced simulated time", clock["now"])
+	}
+}
+
+// TestAdminAdvancesTrainingClock: a platform admin advances a training
+// instance's clock over HTTP (POST /api/v1/admin/clock/advance): the
+// advance is an event naming who, how far and why, the clock (and
+// /healthz) moves by that much, a retry under the same Idempotency-Key
+// moves nothing again; another role, a backwards or unreadable amount and
+// a missing reason are refused and write nothing.
+func TestAdminAdvancesTrainingClock(t *testing.T) {
+	pool := pgtest.NewDatabase(t, dbschema.Up)
+	setting, err := simclock.Parse("2027-04-23T10:00:00+08:00")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim, err := simclock.Open(t.Context(), pool, setting, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHarnessOn(t, pool, func(c *httpapi.Config) {
+		c.SimulatedClock = sim
+		as := auth.NewStore(c.Pool, sim.Now)
+		files, err := filestore.NewLocal(t.TempDir(), sim.Now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		training, err := commands.New(commands.Deps{Store: c.App.Store(), Clock: sim, Credentials: as, Sessions: as, Files: files, Overdue: projections.NewQueries(c.Pool)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.App = training
+	})
+	admin := h.email(domain.RolePlatformAdmin)
+	events := h.eventCount()
+	for _, c := range []struct {
+		who    string
+		body   map[string]any
+		status int
+		want   string
+	}{
+		{h.email(domain.RoleSchoolAdmin), map[string]any{"amount": "30d", "reason": "培训"}, 403, "forbidden"},
+		{admin, map[string]any{"amount": "-3d", "reason": "培训"}, 422, `"path":"amount"`},
+		{admin, map[string]any{"amount": "soon", "reason": "培训"}, 422, `"path":"amount"`},
+		{admin, map[string]any{"amount": "30d"}, 422, `"path":"reason"`},
+	} {
+		if res := h.do("POST", "/api/v1/admin/clock/advance", c.who, c.body); res.status != c.status || !strings.Contains(string(res.body), c.want) {
+			t.Errorf("advance %v: %d %s; want %d %s", c.body, res.status, res.body, c.status, c.want)
+		}
+	}
+	if n := h.eventCount(); n != events {
+		t.Fatalf("refused advances wrote %d events", n-events)
+	}
+	ahead := sim.Offset()
+	body := map[string]any{"amount": "30d", "reason": "培训：总结逾期与提醒"}
+	res := h.do("POST", "/api/v1/admin/clock/advance", admin, body, "Idempotency-Key", "train-1")
+	if res.status != 200 {
+		t.Fatalf("advance: %d %s", res.status, res.body)
+	}
+	got := res.json(t)
+	if moved := sim.Offset() - ahead; moved != 30*24*time.Hour {
+		t.Errorf("the clock moved %s, want 30 days", moved)
+	}
+	now, _ := time.Parse(time.RFC3339Nano, got["now"].(string))
+	if d := time.Until(now) - sim.Offset(); d > time.Minute || d < -time.Minute {
+		t.Errorf("answer's now %s is not the simulated time %s", now, sim.Now())
+	}
+	health := h.do("GET", "/healthz", "", nil).json(t)
+	if s := health["clock"].(map[string]any)["aheadSeconds"].(float64); int64(s) < int64((ahead+30*24*time.Hour)/time.Second)-5 {
+		t.Errorf("/healthz aheadSeconds %v after the advance", s)
+	}
+	if again := h.do("POST", "/api/v1/admin/clock/advance", admin, body, "Idempotency-Key", "train-1"); again.status != 200 || sim.Offset()-ahead != 30*24*time.Hour {
+		t.Errorf("retry: %d %s; clock now %s ahead of where it was", again.status, again.body, sim.Offset()-ahead)
+	}
+	var data, md string
+	if err := h.pool.QueryRow(t.Context(), `SELECT data::text, metadata::text FROM events WHERE stream_id = $1 AND type = 'clock.advanced'`,
+		commands.ClockStream).Scan(&data, &md); err != nil {
+		t.Fatalf("the advance's event: %v", err)
+	}
+	if !strings.Contains(data, `"seconds":2592000`) || !strings.Contains(data, "培训：总结逾期与提醒") || !strings.Contains(md, h.tree.Account(domain.RolePlatformAdmin).UserID.String()) {
+		t.Errorf("clock.advanced %s %s: want the amount, the reason and the admin", data, md)
+	}
+}
+
+// TestClockAdvanceRefusedOnTheRealClock: an instance on the machine's
+// clock answers 409 not-training and writes nothing.
+func TestClockAdvanceRefusedOnTheRealClock(t *testing.T) {
+	h := newHarness(t)
+	events := h.eventCount()
+	res := h.do("POST", "/api/v1/admin/clock/advance", h.email(domain.RolePlatformAdmin), map[string]any{"amount": "30d", "reason": "培训"})
+	if res.status != 409 || !strings.Contains(string(res.body), "not-training") {
+		t.Errorf("advance on the real clock: %d %s", res.status, res.body)
+	}
+	if n := h.eventCount(); n != events {
+		t.Errorf("a refused advance wrote %d events", n-events)
 	}
 }
