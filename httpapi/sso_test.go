@@ -228,8 +228,28 @@ func TestSSOOpensAPendingAccountTheUnitAdminConfirms(t *testing.T) {
 	if r := h.do("POST", "/api/v1/users/"+id+"/confirm", h.tree.OtherUnitAd.Email, nil); r.status != http.StatusForbidden {
 		t.Errorf("other unit's admin confirming: %d %s", r.status, r.body)
 	}
+	// The unit admin's inbox says it waits for them (not another unit's),
+	// until it is confirmed.
+	pendingNotice := func(who string) bool {
+		t.Helper()
+		r := h.do("GET", "/api/v1/me/notifications", who, nil)
+		if r.status != http.StatusOK {
+			t.Fatalf("notifications: %d %s", r.status, r.body)
+		}
+		return strings.Contains(string(r.body), `"kind":"account_pending","recordId":"`+id+`"`) && strings.Contains(string(r.body), "赵新来")
+	}
+	if !pendingNotice(unitAdmin) {
+		t.Error("the unit admin's inbox lacks the pending account")
+	}
+	if pendingNotice(h.tree.OtherUnitAd.Email) {
+		t.Error("another unit's admin was told of the pending account")
+	}
 	if r := h.do("POST", "/api/v1/users/"+id+"/confirm", unitAdmin, nil); r.status != http.StatusOK {
 		t.Fatalf("confirm: %d %s", r.status, r.body)
+	}
+	h.settle()
+	if pendingNotice(unitAdmin) {
+		t.Error("the pending account's notice stays after it was confirmed")
 	}
 	tok := h.signedIn(h.finish("demo-oidc", h.start("demo-oidc")), newcomer)
 	if tok == "" {

@@ -16,6 +16,7 @@ var inboxKinds = []mail.Template{
 	changeRequestedKind, mail.ChangeApproved, mail.ChangeRejected,
 	summarySubmittedKind, mail.SummaryAccepted, mail.SummaryReturned,
 	mail.DeadlineReminder, mail.SummaryOverdue, mail.FilingOverdue, mail.NGOFilingOverdue,
+	accountPendingKind,
 }
 
 // InboxKinds lists the kinds of notice GET /api/v1/me/notifications may

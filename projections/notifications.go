@@ -48,7 +48,7 @@ const NotificationsName = "notifications"
 type Notifications struct{}
 
 func (Notifications) Name() string { return NotificationsName }
-func (Notifications) Version() int { return 5 }
+func (Notifications) Version() int { return 6 }
 func (Notifications) Tables() []string {
 	return []string{"notifications", "notification_recipients", "notification_forecasts", "notification_declarations"}
 }
@@ -111,8 +111,14 @@ func (n Notifications) Apply(ctx context.Context, tx pgx.Tx, e eventstore.Record
 		case account.Created:
 			_, err = tx.Exec(ctx, `INSERT INTO notification_recipients (id, email, name, role, org_id, active) VALUES ($1, $2, $3, $4, $5, $6)`,
 				id, ev.Email, ev.Name, string(ev.Role), ev.OrgID, !ev.Pending)
+			if err == nil && ev.Pending {
+				err = accountPending(ctx, tx, e, id, ev)
+			}
 		case account.Confirmed:
-			_, err = tx.Exec(ctx, `UPDATE notification_recipients SET active = true WHERE id = $1`, id)
+			if _, err = tx.Exec(ctx, `UPDATE notification_recipients SET active = true WHERE id = $1`, id); err == nil {
+				// The notice is work to do: it goes once the account is confirmed.
+				_, err = tx.Exec(ctx, `DELETE FROM notifications WHERE kind = $1 AND record_id = $2`, string(accountPendingKind), id)
+			}
 		case account.ProfileUpdated:
 			_, err = tx.Exec(ctx, `UPDATE notification_recipients SET name = $2 WHERE id = $1`, id, ev.Name)
 		case account.RoleChanged:
@@ -629,6 +635,40 @@ func (Notifications) applyDeadline(ctx context.Context, tx pgx.Tx, e eventstore.
 		to = []recipient{r}
 	}
 	return deliverNotice(ctx, tx, e, id, n, to...)
+}
+
+// accountPendingKind is the inbox kind of an account a single sign-on
+// opened, for the unit admins who confirm it (POST /users/{id}/confirm).
+const accountPendingKind mail.Template = "account_pending"
+
+// accountPending puts an account a single sign-on opened in the inbox of
+// each active admin of its unit, until one confirms it; no mail.
+func accountPending(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent, id uuid.UUID, ev account.Created) error {
+	rows, err := tx.Query(ctx, `SELECT id, email, name FROM notification_recipients
+		WHERE org_id = $1 AND role = $2 AND active ORDER BY id`, ev.OrgID, string(domain.RoleUnitAdmin))
+	if err != nil {
+		return err
+	}
+	to, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (recipient, error) {
+		r := recipient{many: true}
+		err := row.Scan(&r.id, &r.email, &r.name)
+		return r, err
+	})
+	if err != nil {
+		return err
+	}
+	who := ev.Name + " <" + ev.Email + ">"
+	if ev.StaffNo != "" {
+		who += "，工号 " + ev.StaffNo
+	}
+	whoEn := ev.Name + " <" + ev.Email + ">"
+	if ev.StaffNo != "" {
+		whoEn += ", staff number " + ev.StaffNo
+	}
+	return deliverNotice(ctx, tx, e, id, notice{template: accountPendingKind,
+		titleZh: "新账号待确认", titleEn: "New account awaiting confirmation",
+		bodyZh: who + " 通过统一身份认证（" + ev.Via + "）首次登录，已开通申请人账号，待您确认后方可登录。",
+		bodyEn: whoEn + " signed in through the university's identity service (" + ev.Via + ") for the first time; an applicant account was opened and can sign in once you confirm it."}, to...)
 }
 
 // schoolAdmins are the active school admins of a university (R-ACT-02),
