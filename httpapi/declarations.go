@@ -144,10 +144,25 @@ func (s *Server) declarationHistory(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	// Each stream the history replays carries its own proof: the
+	// declaration's, and the change, summary and deadline streams'.
+	related := func(rh commands.RelatedHistory) provenRelated {
+		return provenRelated{rh, s.proofOf(r, rh.Stream, rh.Version)}
+	}
 	writeJSON(w, http.StatusOK, struct {
 		commands.DeclarationHistory
-		Proof *anchor.StreamProof `json:"proof,omitempty"`
-	}{h, s.proofOf(r, commands.DeclarationStream(id), h.Version)})
+		Change    provenRelated       `json:"change"`
+		Summary   provenRelated       `json:"summary"`
+		Deadlines provenRelated       `json:"deadlines"`
+		Proof     *anchor.StreamProof `json:"proof,omitempty"`
+	}{h, related(h.Change), related(h.Summary), related(h.Deadlines), s.proofOf(r, commands.DeclarationStream(id), h.Version)})
+}
+
+// provenRelated is one of a conference's other streams replayed, with the
+// inclusion proof of its events (up to the version replayed).
+type provenRelated struct {
+	commands.RelatedHistory
+	Proof *anchor.StreamProof `json:"proof,omitempty"`
 }
 
 // asOfParam reads the optional ?asOf= time of a history request.

@@ -152,3 +152,78 @@ func TestHistoryInclusionProof(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestDeclarationHistoryProvesEveryStream: a declaration's history proves
+// each stream it replays against the signed checkpoint, not only the
+// declaration's own: the change request's and the deadline engine's
+// events verify with nothing but their proof and the checkpoint; a stream
+// that does not exist yet (the summary) carries none.
+func TestDeclarationHistoryProvesEveryStream(t *testing.T) {
+	ctx := context.Background()
+	skey, vkey, err := note.GenerateKey(rand.Reader, "econf.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, _, err := anchor.NewSigner(skey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	verifier, err := anchor.NewVerifier(vkey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	var cp *anchor.Checkpointer
+	h := newHarnessOn(t, pgtest.NewDatabase(t, dbschema.Up), func(c *httpapi.Config) {
+		cp = &anchor.Checkpointer{Store: c.App.Store(), Tree: anchor.NewTree(), Signer: signer, Verifier: verifier, Dirs: []string{dir}, Now: time.Now, Log: c.Log}
+		c.Proofs = &anchor.Prover{Store: c.App.Store(), Tree: anchor.NewTree(), Dir: dir, Verifier: verifier}
+	})
+	id := h.approvedDeclaration()
+	h.at(2027, 2, 17)
+	proposal := map[string]any{"description": "因场地冲突，会议顺延一天。", "changes": map[string]any{"dates": map[string]any{"start": "2027-04-21", "end": "2027-04-23"}}}
+	if res := h.do("POST", "/api/v1/declarations/"+id+"/change-request", h.email(domain.RoleApplicant), proposal); res.status != http.StatusCreated {
+		t.Fatalf("change request: %d %s", res.status, res.body)
+	}
+	h.at(2027, 2, 21) // the change window closed (R-CHG-02): the engine records it
+	h.tick()
+	if _, wrote, err := cp.Write(ctx); err != nil || !wrote {
+		t.Fatalf("checkpoint: %v %v", wrote, err)
+	}
+	res := h.do("GET", "/api/v1/declarations/"+id+"/history", h.email(domain.RoleAuditor), nil)
+	if res.status != http.StatusOK {
+		t.Fatalf("history: %d %s", res.status, res.body)
+	}
+	type proven struct {
+		Stream  string              `json:"stream"`
+		Version uint64              `json:"version"`
+		Proof   *anchor.StreamProof `json:"proof"`
+	}
+	var hi struct {
+		Version   uint64              `json:"version"`
+		Proof     *anchor.StreamProof `json:"proof"`
+		Change    proven              `json:"change"`
+		Summary   proven              `json:"summary"`
+		Deadlines proven              `json:"deadlines"`
+	}
+	if err := json.Unmarshal(res.body, &hi); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []proven{{"declaration-" + id, hi.Version, hi.Proof}, hi.Change, hi.Deadlines} {
+		if s.Version == 0 || s.Proof == nil || s.Proof.Mismatch != "" || uint64(len(s.Proof.Entries)) != s.Version {
+			t.Errorf("%s at version %d: proof %+v; want one entry per event", s.Stream, s.Version, s.Proof)
+			continue
+		}
+		c, err := anchor.Open([]byte(s.Proof.Checkpoint), verifier)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range s.Proof.Entries {
+			if err := anchor.VerifyEntry(c, e); err != nil {
+				t.Errorf("%s event %d: %v", s.Stream, e.Number, err)
+			}
+		}
+	}
+	if hi.Summary.Version != 0 || hi.Summary.Proof != nil {
+		t.Errorf("the summary stream, not opened yet: version %d, proof %+v", hi.Summary.Version, hi.Summary.Proof)
+	}
+}
