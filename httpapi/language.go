@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/econf/econf/domain"
+	"github.com/econf/econf/internal/mail"
 )
 
 // Languages of error answers: English unless Accept-Language prefers
@@ -56,4 +57,40 @@ func (p *problem) localize(lang string) {
 		}
 		p.Errors = errs
 	}
+}
+
+// requestedLanguage is the language Accept-Language asks for, when it
+// names zh or en at all.
+func requestedLanguage(r *http.Request) (string, bool) {
+	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
+		tag, _, _ := strings.Cut(strings.TrimSpace(part), ";")
+		primary, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(tag)), "-")
+		if primary == langZh || primary == langEn {
+			return answerLanguage(r), true
+		}
+	}
+	return "", false
+}
+
+// mailLanguage is the language an account reads its mail in.
+type mailLanguage struct {
+	Language string `json:"language"`
+}
+
+// setMyLanguage stores the signed-in account's language (zh or en): its
+// mails are written in it from then on (the web pages' toggle sets it too).
+func (s *Server) setMyLanguage(w http.ResponseWriter, r *http.Request) {
+	var body mailLanguage
+	if !decode(w, r, &body) {
+		return
+	}
+	if body.Language != langZh && body.Language != langEn {
+		writeValidation(w, r, []domain.FieldError{{Path: "language", Rule: "SCHEMA", Message: "want zh or en", Zh: "语言应为 zh 或 en"}})
+		return
+	}
+	if err := mail.SetLanguage(r.Context(), s.Pool, actorOf(r.Context()).UserID, body.Language, false); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, body)
 }

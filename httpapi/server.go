@@ -184,6 +184,7 @@ func (s *Server) routes() chi.Router {
 				r.Put("/users/{id}/password", s.setPassword)
 				r.Put("/users/{id}/profile", s.updateProfile)
 				r.Post("/me/notifications/read", s.markNotificationsRead)
+				r.Put("/me/language", s.setMyLanguage)
 				r.Put("/policy", s.publishPolicy)
 				r.Put("/policy/work-calendar/{year}", s.setWorkCalendarYear)
 				r.Post("/audit/incidents", s.recordIncident)

@@ -3,12 +3,14 @@ package httpapi
 import (
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/google/uuid"
 
 	"github.com/econf/econf/commands"
 	"github.com/econf/econf/domain"
 	"github.com/econf/econf/domain/account"
+	"github.com/econf/econf/internal/mail"
 	"github.com/econf/econf/projections"
 )
 
@@ -70,6 +72,14 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	var cmd commands.Register
 	if !ok || !decode(w, r, &cmd) {
 		return
+	}
+	// The language Accept-Language asks for becomes the account's mail
+	// language (the activation code's mail on), unless it has one already.
+	if lang, ok := requestedLanguage(r); ok && strings.Contains(cmd.Email, "@") {
+		if err := mail.SetLanguage(r.Context(), s.Pool, account.ID(strings.ToLower(strings.TrimSpace(cmd.Email))), lang, true); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
 	}
 	res, err := s.Signup.Register(r.Context(), m, cmd)
 	if err != nil {

@@ -347,3 +347,47 @@ func TestCodesExpireVoidAndReset(t *testing.T) {
 		t.Errorf("events: %v", types)
 	}
 }
+
+// TestMailInTheRecipientsLanguage: a registration asking for English
+// (Accept-Language) gets its activation code in English only; the account
+// then chooses Chinese (PUT /api/v1/me/language) and its next mail is in
+// Chinese only; a language other than zh or en is refused. Accounts
+// without a language get both (TestRegisterActivateSubmitAndMail).
+func TestMailInTheRecipientsLanguage(t *testing.T) {
+	h := newSignupHarness(t)
+	const addr = "qian.lan@demo-univ.edu.cn"
+	res := h.do("POST", "/api/v1/auth/registrations", "", h.registration(addr, nil), "Accept-Language", "en-GB,en;q=0.9")
+	if res.status != http.StatusAccepted {
+		t.Fatalf("register: %d %s", res.status, res.body)
+	}
+	english := regexp.MustCompile(`activation code is (\d{6})`)
+	ms, ok := h.smtp.WaitForN(5*time.Second, 1, func(m mailtest.Message) bool { return m.To == addr })
+	if !ok {
+		t.Fatal("no activation mail")
+	}
+	m := ms[0]
+	if !english.MatchString(m.Body) || strings.Contains(m.Body, "激活码") || strings.Contains(m.Subject, "激活码") || !strings.Contains(m.Body, "Dear 赵敏,") {
+		t.Fatalf("the activation mail is not in English only: %s\n%s", m.Subject, m.Body)
+	}
+	if res := h.do("POST", "/api/v1/auth/registrations/activate", "", map[string]string{"email": addr, "code": english.FindStringSubmatch(m.Body)[1]}); res.status != http.StatusCreated {
+		t.Fatalf("activate: %d %s", res.status, res.body)
+	}
+	h.login(addr, "amber lantern quietly 58")
+	expect(t, "another language", h.do("PUT", "/api/v1/me/language", addr, map[string]string{"language": "fr"}), 422, "SCHEMA@language")
+	expect(t, "Chinese", h.do("PUT", "/api/v1/me/language", addr, map[string]string{"language": "zh"}), 200, "")
+	res = h.do("POST", "/api/v1/forecasts", addr, forecastBody(func(m map[string]any) {
+		m["applicant"].(map[string]any)["name"] = "赵敏"
+		m["applicant"].(map[string]any)["email"] = addr
+	}))
+	if res.status != http.StatusCreated {
+		t.Fatalf("submit: %d %s", res.status, res.body)
+	}
+	expect(t, "unit approves", h.do("POST", "/api/v1/forecasts/"+res.json(t)["id"].(string)+"/approve-unit", h.email(domain.RoleUnitAdmin), map[string]string{"comment": "同意推荐"}), 200, "")
+	got, ok := h.smtp.WaitFor(5*time.Second, func(m mailtest.Message) bool { return m.To == addr && strings.Contains(m.Subject, "单位初审") })
+	if !ok {
+		t.Fatal("no mail for the unit approval")
+	}
+	if got.Subject != "预报已通过单位初审" || strings.Contains(got.Body, "Dear") || strings.Contains(got.Body, "Conference:") || !strings.Contains(got.Body, "意见：同意推荐") {
+		t.Errorf("the unit approval's mail is not in Chinese only: %s\n%s", got.Subject, got.Body)
+	}
+}

@@ -46,6 +46,7 @@ func (s *Server) setLang(w http.ResponseWriter, r *http.Request) {
 		l = zh
 	}
 	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: l, Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteLaxMode})
+	s.api(r, call{method: http.MethodPut, path: "/me/language", body: map[string]string{"language": l}}) // signed in: mails follow the toggle; else 401, ignored
 	back := r.PostFormValue("back")
 	if !localPath(back) {
 		back = "/"

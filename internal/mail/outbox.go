@@ -112,7 +112,12 @@ func (d *Drainer) handle(msg *message.Message) error {
 		return fmt.Errorf("mail %s: %w", msg.UUID, err)
 	}
 	ctx := msg.Context()
-	r, err := render(m.Template, m.Data)
+	lang, err := LanguageOf(ctx, d.pool, m.To)
+	if err != nil {
+		d.noteError(context.WithoutCancel(ctx), m, err, false)
+		return err
+	}
+	r, err := render(m.Template, m.Data, lang)
 	if err != nil {
 		d.noteError(context.WithoutCancel(ctx), m, err, true) // retrying renders the same
 		return err

@@ -85,7 +85,7 @@ func query(ctx context.Context, q Querier, where string, arg any) ([]Queued, err
 			if err := json.Unmarshal(data, &d); err != nil {
 				return nil, fmt.Errorf("mail %s data: %w", m.ID, err)
 			}
-			r, err := render(m.Template, d)
+			r, err := render(m.Template, d, "")
 			if err != nil {
 				m.LastError = err.Error()
 			}

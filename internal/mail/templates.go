@@ -267,7 +267,8 @@ type rendered struct {
 	Body    string
 }
 
-func render(t Template, data map[string]string) (rendered, error) {
+// render writes mail t in lang (zh or en; "" both, Chinese first).
+func render(t Template, data map[string]string, lang string) (rendered, error) {
 	tpl, ok := templates[t]
 	if !ok {
 		return rendered{}, fmt.Errorf("mail: unknown template %q", t)
@@ -279,7 +280,7 @@ func render(t Template, data map[string]string) (rendered, error) {
 	if err := tpl.body.Execute(&body, data); err != nil {
 		return rendered{}, fmt.Errorf("mail %s body: %w", t, err)
 	}
-	return rendered{Subject: strings.TrimSpace(subj.String()), Body: body.String()}, nil
+	return monolingual(rendered{Subject: strings.TrimSpace(subj.String()), Body: body.String()}, lang), nil
 }
 
 // compose builds the RFC 5322 message: UTF-8 text, base64 encoded, with a

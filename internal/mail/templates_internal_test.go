@@ -16,7 +16,7 @@ func templateData() map[string]string {
 // Every template renders with the data its sender gives, Chinese first.
 func TestEveryTemplateRenders(t *testing.T) {
 	for tpl := range templates {
-		r, err := render(tpl, templateData())
+		r, err := render(tpl, templateData(), "")
 		if err != nil {
 			t.Errorf("%s: %v", tpl, err)
 			continue
@@ -55,7 +55,7 @@ func TestAftercareTemplates(t *testing.T) {
 		for k, v := range tc.data {
 			data[k] = v
 		}
-		r, err := render(tc.tpl, data)
+		r, err := render(tc.tpl, data, "")
 		if err != nil {
 			t.Errorf("%s: %v", tc.tpl, err)
 			continue
@@ -71,5 +71,62 @@ func TestAftercareTemplates(t *testing.T) {
 				t.Errorf("%s %v: %q in\n%s", tc.tpl, tc.data, w, text)
 			}
 		}
+	}
+}
+
+// Every template in one language (the recipient's, mail_languages) holds
+// that language's salutation, text, shared lines and signature, and none
+// of the other's: a Chinese mail has no English sentence, an English one
+// no Chinese but the names it quotes.
+func TestEveryTemplateInOneLanguage(t *testing.T) {
+	han := func(s string) bool {
+		for _, r := range s {
+			if r >= 0x4E00 && r <= 0x9FFF {
+				return true
+			}
+		}
+		return false
+	}
+	data := templateData()
+	for tpl := range templates {
+		both, err := render(tpl, data, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		zh, err := render(tpl, data, Chinese)
+		if err != nil {
+			t.Fatal(err)
+		}
+		en, err := render(tpl, data, English)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(zh.Subject+zh.Body, "Dear") || strings.Contains(zh.Body, "Conference:") || strings.Contains(zh.Body, "automatic mail") ||
+			strings.Contains(zh.Subject, " / ") || !strings.Contains(zh.Body, "您好") || !strings.Contains(zh.Body, "请勿回复") {
+			t.Errorf("%s in Chinese:\n%s\n%s", tpl, zh.Subject, zh.Body)
+		}
+		quoted := strings.NewReplacer("张三", "", "某会议", "", "同意", "", "材料不全", "", "在华举办国际会议审批表", "")
+		if han(quoted.Replace(en.Subject+en.Body)) || !strings.Contains(en.Body, "automatic mail") || strings.Contains(en.Subject, " / ") {
+			t.Errorf("%s in English:\n%s\n%s", tpl, en.Subject, en.Body)
+		}
+		// Every line of the bilingual mail that carries data is in one of them.
+		for _, w := range []string{"A Meeting", "123456", "2027-06-22"} {
+			if strings.Contains(both.Body, w) && !strings.Contains(en.Body, w) {
+				t.Errorf("%s in English lacks %q:\n%s", tpl, w, en.Body)
+			}
+		}
+		for _, w := range []string{"某会议", "123456", "2027-06-22", "材料不全"} {
+			if strings.Contains(both.Body, w) && !strings.Contains(zh.Body, w) {
+				t.Errorf("%s in Chinese lacks %q:\n%s", tpl, w, zh.Body)
+			}
+		}
+	}
+	r, _ := render(ChangeRejected, data, English)
+	if !strings.Contains(r.Body, "Reason: 材料不全") || !strings.Contains(r.Body, "Conference: A Meeting") {
+		t.Errorf("English change rejection:\n%s", r.Body)
+	}
+	r, _ = render(ChangeRejected, data, Chinese)
+	if !strings.Contains(r.Body, "驳回理由：材料不全") || !strings.Contains(r.Body, "会议：某会议") {
+		t.Errorf("Chinese change rejection:\n%s", r.Body)
 	}
 }
