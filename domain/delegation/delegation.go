@@ -55,10 +55,10 @@ var Flow = procedure.Procedure[procedure.None]{
 	Label: procedure.Labels[Status],
 }
 
-// Profile is what a nominee's indicators are computed from, besides the
-// birth date: gender, ethnicity, political affiliations (up to two), the
-// grassroots flag. None of it is a personal field of PIPL's kind here
-// (the ID number, mobile, birth date and photo stay out of events).
+// Profile is a nominee's details (the seed's three pages), what the
+// indicators are computed from besides the birth date: gender, ethnicity,
+// political affiliations (up to two), the grassroots flag. It is the
+// person's: events hold it encrypted as one value (NomineeAdded).
 type Profile struct {
 	Gender       string   `json:"gender"`
 	Ethnicity    string   `json:"ethnicity"`
@@ -69,11 +69,12 @@ type Profile struct {
 // Nominee is one person the unit put forward.
 type Nominee struct {
 	ID         uuid.UUID  `json:"id"`
-	Name       string     `json:"name"`
-	Identity   Identity   `json:"identity"`
-	Profile    Profile    `json:"profile"`
-	Indicators Indicators `json:"indicators"`
-	Status     Status     `json:"status"`
+	Name       string      `json:"name"`
+	BirthDate  domain.Date `json:"birthDate,omitzero"`
+	Identity   Identity    `json:"identity"`
+	Profile    Profile     `json:"profile"`
+	Indicators Indicators  `json:"indicators"`
+	Status     Status      `json:"status"`
 	Opinion    string     `json:"opinion,omitempty"`
 	AddedAt    time.Time  `json:"addedAt"`
 }
@@ -143,7 +144,7 @@ func (d *Delegation) Apply(e Event) {
 	switch e := e.(type) {
 	case NomineeAdded:
 		d.congress, d.unit, d.organiser = e.Congress, e.Unit, e.Organiser
-		d.nominees = append(d.nominees, Nominee{ID: e.Nominee, Name: e.Name, Identity: e.Identity, Profile: e.Profile,
+		d.nominees = append(d.nominees, Nominee{ID: e.Nominee, Name: e.Name, BirthDate: e.BirthDate, Identity: e.Identity, Profile: e.Profile,
 			Indicators: e.Indicators, Status: Pending, AddedAt: e.At})
 	case NomineeApproved:
 		d.set(e.Nominee, func(n *Nominee) { n.Status, n.Opinion = Approved, e.Opinion })
@@ -153,7 +154,7 @@ func (d *Delegation) Apply(e Event) {
 		d.set(e.Nominee, func(n *Nominee) { n.Status, n.Opinion = Pending, "" })
 	case NomineeEdited:
 		d.set(e.Nominee, func(n *Nominee) {
-			n.Name, n.Profile, n.Indicators, n.Status, n.Opinion = e.Name, e.Profile, e.Indicators, e.Next, ""
+			n.Name, n.BirthDate, n.Profile, n.Indicators, n.Status, n.Opinion = e.Name, e.BirthDate, e.Profile, e.Indicators, e.Next, ""
 		})
 	case NomineeFinalApproved:
 		d.set(e.Nominee, func(n *Nominee) { n.Status, n.Opinion = FinalApproved, e.Opinion })
@@ -192,8 +193,8 @@ func (d *Delegation) Tally(a congress.Allotment) []Line {
 }
 
 // NewNominee is what the unit enters to add a nominee: the name, the
-// identity and what the indicators are computed from. Birth is read, never
-// recorded.
+// identity, the birth date and the details the indicators are computed
+// from.
 type NewNominee struct {
 	Name     string      `json:"name"`
 	Identity Identity    `json:"identity"`
@@ -260,7 +261,7 @@ func (d *Delegation) Add(by domain.Actor, c Electing, id uuid.UUID, n NewNominee
 		return err
 	}
 	facts := Facts{Gender: n.Profile.Gender, Ethnicity: n.Profile.Ethnicity, Affiliations: n.Profile.Affiliations, Grassroots: n.Profile.Grassroots, Birth: n.Birth}
-	d.record(NomineeAdded{Congress: c.Congress, Unit: c.Unit, Organiser: c.Organiser, Nominee: id, Name: name, Identity: n.Identity,
+	d.record(NomineeAdded{Congress: c.Congress, Unit: c.Unit, Organiser: c.Organiser, Nominee: id, Name: name, BirthDate: n.Birth, Identity: n.Identity,
 		Profile: n.Profile, Indicators: IndicatorsOf(facts, c.ReferenceDate), By: by.UserID, At: now})
 	return nil
 }
@@ -432,7 +433,7 @@ func (d *Delegation) Edit(by domain.Actor, c Electing, id uuid.UUID, e EditNomin
 		return err
 	}
 	facts := Facts{Gender: e.Profile.Gender, Ethnicity: e.Profile.Ethnicity, Affiliations: e.Profile.Affiliations, Grassroots: e.Profile.Grassroots, Birth: e.Birth}
-	d.record(NomineeEdited{Nominee: id, Name: name, Profile: e.Profile, Indicators: IndicatorsOf(facts, c.ReferenceDate), Next: next, By: by.UserID, At: now})
+	d.record(NomineeEdited{Nominee: id, Name: name, BirthDate: e.Birth, Profile: e.Profile, Indicators: IndicatorsOf(facts, c.ReferenceDate), Next: next, By: by.UserID, At: now})
 	return nil
 }
 

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/econf/econf/domain"
 )
 
 // Event names as stored; never change one.
@@ -35,19 +37,23 @@ var ErrUnknownEvent = errors.New("delegation: unknown event type")
 type Event interface{ EventType() string }
 
 // NomineeAdded: the unit added a nominee within its quota (R-DEL-02). The
-// event holds no personal field (no ID number, mobile, birth date or
-// photo): only the indicators computed from them at the reference date.
+// nominee is a person of their own (PIPL): the nominee id is the person's
+// id, and their name, birth date and details are written encrypted under
+// their data key (internal/personal), read back in clear until they are
+// erased. The indicators computed from the details at the reference date
+// stay in clear: the quota counts hold once the person is gone.
 type NomineeAdded struct {
-	Congress   uuid.UUID  `json:"congress"`
-	Unit       uuid.UUID  `json:"unit"`
-	Organiser  uuid.UUID  `json:"organiser"`
-	Nominee    uuid.UUID  `json:"nominee"`
-	Name       string     `json:"name"`
-	Identity   Identity   `json:"identity"`
-	Profile    Profile    `json:"profile"`
-	Indicators Indicators `json:"indicators"`
-	By         uuid.UUID  `json:"by"`
-	At         time.Time  `json:"at"`
+	Congress   uuid.UUID   `json:"congress"`
+	Unit       uuid.UUID   `json:"unit"`
+	Organiser  uuid.UUID   `json:"organiser"`
+	Nominee    uuid.UUID   `json:"nominee" personal:"id"`
+	Name       string      `json:"name" personal:"field"`
+	BirthDate  domain.Date `json:"birthDate,omitzero" personal:"field"`
+	Identity   Identity    `json:"identity"`
+	Profile    Profile     `json:"profile" personal:"field"`
+	Indicators Indicators  `json:"indicators"`
+	By         uuid.UUID   `json:"by"`
+	At         time.Time   `json:"at"`
 }
 
 // NomineeApproved: the unit's initial review passed the nominee (初审通过).
@@ -94,14 +100,16 @@ type AllReported struct {
 // NomineeEdited: the unit changed a nominee's name or details (not its
 // identity); a nominee the organiser rejected goes back to it (R-DEL-05),
 // one the unit rejected back to the initial review.
+// Its personal fields are encrypted as NomineeAdded's.
 type NomineeEdited struct {
-	Nominee    uuid.UUID  `json:"nominee"`
-	Name       string     `json:"name"`
-	Profile    Profile    `json:"profile"`
-	Indicators Indicators `json:"indicators"`
-	Next       Status     `json:"next"`
-	By         uuid.UUID  `json:"by"`
-	At         time.Time  `json:"at"`
+	Nominee    uuid.UUID   `json:"nominee" personal:"id"`
+	Name       string      `json:"name" personal:"field"`
+	BirthDate  domain.Date `json:"birthDate,omitzero" personal:"field"`
+	Profile    Profile     `json:"profile" personal:"field"`
+	Indicators Indicators  `json:"indicators"`
+	Next       Status      `json:"next"`
+	By         uuid.UUID   `json:"by"`
+	At         time.Time   `json:"at"`
 }
 
 // NomineeFinalApproved: the organiser's final review passed the nominee (终审审核通过).

@@ -52,9 +52,11 @@ func init() {
 	existing = append(existing, procedure(deadline.EventTypes(), deadline.Decode)...)
 	existing = append(existing, procedure(funding.EventTypes(), funding.Decode)...)
 	existing = append(existing, procedure(org.EventTypes(), org.Decode)...)
+	// A nominee's name and details were written in clear before they were
+	// declared personal (version 1).
+	existing = append(existing, procedure(delegation.EventTypes(), delegation.Decode)...)
 	// Procedures that never wrote clear text: no step from version 1.
 	procedure(congress.EventTypes(), congress.Decode)
-	procedure(delegation.EventTypes(), delegation.Decode)
 	procedure(funding.PlanEventTypes(), funding.DecodePlan)
 	procedure(funding.StandingEventTypes(), funding.DecodeStanding)
 	for _, t := range existing {
