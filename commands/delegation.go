@@ -62,7 +62,10 @@ func (a *App) AddNominee(ctx context.Context, actor domain.Actor, meta Meta, cmd
 			}
 			return err
 		}, func(d *delegation.Delegation, p policy.Policy) error {
-			return d.Add(actor, el, nominee, cmd.NewNominee, p, a.clock.Now())
+			if err := d.Add(actor, el, nominee, cmd.NewNominee, p, a.clock.Now()); err != nil {
+				return err
+			}
+			return a.checkPhoto(ctx, actor, delegation.Photo{}, cmd.Profile.Photo)
 		})
 	res.ID = nominee
 	return res, err
@@ -138,40 +141,51 @@ func (a *App) ReportAll(ctx context.Context, actor domain.Actor, meta Meta, cong
 
 // DelegationView is a unit's nominees with the quota view (fig. 2.8).
 type DelegationView struct {
-	Congress  uuid.UUID            `json:"congress"`
-	Unit      uuid.UUID            `json:"unit"`
-	Version   eventstore.Version   `json:"version"`
-	Reported  bool                 `json:"reported"`
-	Nominees  []delegation.Nominee `json:"nominees"`
-	Quota     []delegation.Line    `json:"quota"`
-	Allotment congress.Allotment   `json:"allotment"`
+	Congress  uuid.UUID          `json:"congress"`
+	Unit      uuid.UUID          `json:"unit"`
+	Version   eventstore.Version `json:"version"`
+	Reported  bool               `json:"reported"`
+	Nominees  []NomineeView      `json:"nominees"`
+	Quota     []delegation.Line  `json:"quota"`
+	Allotment congress.Allotment `json:"allotment"`
 }
 
-// Delegation reads a unit's delegation: its administrators, the organiser
-// once reported, auditors and analysts (R-ACT-02).
-func (a *App) Delegation(ctx context.Context, actor domain.Actor, congressID, unit uuid.UUID) (DelegationView, error) {
+// readDelegation folds a unit's delegation for an actor who may read it
+// (404 otherwise), with the congress as it sees it and its scope.
+func (a *App) readDelegation(ctx context.Context, actor domain.Actor, congressID, unit uuid.UUID) (*delegation.Delegation, delegation.Electing, eventstore.Version, domain.Scope, error) {
 	el, _, _, err := a.electing(ctx, congressID, unit)
 	if err != nil {
-		return DelegationView{}, err
+		return nil, el, 0, domain.Scope{}, err
 	}
 	id := delegation.ID(congressID, unit)
 	l, err := a.load(ctx, DelegationStream(id))
 	if err != nil {
-		return DelegationView{}, err
+		return nil, el, 0, domain.Scope{}, err
 	}
 	d, err := delegations.fold(id, l)
 	if err != nil {
-		return DelegationView{}, err
+		return nil, el, 0, domain.Scope{}, err
 	}
 	scope := domain.Scope{Unit: unit, Authority: el.Organiser, AtAuthority: d.IsReported()}
 	if !el.Invited || !domain.Allows(actor, domain.KindDelegation, domain.Read, scope) {
-		return DelegationView{}, fmt.Errorf("delegation of %s to congress %s: %w", unit, congressID, domain.ErrNotFound)
+		return nil, el, 0, scope, fmt.Errorf("delegation of %s to congress %s: %w", unit, congressID, domain.ErrNotFound)
 	}
-	ns := d.Nominees()
-	if ns == nil {
-		ns = []delegation.Nominee{}
+	return d, el, l.version, scope, nil
+}
+
+// Delegation reads a unit's delegation: its administrators, the organiser
+// once reported, auditors and analysts (R-ACT-02); the nominees' personal
+// fields only for the unit and the organiser, the ID numbers masked.
+func (a *App) Delegation(ctx context.Context, actor domain.Actor, congressID, unit uuid.UUID) (DelegationView, error) {
+	d, el, version, scope, err := a.readDelegation(ctx, actor, congressID, unit)
+	if err != nil {
+		return DelegationView{}, err
 	}
-	return DelegationView{Congress: congressID, Unit: unit, Version: l.version, Reported: d.IsReported(), Nominees: ns,
+	ns := []NomineeView{}
+	for _, n := range d.Nominees() {
+		ns = append(ns, viewNominee(actor, scope, n, el.ReferenceDate))
+	}
+	return DelegationView{Congress: congressID, Unit: unit, Version: version, Reported: d.IsReported(), Nominees: ns,
 		Quota: d.Tally(el.Allotment), Allotment: el.Allotment}, nil
 }
 
@@ -190,7 +204,11 @@ func (a *App) EditNominee(ctx context.Context, actor domain.Actor, meta Meta, cm
 		return Result{}, err
 	}
 	return a.onDelegation(ctx, actor, meta, "EditNominee", cmd.CongressID, func(d *delegation.Delegation, p policy.Policy) error {
-		return d.Edit(actor, el, cmd.NomineeID, cmd.EditNominee, p, a.clock.Now())
+		held, _ := d.Nominee(cmd.NomineeID)
+		if err := d.Edit(actor, el, cmd.NomineeID, cmd.EditNominee, p, a.clock.Now()); err != nil {
+			return err
+		}
+		return a.checkPhoto(ctx, actor, held.Profile.Photo, cmd.Profile.Photo)
 	})
 }
 

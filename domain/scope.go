@@ -35,6 +35,12 @@ const (
 	// (domain/delegation): the unit sits where a record's unit does, the
 	// organiser where its authority does, reached once reported.
 	KindDelegation Kind = "delegation"
+	// KindNomineePersonal is a nominee's personal fields (PIPL): name,
+	// birth date, ID number, mobile, photo and the rest of the details
+	// (domain/delegation), in the delegation's scope. Only the nominee's
+	// unit and, once reported, the organiser read them; auditors and
+	// analysts read the delegation without them.
+	KindNomineePersonal Kind = "nominee_personal"
 	// KindNomination is a recommending unit's nomination file for a cycle
 	// (domain/nomination, seed 003): the unit sits where a record's unit
 	// does, its association (the organiser) where the authority does.
@@ -145,6 +151,17 @@ var nominationGrants = Grants{
 	},
 }
 
+// nomineePersonalGrants: a nominee's personal fields are read by the
+// electing unit's administrators (a university electing: its own) and
+// the organiser's reviewers once reported; no one else.
+var nomineePersonalGrants = Grants{
+	Read: {
+		RoleUnitAdmin:         {Place: OwnUnit},
+		RoleSchoolAdmin:       {Place: OwnUnit},
+		RoleAuthorityReviewer: {Place: OwnAuthority, Submitted: true},
+	},
+}
+
 // ownOnly: every account reads its own, and no one else's.
 var ownOnly = Grants{Read: {
 	RoleApplicant: {Place: OwnRecord}, RoleUnitAdmin: {Place: OwnRecord}, RoleSchoolAdmin: {Place: OwnRecord},
@@ -156,17 +173,18 @@ var ownOnly = Grants{Read: {
 // written once. Commands and file downloads check it in memory (Allows),
 // the read models turn the same Filter into SQL.
 var Access = map[Kind]Grants{
-	KindForecast:     recordGrants,
-	KindDeclaration:  recordGrants,
-	KindChange:       recordGrants,
-	KindSummary:      recordGrants,
-	KindFunding:      recordGrants,
-	KindCongress:     organiserGrants,
-	KindDelegation:   recordGrants,
-	KindNomination:   nominationGrants,
-	KindHistory:      recordGrants,
-	KindFile:         ownOnly,
-	KindNotification: ownOnly,
+	KindForecast:        recordGrants,
+	KindDeclaration:     recordGrants,
+	KindChange:          recordGrants,
+	KindSummary:         recordGrants,
+	KindFunding:         recordGrants,
+	KindCongress:        organiserGrants,
+	KindDelegation:      recordGrants,
+	KindNomineePersonal: nomineePersonalGrants,
+	KindNomination:      nominationGrants,
+	KindHistory:         recordGrants,
+	KindFile:            ownOnly,
+	KindNotification:    ownOnly,
 }
 
 // Filter is the condition a record must meet for one actor, kind and

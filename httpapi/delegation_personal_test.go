@@ -1,8 +1,13 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"context"
+	"image"
+	"image/color"
+	stdpng "image/png"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 	"testing"
@@ -120,5 +125,171 @@ func TestNomineePersonalFieldsEncryptedR_DEL_08(t *testing.T) {
 	}
 	if n := eventstore.VerifyChain(events); n != 0 || len(events) != 2 {
 		t.Errorf("chain of %d events breaks at %d after erasure", len(events), n)
+	}
+}
+
+// photoPNG is a real w×h PNG image.
+func photoPNG(t *testing.T, w, hgt int) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, w, hgt))
+	for x := range w {
+		for y := range hgt {
+			img.Set(x, y, color.RGBA{R: uint8(x), G: uint8(y), B: 90, A: 255})
+		}
+	}
+	var b bytes.Buffer
+	if err := stdpng.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// uploadAs keeps a file as who and answers the reference a nominee gives.
+func uploadAs(t *testing.T, h *harness, who, kind, name string, body []byte) map[string]any {
+	t.Helper()
+	res := h.do("POST", "/api/v1/files?kind="+kind+"&name="+url.QueryEscape(name), who, body)
+	if res.status != http.StatusCreated {
+		t.Fatalf("upload %s: %d %s", name, res.status, res.body)
+	}
+	f := res.json(t)
+	return map[string]any{"id": f["id"], "sha256": f["sha256"], "name": f["name"], "contentType": f["contentType"], "size": f["size"]}
+}
+
+// residentID completes 17 digits with the GB 11643-1999 check character.
+func residentID(s17 string) string {
+	w := []int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
+	sum := 0
+	for i := range 17 {
+		sum += int(s17[i]-'0') * w[i]
+	}
+	return s17 + string("10X98765432"[sum%11])
+}
+
+// nomineeDetails is the seed's three pages for someone born on birth
+// (yyyymmdd in the ID number).
+func nomineeDetails(idNumber string, photo map[string]any) map[string]any {
+	p := map[string]any{"gender": "female", "ethnicity": "蒙古族", "affiliations": []string{"中国民主同盟"}, "grassroots": true,
+		"nationality": "中国", "nativePlace": map[string]string{"province": "北京市", "city": "市辖区", "district": "西城区"},
+		"birthplace": map[string]string{"province": "内蒙古自治区", "city": "呼和浩特市"}, "email": "nominee.test@example.edu.cn", "mobile": "13900000123",
+		"occupation": "科研人员", "occupationDetail": "高等学校", "idType": "resident_id", "idNumber": idNumber,
+		"fullTimeEducation":  map[string]string{"level": "博士研究生", "degree": "博士", "school": "某某大学", "major": "计算机科学"},
+		"inServiceEducation": map[string]string{"level": "硕士研究生", "degree": "硕士", "school": "某某学院", "major": "管理学"},
+		"discipline":         "数学", "title": "教授", "titleLevel": "正高级", "academician": "cae", "employer": "某某大学", "position": "院长",
+		"academicPosts":    []map[string]string{{"kind": "全国学会", "organisation": "某学会", "role": "理事"}},
+		"partyPosts":       []map[string]string{{"kind": "其他社会组织", "organisation": "某协会", "role": "会员"}},
+		"associationStaff": true, "staffCategory": "农技协", "previousTerm": "常务委员", "npc": "省级", "cppcc": "市级",
+		"resume": "1999年至今 某某大学\n2005年 访问学者"}
+	if photo != nil {
+		p["photo"] = photo
+	}
+	return p
+}
+
+// TestNomineeDetailsScopedAndMaskedR_DEL_02: the three pages of details
+// with a photo uploaded by the unit; a malformed resident ID, one whose
+// birth date is not the nominee's, a photo of the wrong kind or too small
+// refused at their paths with nothing written; the ID number masked in
+// every answer; the personal fields shown to the unit and (once reported)
+// the organiser only, not to an auditor; the photo downloaded through the
+// delegation by those who may, by no one else.
+func TestNomineeDetailsScopedAndMaskedR_DEL_02(t *testing.T) {
+	h := newHarness(t)
+	unitAdmin, organiser, auditor := h.email(domain.RoleUnitAdmin), h.email(domain.RoleAuthorityReviewer), h.email(domain.RoleAuditor)
+	cong := congressWith(t, h, 1, 0)
+	photo := uploadAs(t, h, unitAdmin, "nominee_photo", "证件照.png", photoPNG(t, 120, 160))
+	tiny := uploadAs(t, h, unitAdmin, "nominee_photo", "小图.png", photoPNG(t, 20, 20))
+	scan := uploadAs(t, h, unitAdmin, "nominee_attachment", "推荐信.png", photoPNG(t, 120, 160))
+	id := residentID("15010219820301004") // born 1982-03-01: 45 on the reference date
+	add := func(key, birth string, profile map[string]any) response {
+		return h.do("POST", cong+"/nominees", unitAdmin, map[string]any{"name": "乌兰测试", "identity": "committee", "birthDate": birth, "profile": profile},
+			"Idempotency-Key", key)
+	}
+	events := h.eventCount()
+	for _, c := range []struct {
+		name, birth string
+		profile     map[string]any
+		want        string
+	}{
+		{"a wrong check character", "1982-03-01", nomineeDetails(id[:17]+"0", photo), "R-DEL-02@profile.idNumber"},
+		{"a birth date not the ID's", "1982-03-02", nomineeDetails(id, photo), "R-DEL-02@profile.idNumber"},
+		{"a photo too small", "1982-03-01", nomineeDetails(id, tiny), "R-DEL-02@profile.photo.id"},
+		{"an attachment as the photo", "1982-03-01", nomineeDetails(id, scan), "R-DEL-02@profile.photo.id"},
+		{"born after the reference date", "2027-03-02", nomineeDetails("", photo), "R-DEL-02@birthDate"},
+	} {
+		if c.profile["idNumber"] == "" {
+			delete(c.profile, "idNumber")
+			delete(c.profile, "idType")
+		}
+		if res := add("bad-"+c.name, c.birth, c.profile); res.status != http.StatusUnprocessableEntity || !res.hasRule(c.want) {
+			t.Errorf("%s: %d %s", c.name, res.status, res.body)
+		}
+	}
+	if n := h.eventCount(); n != events {
+		t.Fatalf("refused additions wrote %d events", n-events)
+	}
+	res := add("good", "1982-03-01", nomineeDetails(id, photo))
+	if res.status != http.StatusCreated {
+		t.Fatalf("add: %d %s", res.status, res.body)
+	}
+	nominee := res.json(t)["id"].(string)
+	if raw := storedStream(t, h, delegationStream(t, h, cong)); strings.Contains(raw, id) || strings.Contains(raw, "13900000123") || strings.Contains(raw, "某某大学") {
+		t.Errorf("details in clear in the events table: %s", raw)
+	}
+	delegationPath := cong + "/units/" + h.tree.Unit.String() + "/delegation"
+	masked := id[:4] + "**********" + id[14:]
+	check := func(who string, personal bool) {
+		t.Helper()
+		res := h.do("GET", delegationPath, who, nil)
+		if res.status != http.StatusOK {
+			t.Fatalf("delegation as %s: %d %s", who, res.status, res.body)
+		}
+		body := string(res.body)
+		if strings.Contains(body, id) {
+			t.Errorf("%s reads the whole ID number: %s", who, body)
+		}
+		n := res.json(t)["nominees"].([]any)[0].(map[string]any)
+		if n["personal"] != personal {
+			t.Errorf("%s: personal %v", who, n["personal"])
+		}
+		if !personal {
+			if strings.Contains(body, "乌兰测试") || strings.Contains(body, "13900000123") || strings.Contains(body, "1982-03-01") || strings.Contains(body, "蒙古族") {
+				t.Errorf("%s reads personal fields: %s", who, body)
+			}
+			if in := n["indicators"].(map[string]any); in["under45"] != true || in["minority"] != true {
+				t.Errorf("%s: indicators %v", who, in)
+			}
+			return
+		}
+		p := n["profile"].(map[string]any)
+		if n["name"] != "乌兰测试" || p["idNumber"] != masked || p["mobile"] != "13900000123" || n["age"] != 45.0 ||
+			p["fullTimeEducation"].(map[string]any)["school"] != "某某大学" || p["academician"] != "cae" {
+			t.Errorf("%s reads %v", who, n)
+		}
+	}
+	check(unitAdmin, true)
+	check(auditor, false)
+	photoURL := "/api/v1/files/" + photo["id"].(string) + "?congress=" + path.Base(cong) + "&unit=" + h.tree.Unit.String()
+	if res := h.do("GET", photoURL, auditor, nil); res.status != http.StatusNotFound {
+		t.Errorf("an auditor downloads the photo: %d", res.status)
+	}
+	for _, step := range []string{"approve"} {
+		if res := h.do("POST", cong+"/nominees/"+nominee+"/"+step, unitAdmin, nil, "Idempotency-Key", "s-"+step); res.status != http.StatusOK {
+			t.Fatalf("%s: %d %s", step, res.status, res.body)
+		}
+	}
+	if res := h.do("POST", cong+"/report", unitAdmin, nil, "Idempotency-Key", "report"); res.status != http.StatusOK {
+		t.Fatalf("report: %d %s", res.status, res.body)
+	}
+	check(organiser, true)
+	if res := h.do("GET", photoURL, organiser, nil); res.status != http.StatusOK || res.header.Get("Content-Type") != "image/png" {
+		t.Errorf("the organiser downloads the photo: %d", res.status)
+	}
+	if res := h.do("GET", photoURL, h.tree.OtherUnitAd.Email, nil); res.status != http.StatusNotFound {
+		t.Errorf("another unit downloads the photo: %d", res.status)
+	}
+	// A reported nominee's details are not the unit's to change (R-DEL-05).
+	if res := h.do("PUT", cong+"/nominees/"+nominee, unitAdmin, map[string]any{"name": "乌兰测试", "birthDate": "1982-03-01", "profile": nomineeDetails(id, photo)},
+		"Idempotency-Key", "edit-reported"); res.status != http.StatusConflict || !res.hasRule("R-DEL-05") {
+		t.Errorf("edit a reported nominee: %d %s", res.status, res.body)
 	}
 }

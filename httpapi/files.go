@@ -18,19 +18,21 @@ import (
 
 // uploadKinds are the uploads a form may refer to, by the query's kind.
 var uploadKinds = map[string]filestore.Kind{
-	filestore.LocationApproval.Name: filestore.LocationApproval,
-	filestore.ForeignCoHost.Name:    filestore.ForeignCoHost,
-	filestore.SummaryPhoto.Name:     filestore.SummaryPhoto,
-	filestore.Proceedings.Name:      filestore.Proceedings,
-	filestore.ChangeMaterial.Name:   filestore.ChangeMaterial,
-	filestore.NGOReceipt.Name:       filestore.NGOReceipt,
-	filestore.FundingApproval.Name:  filestore.FundingApproval,
-	filestore.FundingProof.Name:     filestore.FundingProof,
-	filestore.NominationScan.Name:   filestore.NominationScan,
+	filestore.LocationApproval.Name:  filestore.LocationApproval,
+	filestore.ForeignCoHost.Name:     filestore.ForeignCoHost,
+	filestore.SummaryPhoto.Name:      filestore.SummaryPhoto,
+	filestore.Proceedings.Name:       filestore.Proceedings,
+	filestore.ChangeMaterial.Name:    filestore.ChangeMaterial,
+	filestore.NGOReceipt.Name:        filestore.NGOReceipt,
+	filestore.FundingApproval.Name:   filestore.FundingApproval,
+	filestore.FundingProof.Name:      filestore.FundingProof,
+	filestore.NominationScan.Name:    filestore.NominationScan,
+	filestore.NomineePhoto.Name:      filestore.NomineePhoto,
+	filestore.NomineeAttachment.Name: filestore.NomineeAttachment,
 }
 
 // uploadKindNames lists uploadKinds for messages.
-const uploadKindNames = "location_approval, foreign_cohost, summary_photo, proceedings, change_material, ngo_receipt, funding_approval, funding_proof or nomination_scan"
+const uploadKindNames = "location_approval, foreign_cohost, summary_photo, proceedings, change_material, ngo_receipt, funding_approval, funding_proof, nomination_scan, nominee_photo or nominee_attachment"
 
 // uploadFile keeps a file sent as the raw body (?kind=…&name=…) and answers
 // its description, which a form section then refers to. The type is judged
@@ -93,7 +95,7 @@ func (s *Server) downloadFile(w http.ResponseWriter, r *http.Request) {
 	a := actorOf(r.Context())
 	// The uploader reads their file (the scope model's KindFile); others
 	// read it through a record that refers to it and that they may read.
-	if !domain.Allows(a, domain.KindFile, domain.Read, domain.Scope{Owner: f.OwnerID}) && !s.onForecast(r, id) && !s.onConference(r, id) && !s.onFunding(r, id) {
+	if !domain.Allows(a, domain.KindFile, domain.Read, domain.Scope{Owner: f.OwnerID}) && !s.onForecast(r, id) && !s.onConference(r, id) && !s.onFunding(r, id) && !s.onDelegation(r, id) {
 		allowed, err := s.Reads.CanReadFile(r.Context(), a, id)
 		if err != nil {
 			s.writeError(w, r, err)
@@ -120,6 +122,23 @@ func (s *Server) onFunding(r *http.Request, fileID uuid.UUID) bool {
 		return false
 	}
 	ok, err := s.App.FundingRefersToFile(r.Context(), actorOf(r.Context()), id, fileID)
+	return err == nil && ok
+}
+
+// onDelegation reports whether ?congress= and ?unit= name a delegation
+// whose nominee's photo or attachment the file is, and the actor may read
+// that nominee's personal fields (the unit, the organiser once reported).
+func (s *Server) onDelegation(r *http.Request, fileID uuid.UUID) bool {
+	q := r.URL.Query()
+	c, err := uuid.Parse(q.Get("congress"))
+	if err != nil {
+		return false
+	}
+	u, err := uuid.Parse(q.Get("unit"))
+	if err != nil {
+		return false
+	}
+	ok, err := s.App.DelegationRefersToFile(r.Context(), actorOf(r.Context()), c, u, fileID)
 	return err == nil && ok
 }
 

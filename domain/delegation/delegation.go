@@ -64,19 +64,49 @@ type Profile struct {
 	Ethnicity    string   `json:"ethnicity"`
 	Affiliations []string `json:"affiliations"`
 	Grassroots   bool     `json:"grassroots"`
+
+	// Page one: person and contact (基本信息一).
+	Nationality      string `json:"nationality,omitempty"`
+	NativePlace      Place  `json:"nativePlace,omitzero"`
+	Birthplace       Place  `json:"birthplace,omitzero"`
+	Email            string `json:"email,omitempty"`
+	Mobile           string `json:"mobile,omitempty"`
+	Occupation       string `json:"occupation,omitempty"`       // 职业类别, e.g. 公务员
+	OccupationDetail string `json:"occupationDetail,omitempty"` // e.g. 中央和地方各级党政机关
+	IDType           string `json:"idType,omitempty"`           // one of IDTypes
+	IDNumber         string `json:"idNumber,omitempty"`         // answers mask it (MaskID)
+	Photo            Photo  `json:"photo,omitzero"`
+	// Page two: education and profession (基本信息二).
+	FullTime    Education `json:"fullTimeEducation,omitzero"`
+	InService   Education `json:"inServiceEducation,omitzero"`
+	Discipline  string    `json:"discipline,omitempty"`  // 学科分类
+	Title       string    `json:"title,omitempty"`       // 专业技术职务
+	TitleLevel  string    `json:"titleLevel,omitempty"`  // one of TitleLevels
+	Academician string    `json:"academician,omitempty"` // one of Academicians, "" none
+	Employer    string    `json:"employer,omitempty"`
+	Position    string    `json:"position,omitempty"`
+	// Page three: posts and résumé (基本信息三).
+	AcademicPosts    []Post `json:"academicPosts,omitempty"` // 学术组织任职情况
+	PartyPosts       []Post `json:"partyPosts,omitempty"`    // 党派及社会团体任职情况
+	AssociationStaff bool   `json:"associationStaff,omitempty"`
+	StaffCategory    string `json:"staffCategory,omitempty"` // 专职人员类别
+	PreviousTerm     string `json:"previousTerm,omitempty"`  // 上一届全委会任职情况
+	NPC              string `json:"npc,omitempty"`           // 人大代表: one of Levels, "" none
+	CPPCC            string `json:"cppcc,omitempty"`         // 政协委员: one of Levels, "" none
+	Resume           string `json:"resume,omitempty" text:"multiline"`
 }
 
 // Nominee is one person the unit put forward.
 type Nominee struct {
-	ID         uuid.UUID  `json:"id"`
+	ID         uuid.UUID   `json:"id"`
 	Name       string      `json:"name"`
 	BirthDate  domain.Date `json:"birthDate,omitzero"`
 	Identity   Identity    `json:"identity"`
 	Profile    Profile     `json:"profile"`
 	Indicators Indicators  `json:"indicators"`
 	Status     Status      `json:"status"`
-	Opinion    string     `json:"opinion,omitempty"`
-	AddedAt    time.Time  `json:"addedAt"`
+	Opinion    string      `json:"opinion,omitempty"`
+	AddedAt    time.Time   `json:"addedAt"`
 }
 
 // Delegation is the aggregate: one unit's nominees to one congress.
@@ -250,6 +280,7 @@ func (d *Delegation) Add(by domain.Actor, c Electing, id uuid.UUID, n NewNominee
 		pr.MaxChars("name", "R-DEL-02", name, p.Text.Short)
 	}
 	checkProfile(&pr, n.Profile)
+	checkDetails(&pr, n.Profile, n.Birth, p)
 	switch {
 	case n.Birth.IsZero():
 		pr.Add("birthDate", "R-DEL-02", "required: the age indicator is computed from it", "必填：年龄指标据此计算")
@@ -423,6 +454,7 @@ func (d *Delegation) Edit(by domain.Actor, c Electing, id uuid.UUID, e EditNomin
 		pr.MaxChars("name", "R-DEL-02", name, p.Text.Short)
 	}
 	checkProfile(&pr, e.Profile)
+	checkDetails(&pr, e.Profile, e.Birth, p)
 	switch {
 	case e.Birth.IsZero():
 		pr.Add("birthDate", "R-DEL-02", "required: the age indicator is computed from it", "必填：年龄指标据此计算")

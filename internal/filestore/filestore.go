@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -44,7 +45,7 @@ var extensions = map[string][]string{
 // KindNamed finds a kind by its name.
 func KindNamed(name string) (Kind, bool) {
 	for _, k := range []Kind{LocationApproval, ForeignCoHost, SignedForm, SummaryPhoto, Proceedings, ChangeMaterial, NGOReceipt, Spreadsheet,
-		FundingApproval, FundingProof, NominationScan} {
+		FundingApproval, FundingProof, NominationScan, NomineePhoto, NomineeAttachment} {
 		if k.Name == name {
 			return k, true
 		}
@@ -87,6 +88,12 @@ var (
 	// nomination: the committee's opinion form or the signed and sealed
 	// recommendation list (R-NOM-04).
 	NominationScan = Kind{Name: "nomination_scan", Types: []string{PDF, JPEG, PNG}, MaxBytes: 20 << 20}
+	// NomineePhoto is a congress nominee's photo (seed 004 fig. 2.4): an
+	// image, checked to decode as one when a nominee refers to it.
+	NomineePhoto = Kind{Name: "nominee_photo", Types: []string{JPEG, PNG}, MaxBytes: 5 << 20}
+	// NomineeAttachment is a file attached to a congress nominee (上传文件,
+	// seed 004 fig. 2.7).
+	NomineeAttachment = Kind{Name: "nominee_attachment", Types: []string{PDF, JPEG, PNG}, MaxBytes: 20 << 20}
 	// Spreadsheet is an import such as the key-people list (R-DECL-13).
 	Spreadsheet = Kind{Name: "spreadsheet", Types: []string{XLSX}, MaxBytes: 5 << 20}
 )
@@ -169,6 +176,7 @@ func check(k Kind, name, actual string, size int64) error {
 type Local struct {
 	dir string
 	now func() time.Time
+	mu  sync.Mutex // a blob's creation and its deletion
 }
 
 // NewLocal keeps files under dir, creating it.
@@ -209,6 +217,8 @@ func (l *Local) Put(ctx context.Context, k Kind, name string, owner uuid.UUID, r
 	}
 	f := File{ID: uuid.New(), Kind: k.Name, Name: name, ContentType: actual, Size: n, SHA256: hex.EncodeToString(h.Sum(nil)), StoredAt: l.now().UTC(), OwnerID: owner}
 	blob := filepath.Join(l.dir, "blobs", f.SHA256)
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	if _, err := os.Stat(blob); errors.Is(err, os.ErrNotExist) {
 		if err := os.Rename(tmp.Name(), blob); err != nil {
 			return File{}, fmt.Errorf("filestore: %w", err)
@@ -227,6 +237,40 @@ func (l *Local) Put(ctx context.Context, k Kind, name string, owner uuid.UUID, r
 		return File{}, fmt.Errorf("filestore: %w", err)
 	}
 	return f, ctx.Err()
+}
+
+// Delete removes an upload for good: its description, and its content
+// unless another upload holds the same bytes. A person's erasure (PIPL)
+// deletes their photo and files this way; ErrNotFound when there is no
+// such upload.
+func (l *Local) Delete(_ context.Context, id uuid.UUID) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	f, err := l.Stat(context.Background(), id)
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(filepath.Join(l.dir, "meta", id.String()+".json")); err != nil {
+		return fmt.Errorf("filestore: %w", err)
+	}
+	metas, err := os.ReadDir(filepath.Join(l.dir, "meta"))
+	if err != nil {
+		return fmt.Errorf("filestore: %w", err)
+	}
+	for _, m := range metas {
+		b, err := os.ReadFile(filepath.Join(l.dir, "meta", m.Name()))
+		if err != nil {
+			return fmt.Errorf("filestore: %w", err)
+		}
+		var other File
+		if json.Unmarshal(b, &other) == nil && other.SHA256 == f.SHA256 {
+			return nil // the content is another upload's too
+		}
+	}
+	if err := os.Remove(filepath.Join(l.dir, "blobs", f.SHA256)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("filestore: %w", err)
+	}
+	return nil
 }
 
 // Stat implements Store.

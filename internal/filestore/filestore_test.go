@@ -124,3 +124,38 @@ func TestFilesAreNeverOverwritten(t *testing.T) {
 		t.Errorf("unknown id: %v", err)
 	}
 }
+
+// Deleting an upload (a person's erasure) removes its description and its
+// content, unless another upload holds the same bytes: that one still
+// opens.
+func TestDeleteRemovesForGood(t *testing.T) {
+	l := newLocal(t)
+	ctx := context.Background()
+	a, err := l.Put(ctx, NomineePhoto, "a.png", uuid.New(), bytes.NewReader(png))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := l.Put(ctx, NomineePhoto, "b.png", uuid.New(), bytes.NewReader(png))
+	if err != nil {
+		t.Fatal(err)
+	}
+	blob := filepath.Join(l.dir, "blobs", a.SHA256)
+	if err := l.Delete(ctx, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Stat(ctx, a.ID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("deleted upload still described: %v", err)
+	}
+	if _, _, err := l.Open(ctx, b.ID); err != nil {
+		t.Errorf("the other upload of the same bytes: %v", err)
+	}
+	if err := l.Delete(ctx, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(blob); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("content still on disk: %v", err)
+	}
+	if err := l.Delete(ctx, b.ID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("second delete: %v", err)
+	}
+}
