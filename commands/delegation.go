@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -107,11 +108,30 @@ func (a *App) RevokeNominee(ctx context.Context, actor domain.Actor, meta Meta, 
 	})
 }
 
-// DeregisterNominee removes a nominee not yet reported (注销, R-DEL-08).
+// DeregisterNominee removes a nominee not yet reported (注销, R-DEL-08),
+// and their personal data with them: the nominee's data keys are deleted
+// (the person's erasure recorded on their person stream, as a platform
+// admin's erasure is) and their photo and attachments with them; the
+// history still verifies. A replay finishes an erasure left halfway.
 func (a *App) DeregisterNominee(ctx context.Context, actor domain.Actor, meta Meta, cmd NomineeDecision) (Result, error) {
-	return a.onDelegation(ctx, actor, meta, "DeregisterNominee", cmd.CongressID, func(d *delegation.Delegation, _ policy.Policy) error {
+	res, err := a.onDelegation(ctx, actor, meta, "DeregisterNominee", cmd.CongressID, func(d *delegation.Delegation, _ policy.Policy) error {
 		return d.Deregister(actor, cmd.NomineeID, a.clock.Now())
 	})
+	if err != nil {
+		return res, err
+	}
+	emeta := Meta{CommandID: uuid.NewSHA1(meta.CommandID, []byte("erase")), CorrelationID: meta.CorrelationID}
+	if meta.CommandID == uuid.Nil {
+		emeta.CommandID = uuid.New()
+	}
+	_, err = a.erase(ctx, actor, emeta, "DeregisterNominee", cmd.NomineeID, "注销被推荐人 (R-DEL-08)")
+	switch {
+	case errors.Is(err, ErrNoPersonalData), errors.Is(err, domain.ErrNotFound), errors.Is(err, domain.ErrConflict):
+		return res, nil // nothing encrypted of theirs to erase, or gone already
+	case err != nil:
+		return res, fmt.Errorf("deregister %s: erase their personal data: %w", cmd.NomineeID, err)
+	}
+	return res, nil
 }
 
 // ReportAll reports the unit's approved nominees to the organiser

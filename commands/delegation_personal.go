@@ -101,7 +101,7 @@ type NomineeView struct {
 // viewNominee is n as actor may see it in a delegation of scope s.
 func viewNominee(actor domain.Actor, s domain.Scope, n delegation.Nominee, ref domain.Date) NomineeView {
 	if !domain.Allows(actor, domain.KindNomineePersonal, domain.Read, s) {
-		n.Name, n.BirthDate, n.Profile = "", domain.Date{}, delegation.Profile{}
+		n.Name, n.BirthDate, n.Profile, n.Attachments = "", domain.Date{}, delegation.Profile{}, nil
 		return NomineeView{Nominee: n}
 	}
 	n.Profile.IDNumber = delegation.MaskID(n.Profile.IDNumber)
@@ -119,6 +119,9 @@ func filesOf(n delegation.Nominee) []uuid.UUID {
 	var ids []uuid.UUID
 	if n.Profile.Photo.ID != uuid.Nil {
 		ids = append(ids, n.Profile.Photo.ID)
+	}
+	for _, f := range n.Attachments {
+		ids = append(ids, f.ID)
 	}
 	return ids
 }

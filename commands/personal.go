@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -11,6 +12,7 @@ import (
 
 	"github.com/econf/econf/domain"
 	"github.com/econf/econf/domain/account"
+	"github.com/econf/econf/internal/filestore"
 	"github.com/econf/econf/internal/personal"
 )
 
@@ -103,16 +105,24 @@ func (a *App) ErasePerson(ctx context.Context, actor domain.Actor, meta Meta, cm
 	if err := p.Err(); err != nil {
 		return Erasure{}, err
 	}
-	pd, err := a.personalData()
-	if err != nil {
-		return Erasure{}, err
-	}
 	subject := cmd.Subject
 	if email != "" {
 		subject = account.ID(email)
 	}
+	return a.erase(ctx, actor, meta, "ErasePerson", subject, cmd.Reason)
+}
+
+// erase records a person's erasure (PersonErased on their person stream,
+// as command) and deletes their data keys, their uploads that a record
+// of theirs refers to (a nominee's photo and attachments), their
+// sign-in and sessions. The caller checks who may.
+func (a *App) erase(ctx context.Context, actor domain.Actor, meta Meta, command string, subject uuid.UUID, reason string) (Erasure, error) {
+	pd, err := a.personalData()
+	if err != nil {
+		return Erasure{}, err
+	}
 	var found personal.Findings
-	res, err := a.execute(ctx, actor, meta, "ErasePerson", PersonStream(subject), subject, func(l loaded) (decision, error) {
+	res, err := a.execute(ctx, actor, meta, command, PersonStream(subject), subject, func(l loaded) (decision, error) {
 		var err error
 		if found, err = pd.Find(ctx, subject); err != nil {
 			switch {
@@ -123,7 +133,7 @@ func (a *App) ErasePerson(ctx context.Context, actor domain.Actor, meta Meta, cm
 			}
 			return decision{}, err
 		}
-		return decision{events: []event{PersonErased{Subject: subject, Reason: cmd.Reason, Fields: len(found.Items), ClearText: found.ClearText()}}}, nil
+		return decision{events: []event{PersonErased{Subject: subject, Reason: reason, Fields: len(found.Items), ClearText: found.ClearText()}}}, nil
 	})
 	if err != nil {
 		return Erasure{}, err
@@ -141,7 +151,11 @@ func (a *App) ErasePerson(ctx context.Context, actor domain.Actor, meta Meta, cm
 			return out, nil // nothing left of them
 		}
 	}
-	if out.Keys, err = pd.Erase(ctx, subject, cmd.Reason, found); err != nil {
+	files := uploadsIn(found.Items)
+	if out.Keys, err = pd.Erase(ctx, subject, reason, found); err != nil {
+		return out, err
+	}
+	if err := a.deleteUploads(ctx, files); err != nil {
 		return out, err
 	}
 	if f, ok := a.creds.(interface {
@@ -155,6 +169,54 @@ func (a *App) ErasePerson(ctx context.Context, actor domain.Actor, meta Meta, cm
 		return out, err
 	}
 	return out, nil
+}
+
+// uploadsIn are the uploads a person's values refer to: a nominee's
+// photo (profile.photo.id) and attachments (files[].id), in every version
+// written.
+func uploadsIn(items []personal.Item) []uuid.UUID {
+	var ids []uuid.UUID
+	add := func(v any) {
+		if m, ok := v.(map[string]any); ok {
+			if s, ok := m["id"].(string); ok {
+				if id, err := uuid.Parse(s); err == nil && !slices.Contains(ids, id) {
+					ids = append(ids, id)
+				}
+			}
+		}
+	}
+	for _, it := range items {
+		if !strings.HasPrefix(it.Type, "delegation.") {
+			continue
+		}
+		switch it.Field {
+		case "profile":
+			if m, ok := it.Value.(map[string]any); ok {
+				add(m["photo"])
+			}
+		case "files":
+			if l, ok := it.Value.([]any); ok {
+				for _, f := range l {
+					add(f)
+				}
+			}
+		}
+	}
+	return ids
+}
+
+// deleteUploads removes uploads for good (one already gone is fine).
+func (a *App) deleteUploads(ctx context.Context, ids []uuid.UUID) error {
+	d, ok := a.files.(fileDeleter)
+	if !ok {
+		return nil
+	}
+	for _, id := range ids {
+		if err := d.Delete(ctx, id); err != nil && !errors.Is(err, filestore.ErrNotFound) {
+			return fmt.Errorf("delete upload %s: %w", id, err)
+		}
+	}
+	return nil
 }
 
 // PersonalData is every personal value of subject stored in the events,

@@ -3,12 +3,15 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"image"
 	"image/color"
 	stdpng "image/png"
 	"net/http"
 	"net/url"
+	"os"
 	"path"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -291,5 +294,139 @@ func TestNomineeDetailsScopedAndMaskedR_DEL_02(t *testing.T) {
 	if res := h.do("PUT", cong+"/nominees/"+nominee, unitAdmin, map[string]any{"name": "乌兰测试", "birthDate": "1982-03-01", "profile": nomineeDetails(id, photo)},
 		"Idempotency-Key", "edit-reported"); res.status != http.StatusConflict || !res.hasRule("R-DEL-05") {
 		t.Errorf("edit a reported nominee: %d %s", res.status, res.body)
+	}
+}
+
+// TestNomineeAccountsAttachmentsBatchR_DEL_03_08: a nominee's account is
+// disabled and enabled (while disabled it is not reviewed and the unit may
+// not report); files are attached from the unit's uploads; a batch review
+// is all or nothing: one nominee that cannot be decided refuses the batch,
+// naming it, and nothing is written; a batch that can be is one decision
+// with each nominee's result. Deregistering a nominee (R-DEL-08) erases
+// their personal data and deletes their photo and attachments, while the
+// history still verifies.
+func TestNomineeAccountsAttachmentsBatchR_DEL_03_08(t *testing.T) {
+	h := newHarness(t)
+	unitAdmin := h.email(domain.RoleUnitAdmin)
+	cong := congressWith(t, h, 1, 2)
+	photo := uploadAs(t, h, unitAdmin, "nominee_photo", "证件照.png", photoPNG(t, 110, 150))
+	scan := uploadAs(t, h, unitAdmin, "nominee_attachment", "推荐信.pdf", pdf)
+	other := uploadAs(t, h, h.tree.OtherUnitAd.Email, "nominee_attachment", "别人的.pdf", pdf)
+	add := func(name, identity string, profile map[string]any) string {
+		t.Helper()
+		res := h.do("POST", cong+"/nominees", unitAdmin, map[string]any{"name": name, "identity": identity, "birthDate": "1990-05-06", "profile": profile},
+			"Idempotency-Key", "add-"+name)
+		if res.status != http.StatusCreated {
+			t.Fatalf("add %s: %d %s", name, res.status, res.body)
+		}
+		return res.json(t)["id"].(string)
+	}
+	plain := map[string]any{"gender": "male", "ethnicity": "汉族", "affiliations": []string{"群众"}, "grassroots": false}
+	a := add("测试甲", "committee", plain)
+	b := add("测试乙", "staff", plain)
+	c := add("测试丙", "staff", map[string]any{"gender": "female", "ethnicity": "汉族", "affiliations": []string{"群众"}, "grassroots": false, "photo": photo})
+	nom := func(id, action string, body any, key string) response {
+		return h.do("POST", cong+"/nominees/"+id+"/"+action, unitAdmin, body, "Idempotency-Key", key)
+	}
+	batch := func(decision, reason, key string, ids ...string) response {
+		return h.do("POST", cong+"/nominees/review", unitAdmin, map[string]any{"decision": decision, "reason": reason, "nominees": ids}, "Idempotency-Key", key)
+	}
+
+	// Attachments: the unit's uploads of the right kind only.
+	attach := func(key string, files ...map[string]any) response {
+		return h.do("PUT", cong+"/nominees/"+a+"/attachments", unitAdmin, map[string]any{"files": files}, "Idempotency-Key", key)
+	}
+	if res := attach("att-other", other); res.status != http.StatusUnprocessableEntity || !res.hasRule("R-DEL-03@files[0].id") {
+		t.Errorf("another's upload attached: %d %s", res.status, res.body)
+	}
+	if res := attach("att-photo", photo); res.status != http.StatusUnprocessableEntity || !res.hasRule("R-DEL-03@files[0].id") {
+		t.Errorf("a photo upload attached: %d %s", res.status, res.body)
+	}
+	if res := attach("att", scan); res.status != http.StatusOK {
+		t.Fatalf("attach: %d %s", res.status, res.body)
+	}
+
+	// Disabled: not reviewed, and the batch naming it is refused whole.
+	if res := nom(b, "disable", nil, "dis-b"); res.status != http.StatusOK {
+		t.Fatalf("disable: %d %s", res.status, res.body)
+	}
+	if res := nom(b, "disable", nil, "dis-b2"); res.status != http.StatusConflict || !res.hasRule("R-DEL-08") {
+		t.Errorf("disable twice: %d %s", res.status, res.body)
+	}
+	if res := nom(b, "approve", nil, "app-b"); res.status != http.StatusConflict || !res.hasRule("R-DEL-08") {
+		t.Errorf("approve a disabled nominee: %d %s", res.status, res.body)
+	}
+	events := h.eventCount()
+	if res := batch("approve", "", "batch-1", a, b, c); res.status != http.StatusUnprocessableEntity || !res.hasRule("R-DEL-08@nominees[1]") ||
+		res.hasRule("R-DEL-08@nominees[0]") || res.hasRule("R-DEL-08@nominees[2]") {
+		t.Errorf("a batch with a disabled nominee: %d %s", res.status, res.body)
+	}
+	if res := batch("reject", "", "batch-2", a); res.status != http.StatusUnprocessableEntity || !res.hasRule("R-DEL-03@reason") {
+		t.Errorf("a batch rejection without an opinion: %d %s", res.status, res.body)
+	}
+	if res := batch("approve", "", "batch-3", a, a); res.status != http.StatusUnprocessableEntity || !res.hasRule("R-DEL-03@nominees[1]") {
+		t.Errorf("a nominee twice: %d %s", res.status, res.body)
+	}
+	if res := batch("approve", "", "batch-4", a, uuid.NewString()); res.status != http.StatusUnprocessableEntity || !res.hasRule("R-DEL-03@nominees[1]") {
+		t.Errorf("a nominee not the unit's: %d %s", res.status, res.body)
+	}
+	if n := h.eventCount(); n != events {
+		t.Fatalf("refused batches wrote %d events", n-events)
+	}
+	if res := nom(b, "enable", nil, "en-b"); res.status != http.StatusOK {
+		t.Fatalf("enable: %d %s", res.status, res.body)
+	}
+	res := batch("approve", "同意", "batch-5", a, b)
+	if res.status != http.StatusOK {
+		t.Fatalf("batch approve: %d %s", res.status, res.body)
+	}
+	results := res.json(t)["results"].([]any)
+	if len(results) != 2 || results[0].(map[string]any)["status"] != "approved" || results[1].(map[string]any)["nominee"] != b {
+		t.Errorf("batch results %v", results)
+	}
+	if again := batch("approve", "同意", "batch-5", a, b); again.status != http.StatusOK || len(again.json(t)["results"].([]any)) != 2 {
+		t.Errorf("the batch replayed: %d %s", again.status, again.body)
+	}
+	if res := nom(c, "disable", nil, "dis-c"); res.status != http.StatusOK {
+		t.Fatalf("disable c: %d %s", res.status, res.body)
+	}
+	if res := h.do("POST", cong+"/report", unitAdmin, nil, "Idempotency-Key", "rep"); res.status != http.StatusConflict || !res.hasRule("R-DEL-08") {
+		t.Errorf("report with a disabled nominee: %d %s", res.status, res.body)
+	}
+
+	// Deregistered: their personal data and files gone for good.
+	if _, err := os.Stat(filepath.Join(h.filesDir, "meta", photo["id"].(string)+".json")); err != nil {
+		t.Fatalf("the photo before: %v", err)
+	}
+	if res := nom(c, "deregister", nil, "dereg-c"); res.status != http.StatusOK {
+		t.Fatalf("deregister: %d %s", res.status, res.body)
+	}
+	if _, err := os.Stat(filepath.Join(h.filesDir, "meta", photo["id"].(string)+".json")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the deregistered nominee's photo is still stored: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(h.filesDir, "blobs", photo["sha256"].(string))); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the photo's content is still stored: %v", err)
+	}
+	admin := h.email(domain.RolePlatformAdmin)
+	if res := h.do("GET", "/api/v1/persons/"+c+"/personal-data", admin, nil); res.status != http.StatusOK || strings.Contains(string(res.body), "测试丙") {
+		t.Errorf("the deregistered nominee's data: %d %s", res.status, res.body)
+	}
+	if res := h.do("POST", "/api/v1/persons/erase", admin, map[string]any{"subject": c, "reason": "再次删除"}); res.status != http.StatusConflict {
+		t.Errorf("erase after deregistering: %d %s", res.status, res.body)
+	}
+	stream := delegationStream(t, h, cong)
+	stored, err := h.stored.ReadStream(context.Background(), stream, eventstore.Forwards, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := eventstore.VerifyChain(stored); n != 0 {
+		t.Errorf("chain breaks at %d after the erasure", n)
+	}
+	// The platform admin's erasure of a nominee deletes their attachment too.
+	if res := h.do("POST", "/api/v1/persons/erase", admin, map[string]any{"subject": a, "reason": "本人申请删除"}); res.status != http.StatusOK {
+		t.Fatalf("erase a: %d %s", res.status, res.body)
+	}
+	if _, err := os.Stat(filepath.Join(h.filesDir, "meta", scan["id"].(string)+".json")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the erased nominee's attachment is still stored: %v", err)
 	}
 }

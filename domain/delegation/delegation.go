@@ -106,7 +106,10 @@ type Nominee struct {
 	Indicators Indicators  `json:"indicators"`
 	Status     Status      `json:"status"`
 	Opinion    string      `json:"opinion,omitempty"`
-	AddedAt    time.Time   `json:"addedAt"`
+	// Disabled: the nominee's account is disabled (禁用, R-DEL-08).
+	Disabled    bool         `json:"disabled"`
+	Attachments []Attachment `json:"attachments,omitempty"`
+	AddedAt     time.Time    `json:"addedAt"`
 }
 
 // Delegation is the aggregate: one unit's nominees to one congress.
@@ -190,6 +193,12 @@ func (d *Delegation) Apply(e Event) {
 		d.set(e.Nominee, func(n *Nominee) { n.Status, n.Opinion = FinalApproved, e.Opinion })
 	case NomineeFinalRejected:
 		d.set(e.Nominee, func(n *Nominee) { n.Status, n.Opinion = FinalRejected, e.Opinion })
+	case NomineeDisabled:
+		d.set(e.Nominee, func(n *Nominee) { n.Disabled = true })
+	case NomineeEnabled:
+		d.set(e.Nominee, func(n *Nominee) { n.Disabled = false })
+	case NomineeAttachmentsSet:
+		d.set(e.Nominee, func(n *Nominee) { n.Attachments = slices.Clone(e.Files) })
 	case NomineeDeregistered:
 		if i := d.index(e.Nominee); i >= 0 {
 			d.nominees = slices.Delete(d.nominees, i, i+1)
@@ -343,6 +352,9 @@ func (d *Delegation) Review(by domain.Actor, id uuid.UUID, dec procedure.Decisio
 	if err := d.unitAdmin(by, d.unit, "review nominee"); err != nil {
 		return err
 	}
+	if n.Disabled {
+		return disabledError(n, "review nominee")
+	}
 	role := by.Role
 	if role == domain.RoleSchoolAdmin {
 		role = domain.RoleUnitAdmin // a university electing: its administrators review as the unit
@@ -365,6 +377,9 @@ func (d *Delegation) Revoke(by domain.Actor, id uuid.UUID, now time.Time) error 
 	}
 	if err := d.unitAdmin(by, d.unit, "revoke"); err != nil {
 		return err
+	}
+	if n.Disabled {
+		return disabledError(n, "revoke")
 	}
 	if n.Status != Approved && n.Status != Rejected {
 		return &domain.StateError{Rule: "R-DEL-03", Status: string(n.Status), Action: "revoke",
@@ -405,6 +420,13 @@ func (d *Delegation) ReportAll(by domain.Actor, a congress.Allotment, now time.T
 	if err := d.notReported("report all"); err != nil {
 		return err
 	}
+	for _, n := range d.nominees {
+		if n.Disabled {
+			return &domain.StateError{Rule: "R-DEL-08", Status: string(n.Status), Action: "report all",
+				Message: fmt.Sprintf("nominee %s's account is disabled: enable or deregister it first", n.ID),
+				Zh:      "有人选账号已禁用，请先启用或注销后再全部上报"}
+		}
+	}
 	var ids []uuid.UUID
 	var approved []Nominee
 	for _, n := range d.nominees {
@@ -437,6 +459,9 @@ func (d *Delegation) Edit(by domain.Actor, c Electing, id uuid.UUID, e EditNomin
 	}
 	if err := d.unitAdmin(by, d.unit, "edit nominee"); err != nil {
 		return err
+	}
+	if n.Disabled {
+		return disabledError(n, "edit nominee")
 	}
 	next := Pending
 	switch n.Status {

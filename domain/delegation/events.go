@@ -22,12 +22,15 @@ const (
 	EventNomineeEdited       = "delegation.nominee_edited"
 	EventFinalApproved       = "delegation.nominee_final_approved"
 	EventFinalRejected       = "delegation.nominee_final_rejected"
+	EventNomineeDisabled     = "delegation.nominee_disabled"
+	EventNomineeEnabled      = "delegation.nominee_enabled"
+	EventAttachmentsSet      = "delegation.nominee_attachments_set"
 )
 
 // EventTypes lists every delegation event name.
 func EventTypes() []string {
 	return []string{EventNomineeAdded, EventNomineeApproved, EventNomineeRejected, EventNomineeRevoked, EventNomineeDeregistered, EventReported,
-		EventNomineeEdited, EventFinalApproved, EventFinalRejected}
+		EventNomineeEdited, EventFinalApproved, EventFinalRejected, EventNomineeDisabled, EventNomineeEnabled, EventAttachmentsSet}
 }
 
 // ErrUnknownEvent: Decode met an event name this package does not know.
@@ -129,6 +132,34 @@ type NomineeFinalRejected struct {
 	At      time.Time `json:"at"`
 }
 
+// NomineeDisabled: the unit disabled the nominee's account (禁用, R-DEL-08).
+type NomineeDisabled struct {
+	Nominee uuid.UUID `json:"nominee"`
+	By      uuid.UUID `json:"by"`
+	At      time.Time `json:"at"`
+}
+
+// NomineeEnabled: the unit enabled the nominee's account again (启用).
+type NomineeEnabled struct {
+	Nominee uuid.UUID `json:"nominee"`
+	By      uuid.UUID `json:"by"`
+	At      time.Time `json:"at"`
+}
+
+// NomineeAttachmentsSet: the unit's files attached to the nominee, all of
+// them (上传文件). The files (their names say whose they are) are the
+// nominee's personal fields, encrypted as NomineeAdded's.
+type NomineeAttachmentsSet struct {
+	Nominee uuid.UUID    `json:"nominee" personal:"id"`
+	Files   []Attachment `json:"files" personal:"field"`
+	By      uuid.UUID    `json:"by"`
+	At      time.Time    `json:"at"`
+}
+
+func (NomineeDisabled) EventType() string       { return EventNomineeDisabled }
+func (NomineeEnabled) EventType() string        { return EventNomineeEnabled }
+func (NomineeAttachmentsSet) EventType() string { return EventAttachmentsSet }
+
 func (NomineeEdited) EventType() string        { return EventNomineeEdited }
 func (NomineeFinalApproved) EventType() string { return EventFinalApproved }
 func (NomineeFinalRejected) EventType() string { return EventFinalRejected }
@@ -161,6 +192,12 @@ func Decode(eventType string, data []byte) (Event, error) {
 		return decode[NomineeFinalRejected](eventType, data)
 	case EventReported:
 		return decode[AllReported](eventType, data)
+	case EventNomineeDisabled:
+		return decode[NomineeDisabled](eventType, data)
+	case EventNomineeEnabled:
+		return decode[NomineeEnabled](eventType, data)
+	case EventAttachmentsSet:
+		return decode[NomineeAttachmentsSet](eventType, data)
 	}
 	return nil, fmt.Errorf("%w %q", ErrUnknownEvent, eventType)
 }
