@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
+	"strings"
 
 	"github.com/google/uuid"
 
@@ -14,6 +16,7 @@ import (
 	"github.com/econf/econf/domain/policy"
 	"github.com/econf/econf/domain/procedure"
 	"github.com/econf/econf/eventstore"
+	"github.com/econf/econf/internal/filestore"
 	"github.com/econf/econf/internal/pdfdoc"
 )
 
@@ -257,9 +260,12 @@ func (a *App) FinalRejectNominee(ctx context.Context, actor domain.Actor, meta M
 }
 
 // RegistrationForms are the registration forms (登记表, R-DEL-06) of a
-// unit's nominees the actor may read: those named, or all of them.
+// unit's nominees the actor may read: those named, or all of them. The
+// personal fields are filled for the unit and the organiser (the ID number
+// whole: the form is the one place it is not masked), left empty for
+// anyone else.
 func (a *App) RegistrationForms(ctx context.Context, actor domain.Actor, congressID, unit uuid.UUID, only []uuid.UUID) ([]pdfdoc.RegistrationFormData, error) {
-	v, err := a.Delegation(ctx, actor, congressID, unit)
+	d, _, _, scope, err := a.readDelegation(ctx, actor, congressID, unit)
 	if err != nil {
 		return nil, err
 	}
@@ -275,20 +281,78 @@ func (a *App) RegistrationForms(ctx context.Context, actor domain.Actor, congres
 	if err != nil {
 		return nil, err
 	}
+	personal := domain.Allows(actor, domain.KindNomineePersonal, domain.Read, scope)
 	var out []pdfdoc.RegistrationFormData
-	for _, n := range v.Nominees {
+	for _, n := range d.Nominees() {
 		if len(only) > 0 && !slices.Contains(only, n.ID) {
 			continue
 		}
-		gender := "男"
-		if n.Profile.Gender == "female" {
-			gender = "女"
+		f := pdfdoc.RegistrationFormData{Congress: c.Name(), Unit: o.NameZh(), Identity: n.Identity.Zh(), Status: n.Status.Zh(), Grassroots: n.Indicators.Grassroots}
+		if personal {
+			a.fillPersonal(ctx, &f, n)
 		}
-		out = append(out, pdfdoc.RegistrationFormData{Congress: c.Name(), Unit: o.NameZh(), Identity: n.Identity.Zh(), Name: n.Name,
-			Gender: gender, Ethnicity: n.Profile.Ethnicity, Affiliations: n.Profile.Affiliations, Grassroots: n.Profile.Grassroots, Status: n.Status.Zh()})
+		out = append(out, f)
 	}
 	if len(only) > 0 && len(out) != len(only) {
 		return nil, fmt.Errorf("registration forms: a nominee named is not the unit's: %w", domain.ErrNotFound)
 	}
 	return out, nil
+}
+
+// fillPersonal puts a nominee's personal fields on their form, the photo
+// read from its upload.
+func (a *App) fillPersonal(ctx context.Context, f *pdfdoc.RegistrationFormData, n delegation.Nominee) {
+	p := n.Profile
+	gender := map[string]string{"male": "男", "female": "女"}[p.Gender]
+	edu := func(e delegation.Education) (string, string) {
+		level := strings.TrimSpace(strings.Join([]string{e.Level, e.Degree}, " "))
+		of := strings.TrimSpace(strings.Join([]string{e.School, e.Major}, " "))
+		return level, of
+	}
+	posts := func(ps []delegation.Post) []string {
+		var out []string
+		for _, x := range ps {
+			out = append(out, strings.TrimSpace(strings.Join([]string{x.Kind, x.Organisation, x.Role}, " ")))
+		}
+		return out
+	}
+	level := func(l string) string {
+		if l == "" {
+			return "否"
+		}
+		return l
+	}
+	staff := "否"
+	if p.AssociationStaff {
+		staff = "是"
+	}
+	f.Name, f.Gender, f.Ethnicity, f.Nationality, f.Affiliations = n.Name, gender, p.Ethnicity, p.Nationality, p.Affiliations
+	if !n.BirthDate.IsZero() {
+		f.BirthDate = n.BirthDate.String()
+	}
+	f.NativePlace, f.Birthplace = p.NativePlace.String(), p.Birthplace.String()
+	if p.IDType != "" {
+		f.IDType = delegation.IDTypeZh(p.IDType)
+	}
+	f.IDNumber = p.IDNumber
+	f.FullTime, f.FullTimeOf = edu(p.FullTime)
+	f.InService, f.InServiceOf = edu(p.InService)
+	f.Mobile, f.Email = p.Mobile, p.Email
+	f.Occupation = strings.TrimSpace(p.Occupation + " " + p.OccupationDetail)
+	f.Discipline, f.Title, f.TitleLevel = p.Discipline, p.Title, p.TitleLevel
+	if p.Gender != "" { // an erased nominee's details are all gone
+		f.Academician, f.Staff, f.NPC, f.CPPCC = delegation.AcademicianZh(p.Academician), staff, level(p.NPC), level(p.CPPCC)
+	}
+	f.Employer = strings.TrimSpace(p.Employer + " " + p.Position)
+	f.AcademicPost, f.PartyPost = posts(p.AcademicPosts), posts(p.PartyPosts)
+	f.StaffKind, f.PreviousTerm, f.Resume = p.StaffCategory, p.PreviousTerm, p.Resume
+	if o, ok := a.files.(fileOpener); ok && p.Photo.ID != uuid.Nil {
+		if rc, st, err := o.Open(ctx, p.Photo.ID); err == nil {
+			b, err := io.ReadAll(io.LimitReader(rc, filestore.NomineePhoto.MaxBytes))
+			rc.Close()
+			if err == nil {
+				f.Photo, f.PhotoType = b, map[string]string{filestore.JPEG: "JPG", filestore.PNG: "PNG"}[st.ContentType]
+			}
+		}
+	}
 }

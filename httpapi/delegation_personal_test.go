@@ -290,6 +290,21 @@ func TestNomineeDetailsScopedAndMaskedR_DEL_02(t *testing.T) {
 	if res := h.do("GET", photoURL, h.tree.OtherUnitAd.Email, nil); res.status != http.StatusNotFound {
 		t.Errorf("another unit downloads the photo: %d", res.status)
 	}
+	// The registration form prints the personal fields and the photo for
+	// the organiser, neither for an auditor (R-DEL-06).
+	formsURL := cong + "/units/" + h.tree.Unit.String() + "/registration-forms.pdf"
+	for _, c := range []struct {
+		who      string
+		personal bool
+	}{{organiser, true}, {auditor, false}} {
+		res := h.do("GET", formsURL, c.who, nil)
+		if res.status != http.StatusOK {
+			t.Fatalf("forms as %s: %d", c.who, res.status)
+		}
+		if pdfDraws(res.body, '乌') != c.personal || bytes.Contains(res.body, []byte("/Subtype /Image")) != c.personal {
+			t.Errorf("forms as %s: name or photo drawn %v, want %v", c.who, pdfDraws(res.body, '乌'), c.personal)
+		}
+	}
 	// A reported nominee's details are not the unit's to change (R-DEL-05).
 	if res := h.do("PUT", cong+"/nominees/"+nominee, unitAdmin, map[string]any{"name": "乌兰测试", "birthDate": "1982-03-01", "profile": nomineeDetails(id, photo)},
 		"Idempotency-Key", "edit-reported"); res.status != http.StatusConflict || !res.hasRule("R-DEL-05") {

@@ -458,6 +458,9 @@ var delegationActions = map[string][2]string{
 	delegation.EventNomineeEdited:       {"nominee edited", "修改推荐人选"},
 	delegation.EventFinalApproved:       {"final review passed", "终审审核通过"},
 	delegation.EventFinalRejected:       {"final review refused", "终审审核不通过"},
+	delegation.EventNomineeDisabled:     {"nominee's account disabled", "禁用人选账号"},
+	delegation.EventNomineeEnabled:      {"nominee's account enabled", "启用人选账号"},
+	delegation.EventAttachmentsSet:      {"nominee's files attached", "上传人选附件"},
 }
 
 // readDelegation reads a delegation's event: the delegation is nominating
@@ -500,6 +503,12 @@ func readDelegation(eventType string, data []byte) (step, error) {
 		s.comment, s.decision = who(ev.Nominee, ev.Opinion), true
 	case delegation.NomineeFinalRejected:
 		s.comment, s.decision = who(ev.Nominee, ev.Opinion), true
+	case delegation.NomineeDisabled:
+		s.comment = who(ev.Nominee, "")
+	case delegation.NomineeEnabled:
+		s.comment = who(ev.Nominee, "")
+	case delegation.NomineeAttachmentsSet:
+		s.comment = who(ev.Nominee, fmt.Sprintf("%d个附件 / %d files", len(ev.Files), len(ev.Files)))
 	case delegation.AllReported:
 		s.status = string(delegation.Reported)
 		s.comment = fmt.Sprintf("上报%d人 / %d nominees reported", len(ev.Nominees), len(ev.Nominees))

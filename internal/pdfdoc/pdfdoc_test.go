@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"github.com/econf/econf/domain/declaration"
+	"image"
+	"image/png"
 	"os"
 	"os/exec"
 	"regexp"
@@ -411,13 +413,25 @@ func TestDeclarationFormText(t *testing.T) {
 }
 
 // TestRegistrationFormsText checks the registration forms (R-DEL-06) field
-// by field, one page per nominee.
+// by field, one page per nominee: every personal field in the template's
+// place, the ID number whole, the photo drawn; a form without the
+// personal fields (a reader who may not see them) prints dashes.
 func TestRegistrationFormsTextR_DEL_06(t *testing.T) {
+	img := image.NewRGBA(image.Rect(0, 0, 120, 160))
+	var photo bytes.Buffer
+	if err := png.Encode(&photo, img); err != nil {
+		t.Fatal(err)
+	}
 	forms := []RegistrationFormData{
-		{Congress: "第九次代表大会", Unit: "计算机学院", Identity: "委员", Name: "张某某", Gender: "女", Ethnicity: "蒙古族",
-			Affiliations: []string{"中国民主同盟", "中国共产党党员"}, Grassroots: true, Status: "终审审核通过"},
-		{Congress: "第九次代表大会", Unit: "计算机学院", Identity: "代表", Name: "李某", Gender: "男", Ethnicity: "汉族",
-			Affiliations: []string{"群众"}, Status: "初审通过已上报/终审待审核"},
+		{Congress: "第九次代表大会", Unit: "计算机学院", Identity: "委员", Name: "张某某", Gender: "女", BirthDate: "1982-03-01", Ethnicity: "蒙古族",
+			Nationality: "中国", Affiliations: []string{"中国民主同盟", "中国共产党党员"}, NativePlace: "北京市/市辖区/西城区", Birthplace: "内蒙古自治区/呼和浩特市",
+			IDType: "居民身份证", IDNumber: "15010219820301004X", FullTime: "博士研究生 博士", FullTimeOf: "某某大学 计算机科学",
+			InService: "硕士研究生 硕士", InServiceOf: "某某学院 管理学", Mobile: "13900000123", Email: "nominee.test@example.edu.cn",
+			Occupation: "科研人员 高等学校", Discipline: "数学", Title: "教授", TitleLevel: "正高级", Academician: "工程院院士", Employer: "某某大学 院长",
+			AcademicPost: []string{"全国学会 某学会 理事"}, PartyPost: []string{"其他社会组织 某协会 会员"}, Grassroots: true, Staff: "是", StaffKind: "农技协",
+			PreviousTerm: "常务委员", NPC: "省级", CPPCC: "市级", Resume: "1999年至今 某某大学", Status: "终审审核通过",
+			Photo: photo.Bytes(), PhotoType: "PNG"},
+		{Congress: "第九次代表大会", Unit: "计算机学院", Identity: "代表", Grassroots: false, Status: "初审通过已上报/终审待审核"},
 	}
 	pdf := render(t, func(b *bytes.Buffer) error {
 		return RegistrationForms(b, forms, time.Date(2027, 1, 5, 9, 0, 0, 0, time.UTC))
@@ -426,11 +440,20 @@ func TestRegistrationFormsTextR_DEL_06(t *testing.T) {
 	flat := strings.ReplaceAll(extractText(t, pdf), "\n", "")
 	for _, want := range []string{
 		"委员登记表", "代表登记表", "推举单位：计算机学院", "第九次代表大会",
-		"姓名", "张某某", "性别", "女", "民族", "蒙古族", "政治面貌", "中国民主同盟、中国共产党党员", "是否为基层一线", "是",
-		"审核状态", "终审审核通过", "李某", "汉族", "群众", "初审通过已上报/终审待审核", "出生年月", "移动电话", "主要学习工作经历",
+		"姓名张某某", "出生年月1982-03-01", "性别女", "国籍中国", "民族蒙古族", "政治面貌中国民主同盟、中国共产党党员",
+		"籍贯北京市/市辖区/西城区", "出生地内蒙古自治区/呼和浩特市", "全日制教育（最高学历）博士研究生 博士", "毕业院校系及专业某某大学 计算机科学",
+		"在职教育硕士研究生 硕士", "毕业院校系及专业某某学院 管理学", "移动电话13900000123", "电子邮箱nominee.test@example.edu.cn",
+		"职业类别科研人员 高等学校", "专业技术职务教授", "是否两院院士工程院院士", "专业技术等级正高级", "学科分类数学", "证件类型居民身份证",
+		"证件号码15010219820301004X", "工作单位及职务某某大学 院长", "学术组织任职情况全国学会 某学会 理事", "党派及社会团体任职情况其他社会组织 某协会 会员",
+		"是否为基层一线是", "审核状态终审审核通过", "学会或科协专职人员是", "专职人员类别农技协", "上一届全委会任职情况常务委员",
+		"人大代表省级", "政协委员市级", "主要学习工作经历1999年至今 某某大学",
+		"审核状态初审通过已上报/终审待审核", "姓名—", "证件号码—", "照片",
 	} {
 		if !strings.Contains(flat, want) {
 			t.Errorf("registration forms lack %q", want)
 		}
+	}
+	if !bytes.Contains(pdf, []byte("/Subtype /Image")) {
+		t.Error("the photo is not drawn")
 	}
 }
