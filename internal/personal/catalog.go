@@ -53,12 +53,9 @@ func init() {
 	existing = append(existing, procedure(funding.EventTypes(), funding.Decode)...)
 	existing = append(existing, procedure(org.EventTypes(), org.Decode)...)
 	// A nominee's name and details were written in clear before they were
-	// declared personal (version 1).
-	for _, t := range procedure(delegation.EventTypes(), delegation.Decode) {
-		if t == delegation.EventNomineeAdded || t == delegation.EventNomineeEdited { // attachments came encrypted
-			existing = append(existing, t)
-		}
-	}
+	// declared personal (version 1); their attachments never were, and take
+	// the same step.
+	existing = append(existing, procedure(delegation.EventTypes(), delegation.Decode)...)
 	// Procedures that never wrote clear text: no step from version 1.
 	procedure(congress.EventTypes(), congress.Decode)
 	procedure(funding.PlanEventTypes(), funding.DecodePlan)

@@ -254,6 +254,12 @@ func TestUpcasterRegistryReadsEveryOlderVersion(t *testing.T) {
 		if ty == "declaration.people_saved" { // key people known by name in their record only
 			continue
 		}
+		if ty == "delegation.nominee_attachments_set" { // a list of references: absent once erased
+			if strings.Contains(s, "测试甲") || strings.Contains(s, `"files"`) {
+				t.Errorf("%s after erasure: %s", ty, s)
+			}
+			continue
+		}
 		if strings.Contains(s, "jia.test@example.edu.cn") || strings.Contains(s, "13900000009") || !strings.Contains(s, personal.Erased) {
 			t.Errorf("%s after erasure: %s", ty, s)
 		}
