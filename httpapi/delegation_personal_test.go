@@ -305,6 +305,27 @@ func TestNomineeDetailsScopedAndMaskedR_DEL_02(t *testing.T) {
 			t.Errorf("forms as %s: name or photo drawn %v, want %v", c.who, pdfDraws(res.body, '乌'), c.personal)
 		}
 	}
+	// The delegates list shows the personal columns to the unit and the
+	// organiser, the rows without them to an auditor, who cannot search
+	// them either.
+	h.settle()
+	for _, c := range []struct {
+		who, query string
+		rows       int
+		name       string
+	}{{unitAdmin, "", 1, "乌兰测试"}, {organiser, "?name=乌兰", 1, "乌兰测试"}, {auditor, "", 1, ""}, {auditor, "?name=乌兰", 0, ""}, {auditor, "?ethnicity=蒙古族", 0, ""}} {
+		res := h.do("GET", "/api/v1/delegates"+c.query, c.who, nil)
+		if res.status != http.StatusOK {
+			t.Fatalf("delegates%s as %s: %d %s", c.query, c.who, res.status, res.body)
+		}
+		items := res.json(t)["items"].([]any)
+		if len(items) != c.rows || (c.rows > 0 && items[0].(map[string]any)["name"] != c.name) {
+			t.Errorf("delegates%s as %s: %s", c.query, c.who, res.body)
+		}
+		if c.name == "" && strings.Contains(string(res.body), "蒙古族") {
+			t.Errorf("delegates%s as %s shows the ethnicity: %s", c.query, c.who, res.body)
+		}
+	}
 	// A reported nominee's details are not the unit's to change (R-DEL-05).
 	if res := h.do("PUT", cong+"/nominees/"+nominee, unitAdmin, map[string]any{"name": "乌兰测试", "birthDate": "1982-03-01", "profile": nomineeDetails(id, photo)},
 		"Idempotency-Key", "edit-reported"); res.status != http.StatusConflict || !res.hasRule("R-DEL-05") {

@@ -252,7 +252,30 @@ func delegateWhere(a domain.Actor, f DelegateFilter) (*where, error) {
 		w.add("(submitted_at AT TIME ZONE 'Asia/Shanghai')::date <= ?", dateArg(f.To))
 	}
 	keyword(w, strings.TrimSpace(f.Keyword))
+	if !seesPersonal(a) && (f.Name != "" || f.Ethnicity != "" || f.Occupation != "" || f.Party != "" || strings.TrimSpace(f.Keyword) != "") {
+		w.add("false") // a reader who does not see the personal columns does not search them either
+	}
 	return w, nil
+}
+
+// seesPersonal tells whether a reads the nominees' personal columns (name,
+// gender, ethnicity, affiliations, occupation): the unit and the organiser
+// do (domain.KindNomineePersonal), auditors and analysts see the rows
+// without them. A row a reaches is in a's delegation scope already, and
+// there the two grants differ only by role.
+func seesPersonal(a domain.Actor) bool {
+	return domain.FilterFor(a, domain.KindNomineePersonal, domain.Read).Place != domain.Nowhere
+}
+
+// hidePersonal blanks the personal columns for a reader who may not see them.
+func hidePersonal(a domain.Actor, rows []DelegateRow) {
+	if seesPersonal(a) {
+		return
+	}
+	for i := range rows {
+		r := &rows[i]
+		r.Name, r.Gender, r.Ethnicity, r.Affiliations, r.Occupation = "", "", "", []string{}, ""
+	}
 }
 
 // ListDelegates answers one page of the nominees the actor may see
@@ -271,6 +294,7 @@ func (q *Queries) ListDelegates(ctx context.Context, a domain.Actor, f DelegateF
 	if page.Items == nil {
 		page.Items = []DelegateRow{}
 	}
+	hidePersonal(a, page.Items)
 	return page, err
 }
 
@@ -348,6 +372,7 @@ func (q *Queries) ExportDelegatesTo(ctx context.Context, a domain.Actor, f Deleg
 	if err != nil {
 		return fmt.Errorf("export delegates: %w", err)
 	}
+	hidePersonal(a, list)
 	if err := sink.Columns(DelegateExportColumns); err != nil {
 		return err
 	}
