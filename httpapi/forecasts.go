@@ -17,6 +17,7 @@ import (
 	"github.com/econf/econf/domain/forecast"
 	"github.com/econf/econf/eventstore"
 	"github.com/econf/econf/internal/anchor"
+	"github.com/econf/econf/internal/replica"
 	"github.com/econf/econf/projections"
 )
 
@@ -232,6 +233,9 @@ func (s *Server) consistent(w http.ResponseWriter, r *http.Request, names ...str
 	if err != nil {
 		badRequest(w, r, domain.FieldError{Path: "header:X-Econf-Min-Position", Rule: "SCHEMA", Message: err.Error(), Zh: "位置格式错误"})
 		return false
+	}
+	if s.Replica != nil && replica.OnReplica(r.Context()) && s.Replica.WaitReadModels(r.Context(), pos, names...) {
+		return true // the replica's read models have it; otherwise the reads moved to the primary
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.ConsistencyWait)
 	defer cancel()

@@ -82,6 +82,12 @@ type Config struct {
 	// events against the newest audit checkpoint; nil: none.
 	Proofs Prover
 
+	// Replica sends the reads of GET requests to a PostgreSQL hot standby
+	// while it keeps up (ECONF_REPLICA_URL); nil: every read on the primary.
+	// Reads and App must then read through it (replica.Router's DB and
+	// Store).
+	Replica ReadReplica
+
 	// Erased is told of each erasure of a person's personal data (PIPL),
 	// after their keys are gone: it rebuilds the read models, which still
 	// hold their values (serve: in the background); nil: nothing.
@@ -160,7 +166,7 @@ func (s *Server) routes() chi.Router {
 			r.Post("/auth/sms-login", s.smsSignIn)
 		})
 		r.Group(func(r chi.Router) {
-			r.Use(s.authenticate)
+			r.Use(s.authenticate, s.replicaReads)
 			r.Post("/auth/logout", s.logout)
 			r.Get("/me", s.me)
 			r.Get("/me/notifications", s.myNotifications)
@@ -440,6 +446,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	s.replicaCheck(checks, body)
 	body["ready"] = ready
 	status := http.StatusOK
 	if !ready {

@@ -14,7 +14,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/econf/econf/domain"
 	"github.com/econf/econf/domain/classify"
@@ -25,11 +25,19 @@ import (
 // Queries reads the read models through the rm views, applying the
 // caller's scope (R-ACT-02) in every query.
 type Queries struct {
-	pool *pgxpool.Pool
+	pool DB
+}
+
+// DB is what the queries read through: a pool, or one that sends each
+// request's reads to a replica (internal/replica).
+type DB interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 }
 
 // NewQueries reads through pool.
-func NewQueries(pool *pgxpool.Pool) *Queries { return &Queries{pool: pool} }
+func NewQueries(pool DB) *Queries { return &Queries{pool: pool} }
 
 // recordID takes the id out of a stream name like "forecast-<uuid>".
 func recordID(stream, prefix string) (uuid.UUID, error) {
@@ -394,7 +402,7 @@ type listView struct {
 // the page's own rows from the table. A page that is not full ends the
 // list and so tells the total without counting: a rare keyword costs one
 // search of the text index, not two.
-func listPage[T any](ctx context.Context, pool *pgxpool.Pool, l listView, w *where, sortCol string, desc bool, page, size int,
+func listPage[T any](ctx context.Context, pool DB, l listView, w *where, sortCol string, desc bool, page, size int,
 	scan func(pgx.CollectableRow) (T, error)) (items []T, total int64, capped bool, err error) {
 	offset := (page - 1) * size
 	args := append(slices.Clip(w.args), size, offset)
@@ -435,7 +443,7 @@ var likeCountRows = 20_000.0 // a variable for tests
 // such an index, so when the planner expects many matches the count tests
 // the same keyword by LIKE on the search text instead; a rare one stays
 // with the gram index, which finds its few matches at once.
-func countCapped(ctx context.Context, pool *pgxpool.Pool, l listView, w *where) (int64, error) {
+func countCapped(ctx context.Context, pool DB, l listView, w *where) (int64, error) {
 	order := ""
 	if l.countOrder != "" {
 		if w.gram != nil && w.gram.pattern != "" {
@@ -480,7 +488,7 @@ func orderBy(table, col string, desc, nullable bool) string {
 
 // pageOf counts the rows of rm.<view> that w selects and reads one page of
 // columns, ordered by sortCol (nulls last, then id) and scanned by scan.
-func pageOf[T any](ctx context.Context, pool *pgxpool.Pool, view, columns string, w *where, sortCol string, desc bool, page, size int,
+func pageOf[T any](ctx context.Context, pool DB, view, columns string, w *where, sortCol string, desc bool, page, size int,
 	scan func(pgx.CollectableRow) (T, error)) ([]T, int64, error) {
 	var total int64
 	if err := pool.QueryRow(ctx, `SELECT count(*) FROM rm.`+view+` WHERE `+w.String(), w.args...).Scan(&total); err != nil {

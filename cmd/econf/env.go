@@ -23,6 +23,7 @@ import (
 	"github.com/econf/econf/internal/filestore"
 	"github.com/econf/econf/internal/personal"
 	"github.com/econf/econf/internal/pgcluster"
+	"github.com/econf/econf/internal/replica"
 	"github.com/econf/econf/internal/simclock"
 	"github.com/econf/econf/projections"
 )
@@ -35,6 +36,8 @@ type env struct {
 	pool    *pgxpool.Pool
 	store   eventstore.Store // what the application reads and writes: personal fields encrypted (internal/personal)
 	raw     eventstore.Store // the store underneath: the bytes as stored
+	routed  eventstore.Store // raw, with the stream reads of GET requests sent to the read replica (serve with ECONF_REPLICA_URL)
+	replica *replica.Router  // nil without a read replica
 	keys    *personal.Keys
 	auth    *auth.Store
 	app     *commands.App
@@ -70,7 +73,12 @@ func open(ctx context.Context, cfg *config, log *slog.Logger) (*env, error) {
 		return nil, err
 	}
 	e.keys = personal.NewKeys(e.pool, ring)
-	e.store = personal.NewStore(e.raw, e.keys)
+	e.routed = e.raw
+	if err := e.openReplica(ctx, cfg.ReplicaURL, log); err != nil {
+		e.close()
+		return nil, err
+	}
+	e.store = personal.NewStore(e.routed, e.keys)
 	if setting != nil {
 		if e.sim, err = simclock.Open(ctx, e.pool, *setting, e.clock.Now); err != nil {
 			e.close()

@@ -30,6 +30,9 @@ var envDocs = map[string]string{
 	"ECONF_DEMO_PASSWORD":                "one password for every demo account instead of generated ones",
 	"ECONF_TOKEN_TTL":                    "how long a sign-in token lasts, at least 1m (default 8h)",
 	"ECONF_CLIENT_ADDRESS_HEADER":        "header a reverse proxy puts the client address in (e.g. X-Forwarded-For); unset: the TCP peer",
+	"ECONF_REPLICA_URL":                  "PostgreSQL hot standby of DATABASE_URL's server that GET requests read from while it keeps up; unset: every read on the primary",
+	"ECONF_REPLICA_MAX_LAG":              "how far the read replica may trail the primary and still serve reads (default 2s)",
+	"ECONF_REPLICA_WAIT":                 "how long a read with X-Econf-Min-Position waits for the replica before it reads from the primary (default 1s)",
 	"ECONF_DEADLINE_INTERVAL":            "how often the deadline engine looks for passed deadlines, at least 1s (default 1m)",
 	"ECONF_IDEMPOTENCY_SECRET":           "HMAC key for stored Idempotency-Key requests, the same on every replica; unset: generated once, kept in the database",
 	"ECONF_IDEMPOTENCY_RETENTION":        "how long Idempotency-Key answers are kept (default 24h)",
@@ -89,7 +92,8 @@ var commandDocs = map[string]commandDoc{
 			"ECONF_SMTP_STARTTLS", "ECONF_SMTP_TLS", "ECONF_SMTP_CA_FILE", "ECONF_MAIL_FROM", "ECONF_CODE_TTL",
 			"ECONF_SMS_PROVIDER", "ECONF_SMS_ALIYUN_ACCESS_KEY_ID", "ECONF_SMS_ALIYUN_ACCESS_KEY_SECRET", "ECONF_SMS_ALIYUN_SIGN_NAME",
 			"ECONF_SMS_ALIYUN_TEMPLATE_CODE", "ECONF_SMS_ALIYUN_ENDPOINT",
-			"ECONF_CHECKPOINT_KEY_FILE", "ECONF_CHECKPOINT_KEY", "ECONF_CHECKPOINT_PUBLIC_KEY", "ECONF_CHECKPOINT_DIR", "ECONF_CHECKPOINT_INTERVAL", "ECONF_SSO_CONFIG")},
+			"ECONF_CHECKPOINT_KEY_FILE", "ECONF_CHECKPOINT_KEY", "ECONF_CHECKPOINT_PUBLIC_KEY", "ECONF_CHECKPOINT_DIR", "ECONF_CHECKPOINT_INTERVAL", "ECONF_SSO_CONFIG",
+			"ECONF_REPLICA_URL", "ECONF_REPLICA_MAX_LAG", "ECONF_REPLICA_WAIT")},
 	"mail list": {"econf mail list [--all] [--json] [flags]", func() string {
 		return "Lists the queued mails (with --all the sent ones too).\n\n" + afterUsage(mailUsage)
 	}, withCommon()},

@@ -116,6 +116,8 @@ type config struct {
 	args          []string // positional arguments
 	// ClientAddressHeader: the header a reverse proxy puts the client address in.
 	ClientAddressHeader string
+	// ReplicaURL: a PostgreSQL hot standby GET requests read from (serve).
+	ReplicaURL string
 }
 
 func envOr(key, def string) string {
@@ -134,6 +136,7 @@ func (c *config) flags(fs *flag.FlagSet, server bool) {
 	c.DemoPassword = os.Getenv("ECONF_DEMO_PASSWORD")
 	c.ClientAddressHeader = os.Getenv("ECONF_CLIENT_ADDRESS_HEADER")
 	if server {
+		c.ReplicaURL = replicaURL()
 		fs.StringVar(&c.Addr, "addr", envOr("ECONF_ADDR", "127.0.0.1:8080"), "listen address (env ECONF_ADDR)")
 		fs.StringVar(&c.Demo, "demo", envOr("ECONF_DEMO", "on"), "on: seed the demo organisation and logins on a first start; off: none, create the first administrator with econf admin create (env ECONF_DEMO)")
 		ttl, err := time.ParseDuration(envOr("ECONF_TOKEN_TTL", "8h"))

@@ -93,7 +93,12 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	srv := httpapi.New(httpapi.Config{App: e.app, Auth: e.auth, Reads: reads, Waiter: runner, Pool: e.pool, Log: log, TokenTTL: cfg.TokenTTL,
+	httpReads := reads
+	var readReplica httpapi.ReadReplica
+	if e.replica != nil {
+		httpReads, readReplica = projections.NewQueries(e.replica.DB()), e.replica
+	}
+	srv := httpapi.New(httpapi.Config{App: e.app, Auth: e.auth, Reads: httpReads, Replica: readReplica, Waiter: runner, Pool: e.pool, Log: log, TokenTTL: cfg.TokenTTL,
 		Signup: e.app.Signup(pending.NewStore(e.pool), ms.codeTTL), Files: e.files, IdempotencySecret: idem.secret,
 		ClientAddressHeader: cfg.ClientAddressHeader, Metrics: m, Proofs: prover,
 		SMSLogin: e.app.SMSLogin(sms.NewCodes(e.pool, e.clock.Now), sender), Erased: erased, SSO: signOn})
@@ -112,6 +117,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return runner.Run(gctx) })
 	g.Go(func() error { return engine.Run(gctx) })
+	if e.replica != nil {
+		g.Go(func() error { return e.replica.Run(gctx) })
+	}
 	if e.sim != nil {
 		// Follow `econf clock advance` run elsewhere.
 		g.Go(func() error { return e.sim.Run(gctx, e.pool, clockRefresh, log) })

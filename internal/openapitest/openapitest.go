@@ -95,6 +95,8 @@ var genericHeaders = map[string]bool{
 	"Referrer-Policy": true, "Strict-Transport-Security": true, "Permissions-Policy": true,
 	"Cross-Origin-Opener-Policy": true, "Cross-Origin-Resource-Policy": true, "Cross-Origin-Embedder-Policy": true,
 	"X-Request-Id": true, "Content-Language": true,
+	// Where a GET read (httpapi.replicaReads), on a server with a read replica.
+	"X-Econf-Read-From": true,
 }
 
 // schemaOptions hold every schema to the formats it names: uuid too, which
