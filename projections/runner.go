@@ -38,7 +38,17 @@ type Runner struct {
 
 	mu      sync.Mutex
 	changed chan struct{} // closed and replaced whenever a checkpoint moves
+
+	// observeLag, when set, is told for each event a live handler applied
+	// how long after its append its read model committed it.
+	observeLag func(readModel string, lag time.Duration)
 }
+
+// ObserveLag has f told, for every event a read model applies live, the
+// time from the event's append (its Created) until the read model's
+// transaction committed: the projection lag inside the server. Set it
+// before Run.
+func (r *Runner) ObserveLag(f func(readModel string, lag time.Duration)) { r.observeLag = f }
 
 // Defaults of Runner.stallAfter and Runner.stallPoll. The subscriber waits
 // 50 ms after the first failure, doubling up to 5 s: eight failures take
@@ -326,6 +336,12 @@ func (r *Runner) apply(ctx context.Context, p Projection, events []eventstore.Re
 		return err
 	}
 	r.signal()
+	if r.observeLag != nil {
+		now := time.Now()
+		for _, e := range events {
+			r.observeLag(p.Name(), now.Sub(e.Created))
+		}
+	}
 	return nil
 }
 

@@ -87,6 +87,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	erased := e.refreshAfterErasure(ctx, log)
+	runner.ObserveLag(m.ProjectionLag)
 	engine := &deadlines.Engine{Candidates: reads, App: e.app, Policies: e.app.Policies(), Clock: e.clock, Log: log, Interval: interval,
 		Observe: func(st deadlines.Stats, err error) { m.DeadlineRun(st.Checked, st.Recorded, st.Failed, err) }, Erased: erased}
 	signOn, err := ssoFromEnv(e.pool, e.clock.Now, log)

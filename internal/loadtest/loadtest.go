@@ -149,6 +149,13 @@ type Report struct {
 	// applicant's declarations list.
 	DeclLag         Stats `json:"declarationProjectionLag"`
 	DeclLagTimeouts int64 `json:"declarationLagTimeouts"`
+	// ServerLag is the projection lag measured inside the server over the
+	// run: from each event's append until each read model's transaction
+	// that applied it committed, every event and read model pooled (the
+	// server's econf_projection_delay_seconds histogram, read from /metrics
+	// before and after; quantiles interpolated within its buckets, no
+	// maximum). Empty when the server does not export it.
+	ServerLag Stats `json:"serverProjectionLag"`
 	// CommandLatency and QueryLatency pool the operations that append
 	// events and those that only read (lists, details, status, history).
 	CommandLatency Stats `json:"commandLatency"`
@@ -451,8 +458,17 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	}
 
 	firstMonth := firstStartMonth(domain.DateOf(time.Now()), cfg.PlanYear)
+	lagBefore, lagErr := c.scrapeLag(ctx)
+	withServerLag := func(rep Report, err error) (Report, error) {
+		if err == nil && lagErr == nil {
+			if after, aerr := c.scrapeLag(ctx); aerr == nil {
+				rep.ServerLag = after.since(lagBefore).stats()
+			}
+		}
+		return rep, err
+	}
 	if cfg.Rate > 0 {
-		return runOpen(ctx, cfg, c, firstMonth)
+		return withServerLag(runOpen(ctx, cfg, c, firstMonth))
 	}
 
 	runCtx, cancel := context.WithTimeout(ctx, cfg.Duration)
@@ -479,7 +495,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	wg.Wait()
 	rep := rec.report(cfg, time.Since(begin), completed.Load())
 	rep.Loop = "closed"
-	return rep, nil
+	return withServerLag(rep, nil)
 }
 
 // report summarises what rec holds for a run of cfg that took elapsed.
@@ -768,6 +784,8 @@ func (r Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "  %-21s n=%d p50 %.2f ms, p95 %.2f ms, p99 %.2f ms, max %.2f ms, timeouts %d\n",
 			l.name, l.s.Count, l.s.P50, l.s.P95, l.s.P99, l.s.Max, l.timeouts)
 	}
+	fmt.Fprintf(&b, "projection lag inside the server (append → read model committed, every read model): n=%d p50 %.2f ms, p95 %.2f ms, p99 %.2f ms, mean %.2f ms\n",
+		r.ServerLag.Count, r.ServerLag.P50, r.ServerLag.P95, r.ServerLag.P99, r.ServerLag.Mean)
 	if len(r.Errors) == 0 {
 		b.WriteString("errors: none\n")
 	} else {

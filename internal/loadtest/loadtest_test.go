@@ -82,6 +82,11 @@ func TestSmoke(t *testing.T) {
 	if rep.DeclLag.Count != 4 {
 		t.Errorf("declaration projection lag measured %d times; want 4", rep.DeclLag.Count)
 	}
+	// Inside the server every read model's every event is timed: far more
+	// than the client's probes, each between 0 and the run's length.
+	if sl := rep.ServerLag; sl.Count < 4*rep.Lag.Count || sl.P50 <= 0 || sl.P99 < sl.P50 || sl.Mean <= 0 || sl.P99 > rep.Seconds*1000 {
+		t.Errorf("projection lag inside the server: %+v (client probes: %d)", sl, rep.Lag.Count)
+	}
 	var js bytes.Buffer
 	if err := json.NewEncoder(&js).Encode(rep); err != nil {
 		t.Fatal(err)
@@ -90,7 +95,7 @@ func TestSmoke(t *testing.T) {
 	if err := rep.WriteText(&text); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{loadtest.OpHistory, loadtest.OpDeclHistory, "declarations (start)"} {
+	for _, want := range []string{loadtest.OpHistory, loadtest.OpDeclHistory, "declarations (start)", "projection lag inside the server"} {
 		if !strings.Contains(text.String(), want) {
 			t.Errorf("text report lacks %s:\n%s", want, text.String())
 		}
@@ -143,6 +148,9 @@ func TestOpenLoopSmoke(t *testing.T) {
 		}
 		if len(rep.Errors) != 0 {
 			t.Errorf("step %d errors: %v %v", i, rep.Errors, rep.ErrorSamples)
+		}
+		if rep.ServerLag.Count == 0 {
+			t.Errorf("step %d: no projection lag measured inside the server", i)
 		}
 		if rep.Requests != o.Sent || rep.CommandLatency.Count == 0 || rep.QueryLatency.Count == 0 && i == 1 {
 			t.Errorf("step %d: %d requests answered (%d commands, %d queries) of %d sent", i, rep.Requests,

@@ -37,6 +37,7 @@ func WriteCurvePNG(w io.Writer, reps []Report) error {
 		{"query p99", func(r Report) float64 { return r.QueryLatency.P99 }, color.RGBA{B: 200, A: 255}, false},
 		{"query p50", func(r Report) float64 { return r.QueryLatency.P50 }, color.RGBA{B: 200, A: 255}, true},
 		{"projection lag p99", func(r Report) float64 { return r.Lag.P99 }, color.RGBA{G: 140, A: 255}, false},
+		{"server lag p99", func(r Report) float64 { return r.ServerLag.P99 }, color.RGBA{R: 200, G: 120, A: 255}, false},
 	}
 	for i, s := range series {
 		var pts, sat plotter.XYs

@@ -20,6 +20,7 @@ import (
 	"github.com/econf/econf/internal/auth"
 	"github.com/econf/econf/internal/demo"
 	"github.com/econf/econf/internal/filestore"
+	"github.com/econf/econf/internal/metrics"
 	"github.com/econf/econf/projections"
 )
 
@@ -77,6 +78,9 @@ func StartService(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) (*S
 		os.RemoveAll(dir)
 		return nil, err
 	}
+	// The projection lag inside the server, served at /metrics as by serve.
+	m := metrics.New()
+	runner.ObserveLag(m.ProjectionLag)
 	if err := runner.Prepare(ctx); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -92,7 +96,7 @@ func StartService(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) (*S
 		Accounts: append(append([]demo.Account{}, tree.Accounts...), tree.OtherUnitAd, tree.OtherApp),
 		PlanYear: window.PlanYear,
 		srv: &http.Server{
-			Handler:           httpapi.New(httpapi.Config{App: app, Auth: as, Reads: reads, Waiter: runner, Pool: pool, Log: log, Files: files}),
+			Handler:           httpapi.New(httpapi.Config{App: app, Auth: as, Reads: reads, Waiter: runner, Pool: pool, Log: log, Files: files, Metrics: m}),
 			ReadHeaderTimeout: 10 * time.Second,
 		},
 		cancel: cancel,

@@ -35,7 +35,15 @@ type Metrics struct {
 	deadlineRuns *prometheus.CounterVec
 	deadlineRecs *prometheus.CounterVec
 	deadlineLast prometheus.Gauge
+	projLag      *prometheus.HistogramVec
 }
+
+// LagMetric is the histogram of the time from an event's append to its
+// read model's commit (ProjectionLag): the projection lag inside the server.
+const LagMetric = "econf_projection_delay_seconds"
+
+// lagBuckets resolve the projection lag around its target (50 ms).
+var lagBuckets = []float64{.001, .0025, .005, .0075, .01, .015, .02, .03, .04, .05, .075, .1, .15, .25, .5, 1, 2.5, 5, 10, 30}
 
 // durationBuckets suit API requests: most take milliseconds, exports and
 // PDFs seconds.
@@ -79,8 +87,13 @@ func New() *Metrics {
 		Name: "econf_deadline_last_run_timestamp_seconds",
 		Help: "When the deadline engine last finished a tick (Unix time).",
 	})
+	m.projLag = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    LagMetric,
+		Help:    "Time from an event's append (its created time in the store) until the read model's transaction that applied it committed, by read model: the projection lag inside the server.",
+		Buckets: lagBuckets,
+	}, []string{"read_model"})
 	m.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.httpRequests, m.httpDuration, m.commands, m.cmdDuration, m.appended, m.deadlineRuns, m.deadlineRecs, m.deadlineLast)
+		m.httpRequests, m.httpDuration, m.commands, m.cmdDuration, m.appended, m.deadlineRuns, m.deadlineRecs, m.deadlineLast, m.projLag)
 	for _, o := range []string{"ok", "error"} {
 		m.deadlineRuns.WithLabelValues(o)
 	}
@@ -122,6 +135,12 @@ func (m *Metrics) HTTP(method, route string, status int, took time.Duration) {
 	}
 	m.httpRequests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
 	m.httpDuration.WithLabelValues(method, route).Observe(took.Seconds())
+}
+
+// ProjectionLag records that readModel made an event visible lag after it
+// was appended (projections.Runner.ObserveLag).
+func (m *Metrics) ProjectionLag(readModel string, lag time.Duration) {
+	m.projLag.WithLabelValues(readModel).Observe(max(lag, 0).Seconds())
 }
 
 // Command records one command's end: appended is how many events it wrote.
