@@ -2,9 +2,14 @@ package commands_test
 
 import (
 	"context"
+	"fmt"
+	"runtime"
 	"slices"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/econf/econf/commands"
 	"github.com/econf/econf/domain"
@@ -73,4 +78,94 @@ func BenchmarkForecastHistory(b *testing.B) {
 	// The target is a p99, so report it beside the mean.
 	slices.Sort(took)
 	b.ReportMetric(float64(took[(len(took)*99+99)/100-1])/float64(time.Millisecond), "p99-ms")
+}
+
+// BenchmarkDeclarationHistory reads a declaration's history (its own
+// stream, then the change, summary and deadline streams) as GET
+// /declarations/{id}/history does, by 1 and by 64 callers at once on a
+// pool of 4 connections (serve's default), and reports the p99. It runs
+// only under -bench, on a durable cluster unless ECONF_BENCH_FSYNC=off.
+func BenchmarkDeclarationHistory(b *testing.B) {
+	ctx := context.Background()
+	db := benchdata.New(b, dbschema.Up)
+	pool := db.Pool
+	if pool.Config().MaxConns != 4 {
+		cfg := pool.Config().Copy()
+		cfg.MaxConns = 4
+		p, err := pgxpool.NewWithConfig(ctx, cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer p.Close()
+		pool = p
+	}
+	store := pgstore.New(pool)
+	clock := policy.NewFixedClock(inWindow)
+	as := auth.NewStore(pool, clock.Now)
+	app, _ := newApp(b, pool, store, clock, as)
+	tree, err := demo.Seed(ctx, app, func(domain.Role) string { return "violet kettle ninety 42" }, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	actor := func(r domain.Role) domain.Actor {
+		a, err := app.ResolveActor(ctx, tree.Account(r).UserID)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return a
+	}
+	applicant, auditor := actor(domain.RoleApplicant), actor(domain.RoleAuditor)
+	must := func(_ commands.Result, err error) {
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	res, err := app.SubmitForecast(ctx, applicant, commands.Meta{}, commands.SubmitForecast{Details: details()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	must(app.ApproveAtUnit(ctx, actor(domain.RoleUnitAdmin), commands.Meta{}, commands.ApproveAtUnit{ForecastID: res.ID}))
+	must(app.ApproveAtSchool(ctx, actor(domain.RoleSchoolAdmin), commands.Meta{}, commands.ApproveAtSchool{ForecastID: res.ID}))
+	must(app.ApproveByAuthority(ctx, actor(domain.RoleAuthorityReviewer), commands.Meta{}, commands.ApproveByAuthority{ForecastID: res.ID}))
+	started, err := app.StartDeclaration(ctx, applicant, commands.Meta{}, commands.StartDeclaration{ForecastID: res.ID, NoticeAcknowledged: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	id := started.ID
+	for _, callers := range []int{1, 64} {
+		b.Run(fmt.Sprintf("callers=%d", callers), func(b *testing.B) {
+			b.ReportAllocs()
+			var mu sync.Mutex
+			var took []time.Duration
+			b.SetParallelism((callers + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
+			if callers == 1 {
+				b.SetParallelism(1)
+			}
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				var mine []time.Duration
+				for pb.Next() {
+					start := time.Now()
+					h, err := app.DeclarationHistory(ctx, auditor, id, nil)
+					mine = append(mine, time.Since(start))
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					if len(h.Entries) == 0 || !h.ChainIntact {
+						b.Errorf("history has %d entries, chain intact %t", len(h.Entries), h.ChainIntact)
+						return
+					}
+				}
+				mu.Lock()
+				took = append(took, mine...)
+				mu.Unlock()
+			})
+			b.StopTimer()
+			slices.Sort(took)
+			if len(took) > 0 {
+				b.ReportMetric(float64(took[(len(took)*99+99)/100-1])/float64(time.Millisecond), "p99-ms")
+			}
+		})
+	}
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/econf/econf/domain"
 	"github.com/econf/econf/eventstore"
@@ -170,6 +171,20 @@ func (a *App) load(ctx context.Context, stream string) (loaded, error) {
 		l.version = eventstore.Version(events[n-1].Number)
 	}
 	return l, nil
+}
+
+// loadAll loads the streams concurrently, in the order given.
+func (a *App) loadAll(ctx context.Context, streams ...string) ([]loaded, error) {
+	out := make([]loaded, len(streams))
+	g, gctx := errgroup.WithContext(ctx)
+	for i, stream := range streams {
+		g.Go(func() error {
+			l, err := a.load(gctx, stream)
+			out[i] = l
+			return err
+		})
+	}
+	return out, g.Wait()
 }
 
 // fold replays a stream into an aggregate: each stored event decoded by its
