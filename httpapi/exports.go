@@ -109,6 +109,18 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request, format, name, zh
 // them in a temporary file once they outgrow a small buffer, then sends the
 // workbook.
 func (s *Server) exportXLSX(w http.ResponseWriter, r *http.Request, sheet string, run exportRun) {
+	release, ok := s.exportSlot(r.Context())
+	if !ok {
+		if r.Context().Err() == nil {
+			w.Header().Del("Content-Disposition")
+			w.Header().Set("Retry-After", exportRetryAfter)
+			writeProblem(w, r, problem{Type: problemBase + "exports-busy", Title: "Too many exports at once", Status: http.StatusServiceUnavailable,
+				Detail: fmt.Sprintf("%d spreadsheet exports are running and this one waited %s for one of them to end; retry shortly (or export as CSV, which is not limited)", cap(s.exports), s.ExportWait),
+				Zh:     "同时进行的表格导出过多，请稍后重试（或导出CSV）"})
+		}
+		return
+	}
+	defer release()
 	x, err := newXLSXSink(sheet)
 	if err != nil {
 		s.exportFailed(w, r, err)
@@ -131,6 +143,30 @@ func (s *Server) exportXLSX(w http.ResponseWriter, r *http.Request, sheet string
 	if err := x.f.Write(out); err != nil {
 		s.abortExport(w, r, out, err)
 	}
+}
+
+// exportRetryAfter is the Retry-After, in seconds, of an xlsx export that
+// found every slot taken.
+const exportRetryAfter = "5"
+
+// exportSlot waits, up to ExportWait, for one of the ExportSlots xlsx
+// exports to end: the memory ten exports at once take stays that of
+// ExportSlots. false: none came free (or the client left).
+func (s *Server) exportSlot(ctx context.Context) (release func(), ok bool) {
+	select {
+	case s.exports <- struct{}{}:
+		return func() { <-s.exports }, true
+	default:
+	}
+	t := time.NewTimer(s.ExportWait)
+	defer t.Stop()
+	select {
+	case s.exports <- struct{}{}:
+		return func() { <-s.exports }, true
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	return nil, false
 }
 
 // exportCSV writes the rows to the client as they come.

@@ -2,11 +2,18 @@ package httpapi
 
 import (
 	"bufio"
+	"context"
 	"encoding/csv"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"runtime/metrics"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -114,3 +121,140 @@ func TestExportSinks100k(t *testing.T) {
 		}
 	})
 }
+
+// TestExportSlots: at most ExportSlots xlsx exports run at once; another
+// waits up to ExportWait for one to end and is then refused with 503
+// exports-busy and Retry-After, having run nothing.
+func TestExportSlots(t *testing.T) {
+	s := &Server{Config: Config{ExportSlots: 2, ExportWait: 50 * time.Millisecond}, exports: make(chan struct{}, 2)}
+	ctx := context.Background()
+	r1, ok1 := s.exportSlot(ctx)
+	r2, ok2 := s.exportSlot(ctx)
+	if !ok1 || !ok2 {
+		t.Fatal("the first two exports did not get a slot")
+	}
+	start := time.Now()
+	if _, ok := s.exportSlot(ctx); ok {
+		t.Fatal("a third export ran beside two")
+	} else if waited := time.Since(start); waited < 50*time.Millisecond {
+		t.Errorf("the third export gave up after %s, before ExportWait", waited)
+	}
+	ran := false
+	rec := httptest.NewRecorder()
+	s.exportXLSX(rec, httptest.NewRequest("GET", "/api/v1/forecasts/export", nil), "预报列表", func(context.Context, projections.ExportSink) error {
+		ran = true
+		return nil
+	})
+	if rec.Code != http.StatusServiceUnavailable || ran || rec.Header().Get("Retry-After") == "" || !strings.Contains(rec.Body.String(), "exports-busy") {
+		t.Errorf("an export beyond the slots: %d, ran %t, %v %s", rec.Code, ran, rec.Header(), rec.Body)
+	}
+	// One ends: the next one waiting gets its slot.
+	got := make(chan bool)
+	s.ExportWait = 10 * time.Second
+	go func() {
+		release, ok := s.exportSlot(ctx)
+		if ok {
+			release()
+		}
+		got <- ok
+	}()
+	r1()
+	if !<-got {
+		t.Error("a waiting export did not get the slot that came free")
+	}
+	r2()
+	gone, cancel := context.WithCancel(ctx)
+	cancel()
+	for range 2 {
+		if release, ok := s.exportSlot(gone); ok {
+			release() // free slots are taken even by a client that left; fine
+		}
+	}
+}
+
+// TestTenExportsRSS runs ten xlsx exports of 30,000 rows at once, with the
+// default two slots and with ten, and logs the process's peak RSS for
+// each (docs/performance.md). It runs only with ECONF_EXPORT_100K=1.
+func TestTenExportsRSS(t *testing.T) {
+	if os.Getenv("ECONF_EXPORT_100K") != "1" {
+		t.Skip("set ECONF_EXPORT_100K=1 to run ten large exports")
+	}
+	const rows = 30_000
+	cols := []projections.ExportColumn{{Header: "编号 (ID)"}, {Header: "年度 (Year)", Kind: projections.ExportNumber},
+		{Header: "中文名称 (Chinese name)"}, {Header: "英文名称 (English name)"}, {Header: "开始日期 (Start date)", Kind: projections.ExportDate},
+		{Header: "申请人 (Applicant)"}, {Header: "单位 (Unit)"}, {Header: "状态 (Status)"}, {Header: "提交时间 (Submitted)", Kind: projections.ExportDateTime}}
+	rss := func() float64 {
+		b, _ := os.ReadFile("/proc/self/status")
+		for _, line := range strings.Split(string(b), "\n") {
+			if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+				var kb float64
+				fmt.Sscan(f[1], &kb)
+				return kb / 1024
+			}
+		}
+		return 0
+	}
+	for _, slots := range []int{10, 2} {
+		runtime.GC()
+		debugFree()
+		s := &Server{Config: Config{ExportSlots: slots, ExportWait: 10 * time.Minute}, exports: make(chan struct{}, slots)}
+		before, peak := rss(), 0.0
+		done := make(chan struct{})
+		go func() {
+			tick := time.NewTicker(20 * time.Millisecond)
+			defer tick.Stop()
+			for {
+				peak = max(peak, rss())
+				select {
+				case <-done:
+					return
+				case <-tick.C:
+				}
+			}
+		}()
+		start := time.Now()
+		var wg sync.WaitGroup
+		for range 10 {
+			wg.Go(func() {
+				release, ok := s.exportSlot(context.Background())
+				if !ok {
+					t.Error("no slot")
+					return
+				}
+				defer release()
+				x, err := newXLSXSink("预报列表")
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				defer x.f.Close()
+				if err := x.Columns(cols); err != nil {
+					t.Error(err)
+					return
+				}
+				at := time.Date(2026, 9, 10, 10, 0, 0, 0, time.UTC)
+				for i := range rows {
+					if err := x.Row([]any{fmt.Sprintf("6f1c2d3e-0000-4000-8000-%012d", i), int64(2027), fmt.Sprintf("2027年第%d届分布式系统国际研讨会", i),
+						fmt.Sprintf("The %dth International Workshop on Distributed Systems", i), at, "张明远", "计算机学院", "单位初审通过", at}); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+				err = x.sw.Flush()
+				if err == nil {
+					err = x.f.Write(io.Discard)
+				}
+				if err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		close(done)
+		time.Sleep(50 * time.Millisecond)
+		t.Logf("ten xlsx exports of %d rows, %d at a time: %v; RSS %.0f MiB before, peak %.0f MiB", rows, slots, time.Since(start).Round(time.Millisecond), before, peak)
+	}
+}
+
+// debugFree returns freed memory to the OS, so that RSS starts low.
+func debugFree() { debug.FreeOSMemory() }

@@ -88,6 +88,13 @@ type Config struct {
 	// Store).
 	Replica ReadReplica
 
+	// ExportSlots is how many xlsx exports run at once (each may hold up to
+	// 16 MiB of rows before excelize spills to a temporary file, and
+	// zips the workbook at the end); the others wait, up to ExportWait
+	// (then 503 exports-busy). Zero: 2 slots, 30 s.
+	ExportSlots int
+	ExportWait  time.Duration
+
 	// Erased is told of each erasure of a person's personal data (PIPL),
 	// after their keys are gone: it rebuilds the read models, which still
 	// hold their values (serve: in the background); nil: nothing.
@@ -102,8 +109,9 @@ type Waiter interface {
 // Server is the HTTP API.
 type Server struct {
 	Config
-	router chi.Router
-	idem   idempotencySecret
+	router  chi.Router
+	idem    idempotencySecret
+	exports chan struct{} // a token per running xlsx export (ExportSlots)
 }
 
 // New builds the router.
@@ -120,7 +128,13 @@ func New(cfg Config) *Server {
 	if cfg.Metrics == nil {
 		cfg.Metrics = metrics.New()
 	}
-	s := &Server{Config: cfg}
+	if cfg.ExportSlots <= 0 {
+		cfg.ExportSlots = 2
+	}
+	if cfg.ExportWait <= 0 {
+		cfg.ExportWait = 30 * time.Second
+	}
+	s := &Server{Config: cfg, exports: make(chan struct{}, cfg.ExportSlots)}
 	s.router = s.routes()
 	return s
 }
