@@ -60,7 +60,11 @@ func TestReadReplica(t *testing.T) {
 	h := newHarnessOn(t, pool, func(cfg *httpapi.Config) {
 		reads := projections.NewQueries(router.DB())
 		store := personal.NewStore(router.Store(pgstore.New(pool), pgstore.New(rpool)), personal.NewKeys(pool, testKeyring))
-		app, err := commands.New(commands.Deps{Store: store, Clock: policy.NewFixedClock(inWindow), Credentials: cfg.Auth, Sessions: cfg.Auth, Files: cfg.Files, Overdue: reads})
+		files, ok := cfg.Files.(commands.Files)
+		if !ok {
+			t.Fatalf("the harness's files %T are not the commands' files", cfg.Files)
+		}
+		app, err := commands.New(commands.Deps{Store: store, Clock: policy.NewFixedClock(inWindow), Credentials: cfg.Auth, Sessions: cfg.Auth, Files: files, Overdue: reads})
 		if err != nil {
 			t.Fatal(err)
 		}
