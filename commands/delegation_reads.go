@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 
@@ -205,6 +206,12 @@ func (a *App) NomineeHistory(ctx context.Context, actor domain.Actor, congressID
 	if len(h.Entries) == 0 {
 		return NomineeHistory{}, notFound
 	}
+	personal := domain.Allows(actor, domain.KindNomineePersonal, domain.Read, d.Scope())
+	for i := range h.Entries {
+		if h.Entries[i].Data, err = nomineeData(h.Entries[i].Data, personal); err != nil {
+			return NomineeHistory{}, err
+		}
+	}
 	n, ok := d.Nominee(nominee)
 	h.Deregistered = !ok
 	if ok {
@@ -213,4 +220,41 @@ func (a *App) NomineeHistory(ctx context.Context, actor domain.Actor, congressID
 	broken := eventstore.VerifyChain(l.events)
 	h.ChainIntact, h.BrokenAt = broken == 0, broken
 	return h, nil
+}
+
+// nomineeData is an event's payload as a reader of a nominee's history
+// may see it: the ID number masked for who may read the personal fields
+// (the unit, the organiser once reported), and without the name, birth
+// date and details for anyone else (auditors; issue 20 part 8).
+func nomineeData(data json.RawMessage, personal bool) (json.RawMessage, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("nominee history: %w", err)
+	}
+	if _, has := m["profile"]; !has {
+		return data, nil
+	}
+	if !personal {
+		delete(m, "name")
+		delete(m, "birthDate")
+		delete(m, "profile")
+		return json.Marshal(m)
+	}
+	var p map[string]json.RawMessage
+	if err := json.Unmarshal(m["profile"], &p); err != nil || p == nil {
+		return data, nil // an erased profile reads as its zero value
+	}
+	var id string
+	if raw, ok := p["idNumber"]; ok && json.Unmarshal(raw, &id) == nil {
+		masked, err := json.Marshal(delegation.MaskID(id))
+		if err != nil {
+			return nil, err
+		}
+		p["idNumber"] = masked
+	}
+	var err error
+	if m["profile"], err = json.Marshal(p); err != nil {
+		return nil, err
+	}
+	return json.Marshal(m)
 }

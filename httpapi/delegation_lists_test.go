@@ -3,13 +3,20 @@ package httpapi_test
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
+
 	"github.com/econf/econf/domain"
+	"github.com/econf/econf/httpapi"
+	"github.com/econf/econf/internal/dbschema"
+	"github.com/econf/econf/internal/pgcluster/pgtest"
+	"github.com/econf/econf/projections"
 )
 
 // TestDelegatesEndToEndR_DEL_01_to_06: one congress, two electing units,
@@ -49,9 +56,13 @@ func TestDelegatesEndToEndR_DEL_01_to_06(t *testing.T) {
 	keys := 0
 	key := func() string { keys++; return "k" + string(rune('a'+keys/26)) + string(rune('a'+keys%26)) }
 	type person struct{ name, identity, gender, ethnicity, party, birth string }
+	idOf := map[string]string{"甲候选": residentID("11010519820301002")}
 	body := func(p person) map[string]any {
-		return map[string]any{"name": p.name, "identity": p.identity, "birthDate": p.birth,
-			"profile": map[string]any{"gender": p.gender, "ethnicity": p.ethnicity, "affiliations": []string{p.party}, "grassroots": true}}
+		profile := map[string]any{"gender": p.gender, "ethnicity": p.ethnicity, "affiliations": []string{p.party}, "grassroots": true}
+		if id := idOf[p.name]; id != "" {
+			profile["idType"], profile["idNumber"] = "resident_id", id
+		}
+		return map[string]any{"name": p.name, "identity": p.identity, "birthDate": p.birth, "profile": profile}
 	}
 	add := func(who string, p person) string {
 		t.Helper()
@@ -96,6 +107,9 @@ func TestDelegatesEndToEndR_DEL_01_to_06(t *testing.T) {
 	if names(asc) == names(desc) || asc[0]["name"] != desc[2]["name"] {
 		t.Errorf("sort by name both ways: %s / %s", names(asc), names(desc))
 	}
+	if items, _ := list(unitA, "&sort=age&order=asc"); len(items) != 3 || items[0]["name"] != "丙代表" || items[0]["age"] != 37.0 {
+		t.Errorf("sort by age: %v", items)
+	}
 	if items, _ := list(unitB, ""); names(items) != "丁代表" {
 		t.Errorf("unit B's list: %s", names(items))
 	}
@@ -130,7 +144,7 @@ func TestDelegatesEndToEndR_DEL_01_to_06(t *testing.T) {
 		}
 		seen[items[0]["id"]] = true
 	}
-	for _, q := range []string{"&status=gone", "&sort=age", "&submittedFrom=2027-02-01&submittedTo=2027-01-01", "&congressId=x", "&colour=red"} {
+	for _, q := range []string{"&status=gone", "&sort=height", "&submittedFrom=2027-02-01&submittedTo=2027-01-01", "&congressId=x", "&colour=red"} {
 		if res := h.do("GET", "/api/v1/delegates?"+q[1:], unitA, nil); res.status != http.StatusBadRequest || len(res.rules()) == 0 {
 			t.Errorf("bad query %s: %d %s", q, res.status, res.body)
 		}
@@ -200,8 +214,33 @@ func TestDelegatesEndToEndR_DEL_01_to_06(t *testing.T) {
 		t.Errorf("the organiser's list after A reported: %s", names(items))
 	}
 	for _, x := range items {
-		if x["statusZh"] != "初审通过已上报/终审待审核" || x["reported"] != true {
+		if x["statusZh"] != "初审通过已上报/终审待审核" || x["reported"] != true || x["personal"] != true {
 			t.Errorf("a reported nominee: %v", x)
+		}
+		// The ID number masked, the age at the reference date (the
+		// candidate's 45th birthday is the reference date).
+		if x["id"] == a && (x["idNumber"] != "1101**********"+idOf["甲候选"][14:] || x["age"] != 45.0 || x["birthDate"] != "1982-03-01") {
+			t.Errorf("the candidate's personal columns: %v", x)
+		}
+	}
+	if strings.Contains(string(h.do("GET", "/api/v1/delegates?congressId="+congID, organiser, nil).body), idOf["甲候选"]) {
+		t.Error("the list shows the clear ID number")
+	}
+	// An auditor reads the rows without the personal fields, and cannot
+	// find a nominee by them.
+	auditor := h.email(domain.RoleAuditor)
+	if items, total := list(auditor, ""); total != 4 {
+		t.Errorf("the auditor's list: %d", total)
+	} else {
+		for _, x := range items {
+			if x["personal"] != false || x["name"] != "" || x["ethnicity"] != "" || x["idNumber"] != "" || x["age"] != nil {
+				t.Errorf("the auditor reads personal fields: %v", x)
+			}
+		}
+	}
+	for _, q := range []string{"&name=" + url.QueryEscape("甲"), "&q=" + url.QueryEscape("蒙古"), "&party=" + url.QueryEscape("中国民主同盟")} {
+		if _, total := list(auditor, q); total != 0 {
+			t.Errorf("the auditor finds nominees by a personal field (%s): %d", q, total)
 		}
 	}
 	ov = overview()
@@ -270,6 +309,19 @@ func TestDelegatesEndToEndR_DEL_01_to_06(t *testing.T) {
 	if strings.Join(steps, ",") != "pending,rejected,pending,approved,reported,final_approved" || hist["chainIntact"] != true {
 		t.Errorf("c's history: %v %v", steps, hist["chainIntact"])
 	}
+	// The candidate's history: the ID number masked for the organiser;
+	// an auditor reads the steps without the personal fields.
+	for who, hidden := range map[string][]string{organiser: {idOf["甲候选"]}, h.email(domain.RoleAuditor): {idOf["甲候选"][14:], "甲候选", "1982-03-01", "中国民主同盟"}} {
+		res := h.do("GET", cong+"/units/"+h.tree.Unit.String()+"/nominees/"+a+"/history", who, nil)
+		if res.status != http.StatusOK || len(res.json(t)["entries"].([]any)) < 4 {
+			t.Fatalf("%s reads the candidate's history: %d %s", who, res.status, res.body)
+		}
+		for _, x := range hidden {
+			if strings.Contains(string(res.body), x) {
+				t.Errorf("%s reads %q in the history", who, x)
+			}
+		}
+	}
 	if res := h.do("GET", cong+"/units/"+h.tree.Unit.String()+"/nominees/"+c+"/history", unitB, nil); res.status != http.StatusNotFound {
 		t.Errorf("another unit reads the history: %d", res.status)
 	}
@@ -326,5 +378,65 @@ func TestDelegatesEndToEndR_DEL_01_to_06(t *testing.T) {
 	}
 	if res := h.do("GET", forms+".zip", unitB, nil); res.status != http.StatusNotFound {
 		t.Errorf("another unit's forms: %d", res.status)
+	}
+}
+
+// TestDelegatesListForgetsAnErasedNominee: once a platform admin erases a
+// nominee's personal data (PIPL), the delegates list, rebuilt as after
+// every erasure, holds none of it: no name, ethnicity, party, birth date
+// or ID number, searchable or shown, while the row and its status stay.
+func TestDelegatesListForgetsAnErasedNominee(t *testing.T) {
+	h := newHarnessOn(t, pgtest.NewDatabase(t, dbschema.Up), func(c *httpapi.Config) {
+		pool, store := c.Pool, c.App.Store()
+		c.Erased = func(ctx context.Context, _ uuid.UUID) {
+			if err := projections.Refresh(ctx, pool, store, projections.All()...); err != nil {
+				t.Errorf("refresh read models: %v", err)
+			}
+		}
+	})
+	organiser, unit, admin := h.email(domain.RoleAuthorityReviewer), h.email(domain.RoleUnitAdmin), h.email(domain.RolePlatformAdmin)
+	res := h.do("POST", "/api/v1/congresses", organiser, map[string]string{"name": "第九次代表大会", "referenceDate": "2027-03-01"}, "Idempotency-Key", "c")
+	cong := res.header.Get("Location")
+	seats := map[string]int{"seats": 1, "grassroots": 0, "under45": 0, "minority": 0, "democraticParty": 0, "women": 0}
+	if res := h.do("PUT", cong+"/units/"+h.tree.Unit.String(), organiser, map[string]any{"allotment": map[string]any{"committee": seats,
+		"representatives": seats, "specialInvited": 0, "observers": 0, "guests": 0, "staff": 0}}, "Idempotency-Key", "a"); res.status != http.StatusOK {
+		t.Fatalf("allot: %d %s", res.status, res.body)
+	}
+	id := residentID("15010219830719002")
+	res = h.do("POST", cong+"/nominees", unit, map[string]any{"name": "龚翊鸣", "identity": "committee", "birthDate": "1983-07-19",
+		"profile": map[string]any{"gender": "male", "ethnicity": "鄂温克族", "affiliations": []string{"九三学社"}, "grassroots": true,
+			"occupation": "公务员", "idType": "resident_id", "idNumber": id}}, "Idempotency-Key", "n")
+	if res.status != http.StatusCreated {
+		t.Fatalf("add: %d %s", res.status, res.body)
+	}
+	nominee := res.json(t)["id"].(string)
+	read := func() (string, map[string]any) {
+		t.Helper()
+		h.settle()
+		res := h.do("GET", "/api/v1/delegates", unit, nil)
+		items := res.json(t)["items"].([]any)
+		if res.status != http.StatusOK || len(items) != 1 {
+			t.Fatalf("list: %d %s", res.status, res.body)
+		}
+		return string(res.body), items[0].(map[string]any)
+	}
+	before, row := read()
+	if row["name"] != "龚翊鸣" || row["occupation"] != "公务员" || row["idNumber"] != "1501**********"+id[14:] {
+		t.Fatalf("before the erasure: %s", before)
+	}
+	if res := h.do("POST", "/api/v1/persons/erase", admin, map[string]any{"subject": nominee, "reason": "被推荐人依《个人信息保护法》申请删除"}); res.status != http.StatusOK {
+		t.Fatalf("erase: %d %s", res.status, res.body)
+	}
+	after, row := read()
+	for _, clear := range []string{"龚翊鸣", "鄂温克族", "九三学社", "公务员", "1983-07-19", id[14:]} {
+		if strings.Contains(after, clear) {
+			t.Errorf("the list still holds %q after the erasure: %s", clear, after)
+		}
+	}
+	if row["id"] != nominee || row["status"] != "pending" || row["identity"] != "committee" {
+		t.Errorf("the row's record columns after the erasure: %v", row)
+	}
+	if res := h.do("GET", "/api/v1/delegates?q="+url.QueryEscape("龚翊"), unit, nil); res.json(t)["total"] != 0.0 {
+		t.Errorf("the erased name is still searchable: %s", res.body)
 	}
 }

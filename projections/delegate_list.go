@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/econf/econf/domain"
+	"github.com/econf/econf/domain/congress"
 	"github.com/econf/econf/domain/delegation"
 	"github.com/econf/econf/eventstore"
 )
@@ -26,14 +27,18 @@ const DelegateListName = "delegate_list"
 // where its authority is, reached once the unit reported: R-DEL-04), so
 // scopeOf applies as to every record. A nominee deregistered (R-DEL-08)
 // leaves it. Its personal columns (name, gender, ethnicity, affiliations,
-// occupation) are read from the events as the personal-data layer
+// occupation, birth date, the ID number, masked: the clear one is never
+// stored here) are read from the events as the personal-data layer
 // answers them: once a person is erased, the rebuild every erasure
-// triggers (projections.Refresh) writes them blank.
+// triggers (projections.Refresh) writes them blank. Only who may read a
+// nominee's personal fields (domain.KindNomineePersonal: the unit, the
+// organiser once reported) gets them from the queries; anyone else reads
+// the row without them and cannot filter, search or sort by them.
 type DelegateList struct{}
 
 func (DelegateList) Name() string     { return DelegateListName }
-func (DelegateList) Version() int     { return 1 }
-func (DelegateList) Tables() []string { return []string{"delegates"} }
+func (DelegateList) Version() int     { return 2 }
+func (DelegateList) Tables() []string { return []string{"delegates", "delegate_congresses"} }
 
 func (DelegateList) Setup(ctx context.Context, tx pgx.Tx) error {
 	_, err := tx.Exec(ctx, `
@@ -54,6 +59,9 @@ CREATE TABLE delegates (
     affiliations   text[]      NOT NULL,
     party          text        NOT NULL, -- the affiliations joined, as the lists show them
     occupation     text        NOT NULL DEFAULT '',
+    birth_date     date,
+    id_type        text        NOT NULL DEFAULT '',
+    id_masked      text        NOT NULL DEFAULT '', -- delegation.MaskID of the ID number
     grassroots     boolean     NOT NULL,
     under45        boolean     NOT NULL,
     minority       boolean     NOT NULL,
@@ -69,7 +77,12 @@ CREATE TABLE delegates (
 CREATE INDEX delegates_congress ON delegates (congress_id, unit_id, status);
 CREATE INDEX delegates_delegation ON delegates (delegation_id);
 CREATE INDEX delegates_search ON delegates USING gin (search public.gin_trgm_ops);
-CREATE INDEX delegates_grams ON delegates USING gin (grams);`)
+CREATE INDEX delegates_grams ON delegates USING gin (grams);
+CREATE TABLE delegate_congresses (
+    id             uuid PRIMARY KEY,
+    name           text NOT NULL,
+    reference_date date NOT NULL -- ages are counted at it (R-DEL-01)
+);`)
 	return err
 }
 
@@ -79,6 +92,16 @@ func delegateSearch(name, ethnicity string, affiliations []string, occupation st
 }
 
 func (DelegateList) Apply(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent) error {
+	if e.Type == congress.EventCreated {
+		ev, err := congress.Decode(e.Type, e.Data)
+		if err != nil {
+			return err
+		}
+		c := ev.(congress.Created)
+		_, err = tx.Exec(ctx, `INSERT INTO delegate_congresses (id, name, reference_date) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING`,
+			c.ID, c.Name, dateArg(c.ReferenceDate))
+		return err
+	}
 	if !strings.HasPrefix(e.Type, "delegation.") {
 		return nil
 	}
@@ -100,18 +123,20 @@ func (DelegateList) Apply(ctx context.Context, tx pgx.Tx, e eventstore.RecordedE
 	case delegation.NomineeAdded:
 		p, in := ev.Profile, ev.Indicators
 		aff := nonNil(p.Affiliations)
-		search, gr := delegateSearch(ev.Name, p.Ethnicity, aff, "")
+		search, gr := delegateSearch(ev.Name, p.Ethnicity, aff, p.Occupation)
 		reported := false
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM delegates WHERE delegation_id = $1 AND at_authority)`, del).Scan(&reported); err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, `
 INSERT INTO delegates (id, delegation_id, version, congress_id, unit_id, authority_id, at_authority, identity, name, gender, ethnicity,
-    affiliations, party, grassroots, under45, minority, democratic, woman, status, submitted_at, updated_at, search, grams)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20, $21, $22)
+    affiliations, party, grassroots, under45, minority, democratic, woman, status, submitted_at, updated_at, search, grams,
+    occupation, birth_date, id_type, id_masked)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20, $21, $22, $23, $24, $25, $26)
 ON CONFLICT (id) DO NOTHING`,
 			ev.Nominee, del, int64(e.Number), ev.Congress, ev.Unit, ev.Organiser, reported, string(ev.Identity), ev.Name, p.Gender, p.Ethnicity,
-			aff, strings.Join(aff, "、"), in.Grassroots, in.Under45, in.Minority, in.DemocraticParty, in.Woman, string(delegation.Pending), ev.At, search, gr)
+			aff, strings.Join(aff, "、"), in.Grassroots, in.Under45, in.Minority, in.DemocraticParty, in.Woman, string(delegation.Pending), ev.At, search, gr,
+			p.Occupation, dateArg(ev.BirthDate), p.IDType, delegation.MaskID(p.IDNumber))
 		return err
 	case delegation.NomineeApproved:
 		return set(ev.Nominee, `status = $3, opinion = $4`, string(delegation.Approved), ev.Opinion)
@@ -122,11 +147,12 @@ ON CONFLICT (id) DO NOTHING`,
 	case delegation.NomineeEdited:
 		p, in := ev.Profile, ev.Indicators
 		aff := nonNil(p.Affiliations)
-		search, gr := delegateSearch(ev.Name, p.Ethnicity, aff, "")
+		search, gr := delegateSearch(ev.Name, p.Ethnicity, aff, p.Occupation)
 		return set(ev.Nominee, `status = $3, opinion = '', name = $4, gender = $5, ethnicity = $6, affiliations = $7, party = $8,
-    grassroots = $9, under45 = $10, minority = $11, democratic = $12, woman = $13, submitted_at = $14, search = $15, grams = $16`,
+    grassroots = $9, under45 = $10, minority = $11, democratic = $12, woman = $13, submitted_at = $14, search = $15, grams = $16,
+    occupation = $17, birth_date = $18, id_type = $19, id_masked = $20`,
 			string(ev.Next), ev.Name, p.Gender, p.Ethnicity, aff, strings.Join(aff, "、"), in.Grassroots, in.Under45, in.Minority,
-			in.DemocraticParty, in.Woman, ev.At, search, gr)
+			in.DemocraticParty, in.Woman, ev.At, search, gr, p.Occupation, dateArg(ev.BirthDate), p.IDType, delegation.MaskID(p.IDNumber))
 	case delegation.NomineeFinalApproved:
 		return set(ev.Nominee, `status = $3, opinion = $4`, string(delegation.FinalApproved), ev.Opinion)
 	case delegation.NomineeFinalRejected:
@@ -164,7 +190,9 @@ type DelegateFilter struct {
 	PageSize   int
 }
 
-// DelegateRow is one nominee in the list.
+// DelegateRow is one nominee in the list. Personal says whether the
+// reader may see the nominee's personal fields (the unit, the organiser
+// once reported); without, they are empty.
 type DelegateRow struct {
 	ID           uuid.UUID             `json:"id"`
 	Version      int64                 `json:"version"`
@@ -173,11 +201,16 @@ type DelegateRow struct {
 	UnitName     string                `json:"unitName"`
 	Identity     string                `json:"identity"`
 	IdentityZh   string                `json:"identityZh"`
+	Personal     bool                  `json:"personal"`
 	Name         string                `json:"name"`
 	Gender       string                `json:"gender"`
 	Ethnicity    string                `json:"ethnicity"`
 	Affiliations []string              `json:"affiliations"`
 	Occupation   string                `json:"occupation"`
+	BirthDate    domain.Date           `json:"birthDate,omitzero"`
+	Age          *int                  `json:"age,omitempty"` // at the congress's reference date
+	IDType       string                `json:"idType"`
+	IDNumber     string                `json:"idNumber"` // masked (delegation.MaskID)
 	Indicators   delegation.Indicators `json:"indicators"`
 	Status       string                `json:"status"`
 	StatusZh     string                `json:"statusZh"`
@@ -197,26 +230,83 @@ type DelegatePage struct {
 
 const delegateUnitName = "COALESCE((SELECT o.name_zh FROM rm.organisations o WHERE o.id = delegates.unit_id), '')"
 
-// delegateSorts are the list's columns, each sortable both ways.
-var delegateSorts = map[string]string{
-	"submittedAt": "submitted_at", "updatedAt": "updated_at", "unitName": delegateUnitName, "name": "name", "gender": "gender",
-	"ethnicity": "ethnicity", "party": "party", "occupation": "occupation", "identity": "identity", "status": "status",
+const delegateAge = `(SELECT extract(year FROM age(c.reference_date, delegates.birth_date))::int FROM rm.delegate_congresses c
+	WHERE c.id = delegates.congress_id)`
+
+// delegatePersonal is the SQL condition under which a may read a row's
+// personal columns: domain.KindNomineePersonal's filter, the place's id
+// written in (a uuid, nothing to escape), so the columns, filters and
+// sorts can use it without arguments of their own.
+func delegatePersonal(a domain.Actor) string {
+	f := domain.FilterFor(a, domain.KindNomineePersonal, domain.Read)
+	col := map[domain.Place]string{domain.OwnUnit: "delegates.unit_id", domain.OwnAuthority: "delegates.authority_id"}[f.Place]
+	var cond string
+	switch {
+	case f.Place == domain.Everywhere:
+		cond = "true"
+	case col != "":
+		cond = fmt.Sprintf("%s = '%s'::uuid", col, f.ID)
+	default:
+		return "false" // Nowhere, or a place the table has no column for
+	}
+	if f.Submitted {
+		cond += " AND delegates.at_authority"
+	}
+	return "(" + cond + ")"
 }
 
-const delegateColumns = `id, version, congress_id, unit_id, ` + delegateUnitName + `, identity, name, gender, ethnicity, affiliations,
-	occupation, grassroots, under45, minority, democratic, woman, status, opinion, at_authority, submitted_at, updated_at`
+// delegateView is the list's columns and sorts as a reads them: each
+// personal column only where a may read it.
+type delegateView struct{ personal, columns string }
+
+func delegateViewFor(a domain.Actor) delegateView {
+	p := delegatePersonal(a)
+	or := func(col, blank string) string { return fmt.Sprintf("CASE WHEN %s THEN %s ELSE %s END", p, col, blank) }
+	return delegateView{personal: p, columns: `id, version, congress_id, unit_id, ` + delegateUnitName + `, identity, ` + p + `, ` +
+		or("name", "''") + `, ` + or("gender", "''") + `, ` + or("ethnicity", "''") + `, ` + or("affiliations", "'{}'::text[]") + `, ` +
+		or("occupation", "''") + `, ` + or("birth_date", "NULL") + `, ` + or(delegateAge, "NULL") + `, ` + or("id_type", "''") + `, ` +
+		or("id_masked", "''") + `, grassroots, under45, minority, democratic, woman, status, opinion, at_authority, submitted_at, updated_at`}
+}
+
+// delegateSorts are the list's columns, each sortable both ways; the
+// personal ones (true) sort as blank for who may not read them.
+var delegateSorts = map[string]struct {
+	col      string
+	personal bool
+}{
+	"submittedAt": {"submitted_at", false}, "updatedAt": {"updated_at", false}, "unitName": {delegateUnitName, false},
+	"identity": {"identity", false}, "status": {"status", false},
+	"name": {"name", true}, "gender": {"gender", true}, "ethnicity": {"ethnicity", true}, "party": {"party", true},
+	"occupation": {"occupation", true}, "birthDate": {"birth_date", true}, "age": {delegateAge, true},
+}
+
+func (v delegateView) sort(name string) string {
+	s, ok := delegateSorts[name]
+	if !ok {
+		return "submitted_at"
+	}
+	if s.personal {
+		return fmt.Sprintf("(CASE WHEN %s THEN %s END)", v.personal, s.col)
+	}
+	return s.col
+}
 
 func scanDelegate(row pgx.CollectableRow) (DelegateRow, error) {
 	var r DelegateRow
+	var birth *time.Time
 	in := &r.Indicators
-	err := row.Scan(&r.ID, &r.Version, &r.CongressID, &r.UnitID, &r.UnitName, &r.Identity, &r.Name, &r.Gender, &r.Ethnicity, &r.Affiliations,
-		&r.Occupation, &in.Grassroots, &in.Under45, &in.Minority, &in.DemocraticParty, &in.Woman, &r.Status, &r.Opinion, &r.Reported,
-		&r.SubmittedAt, &r.UpdatedAt)
+	err := row.Scan(&r.ID, &r.Version, &r.CongressID, &r.UnitID, &r.UnitName, &r.Identity, &r.Personal, &r.Name, &r.Gender, &r.Ethnicity,
+		&r.Affiliations, &r.Occupation, &birth, &r.Age, &r.IDType, &r.IDNumber, &in.Grassroots, &in.Under45, &in.Minority, &in.DemocraticParty,
+		&in.Woman, &r.Status, &r.Opinion, &r.Reported, &r.SubmittedAt, &r.UpdatedAt)
+	r.BirthDate = dateOf(birth)
 	r.IdentityZh, r.StatusZh = delegation.Identity(r.Identity).Zh(), delegation.Status(r.Status).Zh()
 	return r, err
 }
 
-func delegateWhere(a domain.Actor, f DelegateFilter) (*where, error) {
+// delegateWhere selects the rows a may read that f names; a filter or
+// keyword on a personal column matches only rows whose personal columns a
+// may read.
+func delegateWhere(a domain.Actor, v delegateView, f DelegateFilter) (*where, error) {
 	w := &where{}
 	if err := scopeOf(a, domain.KindDelegation, recordScope, w); err != nil {
 		return nil, err
@@ -232,6 +322,9 @@ func delegateWhere(a domain.Actor, f DelegateFilter) (*where, error) {
 	}
 	if len(f.Identities) > 0 {
 		w.add("identity = ANY(?)", f.Identities)
+	}
+	if f.Name != "" || f.Ethnicity != "" || f.Occupation != "" || f.Party != "" || strings.TrimSpace(f.Keyword) != "" {
+		w.add(v.personal)
 	}
 	if f.Name != "" {
 		w.add("strpos(lower(name), lower(?)) > 0", f.Name)
@@ -252,36 +345,14 @@ func delegateWhere(a domain.Actor, f DelegateFilter) (*where, error) {
 		w.add("(submitted_at AT TIME ZONE 'Asia/Shanghai')::date <= ?", dateArg(f.To))
 	}
 	keyword(w, strings.TrimSpace(f.Keyword))
-	if !seesPersonal(a) && (f.Name != "" || f.Ethnicity != "" || f.Occupation != "" || f.Party != "" || strings.TrimSpace(f.Keyword) != "") {
-		w.add("false") // a reader who does not see the personal columns does not search them either
-	}
 	return w, nil
-}
-
-// seesPersonal tells whether a reads the nominees' personal columns (name,
-// gender, ethnicity, affiliations, occupation): the unit and the organiser
-// do (domain.KindNomineePersonal), auditors and analysts see the rows
-// without them. A row a reaches is in a's delegation scope already, and
-// there the two grants differ only by role.
-func seesPersonal(a domain.Actor) bool {
-	return domain.FilterFor(a, domain.KindNomineePersonal, domain.Read).Place != domain.Nowhere
-}
-
-// hidePersonal blanks the personal columns for a reader who may not see them.
-func hidePersonal(a domain.Actor, rows []DelegateRow) {
-	if seesPersonal(a) {
-		return
-	}
-	for i := range rows {
-		r := &rows[i]
-		r.Name, r.Gender, r.Ethnicity, r.Affiliations, r.Occupation = "", "", "", []string{}, ""
-	}
 }
 
 // ListDelegates answers one page of the nominees the actor may see
 // (R-ACT-02): a unit's own, the organiser's congresses' once reported.
 func (q *Queries) ListDelegates(ctx context.Context, a domain.Actor, f DelegateFilter) (DelegatePage, error) {
-	w, err := delegateWhere(a, f)
+	v := delegateViewFor(a)
+	w, err := delegateWhere(a, v, f)
 	if err != nil {
 		return DelegatePage{}, err
 	}
@@ -289,20 +360,11 @@ func (q *Queries) ListDelegates(ctx context.Context, a domain.Actor, f DelegateF
 	if page.PageSize == 0 {
 		page.PageSize = 20
 	}
-	page.Items, page.Total, err = pageOf(ctx, q.pool, "delegates", delegateColumns, w, sortColumn(delegateSorts, f.Sort, "submitted_at"), f.Desc,
-		page.Page, page.PageSize, scanDelegate)
+	page.Items, page.Total, err = pageOf(ctx, q.pool, "delegates", v.columns, w, v.sort(f.Sort), f.Desc, page.Page, page.PageSize, scanDelegate)
 	if page.Items == nil {
 		page.Items = []DelegateRow{}
 	}
-	hidePersonal(a, page.Items)
 	return page, err
-}
-
-func sortColumn(sorts map[string]string, name, def string) string {
-	if c, ok := sorts[name]; ok {
-		return c
-	}
-	return def
 }
 
 // ParseDelegateFilter reads the list's query: congressId, unitId, status,
@@ -330,7 +392,11 @@ func ParseDelegateFilter(q url.Values) (DelegateFilter, []domain.FieldError) {
 	}
 	f.From, f.To = p.dateRange("submittedFrom", "submittedTo")
 	f.Keyword = p.keyword()
-	p.sort(delegateSorts, &f.Sort, &f.Desc)
+	names := map[string]string{}
+	for k, v := range delegateSorts {
+		names[k] = v.col
+	}
+	p.sort(names, &f.Sort, &f.Desc)
 	f.Page, f.PageSize = p.page()
 	return f, p.bad
 }
@@ -341,6 +407,8 @@ var DelegateExportColumns = []ExportColumn{
 	{Header: "推荐单位 (Unit)", Kind: ExportText, Width: 24}, {Header: "姓名 (Name)", Kind: ExportText, Width: 12},
 	{Header: "性别 (Gender)", Kind: ExportText, Width: 6}, {Header: "民族 (Ethnicity)", Kind: ExportText, Width: 10},
 	{Header: "党派 (Party)", Kind: ExportText, Width: 20}, {Header: "职业类别 (Occupation)", Kind: ExportText, Width: 16},
+	{Header: "出生日期 (Born)", Kind: ExportDate, Width: 12}, {Header: "年龄 (Age)", Kind: ExportNumber, Width: 6},
+	{Header: "证件号 (ID number, masked)", Kind: ExportText, Width: 20},
 	{Header: "身份 (Identity)", Kind: ExportText, Width: 10}, {Header: "基层工作者 (Grassroots)", Kind: ExportText, Width: 8},
 	{Header: "45岁以下 (45 or younger)", Kind: ExportText, Width: 8}, {Header: "少数民族 (Minority)", Kind: ExportText, Width: 8},
 	{Header: "民主党派 (Democratic party)", Kind: ExportText, Width: 8}, {Header: "女性 (Woman)", Kind: ExportText, Width: 6},
@@ -354,7 +422,8 @@ const delegateExportLimit = 10_000
 // ExportDelegatesTo writes every nominee of the filter the actor may see
 // to sink, in the list's order (the xlsx export of the list).
 func (q *Queries) ExportDelegatesTo(ctx context.Context, a domain.Actor, f DelegateFilter, sink ExportSink) error {
-	w, err := delegateWhere(a, f)
+	v := delegateViewFor(a)
+	w, err := delegateWhere(a, v, f)
 	if err != nil {
 		return err
 	}
@@ -364,7 +433,7 @@ func (q *Queries) ExportDelegatesTo(ctx context.Context, a domain.Actor, f Deleg
 	}
 	args := append(slices.Clip(w.args), delegateExportLimit)
 	rows, err := q.pool.Query(ctx, fmt.Sprintf(`SELECT %s FROM rm.delegates WHERE %s ORDER BY %s %s NULLS LAST, id %s LIMIT $%d`,
-		delegateColumns, w.String(), sortColumn(delegateSorts, f.Sort, "submitted_at"), dir, dir, len(args)), args...)
+		v.columns, w.String(), v.sort(f.Sort), dir, dir, len(args)), args...)
 	if err != nil {
 		return fmt.Errorf("export delegates: %w", err)
 	}
@@ -372,7 +441,6 @@ func (q *Queries) ExportDelegatesTo(ctx context.Context, a domain.Actor, f Deleg
 	if err != nil {
 		return fmt.Errorf("export delegates: %w", err)
 	}
-	hidePersonal(a, list)
 	if err := sink.Columns(DelegateExportColumns); err != nil {
 		return err
 	}
@@ -390,7 +458,12 @@ func (q *Queries) ExportDelegatesTo(ctx context.Context, a domain.Actor, f Deleg
 		wall := r.SubmittedAt.In(domain.Shanghai)
 		submitted := time.Date(wall.Year(), wall.Month(), wall.Day(), wall.Hour(), wall.Minute(), wall.Second(), 0, time.UTC)
 		in := r.Indicators
-		if err := sink.Row([]any{r.UnitName, r.Name, gender, r.Ethnicity, strings.Join(r.Affiliations, "、"), r.Occupation, r.IdentityZh,
+		var age any
+		if r.Age != nil {
+			age = int64(*r.Age)
+		}
+		if err := sink.Row([]any{r.UnitName, r.Name, gender, r.Ethnicity, strings.Join(r.Affiliations, "、"), r.Occupation,
+			dateCell(r.BirthDate), age, r.IDNumber, r.IdentityZh,
 			yes(in.Grassroots), yes(in.Under45), yes(in.Minority), yes(in.DemocraticParty), yes(in.Woman), submitted, r.StatusZh, r.Opinion}); err != nil {
 			return err
 		}
