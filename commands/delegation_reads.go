@@ -137,29 +137,16 @@ type NomineeHistory struct {
 	BrokenAt    uint64 `json:"brokenAt,omitempty"`
 }
 
-// concerns says whether a delegation event is about nominee.
-func concerns(ev delegation.Event, nominee uuid.UUID) bool {
-	switch ev := ev.(type) {
-	case delegation.NomineeAdded:
-		return ev.Nominee == nominee
-	case delegation.NomineeApproved:
-		return ev.Nominee == nominee
-	case delegation.NomineeRejected:
-		return ev.Nominee == nominee
-	case delegation.NomineeRevoked:
-		return ev.Nominee == nominee
-	case delegation.NomineeEdited:
-		return ev.Nominee == nominee
-	case delegation.NomineeFinalApproved:
-		return ev.Nominee == nominee
-	case delegation.NomineeFinalRejected:
-		return ev.Nominee == nominee
-	case delegation.NomineeDeregistered:
-		return ev.Nominee == nominee
-	case delegation.AllReported:
-		return slices.Contains(ev.Nominees, nominee)
+// concerns says whether a delegation event is about nominee: every event
+// on one nominee names it as "nominee", the report names them as
+// "nominees" (so an event type added later is followed too).
+func concerns(data json.RawMessage, nominee uuid.UUID) bool {
+	var about struct {
+		Nominee  uuid.UUID   `json:"nominee"`
+		Nominees []uuid.UUID `json:"nominees"`
 	}
-	return false
+	_ = json.Unmarshal(data, &about) // a payload without either names no one
+	return about.Nominee == nominee || slices.Contains(about.Nominees, nominee)
 }
 
 // NomineeHistory replays the unit's delegation stream for one nominee.
@@ -189,7 +176,7 @@ func (a *App) NomineeHistory(ctx context.Context, actor domain.Actor, congressID
 		}
 		before := status()
 		replayed.Apply(ev)
-		if concerns(ev, nominee) {
+		if concerns(e.Data, nominee) {
 			mine = append(mine, e)
 		}
 		return string(before), string(status()), nil
