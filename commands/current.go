@@ -112,5 +112,15 @@ func (a *App) DeclarationAt(ctx context.Context, actor domain.Actor, id uuid.UUI
 	if warnings == nil {
 		warnings = []domain.Warning{}
 	}
-	return CurrentDeclaration{ID: id, Version: l.version, Status: d.Status(), Form: d.Form(), Lead: d.Lead(), Warnings: warnings}, nil
+	lead := d.Lead()
+	if lead == (declaration.Lead{}) && at.IsZero() {
+		// Never submitted: the lead its form gives under the policy in
+		// force, so the applicant sees the last day to submit (R-DECL-05).
+		pol, err := a.policies.Current(ctx)
+		if err != nil {
+			return CurrentDeclaration{}, err
+		}
+		lead, _ = declaration.LeadFor(pol, pol.Declaration, d.Form()) // a form too incomplete for it has none
+	}
+	return CurrentDeclaration{ID: id, Version: l.version, Status: d.Status(), Form: d.Form(), Lead: lead, Warnings: warnings}, nil
 }

@@ -41,3 +41,30 @@ func (a *App) UpdateProfile(ctx context.Context, actor domain.Actor, meta Meta, 
 		return decision{events: asEvents(u.Pending()), policy: pol.Version}, nil
 	})
 }
+
+// ProfileView is an account's profile as it stands, with its version.
+type ProfileView struct {
+	Version int64 `json:"version"`
+	account.Profile
+}
+
+// Profile reads an account's profile from its stream (R-ACT-03): the user
+// themself or a platform admin, as for UpdateProfile; another user's
+// account is answered as not found.
+func (a *App) Profile(ctx context.Context, actor domain.Actor, id uuid.UUID) (ProfileView, error) {
+	if actor.UserID != id && actor.Role != domain.RolePlatformAdmin {
+		return ProfileView{}, fmt.Errorf("account %s: %w", id, domain.ErrNotFound)
+	}
+	l, err := a.load(ctx, UserStream(id))
+	if err != nil {
+		return ProfileView{}, err
+	}
+	u, err := foldUser(id, l)
+	if err != nil {
+		return ProfileView{}, err
+	}
+	if !u.Exists() {
+		return ProfileView{}, fmt.Errorf("account %s: %w", id, domain.ErrNotFound)
+	}
+	return ProfileView{Version: int64(l.version), Profile: u.Profile()}, nil
+}

@@ -125,7 +125,7 @@ func (s *Server) getDeclaration(w http.ResponseWriter, r *http.Request) {
 	}
 	view := map[string]any{"id": d.ID, "version": d.Version, "status": d.Status, "form": d.Form, "warnings": d.Warnings}
 	if d.Lead != (declaration.Lead{}) {
-		view["lead"] = d.Lead // a draft has none yet
+		view["lead"] = d.Lead // a draft whose form cannot compute it has none
 	}
 	writeJSON(w, http.StatusOK, view)
 }

@@ -140,6 +140,11 @@ func TestDeclarationLifecycle(t *testing.T) {
 			t.Fatalf("save %s: %d %s", name, res.status, res.body)
 		}
 	}
+	// R-DECL-05: a draft never submitted already shows the last day to
+	// submit its form gives (start minus the tier's months).
+	if lead, _ := h.do("GET", d, applicant, nil).json(t)["lead"].(map[string]any); lead == nil || lead["submitBy"] == nil || lead["fileBy"] != "2027-01-20" {
+		t.Errorf("R-DECL-05 a draft's lead: %v; want its submitBy and fileBy 2027-01-20", lead)
+	}
 	// Key people by spreadsheet: a bad row refuses the file, naming cells.
 	badSheet := peopleSheet(t, [][]string{
 		{"会议主席", "李主席", "中国", "示范大学", "教授"},

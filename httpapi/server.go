@@ -183,6 +183,7 @@ func (s *Server) routes() chi.Router {
 			r.Use(s.authenticate, s.replicaReads)
 			r.Post("/auth/logout", s.logout)
 			r.Get("/me", s.me)
+			r.Get("/users/{id}/profile", s.getProfile)
 			r.Get("/me/notifications", s.myNotifications)
 			r.With(s.smsEnabled).Post("/me/mobile/verification", s.startMobileVerification)
 			r.With(s.smsEnabled).Post("/me/mobile/verification/confirm", s.confirmMobile)

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -135,6 +136,22 @@ func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// getProfile reads an account's profile (R-ACT-03), the user themself or
+// a platform admin; ETag is the account stream's version.
+func (s *Server) getProfile(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	p, err := s.App.Profile(r.Context(), actorOf(r.Context()), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, p.Version))
+	writeJSON(w, http.StatusOK, p)
 }
 
 func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request) {

@@ -197,6 +197,15 @@ func TestRegisterActivateSubmitAndMail(t *testing.T) {
 		"name": "赵敏", "mobile": "13912345678", "officePhone": "027-8765 4321", "title": "副教授", "remarks": "外事秘书"}), 200, "")
 	expect(t, "bad office phone", h.do("PUT", "/api/v1/users/"+userID+"/profile", addr, map[string]string{"name": "赵敏", "mobile": "13912345678", "officePhone": "abc"}), 422, "R-ACT-03@officePhone")
 	expect(t, "someone else's profile", h.do("PUT", "/api/v1/users/"+userID+"/profile", h.email(domain.RoleApplicant), map[string]string{"name": "x", "mobile": "13912345678"}), 404, "")
+	// R-ACT-03: the profile reads back as saved (the form is filled from
+	// it), for the user and a platform admin; another user gets 404.
+	got := h.do("GET", "/api/v1/users/"+userID+"/profile", addr, nil)
+	if p := got.json(t); got.status != http.StatusOK || p["name"] != "赵敏" || p["officePhone"] != "027-8765 4321" || p["title"] != "副教授" || p["remarks"] != "外事秘书" || got.header.Get("ETag") == "" {
+		t.Errorf("R-ACT-03 read the profile: %d %s", got.status, got.body)
+	}
+	expect(t, "a platform admin reads the profile", h.do("GET", "/api/v1/users/"+userID+"/profile", h.email(domain.RolePlatformAdmin), nil), 200, "")
+	expect(t, "someone else reads the profile", h.do("GET", "/api/v1/users/"+userID+"/profile", h.email(domain.RoleApplicant), nil), 404, "")
+	expect(t, "a profile of no UUID", h.do("GET", "/api/v1/users/nope/profile", addr, nil), 404, "")
 
 	res = h.do("POST", "/api/v1/forecasts", addr, forecastBody(func(m map[string]any) {
 		m["applicant"].(map[string]any)["name"] = "赵敏"
