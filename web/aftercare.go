@@ -406,7 +406,16 @@ func (s *Server) profilePage(w http.ResponseWriter, r *http.Request) {
 	if !s.signedIn(w, r, v) {
 		return
 	}
-	v.Form["name"] = v.Me.Name
+	// The form starts from the profile as it stands (saving replaces it).
+	a := s.api(r, call{method: "GET", path: "/users/" + v.Me.ID + "/profile"})
+	var p map[string]any
+	if !a.ok() || a.decode(&p) != nil {
+		s.failed(w, r, v, a)
+		return
+	}
+	for _, k := range []string{"name", "mobile", "officePhone", "title", "remarks"} {
+		v.Form[k] = str(p, k)
+	}
 	if r.URL.Query().Get("done") != "" {
 		v.Flash = v.T("saved_ok")
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -200,6 +201,14 @@ func declarationDraft(t *testing.T, s *site, b *browser) {
 	app.fill(map[string]string{"f-attendance-foreign": "40", "f-attendance-mainland": "100", "f-attendance-hkMacaoTaiwan": "10"})
 	app.click(`#save-draft`)
 	app.waitFor(`location.search.includes('saved=1') && document.querySelector('#f-attendance-mainland').value === '100'`)
+	// The draft waits in the applicant's inbox with its last day to
+	// submit (R-DECL-05), not yet overdue.
+	edit := eval[string](app, `location.pathname`)
+	row := app.inboxRow("inbox_decl_drafts", strings.TrimSuffix(edit, "/edit"))
+	if !strings.Contains(row, "2027-") || strings.Contains(row, "已逾期") {
+		t.Errorf("the draft's inbox row %q: want its due date, not overdue", row)
+	}
+	app.open(edit + "?tab=attendance")
 	app.click(`#submit-declaration`)
 	app.waitFor(`!!document.querySelector('#error-summary')`)
 	if n := eval[int](app, `document.querySelectorAll('#error-summary li').length`); n < 3 {

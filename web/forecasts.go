@@ -33,6 +33,12 @@ type recordKind struct {
 	// Aftercare: the record has the change request and summary pages
 	// once approved.
 	Aftercare bool
+	// QuietInbox: its inbox sections show only when something waits (a
+	// procedure of another kind of tenant: an academy's funding).
+	QuietInbox bool
+	// InboxDue, when set, says when each of its inbox rows is due and
+	// whether that day has passed (today is YYYY-MM-DD, Beijing).
+	InboxDue func(s *Server, r *http.Request) func(it *forecastRow, today string) (due string, overdue bool)
 }
 
 var forecastKind = &recordKind{
@@ -92,6 +98,15 @@ type forecastRow struct {
 	DeclarationID string `json:"declarationId"`
 	DueDate       string `json:"dueDate"`
 	IsOverdue     bool   `json:"overdue"`
+	// FileBy: a declaration's last day for the school to file it.
+	FileBy string `json:"fileBy"`
+	// A funding application's row: its institute, call year, closing day
+	// and summary.
+	InstituteName  string `json:"instituteName"`
+	Year           int    `json:"year"`
+	ClosingDate    string `json:"closingDate"`
+	SummaryFiledOn string `json:"summaryFiledOn"`
+	SummaryOverdue bool   `json:"summaryOverdue"`
 	// Href and Label are the row's page and status name.
 	Href  string `json:"-"`
 	Label string `json:"-"`
@@ -166,6 +181,13 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 				win = &forecastWindow{}
 			}
 		}
+		if task.kind.QuietInbox && p.Total == 0 {
+			continue
+		}
+		var due func(it *forecastRow, today string) (string, bool)
+		if task.kind.InboxDue != nil {
+			due = task.kind.InboxDue(s, r)
+		}
 		for i := range p.Items {
 			it := &p.Items[i]
 			it.Href, it.Label = "/"+task.kind.Seg+"/"+it.ID, task.kind.status(v, it.Status)
@@ -179,6 +201,11 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 				if d := win.closeFor(it.PlanYear); d != "" {
 					it.Due, it.Overdue = d, today > d
 				}
+			} else if due != nil {
+				it.Due, it.Overdue = due(it, today)
+			} else if task.kind == declarationKind {
+				it.Due = s.declarationDue(r, it)
+				it.Overdue = it.Due != "" && today > it.Due
 			}
 		}
 		q.Del("pageSize")
@@ -192,6 +219,24 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	}
 	v.Data = sections
 	s.render(w, r, http.StatusOK, "inbox", v)
+}
+
+// declarationDue is the day a declaration waiting in an inbox is due: a
+// draft's last day to submit (its lead time, R-DECL-05), a submitted
+// one's last day for the school to file it (R-DECL-05 too); "" when none is
+// known yet.
+func (s *Server) declarationDue(r *http.Request, it *forecastRow) string {
+	if !slices.Contains(draftStatuses, it.Status) {
+		return it.FileBy
+	}
+	a := s.api(r, call{method: "GET", path: "/declarations/" + it.ID})
+	var rec struct {
+		Lead lead `json:"lead"`
+	}
+	if !a.ok() || a.decode(&rec) != nil {
+		return "" // the row shows no due date rather than no inbox
+	}
+	return rec.Lead.SubmitBy
 }
 
 var shanghai = func() *time.Location {

@@ -287,6 +287,8 @@ var msgs = map[string][2]string{
 	"stats_forecasts_status":       {"预报按状态", "Forecasts by status"},
 	"stats_scale":                  {"申报按规模", "Declarations by scale"},
 	"stats_unit":                   {"申报按单位", "Declarations by unit"},
+	"stats_lead_times":             {"申报提前天数（提交至会议开幕，按单位平均）", "Lead time: days from submission to the conference's opening, average per unit"},
+	"stats_avg_days":               {"平均天数", "Average days"},
 	"stats_attendance":             {"实际参会人数按地区和国家（已通过的总结）", "Actual attendance by region and country (accepted summaries)"},
 	"region_mainland":              {"大陆", "Mainland"},
 	"region_hong_kong":             {"香港", "Hong Kong"},
@@ -388,7 +390,7 @@ var msgs = map[string][2]string{
 	"sum_accept":                   {"审核通过", "Accept"},
 	"sum_return":                   {"退回修改", "Return"},
 	"profile":                      {"个人信息", "Profile"},
-	"profile_hint":                 {"保存时替换全部个人信息，请填写完整（教职工须填写手机）。", "Saving replaces the whole profile: fill in every field (applicants need a mobile)."},
+	"profile_hint":                 {"表单已填入当前个人信息；保存时替换全部个人信息（教职工须填写手机）。", "The form shows your profile as it stands; saving replaces all of it (applicants need a mobile)."},
 	"office_phone":                 {"办公电话", "Office phone"},
 	"inbox_sum_write":              {"待写会议总结", "Summaries to write"},
 	"inbox_sum_review":             {"总结待审核", "Summaries waiting for review"},
@@ -453,6 +455,18 @@ var msgs = map[string][2]string{
 	"category":                     {"核定规模", "Computed scale"},
 	"file_by":                      {"学校报批截止", "The school files by"},
 	"ngo_file_by":                  {"境外NGO备案截止", "Overseas NGO filing by"},
+}
+
+// addMsgs adds a page set's own texts (kept in its own file) to msgs; a
+// key given twice is a mistake caught at start.
+func addMsgs(m map[string][2]string) bool {
+	for k, t := range m {
+		if _, dup := msgs[k]; dup {
+			panic("web: message " + k + " defined twice")
+		}
+		msgs[k] = t
+	}
+	return true
 }
 
 // text is the message key in lang; a missing key shows itself, which

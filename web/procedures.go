@@ -22,6 +22,9 @@ type procedure struct {
 	// "content" on the shared layout), Routes its own handlers (forms).
 	Pages  []string
 	Routes func(s *Server, r chi.Router)
+	// Own: its list and record pages are its own (in Routes); Kind then
+	// serves only its header link, inbox rows and statuses.
+	Own bool
 	// Notify is the prefix of the notification kinds about its records
 	// (forecast_approved…), which then link to the record's page.
 	Notify string
@@ -71,6 +74,16 @@ var procedures = []procedure{
 			r.Post("/declarations/{id}/summary/decide", s.aftercareDecide("summary"))
 		},
 	},
+	{
+		Kind: fundingKind, Nav: "funding", Own: true, Notify: "funding_",
+		Pages: []string{"funding_list", "funding_form", "funding_record", "funding_plan", "funding_eligibility"},
+		Inbox: map[string][]inboxTask{
+			"unit_admin": {{fundingKind, "inbox_fund_revise", "draft,returned,withdrawn", nil}, {fundingKind, "inbox_fund_progress", "submitted", nil},
+				{fundingKind, "inbox_fund_obligations", "granted", nil}},
+			"authority_reviewer": {{fundingKind, "inbox_fund_review", "submitted", nil}},
+		},
+		Routes: fundingRoutes,
+	},
 }
 
 // procedureRoutes mounts every procedure's generic record pages and its
@@ -78,6 +91,10 @@ var procedures = []procedure{
 func (s *Server) procedureRoutes(r chi.Router) {
 	for _, p := range procedures {
 		k := p.Kind
+		if p.Own {
+			p.Routes(s, r)
+			continue
+		}
 		r.Get("/"+k.Seg, s.list(k))
 		r.Get("/"+k.Seg+"/export", s.export(k))
 		r.Get("/"+k.Seg+"/{id}", s.recordPage(k))

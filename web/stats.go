@@ -1,6 +1,7 @@
 package web
 
 import (
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -11,9 +12,11 @@ import (
 // no external host; its numbers are also a table for screen readers.
 type chart struct {
 	ID, Title string
-	Bars      []bar
-	Height    int
-	Empty     bool
+	// ValueLabel names the bars' values in the data table ("" is a count).
+	ValueLabel string
+	Bars       []bar
+	Height     int
+	Empty      bool
 }
 
 type bar struct {
@@ -169,6 +172,29 @@ func (s *Server) statistics(w http.ResponseWriter, r *http.Request) {
 		bars = append(bars, bar{Label: label, Value: x.Count})
 	}
 	sv.Charts = append(sv.Charts, newChart("chart-attendance", v.T("stats_attendance"), bars))
+
+	// Lead times: the days from a declaration's submission to its
+	// conference's first day, on average per unit.
+	a = s.api(r, call{method: "GET", path: "/statistics/lead-times", query: q})
+	var lt struct {
+		Items []struct {
+			UnitName   string  `json:"unitName"`
+			Records    int64   `json:"records"`
+			AvgDays    float64 `json:"avgDays"`
+			MedianDays float64 `json:"medianDays"`
+		} `json:"items"`
+	}
+	if !a.ok() || a.decode(&lt) != nil {
+		s.failed(w, r, v, a)
+		return
+	}
+	bars = nil
+	for _, x := range lt.Items {
+		bars = append(bars, bar{Label: x.UnitName, Value: int64(math.Round(x.AvgDays))})
+	}
+	c := newChart("chart-lead-times", v.T("stats_lead_times"), bars)
+	c.ValueLabel = v.T("stats_avg_days")
+	sv.Charts = append(sv.Charts, c)
 	v.Data = sv
 	s.render(w, r, http.StatusOK, "stats", v)
 }

@@ -47,6 +47,8 @@ func TestBrowserWork(t *testing.T) {
 	// Last: it moves the clock past a conference.
 	t.Run("Summary", func(t *testing.T) { summaryPage(t, s, b) })
 	t.Run("SummaryReview", func(t *testing.T) { summaryReview(t, s, b) })
+	// After them: it moves the clock into the next year's funding call.
+	t.Run("Funding", func(t *testing.T) { fundingWalk(t, s, b) })
 }
 
 // declarationTabs fills the declaration's list sections in the browser:
@@ -236,6 +238,8 @@ func statisticsPage(t *testing.T, s *site, b *browser) {
 		t.Error("declarations by status: every bar is empty")
 	}
 	contains(t, "declarations by unit", eval[string](sch, `document.querySelector('#chart-unit').textContent`), "计算机学院")
+	// Lead times (submission to opening) per unit, a bar each.
+	contains(t, "lead times", eval[string](sch, `document.querySelector('#chart-lead-times').textContent`), "计算机学院")
 	if n := eval[int](sch, `document.querySelectorAll('svg image, svg use, svg foreignObject, script[src^="http"]').length`); n != 0 {
 		t.Errorf("the charts refer to %d outside things", n)
 	}
@@ -369,6 +373,12 @@ func changeProfileWithdraw(t *testing.T, s *site, b *browser) {
 	app.fill(map[string]string{"f-name": "张明远"})
 	app.click(`#save-profile`)
 	app.waitFor(`location.search.includes('done=1')`)
+	// The form comes back filled with the profile as saved.
+	app.open("/profile")
+	if got := eval[string](app, `['f-name','f-mobile','f-title'].map(id => document.getElementById(id).value).join('|')`); got != "张明远|13800000001|教授" {
+		t.Errorf("the profile form reads %q; want the saved profile", got)
+	}
+	app.shot("profile")
 	app.axe("profile")
 
 	// Withdraw a forecast still in review.
@@ -395,6 +405,15 @@ func summaryPage(t *testing.T, s *site, b *browser) {
 	b.t = t
 	app := b.user("applicant")
 	app.signIn(s.email(domain.RoleApplicant), password(domain.RoleApplicant))
+	// The drafts whose last day to submit has passed are overdue, in red.
+	app.open("/")
+	if eval[int](app, `document.querySelectorAll('section[aria-labelledby="sec-inbox_decl_drafts"] td .overdue').length`) == 0 {
+		t.Errorf("no overdue draft in the applicant's inbox: %s", app.text(`section[aria-labelledby="sec-inbox_decl_drafts"]`))
+	}
+	if c := eval[string](app, `getComputedStyle(document.querySelector('td .overdue')).color`); c == "rgb(0, 0, 0)" {
+		t.Errorf("overdue reads in %s; want red", c)
+	}
+	app.shot("inbox-overdue")
 	// The summary to write waits in the applicant's inbox, with its due date.
 	app.inboxLink("inbox_sum_write", "/declarations/"+d+"/summary")
 	dir := t.TempDir()
@@ -616,6 +635,23 @@ func summaryReview(t *testing.T, s *site, b *browser) {
 		contains(t, "attendance chart", att, want)
 	}
 	sch.shot("statistics-attendance")
+}
+
+// inboxRow opens the inbox until its section key lists href, and reads
+// that row.
+func (tb *tab) inboxRow(key, href string) string {
+	tb.t.Helper()
+	sel := `section[aria-labelledby="sec-` + key + `"] a[href="` + href + `"]`
+	for i := 0; ; i++ {
+		tb.open("/")
+		if eval[bool](tb, `!!document.querySelector('`+sel+`')`) {
+			return eval[string](tb, `document.querySelector('`+sel+`').closest('tr').innerText`)
+		}
+		if i == 50 {
+			tb.t.Fatalf("%s: the inbox never listed %s under %s: %s", tb.name, href, key, tb.text("main"))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // inboxLink opens the inbox until its section key lists href (its lists
