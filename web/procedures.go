@@ -84,6 +84,11 @@ var procedures = []procedure{
 		},
 		Routes: fundingRoutes,
 	},
+	{
+		Kind: nominationKind, Nav: "nominations", Own: true,
+		Pages:  []string{"nominations", "nomination_cycle", "nomination_codes", "nomination_file"},
+		Routes: nominationRoutes,
+	},
 }
 
 // procedureRoutes mounts every procedure's generic record pages and its

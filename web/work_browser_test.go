@@ -49,6 +49,7 @@ func TestBrowserWork(t *testing.T) {
 	t.Run("SummaryReview", func(t *testing.T) { summaryReview(t, s, b) })
 	// After them: it moves the clock into the next year's funding call.
 	t.Run("Funding", func(t *testing.T) { fundingWalk(t, s, b) })
+	t.Run("Nominations", func(t *testing.T) { nominationWalk(t, s, b) })
 }
 
 // declarationTabs fills the declaration's list sections in the browser:
