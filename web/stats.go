@@ -12,8 +12,10 @@ import (
 // no external host; its numbers are also a table for screen readers.
 type chart struct {
 	ID, Title string
-	// ValueLabel names the bars' values in the data table ("" is a count).
+	// ValueLabel names the bars' values in the data table ("" is a count);
+	// NoTotal: the values do not add up (averages).
 	ValueLabel string
+	NoTotal    bool
 	Bars       []bar
 	Height     int
 	Empty      bool
@@ -193,7 +195,7 @@ func (s *Server) statistics(w http.ResponseWriter, r *http.Request) {
 		bars = append(bars, bar{Label: x.UnitName, Value: int64(math.Round(x.AvgDays))})
 	}
 	c := newChart("chart-lead-times", v.T("stats_lead_times"), bars)
-	c.ValueLabel = v.T("stats_avg_days")
+	c.ValueLabel, c.NoTotal = v.T("stats_avg_days"), true
 	sv.Charts = append(sv.Charts, c)
 	v.Data = sv
 	s.render(w, r, http.StatusOK, "stats", v)
