@@ -357,7 +357,12 @@ func (s *Server) fundingPublishCall(w http.ResponseWriter, r *http.Request) {
 	}
 	fen, ok := toFen(r.PostFormValue("budgetFen"))
 	if !ok {
-		s.fundingListProblem(w, r, v, problem{Errors: []fieldError{{Path: "budgetFen", Message: v.T("fund_yuan_hint"), Zh: text(zh, "fund_yuan_hint")}}}, http.StatusUnprocessableEntity)
+		v.Form["budgetFen"] = r.PostFormValue("budgetFen")
+		v.addLocal("budgetFen", v.T("fund_yuan_hint"))
+		v.relabel(fundingLabel)
+		if s.fundingListData(w, r, v) {
+			s.render(w, r, http.StatusUnprocessableEntity, "funding_list", v)
+		}
 		return
 	}
 	a := s.api(r, call{method: "POST", path: "/funding/calls", body: map[string]int64{"budgetFen": fen}, header: map[string]string{"Idempotency-Key": idemKey(r)}})
