@@ -345,7 +345,7 @@ func (s *Server) nominationCodeRevoke(w http.ResponseWriter, r *http.Request) {
 type nominationFileView struct {
 	ID, Status, StatusLabel, UnitName, CycleID string
 	Version                                    int64
-	Quota                                      []quotaLine
+	Quota                                      []nomQuotaLine
 	Plan                                       []map[string]any
 	Recommendations                            []map[string]any
 	Fields                                     []option
@@ -355,8 +355,8 @@ type nominationFileView struct {
 	Idem                                       string
 }
 
-// quotaLine is one line of the quota view (R-NOM-03): allowed and used.
-type quotaLine struct {
+// nomQuotaLine is one line of the quota view (R-NOM-03): allowed and used.
+type nomQuotaLine struct {
 	Key       string `json:"key"`
 	Allowed   int    `json:"allowed"`
 	Used      int    `json:"used"`
@@ -364,10 +364,10 @@ type quotaLine struct {
 }
 
 // Over reports a line used beyond what it allows.
-func (q quotaLine) Over() bool { return !q.Unlimited && q.Used > q.Allowed }
+func (q nomQuotaLine) Over() bool { return !q.Unlimited && q.Used > q.Allowed }
 
 // Full reports a line used up.
-func (q quotaLine) Full() bool { return !q.Unlimited && q.Used == q.Allowed }
+func (q nomQuotaLine) Full() bool { return !q.Unlimited && q.Used == q.Allowed }
 
 // recommendationFields are the list's conference form: the API's paths.
 var recommendationFields = []sectionField{
@@ -410,7 +410,7 @@ func (s *Server) showNomination(w http.ResponseWriter, r *http.Request, v *view,
 		Plan            []map[string]any `json:"plan"`
 		Recommendations []map[string]any `json:"recommendations"`
 		Quota           struct {
-			Lines []quotaLine `json:"lines"`
+			Lines []nomQuotaLine `json:"lines"`
 		} `json:"quota"`
 	}
 	if !a.ok() || a.decode(&f) != nil {
