@@ -10,6 +10,7 @@ import (
 
 	"github.com/econf/econf/commands"
 	"github.com/econf/econf/domain"
+	"github.com/econf/econf/projections"
 )
 
 // Congresses of a science association (seed 004, R-DEL-01): the organiser
@@ -56,4 +57,18 @@ func (s *Server) getCongress(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, c.Version))
 	writeJSON(w, http.StatusOK, c)
+}
+
+// listCongresses is GET /congresses: the congresses the actor may open
+// (its organiser's, or those its unit is invited to), newest first.
+func (s *Server) listCongresses(w http.ResponseWriter, r *http.Request) {
+	if !s.consistent(w, r, projections.DirectoryName) {
+		return
+	}
+	cs, err := s.Reads.Congresses(r.Context(), actorOf(r.Context()))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": cs})
 }

@@ -60,8 +60,21 @@ func TestCongressAllotmentR_DEL_01(t *testing.T) {
 		t.Fatalf("refused allotments wrote %d events", n-before)
 	}
 	atLimit := allot(quota(1, 1, 1, 1, 1, 1), quota(2, 2, 2, 2, 2, 2), 4)
-	if res := h.do("PUT", unitPath, organiser, atLimit, "Idempotency-Key", "a3"); res.status != http.StatusOK {
+	res = h.do("PUT", unitPath, organiser, atLimit, "Idempotency-Key", "a3")
+	if res.status != http.StatusOK {
 		t.Fatalf("every minimum at its seats: %d %s", res.status, res.body)
+	}
+	// The list of congresses one may open: the organiser's and the invited
+	// unit's hold it, another unit's and an applicant's are empty.
+	pos := res.header.Get("X-Econf-Position")
+	for who, want := range map[string]int{organiser: 1, unitAdmin: 1, h.tree.OtherUnitAd.Email: 0, h.email(domain.RoleApplicant): 0} {
+		res := h.do("GET", "/api/v1/congresses", who, nil, "X-Econf-Min-Position", pos)
+		items, _ := res.json(t)["items"].([]any)
+		if res.status != http.StatusOK || len(items) != want {
+			t.Errorf("%s lists congresses: %d %s; want %d", who, res.status, res.body, want)
+		} else if want == 1 && (items[0].(map[string]any)["name"] != "第九次代表大会" || items[0].(map[string]any)["referenceDate"] != "2027-03-01") {
+			t.Errorf("%s lists %v", who, items[0])
+		}
 	}
 	// The unit admin allots nothing: the congress is the organiser's.
 	if res := h.do("PUT", unitPath, unitAdmin, seed, "Idempotency-Key", "a4"); res.status != http.StatusNotFound {

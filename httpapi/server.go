@@ -318,6 +318,7 @@ func (s *Server) routes() chi.Router {
 			r.Get("/funding/plans/{year}/notice.pdf", s.fundingNoticePDF)
 			r.Get("/funding/institutes/{id}/eligibility", s.instituteEligibility)
 			r.Get("/statistics/funding", listRead(s, parseFundingStats, s.fundingStats, projections.FundingListName))
+			r.Get("/congresses", s.listCongresses)
 			r.Get("/congresses/{id}", s.getCongress)
 			r.Get("/congresses/{id}/units/{unitId}/delegation", s.getDelegation)
 			delegationStatus, delegationLog := s.delegationReads()

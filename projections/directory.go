@@ -8,7 +8,9 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/econf/econf/domain"
 	"github.com/econf/econf/domain/account"
+	"github.com/econf/econf/domain/congress"
 	"github.com/econf/econf/domain/org"
 	"github.com/econf/econf/eventstore"
 )
@@ -21,8 +23,8 @@ const DirectoryName = "directory"
 type Directory struct{}
 
 func (Directory) Name() string     { return DirectoryName }
-func (Directory) Version() int     { return 1 }
-func (Directory) Tables() []string { return []string{"organisations", "users"} }
+func (Directory) Version() int     { return 2 }
+func (Directory) Tables() []string { return []string{"organisations", "users", "congresses"} }
 
 func (Directory) Setup(ctx context.Context, tx pgx.Tx) error {
 	_, err := tx.Exec(ctx, `
@@ -50,7 +52,17 @@ CREATE TABLE users (
     created_at   timestamptz NOT NULL,
     updated_at   timestamptz NOT NULL
 );
-CREATE INDEX users_org ON users (org_id);`)
+CREATE INDEX users_org ON users (org_id);
+CREATE TABLE congresses (
+    id             uuid PRIMARY KEY,
+    organiser_id   uuid        NOT NULL,
+    name           text        NOT NULL,
+    reference_date date        NOT NULL,
+    unit_ids       uuid[]      NOT NULL DEFAULT '{}',
+    created_at     timestamptz NOT NULL
+);
+CREATE INDEX congresses_organiser ON congresses (organiser_id);
+CREATE INDEX congresses_units ON congresses USING gin (unit_ids);`)
 	return err
 }
 
@@ -74,6 +86,19 @@ func (Directory) Apply(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEven
 			_, err = tx.Exec(ctx, `UPDATE organisations SET name_zh = $2, name_en = $3 WHERE id = $1`, id, ev.NameZh, ev.NameEn)
 		case org.EmailDomainsSet:
 			_, err = tx.Exec(ctx, `UPDATE organisations SET email_domains = $2 WHERE id = $1`, id, nonNil(ev.EmailDomains))
+		}
+		return err
+	case strings.HasPrefix(e.Type, "congress."):
+		id, ev, err := decodeRecord(e, "congress-", congress.Decode)
+		if err != nil {
+			return err
+		}
+		switch ev := ev.(type) {
+		case congress.Created:
+			_, err = tx.Exec(ctx, `INSERT INTO congresses (id, organiser_id, name, reference_date, created_at) VALUES ($1, $2, $3, $4, $5)`,
+				id, ev.Organiser, ev.Name, ev.ReferenceDate.String(), at)
+		case congress.UnitInvited:
+			_, err = tx.Exec(ctx, `UPDATE congresses SET unit_ids = array_append(unit_ids, $2) WHERE id = $1 AND NOT $2 = ANY(unit_ids)`, id, ev.Unit)
 		}
 		return err
 	case strings.HasPrefix(e.Type, "user."):
@@ -173,4 +198,38 @@ func (q *Queries) Users(ctx context.Context, orgID uuid.UUID, kw string) ([]User
 		return nil, err
 	}
 	return pgx.CollectRows(rows, pgx.RowToStructByPos[UserRow])
+}
+
+// CongressRow is one congress (换届活动) in the list of those an actor may
+// open.
+type CongressRow struct {
+	ID            uuid.UUID `json:"id"`
+	OrganiserID   uuid.UUID `json:"organiserId"`
+	Name          string    `json:"name"`
+	ReferenceDate string    `json:"referenceDate"`
+	CreatedAt     time.Time `json:"createdAt"`
+}
+
+// Congresses lists the congresses actor may open, newest first: its
+// organiser's reviewers theirs, auditors and analysts every one (the
+// congress's grants, domain.Access), an electing unit's administrators
+// those their unit is invited to (R-DEL-01).
+func (q *Queries) Congresses(ctx context.Context, actor domain.Actor) ([]CongressRow, error) {
+	var w where
+	f := domain.FilterFor(actor, domain.KindCongress, domain.Read)
+	switch {
+	case f.Place == domain.Everywhere:
+	case f.Place == domain.OwnAuthority:
+		w.add("organiser_id = ?", f.ID)
+	case (actor.Role == domain.RoleUnitAdmin || actor.Role == domain.RoleSchoolAdmin) && actor.OrgID != uuid.Nil:
+		w.add("unit_ids @> ARRAY[?]::uuid[]", actor.OrgID)
+	default:
+		return []CongressRow{}, nil
+	}
+	rows, err := q.pool.Query(ctx, `SELECT id, organiser_id, name, to_char(reference_date, 'YYYY-MM-DD'), created_at FROM rm.congresses
+		WHERE `+w.String()+` ORDER BY created_at DESC, id LIMIT 1000`, w.args...)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[CongressRow])
 }
