@@ -217,6 +217,11 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		}
 		sections = append(sections, inboxSection{Key: task.key, List: list, Page: p})
 	}
+	for _, p := range procedures {
+		if p.InboxRows != nil {
+			sections = append(sections, p.InboxRows(s, r, v)...)
+		}
+	}
 	v.Data = sections
 	s.render(w, r, http.StatusOK, "inbox", v)
 }

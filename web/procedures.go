@@ -1,6 +1,7 @@
 package web
 
 import (
+	"net/http"
 	"strings"
 
 	"github.com/go-chi/chi/v5"
@@ -13,11 +14,17 @@ type procedure struct {
 	// Kind is its records' approval chain: with it come the list (filters,
 	// sort, paging, export), the record's page (status, holder, approval
 	// log, documents, decisions, withdraw) and its history, all generic.
+	// A procedure whose records have no such chain (the delegates) leaves
+	// it nil and names its first page in Path.
 	Kind *recordKind
+	Path string
 	// Nav is the message key of its list in the header.
 	Nav string
 	// Inbox says what waits for whom: role → tasks, in order.
 	Inbox map[string][]inboxTask
+	// InboxRows, when set, adds what waits for the signed-in user that
+	// the Inbox's lists cannot say (records read through their own API).
+	InboxRows func(s *Server, r *http.Request, v *view) []inboxSection
 	// Pages are its own templates (templates/NAME.html, each defining
 	// "content" on the shared layout), Routes its own handlers (forms).
 	Pages  []string
@@ -89,6 +96,7 @@ var procedures = []procedure{
 		Pages:  []string{"nominations", "nomination_cycle", "nomination_codes", "nomination_file"},
 		Routes: nominationRoutes,
 	},
+	delegatesProcedure,
 }
 
 // procedureRoutes mounts every procedure's generic record pages and its
@@ -96,7 +104,7 @@ var procedures = []procedure{
 func (s *Server) procedureRoutes(r chi.Router) {
 	for _, p := range procedures {
 		k := p.Kind
-		if p.Own {
+		if p.Own || k == nil {
 			p.Routes(s, r)
 			continue
 		}
@@ -135,7 +143,7 @@ func procedurePages() []string {
 // if a procedure's pages have one.
 func recordLink(kind, id string) string {
 	for _, p := range procedures {
-		if p.Notify != "" && strings.HasPrefix(kind, p.Notify) {
+		if p.Notify != "" && p.Kind != nil && strings.HasPrefix(kind, p.Notify) {
 			return "/" + p.Kind.Seg + "/" + id
 		}
 	}
@@ -146,7 +154,11 @@ func recordLink(kind, id string) string {
 func (v *view) Nav() []option {
 	var os []option
 	for _, p := range procedures {
-		os = append(os, option{"/" + p.Kind.Seg, v.T(p.Nav)})
+		path := p.Path
+		if p.Kind != nil {
+			path = "/" + p.Kind.Seg
+		}
+		os = append(os, option{path, v.T(p.Nav)})
 	}
 	return os
 }

@@ -42,6 +42,7 @@ func TestBrowserWork(t *testing.T) {
 	t.Run("OversizedForm", func(t *testing.T) { oversizedForm(t, s) })
 	t.Run("Paging", func(t *testing.T) { paging(t, s, b) })
 	t.Run("ChangeProfileWithdraw", func(t *testing.T) { changeProfileWithdraw(t, s, b) })
+	t.Run("Delegates", func(t *testing.T) { delegatesWalk(t, s, b) })
 	// Near the end: it publishes a policy version.
 	t.Run("Admin", func(t *testing.T) { adminPages(t, s, b) })
 	// Last: it moves the clock past a conference.

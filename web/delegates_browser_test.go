@@ -1,0 +1,202 @@
+package web_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/econf/econf/domain"
+)
+
+// delegatesWalk runs a congress through the delegates' screens (seed 004,
+// figs 2.1–2.12) across the organiser and an electing unit: the congress
+// created and a unit's quotas allotted (a minimum above its seats refused
+// next to its input); nominees added with the quota checked at once (the
+// one over the limit refused next to the identity); the initial review
+// (a rejection without an opinion refused next to the opinion, then with
+// one), a revoke; report-all refused naming every unmet indicator, in red
+// in the quota view; then met and reported; the organiser's final review
+// with a refusal the unit edits and resubmits; the registration forms'
+// PDF; the inboxes' rows.
+func delegatesWalk(t *testing.T, s *site, b *browser) {
+	b.t = t
+	org := b.user("organiser")
+	org.signIn(s.email(domain.RoleAuthorityReviewer), password(domain.RoleAuthorityReviewer))
+
+	// The congress: its name left out is refused next to its input.
+	org.open("/congresses")
+	org.fill(map[string]string{"f-referenceDate": "2027-03-01"})
+	org.click(`#create-congress`)
+	org.waitFor(`!!document.querySelector('#error-summary')`)
+	if msg := org.text("#f-name-error"); msg == "" {
+		t.Errorf("congress without a name: no error next to the name; summary %q", org.text("#error-summary"))
+	}
+	org.fill(map[string]string{"f-name": "第九次代表大会（测试）", "f-referenceDate": "2027-03-01"})
+	org.click(`#create-congress`)
+	org.waitFor(`/^\/congresses\/[0-9a-f-]{36}$/.test(location.pathname)`)
+	congress := strings.TrimPrefix(eval[string](org, `location.pathname`), "/congresses/")
+
+	// The unit's quotas: committee 1 (a grassroots worker), representatives
+	// 2 (a woman). A minimum above its seats is refused next to it.
+	quota := map[string]string{"f-unitId": s.tree.Unit.String(),
+		"f-allotment-committee-seats": "1", "f-allotment-committee-grassroots": "1",
+		"f-allotment-representatives-seats": "2", "f-allotment-representatives-women": "3"}
+	org.fill(quota)
+	org.click(`#allot`)
+	org.waitFor(`!!document.querySelector('#error-summary')`)
+	if msg := org.text("#f-allotment-representatives-women-error"); !strings.Contains(msg, "R-DEL-01") {
+		t.Errorf("a minimum above the seats: %q next to it; summary %q", msg, org.text("#error-summary"))
+	}
+	org.shot("congress-allot-error")
+	quota["f-allotment-representatives-women"] = "1"
+	org.fill(quota)
+	org.click(`#allot`)
+	org.waitFor(`location.search.includes('done=1')`)
+	if n := eval[int](org, `document.querySelectorAll('#units tbody tr').length`); n != 1 {
+		t.Fatalf("invited units: %d rows; want 1\n%s", n, org.text("main"))
+	}
+	org.shot("congress")
+	org.axe("congress (organiser)")
+
+	// The unit: its congress in the list, the quota view all red.
+	unit := b.user("unit")
+	unit.signIn(s.email(domain.RoleUnitAdmin), password(domain.RoleUnitAdmin))
+	unit.open("/congresses")
+	unit.click(`#congresses a`)
+	base := "/congresses/" + congress + "/units/" + s.tree.Unit.String()
+	unit.waitFor(fmt.Sprintf(`location.pathname === %q`, base))
+	if got := eval[string](unit, `document.querySelector('#f-committee-seats').dataset.met`); got != "false" {
+		t.Errorf("no nominee: committee seats met %q", got)
+	}
+
+	add := func(name, identity, gender, party, birth string, grassroots bool) {
+		t.Helper()
+		unit.fill(map[string]string{"f-name": name, "f-identity": identity, "f-profile-gender": gender, "f-profile-ethnicity": "汉族",
+			"f-profile-affiliations-0": party, "f-birthDate": birth})
+		if grassroots {
+			unit.do(chromedp.Click(chromedp.ID("f-profile-grassroots")))
+		}
+		unit.click(`#add-nominee`)
+	}
+	add("测试甲", "committee", "male", "中国共产党党员", "1970-05-01", true)
+	unit.waitFor(`location.search.includes('done=1')`)
+	add("测试乙", "representative", "female", "群众", "1985-02-01", false)
+	unit.waitFor(`location.search.includes('done=1')`)
+	// Over the representatives' quota (the committee candidate takes one).
+	add("测试丙", "representative", "male", "群众", "1980-01-01", false)
+	unit.waitFor(`!!document.querySelector('#error-summary')`)
+	if msg := unit.text("#f-identity-error"); !strings.Contains(msg, "R-DEL-02") {
+		t.Errorf("over the quota: %q next to the identity; summary %q", msg, unit.text("#error-summary"))
+	}
+	unit.shot("nominee-over-quota")
+	unit.axe("delegation with an error (unit)")
+
+	id := func(tb *tab, name string) string {
+		t.Helper()
+		return eval[string](tb, fmt.Sprintf(`([...document.querySelectorAll('tr[data-nominee]')].find(r => r.querySelector('th').innerText === %q) || {dataset: {}}).dataset.nominee || ''`, name))
+	}
+	status := func(tb *tab, name string) string {
+		t.Helper()
+		return eval[string](tb, fmt.Sprintf(`([...document.querySelectorAll('tr[data-nominee]')].find(r => r.querySelector('th').innerText === %q) || {dataset: {}}).dataset.status || ''`, name))
+	}
+	unit.open(base + "?status=pending")
+	a, c := id(unit, "测试甲"), id(unit, "测试乙")
+	if a == "" || c == "" {
+		t.Fatalf("pending list: %s", unit.text("#nominees"))
+	}
+	unit.open("/")
+	if n := unit.countIn("d_inbox_review"); n != "2" {
+		t.Errorf("unit's inbox: %s nominees awaiting the initial review; want 2", n)
+	}
+	unit.open(base + "?status=pending")
+	unit.click("#approve-" + a)
+	unit.waitFor(`location.search.includes('done=1')`)
+	// A rejection needs an opinion: refused next to it.
+	unit.click("#reject-" + c)
+	unit.waitFor(`!!document.querySelector('#error-summary')`)
+	if msg := unit.text("#f-opinion-" + c + "-error"); msg == "" {
+		t.Errorf("reject without an opinion: nothing next to it; summary %q", unit.text("#error-summary"))
+	}
+	unit.fill(map[string]string{"f-opinion-" + c: "材料不全"})
+	unit.click("#reject-" + c)
+	unit.waitFor(`location.search.includes('done=1')`)
+	unit.open(base + "?status=rejected")
+	if got := status(unit, "测试乙"); got != "rejected" {
+		t.Fatalf("after the rejection: %q in the not-approved list", got)
+	}
+	unit.click("#revoke-" + c)
+	unit.waitFor(`location.search.includes('done=1')`)
+	unit.open(base + "?status=pending")
+	if got := status(unit, "测试乙"); got != "pending" {
+		t.Fatalf("after the revoke: %q", got)
+	}
+	// Report all with a representative short and no woman: refused, every
+	// unmet indicator named and red in the quota view.
+	unit.click("#report-all")
+	unit.waitFor(`!!document.querySelector('#error-summary')`)
+	summary := unit.text("#error-summary")
+	for _, want := range []string{"代表名额", "女性工作者"} {
+		contains(t, "report-all refused", summary, want)
+	}
+	for _, cell := range []string{"f-representatives-seats", "f-representatives-women"} {
+		if got := eval[string](unit, `document.querySelector('#`+cell+`').dataset.met`); got != "false" {
+			t.Errorf("quota view: %s met %q; want false (red)", cell, got)
+		}
+	}
+	if got := eval[string](unit, `document.querySelector('#f-committee-grassroots').dataset.met`); got != "true" {
+		t.Errorf("quota view: committee grassroots met %q; want true (green)", got)
+	}
+	unit.shot("report-all-refused")
+	unit.click("#approve-" + c)
+	unit.waitFor(`location.search.includes('done=1')`)
+	unit.click("#report-all")
+	unit.waitFor(`location.search.includes('reported=1')`)
+	if got := unit.text("#unit-status"); got != "已全部上报" {
+		t.Errorf("after report-all: %q", got)
+	}
+	// The registration forms: one PDF.
+	if got, err := chromedp.Run(unit.ctx, chromedp.Evaluate[string](`fetch(document.querySelector('#forms-pdf').href).then(r => r.status + ' ' + r.headers.get('Content-Type'))`,
+		chromedp.EvalAwaitPromise)); err != nil || got != "200 application/pdf" {
+		t.Errorf("registration forms: %s %v", got, err)
+	}
+
+	// The organiser: the reported nominees wait in its inbox; a final
+	// approval and a refusal with an opinion.
+	org.open("/")
+	if n := org.countIn("d_inbox_final"); n != "2" {
+		t.Errorf("organiser's inbox: %s nominees awaiting the final review; want 2", n)
+	}
+	org.open(base + "?status=reported")
+	org.click("#final-approve-" + a)
+	org.waitFor(`location.search.includes('done=1')`)
+	org.fill(map[string]string{"f-opinion-" + c: "请补充简历"})
+	org.click("#final-reject-" + c)
+	org.waitFor(`location.search.includes('done=1')`)
+	org.open(base + "?status=reported")
+	if got := status(org, "测试乙"); got != "final_rejected" {
+		t.Errorf("after the final refusal: %q", got)
+	}
+	org.shot("final-review")
+	org.axe("delegation (organiser)")
+
+	// The unit edits the refused nominee and resubmits it.
+	unit.open(base + "?status=reported")
+	unit.click("#edit-" + c)
+	unit.fill(map[string]string{"f-birthDate": "1985-02-01"})
+	unit.click(`#save-nominee`)
+	unit.waitFor(`location.search.includes('done=1')`)
+	unit.open(base + "?status=reported")
+	if got := status(unit, "测试乙"); got != "reported" {
+		t.Errorf("after the resubmission: %q", got)
+	}
+	unit.shot("delegation-reported")
+
+	// English: the same page, every label translated.
+	unit.click(`form[action="/lang"] button`)
+	if got := unit.text("#quota-h"); got != "Quotas" {
+		t.Errorf("English quota view heading %q", got)
+	}
+	unit.click(`form[action="/lang"] button`)
+}
