@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/econf/econf/commands"
 	"github.com/econf/econf/domain"
 	"github.com/econf/econf/domain/policy"
@@ -51,11 +53,12 @@ type site struct {
 	smtp  *mailtest.Server
 	clock *policy.FixedClock
 	app   *commands.App
+	pool  *pgxpool.Pool
 }
 
 // newSite starts the site; configure may change the API's configuration,
 // knowing the site's URL (a single sign-on's redirect URL, say).
-func newSite(t *testing.T, configure ...func(cfg *httpapi.Config, siteURL string)) *site {
+func newSite(t testing.TB, configure ...func(cfg *httpapi.Config, siteURL string)) *site {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pool := pgtest.NewDatabase(t, dbschema.Up)
@@ -112,7 +115,7 @@ func newSite(t *testing.T, configure ...func(cfg *httpapi.Config, siteURL string
 			}
 		}
 	})
-	return &site{url: srv.URL, tree: tree, smtp: smtpSrv, clock: clock, app: app}
+	return &site{url: srv.URL, tree: tree, smtp: smtpSrv, clock: clock, app: app, pool: pool}
 }
 
 func (s *site) email(r domain.Role) string { return s.tree.Account(r).Email }

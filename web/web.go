@@ -79,6 +79,8 @@ func (s *Server) routes() chi.Router {
 			r.Get("/", s.home)
 			r.Get("/login", s.loginPage)
 			r.Post("/login", s.loginSubmit)
+			r.Post("/login/sms-code", s.smsCode)
+			r.Post("/login/sms", s.smsSignIn)
 			r.Get("/login/sso/{provider}", s.ssoStart)
 			r.Get("/login/sso/{provider}/callback", s.ssoCallback)
 			r.Post("/logout", s.logout)

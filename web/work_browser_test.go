@@ -22,13 +22,15 @@ import (
 
 	"github.com/econf/econf/domain"
 	"github.com/econf/econf/httpapi"
+	"github.com/econf/econf/internal/sms"
 )
 
 // TestBrowserWork shares one site and one Chromium among its parts, each
 // a subtest with its own users, so that adding a page's walk costs
 // seconds, not a new database and browser.
 func TestBrowserWork(t *testing.T) {
-	s := newSite(t)
+	var dev *sms.Dev
+	s := newSite(t, withSMS(&dev))
 	b := newBrowser(t, s)
 	// First, on a fresh site: they count what waits in the inboxes.
 	t.Run("ForecastLifecycle", func(t *testing.T) { forecastLifecycle(t, s, b) })
@@ -43,6 +45,7 @@ func TestBrowserWork(t *testing.T) {
 	t.Run("Paging", func(t *testing.T) { paging(t, s, b) })
 	t.Run("ChangeProfileWithdraw", func(t *testing.T) { changeProfileWithdraw(t, s, b) })
 	t.Run("Delegates", func(t *testing.T) { delegatesWalk(t, s, b) })
+	t.Run("SMSSignIn", func(t *testing.T) { smsSignIn(t, s, b, dev) })
 	// Near the end: it publishes a policy version.
 	t.Run("Admin", func(t *testing.T) { adminPages(t, s, b) })
 	// Last: it moves the clock past a conference.
