@@ -892,11 +892,7 @@ func (s *Server) delegateInbox(r *http.Request, v *view) []inboxSection {
 	return []inboxSection{sec}
 }
 
-func init() {
-	for k, m := range delegateMsgs {
-		msgs[k] = m
-	}
-}
+var _ = addMsgs(delegateMsgs)
 
 var delegateMsgs = map[string][2]string{
 	"congresses":              {"代表大会", "Congresses"},

@@ -81,19 +81,15 @@ func (s *Server) smsProblems(v *view, p problem) {
 	}
 }
 
-func init() {
-	for k, m := range map[string][2]string{
-		"sms_sign_in":         {"短信验证码登录", "Sign in with an SMS code"},
-		"sms_hint":            {"适用于已验证手机号的账号（如各单位联系人）。", "For accounts with a verified mobile (the units' contacts, say)."},
-		"sms_mobile":          {"手机号码", "Mobile number"},
-		"sms_code":            {"短信验证码", "SMS code"},
-		"sms_send":            {"获取验证码", "Send me a code"},
-		"sms_sent":            {"如该手机号已验证，验证码已发送，5分钟内有效。", "If the mobile is verified, a code is on its way; it is good for 5 minutes."},
-		"sms_acceptAgreement": {"我已阅读并同意《用户协议》", "I have read and accept the user agreement"},
-		"sms_acceptPrivacy":   {"我已阅读并同意《隐私协议》", "I have read and accept the privacy policy"},
-		"sms_submit":          {"登录", "Sign in"},
-		"password_sign_in":    {"账号密码登录", "Sign in with a password"},
-	} {
-		msgs[k] = m
-	}
-}
+var _ = addMsgs(map[string][2]string{
+	"sms_sign_in":         {"短信验证码登录", "Sign in with an SMS code"},
+	"sms_hint":            {"适用于已验证手机号的账号（如各单位联系人）。", "For accounts with a verified mobile (the units' contacts, say)."},
+	"sms_mobile":          {"手机号码", "Mobile number"},
+	"sms_code":            {"短信验证码", "SMS code"},
+	"sms_send":            {"获取验证码", "Send me a code"},
+	"sms_sent":            {"如该手机号已验证，验证码已发送，5分钟内有效。", "If the mobile is verified, a code is on its way; it is good for 5 minutes."},
+	"sms_acceptAgreement": {"我已阅读并同意《用户协议》", "I have read and accept the user agreement"},
+	"sms_acceptPrivacy":   {"我已阅读并同意《隐私协议》", "I have read and accept the privacy policy"},
+	"sms_submit":          {"登录", "Sign in"},
+	"password_sign_in":    {"账号密码登录", "Sign in with a password"},
+})
