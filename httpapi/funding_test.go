@@ -254,4 +254,35 @@ func TestFundingReviewOverHTTP(t *testing.T) {
 	if res := h.do("GET", loc+"/diff?from=2&to=5", reviewer, nil); res.status != http.StatusOK || !strings.Contains(string(res.body), `"path":"application.conference.city"`) {
 		t.Errorf("the diff between the return and the grant: %d %s", res.status, res.body)
 	}
+
+	// The history by replay: every event with the status before and after
+	// and the policy it was decided under, the chain intact.
+	hist := h.do("GET", loc+"/history", h.email(domain.RoleAuditor), nil)
+	if hist.status != http.StatusOK {
+		t.Fatalf("the history: %d %s", hist.status, hist.body)
+	}
+	hv := hist.json(t)
+	var replayed []string
+	for _, e := range hv["entries"].([]any) {
+		e := e.(map[string]any)
+		replayed = append(replayed, e["statusBefore"].(string)+">"+e["statusAfter"].(string))
+		if e["policyVersion"] == "" || e["policyVersion"] == nil || e["hash"] == "" {
+			t.Errorf("a history entry without its policy version or hash: %v", e)
+		}
+	}
+	if want := []string{">draft", "draft>submitted", "submitted>returned", "returned>returned", "returned>submitted", "submitted>granted"}; !slices.Equal(replayed, want) {
+		t.Errorf("the history's statuses %q; want %q", replayed, want)
+	}
+	if hv["chainIntact"] != true || hv["status"] != "granted" || hv["version"] != 6.0 {
+		t.Errorf("the history: %s", hist.body)
+	}
+	if at := h.do("GET", loc+"/history?atRevision=3", admin, nil).json(t); at["status"] != "returned" || len(at["entries"].([]any)) != 3 {
+		t.Errorf("the history at revision 3: %v", at)
+	}
+	if res := h.do("GET", loc+"/history", h.email(domain.RoleUnitAdmin), nil); res.status != http.StatusNotFound {
+		t.Errorf("R-ACT-02 a university's unit admin reads the history: %d", res.status)
+	}
+	if res := h.do("GET", loc+"/history?atRevision=7", reviewer, nil); res.status != http.StatusUnprocessableEntity || !res.hasRule("REVISION@query:atRevision") {
+		t.Errorf("the history past its last revision: %d %s", res.status, res.body)
+	}
 }

@@ -243,6 +243,25 @@ func TestNominationCycleOverHTTP(t *testing.T) {
 	if log := h.do("GET", file+"/log", staff, nil).json(t)["entries"].([]any); log[len(log)-1].(map[string]any)["decidedOnRevision"] == nil {
 		t.Errorf("the return is a decision on a revision: %v", log[len(log)-1])
 	}
+	// The file's history by replay: every event, the policy it was decided
+	// under, the chain intact; another unit is told it is not found.
+	hist := h.do("GET", file+"/history", staff, nil)
+	if hist.status != http.StatusOK {
+		t.Fatalf("the file's history: %d %s", hist.status, hist.body)
+	}
+	hv := hist.json(t)
+	entries := hv["entries"].([]any)
+	last := entries[len(entries)-1].(map[string]any)
+	if hv["chainIntact"] != true || hv["status"] != "returned" || len(entries) < 10 || entries[0].(map[string]any)["statusAfter"] != "drafting" ||
+		last["statusBefore"] != "submitted" || last["statusAfter"] != "returned" || last["comment"] != "请补充分支机构会议" || last["policyVersion"] == "" {
+		t.Errorf("the file's history: %s", hist.body)
+	}
+	if res := h.do("GET", file+"/history", prov, nil); res.status != http.StatusNotFound {
+		t.Errorf("R-ACT-02 another unit reads the file's history: %d", res.status)
+	}
+	if at := h.do("GET", file+"/history?atRevision=1", society, nil).json(t); at["status"] != "drafting" || at["version"] != 1.0 {
+		t.Errorf("the file's history at revision 1: %v", at)
+	}
 
 	// A provincial association: ten, the eleventh refused (R-NOM-03).
 	for i := range 10 {
