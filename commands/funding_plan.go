@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -72,30 +73,51 @@ func (a *App) readStanding(ctx context.Context, institute uuid.UUID) (*funding.S
 	return standings.fold(institute, l)
 }
 
-// planOpen refuses a review decision on f once its call's plan is decided
-// (R-FUND-05).
-func (a *App) planOpen(ctx context.Context, f *funding.Funding, action string) error {
+// withCommandID gives meta the command id and correlation the command
+// path would give it, so that what a command writes to a second stream
+// (a claim on the funding plan) derives from the same id.
+func withCommandID(meta Meta) Meta {
+	if meta.CommandID == uuid.Nil {
+		meta.CommandID = uuid.New()
+	}
+	if meta.CorrelationID == "" {
+		meta.CorrelationID = meta.CommandID.String()
+	}
+	return meta
+}
+
+// claimPlan writes, before a review decision on application f of a call
+// is written to f's stream, the claim to the call's plan at the version
+// it was read undecided (R-FUND-05): the plan's decision and the review
+// decisions of its call are one expected-version write on the plan's
+// stream, so they cannot both succeed against an undecided plan. A plan
+// decided first refuses the claim (409 R-FUND-05) and nothing is written;
+// a claim first makes the plan's decision read the application again
+// (still under review: refused; decided: counted). The claim's command id
+// derives from the decision's, so a retried decision claims once.
+func (a *App) claimPlan(ctx context.Context, actor domain.Actor, meta Meta, f *funding.Funding, action string) error {
 	if f.Year() == 0 {
 		return nil
 	}
-	p, _, err := a.readPlan(ctx, f.Place().Bureau, f.Year())
-	if err != nil {
-		return err
-	}
-	return p.Open(action)
+	m := Meta{CommandID: uuid.NewSHA1(meta.CommandID, []byte("fundingplan-claim")), CorrelationID: meta.CorrelationID, CausationID: meta.CommandID.String()}
+	_, err := decideOn(ctx, a, actor, m, "ClaimFundingPlan", fundingPlans, funding.PlanID(f.Place().Bureau, f.Year()),
+		func(*funding.Plan, loaded) error { return nil }, // the application's scope authorised the decision
+		func(pl *funding.Plan, _ policy.Policy) error { return pl.Claim(actor, f.ID(), action, a.clock.Now()) })
+	return err
 }
 
-// reviewFunding is the bureau's rejection or return, refused once the
-// plan is decided (R-FUND-05).
+// reviewFunding is the bureau's rejection or return, through the call's
+// plan: refused once it is decided (R-FUND-05).
 func (a *App) reviewFunding(ctx context.Context, actor domain.Actor, meta Meta, command string, id uuid.UUID, d procedure.Decision, text string) (Result, error) {
+	meta = withCommandID(meta)
 	return onRecord(ctx, a, actor, meta, command, fundings, id, toReview, func(f *funding.Funding, p policy.Policy) error {
 		if err := (textField{"reason", text}).check(p); err != nil {
 			return err
 		}
-		if err := a.planOpen(ctx, f, strings.ToLower(string(d))); err != nil {
+		if err := f.Decide(actor, d, "", text, a.clock.Now()); err != nil {
 			return err
 		}
-		return f.Decide(actor, d, "", text, a.clock.Now())
+		return a.claimPlan(ctx, actor, meta, f, strings.ToLower(string(d)))
 	})
 }
 
@@ -208,28 +230,36 @@ func (a *App) DecideFundingPlan(ctx context.Context, actor domain.Actor, meta Me
 		pr.Add("year", "R-FUND-03", fmt.Sprintf("your bureau published no call for %d", cmd.Year), fmt.Sprintf("本局未发布%d年度资助征集通知", cmd.Year))
 		return Result{}, pr.Err()
 	}
-	apps, err := a.planApplications(ctx, call)
-	if err != nil {
-		return Result{}, err
-	}
 	id := funding.PlanID(call.Bureau, call.Year)
+	// The applications are read after the plan's stream was loaded, on
+	// every attempt: a review decision's claim written since (R-FUND-05)
+	// makes the append at the loaded version fail and the next attempt
+	// read that application again.
 	return decideOn(ctx, a, actor, meta, "DecideFundingPlan", fundingPlans, id, func(*funding.Plan, loaded) error { return nil },
 		func(pl *funding.Plan, p policy.Policy) error {
+			apps, err := a.planApplications(ctx, call, pl.Claimed())
+			if err != nil {
+				return err
+			}
 			return pl.Decide(actor, call, apps, cmd.Comment, p.Text, a.clock.Now())
 		})
 }
 
 // planApplications are the call's applications that reached the bureau,
-// as their streams say.
-func (a *App) planApplications(ctx context.Context, call policy.FundingCall) ([]funding.PlanApplication, error) {
+// as their streams say: those the read model lists and those the plan's
+// claims name (the read model may not have caught up with them).
+func (a *App) planApplications(ctx context.Context, call policy.FundingCall, claimed []uuid.UUID) ([]funding.PlanApplication, error) {
 	ix, err := a.fundingIndex()
 	if err != nil {
 		return nil, err
 	}
-	ids, err := ix.CallApplications(ctx, call.Bureau, call.Year)
+	listed, err := ix.CallApplications(ctx, call.Bureau, call.Year)
 	if err != nil {
 		return nil, err
 	}
+	ids := append(slices.Clone(listed), claimed...)
+	slices.SortFunc(ids, func(x, y uuid.UUID) int { return strings.Compare(x.String(), y.String()) })
+	ids = slices.Compact(ids)
 	names := map[uuid.UUID]string{}
 	var out []funding.PlanApplication
 	for _, id := range ids {

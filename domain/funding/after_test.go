@@ -291,8 +291,8 @@ func TestPlan(t *testing.T) {
 	if got := domaintest.Outcome(decide(pl, reviewer, exact, apps, now)); got != "state R-FUND-05" {
 		t.Errorf("R-FUND-05 decided twice: %s", got)
 	}
-	if got := domaintest.Outcome(pl.Open("grant")); got != "state R-FUND-05" {
-		t.Errorf("R-FUND-05 a grant after the decision: %s", got)
+	if got := domaintest.Outcome(pl.Claim(reviewer, uuid.New(), "grant", now)); got != "state R-FUND-05" || len(pl.Claimed()) != 0 {
+		t.Errorf("R-FUND-05 a grant's claim after the decision: %s", got)
 	}
 
 	late := funding.NewPlan(funding.PlanID(place.Bureau, 2028))
@@ -311,5 +311,26 @@ func TestPlan(t *testing.T) {
 	pl.CheckDeadline(call, at(2028, time.January, 2))
 	if n := len(pl.Pending()); n != 1 {
 		t.Errorf("R-FUND-05 a decided plan recorded overdue")
+	}
+}
+
+// TestPlanClaim (R-FUND-05): a review decision of the call claims the
+// undecided plan; the plan names each claimed application once; only a
+// reviewer claims; a decided plan refuses the claim.
+func TestPlanClaim(t *testing.T) {
+	pl := funding.NewPlan(funding.PlanID(place.Bureau, 2028))
+	id := uuid.New()
+	now := at(2027, time.October, 8)
+	for range 2 {
+		if err := pl.Claim(reviewer, id, "grant", now); err != nil {
+			t.Fatalf("R-FUND-05 a claim on the undecided plan: %v", err)
+		}
+	}
+	if c := pl.Claimed(); len(c) != 1 || c[0] != id || len(pl.Pending()) != 2 || pl.Pending()[0].EventType() != funding.EventPlanReviewClaimed {
+		t.Errorf("claimed %v, pending %v", c, pl.Pending())
+	}
+	admin := domain.Actor{UserID: uuid.New(), Role: domain.RoleUnitAdmin, OrgID: place.Institute}
+	if got := domaintest.Outcome(pl.Claim(admin, id, "grant", now)); got != "forbidden" {
+		t.Errorf("an institute's administrator claims: %s", got)
 	}
 }

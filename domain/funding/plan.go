@@ -20,12 +20,15 @@ import (
 
 // Plan event names as stored; never change one.
 const (
-	EventPlanDecided = "fundingplan.decided"
-	EventPlanOverdue = "fundingplan.undecided_overdue"
+	EventPlanDecided       = "fundingplan.decided"
+	EventPlanOverdue       = "fundingplan.undecided_overdue"
+	EventPlanReviewClaimed = "fundingplan.review_claimed"
 )
 
 // PlanEventTypes lists every plan event name.
-func PlanEventTypes() []string { return []string{EventPlanDecided, EventPlanOverdue} }
+func PlanEventTypes() []string {
+	return []string{EventPlanDecided, EventPlanOverdue, EventPlanReviewClaimed}
+}
 
 // PlanID is the id of a bureau's plan for the call of year.
 func PlanID(bureau uuid.UUID, year int) uuid.UUID {
@@ -79,8 +82,25 @@ type PlanOverdue struct {
 	At      time.Time   `json:"at"`
 }
 
-func (PlanDecided) EventType() string { return EventPlanDecided }
-func (PlanOverdue) EventType() string { return EventPlanOverdue }
+// ReviewClaimed: a reviewer of the bureau took Decision on application
+// FundingID of this plan's call while the plan was undecided. It is
+// written to the plan's stream at the version the plan was read at,
+// before the decision is written to the application's stream, so the
+// plan's decision and a review decision of its call are ordered by one
+// stream's expected version (R-FUND-05): a decision of the plan loses to
+// a claim written after it read the plan, and a claim to a plan decided
+// before it. The application's stream says whether and how it was
+// decided (a claim whose decision lost its own race decides nothing).
+type ReviewClaimed struct {
+	FundingID uuid.UUID `json:"fundingId"`
+	Decision  string    `json:"decision"`
+	By        uuid.UUID `json:"by"`
+	At        time.Time `json:"at"`
+}
+
+func (PlanDecided) EventType() string   { return EventPlanDecided }
+func (PlanOverdue) EventType() string   { return EventPlanOverdue }
+func (ReviewClaimed) EventType() string { return EventPlanReviewClaimed }
 
 // DecodePlan reads a stored plan event by its name.
 func DecodePlan(eventType string, data []byte) (Event, error) {
@@ -89,6 +109,8 @@ func DecodePlan(eventType string, data []byte) (Event, error) {
 		return decode[PlanDecided](eventType, data)
 	case EventPlanOverdue:
 		return decode[PlanOverdue](eventType, data)
+	case EventPlanReviewClaimed:
+		return decode[ReviewClaimed](eventType, data)
 	}
 	return nil, fmt.Errorf("%w %q", ErrUnknownEvent, eventType)
 }
@@ -98,6 +120,7 @@ type Plan struct {
 	id      uuid.UUID
 	decided *PlanDecided
 	overdue bool
+	claimed []uuid.UUID // the applications reviewed under it, once each
 	pending []Event
 }
 
@@ -120,7 +143,30 @@ func (p *Plan) Apply(e Event) {
 		p.decided = &d
 	case PlanOverdue:
 		p.overdue = true
+	case ReviewClaimed:
+		if !slices.Contains(p.claimed, e.FundingID) {
+			p.claimed = append(p.claimed, e.FundingID)
+		}
 	}
+}
+
+// Claimed are the applications a review decision was taken on under this
+// plan: the plan's decision reads each from its stream beside those the
+// read model lists (which may lag behind).
+func (p *Plan) Claimed() []uuid.UUID { return slices.Clone(p.claimed) }
+
+// Claim records that a reviewer of the call's bureau takes decision d on
+// application id while the plan is undecided (R-FUND-05); refused once it
+// is decided. The command writes the claim before the decision itself.
+func (p *Plan) Claim(a domain.Actor, id uuid.UUID, d string, now time.Time) error {
+	if a.Role != domain.RoleAuthorityReviewer {
+		return fmt.Errorf("review under the funding plan: role %s may not (R-FUND-05): %w", a.Role, domain.ErrForbidden)
+	}
+	if err := p.closed(d); err != nil {
+		return err
+	}
+	p.record(ReviewClaimed{FundingID: id, Decision: d, By: a.UserID, At: now})
+	return nil
 }
 
 func (p *Plan) record(e Event) {
@@ -152,10 +198,6 @@ func (p *Plan) closed(action string) error {
 		Message: fmt.Sprintf("the funding plan for %d was decided on %s: its grants are final", p.decided.Year, on),
 		Zh:      fmt.Sprintf("%d年度资助计划已于%s审定，不再调整", p.decided.Year, on)}
 }
-
-// Open refuses a review decision on an application of this plan's call
-// once the plan is decided (R-FUND-05).
-func (p *Plan) Open(action string) error { return p.closed(action) }
 
 // Decide records the plan of call (院领导审定, R-FUND-05) by a reviewer of
 // its bureau: once; only when every application handed in was reviewed
