@@ -245,6 +245,34 @@ func TestFundingEndToEnd(t *testing.T) {
 	if n := h.fundingFacts(locA, "funding.summary_overdue") + h.fundingFacts(locA, "funding.summary_reminded"); n != 0 {
 		t.Errorf("R-FUND-06 A's summary is in: %d facts", n)
 	}
+	// The reminder and the overdue fact reach B's administrator: in the
+	// inbox and by mail, once each; A's administrator hears of neither.
+	h.settle()
+	a.login(h)
+	idB := strings.TrimPrefix(locB, "/api/v1/funding/")
+	noticed := func(who string) map[string]int {
+		got := map[string]int{}
+		for _, it := range h.do("GET", "/api/v1/me/notifications", who, nil).json(t)["items"].([]any) {
+			it := it.(map[string]any)
+			if it["recordId"] == idB && strings.Contains(it["bodyZh"].(string), "国际催化化学研讨会") {
+				got[it["kind"].(string)]++
+			}
+		}
+		return got
+	}
+	if got := noticed(a.adminB); got["deadline_reminder"] != 1 || got["funding_summary_overdue"] != 1 || len(got) != 2 {
+		t.Errorf("R-FUND-06 B's administrator's inbox: %v; want the reminder and the overdue notice once each", got)
+	}
+	if got := noticed(a.adminA); len(got) != 0 {
+		t.Errorf("R-FUND-06 A's administrator told of B's summary: %v", got)
+	}
+	for tpl, want := range map[string]int{"deadline_reminder": 1, "funding_summary_overdue": 1} {
+		var n int
+		if err := h.pool.QueryRow(t.Context(), `SELECT count(*) FROM mail_outbox WHERE template = $1 AND recipient = $2 AND data->>'nameZh' = '国际催化化学研讨会'`,
+			tpl, a.adminB).Scan(&n); err != nil || n != want {
+			t.Errorf("R-FUND-06 %s mails to B's administrator: %d (%v); want %d", tpl, n, err, want)
+		}
+	}
 
 	// The next year's call (R-FUND-06, R-FUND-08).
 	h.at(2028, time.May, 20)

@@ -17,6 +17,7 @@ var inboxKinds = []mail.Template{
 	summarySubmittedKind, mail.SummaryAccepted, mail.SummaryReturned,
 	mail.DeadlineReminder, mail.SummaryOverdue, mail.FilingOverdue, mail.NGOFilingOverdue,
 	accountPendingKind,
+	mail.FundingSummaryOverdue,
 }
 
 // InboxKinds lists the kinds of notice GET /api/v1/me/notifications may

@@ -18,6 +18,7 @@ import (
 	"github.com/econf/econf/domain/deadline"
 	"github.com/econf/econf/domain/declaration"
 	"github.com/econf/econf/domain/forecast"
+	"github.com/econf/econf/domain/funding"
 	"github.com/econf/econf/domain/inbox"
 	"github.com/econf/econf/domain/summary"
 	"github.com/econf/econf/eventstore"
@@ -48,9 +49,9 @@ const NotificationsName = "notifications"
 type Notifications struct{}
 
 func (Notifications) Name() string { return NotificationsName }
-func (Notifications) Version() int { return 6 }
+func (Notifications) Version() int { return 7 }
 func (Notifications) Tables() []string {
-	return []string{"notifications", "notification_recipients", "notification_forecasts", "notification_declarations"}
+	return []string{"notifications", "notification_recipients", "notification_forecasts", "notification_declarations", "notification_funding"}
 }
 
 func (Notifications) Setup(ctx context.Context, tx pgx.Tx) error {
@@ -96,7 +97,15 @@ CREATE TABLE notification_declarations (
     -- opening (R-SUM-04)
     university_id  uuid
 );
-INSERT INTO public.mail_epoch (name) VALUES ('notifications'), ('`+aftercareEpoch+`') ON CONFLICT (name) DO NOTHING;`)
+-- a funding application's institute and conference names, for the
+-- deadline engine's notices to the institute's administrators (R-FUND-06)
+CREATE TABLE notification_funding (
+    id           uuid PRIMARY KEY,
+    institute_id uuid NOT NULL,
+    name_zh      text NOT NULL,
+    name_en      text NOT NULL
+);
+INSERT INTO public.mail_epoch (name) VALUES ('notifications'), ('`+aftercareEpoch+`'), ('`+fundingEpoch+`') ON CONFLICT (name) DO NOTHING;`)
 	return err
 }
 
@@ -150,6 +159,8 @@ func (n Notifications) Apply(ctx context.Context, tx pgx.Tx, e eventstore.Record
 		return n.applySummary(ctx, tx, e)
 	case strings.HasPrefix(e.Type, "deadline."):
 		return n.applyDeadline(ctx, tx, e)
+	case strings.HasPrefix(e.Type, "funding."):
+		return n.applyFunding(ctx, tx, e)
 	}
 	return nil
 }
@@ -301,6 +312,10 @@ type notice struct {
 	bodyZh, bodyEn   string
 	// data is the mail's data but for the recipient's name.
 	data map[string]string
+	// epoch, when set, is the mail epoch of the version that began to
+	// send this notice, where its template is older (a funding reminder
+	// is a DeadlineReminder).
+	epoch string
 }
 
 // deliverNotice puts n in each recipient's inbox and, when n is mailed, queues
@@ -327,7 +342,7 @@ func deliverNotice(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent, r
 			continue
 		}
 		if fresh == nil {
-			ok, err := mailable(ctx, tx, e, n.template)
+			ok, err := mailable(ctx, tx, e, n.template, n.epoch)
 			if err != nil {
 				return err
 			}
@@ -350,6 +365,10 @@ func deliverNotice(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent, r
 // aftercareEpoch is the mail epoch of the templates version 4 began to send.
 const aftercareEpoch = NotificationsName + ":v4"
 
+// fundingEpoch is the mail epoch of the funding notices version 7 began
+// to send (R-FUND-06).
+const fundingEpoch = NotificationsName + ":v7"
+
 // templateEpochs names the epoch of each template a later version of this
 // read model began to send; the others date from the read model's own.
 var templateEpochs = map[mail.Template]string{
@@ -357,15 +376,19 @@ var templateEpochs = map[mail.Template]string{
 	mail.SummaryAccepted: aftercareEpoch, mail.SummaryReturned: aftercareEpoch,
 	mail.DeadlineReminder: aftercareEpoch, mail.SummaryOverdue: aftercareEpoch,
 	mail.FilingOverdue: aftercareEpoch, mail.NGOFilingOverdue: aftercareEpoch,
+	mail.FundingSummaryOverdue: fundingEpoch,
 }
 
 // mailable says whether e may still be mailed with t: it was stored after
 // the notifier, and the version that sends t, first started; older events
 // are history.
-func mailable(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent, t mail.Template) (bool, error) {
+func mailable(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent, t mail.Template, epoch string) (bool, error) {
 	names := []string{NotificationsName}
 	if name, ok := templateEpochs[t]; ok {
 		names = append(names, name)
+	}
+	if epoch != "" {
+		names = append(names, epoch)
 	}
 	var since *time.Time
 	if err := tx.QueryRow(ctx, `SELECT max(since) FROM public.mail_epoch WHERE name = ANY($1)`, names).Scan(&since); err != nil {
@@ -671,11 +694,86 @@ func accountPending(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent, 
 		bodyEn: whoEn + " signed in through the university's identity service (" + ev.Via + ") for the first time; an applicant account was opened and can sign in once you confirm it."}, to...)
 }
 
+// fundingSummaryNames name a funded conference's summary report due date
+// for people (R-FUND-06), as deadlineKindNames do a conference's.
+var fundingSummaryNames = struct{ zh, en, todoZh, todoEn string }{"资助会议总结报告提交截止日", "funded conference's summary report due date",
+	"请登录 econf 提交总结报告；逾期未交，本单位不能申请下一年度的国际会议资助。",
+	"Please sign in to econf and file the summary report; while it is overdue your institute cannot apply to the next year's call."}
+
+// applyFunding keeps each funding application's institute and names, and
+// tells the institute's active administrators of the deadline engine's
+// reminders of a funded conference's summary report and of its passing
+// (R-FUND-06): in the inbox and by mail, once each, through the same
+// notices as a declaration's summary.
+func (Notifications) applyFunding(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent) error {
+	id, ev, err := decodeRecord(e, "funding-", funding.Decode)
+	if err != nil {
+		return err
+	}
+	var n notice
+	var institute uuid.UUID
+	switch ev := ev.(type) {
+	case funding.Drafted:
+		_, err := tx.Exec(ctx, `INSERT INTO notification_funding (id, institute_id, name_zh, name_en) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (id) DO UPDATE SET institute_id = $2, name_zh = $3, name_en = $4`,
+			id, ev.Institute, ev.Application.Conference.NameZh, ev.Application.Conference.NameEn)
+		return err
+	case funding.Edited:
+		_, err := tx.Exec(ctx, `UPDATE notification_funding SET name_zh = $2, name_en = $3 WHERE id = $1`,
+			id, ev.Application.Conference.NameZh, ev.Application.Conference.NameEn)
+		return err
+	case funding.SummaryReminded:
+		institute = ev.Institute
+		f := fundingSummaryNames
+		due := ev.DueDate.String()
+		days := domain.DateOf(ev.At).DaysUntil(ev.DueDate)
+		n = notice{template: mail.DeadlineReminder, epoch: fundingEpoch, titleZh: "截止日期提醒：" + f.zh, titleEn: "Deadline reminder: " + f.en,
+			data: map[string]string{"kindZh": f.zh, "kindEn": f.en, "dueDate": due, "days": fmt.Sprint(days), "todoZh": f.todoZh, "todoEn": f.todoEn}}
+		if days <= 0 {
+			n.data["days"] = "0"
+			n.bodyZh = "：今天（" + due + "）是" + f.zh + "。" + f.todoZh
+			n.bodyEn = ": today (" + due + ") is the " + f.en + ". " + f.todoEn
+		} else {
+			n.bodyZh = fmt.Sprintf("：%s为%s，还有%d天。%s", f.zh, due, days, f.todoZh)
+			n.bodyEn = fmt.Sprintf(": the %s is %s, %d day(s) away. %s", f.en, due, days, f.todoEn)
+		}
+	case funding.SummaryOverdue:
+		institute = ev.Institute
+		n = notice{template: mail.FundingSummaryOverdue, titleZh: "资助会议总结报告已逾期", titleEn: "Funded conference's summary report overdue",
+			bodyZh: "：总结报告应于" + ev.DueDate.String() + "前提交，现已逾期；提交之前本单位不能申请下一年度的国际会议资助。",
+			bodyEn: ": the summary report was due by " + ev.DueDate.String() + " and is overdue; until it is filed your institute cannot apply to the next year's call.",
+			data:   map[string]string{"dueDate": ev.DueDate.String()}}
+	default:
+		return nil
+	}
+	var nameZh, nameEn string
+	if err := tx.QueryRow(ctx, `SELECT name_zh, name_en FROM notification_funding WHERE id = $1`, id).Scan(&nameZh, &nameEn); err != nil {
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("%s about %s, which was never drafted", e.Type, id)
+		}
+		return err
+	}
+	nameEn = cmp.Or(nameEn, nameZh)
+	n.mail, n.bodyZh, n.bodyEn = true, nameZh+n.bodyZh, nameEn+n.bodyEn
+	n.data["nameZh"], n.data["nameEn"] = nameZh, nameEn
+	to, err := activeIn(ctx, tx, institute, domain.RoleUnitAdmin)
+	if err != nil {
+		return err
+	}
+	return deliverNotice(ctx, tx, e, id, n, to...)
+}
+
 // schoolAdmins are the active school admins of a university (R-ACT-02),
 // as of the event being applied.
 func schoolAdmins(ctx context.Context, tx pgx.Tx, university uuid.UUID) ([]recipient, error) {
+	return activeIn(ctx, tx, university, domain.RoleSchoolAdmin)
+}
+
+// activeIn are the active accounts of an organisation in a role, as of
+// the event being applied: each one of several recipients.
+func activeIn(ctx context.Context, tx pgx.Tx, org uuid.UUID, role domain.Role) ([]recipient, error) {
 	rows, err := tx.Query(ctx, `SELECT id, email, name FROM notification_recipients
-		WHERE org_id = $1 AND role = $2 AND active ORDER BY id`, university, string(domain.RoleSchoolAdmin))
+		WHERE org_id = $1 AND role = $2 AND active ORDER BY id`, org, string(role))
 	if err != nil {
 		return nil, err
 	}

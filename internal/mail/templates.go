@@ -51,6 +51,11 @@ const (
 	// NGOFilingOverdue tells the applicant the overseas NGO's temporary
 	// activity was not confirmed as filed in time (R-DECL-11).
 	NGOFilingOverdue Template = "ngo_filing_overdue"
+	// FundingSummaryOverdue tells an institute's administrators that a
+	// funded conference's summary report is late and the institute may not
+	// apply to the next call until it is in (R-FUND-06). Its reminders are
+	// DeadlineReminder's.
+	FundingSummaryOverdue Template = "funding_summary_overdue"
 )
 
 type bilingual struct {
@@ -133,6 +138,15 @@ Dear {{.name}},
 Dear {{.name}},
 
 your conference summary was due by {{.dueDate}} and is overdue. Until it is submitted, you cannot submit new conference declarations. Please sign in to econf and submit the summary as soon as you can.
+`+signature),
+	FundingSummaryOverdue: mustBilingual(`资助会议总结报告已逾期 / Funded conference's summary report overdue`,
+		`{{.name}}，您好：
+
+以下资助会议的总结报告应于{{.dueDate}}前提交，现已逾期。在提交总结报告之前，本单位不能申请下一年度的国际会议资助。请尽快登录 econf 提交总结报告。
+`+forecastLine+`
+Dear {{.name}},
+
+the summary report of the following funded conference was due by {{.dueDate}} and is overdue. Until it is filed, your institute cannot apply to the next year's call for conference funding. Please sign in to econf and file the report as soon as you can.
 `+signature),
 	FilingOverdue: mustBilingual(`会议申报报批已逾期 / Filing with the authority overdue`,
 		`{{.name}}，您好：

@@ -28,7 +28,8 @@ func TestEveryTemplateRenders(t *testing.T) {
 	}
 }
 
-// The aftercare mails (R-CHG-04, R-SUM-04, R-SUM-02, R-DECL-05, R-DECL-11)
+// The aftercare mails (R-CHG-04, R-SUM-04, R-SUM-02, R-DECL-05, R-DECL-11,
+// R-FUND-06)
 // carry their reason or comment, the due date and the days left, in Chinese
 // and in English.
 func TestAftercareTemplates(t *testing.T) {
@@ -48,6 +49,7 @@ func TestAftercareTemplates(t *testing.T) {
 		{DeadlineReminder, map[string]string{"days": "0"}, []string{"今天（2027-06-22）是会议总结提交截止日。", "today (2027-06-22) is the summary due date."},
 			[]string{"还有"}},
 		{SummaryOverdue, nil, []string{"会议总结已逾期", "应于2027-06-22前提交", "不能提交新的会议申报", "cannot submit new conference declarations"}, nil},
+		{FundingSummaryOverdue, nil, []string{"资助会议总结报告已逾期", "应于2027-06-22前提交", "不能申请下一年度的国际会议资助", "cannot apply to the next year's call"}, nil},
 		{FilingOverdue, nil, []string{"会议申报报批已逾期", "2027-06-22", "file the following declaration with the authority by 2027-06-22"}, nil},
 		{NGOFilingOverdue, nil, []string{"境外非政府组织临时活动备案已逾期", "省级公安机关", "2027-06-22", "provincial public security bureau"}, nil},
 	} {
