@@ -31,12 +31,15 @@ var (
 )
 
 // FundingIndex finds funding applications by the read models: an
-// institute's granted ones (its obligations, R-FUND-06) and a call's
-// applications handed in to the bureau (the plan, R-FUND-05). The streams
-// confirm what it proposes.
+// institute's granted ones (its obligations, R-FUND-06), a call's
+// applications handed in to the bureau (the plan, R-FUND-05), and a
+// bureau's institutes. The streams confirm what it proposes.
 type FundingIndex interface {
 	FundedOf(ctx context.Context, institute uuid.UUID) ([]uuid.UUID, error)
 	CallApplications(ctx context.Context, bureau uuid.UUID, year int) ([]uuid.UUID, error)
+	// Institutes are the institutes of the academies under bureau (all
+	// of them for uuid.Nil).
+	Institutes(ctx context.Context, bureau uuid.UUID) ([]uuid.UUID, error)
 }
 
 func (a *App) fundingIndex() (FundingIndex, error) {

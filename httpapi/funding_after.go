@@ -182,21 +182,10 @@ func (s *Server) instituteEligibility(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	q := r.URL.Query()
-	year := s.App.Today().Year + 1
-	for k := range q {
-		if k != "year" {
-			badRequest(w, r, domain.FieldError{Path: "query:" + k, Rule: "SCHEMA", Message: "unknown query parameter", Zh: "未知的查询参数"})
-			return
-		}
-	}
-	if v := q.Get("year"); v != "" {
-		y, err := strconv.Atoi(v)
-		if err != nil || y < 2000 || y > 2200 {
-			badRequest(w, r, domain.FieldError{Path: "query:year", Rule: "SCHEMA", Message: "want a year such as 2028", Zh: "年度格式错误"})
-			return
-		}
-		year = y
+	year, bad := s.eligibilityYear(r.URL.Query())
+	if len(bad) > 0 {
+		badRequest(w, r, bad...)
+		return
 	}
 	if !s.consistent(w, r, projections.FundingListName) {
 		return

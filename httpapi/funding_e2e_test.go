@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/econf/econf/domain"
 )
 
@@ -294,6 +296,43 @@ func TestFundingEndToEnd(t *testing.T) {
 	}
 	if res := h.do("GET", "/api/v1/funding/institutes/"+a.instituteB+"/eligibility", a.adminA, nil); res.status != http.StatusNotFound {
 		t.Errorf("R-ACT-02 A reads B's eligibility: %d", res.status)
+	}
+	// Every institute's eligibility for the bureau, and as xlsx.
+	all := h.do("GET", "/api/v1/funding/eligibility?year=2029", a.reviewer, nil)
+	if all.status != http.StatusOK {
+		t.Fatalf("the eligibility list: %d %s", all.status, all.body)
+	}
+	rows := all.json(t)["items"].([]any)
+	if len(rows) != 2 {
+		t.Fatalf("R-FUND-06 the bureau's list holds %d institutes; want 2: %s", len(rows), all.body)
+	}
+	first, second := rows[0].(map[string]any), rows[1].(map[string]any)
+	if first["instituteName"] != "示范化学研究所" || first["eligible"] != false || first["bars"].([]any)[0].(map[string]any)["rule"] != "R-FUND-06" ||
+		first["bars"].([]any)[0].(map[string]any)["fundingId"] != strings.TrimPrefix(locB, "/api/v1/funding/") ||
+		second["instituteName"] != "示范物理研究所" || second["eligible"] != true || len(second["bars"].([]any)) != 0 {
+		t.Errorf("R-FUND-06 the bureau's list: %s", all.body)
+	}
+	if own := h.do("GET", "/api/v1/funding/eligibility?year=2029", a.adminA, nil).json(t)["items"].([]any); len(own) != 1 || own[0].(map[string]any)["institute"] != a.instituteA {
+		t.Errorf("R-ACT-02 institute A's list: %v", own)
+	}
+	if other := h.do("GET", "/api/v1/funding/eligibility?year=2029", h.email(domain.RoleAuthorityReviewer), nil).json(t)["items"].([]any); len(other) != 0 {
+		t.Errorf("R-ACT-02 a university's reviewer lists the academy's institutes: %v", other)
+	}
+	if res := h.do("GET", "/api/v1/funding/eligibility?year=next", a.reviewer, nil); res.status != http.StatusBadRequest || !res.hasRule("SCHEMA@query:year") {
+		t.Errorf("a year that is not one: %d %s", res.status, res.body)
+	}
+	x := h.do("GET", "/api/v1/funding/eligibility/export?year=2029", a.reviewer, nil)
+	if x.status != http.StatusOK {
+		t.Fatalf("the eligibility export: %d %s", x.status, x.body)
+	}
+	book, err := excelize.OpenReader(bytes.NewReader(x.body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sheetRows, err := book.GetRows(book.GetSheetName(0))
+	if err != nil || len(sheetRows) != 3 || sheetRows[1][0] != "示范化学研究所" || sheetRows[1][3] != "否" || sheetRows[1][4] != "R-FUND-06" ||
+		!strings.Contains(sheetRows[1][5], "国际催化化学研讨会") || !strings.HasPrefix(sheetRows[1][6], "提交总结报告后") || sheetRows[2][3] != "是" {
+		t.Errorf("R-FUND-06 the eligibility sheet: %q (%v)", sheetRows, err)
 	}
 	suspension := map[string]any{"reason": "会议经费使用不规范", "period": map[string]any{"from": "2028-05-20", "until": "2028-05-31"}}
 	if res := h.do("POST", "/api/v1/funding/institutes/"+a.instituteA+"/suspension", a.adminA, suspension); res.status != http.StatusForbidden {

@@ -318,6 +318,8 @@ func (s *Server) routes() chi.Router {
 			r.Get("/funding/plans/{year}", s.fundingPlan)
 			r.Get("/funding/plans/{year}/notice.pdf", s.fundingNoticePDF)
 			r.Get("/funding/institutes/{id}/eligibility", s.instituteEligibility)
+			r.Get("/funding/eligibility", s.fundingEligibilities)
+			r.Get("/funding/eligibility/export", s.exportFundingEligibilities)
 			r.Get("/statistics/funding", listRead(s, parseFundingStats, s.fundingStats, projections.FundingListName))
 			r.Get("/congresses", s.listCongresses)
 			r.Get("/congresses/{id}", s.getCongress)

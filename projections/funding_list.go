@@ -542,3 +542,23 @@ func (q *Queries) ExportFundingTo(ctx context.Context, a domain.Actor, f Funding
 	}
 	return nil
 }
+
+// Institutes are the ids of the academies' institutes under bureau (every
+// bureau's when bureau is uuid.Nil), by their Chinese names: whose
+// eligibility the bureau reads (R-FUND-06, R-FUND-08).
+func (q *Queries) Institutes(ctx context.Context, bureau uuid.UUID) ([]uuid.UUID, error) {
+	rows, err := q.pool.Query(ctx, `SELECT i.id FROM rm.organisations i JOIN rm.organisations ac ON ac.id = i.parent_id
+		WHERE i.kind = 'institute' AND ($1::uuid IS NULL OR ac.parent_id = $1) ORDER BY i.name_zh, i.id`, nilIfZero(bureau))
+	if err != nil {
+		return nil, fmt.Errorf("institutes: %w", err)
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+}
+
+// nilIfZero is id as a query argument, NULL for uuid.Nil.
+func nilIfZero(id uuid.UUID) *uuid.UUID {
+	if id == uuid.Nil {
+		return nil
+	}
+	return &id
+}
