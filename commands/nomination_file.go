@@ -136,6 +136,22 @@ func (a *App) Nomination(ctx context.Context, actor domain.Actor, id uuid.UUID) 
 	return out, nil
 }
 
+// NominationRefersToFile reports whether the unit's file, which the actor
+// may read, refers to the upload (a file is readable through a record
+// that refers to it, R-ACT-02): the organiser downloads a unit's signed
+// opinion form and signed list.
+func (a *App) NominationRefersToFile(ctx context.Context, actor domain.Actor, id, file uuid.UUID) (bool, error) {
+	l, err := a.load(ctx, NominationStream(id))
+	if err != nil {
+		return false, err
+	}
+	f, err := nominationFiles.fold(id, l)
+	if err != nil {
+		return false, err
+	}
+	return len(l.events) > 0 && domain.Allows(actor, domain.KindNomination, domain.Read, f.Scope()) && f.RefersTo(file), nil
+}
+
 func nonNilSlice[T any](s []T) []T {
 	if s == nil {
 		return []T{}

@@ -95,7 +95,7 @@ func (s *Server) downloadFile(w http.ResponseWriter, r *http.Request) {
 	a := actorOf(r.Context())
 	// The uploader reads their file (the scope model's KindFile); others
 	// read it through a record that refers to it and that they may read.
-	if !domain.Allows(a, domain.KindFile, domain.Read, domain.Scope{Owner: f.OwnerID}) && !s.onForecast(r, id) && !s.onConference(r, id) && !s.onFunding(r, id) && !s.onDelegation(r, id) {
+	if !domain.Allows(a, domain.KindFile, domain.Read, domain.Scope{Owner: f.OwnerID}) && !s.onForecast(r, id) && !s.onConference(r, id) && !s.onFunding(r, id) && !s.onDelegation(r, id) && !s.onNomination(r, id) {
 		allowed, err := s.Reads.CanReadFile(r.Context(), a, id)
 		if err != nil {
 			s.writeError(w, r, err)
@@ -139,6 +139,18 @@ func (s *Server) onDelegation(r *http.Request, fileID uuid.UUID) bool {
 		return false
 	}
 	ok, err := s.App.DelegationRefersToFile(r.Context(), actorOf(r.Context()), c, u, fileID)
+	return err == nil && ok
+}
+
+// onNomination reports whether ?nomination= names a unit's nomination
+// file the actor may read that refers to the upload (its committee's
+// signed opinion form, its signed list).
+func (s *Server) onNomination(r *http.Request, fileID uuid.UUID) bool {
+	id, err := uuid.Parse(r.URL.Query().Get("nomination"))
+	if err != nil {
+		return false
+	}
+	ok, err := s.App.NominationRefersToFile(r.Context(), actorOf(r.Context()), id, fileID)
 	return err == nil && ok
 }
 

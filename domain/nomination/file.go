@@ -109,6 +109,13 @@ func (f *File) Scheme() (Scheme, bool) {
 	return *f.scheme, true
 }
 
+// RefersTo reports whether the file refers to the upload: the committee's
+// signed opinion form or the signed and sealed list (a reader of the file
+// reads them through it).
+func (f *File) RefersTo(upload uuid.UUID) bool {
+	return upload != uuid.Nil && (f.signed == upload || f.opinion != nil && f.opinion.Scan == upload)
+}
+
 // Opinion is the committee's opinion; ok is false before it is recorded.
 func (f *File) Opinion() (Opinion, bool) {
 	if f.opinion == nil {
