@@ -13,6 +13,7 @@ import (
 
 	"github.com/econf/econf/domain"
 	"github.com/econf/econf/httpapi"
+	"github.com/econf/econf/internal/personal"
 )
 
 // planSheet fills the annual plan template.
@@ -346,6 +347,43 @@ func TestNominationCycleOverHTTP(t *testing.T) {
 
 	if res := h.do("GET", provFile, staff, nil); res.status != http.StatusOK {
 		t.Errorf("the organiser reads the provincial association's file: %d", res.status)
+	}
+
+	// Personal data (PIPL): the expert's name, the committee's names and
+	// the contact's mobile are stored encrypted; the expert, known by name
+	// in the file only, is erased, after which the file, its history and
+	// its nomination form read 已删除个人信息 and the chain still verifies.
+	fileID := file[len("/api/v1/nominations/"):]
+	stored := func() string {
+		var raw string
+		if err := h.pool.QueryRow(t.Context(), `SELECT string_agg(data::text, ' ' ORDER BY number) FROM events WHERE stream_id = $1`, "nomination-"+fileID).Scan(&raw); err != nil {
+			t.Fatal(err)
+		}
+		return raw
+	}
+	for _, clear := range []string{"提名专家", "评审专家0", "13800000009"} {
+		if strings.Contains(stored(), clear) {
+			t.Errorf("PIPL %q stored in clear in the nomination file", clear)
+		}
+	}
+	if got := h.do("GET", file, staff, nil).json(t)["experts"].([]any)[0].(map[string]any)["name"]; got != "提名专家" {
+		t.Errorf("the expert read back: %v", got)
+	}
+	erase := h.do("POST", "/api/v1/persons/erase", h.email(domain.RolePlatformAdmin),
+		map[string]any{"subject": personal.RecordPerson("nomination-"+fileID, "提名专家").String(), "reason": "专家本人申请删除个人信息"})
+	if erase.status != http.StatusOK {
+		t.Fatalf("erase the expert: %d %s", erase.status, erase.body)
+	}
+	got := h.do("GET", file, staff, nil).json(t)
+	if name := got["experts"].([]any)[0].(map[string]any)["name"]; name != personal.Erased {
+		t.Errorf("PIPL the erased expert reads %v", name)
+	}
+	if members := got["committee"].([]any); members[0].(map[string]any)["name"] != "评审专家0" {
+		t.Errorf("PIPL a committee member erased with the expert: %v", members[0])
+	}
+	hist = h.do("GET", file+"/history", h.email(domain.RoleAuditor), nil)
+	if hist.status != http.StatusOK || strings.Contains(string(hist.body), "提名专家") || hist.json(t)["chainIntact"] != true {
+		t.Errorf("PIPL the history after the erasure: %d %s", hist.status, hist.body)
 	}
 	if res := h.do("GET", provFile, society, nil); res.status != http.StatusNotFound {
 		t.Errorf("R-ACT-02 another unit reads the file: %d", res.status)

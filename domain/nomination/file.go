@@ -17,7 +17,7 @@ import (
 // Expert is a named expert the unit invited to nominate (专家提名).
 type Expert struct {
 	ID          uuid.UUID `json:"id"`
-	Name        string    `json:"name"`
+	Name        string    `json:"name" personal:"field"`
 	Institution string    `json:"institution"`
 	Title       string    `json:"title"` // 职务/职称
 }
@@ -34,7 +34,7 @@ type Nominated struct {
 // representativeness shows (学科覆盖面, 部门, 地域). Justification is why
 // a nominating expert sits on it anyway (原则上, R-NOM-04).
 type Member struct {
-	Name          string `json:"name"`
+	Name          string `json:"name" personal:"field"`
 	Institution   string `json:"institution"`
 	Title         string `json:"title,omitempty"`
 	Discipline    string `json:"discipline"`

@@ -75,7 +75,7 @@ type NoticePublished struct {
 type ObjectionRecorded struct {
 	ObjectionID uuid.UUID   `json:"objectionId"`
 	RaisedOn    domain.Date `json:"raisedOn"`
-	Objector    string      `json:"objector"`
+	Objector    string      `json:"objector" personal:"field"`
 	Content     string      `json:"content"`
 	By          uuid.UUID   `json:"by"`
 	At          time.Time   `json:"at"`

@@ -38,9 +38,9 @@ type Scheme struct {
 
 // Contact is a person to reach.
 type Contact struct {
-	Name   string `json:"name"`
-	Mobile string `json:"mobile"`
-	Email  string `json:"email,omitempty"`
+	Name   string `json:"name" personal:"field"`
+	Mobile string `json:"mobile" personal:"field"`
+	Email  string `json:"email,omitempty" personal:"key"`
 }
 
 // ConferenceKind is mechanism (机制性会议) or single (单次会议), R-NOM-02.

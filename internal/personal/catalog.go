@@ -11,6 +11,7 @@ import (
 	"github.com/econf/econf/domain/delegation"
 	"github.com/econf/econf/domain/forecast"
 	"github.com/econf/econf/domain/funding"
+	"github.com/econf/econf/domain/nomination"
 	"github.com/econf/econf/domain/org"
 	"github.com/econf/econf/domain/summary"
 )
@@ -56,6 +57,10 @@ func init() {
 	// declared personal (version 1); their attachments never were, and take
 	// the same step.
 	existing = append(existing, procedure(delegation.EventTypes(), delegation.Decode)...)
+	// Nominations (seed 003) were written in clear before their experts,
+	// committee members, contacts and objectors were declared personal.
+	existing = append(existing, procedure(nomination.EventTypes(), nomination.Decode)...)
+	existing = append(existing, procedure(nomination.NoticeEventTypes(), nomination.Decode)...)
 	// Procedures that never wrote clear text: no step from version 1.
 	procedure(congress.EventTypes(), congress.Decode)
 	procedure(funding.PlanEventTypes(), funding.DecodePlan)

@@ -151,7 +151,7 @@ func subjectOf(s site, obj map[string]any, stream string) (uuid.UUID, bool) {
 	}
 	for _, f := range s.fields {
 		if str, ok := obj[f].(string); ok && str != "" && !IsCiphertext(str) && str != Erased {
-			return uuid.NewSHA1(recordPersons, []byte(stream+"|"+str)), true
+			return RecordPerson(stream, str), true
 		}
 	}
 	return uuid.Nil, false

@@ -130,6 +130,14 @@ func streamPerson(stream string) (uuid.UUID, bool) {
 // account id an account with that email has.
 func SubjectOf(key string) uuid.UUID { return account.ID(key) }
 
+// RecordPerson is the person a record's stream knows by name only (a key
+// person of a declaration, an expert or committee member of a nomination
+// file): erasing this subject erases that name and the fields beside it
+// in that stream.
+func RecordPerson(stream, name string) uuid.UUID {
+	return uuid.NewSHA1(recordPersons, []byte(stream+"|"+name))
+}
+
 // plainString tells a Go string, which any text decodes into, from a type
 // of its own decoding (domain.Date).
 func plainString(t reflect.Type) bool {

@@ -251,8 +251,9 @@ func TestUpcasterRegistryReadsEveryOlderVersion(t *testing.T) {
 			t.Fatal(err)
 		}
 		s := string(got[0].Data)
-		if ty == "declaration.people_saved" { // key people known by name in their record only
-			continue
+		switch ty {
+		case "declaration.people_saved", "nomination.expert_invited", "nomination.committee_set", "nomination.objection_recorded":
+			continue // people known by name in their record only (see TestRecordPersonErased)
 		}
 		if ty == "delegation.nominee_attachments_set" { // a list of references: absent once erased
 			if strings.Contains(s, "测试甲") || strings.Contains(s, `"files"`) {
