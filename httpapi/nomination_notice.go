@@ -10,6 +10,7 @@ import (
 
 	"github.com/econf/econf/commands"
 	"github.com/econf/econf/domain"
+	"github.com/econf/econf/eventstore"
 )
 
 // The public notice of a unit's list (公示, R-NOM-04).
@@ -22,18 +23,11 @@ func (s *Server) publishNominationNotice(w http.ResponseWriter, r *http.Request)
 }
 
 func (s *Server) recordNominationObjection(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	m, ok := meta(w, r)
-	var cmd commands.RecordNominationObjection
-	if !ok || !decode(w, r, &cmd) {
-		return
-	}
-	cmd.NominationID = id
-	res, err := s.App.RecordNominationObjection(r.Context(), actorOf(r.Context()), m, cmd)
-	withID(s, w, r, res, res.Version, err)
+	recordOnPath(s, w, r, func(ctx context.Context, a domain.Actor, m commands.Meta, id uuid.UUID, cmd commands.RecordNominationObjection) (commands.RecordedObjection, eventstore.Version, error) {
+		cmd.NominationID = id
+		res, err := s.App.RecordNominationObjection(ctx, a, m, cmd)
+		return res, res.Version, err
+	})
 }
 
 func (s *Server) handleNominationObjection(w http.ResponseWriter, r *http.Request) {

@@ -15,6 +15,7 @@ import (
 	"github.com/econf/econf/domain"
 	"github.com/econf/econf/domain/account"
 	"github.com/econf/econf/domain/nomination"
+	"github.com/econf/econf/eventstore"
 	"github.com/econf/econf/internal/pdfdoc"
 	"github.com/econf/econf/internal/sheet"
 	"github.com/econf/econf/projections"
@@ -213,6 +214,23 @@ func (s *Server) nominationQuota(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, q)
 }
 
+// recordOnPath is onPath for a command whose answer names what it recorded
+// (its entries, its new row's id) beside the record's version: the body is
+// decoded into B, and the answer is run's value with the version's ETag.
+func recordOnPath[B, T any](s *Server, w http.ResponseWriter, r *http.Request, run func(ctx context.Context, a domain.Actor, m commands.Meta, id uuid.UUID, body B) (T, eventstore.Version, error)) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	m, ok := meta(w, r)
+	var body B
+	if !ok || !decode(w, r, &body) {
+		return
+	}
+	v, version, err := run(r.Context(), actorOf(r.Context()), m, id, body)
+	withID(s, w, r, v, version, err)
+}
+
 // withID answers a command whose answer names what it recorded.
 func withID[T any](s *Server, w http.ResponseWriter, r *http.Request, v T, version any, err error) {
 	if err != nil {
@@ -224,18 +242,11 @@ func withID[T any](s *Server, w http.ResponseWriter, r *http.Request, v T, versi
 }
 
 func (s *Server) addPlanEntries(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	m, ok := meta(w, r)
-	var cmd commands.AddPlanEntries
-	if !ok || !decode(w, r, &cmd) {
-		return
-	}
-	cmd.NominationID = id
-	res, err := s.App.AddPlanEntries(r.Context(), actorOf(r.Context()), m, cmd)
-	withID(s, w, r, res, res.Version, err)
+	recordOnPath(s, w, r, func(ctx context.Context, a domain.Actor, m commands.Meta, id uuid.UUID, cmd commands.AddPlanEntries) (commands.PlanEntriesAdded, eventstore.Version, error) {
+		cmd.NominationID = id
+		res, err := s.App.AddPlanEntries(ctx, a, m, cmd)
+		return res, res.Version, err
+	})
 }
 
 // PlanTemplate is the annual plan's spreadsheet (征集内容 1): name, dates,
@@ -314,17 +325,10 @@ func (s *Server) saveNominationScheme(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) addRecommendation(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	m, ok := meta(w, r)
-	var rec nomination.Recommendation
-	if !ok || !decode(w, r, &rec) {
-		return
-	}
-	res, err := s.App.AddRecommendation(r.Context(), actorOf(r.Context()), m, commands.AddRecommendation{NominationID: id, Recommendation: rec})
-	withID(s, w, r, res, res.Version, err)
+	recordOnPath(s, w, r, func(ctx context.Context, a domain.Actor, m commands.Meta, id uuid.UUID, rec nomination.Recommendation) (commands.AddedRecommendation, eventstore.Version, error) {
+		res, err := s.App.AddRecommendation(ctx, a, m, commands.AddRecommendation{NominationID: id, Recommendation: rec})
+		return res, res.Version, err
+	})
 }
 
 func (s *Server) removeRecommendation(w http.ResponseWriter, r *http.Request) {
@@ -338,17 +342,10 @@ func (s *Server) removeRecommendation(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) inviteExpert(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	m, ok := meta(w, r)
-	var e nomination.Expert
-	if !ok || !decode(w, r, &e) {
-		return
-	}
-	res, err := s.App.InviteExpert(r.Context(), actorOf(r.Context()), m, commands.InviteExpert{NominationID: id, Expert: e})
-	withID(s, w, r, res, res.Version, err)
+	recordOnPath(s, w, r, func(ctx context.Context, a domain.Actor, m commands.Meta, id uuid.UUID, e nomination.Expert) (commands.InvitedExpert, eventstore.Version, error) {
+		res, err := s.App.InviteExpert(ctx, a, m, commands.InviteExpert{NominationID: id, Expert: e})
+		return res, res.Version, err
+	})
 }
 
 func (s *Server) nominateConferences(w http.ResponseWriter, r *http.Request) {
