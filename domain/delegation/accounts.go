@@ -126,7 +126,7 @@ const MaxBatch = 200
 // checked as a single review would be; when any one cannot be decided the
 // whole batch is refused, each such nominee named at nominees[i] with its
 // rule, and nothing is recorded.
-func (d *Delegation) ReviewBatch(by domain.Actor, ids []uuid.UUID, dec procedure.Decision, opinion string, now time.Time) error {
+func (d *Delegation) ReviewBatch(by domain.Actor, ids []uuid.UUID, dec procedure.Decision, opinion string, now time.Time) (err error) {
 	if err := d.unitAdmin(by, d.unit, "review nominees"); err != nil {
 		return err
 	}
@@ -143,13 +143,22 @@ func (d *Delegation) ReviewBatch(by domain.Actor, ids []uuid.UUID, dec procedure
 	if err := pr.Err(); err != nil {
 		return err
 	}
+	// Each nominee is decided as a single review would be; a refusal puts
+	// the roster and the recorded events back as they were, so a refused
+	// batch leaves the aggregate untouched, not only the store.
+	nominees, recorded := slices.Clone(d.nominees), len(d.pending)
+	defer func() {
+		if err != nil {
+			d.nominees, d.pending = nominees, slices.Clone(d.pending[:recorded])
+		}
+	}()
 	for i, id := range ids {
 		path := fmt.Sprintf("nominees[%d]", i)
 		if slices.Contains(ids[:i], id) {
 			pr.Add(path, "R-DEL-03", "listed twice", "人选重复")
 			continue
 		}
-		err := d.Review(by, id, dec, opinion, now)
+		err = d.Review(by, id, dec, opinion, now)
 		var se *domain.StateError
 		var ve *domain.ValidationError
 		switch {

@@ -473,6 +473,12 @@ func (d *Delegation) Edit(by domain.Actor, c Electing, id uuid.UUID, e EditNomin
 			Message: fmt.Sprintf("a nominee can be edited while pending or refused; it is %s", n.Status),
 			Zh:      fmt.Sprintf("仅待审核或审核不通过的人选可以修改，当前状态为“%s”", n.Status.Zh())}
 	}
+	// Answers mask the ID number: an edit that sends it back as shown,
+	// with the same type, keeps the one held (a form prefilled from an
+	// answer does so).
+	if held := n.Profile.IDNumber; held != "" && e.Profile.IDType == n.Profile.IDType && e.Profile.IDNumber == MaskID(held) {
+		e.Profile.IDNumber = held
+	}
 	var pr domain.Problems
 	name := strings.TrimSpace(e.Name)
 	if pr.Required("name", "R-DEL-02", name) {

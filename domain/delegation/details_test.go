@@ -110,3 +110,42 @@ func TestMaskID(t *testing.T) {
 		}
 	}
 }
+
+// Answers mask the ID number (MaskID); an edit that sends the masked
+// number back with the same type keeps the one held, while a new number
+// is checked as any other and a masked one under another type is refused
+// (R-DEL-02).
+func TestEditKeepsTheMaskedIDR_DEL_02(t *testing.T) {
+	now := time.Date(2026, 12, 7, 9, 0, 0, 0, domain.Shanghai)
+	unit := uuid.New()
+	admin := domain.Actor{UserID: uuid.New(), Role: domain.RoleUnitAdmin, OrgID: unit}
+	el := delegation.Electing{Congress: uuid.New(), Organiser: uuid.New(), Unit: unit, ReferenceDate: ref, Allotment: seed, Invited: true}
+	birth := domain.Date{Year: 1982, Month: 3, Day: 1}
+	d := delegation.New(delegation.ID(el.Congress, unit))
+	id, p := uuid.New(), fullProfile()
+	if err := d.Add(admin, el, id, delegation.NewNominee{Name: "测试被推荐人", Identity: delegation.Committee, Profile: p, Birth: birth}, policy.Default(), now); err != nil {
+		t.Fatal(err)
+	}
+	shown := p
+	shown.IDNumber, shown.Resume = delegation.MaskID(p.IDNumber), "2010年至今 某某大学"
+	if err := d.Edit(admin, el, id, delegation.EditNominee{Name: "测试被推荐人", Profile: shown, Birth: birth}, policy.Default(), now); err != nil {
+		t.Fatalf("the masked ID number sent back: %v", err)
+	}
+	if n, _ := d.Nominee(id); n.Profile.IDNumber != p.IDNumber || n.Profile.Resume != shown.Resume {
+		t.Errorf("after the edit: ID %q résumé %q; want the ID held %q", n.Profile.IDNumber, n.Profile.Resume, p.IDNumber)
+	}
+	passport := shown
+	passport.IDType = "other"
+	passport.IDNumber = delegation.MaskID(p.IDNumber)
+	if err := d.Edit(admin, el, id, delegation.EditNominee{Name: "测试被推荐人", Profile: passport, Birth: birth}, policy.Default(), now); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := d.Nominee(id); n.Profile.IDNumber != delegation.MaskID(p.IDNumber) {
+		t.Errorf("another type: the number sent is the number (%q)", n.Profile.IDNumber)
+	}
+	back := shown
+	back.IDNumber = delegation.MaskID(p.IDNumber)
+	if got := domaintest.FieldErrors(t, d.Edit(admin, el, id, delegation.EditNominee{Name: "测试被推荐人", Profile: back, Birth: birth}, policy.Default(), now)); !slices.Equal(got, []string{"profile.idNumber R-DEL-02"}) {
+		t.Errorf("a masked resident ID with none held under that type: %v", got)
+	}
+}
