@@ -2,7 +2,6 @@ package web
 
 import (
 	"cmp"
-	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -74,10 +73,15 @@ type nominee struct {
 		Affiliations []string `json:"affiliations"`
 		Grassroots   bool     `json:"grassroots"`
 	} `json:"profile"`
-	Indicators map[string]bool `json:"indicators"`
-	Status     string          `json:"status"`
-	Opinion    string          `json:"opinion"`
-	AddedAt    time.Time       `json:"addedAt"`
+	Indicators  map[string]bool `json:"indicators"`
+	Status      string          `json:"status"`
+	Opinion     string          `json:"opinion"`
+	AddedAt     time.Time       `json:"addedAt"`
+	BirthDate   string          `json:"birthDate"`
+	Age         *int            `json:"age"`
+	Personal    bool            `json:"personal"`
+	Disabled    bool            `json:"disabled"`
+	Attachments []attachment    `json:"attachments"`
 }
 
 // quotaLine is one indicator of the quota view (fig. 2.8).
@@ -532,7 +536,7 @@ func (s *Server) showDelegation(w http.ResponseWriter, r *http.Request, v *view,
 // nomineeBody reads the nominee form's fields into the API's body and
 // keeps them in the form.
 func nomineeBody(r *http.Request, v *view) map[string]any {
-	for _, k := range []string{"name", "identity", "profile.gender", "profile.ethnicity", "profile.affiliations[0]", "profile.affiliations[1]", "birthDate"} {
+	for _, k := range []string{"name", "identity", "profile.gender", "profile.ethnicity", "profile.affiliations[0]", "profile.affiliations[1]", "birthDate", "profile.mobile"} {
 		v.Form[k] = strings.TrimSpace(r.PostFormValue(k))
 	}
 	if r.PostFormValue("profile.grassroots") != "" {
@@ -548,6 +552,9 @@ func nomineeBody(r *http.Request, v *view) map[string]any {
 		"affiliations": parties, "grassroots": v.Form["profile.grassroots"] == "on"}}
 	if v.Form["birthDate"] != "" {
 		body["birthDate"] = v.Form["birthDate"]
+	}
+	if m := v.Form["profile.mobile"]; m != "" {
+		body["profile"].(map[string]any)["mobile"] = m
 	}
 	return body
 }
@@ -681,6 +688,7 @@ func (s *Server) registrationForms(w http.ResponseWriter, r *http.Request) {
 
 // nomineeEditView is the form that changes a nominee the unit holds.
 type nomineeEditView struct {
+	Pages    []nPage
 	Nominee  nominee
 	Base     string
 	Idem     string
@@ -729,15 +737,9 @@ func (s *Server) showNomineeEdit(w http.ResponseWriter, r *http.Request, v *view
 		return
 	}
 	if fill {
-		n := ev.Nominee
-		v.Form["name"], v.Form["profile.gender"], v.Form["profile.ethnicity"] = n.Name, n.Profile.Gender, n.Profile.Ethnicity
-		for i, p := range n.Profile.Affiliations {
-			v.Form[fmt.Sprintf("profile.affiliations[%d]", i)] = p
-		}
-		if n.Profile.Grassroots {
-			v.Form["profile.grassroots"] = "on"
-		}
+		fillNominee(v, rawNominee(a, ids[2]))
 	}
+	ev.Pages = nomineePages
 	v.Title = v.T("d_edit") + " · " + ev.Nominee.Name
 	v.Data = ev
 	s.render(w, r, status, "nominee_edit", v)
@@ -753,7 +755,7 @@ func (s *Server) nomineeSave(w http.ResponseWriter, r *http.Request) {
 		s.failed(w, r, v, &answer{status: http.StatusNotFound})
 		return
 	}
-	a := s.api(r, call{method: "PUT", path: "/congresses/" + ids[0] + "/nominees/" + ids[2], body: nomineeBody(r, v),
+	a := s.api(r, call{method: "PUT", path: "/congresses/" + ids[0] + "/nominees/" + ids[2], body: s.nomineeDetailsBody(r, v),
 		header: map[string]string{"Idempotency-Key": idemKey(r)}})
 	if a.ok() {
 		http.Redirect(w, r, "/congresses/"+ids[0]+"/units/"+ids[1]+"?done=1&pos="+url.QueryEscape(a.header.Get("X-Econf-Position")), http.StatusSeeOther)
@@ -771,11 +773,7 @@ func (s *Server) nomineeSave(w http.ResponseWriter, r *http.Request) {
 // each named in the summary by its label here.
 func (s *Server) delegateProblems(v *view, p problem) {
 	for i := range p.Errors {
-		path := strings.TrimPrefix(p.Errors[i].Path, "body:")
-		if path == "profile.affiliations" {
-			path = "profile.affiliations[0]" // none chosen: the first select
-		}
-		p.Errors[i].Path = path
+		p.Errors[i].Path = nomineePath(p.Errors[i].Path)
 	}
 	v.addProblems(p)
 	for i := range v.Problems {
@@ -787,6 +785,9 @@ func (s *Server) delegateProblems(v *view, p problem) {
 
 // DelegateLabel names a delegates' field path ("" when it is not one).
 func (v *view) DelegateLabel(path string) string {
+	if l := v.nomineeLabel(path); l != "" && strings.HasPrefix(path, "profile.") {
+		return l
+	}
 	switch {
 	case path == "name" || path == "referenceDate" || path == "unitId" || path == "identity" || path == "birthDate":
 		return v.T("d_f_" + path)
@@ -981,7 +982,6 @@ var delegateMsgs = map[string][2]string{
 	"d_final_reject":          {"终审不通过", "Refuse at the final review"},
 	"d_edit":                  {"编辑并重新提交", "Edit and resubmit"},
 	"d_edit_submit":           {"保存并重新提交", "Save and resubmit"},
-	"d_edit_birth_hint":       {"出生日期不保存于记录中，请重新填写以计算年龄指标。", "The date of birth is not kept in the record: enter it again to compute the age indicator."},
 	"d_report":                {"全部上报", "Report all"},
 	"d_report_hint":           {"将所有初审通过人员上报主办单位终审；须所有指标符合条件。", "Reports every approved nominee to the organiser's final review; every indicator must be met."},
 	"d_reported_ok":           {"已全部上报。", "Reported."},

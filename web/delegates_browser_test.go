@@ -1,7 +1,12 @@
 package web_test
 
 import (
+	"bytes"
 	"fmt"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -181,12 +186,12 @@ func delegatesWalk(t *testing.T, s *site, b *browser) {
 	org.shot("final-review")
 	org.axe("delegation (organiser)")
 
-	// The unit edits the refused nominee and resubmits it.
+	// The unit edits the refused nominee and resubmits it: the seed's three
+	// pages as tabs, prefilled with what is stored (the birth date too).
 	unit.open(base + "?status=reported")
 	unit.click("#edit-" + c)
-	unit.fill(map[string]string{"f-birthDate": "1985-02-01"})
-	unit.click(`#save-nominee`)
-	unit.waitFor(`location.search.includes('done=1')`)
+	edit := eval[string](unit, `location.pathname`)
+	nomineeDetails(t, unit, edit)
 	unit.open(base + "?status=reported")
 	if got := status(unit, "测试乙"); got != "reported" {
 		t.Errorf("after the resubmission: %q", got)
@@ -199,4 +204,106 @@ func delegatesWalk(t *testing.T, s *site, b *browser) {
 		t.Errorf("English quota view heading %q", got)
 	}
 	unit.click(`form[action="/lang"] button`)
+}
+
+// residentID is an 18-digit resident ID number for the birth date
+// (yyyymmdd), its check character computed (ISO 7064 MOD 11-2).
+func residentID(birth string) string {
+	body := "110105" + birth + "002"
+	weights := []int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
+	sum := 0
+	for i, c := range body {
+		sum += int(c-'0') * weights[i]
+	}
+	return body + string("10X98765432"[sum%11])
+}
+
+// nomineeDetails walks the nominee's three pages at edit (seed 004, figs
+// 2.4 and 2.11): the stored values prefilled, one tab shown at a time, a
+// resident ID whose checksum is wrong refused next to its input with every
+// value typed kept (the photo uploaded too), then saved; the page opened
+// again shows what was stored, the ID number masked.
+func nomineeDetails(t *testing.T, unit *tab, edit string) {
+	t.Helper()
+	value := func(id string) string {
+		t.Helper()
+		return eval[string](unit, `(document.getElementById('`+id+`') || {value: 'missing'}).value`)
+	}
+	shown := func(id string) bool {
+		t.Helper()
+		return eval[bool](unit, `getComputedStyle(document.getElementById('`+id+`')).display !== 'none'`)
+	}
+	if got := value("f-birthDate"); got != "1985-02-01" {
+		t.Errorf("edit: birth date prefilled %q; want the stored 1985-02-01", got)
+	}
+	if got, party := value("f-name"), value("f-profile-affiliations-0"); got != "测试乙" || party != "群众" {
+		t.Errorf("edit: name %q, party %q prefilled", got, party)
+	}
+	if !shown("d_page1") || shown("d_page2") || shown("d_page3") {
+		t.Errorf("edit: the first page alone should show")
+	}
+	if got := unit.text("#indicators"); !strings.Contains(got, "✓ 女性工作者") || !strings.Contains(got, "✓ 45岁以下") {
+		t.Errorf("edit: computed indicators %q", got)
+	}
+	unit.shot("nominee-page1")
+	unit.do(chromedp.Click(chromedp.ID("tab-d_page2")))
+	if !shown("d_page2") || shown("d_page1") {
+		t.Errorf("edit: the second tab does not show its page")
+	}
+	unit.fill(map[string]string{"f-profile-fullTimeEducation-level": "博士研究生", "f-profile-fullTimeEducation-degree": "博士",
+		"f-profile-fullTimeEducation-school": "某某大学", "f-profile-fullTimeEducation-major": "计算机科学", "f-profile-discipline": "数学",
+		"f-profile-title": "教授", "f-profile-titleLevel": "正高级", "f-profile-academician": "cas", "f-profile-employer": "某某大学", "f-profile-position": "院长"})
+	unit.shot("nominee-page2")
+	unit.do(chromedp.Click(chromedp.ID("tab-d_page3")), chromedp.Click(chromedp.ID("f-profile-associationStaff")))
+	unit.fill(map[string]string{"f-profile-staffCategory": "农技协", "f-profile-academicPosts-0-kind": "全国学会",
+		"f-profile-academicPosts-0-organisation": "某学会", "f-profile-academicPosts-0-role": "理事", "f-profile-previousTerm": "常务委员",
+		"f-profile-npc": "省级", "f-profile-resume": "2005年至今 某某大学"})
+	unit.shot("nominee-page3")
+	// Page one: a resident ID with a wrong check character, and a photo.
+	photo := filepath.Join(t.TempDir(), "photo.png")
+	img := image.NewRGBA(image.Rect(0, 0, 120, 160))
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(photo, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	good := residentID("19850201")
+	bad := good[:17] + map[bool]string{true: "1", false: "0"}[good[17] == '0']
+	unit.do(chromedp.Click(chromedp.ID("tab-d_page1")), chromedp.SetUploadFiles(chromedp.ID("f-profile-photo"), []string{photo}))
+	unit.fill(map[string]string{"f-profile-idType": "resident_id", "f-profile-idNumber": bad, "f-profile-nationality": "中国",
+		"f-profile-nativePlace-province": "北京市", "f-profile-email": "nominee.walk@example.edu.cn", "f-profile-mobile": "13900000123",
+		"f-profile-occupation": "公务员"})
+	unit.click(`#save-nominee`)
+	unit.waitFor(`!!document.querySelector('#error-summary')`)
+	if msg := unit.text("#f-profile-idNumber-error"); !strings.Contains(msg, "R-DEL-02") {
+		t.Errorf("a wrong ID checksum: %q next to the ID number; summary %q", msg, unit.text("#error-summary"))
+	}
+	if got := unit.text("#error-summary"); !strings.Contains(got, "证件号") {
+		t.Errorf("error summary does not name the ID number: %q", got)
+	}
+	if got, resume := value("f-profile-fullTimeEducation-school"), value("f-profile-resume"); got != "某某大学" || resume != "2005年至今 某某大学" || !shown("d_page3") {
+		t.Errorf("after the refusal: school %q, résumé %q kept, every page shown %v", got, resume, shown("d_page3"))
+	}
+	if got := unit.text("#f-profile-photo-current"); !strings.Contains(got, "photo.png") {
+		t.Errorf("after the refusal: the photo uploaded is not kept (%q)", got)
+	}
+	unit.shot("nominee-details-error")
+	unit.axe("nominee details with an error (unit)")
+	unit.fill(map[string]string{"f-profile-idNumber": good})
+	unit.click(`#save-nominee`)
+	unit.waitFor(`location.search.includes('done=1')`)
+	// Open again: everything stored, the ID number masked.
+	unit.open(edit)
+	for id, want := range map[string]string{"f-profile-fullTimeEducation-level": "博士研究生", "f-profile-academicPosts-0-organisation": "某学会",
+		"f-profile-resume": "2005年至今 某某大学", "f-profile-idNumber": good[:4] + "**********" + good[14:], "f-profile-npc": "省级",
+		"f-profile-email": "nominee.walk@example.edu.cn", "f-birthDate": "1985-02-01", "f-profile-staffCategory": "农技协"} {
+		if got := value(id); got != want {
+			t.Errorf("stored %s: %q, want %q", id, got, want)
+		}
+	}
+	if !eval[bool](unit, `document.getElementById('f-profile-associationStaff').checked`) || unit.text("#f-profile-photo-current") == "" {
+		t.Errorf("stored: the staff flag or the photo is missing")
+	}
 }
