@@ -134,6 +134,12 @@ func (s *Server) apiRequest(r *http.Request, c call) *http.Request {
 		req.Header.Set("Content-Type", c.rawType)
 	}
 	req.Header.Set("Accept", "application/json")
+	// The API writes errors and mails (the activation code's at
+	// registration) in the language the reader asked for: the toggle's
+	// choice, else what the browser asks for.
+	if l := chosenLanguage(r); l != "" {
+		req.Header.Set("Accept-Language", l)
+	}
 	if tok := sessionToken(r); tok != "" {
 		req.Header.Set("Authorization", "Bearer "+tok)
 	}

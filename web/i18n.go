@@ -14,10 +14,18 @@ const (
 )
 
 func langOf(r *http.Request) string {
+	return acceptLanguage(chosenLanguage(r))
+}
+
+// chosenLanguage is the language the reader asked for, as an
+// Accept-Language for the API: the toggle's choice, else the browser's
+// own header as it came; "" when neither says (the API then keeps its
+// default, and mails stay bilingual).
+func chosenLanguage(r *http.Request) string {
 	if c, err := r.Cookie(langCookie); err == nil && (c.Value == zh || c.Value == en) {
 		return c.Value
 	}
-	return acceptLanguage(r.Header.Get("Accept-Language"))
+	return r.Header.Get("Accept-Language")
 }
 
 // acceptLanguage picks zh or en from an Accept-Language header: the
