@@ -47,6 +47,13 @@ func (a *App) kindOf(ctx context.Context, id uuid.UUID) (org.Kind, error) {
 	return o.Kind(), nil
 }
 
+// OrganisationKind is the kind of an organisation (university, academy,
+// association…), "" when there is none: what /me tells the pages, so they
+// show the procedures the account's organisation takes part in.
+func (a *App) OrganisationKind(ctx context.Context, id uuid.UUID) (org.Kind, error) {
+	return a.kindOf(ctx, id)
+}
+
 // CreateOrganisation adds an authority, a university or a unit (R-ACT-02).
 type CreateOrganisation = org.Spec
 

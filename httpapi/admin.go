@@ -12,8 +12,10 @@ import (
 	"github.com/econf/econf/commands"
 	"github.com/econf/econf/domain"
 	"github.com/econf/econf/domain/account"
+	"github.com/econf/econf/domain/org"
 	"github.com/econf/econf/domain/policy"
 	"github.com/econf/econf/internal/auth"
+	"github.com/econf/econf/internal/mail"
 )
 
 type loginBody struct {
@@ -34,6 +36,9 @@ type meAnswer struct {
 	OrgID        uuid.UUID   `json:"orgId"`
 	UniversityID *uuid.UUID  `json:"universityId,omitempty"`
 	AuthorityID  *uuid.UUID  `json:"authorityId,omitempty"`
+	// OrgKind and Language are GET /me's only (not the sign-in's answer).
+	OrgKind  org.Kind `json:"orgKind,omitempty"`
+	Language string   `json:"language,omitempty"`
 }
 
 func meOf(a domain.Actor) meAnswer {
@@ -99,8 +104,25 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// me is the signed-in account with its organisation's kind (which
+// procedures it takes part in) and the language its mails are written in
+// (absent: none chosen, its mails carry both).
 func (s *Server) me(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, meOf(actorOf(r.Context())))
+	a := actorOf(r.Context())
+	m := meOf(a)
+	kind, err := s.App.OrganisationKind(r.Context(), a.OrgID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	m.OrgKind = kind
+	lang, err := mail.LanguageOfAccount(r.Context(), s.Pool, a.UserID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	m.Language = lang
+	writeJSON(w, http.StatusOK, m)
 }
 
 func (s *Server) createOrganisation(w http.ResponseWriter, r *http.Request) {

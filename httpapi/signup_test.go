@@ -360,8 +360,9 @@ func TestCodesExpireVoidAndReset(t *testing.T) {
 // TestMailInTheRecipientsLanguage: a registration asking for English
 // (Accept-Language) gets its activation code in English only; the account
 // then chooses Chinese (PUT /api/v1/me/language) and its next mail is in
-// Chinese only; a language other than zh or en is refused. Accounts
-// without a language get both (TestRegisterActivateSubmitAndMail).
+// Chinese only; GET /api/v1/me says the language at each step; a language
+// other than zh or en is refused. Accounts without a language get both
+// (TestRegisterActivateSubmitAndMail).
 func TestMailInTheRecipientsLanguage(t *testing.T) {
 	h := newSignupHarness(t)
 	const addr = "qian.lan@demo-univ.edu.cn"
@@ -382,8 +383,19 @@ func TestMailInTheRecipientsLanguage(t *testing.T) {
 		t.Fatalf("activate: %d %s", res.status, res.body)
 	}
 	h.login(addr, "amber lantern quietly 58")
+	// GET /me says the language chosen, and the organisation's kind.
+	meSays := func(who, want string) {
+		t.Helper()
+		me := h.do("GET", "/api/v1/me", who, nil).json(t)
+		if got, _ := me["language"].(string); got != want || me["orgKind"] != "unit" {
+			t.Errorf("GET /me of %s: language %q, orgKind %v; want %q and unit", who, got, me["orgKind"], want)
+		}
+	}
+	meSays(addr, "en")
+	meSays(h.email(domain.RoleUnitAdmin), "") // none chosen: absent, mails bilingual
 	expect(t, "another language", h.do("PUT", "/api/v1/me/language", addr, map[string]string{"language": "fr"}), 422, "SCHEMA@language")
 	expect(t, "Chinese", h.do("PUT", "/api/v1/me/language", addr, map[string]string{"language": "zh"}), 200, "")
+	meSays(addr, "zh")
 	res = h.do("POST", "/api/v1/forecasts", addr, forecastBody(func(m map[string]any) {
 		m["applicant"].(map[string]any)["name"] = "赵敏"
 		m["applicant"].(map[string]any)["email"] = addr

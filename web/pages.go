@@ -49,6 +49,19 @@ type me struct {
 	Role         string `json:"role"`
 	OrgID        string `json:"orgId"`
 	UniversityID string `json:"universityId"`
+	// OrgKind is the organisation's kind (university, academy…): which
+	// procedures' links the header shows.
+	OrgKind string `json:"orgKind"`
+	// Language is the mail language, "" when none was chosen.
+	Language string `json:"language"`
+}
+
+// MailLanguage names the account's mail language in the page's language.
+func (v *view) MailLanguage() string {
+	if v.Me == nil || (v.Me.Language != zh && v.Me.Language != en) {
+		return v.T("mail_language_none")
+	}
+	return v.T("mail_language_" + v.Me.Language)
 }
 
 // view is what every page template gets.

@@ -51,6 +51,17 @@ func LanguageOf(ctx context.Context, q rowQuerier, email string) (string, error)
 	return lang, err
 }
 
+// LanguageOfAccount is the language stored for the account id, "" when
+// none (its mails are bilingual).
+func LanguageOfAccount(ctx context.Context, q rowQuerier, id uuid.UUID) (string, error) {
+	var lang string
+	err := q.QueryRow(ctx, `SELECT lang FROM mail_languages WHERE user_id = $1`, id).Scan(&lang)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
+	}
+	return lang, err
+}
+
 // A bilingual mail is, in order: the Chinese salutation and text; lines
 // both languages share ("会议：…", "Conference: …", "意见 / Comment: …");
 // the English salutation ("Dear …," or "Hello,") and text; the signature,
