@@ -10,13 +10,11 @@ import (
 
 	"github.com/econf/econf/commands"
 	"github.com/econf/econf/eventstore"
-	"github.com/econf/econf/internal/simclock"
 )
 
-// refresher is a simulated clock that rereads its stored state
-// (*simclock.Clock).
-type refresher interface {
-	Refresh(ctx context.Context, pool *pgxpool.Pool) error
+// mover is a simulated clock that moves forward (*simclock.Clock).
+type mover interface {
+	Move(ctx context.Context, pool *pgxpool.Pool, d time.Duration) (time.Time, error)
 }
 
 // advanceClock is a platform admin moving a training instance's simulated
@@ -30,16 +28,8 @@ func (s *Server) advanceClock(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var move commands.ClockMover
-	if c, ok := s.SimulatedClock.(refresher); ok {
-		move = func(ctx context.Context, d time.Duration) (time.Time, error) {
-			if _, err := simclock.Advance(ctx, s.Pool, d); err != nil {
-				return time.Time{}, err
-			}
-			if err := c.Refresh(ctx, s.Pool); err != nil {
-				return time.Time{}, err
-			}
-			return s.SimulatedClock.Now(), nil
-		}
+	if c, ok := s.SimulatedClock.(mover); ok {
+		move = func(ctx context.Context, d time.Duration) (time.Time, error) { return c.Move(ctx, s.Pool, d) }
 	}
 	res, err := s.App.AdvanceClock(r.Context(), actorOf(r.Context()), m, cmd, move)
 	if err != nil {

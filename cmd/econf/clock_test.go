@@ -9,13 +9,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/econf/econf/internal/pgcluster/pgtest"
 )
 
 // TestClockOnlyOnTrainingInstances: a production instance (no
 // ECONF_TRAINING=on) refuses ECONF_CLOCK and `econf clock advance` with a
 // usage error before touching the database; a training instance accepts
-// an offset, and advancing moves the time every process reads.
+// an offset, and advancing moves the time every process reads, recorded
+// as clock.advanced with its reason as over HTTP; a training instance on
+// the real clock refuses to advance it.
 func TestClockOnlyOnTrainingInstances(t *testing.T) {
 	ctx := context.Background()
 	training := pgtest.NewDatabaseURL(t, nil)
@@ -40,12 +44,35 @@ func TestClockOnlyOnTrainingInstances(t *testing.T) {
 	t.Setenv("DATABASE_URL", training)
 	t.Setenv("ECONF_CLOCK", "+90d")
 	data := t.TempDir()
-	if err := run(ctx, []string{"clock", "advance", "0d", "--data", data}, &strings.Builder{}, &strings.Builder{}); !errors.As(err, &u) {
+	if err := run(ctx, []string{"clock", "advance", "0d", "--reason", "培训", "--data", data}, &strings.Builder{}, &strings.Builder{}); !errors.As(err, &u) {
 		t.Errorf("advancing by nothing: %v; want a usage error", err)
 	}
+	if err := run(ctx, []string{"clock", "advance", "30d", "--data", data}, &strings.Builder{}, &strings.Builder{}); !errors.As(err, &u) || !strings.Contains(err.Error(), "--reason") {
+		t.Errorf("advancing without a reason: %v; want a usage error naming --reason", err)
+	}
+	// A training instance on the real clock (no ECONF_CLOCK) has no clock
+	// to move: refused as over HTTP, nothing recorded.
+	t.Setenv("ECONF_CLOCK", "")
+	if err := run(ctx, []string{"clock", "advance", "30d", "--reason", "培训", "--data", data}, &strings.Builder{}, &strings.Builder{}); !errors.As(err, &u) || !strings.Contains(err.Error(), "real clock") {
+		t.Errorf("advancing the real clock: %v; want a usage error naming the real clock", err)
+	}
+	t.Setenv("ECONF_CLOCK", "+90d")
 	var out strings.Builder
-	if err := run(ctx, []string{"clock", "advance", "30d", "--data", data}, &out, &strings.Builder{}); err != nil {
+	if err := run(ctx, []string{"clock", "advance", "30d", "--reason", "培训：总结逾期", "--data", data}, &out, &strings.Builder{}); err != nil {
 		t.Fatal(err)
+	}
+	// Recorded as POST /api/v1/admin/clock/advance records it: one
+	// clock.advanced with amount and reason, by the operator, before the
+	// clock moved (the refusals above recorded nothing).
+	pool, err := pgxpool.New(ctx, training)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	var n int
+	var amount, reason, actor string
+	if err := pool.QueryRow(ctx, `SELECT count(*) OVER (), data->>'amount', data->>'reason', metadata->>'actorId' FROM events WHERE type = 'clock.advanced'`).Scan(&n, &amount, &reason, &actor); err != nil || n != 1 || amount != "30d" || reason != "培训：总结逾期" || actor != operator.UserID.String() {
+		t.Errorf("clock.advanced after the CLI's advance: %d events, amount %q, reason %q, actor %q (%v); want one, 30d, the reason, the operator", n, amount, reason, actor, err)
 	}
 	i := strings.Index(out.String(), "simulated time now ")
 	if i < 0 {

@@ -123,8 +123,9 @@ var commandDocs = map[string]commandDoc{
 		text("Asks a running serve for /healthz (or /readyz with --ready); exits 0 when it answers 200 (the image's HEALTHCHECK)."), []string{"ECONF_ADDR"}},
 	"backup":  {"econf backup FILE [flags]", text("Writes the database and the uploaded files into the archive FILE (a new file), beside a running serve or not."), withCommon()},
 	"restore": {"econf restore FILE | econf restore --in-place [flags]", func() string { return afterUsage(restoreUsage) }, withCommon()},
-	"clock advance": {"econf clock advance AMOUNT [flags]", text("Moves a training instance's simulated clock (ECONF_CLOCK) forward by AMOUNT (30d, 2w, 36h, 90m),\n" +
-		"for every serve process at once (they follow within 2s) and across restarts; refused without ECONF_TRAINING=on."), withCommon()},
+	"clock advance": {"econf clock advance AMOUNT --reason WHY [flags]", text("Moves a training instance's simulated clock (ECONF_CLOCK) forward by AMOUNT (30d, 2w, 36h, 90m),\n" +
+		"for every serve process at once (they follow within 2s) and across restarts, recorded first as clock.advanced\n" +
+		"with the reason (as POST /api/v1/admin/clock/advance records it); refused on the real clock."), withCommon()},
 	"personal erase": {"econf personal erase (--subject ID | --email E) --reason R [flags]",
 		text("Erases a person's personal data (PIPL) as the operator: records the erasure with its reason, deletes their data keys\n" +
 			"(their values in the events read as 已删除个人信息), takes them out of queued mails, then rebuilds every read model."), withCommon()},

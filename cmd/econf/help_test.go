@@ -57,7 +57,7 @@ func TestHelpOfEveryCommand(t *testing.T) {
 		"mail list":           {"-all", "-json", "-data"},
 		"mail show":           {"-json", "-data"},
 		"sms list":            {"-json", "-data"},
-		"clock advance":       {"-data"},
+		"clock advance":       {"-data", "-reason"},
 		"personal erase":      {"-subject", "-email", "-reason", "-data"},
 		"personal export":     {"-subject", "-email", "-data"},
 		"personal rotate":     {"-data"},

@@ -15,7 +15,7 @@
 //	econf audit keygen               make a checkpoint signing key
 //	econf mail list|show ID          the outbox: the mail sink without SMTP
 //	econf sms list                   the SMS codes the development sender kept
-//	econf clock advance 30d          move a training instance's simulated clock forward
+//	econf clock advance 30d --reason R  move a training instance's simulated clock forward
 //	econf healthcheck                ask a running serve for /healthz (the image's HEALTHCHECK)
 //	econf backup FILE                the database and the uploaded files into FILE
 //	econf restore FILE               a backup into a new data folder or an empty database
@@ -93,7 +93,8 @@ commands:
   mail list [--all] [--json]  the mails queued to send (without ECONF_SMTP_HOST: kept, not sent)
   mail show [--json] ID      one mail's subject and body, e.g. an activation or reset code
   sms list [--json]          the SMS sign-in codes kept by the development sender (ECONF_SMS_PROVIDER=dev)
-  clock advance AMOUNT       move a training instance's simulated clock (ECONF_CLOCK) forward, e.g. 30d
+  clock advance AMOUNT --reason WHY
+                             move a training instance's simulated clock (ECONF_CLOCK) forward, e.g. 30d
   healthcheck [--ready]      ask a running serve for /healthz (/readyz); exit 0 when it answers 200
   backup FILE                write the database and the uploaded files into the archive FILE
   restore FILE               restore a backup into a new data folder (or an empty DATABASE_URL)

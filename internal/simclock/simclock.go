@@ -168,6 +168,20 @@ func (c *Clock) Run(ctx context.Context, pool *pgxpool.Pool, interval time.Durat
 	}
 }
 
+// Move moves the stored clock forward by d and this process's clock with
+// it, and returns the simulated time after: the one way the clock moves
+// (commands.AdvanceClock is given it, by the API and `econf clock
+// advance` alike, and records clock.advanced first).
+func (c *Clock) Move(ctx context.Context, pool *pgxpool.Pool, d time.Duration) (time.Time, error) {
+	if _, err := Advance(ctx, pool, d); err != nil {
+		return time.Time{}, err
+	}
+	if err := c.Refresh(ctx, pool); err != nil {
+		return time.Time{}, err
+	}
+	return c.Now(), nil
+}
+
 // Advance moves the stored clock forward by d and returns the total
 // advanced so far. Running processes follow at their next Refresh.
 func Advance(ctx context.Context, pool *pgxpool.Pool, d time.Duration) (time.Duration, error) {
