@@ -119,7 +119,7 @@ var (
 )
 
 var delegatesProcedure = procedure{
-	Path: "/congresses", Nav: "congresses", Pages: []string{"congresses", "congress", "delegation", "nominee_edit"},
+	Path: "/congresses", Nav: "congresses", Pages: []string{"congresses", "congress", "delegation", "nominee_edit"}, Takes: congressParty,
 	InboxRows: (*Server).delegateInbox,
 	Routes: func(s *Server, r chi.Router) {
 		r.Get("/congresses", s.congressList)

@@ -161,7 +161,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	var sections []inboxSection
 	var win *forecastWindow
 	today := s.Now().In(shanghai).Format(time.DateOnly)
-	for _, task := range inboxOf(v.Me.Role) {
+	for _, task := range inboxOf(v.Me) {
 		q := url.Values{"status": {task.statuses}, "sort": {"submittedAt"}, "order": {"asc"}, "pageSize": {"20"}}
 		if task.kind == declarationKind {
 			q.Set("sort", "updatedAt")
@@ -218,7 +218,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		sections = append(sections, inboxSection{Key: task.key, List: list, Page: p})
 	}
 	for _, p := range procedures {
-		if p.InboxRows != nil {
+		if p.InboxRows != nil && p.takesPart(v.Me) {
 			sections = append(sections, p.InboxRows(s, r, v)...)
 		}
 	}

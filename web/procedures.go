@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/go-chi/chi/v5"
@@ -35,12 +36,67 @@ type procedure struct {
 	// Notify is the prefix of the notification kinds about its records
 	// (forecast_approved…), which then link to the record's page.
 	Notify string
+	// Takes says whether a signed-in account's organisation takes part in
+	// the procedure (by GET /me's orgKind): its header link and its inbox
+	// rows show only then. Auditors and analysts, who read every
+	// procedure's records, see them all; platform admins, who read none
+	// (they keep the tree and the accounts), none.
+	Takes func(m *me) bool
+}
+
+// orgKinds: the accounts of organisations of these kinds take part.
+func orgKinds(kinds ...string) func(*me) bool {
+	return func(m *me) bool { return slices.Contains(kinds, m.OrgKind) }
+}
+
+// The trees' kinds (domain/org): a university's, an academy's and a
+// science association's with its recommending units.
+var (
+	universityTree  = orgKinds("authority", "university", "unit")
+	academyTree     = orgKinds("bureau", "academy", "institute")
+	associationTree = orgKinds("association", "national_society", "society_union", "provincial_association", "university_association")
+)
+
+// congressParty: a congress's organiser (the reviewers of an organisation
+// in the authority's part: an authority, a bureau, an association) and
+// the units it invites to elect (the administrators of a unit, an
+// institute or a university).
+func congressParty(m *me) bool {
+	switch m.Role {
+	case "authority_reviewer":
+		return slices.Contains([]string{"authority", "bureau", "association"}, m.OrgKind)
+	case "unit_admin", "school_admin":
+		return slices.Contains([]string{"unit", "institute", "university"}, m.OrgKind)
+	}
+	return false
+}
+
+// takesPart reports whether the signed-in account m takes part in p.
+func (p procedure) takesPart(m *me) bool {
+	switch {
+	case m == nil || m.Role == "platform_admin":
+		return false
+	case m.Role == "auditor" || m.Role == "analyst":
+		return true
+	}
+	return p.Takes == nil || p.Takes(m)
+}
+
+// TakesPart reports whether the signed-in account takes part in the
+// procedure whose header link is nav (forecasts, funding…).
+func (v *view) TakesPart(nav string) bool {
+	for _, p := range procedures {
+		if p.Nav == nav {
+			return p.takesPart(v.Me)
+		}
+	}
+	return false
 }
 
 // procedures are the procedures the pages serve, in the header's order.
 var procedures = []procedure{
 	{
-		Kind: forecastKind, Nav: "forecasts", Notify: "forecast_", Pages: []string{"forecast_form"},
+		Kind: forecastKind, Nav: "forecasts", Notify: "forecast_", Pages: []string{"forecast_form"}, Takes: universityTree,
 		Inbox: map[string][]inboxTask{
 			"applicant":          {{forecastKind, "inbox_revise", "rejected", nil}, {forecastKind, "inbox_progress", "submitted,unit_approved,school_approved", nil}},
 			"unit_admin":         {{forecastKind, "inbox_review", "submitted", nil}},
@@ -56,7 +112,7 @@ var procedures = []procedure{
 		},
 	},
 	{
-		Kind: declarationKind, Nav: "declarations", Notify: "declaration_", Pages: []string{"declaration_form", "aftercare"},
+		Kind: declarationKind, Nav: "declarations", Notify: "declaration_", Pages: []string{"declaration_form", "aftercare"}, Takes: universityTree,
 		Inbox: map[string][]inboxTask{
 			"applicant": {{declarationKind, "inbox_decl_drafts", "draft,unit_rejected,school_rejected,authority_rejected", nil},
 				{declarationKind, "inbox_decl_progress", "submitted,unit_approved,school_approved", nil},
@@ -82,7 +138,7 @@ var procedures = []procedure{
 		},
 	},
 	{
-		Kind: fundingKind, Nav: "funding", Own: true, Notify: "funding_",
+		Kind: fundingKind, Nav: "funding", Own: true, Notify: "funding_", Takes: academyTree,
 		Pages: []string{"funding_list", "funding_form", "funding_record", "funding_plan", "funding_eligibility"},
 		Inbox: map[string][]inboxTask{
 			"unit_admin": {{fundingKind, "inbox_fund_revise", "draft,returned,withdrawn", nil}, {fundingKind, "inbox_fund_progress", "submitted", nil},
@@ -92,7 +148,7 @@ var procedures = []procedure{
 		Routes: fundingRoutes,
 	},
 	{
-		Kind: nominationKind, Nav: "nominations", Own: true,
+		Kind: nominationKind, Nav: "nominations", Own: true, Takes: associationTree,
 		Pages:  []string{"nominations", "nomination_cycle", "nomination_codes", "nomination_file"},
 		Routes: nominationRoutes,
 	},
@@ -121,11 +177,14 @@ func (s *Server) procedureRoutes(r chi.Router) {
 	}
 }
 
-// inboxOf lists what waits for role, procedure by procedure.
-func inboxOf(role string) []inboxTask {
+// inboxOf lists what waits for m, procedure by procedure, in the
+// procedures m takes part in.
+func inboxOf(m *me) []inboxTask {
 	var ts []inboxTask
 	for _, p := range procedures {
-		ts = append(ts, p.Inbox[role]...)
+		if p.takesPart(m) {
+			ts = append(ts, p.Inbox[m.Role]...)
+		}
 	}
 	return ts
 }
@@ -150,10 +209,14 @@ func recordLink(kind, id string) string {
 	return ""
 }
 
-// Nav lists the procedures' lists for the header: link, label.
+// Nav lists the lists of the procedures the signed-in account takes part
+// in, for the header: link, label.
 func (v *view) Nav() []option {
 	var os []option
 	for _, p := range procedures {
+		if !p.takesPart(v.Me) {
+			continue
+		}
 		path := p.Path
 		if p.Kind != nil {
 			path = "/" + p.Kind.Seg
