@@ -129,8 +129,7 @@ func clockFromEnv() (*simclock.Setting, error) {
 }
 
 // processClock is where every command's "now" comes from: the machine's
-// clock. Only tests replace it (the README walkthrough test runs the summary
-// steps on a clock moved past the conference's end).
+// clock (a training instance's simulated clock runs on it).
 var processClock policy.Clock = policy.SystemClock{}
 
 // connect opens the event store and the database, starting or attaching to

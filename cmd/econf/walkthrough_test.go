@@ -9,7 +9,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,36 +19,35 @@ import (
 	"github.com/econf/econf/projections"
 )
 
-// offsetClock is the machine's clock moved by an offset the test sets.
-type offsetClock struct{ offset atomic.Int64 }
-
-func (c *offsetClock) Now() time.Time { return time.Now().Add(time.Duration(c.offset.Load())) }
-
 // problems counts the problem+json answers in a walkthrough's output.
 var problems = regexp.MustCompile(`"type":"https://econf.invalid/problems/([a-z-]+)"`)
 
 // TestReadmeWalkthroughs runs the README's walkthroughs, which are the
 // scripts in scripts/walkthroughs (TestReadmeShowsWalkthroughs keeps the
 // README's copies equal to them), against `econf serve` on a fresh
-// PostgreSQL store, as a new user would: the forecast tour twice on the same data, the
-// declaration and the change, registration and password reset through the
-// mail sink, and, on serve's clock moved past the conference's end, the
-// summary. Every answer that is not a success must be one the walkthrough
-// announces.
+// PostgreSQL store, as a new user would: the forecast tour twice on the
+// same data, the declaration and the change, registration and password
+// reset through the mail sink, the training walkthrough (serve is a
+// training instance, as its walkthrough asks: ECONF_TRAINING=on
+// ECONF_CLOCK=+0d ECONF_DEADLINE_INTERVAL=2s), which moves the simulated
+// clock past the conference's end to the summary's reminder and its
+// falling overdue, and then the summary. Every answer that is not a
+// success must be one the walkthrough announces.
 func TestReadmeWalkthroughs(t *testing.T) {
 	for _, tool := range []string{"bash", "curl", "python3"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Fatalf("the README's walkthroughs need %s: %v", tool, err)
 		}
 	}
-	clock := &offsetClock{}
-	processClock = clock
-	machine := processClock
-	t.Cleanup(func() { processClock = machine })
 	// A fresh database in the package's cluster (the embedded cluster's own
 	// start is TestServeEmbedded's); the scripts' econf commands reach it too.
 	t.Setenv("DATABASE_URL", pgtest.NewDatabaseURL(t, nil))
 	t.Setenv("ECONF_SMTP_HOST", "")
+	// A training instance whose deadline engine ticks every 2 s, as the
+	// training walkthrough asks; the scripts' econf commands see the same.
+	t.Setenv("ECONF_TRAINING", "on")
+	t.Setenv("ECONF_CLOCK", "+0d")
+	t.Setenv("ECONF_DEADLINE_INTERVAL", "2s")
 	data := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	var stdout, stderr syncBuffer
@@ -99,7 +97,7 @@ func TestReadmeWalkthroughs(t *testing.T) {
 		}
 		return string(out)
 	}
-	next := strconv.Itoa(clock.Now().In(domain.Shanghai).Year() + 1)
+	next := strconv.Itoa(time.Now().In(domain.Shanghai).Year() + 1)
 	// The tour announces a 422 (step 2) and a 409 (step 3); the
 	// declaration a 422 before its sections are filled in.
 	out := sh("tour, declaration and change", `bash scripts/walkthroughs/change.sh`, []string{"validation", "stale-version", "validation"})
@@ -142,9 +140,23 @@ func TestReadmeWalkthroughs(t *testing.T) {
 		t.Errorf("signup: %d sign-ins; want 2 (after activation, after the reset):\n%s", n, out)
 	}
 
-	// The day after the (changed) end date, in Shanghai.
-	endNext := time.Date(clock.Now().In(domain.Shanghai).Year()+1, 5, 14, 10, 0, 0, 0, domain.Shanghai)
-	clock.offset.Store(int64(time.Until(endNext)))
+	// The training walkthrough for the change's declaration: the platform
+	// admin moves the simulated clock to the summary's reminder, then past
+	// its due date; the deadline engine follows.
+	out = sh("training", `bash scripts/walkthroughs/training.sh`, nil, "D="+d)
+	for _, want := range []string{
+		"\n" + next + "-06-29 deadline_reminder | ",
+		"\n" + next + "-07-14 summary_overdue | ",
+		`"blocked":true`,
+		"deadline.summary_overdue simulatedClock",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("training: output lacks %q:\n%s", want, out)
+		}
+	}
+
+	// The summary, on the simulated clock past its due date: accepted, it
+	// blocks no more.
 	out = sh("summary", `bash scripts/walkthroughs/summary.sh`, nil, "D="+d)
 	for _, want := range []string{`"blocked":false`, `"items":[]`} {
 		if !strings.Contains(out, want) {

@@ -2,9 +2,11 @@
 # started as a training instance whose deadline engine ticks often, e.g.
 #   ECONF_TRAINING=on ECONF_CLOCK=+0d ECONF_DEADLINE_INTERVAL=2s go run ./cmd/econf serve
 # Run it in change.sh's shell, or on its own: bash scripts/walkthroughs/training.sh (it runs the
-# tour, the declaration and the change first). It moves the clock forward for good.
+# tour, the declaration and the change first), or D=<approved declaration> bash ... for one whose
+# summary is not in yet. It moves the clock forward for good.
 set -eu
 [ -n "${D:-}" ] || . scripts/walkthroughs/change.sh
+[ -n "${APP:-}" ] || . scripts/walkthroughs/common.sh
 ADMIN=$(login admin@demo-univ.edu.cn)
 # to DAY WHY: the platform admin moves the clock to DAY, 10:00 Beijing time (recorded as
 # clock.advanced with the reason); sessions run on the clock too, so everyone signs in again.
