@@ -71,6 +71,18 @@ func TestNominationCycleOverHTTP(t *testing.T) {
 		}
 		h.login(email, nomPassword)
 	}
+	// What each must do next in the cycle (the web inbox's rows).
+	todo := func(who string) (map[string]any, map[string]map[string]any) {
+		t.Helper()
+		row := h.cyclesOf(who)[cycleID]
+		if row == nil {
+			t.Fatalf("%s does not list the cycle", who)
+		}
+		return row, tasksOf(row)
+	}
+	if _, tasks := todo(society); len(tasks) != 1 || tasks["start_file"]["due"] != "2023-03-15" {
+		t.Errorf("the society's to-do before its file: %v", tasks)
+	}
 	start := func(who string) string {
 		res := h.do("POST", "/api/v1/nominations", who, map[string]any{"cycleId": cycleID})
 		if res.status != http.StatusCreated {
@@ -79,6 +91,10 @@ func TestNominationCycleOverHTTP(t *testing.T) {
 		return res.header.Get("Location")
 	}
 	file, provFile := start(society), start(prov)
+	if row, tasks := todo(society); len(tasks) != 1 || tasks["hand_in"]["due"] != "2023-03-15" || "/api/v1/nominations/"+tasks["hand_in"]["nominationId"].(string) != file ||
+		row["file"].(map[string]any)["status"] != "drafting" {
+		t.Errorf("the society's to-do with its file: %v", row)
+	}
 
 	// The annual plan: all rows or none, errors by cell (R-NOM-05).
 	var rows [][]string
@@ -221,12 +237,21 @@ func TestNominationCycleOverHTTP(t *testing.T) {
 	if from != "2023-02-08" {
 		t.Errorf("R-NOM-04 the provincial notice from 1 February is submittable from %s; want 2023-02-08", from)
 	}
+	if _, tasks := todo(prov); len(tasks) != 2 || tasks["notice_running"]["due"] != "2023-02-08" || tasks["hand_in"] == nil {
+		t.Errorf("R-NOM-04 the provincial association's to-do while its notice runs: %v", tasks)
+	}
+	if _, tasks := todo(society); len(tasks) != 0 {
+		t.Errorf("the society's to-do once submitted: %v", tasks)
+	}
 	h.clock.Set(date(from).Time().Add(9 * time.Hour))
 	for _, e := range []string{staff, society, prov} {
 		h.login(e, nomPassword)
 	}
 	if res := h.do("POST", provFile+"/submit", prov, nil); res.status != http.StatusOK {
 		t.Fatalf("the provincial association submits its ten: %d %s", res.status, res.body)
+	}
+	if row, tasks := todo(staff); len(tasks) != 1 || tasks["recognise"]["count"] != 2.0 || tasks["recognise"]["due"] != "2023-04-15" || row["file"] != nil {
+		t.Errorf("R-NOM-06 the organiser's to-do with two files submitted: %v", row)
 	}
 
 	// The organiser downloads each unit's signed scans through its file;
@@ -266,11 +291,17 @@ func TestNominationCycleOverHTTP(t *testing.T) {
 	if res := h.do("POST", file+"/recommendations/"+rec+"/recognise", staff, map[string]any{"nameEn": "Annual Meeting of the Demo Mathematical Society"}); res.status != http.StatusOK {
 		t.Fatalf("recognise: %d %s", res.status, res.body)
 	}
+	if _, tasks := todo(staff); len(tasks) != 2 || tasks["recognise"]["count"] != 1.0 || tasks["publish_guide"]["due"] != "2023-05-31" {
+		t.Errorf("R-NOM-06 the organiser's to-do with nine of the provincial list undecided: %v", tasks)
+	}
 	if res := h.do("GET", "/api/v1/guides/"+cycleID, "", nil); res.status != http.StatusNotFound {
 		t.Errorf("R-NOM-06 an unpublished guide is public: %d", res.status)
 	}
 	if res := h.do("POST", cycle+"/guide/publish", staff, nil); res.status != http.StatusOK {
 		t.Fatalf("publish: %d %s", res.status, res.body)
+	}
+	if row, tasks := todo(staff); row["state"] != "published" || row["recognised"] != 2.0 || len(tasks) != 0 {
+		t.Errorf("R-NOM-06 the organiser's cycle once the guide is out: %v", row)
 	}
 	guide := h.do("GET", "/api/v1/guides/"+cycleID, "", nil)
 	if items := guide.json(t)["items"].([]any); guide.status != http.StatusOK || len(items) != 2 || !strings.Contains(string(guide.body), `"nameEn":"Annual Meeting of the Demo Mathematical Society"`) {
@@ -312,9 +343,18 @@ func TestNominationCycleOverHTTP(t *testing.T) {
 	if res := h.do("PUT", cycle+"/guide/"+rec, society, map[string]any{"openingDate": "2023-08-10", "place": "上海"}); res.status != http.StatusConflict || !res.hasRule("R-NOM-05") {
 		t.Errorf("R-NOM-05 an update 13 days before: %d %s", res.status, res.body)
 	}
+	if _, tasks := todo(society); len(tasks) != 0 {
+		t.Errorf("R-NOM-05 the society's to-do before its conference opens: %v", tasks)
+	}
 	at(time.Date(2023, time.August, 10, 9, 0, 0, 0, domain.Shanghai))
+	if _, tasks := todo(society); len(tasks) != 1 || tasks["upload_resources"]["count"] != 1.0 {
+		t.Errorf("R-NOM-05 the society's to-do once its conference opened: %v", tasks)
+	}
 	if res := h.do("POST", cycle+"/guide/"+rec+"/resources", society, map[string]any{"videos": []string{"https://video.example.org/1"}}); res.status != http.StatusOK {
 		t.Errorf("R-NOM-05 resources on the opening day: %d %s", res.status, res.body)
+	}
+	if _, tasks := todo(society); len(tasks) != 0 {
+		t.Errorf("R-NOM-05 the society's to-do once its resources are in: %v", tasks)
 	}
 	if res := h.do("POST", cycle+"/guide/"+rec+"/quality-tracking", society, nil); res.status != http.StatusOK {
 		t.Errorf("R-NOM-06 quality tracking: %d %s", res.status, res.body)

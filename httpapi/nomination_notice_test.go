@@ -63,6 +63,13 @@ func (h *harness) noticeRunsOverHTTP(file, contact, other string) {
 		t.Fatalf("objection: %d %s", res.status, res.body)
 	}
 	objection := res.json(t)["objectionId"].(string)
+	for _, row := range h.cyclesOf(contact) {
+		if f, _ := row["file"].(map[string]any); f != nil && strings.HasSuffix(file, f["id"].(string)) {
+			if tasks := tasksOf(row); tasks["notice_running"]["due"] != "2023-02-01" || tasks["handle_objections"]["count"] != 1.0 || tasks["hand_in"] == nil {
+				t.Errorf("R-NOM-04 the contact's to-do during the notice with an objection: %v", row["todo"])
+			}
+		}
+	}
 
 	day("2023-01-31")
 	if res := h.do("POST", file+"/submit", contact, nil); res.status != http.StatusConflict || !res.hasRule("R-NOM-04") || !strings.Contains(string(res.body), "2023-02-01") {

@@ -190,4 +190,79 @@ func TestNominationCycleAndCodesOverHTTP(t *testing.T) {
 	if !slices.Equal(statuses, []string{"used", "used"}) {
 		t.Errorf("codes' statuses %v; want both used", statuses)
 	}
+
+	// The cycles one takes part in, with their key dates, state and to-do
+	// (R-ACT-02): the organiser's staff and the unit's contact see it, a
+	// university's reviewer does not; the collection stays open through
+	// its deadline day (2023-03-20 after the edit) and closes after it.
+	id, contact := got["id"].(string), "contact@math.demo-society.org.cn"
+	check := func(when string, who string, want string, todo map[string]string) {
+		t.Helper()
+		row, ok := h.cyclesOf(who)[id]
+		if want == "" {
+			if ok {
+				t.Errorf("R-ACT-02 %s: %s lists the cycle: %v", when, who, row)
+			}
+			return
+		}
+		if !ok || row["state"] != want || row["edition"] != float64(2) || row["spec"].(map[string]any)["deadline"] != "2023-03-20" {
+			t.Errorf("%s: %s's cycle %v; want state %s, edition 2", when, who, row, want)
+			return
+		}
+		tasks := tasksOf(row)
+		if len(tasks) != len(todo) {
+			t.Errorf("%s: %s's to-do %v; want %v", when, who, row["todo"], todo)
+		}
+		for task, due := range todo {
+			if tasks[task] == nil || tasks[task]["due"] != due {
+				t.Errorf("%s: %s's to-do %v; want %s due %s", when, who, row["todo"], task, due)
+			}
+		}
+	}
+	check("20 January", staff, "collecting", nil)
+	check("20 January", contact, "collecting", map[string]string{"start_file": "2023-03-20"})
+	check("20 January", h.email(domain.RoleAuditor), "collecting", nil)
+	check("20 January", h.email(domain.RoleAuthorityReviewer), "", nil)
+	check("20 January", h.email(domain.RoleUnitAdmin), "", nil)
+	h.clock.Set(time.Date(2023, time.March, 20, 23, 59, 0, 0, domain.Shanghai))
+	h.relogin(staff, contact)
+	check("the deadline day", contact, "collecting", map[string]string{"start_file": "2023-03-20"})
+	h.clock.Set(time.Date(2023, time.March, 21, 0, 1, 0, 0, domain.Shanghai))
+	h.relogin(staff, contact)
+	check("the day after the deadline", contact, "recognising", nil)
+	check("the day after the deadline", staff, "recognising", nil)
+}
+
+// cyclesOf is GET /nomination-cycles as who reads it: the rows by id.
+func (h *harness) cyclesOf(who string) map[string]map[string]any {
+	h.t.Helper()
+	res := h.do("GET", "/api/v1/nomination-cycles", who, nil)
+	if res.status != http.StatusOK {
+		h.t.Fatalf("the cycles of %s: %d %s", who, res.status, res.body)
+	}
+	out := map[string]map[string]any{}
+	for _, it := range res.json(h.t)["items"].([]any) {
+		row := it.(map[string]any)
+		out[row["id"].(string)] = row
+	}
+	return out
+}
+
+// tasksOf is a cycle row's to-do list by task.
+func tasksOf(row map[string]any) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	for _, it := range row["todo"].([]any) {
+		task := it.(map[string]any)
+		out[task["task"].(string)] = task
+	}
+	return out
+}
+
+// relogin signs the nomination accounts in again after the clock jumped
+// (the demo tree's sign in when next used).
+func (h *harness) relogin(emails ...string) {
+	clear(h.tokens)
+	for _, e := range emails {
+		h.login(e, nomPassword)
+	}
 }

@@ -332,6 +332,7 @@ func (s *Server) routes() chi.Router {
 			r.Get("/congresses/{id}/overview", s.congressOverview)
 			r.Get("/delegates", listRead(s, projections.ParseDelegateFilter, s.Reads.ListDelegates, projections.DelegateListName))
 			r.Get("/delegates/export", s.exportDelegates)
+			r.Get("/nomination-cycles", s.listNominationCycles)
 			r.Get("/nomination-cycles/{id}", s.getNominationCycle)
 			r.Get("/nomination-codes", s.listInvitationCodes)
 			r.Get("/nomination-codes/template.xlsx", s.sheetTemplate(CodesTemplate, `attachment; filename="invitation-codes-template.xlsx"`))

@@ -2,6 +2,7 @@ package projections
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/econf/econf/domain"
 	"github.com/econf/econf/domain/account"
 	"github.com/econf/econf/domain/congress"
+	"github.com/econf/econf/domain/nomination"
 	"github.com/econf/econf/domain/org"
 	"github.com/econf/econf/eventstore"
 )
@@ -22,9 +24,11 @@ const DirectoryName = "directory"
 // organisation pickers, and for putting names to actors in logs.
 type Directory struct{}
 
-func (Directory) Name() string     { return DirectoryName }
-func (Directory) Version() int     { return 2 }
-func (Directory) Tables() []string { return []string{"organisations", "users", "congresses"} }
+func (Directory) Name() string { return DirectoryName }
+func (Directory) Version() int { return 3 }
+func (Directory) Tables() []string {
+	return []string{"organisations", "users", "congresses", "nomination_cycles"}
+}
 
 func (Directory) Setup(ctx context.Context, tx pgx.Tx) error {
 	_, err := tx.Exec(ctx, `
@@ -62,7 +66,14 @@ CREATE TABLE congresses (
     created_at     timestamptz NOT NULL
 );
 CREATE INDEX congresses_organiser ON congresses (organiser_id);
-CREATE INDEX congresses_units ON congresses USING gin (unit_ids);`)
+CREATE INDEX congresses_units ON congresses USING gin (unit_ids);
+CREATE TABLE nomination_cycles (
+    id           uuid PRIMARY KEY,
+    organiser_id uuid        NOT NULL,
+    year         integer     NOT NULL,
+    created_at   timestamptz NOT NULL
+);
+CREATE INDEX nomination_cycles_organiser ON nomination_cycles (organiser_id);`)
 	return err
 }
 
@@ -99,6 +110,17 @@ func (Directory) Apply(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEven
 				id, ev.Organiser, ev.Name, ev.ReferenceDate.String(), at)
 		case congress.UnitInvited:
 			_, err = tx.Exec(ctx, `UPDATE congresses SET unit_ids = array_append(unit_ids, $2) WHERE id = $1 AND NOT $2 = ANY(unit_ids)`, id, ev.Unit)
+		}
+		return err
+	case e.Type == nomination.EventCycleOpened:
+		// Only the opening: the cycle's data is read from its stream.
+		id, ev, err := decodeRecord(e, "nomination_cycle-", nomination.Decode)
+		if err != nil {
+			return err
+		}
+		if o, ok := ev.(nomination.CycleOpened); ok {
+			_, err = tx.Exec(ctx, `INSERT INTO nomination_cycles (id, organiser_id, year, created_at) VALUES ($1, $2, $3, $4)`,
+				id, o.Organiser, o.Spec.Year, at)
 		}
 		return err
 	case strings.HasPrefix(e.Type, "user."):
@@ -232,4 +254,37 @@ func (q *Queries) Congresses(ctx context.Context, actor domain.Actor) ([]Congres
 		return nil, err
 	}
 	return pgx.CollectRows(rows, pgx.RowToStructByPos[CongressRow])
+}
+
+// NominationCycleIDs are the ids of the nomination cycles (seed 003)
+// organised by organiser (every organiser's for uuid.Nil), the newest
+// first: the index the cycles list reads each cycle's stream from.
+func (q *Queries) NominationCycleIDs(ctx context.Context, organiser uuid.UUID) ([]uuid.UUID, error) {
+	var arg *uuid.UUID
+	if organiser != uuid.Nil {
+		arg = &organiser
+	}
+	rows, err := q.pool.Query(ctx, `SELECT id FROM rm.nomination_cycles
+		WHERE ($1::uuid IS NULL OR organiser_id = $1) ORDER BY year DESC, created_at DESC, id LIMIT 1000`, arg)
+	if err != nil {
+		return nil, fmt.Errorf("nomination cycles: %w", err)
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+}
+
+// RecommendingUnits are the ids of the recommending units registered
+// under association (every association's when it is uuid.Nil), by their
+// Chinese names: whose nomination files the organiser lists (seed 003).
+func (q *Queries) RecommendingUnits(ctx context.Context, association uuid.UUID) ([]uuid.UUID, error) {
+	var arg *uuid.UUID
+	if association != uuid.Nil {
+		arg = &association
+	}
+	rows, err := q.pool.Query(ctx, `SELECT id FROM rm.organisations
+		WHERE kind IN ('national_society', 'society_union', 'provincial_association', 'university_association')
+		AND ($1::uuid IS NULL OR parent_id = $1) ORDER BY name_zh, id`, arg)
+	if err != nil {
+		return nil, fmt.Errorf("recommending units: %w", err)
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
 }

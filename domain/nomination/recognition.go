@@ -258,3 +258,7 @@ func (c *Cycle) applyGuide(e Event) {
 		at(e.Recommendation).Tracked = true
 	}
 }
+
+// Decided reports whether the steering committee recognised or declined
+// the recommendation already (R-NOM-06).
+func (c *Cycle) Decided(recommendation uuid.UUID) bool { return c.decided(recommendation) }
