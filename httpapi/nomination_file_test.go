@@ -254,6 +254,88 @@ func TestNominationCycleOverHTTP(t *testing.T) {
 		t.Errorf("R-NOM-06 the organiser's to-do with two files submitted: %v", row)
 	}
 
+	// The organiser's list across units: filters, sort, pages, scope, xlsx.
+	list := func(who, query string) map[string]any {
+		t.Helper()
+		res := h.do("GET", "/api/v1/nominations?cycleId="+cycleID+query, who, nil)
+		if res.status != http.StatusOK {
+			t.Fatalf("the list %s: %d %s", query, res.status, res.body)
+		}
+		return res.json(t)
+	}
+	names := func(v map[string]any) []string {
+		var out []string
+		for _, it := range v["items"].([]any) {
+			out = append(out, it.(map[string]any)["unitName"].(string))
+		}
+		return out
+	}
+	if got := names(list(staff, "")); len(got) != 2 || got[0] != "示范市科协" || got[1] != "示范数学会" {
+		t.Errorf("the organiser's list by unit name: %q", got)
+	}
+	if got := names(list(staff, "&kind=provincial_association&status=submitted")); len(got) != 1 || got[0] != "示范市科协" {
+		t.Errorf("the list by kind and status: %q", got)
+	}
+	if got := names(list(staff, "&q="+url.QueryEscape("数学"))); len(got) != 1 || got[0] != "示范数学会" {
+		t.Errorf("the list by keyword: %q", got)
+	}
+	if v := list(staff, "&sort=recommendations&order=desc&pageSize=1&page=2"); v["total"] != 2.0 || len(v["items"].([]any)) != 1 ||
+		v["items"].([]any)[0].(map[string]any)["recommendations"] != 1.0 {
+		t.Errorf("the second page by recommendations, most first: %v", v)
+	}
+	if got := names(list(society, "")); len(got) != 1 || got[0] != "示范数学会" {
+		t.Errorf("R-ACT-02 the society's list: %q", got)
+	}
+	if got := names(list(h.email(domain.RoleAuthorityReviewer), "")); len(got) != 0 {
+		t.Errorf("R-ACT-02 a university's reviewer lists the association's files: %q", got)
+	}
+	// Without cycleId: the newest cycle one takes part in, named in the
+	// page; none for a unit of no association's cycle.
+	if v := h.do("GET", "/api/v1/nominations?sort=unitName", staff, nil).json(t); v["cycleId"] != cycleID || v["total"] != 2.0 {
+		t.Errorf("the list without cycleId: %v", v)
+	}
+	if v := h.do("GET", "/api/v1/nominations", prov, nil).json(t); v["cycleId"] != cycleID || v["total"] != 1.0 {
+		t.Errorf("R-ACT-02 the provincial association's list without cycleId: %v", v)
+	}
+	if v := h.do("GET", "/api/v1/nominations", h.email(domain.RoleUnitAdmin), nil).json(t); v["cycleId"] != nil || v["total"] != 0.0 {
+		t.Errorf("a unit in no cycle: %v", v)
+	}
+	// Every bad value named at once, nothing read; an unknown cycle 404.
+	res = h.do("GET", "/api/v1/nominations?cycleId=2023&status=submitted,done&kind=club&sort=size&order=up&page=0&pageSize=101&zz=1", staff, nil)
+	for _, q := range []string{"cycleId", "status", "kind", "sort", "order", "page", "pageSize", "zz"} {
+		if res.status != http.StatusBadRequest || !res.hasRule("SCHEMA@query:"+q) {
+			t.Errorf("the list with a bad %s: %d %s", q, res.status, res.body)
+		}
+	}
+	for _, q := range []string{"page=1.5", "pageSize=0", "page=x", "cycleId=00000000-0000-0000-0000-000000000000"} {
+		if res := h.do("GET", "/api/v1/nominations?"+q, staff, nil); res.status != http.StatusBadRequest || !res.hasRule("SCHEMA@query:"+strings.Split(q, "=")[0]) {
+			t.Errorf("the list with %s: %d %s", q, res.status, res.body)
+		}
+	}
+	if res := h.do("GET", "/api/v1/nominations/export?format=pdf&page=2&cycleId=x", staff, nil); res.status != http.StatusBadRequest || !res.hasRule("SCHEMA@query:format") ||
+		!res.hasRule("SCHEMA@query:cycleId") {
+		t.Errorf("the export with a bad format and cycle: %d %s", res.status, res.body)
+	}
+	for _, path := range []string{"/api/v1/nominations", "/api/v1/nominations/export"} {
+		if res := h.do("GET", path+"?cycleId=0b7d4a52-3a0e-4c39-9a49-1f5f0c0e6d11", staff, nil); res.status != http.StatusNotFound {
+			t.Errorf("%s of an unknown cycle: %d %s", path, res.status, res.body)
+		}
+	}
+	if x := h.do("GET", "/api/v1/nominations/export?format=csv&kind=national_society", staff, nil); x.status != http.StatusOK || !strings.Contains(string(x.body), "示范数学会") ||
+		strings.Contains(string(x.body), "示范市科协") {
+		t.Errorf("the list as csv without cycleId, by kind: %d %s", x.status, x.body)
+	}
+	x := h.do("GET", "/api/v1/nominations/export?cycleId="+cycleID+"&sort=plan&order=desc", staff, nil)
+	book, err := excelize.OpenReader(bytes.NewReader(x.body))
+	if x.status != http.StatusOK || err != nil {
+		t.Fatalf("the list as xlsx: %d %v", x.status, err)
+	}
+	sheet, err := book.GetRows(book.GetSheetName(0))
+	if err != nil || len(sheet) != 3 || sheet[1][0] != "示范数学会" || sheet[1][1] != "全国学会" || sheet[1][2] != "已提交" || sheet[1][3] != "10" ||
+		sheet[2][0] != "示范市科协" || sheet[2][1] != "省级科协" || sheet[2][4] != "10" {
+		t.Errorf("the list as xlsx: %q (%v)", sheet, err)
+	}
+
 	// The organiser downloads each unit's signed scans through its file;
 	// another unit never reaches them (R-ACT-02).
 	for _, c := range []struct {

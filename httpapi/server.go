@@ -343,6 +343,8 @@ func (s *Server) routes() chi.Router {
 			r.Get("/nominations/{id}/status", nominationStatus)
 			r.Get("/nominations/{id}/log", nominationLog)
 			r.Get("/nominations/{id}/diff", s.recordDiff("nomination"))
+			r.Get("/nominations", s.listNominations)
+			r.Get("/nominations/export", s.exportNominations)
 			r.Get("/nominations/{id}/history", s.recordHistory(s.App.NominationHistory, commands.NominationStream))
 			r.Get("/nominations/{id}", s.getNomination)
 			r.Get("/nomination-cycles/{id}/nomination-form.pdf", s.nominationFormPDF)
