@@ -1,9 +1,12 @@
 package web_test
 
 import (
+	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/xuri/excelize/v2"
@@ -55,6 +58,9 @@ func nominationWalk(t *testing.T, s *site, b *browser) {
 	s.apiAs(t, pa, "POST", "/users", map[string]any{"email": "staff@assoc.demo-cast.org.cn", "name": "学术活动处", "role": "authority_reviewer", "orgId": assoc, "password": academyPassword}, 201)
 	b.t = t
 	dir := t.TempDir()
+	// Thursday 2027-05-20 (where the funding walk leaves the clock), the
+	// notice's dates below count from it.
+	s.clock.Set(time.Date(2027, 5, 20, 10, 0, 0, 0, domain.Shanghai))
 
 	st := b.user("association staff")
 	st.signIn("staff@assoc.demo-cast.org.cn", academyPassword)
@@ -113,24 +119,155 @@ func nominationWalk(t *testing.T, s *site, b *browser) {
 	if !strings.Contains(u.text("#quota"), "0") {
 		t.Errorf("the quotas: %s", u.text("#quota"))
 	}
-	u.do(chromedp.SetValue(chromedp.ID("f-kind"), "mechanism"), chromedp.SetValue(chromedp.ID("f-field"), "数理科学"))
-	u.fill(map[string]string{"f-name": "示范数学培训班", "f-host": "示范数学会", "f-openingDate": "2027-10-10", "f-place": "北京",
-		"f-editions-0-number": "11", "f-editions-0-date": "2025-10-10", "f-editions-1-number": "12", "f-editions-1-date": "2026-10-10"})
-	u.click(`#add-recommendation`)
-	u.waitFor(`!!document.querySelector('#f-name-error')`)
-	contains(t, "a training course", u.text("#f-name-error"), "R-NOM-02")
+	u.do(chromedp.SetValue(chromedp.ID("f-rec-kind"), "mechanism"), chromedp.SetValue(chromedp.ID("f-rec-field"), "数理科学"))
+	u.fill(map[string]string{"f-rec-name": "示范数学培训班", "f-rec-host": "示范数学会", "f-rec-openingDate": "2027-10-10", "f-rec-place": "北京",
+		"f-rec-editions-0-number": "11", "f-rec-editions-0-date": "2025-10-10", "f-rec-editions-1-number": "12", "f-rec-editions-1-date": "2026-10-10"})
+	u.click(`#save-rec`)
+	u.waitFor(`!!document.querySelector('#f-rec-name-error')`)
+	contains(t, "a training course", u.text("#f-rec-name-error"), "R-NOM-02")
 	u.shot("nomination-file-errors")
 	u.axe("nomination file with errors")
-	u.fill(map[string]string{"f-name": "示范数学年会"})
-	u.click(`#add-recommendation`)
+	u.fill(map[string]string{"f-rec-name": "示范数学年会"})
+	u.click(`#save-rec`)
 	u.waitFor(`location.search.includes('done=rec')`)
 	contains(t, "the list", u.text("#recommendations"), "示范数学年会")
 	if used := eval[string](u, `document.querySelector('#quota tr[data-key="others"] td:nth-child(3)').innerText`); used != "1" {
 		t.Errorf("others' conferences used reads %q; want 1: %s", used, u.text("#quota"))
 	}
+
+	// Handed in too early: every missing part in the summary, a labelled
+	// link to its section, and the reason next to the section's form.
 	u.click(`#submit-nomination`)
-	u.waitFor(`!!document.querySelector('#page-error')`)
-	contains(t, "what is missing", u.text("#page-error"), "R-NOM-04")
+	u.waitFor(`!!document.querySelector('#error-summary')`)
+	for link, label := range map[string]string{"#f-scheme": "推荐方案", "#f-committee": "专家评审委员会", "#f-opinion": "评审结果与意见", "#f-signed": "签字盖章的推荐名单"} {
+		contains(t, "the refusal links "+link, eval[string](u, `(document.querySelector('#error-summary a[href="`+link+`"]') || {}).innerText || ''`), label)
+	}
+	if strings.Contains(u.text("#error-summary"), "signedList") || strings.Contains(u.text("#error-summary"), "scheme:") {
+		t.Errorf("the refusal shows raw field paths: %s", u.text("#error-summary"))
+	}
+	contains(t, "the scheme's reason at its form", u.text("#f-scheme-error"), "R-NOM-04")
+	u.shot("nomination-submit-refused")
+
+	nominationParts(t, s, u, dir)
+}
+
+// nominationParts walks the file past its list (seed 003 parts 4–9): the
+// scheme (a missing principle next to its input), an invited expert's
+// nominations on the online form (a training course refused next to its
+// row, R-NOM-02) and its PDF, the committee (four refused, a nominating
+// expert without a justification refused next to the input, R-NOM-04),
+// its opinion form's PDF and the signed scan with the result, the signed
+// list, the public notice (a start in the past refused; the last working
+// day and the first day to hand in shown), an objection recorded and
+// handled, the hand-in refused while the notice runs and accepted after.
+func nominationParts(t *testing.T, s *site, u *tab, dir string) {
+	pdf := filepath.Join(dir, "scan.pdf")
+	if err := os.WriteFile(pdf, []byte("%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	u.fill(map[string]string{"f-scheme-standards": "学术水平与国际影响", "f-scheme-process": "专家提名、评审委员会遴选、公示",
+		"f-scheme-contact-name": "联络员", "f-scheme-contact-mobile": "13800000009"})
+	u.click(`#save-scheme`)
+	u.waitFor(`!!document.querySelector('#f-scheme-principles-error')`)
+	u.fill(map[string]string{"f-scheme-principles": "公开、公平、公正"})
+	u.click(`#save-scheme`)
+	u.waitFor(`location.search.includes('done=scheme')`)
+	if got := eval[string](u, `document.querySelector('#f-scheme-principles').value`); got != "公开、公平、公正" {
+		t.Errorf("the saved scheme reads %q", got)
+	}
+
+	u.fill(map[string]string{"f-expert-name": "提名专家", "f-expert-institution": "示范大学", "f-expert-title": "教授"})
+	u.click(`#save-expert`)
+	u.waitFor(`location.search.includes('done=expert')`)
+	contains(t, "the experts", u.text("#experts"), "提名专家")
+	file := eval[string](u, `location.pathname`)
+	u.open(eval[string](u, `document.querySelector('#experts tbody a').getAttribute('href')`))
+	u.fill(map[string]string{"f-nominate-nominations-0-conference": "示范青年培训班", "f-nominate-nominations-0-reason": "面向青年学者"})
+	u.click(`#save-nominate`)
+	u.waitFor(`!!document.querySelector('#f-nominate-nominations-0-conference-error')`)
+	contains(t, "an expert nominates a training course", u.text("#f-nominate-nominations-0-conference-error"), "R-NOM-02")
+	u.shot("nomination-expert-errors")
+	u.fill(map[string]string{"f-nominate-nominations-0-conference": "示范数学年会", "f-nominate-nominations-0-reason": "本领域最重要的年度会议"})
+	u.click(`#save-nominate`)
+	u.waitFor(`location.search.includes('done=1')`)
+	pdfLink(t, u, "#expert-pdf")
+	u.axe("expert's nomination form")
+	u.open(file)
+
+	member := func(i int, name, inst string) map[string]string {
+		p := fmt.Sprintf("f-committee-members-%d-", i)
+		return map[string]string{p + "name": name, p + "institution": inst, p + "discipline": "数学", p + "sector": "科研院所", p + "region": "华东"}
+	}
+	for i := range 4 {
+		u.fill(member(i, fmt.Sprintf("评审专家%d", i), "示范研究院"))
+	}
+	u.click(`#save-committee`)
+	u.waitFor(`!!document.querySelector('#f-committee-members-error')`)
+	contains(t, "a committee of four", u.text("#f-committee-members-error"), "R-NOM-04")
+	u.fill(member(4, "提名专家", "示范大学"))
+	u.click(`#save-committee`)
+	u.waitFor(`!!document.querySelector('#f-committee-members-4-justification-error')`)
+	contains(t, "a nominating expert without a justification", u.text("#f-committee-members-4-justification-error"), "R-NOM-04")
+	u.shot("nomination-committee-errors")
+	u.axe("committee with errors")
+	u.fill(map[string]string{"f-committee-members-4-justification": "该领域国内专家有限，经单位研究同意"})
+	u.click(`#save-committee`)
+	u.waitFor(`location.search.includes('done=committee')`)
+	pdfLink(t, u, "#committee-pdf")
+	u.do(chromedp.SetUploadFiles(chromedp.ID("f-opinion-scanFileId"), []string{pdf}))
+	u.fill(map[string]string{"f-opinion-result": "同意推荐", "f-opinion-opinion": "学术水平高"})
+	u.click(`#save-opinion`)
+	u.waitFor(`location.search.includes('done=opinion')`)
+	pdfLink(t, u, "#list-pdf")
+	u.do(chromedp.SetUploadFiles(chromedp.ID("f-signed-scanFileId"), []string{pdf}))
+	u.click(`#save-signed`)
+	u.waitFor(`location.search.includes('done=signed')`)
+	contains(t, "the signed list kept", u.text("#f-signed-scanFileId-current"), "scan.pdf")
+
+	// The notice (R-NOM-04): today is Thursday 2027-05-20.
+	u.fill(map[string]string{"f-notice-starts": "2027-05-19", "f-notice-where": "https://math.demo-society.org.cn/notice"})
+	u.click(`#save-notice`)
+	u.waitFor(`!!document.querySelector('#f-notice-starts-error')`)
+	contains(t, "a notice starting yesterday", u.text("#f-notice-starts-error"), "R-NOM-04")
+	u.fill(map[string]string{"f-notice-starts": "2027-05-24"})
+	u.click(`#save-notice`)
+	u.waitFor(`location.search.includes('done=notice')`)
+	contains(t, "the notice's last day", u.text("#notice-last"), "2027-05-28")
+	contains(t, "the first day to hand in", u.text("#notice-from"), "2027-05-29")
+
+	s.clock.Set(time.Date(2027, 5, 25, 10, 0, 0, 0, domain.Shanghai))
+	u.signIn("contact@math.demo-society.org.cn", academyPassword)
+	u.open(file)
+	u.fill(map[string]string{"f-objection-raisedOn": "2027-05-25", "f-objection-objector": "某会员", "f-objection-content": "该会议上届参会人数不足"})
+	u.click(`#save-objection`)
+	u.waitFor(`location.search.includes('done=objection')`)
+	u.do(chromedp.SetValue(chromedp.ID("f-objectionId"), eval[string](u, `document.querySelector('#f-objectionId option:nth-child(2)').value`)))
+	u.do(chromedp.SetValue(chromedp.ID("f-handle-outcome"), "dismissed"))
+	u.fill(map[string]string{"f-handle-handling": "经核实，上届参会三百余人"})
+	u.click(`#save-handle`)
+	u.waitFor(`location.search.includes('done=handle')`)
+	contains(t, "the objection handled", u.text("#objections"), "不予采纳")
+	u.click(`#submit-nomination`)
+	u.waitFor(`!!document.querySelector('#error-summary')`)
+	contains(t, "handed in on notice", eval[string](u, `(document.querySelector('#error-summary a[href="#f-notice"]') || {}).innerText || ''`), "公示")
+	u.shot("nomination-notice")
+	u.axe("nomination file on notice")
+
+	s.clock.Set(time.Date(2027, 5, 31, 9, 0, 0, 0, domain.Shanghai))
+	u.signIn("contact@math.demo-society.org.cn", academyPassword)
+	u.open(file)
+	u.click(`#submit-nomination`)
+	u.waitFor(`location.search.includes('done=submit')`)
+	contains(t, "handed in", u.text("#record-status"), "已提交")
 	u.shot("nomination-file")
 	u.axe("nomination file")
+}
+
+// pdfLink fetches the document a link names: a PDF.
+func pdfLink(t *testing.T, u *tab, sel string) {
+	t.Helper()
+	ct, err := chromedp.Run(u.ctx, chromedp.Evaluate[string](`fetch(document.querySelector('`+sel+`').href).then(r => r.status + ' ' + r.headers.get('Content-Type'))`, chromedp.EvalAwaitPromise))
+	if err != nil || ct != "200 application/pdf" {
+		t.Errorf("%s: %s %v", sel, ct, err)
+	}
 }

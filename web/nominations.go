@@ -1,11 +1,9 @@
 package web
 
 import (
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -38,16 +36,44 @@ func nominationRoutes(s *Server, r chi.Router) {
 	r.Get("/nominations/plan-template.xlsx", s.apiFile("/nominations/plan-template.xlsx"))
 	r.Get("/nominations/{id}", s.nominationFile)
 	r.Post("/nominations/{id}/plan", s.nominationPlanImport)
-	r.Post("/nominations/{id}/recommendations", s.nominationRecommend)
+	r.Post("/nominations/{id}/forms/{form}", s.nominationForm)
+	r.Get("/nominations/{id}/experts/{expert}", s.nominationExpert)
 	r.Post("/nominations/{id}/submit", s.nominationSubmit)
+	for _, doc := range []string{"committee-form.pdf", "list.pdf", "experts/{expert}/nomination-form.pdf"} {
+		r.Get("/nominations/{id}/"+doc, s.apiFileAt(func(r *http.Request) string {
+			return strings.NewReplacer("{id}", chi.URLParam(r, "id"), "{expert}", chi.URLParam(r, "expert")).Replace("/nominations/{id}/" + doc)
+		}))
+	}
+	// A unit's signed scans, read through its file (as the organiser may).
+	r.Get("/nominations/{id}/scans/{file}", s.apiFileAt(func(r *http.Request) string {
+		return "/files/" + chi.URLParam(r, "file") + "?nomination=" + chi.URLParam(r, "id")
+	}))
+	r.Get("/nominations/cycles/{id}/nomination-form.pdf", s.apiFileAt(func(r *http.Request) string {
+		return "/nomination-cycles/" + chi.URLParam(r, "id") + "/nomination-form.pdf"
+	}))
 }
 
 // apiFile hands a file the API serves (a spreadsheet template) over.
 func (s *Server) apiFile(path string) http.HandlerFunc {
+	return s.apiFileAt(func(*http.Request) string { return path })
+}
+
+// apiFileAt hands over the file the API serves at the request's path (a
+// document of a record: its path parameters are checked as ids).
+func (s *Server) apiFileAt(at func(r *http.Request) string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		path := at(r)
 		v := s.newView(r, "nominations")
 		if !s.signedIn(w, r, v) {
 			return
+		}
+		for _, p := range []string{"id", "expert", "file"} {
+			if x := chi.URLParam(r, p); x != "" {
+				if _, err := uuid.Parse(x); err != nil {
+					s.failed(w, r, v, &answer{status: http.StatusNotFound})
+					return
+				}
+			}
 		}
 		a := s.api(r, call{method: "GET", path: path})
 		if !a.ok() {
@@ -144,12 +170,13 @@ func lastSegment(loc string) string { return loc[strings.LastIndex(loc, "/")+1:]
 
 // nominationLabel names a nomination form's input by its path.
 func nominationLabel(v *view, path string) string {
-	for _, fs := range [][]sectionField{cycleFields, recommendationFields} {
-		for _, f := range fs {
-			if f.Name == path {
-				return v.T(f.Label)
-			}
+	for _, f := range cycleFields {
+		if f.Name == path {
+			return v.T(f.Label)
 		}
+	}
+	if l := nomFormLabel(v, path); l != "" {
+		return l
 	}
 	switch path {
 	case "cycle":
@@ -158,8 +185,8 @@ func nominationLabel(v *view, path string) string {
 		return v.T("nom_plan_sheet")
 	case "codes.sheet":
 		return v.T("nom_codes_sheet")
-	case "recommendation", "recommendations":
-		return v.T("nom_quota")
+	case "recommendations":
+		return v.T("nom_recs")
 	}
 	return ""
 }
@@ -346,12 +373,11 @@ type nominationFileView struct {
 	ID, Status, StatusLabel, UnitName, CycleID string
 	Version                                    int64
 	Quota                                      []nomQuotaLine
-	Plan                                       []map[string]any
-	Recommendations                            []map[string]any
-	Fields                                     []option
-	Form                                       []field
-	Editions                                   [][]field
-	Contact                                    bool
+	File                                       *nomFile
+	Notice                                     *nomNotice
+	Forms                                      map[string]nomFormFields
+	Objections                                 []option
+	Contact, Staff                             bool
 	Idem                                       string
 }
 
@@ -378,19 +404,22 @@ var recommendationFields = []sectionField{
 	kind("own", "nom_rec_own", "checkbox"), kind("jointInternational", "nom_rec_joint", "checkbox"),
 }
 
-// editionRows is how many previous editions the form offers.
-const editionRows = 3
+func init() {
+	nomForms["rec"] = nomForm{Sec: section{Key: "rec", Label: "nom_add_rec", Fields: recommendationFields, Lists: []sectionList{{"editions", "nom_editions", []sectionField{
+		kind("number", "nom_edition_number", "number"), kind("date", "nom_edition_date", "date"),
+	}}}}, Method: "POST", Path: "/recommendations", Rows: 2}
+}
 
 func (s *Server) nominationFile(w http.ResponseWriter, r *http.Request) {
 	v := s.newView(r, "nom_file")
 	if !s.signedIn(w, r, v) {
 		return
 	}
-	switch r.URL.Query().Get("done") {
-	case "plan", "rec":
-		v.Flash = v.T("saved_ok")
-	case "submit":
+	switch d := r.URL.Query().Get("done"); {
+	case d == "submit":
 		v.Flash = v.T("nom_submitted")
+	case d != "":
+		v.Flash = v.T("saved_ok")
 	}
 	s.showNomination(w, r, v, http.StatusOK)
 }
@@ -401,25 +430,45 @@ func (s *Server) showNomination(w http.ResponseWriter, r *http.Request, v *view,
 		s.failed(w, r, v, &answer{status: http.StatusNotFound})
 		return
 	}
-	a := s.api(r, call{method: "GET", path: "/nominations/" + id})
-	var f struct {
-		Version         int64            `json:"version"`
-		CycleID         string           `json:"cycleId"`
-		UnitName        string           `json:"unitName"`
-		Status          string           `json:"status"`
-		Plan            []map[string]any `json:"plan"`
-		Recommendations []map[string]any `json:"recommendations"`
-		Quota           struct {
-			Lines []nomQuotaLine `json:"lines"`
-		} `json:"quota"`
-	}
-	if !a.ok() || a.decode(&f) != nil {
+	f, a := s.readNomination(r, id)
+	if f == nil {
 		s.failed(w, r, v, a)
 		return
 	}
 	fv := nominationFileView{ID: id, Status: f.Status, StatusLabel: nominationKind.status(v, f.Status), UnitName: f.UnitName, CycleID: f.CycleID,
-		Version: f.Version, Quota: f.Quota.Lines, Plan: f.Plan, Recommendations: f.Recommendations, Idem: randomToken(18),
-		Contact: v.Me.Role == "unit_admin" && f.Status != "submitted"}
+		Version: f.Version, Quota: f.Quota.Lines, File: f, Idem: randomToken(18),
+		Contact: v.Me.Role == "unit_admin" && f.Status != "submitted", Staff: staff(v)}
+	var n nomNotice
+	if na := s.api(r, call{method: "GET", path: "/nominations/" + id + "/notice"}); na.ok() && na.decode(&n) == nil {
+		fv.Notice = &n
+	}
+	for _, o := range n.Objections {
+		if o.Outcome == "" {
+			fv.Objections = append(fv.Objections, option{o.ID, o.RaisedOn + " · " + o.Objector})
+		}
+	}
+	// The saved values, unless the page shows a posted form's.
+	if f.Scheme != nil {
+		fillForm(v, "scheme", f.Scheme)
+	}
+	fillForm(v, "committee.members", f.Committee)
+	if o := f.Opinion; o != nil {
+		fillForm(v, "opinion", map[string]any{"result": o.Result, "opinion": o.Opinion})
+		if v.Form["opinion.scanFileId.id"] == "" && v.Errors["opinion.scanFileId"] == "" {
+			v.Form["opinion.scanFileId.id"], v.Form["opinion.scanFileId.name"] = o.Scan, v.T("nom_scan_on_file")
+			s.describeUpload(r, v, "opinion.scanFileId")
+		}
+	}
+	if f.SignedList != "" && v.Form["signed.scanFileId.id"] == "" && v.Errors["signed.scanFileId"] == "" {
+		v.Form["signed.scanFileId.id"], v.Form["signed.scanFileId.name"] = f.SignedList, v.T("nom_scan_on_file")
+		s.describeUpload(r, v, "signed.scanFileId")
+	}
+	if n.Published {
+		fillForm(v, "notice", map[string]any{"starts": n.Starts, "workingDays": float64(n.WorkingDays), "where": n.Where})
+	} else if v.Form["notice.workingDays"] == "" {
+		v.Form["notice.workingDays"] = "5"
+	}
+	fv.Forms = v.nominationForms(append([]string{"rec"}, nomFormOrder...)...)
 	// The cycle's fields are the choices of a conference's field.
 	var c struct {
 		Spec struct {
@@ -429,21 +478,14 @@ func (s *Server) showNomination(w http.ResponseWriter, r *http.Request, v *view,
 	if ca := s.api(r, call{method: "GET", path: "/nomination-cycles/" + f.CycleID}); ca.ok() {
 		_ = ca.decode(&c) // a cycle the page cannot read offers no fields
 	}
+	var opts []option
 	for _, fd := range c.Spec.Fields {
-		fv.Fields = append(fv.Fields, option{fd, fd})
+		opts = append(opts, option{fd, fd})
 	}
-	for _, rf := range recommendationFields {
-		fl := v.sectionInput(rf.Name, rf)
-		if rf.Name == "field" {
-			fl = fl.WithOptions(fv.Fields)
+	for i, fl := range fv.Forms["rec"].Fields {
+		if fl.Path == "rec.field" {
+			fv.Forms["rec"].Fields[i] = fl.WithOptions(opts)
 		}
-		fv.Form = append(fv.Form, fl)
-	}
-	for i := range editionRows {
-		fv.Editions = append(fv.Editions, []field{
-			v.Field(fmt.Sprintf("editions[%d].number", i), "nom_edition_number", "number"),
-			v.Field(fmt.Sprintf("editions[%d].date", i), "nom_edition_date", "date"),
-		})
 	}
 	v.Title = v.Tf("nom_file_title", f.UnitName)
 	v.Data = fv
@@ -482,77 +524,9 @@ func (s *Server) nominationPlanImport(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// nominationRecommend puts a conference on the list: R-NOM-02's rules and
-// R-NOM-03's quotas next to their inputs, the form kept.
-func (s *Server) nominationRecommend(w http.ResponseWriter, r *http.Request) {
-	v := s.newView(r, "nom_file")
-	if !s.signedIn(w, r, v) {
-		return
-	}
-	id, ok := recordID(r)
-	if !ok {
-		s.failed(w, r, v, &answer{status: http.StatusNotFound})
-		return
-	}
-	rec := map[string]any{}
-	for _, f := range recommendationFields {
-		if val, ok := s.sectionValue(r, v, f.Name, f); ok && val != false {
-			rec[f.Name] = val
-		}
-	}
-	var eds []any
-	for i := range editionRows {
-		np, dp := fmt.Sprintf("editions[%d].number", i), fmt.Sprintf("editions[%d].date", i)
-		n, nok := s.sectionValue(r, v, np, kind("number", "", "number"))
-		d, dok := s.sectionValue(r, v, dp, kind("date", "", "date"))
-		if nok || dok {
-			ed := map[string]any{}
-			if nok {
-				ed["number"] = n
-			}
-			if dok {
-				ed["date"] = d
-			}
-			eds = append(eds, ed)
-		}
-	}
-	if len(eds) > 0 {
-		rec["editions"] = eds
-	}
-	if len(v.Problems) > 0 {
-		v.relabel(nominationLabel)
-		s.showNomination(w, r, v, http.StatusUnprocessableEntity)
-		return
-	}
-	a := s.api(r, call{method: "POST", path: "/nominations/" + id + "/recommendations", body: rec, header: map[string]string{"Idempotency-Key": idemKey(r)}})
-	switch {
-	case a.ok():
-		http.Redirect(w, r, "/nominations/"+id+"?done=rec", http.StatusSeeOther)
-	case a.status == http.StatusBadRequest || a.status == http.StatusUnprocessableEntity || a.status == http.StatusConflict:
-		p := a.problem()
-		for i, e := range p.Errors {
-			path := strings.TrimPrefix(e.Path, "body:")
-			if !strings.HasPrefix(path, "editions") {
-				path, _, _ = strings.Cut(path, ".")
-			}
-			if !slices.ContainsFunc(recommendationFields, func(f sectionField) bool { return f.Name == path }) && !strings.HasPrefix(path, "editions[") {
-				path = "editions[0].number"
-				if e.Path == "recommendation" || e.Path == "" {
-					path = "name"
-				}
-			}
-			p.Errors[i].Path = path
-		}
-		v.addProblems(p)
-		v.relabel(nominationLabel)
-		s.showNomination(w, r, v, a.status)
-	default:
-		s.failed(w, r, v, a)
-	}
-}
-
-// nominationSubmit hands the list in: every unmet requirement is listed
-// at once.
+// nominationSubmit hands the list in: every unmet requirement at once,
+// each in the summary as a labelled link to its section and next to its
+// form there.
 func (s *Server) nominationSubmit(w http.ResponseWriter, r *http.Request) {
 	v := s.newView(r, "nom_file")
 	if !s.signedIn(w, r, v) {
@@ -568,22 +542,8 @@ func (s *Server) nominationSubmit(w http.ResponseWriter, r *http.Request) {
 	case a.ok():
 		http.Redirect(w, r, "/nominations/"+id+"?done=submit", http.StatusSeeOther)
 	case a.status == http.StatusUnprocessableEntity || a.status == http.StatusConflict:
-		p := a.problem()
-		v.Error = v.Msg(p.Zh, firstNonEmpty(p.Detail, p.Title))
-		if p.Rule != "" {
-			v.Error += " (" + p.Rule + ")"
-		}
-		var items []string
-		for _, e := range p.Errors {
-			msg := v.Msg(e.Zh, e.Message)
-			if e.Rule != "" {
-				msg += " (" + e.Rule + ")"
-			}
-			items = append(items, e.Path+"："+msg)
-		}
-		if len(items) > 0 {
-			v.Error += " " + strings.Join(items, "；")
-		}
+		v.addProblems(submitProblems(a.problem()))
+		v.relabel(nominationLabel)
 		s.showNomination(w, r, v, a.status)
 	default:
 		s.failed(w, r, v, a)

@@ -149,7 +149,7 @@ var procedures = []procedure{
 	},
 	{
 		Kind: nominationKind, Nav: "nominations", Own: true, Takes: associationTree,
-		Pages:  []string{"nominations", "nomination_cycle", "nomination_codes", "nomination_file"},
+		Pages:  []string{"nominations", "nomination_cycle", "nomination_codes", "nomination_file", "nomination_expert"},
 		Routes: nominationRoutes,
 	},
 	delegatesProcedure,
