@@ -307,13 +307,6 @@ type nomNotice struct {
 	Unhandled int `json:"unhandled"`
 }
 
-// nomSubmitSections are where a hand-in's refusal points: the path the
-// API names, the section's message key.
-var nomSubmitSections = []struct{ Path, Label string }{
-	{"recommendations", "nom_recs"}, {"scheme", "nom_scheme"}, {"committee", "nom_committee"},
-	{"committee.opinion", "nom_opinion"}, {"signedList", "nom_signed"}, {"notice", "nom_notice"},
-}
-
 // submitProblems places a refused hand-in's reasons at their sections:
 // the summary links each to its section, labelled, and each section
 // shows its own next to its form; a reason with no path is the notice's
