@@ -163,7 +163,7 @@ func (s *Server) routes() chi.Router {
 		r.Post("/auth/login", s.login)
 		r.Get("/auth/universities", s.registrationChoices)
 		r.Post("/auth/invitations", s.registerWithCode)
-		r.Get("/guides/{id}", s.getGuide)
+		r.With(s.maybeAuthenticated).Get("/guides/{id}", s.getGuide)
 		r.Get("/auth/sso", s.ssoProviders)
 		r.Post("/auth/sso/{provider}/start", s.ssoStart)
 		r.Post("/auth/sso/{provider}/finish", s.ssoFinish)
@@ -508,6 +508,21 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), actorKey, a)))
+	})
+}
+
+// maybeAuthenticated serves a route open to anyone as the signed-in
+// user when the request carries a valid session's token (the organiser's
+// staff read their unpublished guide), else as anonymous: a token that is
+// no session is no sign-in, and no error on an open route.
+func (s *Server) maybeAuthenticated(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if token := bearer(r); token != "" {
+			if a, err := s.Auth.Session(r.Context(), token); err == nil {
+				r = r.WithContext(context.WithValue(r.Context(), actorKey, a))
+			}
+		}
+		next.ServeHTTP(w, r)
 	})
 }
 
