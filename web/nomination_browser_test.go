@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -125,6 +126,7 @@ func nominationWalk(t *testing.T, s *site, b *browser) {
 	u.click(`#save-rec`)
 	u.waitFor(`!!document.querySelector('#f-rec-name-error')`)
 	contains(t, "a training course", u.text("#f-rec-name-error"), "R-NOM-02")
+	labelled(t, u)
 	u.shot("nomination-file-errors")
 	u.axe("nomination file with errors")
 	u.fill(map[string]string{"f-rec-name": "示范数学年会"})
@@ -149,6 +151,7 @@ func nominationWalk(t *testing.T, s *site, b *browser) {
 	u.shot("nomination-submit-refused")
 
 	nominationParts(t, s, u, dir)
+	nominationGuide(t, s, b, st, u, cycle)
 }
 
 // nominationParts walks the file past its list (seed 003 parts 4–9): the
@@ -169,6 +172,7 @@ func nominationParts(t *testing.T, s *site, u *tab, dir string) {
 		"f-scheme-contact-name": "联络员", "f-scheme-contact-mobile": "13800000009"})
 	u.click(`#save-scheme`)
 	u.waitFor(`!!document.querySelector('#f-scheme-principles-error')`)
+	labelled(t, u)
 	u.fill(map[string]string{"f-scheme-principles": "公开、公平、公正"})
 	u.click(`#save-scheme`)
 	u.waitFor(`location.search.includes('done=scheme')`)
@@ -186,6 +190,7 @@ func nominationParts(t *testing.T, s *site, u *tab, dir string) {
 	u.click(`#save-nominate`)
 	u.waitFor(`!!document.querySelector('#f-nominate-nominations-0-conference-error')`)
 	contains(t, "an expert nominates a training course", u.text("#f-nominate-nominations-0-conference-error"), "R-NOM-02")
+	labelled(t, u)
 	u.shot("nomination-expert-errors")
 	u.fill(map[string]string{"f-nominate-nominations-0-conference": "示范数学年会", "f-nominate-nominations-0-reason": "本领域最重要的年度会议"})
 	u.click(`#save-nominate`)
@@ -208,6 +213,7 @@ func nominationParts(t *testing.T, s *site, u *tab, dir string) {
 	u.click(`#save-committee`)
 	u.waitFor(`!!document.querySelector('#f-committee-members-4-justification-error')`)
 	contains(t, "a nominating expert without a justification", u.text("#f-committee-members-4-justification-error"), "R-NOM-04")
+	labelled(t, u)
 	u.shot("nomination-committee-errors")
 	u.axe("committee with errors")
 	u.fill(map[string]string{"f-committee-members-4-justification": "该领域国内专家有限，经单位研究同意"})
@@ -223,6 +229,11 @@ func nominationParts(t *testing.T, s *site, u *tab, dir string) {
 	u.click(`#save-signed`)
 	u.waitFor(`location.search.includes('done=signed')`)
 	contains(t, "the signed list kept", u.text("#f-signed-scanFileId-current"), "scan.pdf")
+	// The previous guide's resources: priority at recognition.
+	u.fill(map[string]string{"f-previous-videos": "https://video.example.org/2026-annual"})
+	u.click(`#save-previous`)
+	u.waitFor(`location.search.includes('done=previous')`)
+	contains(t, "priority", u.text("#priority"), "优先")
 
 	// The notice (R-NOM-04): today is Thursday 2027-05-20.
 	u.fill(map[string]string{"f-notice-starts": "2027-05-19", "f-notice-where": "https://math.demo-society.org.cn/notice"})
@@ -261,6 +272,100 @@ func nominationParts(t *testing.T, s *site, u *tab, dir string) {
 	contains(t, "handed in", u.text("#record-status"), "已提交")
 	u.shot("nomination-file")
 	u.axe("nomination file")
+}
+
+// nominationGuide: the organiser's staff open the handed-in file,
+// recognise its conference (the English name required, next to its
+// input, R-NOM-06) and publish the guide: the catalogue's PDF and xlsx,
+// the certificate, the public read-only list for anyone. The host then
+// updates its conference (refused within two weeks of the opening, the
+// error shown, R-NOM-05), submits its resources after it (a link that is
+// none refused next to its input) and takes part in quality tracking.
+func nominationGuide(t *testing.T, s *site, b *browser, st, u *tab, cycle string) {
+	file := eval[string](u, `location.pathname`)
+	st.signIn("staff@assoc.demo-cast.org.cn", academyPassword)
+	st.open(file)
+	st.do(chromedp.SetValue(chromedp.ID("f-decide-rec"), eval[string](st, `document.querySelector('#f-decide-rec option:nth-child(2)').value`)))
+	st.click(`#save-recognise`)
+	st.waitFor(`!!document.querySelector('#f-decide-nameEn-error')`)
+	labelled(t, st)
+	st.shot("nomination-recognise-errors")
+	st.axe("recognition with errors")
+	st.fill(map[string]string{"f-decide-nameEn": "Annual Meeting of the Demo Mathematical Society"})
+	st.click(`#save-recognise`)
+	st.waitFor(`location.search.includes('done=decide')`)
+	contains(t, "recognised", st.text("#recognition"), "Annual Meeting of the Demo Mathematical Society")
+	st.click(`#guide-link`)
+	st.waitFor(`!!document.querySelector('#save-publish')`)
+	contains(t, "the guide before publication", st.text("#guide-status"), "未发布")
+	st.click(`#save-publish`)
+	st.waitFor(`location.search.includes('done=publish')`)
+	contains(t, "the guide published", st.text("#guide-status"), "已发布")
+	pdfLink(t, st, "#guide-pdf")
+	pdfLink(t, st, "#guide a.certificate")
+	st.shot("nomination-guide")
+	st.axe("the guide")
+
+	anyone := b.user("anyone")
+	anyone.open("/guides/" + strings.TrimPrefix(cycle, "/nominations/cycles/"))
+	contains(t, "the public list", anyone.text("#public-guide"), "Annual Meeting of the Demo Mathematical Society")
+	anyone.shot("nomination-public-guide")
+	anyone.axe("the public guide")
+
+	// The conference opens on 2027-10-10: updates until 2027-09-26.
+	u.open(cycle + "/guide")
+	pick := func(sel string) {
+		u.do(chromedp.SetValue(chromedp.ID(sel), eval[string](u, `document.querySelector('#`+sel+` option:nth-child(2)').value`)))
+	}
+	pick("f-update-rec")
+	u.fill(map[string]string{"f-update-openingDate": "2027-10-10", "f-update-place": "杭州"})
+	u.click(`#save-update`)
+	u.waitFor(`location.search.includes('done=update')`)
+	contains(t, "the updated place", u.text("#guide"), "杭州")
+	pdfLink(t, u, "#guide a.certificate")
+	s.clock.Set(time.Date(2027, 9, 27, 10, 0, 0, 0, domain.Shanghai))
+	u.signIn("contact@math.demo-society.org.cn", academyPassword)
+	u.open(cycle + "/guide")
+	pick("f-update-rec")
+	u.fill(map[string]string{"f-update-openingDate": "2027-10-10", "f-update-place": "上海"})
+	u.click(`#save-update`)
+	u.waitFor(`!!document.querySelector('#f-update-error')`)
+	contains(t, "an update 13 days before", u.text("#f-update-error"), "R-NOM-05")
+	labelled(t, u)
+	u.shot("nomination-update-refused")
+	u.axe("the host's update refused")
+
+	s.clock.Set(time.Date(2027, 10, 12, 10, 0, 0, 0, domain.Shanghai))
+	u.signIn("contact@math.demo-society.org.cn", academyPassword)
+	u.open(cycle + "/guide")
+	pick("f-resources-rec")
+	u.fill(map[string]string{"f-resources-videos": "video.example.org/1"})
+	u.click(`#save-resources`)
+	u.waitFor(`!!document.querySelector('#f-resources-videos-error')`)
+	contains(t, "a video that is no link", u.text("#f-resources-videos-error"), "R-NOM-05")
+	labelled(t, u)
+	pick("f-resources-rec")
+	u.fill(map[string]string{"f-resources-videos": "https://video.example.org/1"})
+	u.click(`#save-resources`)
+	u.waitFor(`location.search.includes('done=resources')`)
+	pick("f-track-rec")
+	u.click(`#save-track`)
+	u.waitFor(`location.search.includes('done=track')`)
+	contains(t, "quality tracking", u.text("#guide"), "已参加")
+	u.shot("nomination-guide-host")
+}
+
+// rawPath is a form's field path (decide.nameEn, members[0]) where a
+// label belongs.
+var rawPath = regexp.MustCompile(`\b[a-z][A-Za-z]*(\.[A-Za-z]+|\[\d+\])`)
+
+// labelled: the error summary names each input by its label, never by
+// its field path.
+func labelled(t *testing.T, u *tab) {
+	t.Helper()
+	if sum := u.text("#error-summary"); rawPath.MatchString(sum) {
+		t.Errorf("the error summary shows a field path: %s", sum)
+	}
 }
 
 // pdfLink fetches the document a link names: a PDF.

@@ -37,6 +37,14 @@ func nominationRoutes(s *Server, r chi.Router) {
 	r.Get("/nominations/{id}", s.nominationFile)
 	r.Post("/nominations/{id}/plan", s.nominationPlanImport)
 	r.Post("/nominations/{id}/forms/{form}", s.nominationForm)
+	r.Post("/nominations/cycles/{id}/forms/{form}", s.nominationForm)
+	r.Get("/nominations/cycles/{id}/guide", s.nominationGuide)
+	r.Get("/guides/{id}", s.publicGuide)
+	for _, doc := range []string{"guide.pdf", "guide.xlsx", "guide/{rec}/certificate.pdf"} {
+		r.Get("/nominations/cycles/{id}/"+doc, s.apiFileAt(func(r *http.Request) string {
+			return strings.NewReplacer("{id}", chi.URLParam(r, "id"), "{rec}", chi.URLParam(r, "rec")).Replace("/nomination-cycles/{id}/" + doc)
+		}))
+	}
 	r.Get("/nominations/{id}/experts/{expert}", s.nominationExpert)
 	r.Post("/nominations/{id}/submit", s.nominationSubmit)
 	for _, doc := range []string{"committee-form.pdf", "list.pdf", "experts/{expert}/nomination-form.pdf"} {
@@ -67,7 +75,7 @@ func (s *Server) apiFileAt(at func(r *http.Request) string) http.HandlerFunc {
 		if !s.signedIn(w, r, v) {
 			return
 		}
-		for _, p := range []string{"id", "expert", "file"} {
+		for _, p := range []string{"id", "expert", "file", "rec"} {
 			if x := chi.URLParam(r, p); x != "" {
 				if _, err := uuid.Parse(x); err != nil {
 					s.failed(w, r, v, &answer{status: http.StatusNotFound})
@@ -221,7 +229,8 @@ func (s *Server) nominationCycle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.Title = c.Spec.Title
-	v.Data = map[string]any{"ID": id, "Cycle": c, "Unit": v.Me.Role == "unit_admin", "Staff": staff(v), "Idem": randomToken(18)}
+	g, _ := s.readGuide(r, id) // the staff's, or once published
+	v.Data = map[string]any{"ID": id, "Cycle": c, "Unit": v.Me.Role == "unit_admin", "Staff": staff(v), "Idem": randomToken(18), "Guide": g}
 	s.render(w, r, http.StatusOK, "nomination_cycle", v)
 }
 
@@ -377,8 +386,12 @@ type nominationFileView struct {
 	Notice                                     *nomNotice
 	Forms                                      map[string]nomFormFields
 	Objections                                 []option
-	Contact, Staff                             bool
-	Idem                                       string
+	// Recognised: the staff's view of the guide, recommendation → its
+	// English name; Undecided, the conferences still to decide.
+	Recognised     map[string]string
+	Undecided      []option
+	Contact, Staff bool
+	Idem           string
 }
 
 // nomQuotaLine is one line of the quota view (R-NOM-03): allowed and used.
@@ -468,7 +481,21 @@ func (s *Server) showNomination(w http.ResponseWriter, r *http.Request, v *view,
 	} else if v.Form["notice.workingDays"] == "" {
 		v.Form["notice.workingDays"] = "5"
 	}
-	fv.Forms = v.nominationForms(append([]string{"rec"}, nomFormOrder...)...)
+	if fv.Staff {
+		fv.Recognised = map[string]string{}
+		if g, _ := s.readGuide(r, f.CycleID); g != nil {
+			for _, e := range g.Items {
+				fv.Recognised[e.Recommendation] = e.NameEn
+			}
+		}
+		for _, rec := range f.Recommendations {
+			if id, _ := rec["id"].(string); fv.Recognised[id] == "" && f.Status == "submitted" {
+				name, _ := rec["name"].(string)
+				fv.Undecided = append(fv.Undecided, option{id, name})
+			}
+		}
+	}
+	fv.Forms = v.nominationForms(append([]string{"rec", "recognise", "return"}, nomFormOrder...)...)
 	// The cycle's fields are the choices of a conference's field.
 	var c struct {
 		Spec struct {

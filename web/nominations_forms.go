@@ -26,6 +26,9 @@ type nomForm struct {
 	Method string
 	Path   string
 	Target string
+	// Cycle: the call is on the file's cycle (/nomination-cycles/{id}),
+	// the form on the cycle's guide page.
+	Cycle bool
 	// Rows: how many filled rows its list offers at first (and one more
 	// to add another).
 	Rows int
@@ -59,13 +62,16 @@ var nomForms = map[string]nomForm{
 	"objection": {Sec: section{Key: "objection", Label: "nom_objections", Fields: []sectionField{
 		kind("raisedOn", "nom_raised_on", "date"), txt("objector", "nom_objector"), kind("content", "nom_objection_content", "textarea"),
 	}}, Method: "POST", Path: "/notice/objections"},
+	"previous": {Sec: section{Key: "previous", Label: "nom_previous", Fields: []sectionField{
+		kind("videos", "nom_videos", "lines"),
+	}}, Method: "PUT", Path: "/previous-resources"},
 	"handle": {Sec: section{Key: "handle", Label: "nom_handle", Fields: []sectionField{
 		sel("outcome", "nom_outcome", "upheld", "nobj_upheld", "dismissed", "nobj_dismissed"), kind("handling", "nom_handling", "textarea"),
 	}}, Method: "POST", Path: "/notice/objections/{target}/handle", Target: "objectionId"},
 }
 
 // nomFormOrder is the file page's forms in the page's order.
-var nomFormOrder = []string{"scheme", "expert", "committee", "opinion", "signed", "notice", "objection", "handle"}
+var nomFormOrder = []string{"scheme", "expert", "committee", "opinion", "signed", "previous", "notice", "objection", "handle"}
 
 // nomFormFields is a form's inputs and lists as the page shows them.
 type nomFormFields struct {
@@ -134,11 +140,15 @@ func (s *Server) nominationForm(w http.ResponseWriter, r *http.Request) {
 	}
 	id, ok := recordID(r)
 	f, known := nomForms[chi.URLParam(r, "form")]
-	if !ok || !known {
+	onCycle := strings.HasPrefix(chi.RouteContext(r.Context()).RoutePattern(), "/nominations/cycles/")
+	if !ok || !known || f.Cycle != onCycle {
 		s.failed(w, r, v, &answer{status: http.StatusNotFound})
 		return
 	}
-	path := "/nominations/" + id + f.Path
+	path, page := "/nominations/"+id+f.Path, "/nominations/"+id
+	if f.Cycle {
+		path, page = "/nomination-cycles/"+id+f.Path, "/nominations/cycles/"+id+"/guide"
+	}
 	target := ""
 	if f.Target != "" {
 		t, err := uuid.Parse(r.PostFormValue(f.Target))
@@ -160,11 +170,14 @@ func (s *Server) nominationForm(w http.ResponseWriter, r *http.Request) {
 	}
 	back := func(status int) {
 		v.relabel(nominationLabel)
-		if f.Sec.Key == "nominate" {
+		switch {
+		case f.Sec.Key == "nominate":
 			s.showExpert(w, r, v, status, id, target)
-			return
+		case f.Cycle:
+			s.showGuide(w, r, v, status)
+		default:
+			s.showNomination(w, r, v, status)
 		}
-		s.showNomination(w, r, v, status)
 	}
 	if len(v.Problems) > 0 {
 		back(http.StatusUnprocessableEntity)
@@ -175,11 +188,15 @@ func (s *Server) nominationForm(w http.ResponseWriter, r *http.Request) {
 	case a.ok() && f.Sec.Key == "nominate":
 		http.Redirect(w, r, "/nominations/"+id+"/experts/"+target+"?done=1", http.StatusSeeOther)
 	case a.ok():
-		http.Redirect(w, r, "/nominations/"+id+"?done="+f.Sec.Key+"#"+fieldID(f.Sec.Key), http.StatusSeeOther)
+		http.Redirect(w, r, page+"?done="+f.Sec.Key+"#"+fieldID(f.Sec.Key), http.StatusSeeOther)
 	case a.status == http.StatusBadRequest || a.status == http.StatusUnprocessableEntity || a.status == http.StatusConflict:
 		p := a.problem()
 		for i, e := range p.Errors {
 			p.Errors[i].Path = apiPathToForm(f.Sec, e.Path, rows)
+			// videos[0] of a list of lines is at the lines' input.
+			if bare := rowNumber.ReplaceAllString(p.Errors[i].Path, ""); !formInput(f.Sec, p.Errors[i].Path) && formInput(f.Sec, bare) {
+				p.Errors[i].Path = bare
+			}
 			if !formInput(f.Sec, p.Errors[i].Path) {
 				p.Errors[i].Path = f.Sec.Key
 			}
@@ -399,6 +416,8 @@ var _ = addMsgs(map[string][2]string{
 	"nom_unhandled":          {"待处理", "To handle"},
 	"nom_record":             {"登记", "Record"},
 	"upload_nomination_scan": {"签字（盖章）后的扫描件：PDF、JPEG或PNG，不超过20 MiB", "The signed (and sealed) scan: PDF, JPEG or PNG, at most 20 MiB"},
+	"nom_previous":           {"上一期指南会议资源", "The previous guide's resources"},
+	"nom_previous_hint":      {"提交上一期指南所列会议的学术报告视频等资源的单位，认定时优先考虑。", "Units that submit the resources of their conferences in the previous guide are considered first."},
 	"nom_priority":           {"优先", "Priority"},
 	"nom_priority_yes":       {"已提交上一期指南会议资源，优先考虑", "Previous guide's resources submitted: priority"},
 })
@@ -407,8 +426,13 @@ var _ = addMsgs(map[string][2]string{
 // name, the row, the input's label (委员会 · 第2行 · 理由).
 func nomFormLabel(v *view, path string) string {
 	head, rest, _ := strings.Cut(path, ".")
-	f, ok := nomForms[head]
-	if !ok {
+	var f nomForm
+	for _, x := range nomForms {
+		if x.Sec.Key == head {
+			f = x
+		}
+	}
+	if f.Sec.Key == "" {
 		return ""
 	}
 	out := v.T(f.Sec.Label)

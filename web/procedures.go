@@ -149,7 +149,7 @@ var procedures = []procedure{
 	},
 	{
 		Kind: nominationKind, Nav: "nominations", Own: true, Takes: associationTree,
-		Pages:  []string{"nominations", "nomination_cycle", "nomination_codes", "nomination_file", "nomination_expert"},
+		Pages:  []string{"nominations", "nomination_cycle", "nomination_codes", "nomination_file", "nomination_expert", "nomination_guide", "nomination_public_guide"},
 		Routes: nominationRoutes,
 	},
 	delegatesProcedure,
