@@ -226,7 +226,7 @@ func parseFundingStats(q url.Values) ([2]int, []domain.FieldError) {
 		if v := q.Get(k); v != "" {
 			y, err := strconv.Atoi(v)
 			if err != nil || y < 2000 || y > 2200 {
-				bad = append(bad, domain.FieldError{Path: "query:" + k, Rule: "SCHEMA", Message: "want a year such as 2028", Zh: "年度格式错误"})
+				bad = append(bad, domain.FieldError{Path: "query:" + k, Rule: "SCHEMA", Message: "want a year from 2000 to 2200", Zh: "应为2000至2200之间的年份"})
 			}
 			out[i] = y
 		}

@@ -26,7 +26,7 @@ func (s *Server) eligibilityYear(q url.Values, allowed ...string) (int, []domain
 	if v := q.Get("year"); v != "" {
 		y, err := strconv.Atoi(v)
 		if err != nil || y < 2000 || y > 2200 {
-			bad = append(bad, domain.FieldError{Path: "query:year", Rule: "SCHEMA", Message: "want a year such as 2028", Zh: "年度格式错误"})
+			bad = append(bad, domain.FieldError{Path: "query:year", Rule: "SCHEMA", Message: "want a year from 2000 to 2200", Zh: "应为2000至2200之间的年份"})
 		}
 		year = y
 	}

@@ -70,6 +70,8 @@ func fundingRoutes(s *Server, r chi.Router) {
 	r.Get("/funding/new", s.fundingNew)
 	r.Post("/funding/new", s.fundingSave)
 	r.Get("/funding/eligibility", s.fundingEligibility)
+	r.Post("/funding/eligibility", s.fundingSuspend)
+	r.Get("/funding/statistics", s.fundingStatistics)
 	r.Get("/funding/plans/{year}", s.fundingPlan)
 	r.Post("/funding/plans/{year}", s.fundingDecidePlan)
 	r.Get("/funding/plans/{year}/notice.pdf", s.fundingNotice)
@@ -82,6 +84,7 @@ func fundingRoutes(s *Server, r chi.Router) {
 	r.Post("/funding/{id}/acknowledgement", s.fundingReport("acknowledgement"))
 	r.Post("/funding/{id}/progress", s.fundingReport("progress"))
 	r.Post("/funding/{id}/summary", s.fundingReport("summary"))
+	r.Post("/funding/{id}/clawback", s.fundingClawback)
 }
 
 // yuan shows an amount in fen as yuan: 1,234,567.80.
@@ -407,7 +410,7 @@ func (v *view) relabel(label func(v *view, path string) string) {
 
 // fundingLabel names a funding form's input by its path.
 func fundingLabel(v *view, path string) string {
-	m := map[string]string{"budgetFen": "fund_call_budget", "amount": "fund_grant_amount", "comment": "comment"}
+	m := map[string]string{"budgetFen": "fund_call_budget", "amount": "fund_grant_amount", "comment": "comment", "institute": "fund_institute"}
 	if k, ok := m[path]; ok {
 		return v.T(k)
 	}
@@ -797,10 +800,10 @@ type fundingRecordView struct {
 	Log  []logEntry
 	Idem string
 	// What the user may do now.
-	Edit, Submit, Withdraw, Decide, Report bool
-	Stale                                  bool
-	GrantedFen                             int64
-	Year                                   string
+	Edit, Submit, Withdraw, Decide, Report, Clawback bool
+	Stale                                            bool
+	GrantedFen                                       int64
+	Year                                             string
 }
 
 func (s *Server) fundingRecord(w http.ResponseWriter, r *http.Request) {
@@ -908,6 +911,7 @@ func (s *Server) showFunding(w http.ResponseWriter, r *http.Request, v *view, st
 	rv.Withdraw = institute && st == "submitted"
 	rv.Decide = v.Me.Role == "authority_reviewer" && st == "submitted"
 	rv.Report = institute && st == "granted"
+	rv.Clawback = v.Me.Role == "authority_reviewer" && st == "granted"
 	if rv.Name != "" {
 		v.Title = rv.Name
 	}
@@ -1291,66 +1295,6 @@ func (s *Server) fundingNotice(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	_, _ = a.body.WriteTo(w) // the client went away
-}
-
-// fundingEligibility shows whether an institute may apply to a year's
-// call today: each bar with its rule and until when, and the sanctions
-// recorded (R-FUND-06, R-FUND-08). An institute's administrator reads
-// their own; the bureau names ?institute=.
-func (s *Server) fundingEligibility(w http.ResponseWriter, r *http.Request) {
-	v := s.newView(r, "fund_eligibility")
-	if !s.signedIn(w, r, v) {
-		return
-	}
-	inst := r.URL.Query().Get("institute")
-	if inst == "" {
-		inst = v.Me.OrgID
-	}
-	q := url.Values{}
-	if y := strings.TrimSpace(r.URL.Query().Get("year")); y != "" {
-		q.Set("year", y)
-	}
-	v.Form["year"] = q.Get("year")
-	a := s.api(r, call{method: "GET", path: "/funding/institutes/" + url.PathEscape(inst) + "/eligibility", query: q})
-	var el struct {
-		Year     int  `json:"year"`
-		Eligible bool `json:"eligible"`
-		Bars     []struct {
-			Rule      string `json:"rule"`
-			Message   string `json:"message"`
-			Zh        string `json:"zh"`
-			Until     string `json:"until"`
-			FundingID string `json:"fundingId"`
-		} `json:"bars"`
-		Sanctions []struct {
-			Kind      string `json:"kind"`
-			Reason    string `json:"reason"`
-			FundingID string `json:"fundingId"`
-			AmountFen int64  `json:"amountFen"`
-			On        string `json:"on"`
-			Period    struct {
-				From  string `json:"from"`
-				Until string `json:"until"`
-			} `json:"period"`
-		} `json:"sanctions"`
-	}
-	if a.status == http.StatusBadRequest || a.status == http.StatusUnprocessableEntity {
-		p := a.problem()
-		for i := range p.Errors {
-			p.Errors[i].Path = strings.TrimPrefix(p.Errors[i].Path, "query:")
-		}
-		v.addProblems(p)
-		v.relabel(func(v *view, path string) string { return v.T("stats_year") })
-		v.Data = nil
-		s.render(w, r, a.status, "funding_eligibility", v)
-		return
-	}
-	if !a.ok() || a.decode(&el) != nil {
-		s.failed(w, r, v, a)
-		return
-	}
-	v.Data = el
-	s.render(w, r, http.StatusOK, "funding_eligibility", v)
 }
 
 var _ = addMsgs(fundingMsgs)

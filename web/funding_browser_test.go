@@ -167,4 +167,113 @@ func fundingWalk(t *testing.T, s *site, b *browser) {
 	adm.axe("funding list")
 	adm.click(`.tools form[action="/lang"] button`)
 	adm.waitFor(`document.documentElement.lang === 'zh-CN'`)
+
+	fundingSanctions(t, s, b, rev, adm, id, scan)
+}
+
+// fundingSanctions (第十二条, R-FUND-08) through the pages: the bureau
+// claws back part of the grant (one fen above it refused next to the
+// amount), suspends the institute's applications (no reason and a period
+// ending before it starts refused next to their inputs), and both show on
+// the institute's eligibility page; the institute's next application is
+// refused at submission, the refusal naming the suspension and its last
+// day; the bureau's list of institutes says it too; the statistics by
+// year and category are charts with their data table for the bureau and
+// an analyst (a year out of range refused next to its input).
+func fundingSanctions(t *testing.T, s *site, b *browser, rev, adm *tab, id, scan string) {
+	rev.open("/funding/" + id)
+	rev.fill(map[string]string{"f-clawback-amount": "100000.01", "f-clawback-reason": "会议经费使用不当"})
+	rev.click(`#clawback`)
+	rev.waitFor(`!!document.querySelector('#f-clawback-amount-error')`)
+	contains(t, "a clawback above the grant", rev.text("#f-clawback-amount-error"), "R-FUND-08")
+	contains(t, "the grant named", rev.text("#f-clawback-amount-error"), "100000.00")
+	if v := eval[string](rev, `document.querySelector('#f-clawback-reason').value`); v != "会议经费使用不当" {
+		t.Errorf("after the refusal the reason reads %q; want it kept", v)
+	}
+	rev.shot("funding-clawback-errors")
+	rev.axe("funding clawback with errors")
+	rev.fill(map[string]string{"f-clawback-amount": "20000"})
+	rev.click(`#clawback`)
+	rev.waitFor(`location.search.includes('done=clawback') && !!document.querySelector('#sanctions')`)
+	contains(t, "the clawback among the sanctions", rev.text(`#sanctions tr[data-kind="clawback"]`), "20,000.00")
+	contains(t, "the clawback's reason", rev.text(`#sanctions tr[data-kind="clawback"]`), "会议经费使用不当")
+	if e := eval[string](rev, `document.querySelector('#eligibility').dataset.eligible`); e != "true" {
+		t.Errorf("a clawback without a period bars the institute: %s", rev.text("main"))
+	}
+
+	// The suspension: errors next to their inputs, nothing recorded.
+	rev.fill(map[string]string{"f-suspension-period-from": "2027-06-01", "f-suspension-period-until": "2027-05-31"})
+	rev.click(`#suspend`)
+	rev.waitFor(`!!document.querySelector('#f-suspension-reason-error')`)
+	contains(t, "no reason", rev.text("#f-suspension-reason-error"), "R-FUND-08")
+	contains(t, "the period backwards", rev.text("#f-suspension-period-until-error"), "R-FUND-08")
+	if n := eval[int](rev, `document.querySelectorAll('#sanctions tr[data-kind="suspension"]').length`); n != 0 {
+		t.Errorf("a refused suspension recorded %d", n)
+	}
+	rev.shot("funding-suspension-errors")
+	rev.axe("funding suspension with errors")
+	rev.fill(map[string]string{"f-suspension-reason": "会议经费使用不当，暂停申请", "f-suspension-period-from": "2027-05-20", "f-suspension-period-until": "2027-12-31"})
+	rev.click(`#suspend`)
+	rev.waitFor(`location.search.includes('done=suspension')`)
+	if e := eval[string](rev, `document.querySelector('#eligibility').dataset.eligible`); e != "false" {
+		t.Errorf("the suspended institute may apply: %s", rev.text("main"))
+	}
+	contains(t, "the suspension's bar", rev.text(`#bars li[data-rule="R-FUND-08"]`), "2027-12-31")
+	contains(t, "the suspension among the sanctions", rev.text(`#sanctions tr[data-kind="suspension"]`), "2027-05-20 — 2027-12-31")
+	rev.shot("funding-suspended")
+	rev.axe("funding eligibility (bureau)")
+	rev.click(`#eligibility-list`)
+	rev.waitFor(`!!document.querySelector('#institutes')`)
+	contains(t, "the list of institutes", rev.text(`#institutes tr[data-eligible="false"]`), "2027-12-31")
+	rev.shot("funding-institutes")
+	rev.axe("funding institutes' eligibility")
+
+	// The institute's next application is refused, naming why and until when.
+	adm.open("/funding/new")
+	adm.do(chromedp.SetValue(chromedp.ID("f-category"), "2"), chromedp.SetValue(chromedp.ID("f-nature"), "academy_led"),
+		chromedp.Click(chromedp.ID("f-academyFirstHost")), chromedp.SetUploadFiles(chromedp.ID("f-approval-scanFileId"), []string{scan}))
+	adm.fill(map[string]string{
+		"f-conference-nameZh": "国际量子材料研讨会", "f-conference-nameEn": "International Workshop on Quantum Materials",
+		"f-conference-openingDate": "2028-09-12", "f-conference-closingDate": "2028-09-14", "f-conference-city": "合肥",
+		"f-attendance-total": "300", "f-attendance-foreign": "60", "f-approval-number": "科发际批〔2027〕21号", "f-approval-date": "2027-03-02",
+		"f-budget-totalFen": "250000", "f-budget-sources-0-name": "注册费", "f-budget-sources-0-amountFen": "170000",
+		"f-requestedFen": "80000",
+	})
+	adm.click(`#save-funding`)
+	adm.waitFor(`location.search.includes('saved=1')`)
+	adm.click(`#submit-funding`)
+	adm.waitFor(`!!document.querySelector('#error-summary')`)
+	contains(t, "the refusal names the suspension", adm.text("#error-summary"), "R-FUND-08")
+	contains(t, "the refusal says until when", adm.text("#error-summary"), "2027-12-31")
+	contains(t, "the refusal says why", adm.text("#error-summary"), "会议经费使用不当")
+	if st := eval[string](adm, `document.querySelector('#record-status').dataset.status`); st != "draft" {
+		t.Errorf("the refused application is %q; want draft", st)
+	}
+	adm.shot("funding-submit-suspended")
+	adm.axe("funding submission refused")
+	adm.open("/funding/eligibility")
+	contains(t, "the institute reads its bar", adm.text("#bars"), "2027-12-31")
+
+	// The statistics by year and category: the bureau, then an analyst.
+	rev.open("/funding/statistics?from=1999")
+	contains(t, "a year out of range", rev.text("#f-from-error"), "2000")
+	rev.open("/funding/statistics")
+	for _, c := range []string{"#chart-funding-applications", "#chart-funding-granted"} {
+		if n := eval[int](rev, `document.querySelectorAll('`+c+` rect.bar').length`); n == 0 {
+			t.Errorf("%s: no bars", c)
+		}
+	}
+	contains(t, "the granted chart", rev.text(`#chart-funding-granted-h`), "100,000.00")
+	row := rev.text(`#fund-stats-table tr[data-year="2028"][data-category="2"]`)
+	for _, want := range []string{"100,000.00", "20,000.00"} {
+		contains(t, "the figures of 2028, category 2", row, want)
+	}
+	rev.shot("funding-statistics")
+	rev.axe("funding statistics")
+	an := b.user("analyst")
+	an.signIn(s.email(domain.RoleAnalyst), password(domain.RoleAnalyst))
+	an.open("/funding")
+	an.click(`#fund-statistics`)
+	an.waitFor(`!!document.querySelector('#fund-stats-table')`)
+	contains(t, "the analyst's figures", an.text(`#fund-stats-table tr[data-year="2028"][data-category="2"]`), "100,000.00")
 }

@@ -139,7 +139,7 @@ var procedures = []procedure{
 	},
 	{
 		Kind: fundingKind, Nav: "funding", Own: true, Notify: "funding_", Takes: academyTree,
-		Pages: []string{"funding_list", "funding_form", "funding_record", "funding_plan", "funding_eligibility"},
+		Pages: []string{"funding_list", "funding_form", "funding_record", "funding_plan", "funding_eligibility", "funding_stats"},
 		Inbox: map[string][]inboxTask{
 			"unit_admin": {{fundingKind, "inbox_fund_revise", "draft,returned,withdrawn", nil}, {fundingKind, "inbox_fund_progress", "submitted", nil},
 				{fundingKind, "inbox_fund_obligations", "granted", nil}},

@@ -16,14 +16,18 @@ type chart struct {
 	// NoTotal: the values do not add up (averages).
 	ValueLabel string
 	NoTotal    bool
-	Bars       []bar
-	Height     int
-	Empty      bool
+	// Unit, when set, shows the values and the total (yuan from fen).
+	Unit   func(int64) string
+	Bars   []bar
+	Height int
+	Empty  bool
 }
 
 type bar struct {
-	Label        string
-	Value        int64
+	Label string
+	Value int64
+	// Text, when set, shows the value (an amount in yuan).
+	Text         string
 	Y, W, TextY  int
 	ValueX       int
 	LabelShorter string
@@ -208,4 +212,20 @@ func (c chart) Total() int64 {
 		t += b.Value
 	}
 	return t
+}
+
+// Shown is the bar's value as the chart shows it.
+func (b bar) Shown() string {
+	if b.Text != "" {
+		return b.Text
+	}
+	return strconv.FormatInt(b.Value, 10)
+}
+
+// TotalShown is the sum of the chart's bars as it shows it.
+func (c chart) TotalShown() string {
+	if c.Unit != nil {
+		return c.Unit(c.Total())
+	}
+	return strconv.FormatInt(c.Total(), 10)
 }

@@ -78,7 +78,7 @@ type Sanction struct {
 	Kind      string      `json:"kind"` // clawback, suspension
 	Reason    string      `json:"reason"`
 	Period    Period      `json:"period"`
-	FundingID uuid.UUID   `json:"fundingId,omitempty"`
+	FundingID uuid.UUID   `json:"fundingId,omitzero"`
 	AmountFen int64       `json:"amountFen,omitempty"`
 	On        domain.Date `json:"on"`
 }
@@ -198,7 +198,7 @@ type Bar struct {
 	Message   string      `json:"message"`
 	Zh        string      `json:"zh"`
 	Until     domain.Date `json:"until,omitzero"`
-	FundingID uuid.UUID   `json:"fundingId,omitempty"`
+	FundingID uuid.UUID   `json:"fundingId,omitzero"`
 }
 
 // Bars are why the institute may not apply on today to the call for
