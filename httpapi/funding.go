@@ -2,8 +2,10 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/google/uuid"
 
@@ -33,7 +35,7 @@ func (s *Server) draftFunding(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := s.App.DraftFunding(r.Context(), actorOf(r.Context()), m, cmd)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.writeError(w, r, inBody("application", err))
 		return
 	}
 	commandDone(w, http.StatusCreated, res, "/api/v1/funding/"+res.ID.String())
@@ -42,8 +44,31 @@ func (s *Server) draftFunding(w http.ResponseWriter, r *http.Request) {
 func (s *Server) editFunding(w http.ResponseWriter, r *http.Request) {
 	onPath(s, w, r, func(ctx context.Context, a domain.Actor, m commands.Meta, id uuid.UUID, cmd commands.EditFunding) (commands.Result, error) {
 		cmd.FundingID = id
-		return s.App.EditFunding(ctx, a, m, cmd)
+		res, err := s.App.EditFunding(ctx, a, m, cmd)
+		return res, inBody("application", err)
 	})
+}
+
+// inBody names a refusal's fields by their path in the request's body:
+// the application's rules speak of its fields (requestedFen), which the
+// body holds under key (application.requestedFen), as the body's shape
+// errors already say. Any other error is left as it is.
+func inBody(key string, err error) error {
+	var ve *domain.ValidationError
+	if !errors.As(err, &ve) {
+		return err
+	}
+	var pr domain.Problems
+	for _, f := range ve.Fields {
+		switch {
+		case f.Path == "":
+			f.Path = key
+		case f.Path != key && !strings.HasPrefix(f.Path, key+"."):
+			f.Path = key + "." + f.Path
+		}
+		pr.Merge("", &domain.ValidationError{Fields: []domain.FieldError{f}})
+	}
+	return pr.Err()
 }
 
 func (s *Server) submitFunding(w http.ResponseWriter, r *http.Request) {
