@@ -36,7 +36,7 @@ var envDocs = map[string]string{
 	"ECONF_DEADLINE_INTERVAL":            "how often the deadline engine looks for passed deadlines, at least 1s (default 1m)",
 	"ECONF_IDEMPOTENCY_SECRET":           "HMAC key for stored Idempotency-Key requests, the same on every replica; unset: generated once, kept in the database",
 	"ECONF_IDEMPOTENCY_RETENTION":        "how long Idempotency-Key answers are kept (default 24h)",
-	"ECONF_SMTP_HOST":                    "SMTP server for mail; unset: mail stays queued in the outbox, registration is off",
+	"ECONF_SMTP_HOST":                    "SMTP server for mail; unset: mail stays queued in the outbox, read with econf mail list and mail show (registration and resets work with the codes read there)",
 	"ECONF_SMTP_PORT":                    "SMTP port (default 587)",
 	"ECONF_SMTP_USERNAME":                "SMTP login",
 	"ECONF_SMTP_PASSWORD":                "SMTP password",

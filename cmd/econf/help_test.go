@@ -201,3 +201,20 @@ func TestEveryEnvironmentVariableIsDocumented(t *testing.T) {
 		}
 	}
 }
+
+// TestHelpSaysWhereMailGoesWithoutSMTP: without ECONF_SMTP_HOST mail stays
+// in the outbox and registration works with the codes read there
+// (TestReadmeWalkthroughs' signup): serve -h says so, not that
+// registration is off.
+func TestHelpSaysWhereMailGoesWithoutSMTP(t *testing.T) {
+	_, out := runEconf(t, "serve", "-h")
+	var line string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, "ECONF_SMTP_HOST") {
+			line = l
+		}
+	}
+	if !strings.Contains(line, "econf mail list") || strings.Contains(line, "registration is off") {
+		t.Errorf("serve -h on ECONF_SMTP_HOST: %q; want the mail sink (econf mail list), registration working", line)
+	}
+}
