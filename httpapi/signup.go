@@ -74,13 +74,8 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	if !ok || !decode(w, r, &cmd) {
 		return
 	}
-	// The language Accept-Language asks for becomes the account's mail
-	// language (the activation code's mail on), unless it has one already.
-	if lang, ok := requestedLanguage(r); ok && strings.Contains(cmd.Email, "@") {
-		if err := mail.SetLanguage(r.Context(), s.Pool, account.ID(strings.ToLower(strings.TrimSpace(cmd.Email))), lang, true); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
+	if !s.keepAskedLanguage(w, r, cmd.Email) {
+		return
 	}
 	res, err := s.Signup.Register(r.Context(), m, cmd)
 	if err != nil {
@@ -109,10 +104,29 @@ func (s *Server) activate(w http.ResponseWriter, r *http.Request) {
 	commandDone(w, http.StatusCreated, res, "")
 }
 
+// keepAskedLanguage makes the language Accept-Language asks for the mail
+// language of the account email names (the code's mail on), unless it has
+// one already: a registration's and a password reset's code come in the
+// language they were asked in. It answers false when it wrote an error.
+func (s *Server) keepAskedLanguage(w http.ResponseWriter, r *http.Request, email string) bool {
+	lang, ok := requestedLanguage(r)
+	if !ok || !strings.Contains(email, "@") {
+		return true
+	}
+	if err := mail.SetLanguage(r.Context(), s.Pool, account.ID(strings.ToLower(strings.TrimSpace(email))), lang, true); err != nil {
+		s.writeError(w, r, err)
+		return false
+	}
+	return true
+}
+
 func (s *Server) requestPasswordReset(w http.ResponseWriter, r *http.Request) {
 	m, ok := meta(w, r)
 	var cmd commands.RequestPasswordReset
 	if !ok || !decode(w, r, &cmd) {
+		return
+	}
+	if !s.keepAskedLanguage(w, r, cmd.Email) {
 		return
 	}
 	if err := s.Signup.RequestPasswordReset(r.Context(), m, cmd); err != nil {

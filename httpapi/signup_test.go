@@ -386,15 +386,32 @@ func TestMailInTheRecipientsLanguage(t *testing.T) {
 	// GET /me says the language chosen, and the organisation's kind.
 	meSays := func(who, want string) {
 		t.Helper()
+		kind := "unit"
+		if who == h.email(domain.RoleSchoolAdmin) {
+			kind = "university"
+		}
 		me := h.do("GET", "/api/v1/me", who, nil).json(t)
-		if got, _ := me["language"].(string); got != want || me["orgKind"] != "unit" {
-			t.Errorf("GET /me of %s: language %q, orgKind %v; want %q and unit", who, got, me["orgKind"], want)
+		if got, _ := me["language"].(string); got != want || me["orgKind"] != kind {
+			t.Errorf("GET /me of %s: language %q, orgKind %v; want %q and %s", who, got, me["orgKind"], want, kind)
 		}
 	}
 	meSays(addr, "en")
 	meSays(h.email(domain.RoleUnitAdmin), "") // none chosen: absent, mails bilingual
 	expect(t, "another language", h.do("PUT", "/api/v1/me/language", addr, map[string]string{"language": "fr"}), 422, "SCHEMA@language")
 	expect(t, "Chinese", h.do("PUT", "/api/v1/me/language", addr, map[string]string{"language": "zh"}), 200, "")
+	meSays(addr, "zh")
+	// A password reset asked for in English by an account without a
+	// language: its code comes in English, and that is its language now.
+	// One that has a language keeps it.
+	other := h.email(domain.RoleSchoolAdmin)
+	expect(t, "reset in English", h.do("POST", "/api/v1/auth/password-reset", "", map[string]string{"email": other}, "Accept-Language", "en"), 202, "")
+	if rm, ok := h.smtp.WaitFor(5*time.Second, func(m mailtest.Message) bool { return m.To == other }); !ok {
+		t.Error("no reset mail")
+	} else if !strings.Contains(rm.Body, "the code to reset your econf password is") || strings.Contains(rm.Body, "验证码") {
+		t.Errorf("a reset asked for in English: the mail is not in English only:\n%s", rm.Body)
+	}
+	meSays(other, "en")
+	expect(t, "reset in English, Chinese kept", h.do("POST", "/api/v1/auth/password-reset", "", map[string]string{"email": addr}, "Accept-Language", "en"), 202, "")
 	meSays(addr, "zh")
 	res = h.do("POST", "/api/v1/forecasts", addr, forecastBody(func(m map[string]any) {
 		m["applicant"].(map[string]any)["name"] = "赵敏"
