@@ -11,14 +11,39 @@ import (
 )
 
 // Shipped is the calendar in force before the platform admin edits one:
-// 2026 as the State Council arranged it, and 2027 provisionally, with only
-// its statutory days, until its notice is entered.
+// 2026 as the State Council arranged it, and 2027 provisionally, as
+// lunar-go carries it, until the admin confirms its notice.
 //
-// 2026's days are read from github.com/6tail/lunar-go's HolidayUtil (a
-// maintained package that carries each year's arrangement); its test
-// checks them against the notice's text, day by day.
+// Both years' days are read from github.com/6tail/lunar-go's HolidayUtil
+// (a maintained package that carries each year's arrangement; v1.4.7 of 6
+// November 2026 added 2027). 2026's test checks them against the notice's
+// text, day by day; 2027's against the holidays act's statutory days and
+// the weekday rules, day by day, as the notice's text could not be reached
+// when this was shipped.
 func Shipped() Calendar {
-	return Calendar{Years: []Year{notice2026(), statutory(2027)}}
+	return Calendar{Years: []Year{notice2026(), provisional2027()}}
+}
+
+// provisional2027 is 2027 as lunar-go v1.4.7 carries it: the bridging
+// days and the make-up working days of the arrangement, beyond the
+// statutory days. Provisional: the notice (its number, its text) is not
+// checked; the platform admin enters or confirms it.
+func provisional2027() Year {
+	y := Year{
+		Year: 2027,
+		Source: Source{
+			Title: "国务院办公厅关于2027年部分节假日安排的通知",
+			Note: "provisional: days from github.com/6tail/lunar-go v1.4.7 HolidayUtil (its release of 2026-11-06 adds 2027), " +
+				"checked day by day against the holidays act's statutory days (国务院令第795号) and the weekday rules, " +
+				"not against the notice's text, which could not be reached when this was shipped; " +
+				"the platform admin confirms the year with the notice's number and date",
+		},
+		Provisional: true,
+		Holidays:    []Day{},
+		Workdays:    []Day{},
+	}
+	fromHolidayUtil(&y)
+	return y
 }
 
 func notice2026() Year {
@@ -55,12 +80,12 @@ func fromHolidayUtil(y *Year) {
 	}
 }
 
-// statutory is year's provisional entry: the days article 2 of the holidays
+// Statutory is year's provisional entry: the days article 2 of the holidays
 // act (全国年节及纪念日放假办法, as revised by 国务院令第795号) fixes, the
 // lunar and solar-term dates computed by lunar-go's calendar. The notice
 // adds the bridging days, the days in lieu of holidays on a weekend and the
 // make-up working days; the admin enters them once it is published.
-func statutory(year int) Year {
+func Statutory(year int) Year {
 	ymd := func(s *calendar.Solar) domain.Date {
 		return domain.Date{Year: s.GetYear(), Month: time.Month(s.GetMonth()), Day: s.GetDay()}
 	}

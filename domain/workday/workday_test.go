@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/econf/econf/domain"
 	"github.com/econf/econf/domain/workday"
@@ -70,26 +71,86 @@ func TestShipped2026IsTheNotice(t *testing.T) {
 	}
 }
 
-// 2027's notice could not be checked: the year is provisional and holds the
-// statutory days of the holidays act only (除夕 2027-02-05, 清明 04-05,
-// 端午 06-09, 中秋 09-15).
-func TestShipped2027IsStatutoryAndProvisional(t *testing.T) {
+// 2027 is shipped from lunar-go v1.4.7 (which added it), day by day as
+// written out here: 元旦 1–3 January; 春节 5–13 February (除夕 to 初八),
+// 31 January and 14 February worked; 清明 3–5 April; 劳动节 1–5 May, 8 May
+// worked; 端午 9 June; 中秋 15 September; 国庆 1–7 October, 26 September
+// and 9 October worked. The notice's text could not be reached, so the
+// year stays provisional; it is checked against the holidays act instead
+// (TestShippedYearsKeepTheHolidaysAct).
+func TestShipped2027IsLunarGosAndProvisional(t *testing.T) {
 	y, ok := workday.Shipped().Year(2027)
-	if !ok || !y.Provisional || len(y.Workdays) != 0 {
-		t.Fatalf("2027: ok %v provisional %v workdays %v", ok, y.Provisional, y.Workdays)
+	if !ok || !y.Provisional || y.Source.Number != "" || !strings.Contains(y.Source.Note, "lunar-go v1.4.7") {
+		t.Fatalf("2027: ok %v provisional %v source %+v", ok, y.Provisional, y.Source)
 	}
-	var got []string
-	for _, d := range y.Holidays {
-		got = append(got, d.Date.String())
+	var off []string
+	for _, p := range [][2]string{
+		{"2027-01-01", "2027-01-03"}, {"2027-02-05", "2027-02-13"}, {"2027-04-03", "2027-04-05"}, {"2027-05-01", "2027-05-05"},
+		{"2027-06-09", "2027-06-09"}, {"2027-09-15", "2027-09-15"}, {"2027-10-01", "2027-10-07"},
+	} {
+		off = append(off, span(p[0], p[1])...)
 	}
-	want := []string{"2027-01-01", "2027-02-05", "2027-02-06", "2027-02-07", "2027-02-08", "2027-04-05",
-		"2027-05-01", "2027-05-02", "2027-06-09", "2027-09-15", "2027-10-01", "2027-10-02", "2027-10-03"}
-	if !slices.Equal(got, want) {
-		t.Errorf("2027 holidays\n got %v\nwant %v", got, want)
+	work := []string{"2027-01-31", "2027-02-14", "2027-05-08", "2027-09-26", "2027-10-09"}
+	if h := dates(y.Holidays); !slices.Equal(h, off) {
+		t.Errorf("2027 holidays\n got %v\nwant %v", h, off)
+	}
+	if w := dates(y.Workdays); !slices.Equal(w, work) {
+		t.Errorf("2027 workdays\n got %v\nwant %v", w, work)
 	}
 	if p := workday.Shipped().ProvisionalYears(day("2026-12-28"), day("2027-01-08")); !slices.Equal(p, []int{2027}) {
 		t.Errorf("provisional years %v", p)
 	}
+	// 8 February 2027 is 初三 (a statutory day), the 9th a bridging day, the
+	// make-up Sunday 14th works: five working days from Thursday 4
+	// February run 4, 14, 15, 16, 17.
+	if end, err := workday.Shipped().AddWorkingDays(day("2027-02-04"), 5); err != nil || end != day("2027-02-18") {
+		t.Errorf("five working days from 4 February 2027 end before %v (%v); want 2027-02-18", end, err)
+	}
+}
+
+// Each shipped year keeps the holidays act (国务院令第795号), day by day:
+// every statutory day is a holiday; every make-up working day falls on a
+// weekend and no holiday on a listed working day; and the arrangement
+// balances, as 调休 does: the weekdays off are the statutory days (each on
+// its own day or, on a weekend, in lieu) plus the make-up working days.
+func TestShippedYearsKeepTheHolidaysAct(t *testing.T) {
+	for _, year := range []int{2026, 2027} {
+		y, ok := workday.Shipped().Year(year)
+		if !ok {
+			t.Fatalf("%d not shipped", year)
+		}
+		off, work := dates(y.Holidays), dates(y.Workdays)
+		statutory := dates(workday.Statutory(year).Holidays)
+		for _, d := range statutory {
+			if !slices.Contains(off, d) {
+				t.Errorf("%d: the statutory day %s is not a holiday", year, d)
+			}
+		}
+		for _, d := range work {
+			if wd := day(d).Time().Weekday(); wd != time.Saturday && wd != time.Sunday || slices.Contains(off, d) {
+				t.Errorf("%d: the make-up working day %s is a %s or a holiday", year, d, wd)
+			}
+		}
+		weekdaysOff := 0
+		for _, d := range off {
+			if wd := day(d).Time().Weekday(); wd != time.Saturday && wd != time.Sunday {
+				weekdaysOff++
+			}
+		}
+		if len(statutory) != 13 || weekdaysOff != len(statutory)+len(work) {
+			t.Errorf("%d: %d weekdays off; want the %d statutory days plus the %d make-up working days", year, weekdaysOff, len(statutory), len(work))
+		}
+	}
+}
+
+// dates are the days' dates, sorted.
+func dates(ds []workday.Day) []string {
+	var out []string
+	for _, d := range ds {
+		out = append(out, d.Date.String())
+	}
+	slices.Sort(out)
+	return out
 }
 
 func TestIsWorkingDay(t *testing.T) {
