@@ -153,6 +153,7 @@ func TestNominationCycleOverHTTP(t *testing.T) {
 		}
 		return map[string]any{"members": ms}
 	}
+	before := h.eventCount()
 	if res := h.do("PUT", file+"/committee", society, members(4)); res.status != http.StatusUnprocessableEntity || !res.hasRule("R-NOM-04@members") {
 		t.Errorf("R-NOM-04 a committee of four: %d %s", res.status, res.body)
 	}
@@ -160,6 +161,9 @@ func TestNominationCycleOverHTTP(t *testing.T) {
 	withNominator["members"].([]any)[0] = map[string]any{"name": "提名专家", "institution": "示范大学", "discipline": "数学", "sector": "高校", "region": "华北"}
 	if res := h.do("PUT", file+"/committee", society, withNominator); res.status != http.StatusUnprocessableEntity || !res.hasRule("R-NOM-04@members[0].justification") {
 		t.Errorf("R-NOM-04 an unjustified nominator: %d %s", res.status, res.body)
+	}
+	if after := h.eventCount(); after != before {
+		t.Errorf("R-NOM-04 the refused committees wrote %d events", after-before)
 	}
 	if res := h.do("PUT", file+"/committee", society, members(5)); res.status != http.StatusOK {
 		t.Fatalf("committee: %d %s", res.status, res.body)
@@ -206,8 +210,12 @@ func TestNominationCycleOverHTTP(t *testing.T) {
 			t.Fatalf("provincial %d: %d %s", i+1, res.status, res.body)
 		}
 	}
+	before = h.eventCount()
 	if res := h.do("POST", provFile+"/recommendations", prov, mech("省内学术会议10", false)); res.status != http.StatusUnprocessableEntity || !res.hasRule("R-NOM-03@recommendation") {
 		t.Errorf("R-NOM-03 an 11th for a provincial association: %d %s", res.status, res.body)
+	}
+	if after := h.eventCount(); after != before {
+		t.Errorf("R-NOM-03 the refused 11th wrote %d events", after-before)
 	}
 	if res := h.do("GET", provFile, staff, nil); res.status != http.StatusOK {
 		t.Errorf("the organiser reads a draft file: %d", res.status)
@@ -422,8 +430,12 @@ func TestNominationCycleOverHTTP(t *testing.T) {
 		t.Errorf("R-NOM-05 resources before the conference: %d %s", res.status, res.body)
 	}
 	at(time.Date(2023, time.July, 28, 9, 0, 0, 0, domain.Shanghai))
+	before = h.eventCount()
 	if res := h.do("PUT", cycle+"/guide/"+rec, society, map[string]any{"openingDate": "2023-08-10", "place": "上海"}); res.status != http.StatusConflict || !res.hasRule("R-NOM-05") {
 		t.Errorf("R-NOM-05 an update 13 days before: %d %s", res.status, res.body)
+	}
+	if after := h.eventCount(); after != before {
+		t.Errorf("R-NOM-05 the refused update wrote %d events", after-before)
 	}
 	if _, tasks := todo(society); len(tasks) != 0 {
 		t.Errorf("R-NOM-05 the society's to-do before its conference opens: %v", tasks)

@@ -175,6 +175,18 @@ func TestQuotasR_NOM_03(t *testing.T) {
 	if _, err := prov.AddRecommendation(pa, mechanism("省内会议10", false), pc.Spec(), p, uuid.New(), now); !slices.Equal(rulesOf(err), []string{"recommendation R-NOM-03"}) {
 		t.Errorf("R-NOM-03 an 11th for a provincial association: %v", err)
 	}
+	uni, uc, ua := started(t, org.UniversityAssociation)
+	for i := range 10 {
+		if _, err := uni.AddRecommendation(ua, mechanism(fmt.Sprintf("高校会议%d", i), false), uc.Spec(), p, uuid.New(), now); err != nil {
+			t.Fatalf("R-NOM-03 university association %d of 10: %v", i+1, err)
+		}
+	}
+	if _, err := uni.AddRecommendation(ua, mechanism("高校会议10", false), uc.Spec(), p, uuid.New(), now); !slices.Equal(rulesOf(err), []string{"recommendation R-NOM-03"}) || len(uni.Pending()) != 11 {
+		t.Errorf("R-NOM-03 an 11th for a university association: %v (%d pending)", err, len(uni.Pending()))
+	}
+	if q := uni.Quota(p); !slices.Equal(q.Lines, []nomination.QuotaLine{{Key: "total", Allowed: 10, Used: 10}}) {
+		t.Errorf("R-NOM-03 a university association's quota view: %+v", q)
+	}
 	p.Nomination.Rounding = "ceil"
 	if got := nomination.QuotaOf(org.NationalSociety, 29, nil, p.Nomination).Lines[0].Allowed; got != 3 {
 		t.Errorf("R-NOM-03 rounding ceil of 10%% of 29 = %d; want 3", got)
