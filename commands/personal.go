@@ -32,6 +32,13 @@ type PersonErased struct {
 // EventType implements event.
 func (PersonErased) EventType() string { return "person.erased" }
 
+// The events this package defines itself, declared to the personal
+// catalog beside the domain's (none holds a person's data; the sweep in
+// internal/personal reads their fields).
+func init() {
+	personal.Register(ClockAdvanced{}, IncidentRecorded{}, PersonErased{}, PolicyPublished{})
+}
+
 // ErasePerson names the person by their id (an account's id) or by an
 // email address (the person account.ID(email) names), and says why.
 type ErasePerson struct {

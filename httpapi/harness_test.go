@@ -142,6 +142,7 @@ func newHarnessOn(t *testing.T, pool *pgxpool.Pool, configure ...func(*httpapi.C
 		if !t.Failed() && !h.damaged {
 			clear(h.tokens)
 			h.checkReadModels()
+			h.checkNoClearText()
 		}
 	})
 	return h

@@ -308,6 +308,7 @@ func TestRetentionErasesPeopleOfClosedRecords(t *testing.T) {
 		t.Fatalf("withdraw: %d %s", res.status, res.body)
 	}
 	ren := account.ID("ren.test@example.edu.cn")
+	h.settle() // the engine finds candidates in the read models
 	var told []uuid.UUID
 	h.engine.Erased = func(_ context.Context, p uuid.UUID) { told = append(told, p) }
 	other := &deadlines.Engine{Candidates: projections.NewQueries(h.pool), App: h.app, Policies: h.app.Policies(), Clock: h.clock}

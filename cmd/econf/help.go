@@ -137,6 +137,9 @@ var commandDocs = map[string]commandDoc{
 	"personal rotate": {"econf personal rotate [flags]",
 		text("Re-wraps every data key under the current master key (the first of ECONF_MASTER_KEY or ECONF_MASTER_KEY_FILE);\n" +
 			"the old master keys may be dropped once it reports none left."), withCommon()},
+	"personal cleartext": {"econf personal cleartext [flags]",
+		text("Reads every event as stored and counts the personal fields holding a value in clear text, by event type and field\n" +
+			"(written before the field was declared personal; a database econf wrote from its first start has none)."), withCommon()},
 	"personal keygen": {"econf personal keygen", text("Prints a new random master key (base64) for ECONF_MASTER_KEY or a key file."), nil},
 	"version":         {"econf version", text("Prints econf's version, commit and Go version."), nil},
 }
@@ -150,7 +153,7 @@ var groups = map[string][]string{
 	"mail":        {"list", "show"},
 	"sms":         {"list"},
 	"clock":       {"advance"},
-	"personal":    {"erase", "export", "retention", "rotate", "keygen"},
+	"personal":    {"erase", "export", "retention", "rotate", "cleartext", "keygen"},
 }
 
 func readModelNames() []string {

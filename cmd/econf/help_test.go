@@ -62,6 +62,7 @@ func TestHelpOfEveryCommand(t *testing.T) {
 		"personal export":     {"-subject", "-email", "-data"},
 		"personal rotate":     {"-data"},
 		"personal retention":  {"-data"},
+		"personal cleartext":  {"-data"},
 		"personal keygen":     nil,
 		"version":             nil,
 	}

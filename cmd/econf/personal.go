@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
 
 	"github.com/econf/econf/commands"
 	"github.com/econf/econf/domain/account"
+	"github.com/econf/econf/eventstore"
 	"github.com/econf/econf/internal/personal"
 	"github.com/econf/econf/projections"
 )
@@ -26,6 +28,8 @@ func cmdPersonal(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return cmdPersonalRetention(ctx, args[1:], stdout, stderr)
 	case len(args) > 0 && args[0] == "rotate":
 		return cmdPersonalRotate(ctx, args[1:], stdout, stderr)
+	case len(args) > 0 && args[0] == "cleartext":
+		return cmdPersonalClearText(ctx, args[1:], stdout, stderr)
 	case len(args) > 0 && args[0] == "keygen":
 		if len(args) > 1 && wantsHelp(args[1:]) {
 			printHelp(stdout, "personal keygen", nil)
@@ -181,4 +185,78 @@ func cmdPersonalRotate(ctx context.Context, args []string, stdout, stderr io.Wri
 	}
 	fmt.Fprintf(stdout, "re-wrapped %d data keys under master key %s; %d left under other keys\n", n, e.keys.Current(), left)
 	return nil
+}
+
+// cmdPersonalClearText reads every event as stored (no decryption) and
+// counts the personal fields that hold a value in clear text, by event type
+// and field: the residue written before a field was declared personal. A
+// database econf wrote from its first start reports none.
+func cmdPersonalClearText(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, _, err := parseFlagsWith("personal cleartext", args, stderr, nil)
+	if err != nil {
+		return err
+	}
+	if len(cfg.args) > 0 {
+		return usageError("econf personal cleartext: no arguments expected, got " + cfg.args[0])
+	}
+	e, err := open(ctx, cfg, cfg.logger(stderr))
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	raw := e.raw
+	counts := map[string]int{}
+	events, inEvents := 0, 0
+	for from := eventstore.Start; ; {
+		page, err := raw.ReadAll(ctx, from, 1000)
+		if err != nil {
+			return err
+		}
+		for _, ev := range page {
+			events++
+			clear, err := personal.ClearText(ev.Type, ev.Data)
+			if err != nil {
+				return fmt.Errorf("%s #%d: %w", ev.StreamID, ev.Number, err)
+			}
+			if len(clear) > 0 {
+				inEvents++
+			}
+			for _, f := range clear {
+				counts[ev.Type+" "+stripIndexes(f)]++
+			}
+		}
+		if len(page) == 0 {
+			break
+		}
+		from = page[len(page)-1].Position
+	}
+	keys := make([]string, 0, len(counts))
+	total := 0
+	for k, n := range counts {
+		keys = append(keys, k)
+		total += n
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		fmt.Fprintf(stdout, "%s %d\n", k, counts[k])
+	}
+	fmt.Fprintf(stdout, "%d personal values in clear text in %d of %d events\n", total, inEvents, events)
+	return nil
+}
+
+// stripIndexes turns "content.domestic[0].name" into "content.domestic[].name".
+func stripIndexes(path string) string {
+	var b strings.Builder
+	for i := 0; i < len(path); i++ {
+		if path[i] == '[' {
+			j := strings.IndexByte(path[i:], ']')
+			if j > 0 {
+				b.WriteString("[]")
+				i += j
+				continue
+			}
+		}
+		b.WriteByte(path[i])
+	}
+	return b.String()
 }

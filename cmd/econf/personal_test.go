@@ -2,13 +2,18 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/econf/econf/eventstore"
+	"github.com/econf/econf/eventstore/pgstore"
 	"github.com/econf/econf/internal/dbschema"
 	"github.com/econf/econf/internal/personal"
 	"github.com/econf/econf/internal/pgcluster/pgtest"
@@ -102,5 +107,44 @@ func TestPersonalEraseKeepsAuditVerify(t *testing.T) {
 	t.Setenv("ECONF_MASTER_KEY", newKey)
 	if out, err := cmd("personal", "export", "--email", "ji.test@example.edu.cn"); err != nil || !strings.Contains(out, "测试己") {
 		t.Fatalf("export under the new key alone: %v\n%s", err, out)
+	}
+}
+
+// TestPersonalClearTextOfAFreshInstall: on a fresh database the demo seed
+// writes no personal value in clear text (econf personal cleartext reads
+// the events table as stored and reports none); an event written in clear
+// before its field was declared personal (schema version 1) is reported
+// by type and field.
+func TestPersonalClearTextOfAFreshInstall(t *testing.T) {
+	url := pgtest.NewDatabaseURL(t, dbschema.Up)
+	t.Setenv("DATABASE_URL", url)
+	t.Setenv("ECONF_MASTER_KEY", personal.NewMasterKey())
+	ctx := context.Background()
+	data := t.TempDir()
+	cmd := func(args ...string) (string, error) {
+		var out syncBuffer
+		err := run(ctx, append(args, "--data", data), &out, &out)
+		return out.String(), err
+	}
+	if out, err := cmd("seed-demo"); err != nil {
+		t.Fatalf("seed-demo: %v\n%s", err, out)
+	}
+	out, err := cmd("personal", "cleartext")
+	if err != nil || !strings.HasPrefix(out, "0 personal values in clear text in 0 of ") || strings.HasSuffix(strings.TrimSpace(out), " of 0 events") {
+		t.Fatalf("cleartext of a fresh install: %v\n%s", err, out)
+	}
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	old := eventstore.EventData{ID: uuid.New(), Type: "delegation.nominee_approved",
+		Data:     json.RawMessage(`{"nominee":"` + uuid.NewString() + `","opinion":"测试甲材料属实","by":"` + uuid.NewString() + `","at":"2026-11-03T02:00:00Z"}`),
+		Metadata: eventstore.Metadata{ActorID: uuid.NewString(), Role: "unit_admin", Command: "test", CommandID: uuid.NewString(), RecordedAt: time.Now(), SchemaVersion: 1}}
+	if _, err := pgstore.New(pool).Append(ctx, "delegation-"+uuid.NewString(), eventstore.NoStream, []eventstore.EventData{old}); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := cmd("personal", "cleartext"); err != nil || !strings.Contains(out, "delegation.nominee_approved opinion 1\n") || !strings.Contains(out, "1 personal values in clear text in 1 of ") {
+		t.Errorf("cleartext after a clear-text event: %v\n%s", err, out)
 	}
 }

@@ -73,7 +73,7 @@ type ProfileUpdated struct {
 	Mobile      string `json:"mobile,omitempty" personal:"field"`
 	OfficePhone string `json:"officePhone,omitempty" personal:"field"`
 	Title       string `json:"title,omitempty"`
-	Remarks     string `json:"remarks,omitempty"`
+	Remarks     string `json:"remarks,omitempty" personal:"field"` // free text about the person
 }
 
 func (Created) EventType() string        { return EventCreated }

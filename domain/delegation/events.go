@@ -61,8 +61,8 @@ type NomineeAdded struct {
 
 // NomineeApproved: the unit's initial review passed the nominee (初审通过).
 type NomineeApproved struct {
-	Nominee uuid.UUID `json:"nominee"`
-	Opinion string    `json:"opinion,omitempty"`
+	Nominee uuid.UUID `json:"nominee" personal:"id"`
+	Opinion string    `json:"opinion,omitempty" personal:"field"`
 	By      uuid.UUID `json:"by"`
 	At      time.Time `json:"at"`
 }
@@ -70,8 +70,8 @@ type NomineeApproved struct {
 // NomineeRejected: the unit's initial review refused the nominee, with an
 // opinion; the nominee goes to the "not approved" list (R-DEL-03).
 type NomineeRejected struct {
-	Nominee uuid.UUID `json:"nominee"`
-	Opinion string    `json:"opinion"`
+	Nominee uuid.UUID `json:"nominee" personal:"id"`
+	Opinion string    `json:"opinion" personal:"field"`
 	By      uuid.UUID `json:"by"`
 	At      time.Time `json:"at"`
 }
@@ -117,8 +117,8 @@ type NomineeEdited struct {
 
 // NomineeFinalApproved: the organiser's final review passed the nominee (终审审核通过).
 type NomineeFinalApproved struct {
-	Nominee uuid.UUID `json:"nominee"`
-	Opinion string    `json:"opinion,omitempty"`
+	Nominee uuid.UUID `json:"nominee" personal:"id"`
+	Opinion string    `json:"opinion,omitempty" personal:"field"`
 	By      uuid.UUID `json:"by"`
 	At      time.Time `json:"at"`
 }
@@ -126,8 +126,8 @@ type NomineeFinalApproved struct {
 // NomineeFinalRejected: the organiser's final review refused the nominee, with
 // an opinion (终审审核不通过); the unit may edit and resubmit it (R-DEL-05).
 type NomineeFinalRejected struct {
-	Nominee uuid.UUID `json:"nominee"`
-	Opinion string    `json:"opinion"`
+	Nominee uuid.UUID `json:"nominee" personal:"id"`
+	Opinion string    `json:"opinion" personal:"field"`
 	By      uuid.UUID `json:"by"`
 	At      time.Time `json:"at"`
 }

@@ -40,7 +40,7 @@ type Member struct {
 	Discipline    string `json:"discipline"`
 	Sector        string `json:"sector"`
 	Region        string `json:"region"`
-	Justification string `json:"justification,omitempty"`
+	Justification string `json:"justification,omitempty" personal:"field"` // why this person sits on it
 }
 
 // Opinion is the committee's result and opinion with its signed form.

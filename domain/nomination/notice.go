@@ -76,7 +76,7 @@ type ObjectionRecorded struct {
 	ObjectionID uuid.UUID   `json:"objectionId"`
 	RaisedOn    domain.Date `json:"raisedOn"`
 	Objector    string      `json:"objector" personal:"field"`
-	Content     string      `json:"content"`
+	Content     string      `json:"content" personal:"field"` // the objector's own words
 	By          uuid.UUID   `json:"by"`
 	At          time.Time   `json:"at"`
 }

@@ -55,7 +55,7 @@ type Photo struct {
 
 // Attendee is one row of an attendee list (到会国内外代表名单).
 type Attendee struct {
-	Name        string `json:"name"`
+	Name        string `json:"name" personal:"field"`
 	Country     string `json:"country"`
 	Institution string `json:"institution"`
 	Title       string `json:"title,omitempty"`

@@ -11,8 +11,11 @@ import (
 	"github.com/econf/econf/domain/delegation"
 	"github.com/econf/econf/domain/forecast"
 	"github.com/econf/econf/domain/funding"
+	"github.com/econf/econf/domain/inbox"
 	"github.com/econf/econf/domain/nomination"
 	"github.com/econf/econf/domain/org"
+	"github.com/econf/econf/domain/signup"
+	"github.com/econf/econf/domain/smslogin"
 	"github.com/econf/econf/domain/summary"
 )
 
@@ -33,6 +36,21 @@ func procedure[E interface{ EventType() string }](types []string, decode func(st
 		}
 	}
 	return personal
+}
+
+// event adapts a package's Decode that answers any.
+func event(decode func(string, []byte) (any, error)) func(string, []byte) (interface{ EventType() string }, error) {
+	return func(t string, data []byte) (interface{ EventType() string }, error) {
+		v, err := decode(t, data)
+		if err != nil {
+			return nil, err
+		}
+		e, ok := v.(interface{ EventType() string })
+		if !ok {
+			return nil, fmt.Errorf("personal: %s decodes to %T, not an event", t, v)
+		}
+		return e, nil
+	}
 }
 
 // decoders decode every registered event type (for the schema tests).
@@ -65,6 +83,15 @@ func init() {
 	procedure(congress.EventTypes(), congress.Decode)
 	procedure(funding.PlanEventTypes(), funding.DecodePlan)
 	procedure(funding.StandingEventTypes(), funding.DecodeStanding)
+	// Sign-up, password reset, SMS sign-in and the inbox name their person
+	// by account id only (the account's own stream holds the data).
+	procedure([]string{signup.EventRegistrationRequested, signup.EventRegistrationActivated, signup.EventResetRequested,
+		signup.EventResetCompleted}, event(signup.Decode))
+	procedure([]string{smslogin.EventMobileVerified, smslogin.EventSignedIn}, event(smslogin.Decode))
+	procedure([]string{inbox.EventRead}, inbox.Decode)
+	// The commands package declares the events it defines itself (the
+	// clock, integrity incidents, erasures, policies) with Register.
+	// TestEveryEventTypeIsDeclared fails on any event type left out.
 	for _, t := range existing {
 		Registry.Register(t, 1, clearText)
 	}

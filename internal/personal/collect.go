@@ -258,3 +258,37 @@ func Subjects(eventType, stream string, data json.RawMessage) ([]uuid.UUID, erro
 	}
 	return out, nil
 }
+
+// ClearText lists the personal fields of a stored payload of eventType
+// that hold a value in clear text (JSON paths, "content.domestic[0].name"):
+// values written before their field was declared personal, or a writer
+// that went around the Store. A payload the Store wrote lists none.
+func ClearText(eventType string, stored json.RawMessage) ([]string, error) {
+	ss := sitesOf(eventType)
+	if len(ss) == 0 {
+		return nil, nil
+	}
+	doc, err := decodeJSON(stored)
+	if err != nil {
+		return nil, fmt.Errorf("personal: %s: %w", eventType, err)
+	}
+	var out []string
+	for _, s := range ss {
+		var objs []map[string]any
+		var paths []string
+		collectObjs(doc, s.path, "", &objs, &paths)
+		for i, obj := range objs {
+			for _, f := range s.fields {
+				if str, ok := obj[f].(string); !present(obj[f]) || ok && (IsCiphertext(str) || str == Erased) {
+					continue
+				}
+				if paths[i] == "" {
+					out = append(out, f)
+				} else {
+					out = append(out, paths[i]+"."+f)
+				}
+			}
+		}
+	}
+	return out, nil
+}

@@ -45,6 +45,9 @@ var (
 	regMu   sync.RWMutex
 	sites   = map[string][]site{}
 	streams = map[string]bool{} // stream prefixes ("user-") whose id is the person
+	// payloads: every registered event type's payload type, personal
+	// fields or not (the sweep in sweep_test.go reads every field of each).
+	payloads = map[string]reflect.Type{}
 )
 
 // Register declares the personal fields of event types, each given as one
@@ -55,6 +58,7 @@ func Register(events ...interface{ EventType() string }) {
 	defer regMu.Unlock()
 	for _, e := range events {
 		var found []site
+		payloads[e.EventType()] = reflect.TypeOf(e)
 		walkType(reflect.TypeOf(e), nil, &found, map[reflect.Type]bool{})
 		if len(found) > 0 {
 			sites[e.EventType()] = found
@@ -84,6 +88,18 @@ func Types() []string {
 		out = append(out, t)
 	}
 	slices.Sort(out)
+	return out
+}
+
+// Payloads is every registered event type with its payload type, with
+// personal fields or without.
+func Payloads() map[string]reflect.Type {
+	regMu.RLock()
+	defer regMu.RUnlock()
+	out := make(map[string]reflect.Type, len(payloads))
+	for t, p := range payloads {
+		out[t] = p
+	}
 	return out
 }
 
