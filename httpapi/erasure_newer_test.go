@@ -70,7 +70,12 @@ func (h *harness) heldAnywhere(values ...string) []string {
 			h.t.Fatalf("%s.%s: %v", tb[0], tb[1], err)
 		}
 		if n > 0 {
-			held = append(held, fmt.Sprintf("%s.%s (%d rows)", tb[0], tb[1], n))
+			var row string
+			q := fmt.Sprintf(`SELECT left(t::text, 600) FROM %q.%q t WHERE t::text LIKE ANY($1) LIMIT 1`, tb[0], tb[1])
+			if err := h.pool.QueryRow(ctx, q, patterns).Scan(&row); err != nil {
+				h.t.Fatalf("%s.%s: %v", tb[0], tb[1], err)
+			}
+			held = append(held, fmt.Sprintf("%s.%s (%d rows, as %s)", tb[0], tb[1], n, row))
 		}
 	}
 	return held

@@ -188,6 +188,11 @@ func TestErasePersonEverywhere(t *testing.T) {
 	if res := h.do("GET", "/api/v1/persons/"+subject+"/personal-data", admin, nil); strings.Contains(string(res.body), erasedMobile) {
 		t.Errorf("personal data after erasure: %s", res.body)
 	}
+	// Nowhere else either: no row of any table (every read model's
+	// generations, notifications, the outbox, the events as stored).
+	if held := h.heldAnywhere(erasedName, erasedMobile, erasedEmail, "T7707"); len(held) > 0 {
+		t.Errorf("after erasure the database still holds the person in %s", strings.Join(held, ", "))
+	}
 	// Every stream's chain still holds over the events as stored.
 	all, err := h.stored.ReadAll(ctx, eventstore.Start, 0)
 	if err != nil {
