@@ -200,9 +200,34 @@ func (a *App) readDelegation(ctx context.Context, actor domain.Actor, congressID
 // once reported, auditors and analysts (R-ACT-02); the nominees' personal
 // fields only for the unit and the organiser, the ID numbers masked.
 func (a *App) Delegation(ctx context.Context, actor domain.Actor, congressID, unit uuid.UUID) (DelegationView, error) {
+	return a.DelegationAt(ctx, actor, congressID, unit, Point{})
+}
+
+// DelegationAt is a unit's delegation as it stood at the Point at (a
+// revision of its stream or a time), for whoever may read it as it is
+// now; the congress (its reference date, the allotment) as it is now.
+func (a *App) DelegationAt(ctx context.Context, actor domain.Actor, congressID, unit uuid.UUID, at Point) (DelegationView, error) {
+	if err := at.Check(); err != nil {
+		return DelegationView{}, err
+	}
 	d, el, version, scope, err := a.readDelegation(ctx, actor, congressID, unit)
 	if err != nil {
 		return DelegationView{}, err
+	}
+	if at.Revision != nil || at.AsOf != nil {
+		id := delegation.ID(congressID, unit)
+		l, err := a.load(ctx, DelegationStream(id))
+		if err != nil {
+			return DelegationView{}, err
+		}
+		cut, err := l.upTo(at, "delegation")
+		if err != nil {
+			return DelegationView{}, err
+		}
+		if d, err = delegations.fold(id, cut); err != nil {
+			return DelegationView{}, err
+		}
+		version = cut.version
 	}
 	ns := []NomineeView{}
 	for _, n := range d.Nominees() {

@@ -153,13 +153,27 @@ func concerns(data json.RawMessage, nominee uuid.UUID) bool {
 // Whoever may read the delegation reads it (R-ACT-02): its unit, the
 // organiser once reported, auditors; anyone else gets not found.
 func (a *App) NomineeHistory(ctx context.Context, actor domain.Actor, congressID, unit, nominee uuid.UUID) (NomineeHistory, error) {
-	d, l, err := a.delegationOf(ctx, congressID, unit)
+	return a.NomineeHistoryAt(ctx, actor, congressID, unit, nominee, Point{})
+}
+
+// NomineeHistoryAt is NomineeHistory up to the Point at (a revision of the
+// delegation's stream or a time): the entries then, and the nominee's
+// status then; who may read it is decided as it is now.
+func (a *App) NomineeHistoryAt(ctx context.Context, actor domain.Actor, congressID, unit, nominee uuid.UUID, at Point) (NomineeHistory, error) {
+	if err := at.Check(); err != nil {
+		return NomineeHistory{}, err
+	}
+	d, whole, err := a.delegationOf(ctx, congressID, unit)
 	if err != nil {
 		return NomineeHistory{}, err
 	}
 	notFound := fmt.Errorf("nominee %s of unit %s: %w", nominee, unit, domain.ErrNotFound)
 	if !d.Exists() || !domain.Allows(actor, domain.KindHistory, domain.Read, d.Scope()) || d.Congress() != congressID {
 		return NomineeHistory{}, notFound
+	}
+	l, err := whole.upTo(at, "delegation")
+	if err != nil {
+		return NomineeHistory{}, err
 	}
 	replayed := delegation.New(d.ID())
 	status := func() delegation.Status {
@@ -199,12 +213,12 @@ func (a *App) NomineeHistory(ctx context.Context, actor domain.Actor, congressID
 			return NomineeHistory{}, err
 		}
 	}
-	n, ok := d.Nominee(nominee)
+	n, ok := replayed.Nominee(nominee)
 	h.Deregistered = !ok
 	if ok {
 		h.Status, h.StatusZh = n.Status, n.Status.Zh()
 	}
-	broken := eventstore.VerifyChain(l.events)
+	broken := eventstore.VerifyChain(whole.events)
 	h.ChainIntact, h.BrokenAt = broken == 0, broken
 	return h, nil
 }

@@ -100,7 +100,11 @@ func (s *Server) getDelegation(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	v, err := s.App.Delegation(r.Context(), actorOf(r.Context()), id, unit)
+	at, ok := pointParam(w, r)
+	if !ok {
+		return
+	}
+	v, err := s.App.DelegationAt(r.Context(), actorOf(r.Context()), id, unit, at)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -98,7 +98,11 @@ func (s *Server) nomineeHistory(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	h, err := s.App.NomineeHistory(r.Context(), actorOf(r.Context()), c, u, n)
+	at, ok := pointParam(w, r)
+	if !ok {
+		return
+	}
+	h, err := s.App.NomineeHistoryAt(r.Context(), actorOf(r.Context()), c, u, n, at)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

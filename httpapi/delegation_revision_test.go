@@ -1,0 +1,83 @@
+package httpapi_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/econf/econf/domain"
+)
+
+// TestDelegationAtRevision: a unit's delegation reads as it stood at a
+// revision of its stream (?atRevision=N) or a time (?asOf=), as every
+// record's state does: the nominee as first added, before the edit and
+// the review; a revision beyond the stream, 0, or both parameters are
+// precise problems on query:atRevision.
+func TestDelegationAtRevision(t *testing.T) {
+	h := newHarness(t)
+	unitAdmin, auditor := h.email(domain.RoleUnitAdmin), h.email(domain.RoleAuditor)
+	cong := congressWith(t, h, 1, 0)
+	res := h.do("POST", cong+"/nominees", unitAdmin, map[string]any{"name": "乌兰测试", "identity": "committee", "birthDate": "1982-03-01",
+		"profile": map[string]any{"gender": "female", "ethnicity": "蒙古族", "affiliations": []string{"九三学社"}, "grassroots": true}},
+		"Idempotency-Key", "add")
+	if res.status != http.StatusCreated {
+		t.Fatalf("add: %d %s", res.status, res.body)
+	}
+	nominee := res.json(t)["id"].(string)
+	if res := h.do("PUT", cong+"/nominees/"+nominee, unitAdmin, map[string]any{"name": "乌兰图雅", "birthDate": "1982-03-01",
+		"profile": map[string]any{"gender": "female", "ethnicity": "蒙古族", "affiliations": []string{"九三学社"}, "grassroots": true}},
+		"Idempotency-Key", "edit"); res.status != http.StatusOK {
+		t.Fatalf("edit: %d %s", res.status, res.body)
+	}
+	if res := h.do("POST", cong+"/nominees/"+nominee+"/approve", unitAdmin, map[string]string{"reason": "同意"}, "Idempotency-Key", "approve"); res.status != http.StatusOK {
+		t.Fatalf("approve: %d %s", res.status, res.body)
+	}
+	del := cong + "/units/" + h.tree.Unit.String() + "/delegation"
+	now := h.do("GET", del, unitAdmin, nil).json(t)
+	if now["version"] != 3.0 || now["nominees"].([]any)[0].(map[string]any)["name"] != "乌兰图雅" {
+		t.Fatalf("now: %v", now)
+	}
+	at1 := h.do("GET", del+"?atRevision=1", unitAdmin, nil)
+	if at1.status != http.StatusOK {
+		t.Fatalf("at revision 1: %d %s", at1.status, at1.body)
+	}
+	got := at1.json(t)
+	n := got["nominees"].([]any)[0].(map[string]any)
+	if got["version"] != 1.0 || n["name"] != "乌兰测试" || n["status"] != "pending" {
+		t.Errorf("at revision 1: version %v, nominee %v", got["version"], n)
+	}
+	if n := h.do("GET", del+"?atRevision=2", auditor, nil).json(t)["nominees"].([]any)[0].(map[string]any); n["status"] != "pending" {
+		t.Errorf("at revision 2 as an auditor: %v", n)
+	}
+	events := h.eventCount()
+	for _, c := range []struct{ query, want string }{
+		{"?atRevision=4", "from 1 to 3"},
+		{"?atRevision=0", "query:atRevision"},
+		{"?atRevision=2&asOf=2026-10-01T12:00:00%2B08:00", "not both"},
+		{"?atRevision=two", "query:atRevision"},
+	} {
+		res := h.do("GET", del+c.query, unitAdmin, nil)
+		if res.status < 400 || res.status >= 500 || !strings.Contains(string(res.body), c.want) {
+			t.Errorf("%s: %d %s; want a problem saying %q", c.query, res.status, res.body, c.want)
+		}
+	}
+	if h.eventCount() != events {
+		t.Error("a refused read wrote events")
+	}
+	if res := h.do("GET", del+"?atRevision=1", h.tree.OtherUnitAd.Email, nil); res.status != http.StatusNotFound {
+		t.Errorf("another unit at revision 1: %d", res.status)
+	}
+	// The nominee's history likewise: the entries up to the revision and
+	// the nominee's status then.
+	hist := cong + "/units/" + h.tree.Unit.String() + "/nominees/" + nominee + "/history"
+	if all := h.do("GET", hist, unitAdmin, nil).json(t); len(all["entries"].([]any)) != 3 || all["status"] != "approved" {
+		t.Errorf("the whole history: %v", all)
+	}
+	at2 := h.do("GET", hist+"?atRevision=2", unitAdmin, nil)
+	if got := at2.json(t); at2.status != http.StatusOK || len(got["entries"].([]any)) != 2 || got["status"] != "pending" || got["version"] != 2.0 {
+		t.Errorf("the history at revision 2: %d %s", at2.status, at2.body)
+	}
+	if res := h.do("GET", hist+"?atRevision=9", unitAdmin, nil); res.status != http.StatusUnprocessableEntity || !strings.Contains(string(res.body), "from 1 to 3") {
+		t.Errorf("the history at revision 9: %d %s", res.status, res.body)
+	}
+}
