@@ -99,6 +99,17 @@ type CurrentCongress struct {
 // analysts see it whole; the administrators of an invited unit see it
 // with their unit alone; to anyone else it does not exist (R-ACT-02).
 func (a *App) Congress(ctx context.Context, actor domain.Actor, id uuid.UUID) (CurrentCongress, error) {
+	return a.CongressAt(ctx, actor, id, Point{})
+}
+
+// CongressAt is the congress as it stood at the Point at (a revision of
+// its stream or a time), for whoever may read it as it is now: an invited
+// unit's administrators see their own unit's line only, as it was then
+// (none before they were invited).
+func (a *App) CongressAt(ctx context.Context, actor domain.Actor, id uuid.UUID, at Point) (CurrentCongress, error) {
+	if err := at.Check(); err != nil {
+		return CurrentCongress{}, err
+	}
 	l, err := a.load(ctx, CongressStream(id))
 	if err != nil {
 		return CurrentCongress{}, err
@@ -107,16 +118,30 @@ func (a *App) Congress(ctx context.Context, actor domain.Actor, id uuid.UUID) (C
 	if err != nil {
 		return CurrentCongress{}, err
 	}
-	out := CurrentCongress{ID: id, Version: l.version, Organiser: c.Organiser(), Name: c.Name(), ReferenceDate: c.ReferenceDate(), Units: c.Units()}
 	if len(l.events) == 0 || !c.Exists() {
 		return CurrentCongress{}, fmt.Errorf("congress %s: %w", id, domain.ErrNotFound)
 	}
-	if domain.Allows(actor, domain.KindCongress, domain.Read, c.Scope()) {
-		return out, nil
+	all := domain.Allows(actor, domain.KindCongress, domain.Read, c.Scope())
+	if _, invited := c.Unit(actor.OrgID); !all && (!invited || actor.Role != domain.RoleUnitAdmin && actor.Role != domain.RoleSchoolAdmin) {
+		return CurrentCongress{}, fmt.Errorf("congress %s: %w", id, domain.ErrNotFound)
 	}
-	if u, ok := c.Unit(actor.OrgID); ok && (actor.Role == domain.RoleUnitAdmin || actor.Role == domain.RoleSchoolAdmin) {
-		out.Units = []congress.Unit{u}
-		return out, nil
+	if at.Revision != nil || at.AsOf != nil {
+		if l, err = l.upTo(at, "congress"); err != nil {
+			return CurrentCongress{}, err
+		}
+		if c, err = congresses.fold(id, l); err != nil {
+			return CurrentCongress{}, err
+		}
 	}
-	return CurrentCongress{}, fmt.Errorf("congress %s: %w", id, domain.ErrNotFound)
+	out := CurrentCongress{ID: id, Version: l.version, Organiser: c.Organiser(), Name: c.Name(), ReferenceDate: c.ReferenceDate(), Units: c.Units()}
+	if !all {
+		out.Units = []congress.Unit{}
+		if u, ok := c.Unit(actor.OrgID); ok {
+			out.Units = append(out.Units, u)
+		}
+	}
+	if out.Units == nil {
+		out.Units = []congress.Unit{}
+	}
+	return out, nil
 }

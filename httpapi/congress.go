@@ -50,12 +50,18 @@ func (s *Server) getCongress(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	c, err := s.App.Congress(r.Context(), actorOf(r.Context()), id)
+	at, ok := pointParam(w, r)
+	if !ok {
+		return
+	}
+	c, err := s.App.CongressAt(r.Context(), actorOf(r.Context()), id, at)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, c.Version))
+	if at.Revision == nil && at.AsOf == nil { // an old revision is not one to write against
+		w.Header().Set("ETag", fmt.Sprintf(`"%d"`, c.Version))
+	}
 	writeJSON(w, http.StatusOK, c)
 }
 

@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -79,5 +80,37 @@ func TestDelegationAtRevision(t *testing.T) {
 	}
 	if res := h.do("GET", hist+"?atRevision=9", unitAdmin, nil); res.status != http.StatusUnprocessableEntity || !strings.Contains(string(res.body), "from 1 to 3") {
 		t.Errorf("the history at revision 9: %d %s", res.status, res.body)
+	}
+}
+
+// TestCongressAtRevision: a congress reads as it stood at a revision of
+// its stream (?atRevision=N, ?asOf=), without an ETag: before the unit
+// was invited it lists no unit, and the invited unit's administrator
+// then sees none of its own; past the stream a REVISION problem.
+func TestCongressAtRevision(t *testing.T) {
+	h := newHarness(t)
+	organiser, unitAdmin := h.email(domain.RoleAuthorityReviewer), h.email(domain.RoleUnitAdmin)
+	cong := congressWith(t, h, 1, 0)
+	now := h.do("GET", cong, organiser, nil)
+	last := now.json(t)["version"].(float64)
+	if now.header.Get("ETag") == "" || last < 2 || len(now.json(t)["units"].([]any)) != 1 {
+		t.Fatalf("now: %s %s", now.header, now.body)
+	}
+	at1 := h.do("GET", cong+"?atRevision=1", organiser, nil)
+	if got := at1.json(t); at1.status != http.StatusOK || got["version"] != 1.0 || len(got["units"].([]any)) != 0 || at1.header.Get("ETag") != "" {
+		t.Errorf("at revision 1: %d %s %s", at1.status, at1.header, at1.body)
+	}
+	if got := h.do("GET", cong+"?atRevision=1", unitAdmin, nil).json(t); len(got["units"].([]any)) != 0 {
+		t.Errorf("the unit at revision 1: %v", got)
+	}
+	if got := h.do("GET", cong, unitAdmin, nil).json(t); len(got["units"].([]any)) != 1 {
+		t.Errorf("the unit now: %v", got)
+	}
+	res := h.do("GET", cong+"?atRevision="+strconv.Itoa(int(last)+1), organiser, nil)
+	if res.status != http.StatusUnprocessableEntity || !res.hasRule("REVISION") {
+		t.Errorf("past the stream: %d %s", res.status, res.body)
+	}
+	if res := h.do("GET", cong+"?atRevision=1", h.tree.OtherUnitAd.Email, nil); res.status != http.StatusNotFound {
+		t.Errorf("a unit not invited at revision 1: %d", res.status)
 	}
 }
