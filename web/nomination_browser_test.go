@@ -87,7 +87,7 @@ func nominationWalk(t *testing.T, s *site, b *browser) {
 	if n := eval[int](st, `document.querySelectorAll('#codes tbody tr').length`); n != 0 {
 		t.Errorf("a refused sheet imported %d codes", n)
 	}
-	st.shot("nomination-codes-errors")
+	nomShot(t, st, "nomination-codes-errors")
 	good := filledSheet(t, httpapi.CodesTemplate, dir, "codes.xlsx", [][]string{{"理科", "A-01", "示范数学会", "478"}})
 	st.do(chromedp.SetUploadFiles(chromedp.ID("f-codes-sheet"), []string{good}))
 	st.click(`#import-codes`)
@@ -127,7 +127,7 @@ func nominationWalk(t *testing.T, s *site, b *browser) {
 	u.waitFor(`!!document.querySelector('#f-rec-name-error')`)
 	contains(t, "a training course", u.text("#f-rec-name-error"), "R-NOM-02")
 	labelled(t, u)
-	u.shot("nomination-file-errors")
+	nomShot(t, u, "nomination-file-errors")
 	u.axe("nomination file with errors")
 	u.fill(map[string]string{"f-rec-name": "示范数学年会"})
 	u.click(`#save-rec`)
@@ -148,7 +148,7 @@ func nominationWalk(t *testing.T, s *site, b *browser) {
 		t.Errorf("the refusal shows raw field paths: %s", u.text("#error-summary"))
 	}
 	contains(t, "the scheme's reason at its form", u.text("#f-scheme-error"), "R-NOM-04")
-	u.shot("nomination-submit-refused")
+	nomShot(t, u, "nomination-submit-refused")
 
 	nominationParts(t, s, u, dir)
 	nominationGuide(t, s, b, st, u, cycle)
@@ -191,7 +191,7 @@ func nominationParts(t *testing.T, s *site, u *tab, dir string) {
 	u.waitFor(`!!document.querySelector('#f-nominate-nominations-0-conference-error')`)
 	contains(t, "an expert nominates a training course", u.text("#f-nominate-nominations-0-conference-error"), "R-NOM-02")
 	labelled(t, u)
-	u.shot("nomination-expert-errors")
+	nomShot(t, u, "nomination-expert-errors")
 	u.fill(map[string]string{"f-nominate-nominations-0-conference": "示范数学年会", "f-nominate-nominations-0-reason": "本领域最重要的年度会议"})
 	u.click(`#save-nominate`)
 	u.waitFor(`location.search.includes('done=1')`)
@@ -214,7 +214,7 @@ func nominationParts(t *testing.T, s *site, u *tab, dir string) {
 	u.waitFor(`!!document.querySelector('#f-committee-members-4-justification-error')`)
 	contains(t, "a nominating expert without a justification", u.text("#f-committee-members-4-justification-error"), "R-NOM-04")
 	labelled(t, u)
-	u.shot("nomination-committee-errors")
+	nomShot(t, u, "nomination-committee-errors")
 	u.axe("committee with errors")
 	u.fill(map[string]string{"f-committee-members-4-justification": "该领域国内专家有限，经单位研究同意"})
 	u.click(`#save-committee`)
@@ -261,7 +261,7 @@ func nominationParts(t *testing.T, s *site, u *tab, dir string) {
 	u.click(`#submit-nomination`)
 	u.waitFor(`!!document.querySelector('#error-summary')`)
 	contains(t, "handed in on notice", eval[string](u, `(document.querySelector('#error-summary a[href="#f-notice"]') || {}).innerText || ''`), "公示")
-	u.shot("nomination-notice")
+	nomShot(t, u, "nomination-notice")
 	u.axe("nomination file on notice")
 
 	s.clock.Set(time.Date(2027, 5, 31, 9, 0, 0, 0, domain.Shanghai))
@@ -270,7 +270,7 @@ func nominationParts(t *testing.T, s *site, u *tab, dir string) {
 	u.click(`#submit-nomination`)
 	u.waitFor(`location.search.includes('done=submit')`)
 	contains(t, "handed in", u.text("#record-status"), "已提交")
-	u.shot("nomination-file")
+	nomShot(t, u, "nomination-file")
 	u.axe("nomination file")
 }
 
@@ -283,13 +283,32 @@ func nominationParts(t *testing.T, s *site, u *tab, dir string) {
 // none refused next to its input) and takes part in quality tracking.
 func nominationGuide(t *testing.T, s *site, b *browser, st, u *tab, cycle string) {
 	file := eval[string](u, `location.pathname`)
+	u.open("/nominations")
+	contains(t, "the unit's cycles: its file", u.text("#cycles"), "已提交")
+	// The staff find the file from their cycles, then the cycle's files
+	// across units (filtered, exported).
 	st.signIn("staff@assoc.demo-cast.org.cn", academyPassword)
-	st.open(file)
+	st.open("/nominations")
+	contains(t, "the staff's to-do", st.text("#cycles"), "认定推荐会议")
+	st.click(`#cycles tbody a`)
+	st.waitFor(`!!document.querySelector('#files')`)
+	st.fill(map[string]string{"f-q": "数学"})
+	st.do(chromedp.SetValue(chromedp.ID("f-status"), "submitted"))
+	st.click(`#filter-files`)
+	st.waitFor(`location.search.includes('status=submitted')`)
+	contains(t, "the cycle's files", st.text("#files"), "示范数学会")
+	if ct, err := chromedp.Run(st.ctx, chromedp.Evaluate[string](`fetch(document.querySelector('#files-csv').href).then(r => r.status + ' ' + r.headers.get('Content-Type'))`, chromedp.EvalAwaitPromise)); err != nil || !strings.HasPrefix(ct, "200 text/csv") {
+		t.Errorf("the files' export: %s %v", ct, err)
+	}
+	nomShot(t, st, "nomination-cycle-files")
+	st.axe("the cycle's files")
+	st.click(`#files tbody a`)
+	st.waitFor(`location.pathname === '` + file + `'`)
 	st.do(chromedp.SetValue(chromedp.ID("f-decide-rec"), eval[string](st, `document.querySelector('#f-decide-rec option:nth-child(2)').value`)))
 	st.click(`#save-recognise`)
 	st.waitFor(`!!document.querySelector('#f-decide-nameEn-error')`)
 	labelled(t, st)
-	st.shot("nomination-recognise-errors")
+	nomShot(t, st, "nomination-recognise-errors")
 	st.axe("recognition with errors")
 	st.fill(map[string]string{"f-decide-nameEn": "Annual Meeting of the Demo Mathematical Society"})
 	st.click(`#save-recognise`)
@@ -303,13 +322,13 @@ func nominationGuide(t *testing.T, s *site, b *browser, st, u *tab, cycle string
 	contains(t, "the guide published", st.text("#guide-status"), "已发布")
 	pdfLink(t, st, "#guide-pdf")
 	pdfLink(t, st, "#guide a.certificate")
-	st.shot("nomination-guide")
+	nomShot(t, st, "nomination-guide")
 	st.axe("the guide")
 
 	anyone := b.user("anyone")
 	anyone.open("/guides/" + strings.TrimPrefix(cycle, "/nominations/cycles/"))
 	contains(t, "the public list", anyone.text("#public-guide"), "Annual Meeting of the Demo Mathematical Society")
-	anyone.shot("nomination-public-guide")
+	nomShot(t, anyone, "nomination-public-guide")
 	anyone.axe("the public guide")
 
 	// The conference opens on 2027-10-10: updates until 2027-09-26.
@@ -332,7 +351,7 @@ func nominationGuide(t *testing.T, s *site, b *browser, st, u *tab, cycle string
 	u.waitFor(`!!document.querySelector('#f-update-error')`)
 	contains(t, "an update 13 days before", u.text("#f-update-error"), "R-NOM-05")
 	labelled(t, u)
-	u.shot("nomination-update-refused")
+	nomShot(t, u, "nomination-update-refused")
 	u.axe("the host's update refused")
 
 	s.clock.Set(time.Date(2027, 10, 12, 10, 0, 0, 0, domain.Shanghai))
@@ -352,7 +371,14 @@ func nominationGuide(t *testing.T, s *site, b *browser, st, u *tab, cycle string
 	u.click(`#save-track`)
 	u.waitFor(`location.search.includes('done=track')`)
 	contains(t, "quality tracking", u.text("#guide"), "已参加")
-	u.shot("nomination-guide-host")
+	nomShot(t, u, "nomination-guide-host")
+	// English: the same page, every label translated.
+	u.click(`form[action="/lang"] button`)
+	u.waitFor(`document.documentElement.lang === 'en'`)
+	contains(t, "English guide page", u.text("#mine-h"), "My unit's recognised conferences")
+	nomShot(t, u, "nomination-guide-host-en")
+	u.click(`form[action="/lang"] button`)
+	u.waitFor(`document.documentElement.lang !== 'en'`)
 }
 
 // rawPath is a form's field path (decide.nameEn, members[0]) where a
@@ -366,6 +392,18 @@ func labelled(t *testing.T, u *tab) {
 	if sum := u.text("#error-summary"); rawPath.MatchString(sum) {
 		t.Errorf("the error summary shows a field path: %s", sum)
 	}
+}
+
+// rawKey is a message key the page shows where its text belongs.
+var rawKey = regexp.MustCompile(`\b(nom|nunit|ncycle|ntask|nstatus|nkind|nquota|nobj|ncode|upload)_[a-z_]+`)
+
+// nomShot writes the screenshot of a page that shows no message key.
+func nomShot(t *testing.T, u *tab, name string) {
+	t.Helper()
+	if k := rawKey.FindString(u.text("body")); k != "" {
+		t.Errorf("%s shows the message key %s", name, k)
+	}
+	u.shot(name)
 }
 
 // pdfLink fetches the document a link names: a PDF.

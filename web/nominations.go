@@ -40,6 +40,15 @@ func nominationRoutes(s *Server, r chi.Router) {
 	r.Post("/nominations/cycles/{id}/forms/{form}", s.nominationForm)
 	r.Get("/nominations/cycles/{id}/guide", s.nominationGuide)
 	r.Get("/guides/{id}", s.publicGuide)
+	r.Get("/nominations/export", s.apiFileAt(func(r *http.Request) string {
+		q := url.Values{}
+		for _, k := range []string{"cycleId", "status", "kind", "q", "sort", "order", "format"} {
+			if x := r.URL.Query().Get(k); x != "" {
+				q.Set(k, x)
+			}
+		}
+		return "/nominations/export?" + q.Encode()
+	}))
 	for _, doc := range []string{"guide.pdf", "guide.xlsx", "guide/{rec}/certificate.pdf"} {
 		r.Get("/nominations/cycles/{id}/"+doc, s.apiFileAt(func(r *http.Request) string {
 			return strings.NewReplacer("{id}", chi.URLParam(r, "id"), "{rec}", chi.URLParam(r, "rec")).Replace("/nomination-cycles/{id}/" + doc)
@@ -114,7 +123,7 @@ func (s *Server) nominationsHome(w http.ResponseWriter, r *http.Request) {
 		v.Form["cycle"] = c
 		v.relabel(nominationLabel)
 	}
-	v.Data = map[string]any{"Staff": staff(v), "Idem": randomToken(18)}
+	v.Data = map[string]any{"Staff": staff(v), "Idem": randomToken(18), "Cycles": s.nominationCycles(r)}
 	s.render(w, r, http.StatusOK, "nominations", v)
 }
 
@@ -230,7 +239,11 @@ func (s *Server) nominationCycle(w http.ResponseWriter, r *http.Request) {
 	}
 	v.Title = c.Spec.Title
 	g, _ := s.readGuide(r, id) // the staff's, or once published
-	v.Data = map[string]any{"ID": id, "Cycle": c, "Unit": v.Me.Role == "unit_admin", "Staff": staff(v), "Idem": randomToken(18), "Guide": g}
+	var files *nomFilesView
+	if staff(v) {
+		files = s.nominationFiles(r, v, id)
+	}
+	v.Data = map[string]any{"ID": id, "Cycle": c, "Unit": v.Me.Role == "unit_admin", "Staff": staff(v), "Idem": randomToken(18), "Guide": g, "Files": files}
 	s.render(w, r, http.StatusOK, "nomination_cycle", v)
 }
 
@@ -511,7 +524,7 @@ func (s *Server) showNomination(w http.ResponseWriter, r *http.Request, v *view,
 	}
 	for i, fl := range fv.Forms["rec"].Fields {
 		if fl.Path == "rec.field" {
-			fv.Forms["rec"].Fields[i] = fl.WithOptions(opts)
+			fv.Forms["rec"].Fields[i] = v.Choose(fl.Path, "nom_rec_field", opts)
 		}
 	}
 	v.Title = v.Tf("nom_file_title", f.UnitName)

@@ -418,9 +418,18 @@ var _ = addMsgs(map[string][2]string{
 	"upload_nomination_scan": {"签字（盖章）后的扫描件：PDF、JPEG或PNG，不超过20 MiB", "The signed (and sealed) scan: PDF, JPEG or PNG, at most 20 MiB"},
 	"nom_previous":           {"上一期指南会议资源", "The previous guide's resources"},
 	"nom_previous_hint":      {"提交上一期指南所列会议的学术报告视频等资源的单位，认定时优先考虑。", "Units that submit the resources of their conferences in the previous guide are considered first."},
+	"nom_name_en_col":        {"英文名称", "English name"},
 	"nom_priority":           {"优先", "Priority"},
 	"nom_priority_yes":       {"已提交上一期指南会议资源，优先考虑", "Previous guide's resources submitted: priority"},
 })
+
+// Choose is a select of the conferences, objections… a form acts on,
+// its first choice in the page's language.
+func (v *view) Choose(path, label string, opts []option) field {
+	f := v.Field(path, label, "select")
+	f.Options = append([]option{{"", v.T("choose")}}, opts...)
+	return f
+}
 
 // nomFormLabel names an input of a file's forms by its path: the form's
 // name, the row, the input's label (委员会 · 第2行 · 理由).
