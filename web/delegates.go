@@ -119,7 +119,7 @@ var (
 )
 
 var delegatesProcedure = procedure{
-	Path: "/congresses", Nav: "congresses", Pages: []string{"congresses", "congress", "delegation", "nominee_edit"}, Takes: congressParty,
+	Path: "/congresses", Nav: "congresses", Pages: []string{"congresses", "congress", "delegation", "nominee_edit", "nominee"}, Takes: congressParty,
 	InboxRows: (*Server).delegateInbox,
 	Routes: func(s *Server, r chi.Router) {
 		r.Get("/congresses", s.congressList)
@@ -132,6 +132,16 @@ var delegatesProcedure = procedure{
 		r.Get("/congresses/{id}/units/{unit}/registration-forms.pdf", s.registrationForms)
 		r.Post("/congresses/{id}/units/{unit}/nominees/{nominee}", s.nomineeAct)
 		r.Get("/congresses/{id}/units/{unit}/nominees/{nominee}/edit", s.nomineeEdit)
+		r.Get("/congresses/{id}/units/{unit}/nominees/{nominee}", s.nomineePage)
+		r.Post("/congresses/{id}/units/{unit}/nominees/{nominee}/attachments", s.nomineeAttachments)
+		r.Get("/congresses/{id}/units/{unit}/files/{file}", s.nomineeFile)
+		r.Post("/congresses/{id}/units/{unit}/selection", s.delegationSelection)
+		r.Get("/congresses/{id}/units/{unit}/registration-forms.zip", s.delegationDownload(func(c, u string) (string, url.Values) {
+			return "/congresses/" + c + "/units/" + u + "/registration-forms.zip", url.Values{}
+		}))
+		r.Get("/congresses/{id}/units/{unit}/export.xlsx", s.delegationDownload(func(c, u string) (string, url.Values) {
+			return "/delegates/export", url.Values{"congressId": {c}, "unitId": {u}, "format": {"xlsx"}}
+		}))
 		r.Post("/congresses/{id}/units/{unit}/nominees/{nominee}/edit", s.nomineeSave)
 	},
 }
@@ -528,6 +538,16 @@ func (s *Server) showDelegation(w http.ResponseWriter, r *http.Request, v *view,
 	for _, p := range affiliations {
 		dv.Parties = append(dv.Parties, option{p, p})
 	}
+	// A batch's refusal names each nominee by the box ticked for it.
+	for i, p := range v.Problems {
+		if id, ok := strings.CutPrefix(p.Path, "batch."); ok {
+			for _, n := range dv.Delegation.Nominees {
+				if n.ID == id {
+					v.Problems[i].Label = n.Name
+				}
+			}
+		}
+	}
 	v.Title = c.Name + " · " + dv.UnitName
 	v.Data = dv
 	s.render(w, r, status, "delegation", v)
@@ -591,6 +611,8 @@ var nomineeActions = map[string]func(unit, nominee string) string{
 	"reject":        func(_, n string) string { return "/nominees/" + n + "/reject" },
 	"revoke":        func(_, n string) string { return "/nominees/" + n + "/revoke" },
 	"deregister":    func(_, n string) string { return "/nominees/" + n + "/deregister" },
+	"disable":       func(_, n string) string { return "/nominees/" + n + "/disable" },
+	"enable":        func(_, n string) string { return "/nominees/" + n + "/enable" },
 	"final-approve": func(u, n string) string { return "/units/" + u + "/nominees/" + n + "/final-approve" },
 	"final-reject":  func(u, n string) string { return "/units/" + u + "/nominees/" + n + "/final-reject" },
 }
@@ -612,6 +634,10 @@ func (s *Server) nomineeAct(w http.ResponseWriter, r *http.Request) {
 		header: map[string]string{"Idempotency-Key": idemKey(r)}})
 	if a.ok() {
 		back := "/congresses/" + ids[0] + "/units/" + ids[1] + "?done=1&pos=" + url.QueryEscape(a.header.Get("X-Econf-Position"))
+		if r.PostFormValue("back") == "detail" {
+			back = "/congresses/" + ids[0] + "/units/" + ids[1] + "/nominees/" + ids[2] + "?done=" + url.QueryEscape(r.PostFormValue("action")) +
+				"&pos=" + url.QueryEscape(a.header.Get("X-Econf-Position"))
+		}
 		if t := r.PostFormValue("tab"); t != "" && t != "all" {
 			back += "&status=" + url.QueryEscape(t)
 		}
@@ -793,6 +819,10 @@ func (v *view) DelegateLabel(path string) string {
 		return v.T("d_f_" + path)
 	case strings.HasPrefix(path, "opinion."):
 		return v.T("d_opinion")
+	case path == "batch.opinion" || path == "batch":
+		return v.T("d_batch_opinion")
+	case path == "attachment":
+		return v.T("d_attachments")
 	case strings.HasPrefix(path, "profile."):
 		f, _, _ := strings.Cut(strings.TrimPrefix(path, "profile."), "[")
 		return v.T("d_f_" + f)

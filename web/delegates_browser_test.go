@@ -115,9 +115,42 @@ func delegatesWalk(t *testing.T, s *site, b *browser) {
 	if n := unit.countIn("d_inbox_review"); n != "2" {
 		t.Errorf("unit's inbox: %s nominees awaiting the initial review; want 2", n)
 	}
+	// The batch review (批量审核): a rejection without its opinion refused
+	// next to it; then, one of the two decided already, the batch refused
+	// whole, that nominee named next to its box, the other still pending.
+	unit.open(base + "?status=pending")
+	tick := func(ids ...string) {
+		t.Helper()
+		for _, id := range ids {
+			if !eval[bool](unit, `document.getElementById('f-batch-`+id+`').checked`) {
+				unit.do(chromedp.Click(chromedp.ID("f-batch-" + id)))
+			}
+		}
+	}
+	tick(a, c)
+	unit.click("#batch-reject")
+	unit.waitFor(`!!document.querySelector('#error-summary')`)
+	if msg := unit.text("#f-batch-opinion-error"); !strings.Contains(msg, "R-DEL-03") {
+		t.Errorf("batch rejection without an opinion: %q next to it; summary %q", msg, unit.text("#error-summary"))
+	}
 	unit.open(base + "?status=pending")
 	unit.click("#approve-" + a)
 	unit.waitFor(`location.search.includes('done=1')`)
+	unit.open(base + "?status=all")
+	tick(a, c)
+	unit.click("#batch-approve")
+	unit.waitFor(`!!document.querySelector('#error-summary')`)
+	if msg := unit.text("#f-batch-" + a + "-error"); !strings.Contains(msg, "R-DEL-03") {
+		t.Errorf("batch with a decided nominee: %q next to its box; summary %q", msg, unit.text("#error-summary"))
+	}
+	if got := unit.text("#error-summary"); !strings.Contains(got, "测试甲") {
+		t.Errorf("the batch's refusal does not name the nominee: %q", got)
+	}
+	if got := status(unit, "测试乙"); got != "pending" {
+		t.Errorf("after the refused batch: 测试乙 %q; want pending (all or nothing)", got)
+	}
+	unit.shot("batch-refused")
+	unit.open(base + "?status=pending")
 	// A rejection needs an opinion: refused next to it.
 	unit.click("#reject-" + c)
 	unit.waitFor(`!!document.querySelector('#error-summary')`)
@@ -137,6 +170,8 @@ func delegatesWalk(t *testing.T, s *site, b *browser) {
 	if got := status(unit, "测试乙"); got != "pending" {
 		t.Fatalf("after the revoke: %q", got)
 	}
+	nomineeDetailPage(t, unit, base, c)
+	unit.open(base + "?status=pending")
 	// Report all with a representative short and no woman: refused, every
 	// unmet indicator named and red in the quota view.
 	unit.click("#report-all")
@@ -161,10 +196,29 @@ func delegatesWalk(t *testing.T, s *site, b *browser) {
 	if got := unit.text("#unit-status"); got != "已全部上报" {
 		t.Errorf("after report-all: %q", got)
 	}
-	// The registration forms: one PDF.
-	if got, err := chromedp.Run(unit.ctx, chromedp.Evaluate[string](`fetch(document.querySelector('#forms-pdf').href).then(r => r.status + ' ' + r.headers.get('Content-Type'))`,
-		chromedp.EvalAwaitPromise)); err != nil || got != "200 application/pdf" {
-		t.Errorf("registration forms: %s %v", got, err)
+	// The registration forms: one PDF, a zip, a selection's zip and PDF;
+	// the list as xlsx.
+	fetch := func(js string) string {
+		t.Helper()
+		got, err := chromedp.Run(unit.ctx, chromedp.Evaluate[string](js+`.then(r => r.status + ' ' + r.headers.get('Content-Type') + (r.status == 200 ? '' : ' ' + r.url + ' ' + r.redirected))`, chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Fatalf("%s: %v", js, err)
+		}
+		return got
+	}
+	for sel, want := range map[string]string{"#forms-pdf": "200 application/pdf", "#forms-zip": "200 application/zip",
+		"#export-xlsx": "200 application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"} {
+		if got := fetch(`fetch(document.querySelector('` + sel + `').href)`); got != want {
+			t.Errorf("%s: %s; want %s", sel, got, want)
+		}
+	}
+	unit.open(base + "?status=reported")
+	tick(a)
+	for action, want := range map[string]string{"zip": "200 application/zip", "pdf": "200 application/pdf"} {
+		if got := fetch(`(() => { const f = document.getElementById('selection'); const d = new FormData(f); d.append('action', '` + action +
+			`'); if (!d.getAll('nominee').length) return Promise.reject('nothing ticked'); return fetch(f.getAttribute('action'), {method: 'POST', body: new URLSearchParams(d)}); })()`); got != want {
+			t.Errorf("the selection's %s: %s; want %s", action, got, want)
+		}
 	}
 
 	// The organiser: the reported nominees wait in its inbox; a final
@@ -305,5 +359,62 @@ func nomineeDetails(t *testing.T, unit *tab, edit string) {
 	}
 	if !eval[bool](unit, `document.getElementById('f-profile-associationStaff').checked`) || unit.text("#f-profile-photo-current") == "" {
 		t.Errorf("stored: the staff flag or the photo is missing")
+	}
+}
+
+// nomineeDetailPage walks a nominee's page (详情) at the unit: an
+// attachment uploaded, listed and downloaded; the account disabled (the
+// list marks it) and enabled again; the history replayed with its chain
+// check.
+func nomineeDetailPage(t *testing.T, unit *tab, base, id string) {
+	t.Helper()
+	unit.open(base + "/nominees/" + id)
+	if got := unit.text("#no-attachments"); got == "" {
+		t.Errorf("details: no attachment yet, but %q", unit.text("#attachments"))
+	}
+	unit.click("#upload-attachment")
+	if msg := unit.text("#f-attachment-error"); msg == "" {
+		t.Errorf("upload without a file: nothing next to the input")
+	}
+	scan := filepath.Join(t.TempDir(), "推荐材料.pdf")
+	if err := os.WriteFile(scan, []byte("%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	unit.do(chromedp.SetUploadFiles(chromedp.ID("f-attachment"), []string{scan}))
+	unit.click("#upload-attachment")
+	unit.waitFor(`location.search.includes('done=1')`)
+	if got := unit.text("#attachments"); !strings.Contains(got, "推荐材料.pdf") {
+		t.Fatalf("after the upload: attachments %q", got)
+	}
+	got, err := chromedp.Run(unit.ctx, chromedp.Evaluate[string](`fetch(document.querySelector('#attachments a').href).then(r => r.status + ' ' + r.headers.get('Content-Type'))`,
+		chromedp.EvalAwaitPromise))
+	if err != nil || got != "200 application/pdf" {
+		t.Errorf("attachment download: %s %v", got, err)
+	}
+	if n := eval[int](unit, `document.querySelectorAll('#history tbody tr').length`); n < 4 {
+		t.Errorf("history: %d events; want the addition, rejection, revoke and attachment", n)
+	}
+	if got := unit.text("#history"); !strings.Contains(got, "材料不全") {
+		t.Errorf("history: the rejection's opinion is not shown: %q", got)
+	}
+	if got := unit.text("#chain"); !strings.Contains(got, "完整") {
+		t.Errorf("history chain: %q", got)
+	}
+	unit.shot("nominee-details")
+	unit.axe("nominee details (unit)")
+	unit.click("#disable-nominee")
+	unit.waitFor(`location.search.includes('done=disable')`)
+	if got := eval[string](unit, `document.getElementById('nominee-account').dataset.disabled`); got != "true" {
+		t.Errorf("after disabling: account disabled %q", got)
+	}
+	unit.open(base + "?status=pending")
+	if got := unit.text("#details-" + id); !strings.Contains(eval[string](unit, `document.querySelector('tr[data-nominee="`+id+`"] th').innerText`), "已禁用") {
+		t.Errorf("the list does not mark the disabled account: %q", got)
+	}
+	unit.open(base + "/nominees/" + id)
+	unit.click("#enable-nominee")
+	unit.waitFor(`location.search.includes('done=enable')`)
+	if got := eval[string](unit, `document.getElementById('nominee-account').dataset.disabled`); got != "false" {
+		t.Errorf("after enabling: account disabled %q", got)
 	}
 }
