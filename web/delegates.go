@@ -119,12 +119,15 @@ var (
 )
 
 var delegatesProcedure = procedure{
-	Path: "/congresses", Nav: "congresses", Pages: []string{"congresses", "congress", "delegation", "nominee_edit", "nominee"}, Takes: congressParty,
+	Path: "/congresses", Nav: "congresses", Pages: []string{"congresses", "congress", "delegation", "nominee_edit", "nominee", "congress_overview", "delegates_list"}, Takes: congressParty,
 	InboxRows: (*Server).delegateInbox,
 	Routes: func(s *Server, r chi.Router) {
 		r.Get("/congresses", s.congressList)
 		r.Post("/congresses", s.congressCreate)
 		r.Get("/congresses/{id}", s.congressPage)
+		r.Get("/congresses/{id}/overview", s.congressOverview)
+		r.Get("/delegates", s.delegatesList)
+		r.Get("/delegates/export", s.delegatesExport)
 		r.Post("/congresses/{id}/allot", s.congressAllot)
 		r.Get("/congresses/{id}/units/{unit}", s.delegationPage)
 		r.Post("/congresses/{id}/units/{unit}/nominees", s.nomineeAdd)

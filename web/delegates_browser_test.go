@@ -239,6 +239,7 @@ func delegatesWalk(t *testing.T, s *site, b *browser) {
 	}
 	org.shot("final-review")
 	org.axe("delegation (organiser)")
+	organiserLists(t, org, congress, s.tree.Unit.String())
 
 	// The unit edits the refused nominee and resubmits it: the seed's three
 	// pages as tabs, prefilled with what is stored (the birth date too).
@@ -416,5 +417,55 @@ func nomineeDetailPage(t *testing.T, unit *tab, base, id string) {
 	unit.waitFor(`location.search.includes('done=enable')`)
 	if got := eval[string](unit, `document.getElementById('nominee-account').dataset.disabled`); got != "false" {
 		t.Errorf("after enabling: account disabled %q", got)
+	}
+}
+
+// organiserLists walks the organiser's pages across units: the overview
+// (the unit's quota met, reported) and the list of every nominee with the
+// seed's filters, a sort, a date range refused next to its input, and the
+// export.
+func organiserLists(t *testing.T, org *tab, congress, unit string) {
+	t.Helper()
+	org.open("/congresses/" + congress)
+	org.click("#overview-link")
+	row := `document.querySelector('#overview tr[data-unit="` + unit + `"]')`
+	if got := eval[string](org, row+`.dataset.met + ' ' + `+row+`.dataset.reported`); got != "true true" {
+		t.Errorf("overview: the unit's quota met and reported: %q\n%s", got, org.text("main"))
+	}
+	org.shot("congress-overview")
+	org.axe("congress overview (organiser)")
+	org.click("#all-nominees")
+	if got := eval[string](org, `document.getElementById('results-count').dataset.total`); got != "2" {
+		t.Errorf("all nominees of the congress: %s; want 2", got)
+	}
+	org.fill(map[string]string{"f-name": "测试乙", "f-party": "群众"})
+	org.click("#filter")
+	if got := eval[string](org, `[...document.querySelectorAll('#delegates tbody th')].map(c => c.innerText).join(',')`); got != "测试乙" {
+		t.Errorf("filtered by name and party: %q", got)
+	}
+	org.open("/delegates?congressId=" + congress)
+	org.fill(map[string]string{"f-submittedFrom": "2026-09-11", "f-submittedTo": "2026-09-01"})
+	org.click("#filter")
+	if msg := org.text("#f-submittedTo-error"); msg == "" {
+		t.Errorf("a date range ending before it starts: nothing next to its end; summary %q", org.text("#error-summary"))
+	}
+	org.fill(map[string]string{"f-submittedFrom": "", "f-submittedTo": ""})
+	org.click("#filter")
+	names := func() string {
+		t.Helper()
+		return eval[string](org, `[...document.querySelectorAll('#delegates tbody th')].map(c => c.innerText).join(',')`)
+	}
+	org.click(`#delegates thead a[href*="sort=name"]`)
+	asc := names()
+	org.click(`#delegates thead a[href*="sort=name"]`)
+	if desc := names(); len(strings.Split(asc, ",")) != 2 || desc == asc || eval[string](org, `document.querySelector('#delegates th[aria-sort]').innerText`) == "" {
+		t.Errorf("sorted by name: %q then %q", asc, desc)
+	}
+	org.shot("delegates-list")
+	org.axe("all nominees (organiser)")
+	got, err := chromedp.Run(org.ctx, chromedp.Evaluate[string](`fetch(document.getElementById('delegates-export').href).then(r => r.status + ' ' + r.headers.get('Content-Type'))`,
+		chromedp.EvalAwaitPromise))
+	if err != nil || got != "200 application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" {
+		t.Errorf("export: %s %v", got, err)
 	}
 }
