@@ -132,3 +132,28 @@ func (a *App) SuspendInstitute(ctx context.Context, actor domain.Actor, meta Met
 			return s.Suspend(actor, place, cmd.Reason, cmd.Period, p.Text, a.clock.Now())
 		})
 }
+
+// ReferInstitute is the bureau's referral of an institute's case to the
+// department To for further handling, with its reason (第十二条: 移交相关
+// 部门进一步处理, R-FUND-08).
+type ReferInstitute struct {
+	Institute uuid.UUID `json:"-"`
+	To        string    `json:"to"`
+	Reason    string    `json:"reason" text:"multiline"`
+}
+
+// ReferInstitute records it on the institute's standing.
+func (a *App) ReferInstitute(ctx context.Context, actor domain.Actor, meta Meta, cmd ReferInstitute) (Result, error) {
+	place, err := a.institute(ctx, cmd.Institute)
+	if err != nil {
+		return Result{}, err
+	}
+	sc := domain.Scope{Unit: place.Institute, University: place.Academy, Authority: place.Bureau, AtAuthority: true}
+	if err := authorise(actor, domain.KindFunding, fmt.Sprintf("institute %s", cmd.Institute), true, sc, toReview); err != nil {
+		return Result{}, err
+	}
+	return decideOn(ctx, a, actor, meta, "ReferInstitute", standings, cmd.Institute, func(*funding.Standing, loaded) error { return nil },
+		func(s *funding.Standing, p policy.Policy) error {
+			return s.Refer(actor, place, cmd.To, cmd.Reason, p.Text, a.clock.Now())
+		})
+}

@@ -73,6 +73,13 @@ func (s *Server) suspendInstitute(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+func (s *Server) referInstitute(w http.ResponseWriter, r *http.Request) {
+	onPath(s, w, r, func(ctx context.Context, a domain.Actor, m commands.Meta, id uuid.UUID, cmd commands.ReferInstitute) (commands.Result, error) {
+		cmd.Institute = id
+		return s.App.ReferInstitute(ctx, a, m, cmd)
+	})
+}
+
 // yearParam reads the path's {year}; a bad one is not found.
 func yearParam(w http.ResponseWriter, r *http.Request) (int, bool) {
 	y, err := strconv.Atoi(chi.URLParam(r, "year"))

@@ -43,7 +43,9 @@ func (r response) refusal() (fields []string, text string) {
 // named, or a declaration that is not an approved one (R-FUND-02), a
 // suspended institute (R-FUND-08), a grant a fen above the request
 // (R-FUND-05) and a fen above the cap in force (R-FUND-04), a clawback a
-// fen above the grant (R-FUND-08), a plan decided twice (R-FUND-05), and
+// fen above the grant (R-FUND-08), a referral naming no department
+// (R-FUND-08; one that does is listed and bars nothing), a plan decided
+// twice (R-FUND-05), and
 // an application a day after the call closed (R-FUND-03).
 func TestFundingBadInputOverHTTP(t *testing.T) {
 	h := newHarness(t)
@@ -138,6 +140,29 @@ func TestFundingBadInputOverHTTP(t *testing.T) {
 	locB := draft(a.adminB, body(a.adminB, 3, 30, 5_000_000, "2028-04-08"))
 	refused("R-FUND-08 a suspended institute", "POST", locB+"/submit", a.adminB, nil, http.StatusUnprocessableEntity,
 		[]string{"institute R-FUND-08"}, "2027-06-30", "会议经费使用不规范")
+
+	// A referral (移交相关部门进一步处理) names the department; it is listed
+	// among A's sanctions and bars nothing by itself: A submits below.
+	referral := "/api/v1/funding/institutes/" + a.instituteA + "/referral"
+	refused("R-FUND-08 a referral naming no department", "POST", referral, a.reviewer, map[string]any{"to": " ", "reason": "挪用会议经费"}, http.StatusUnprocessableEntity,
+		[]string{"to R-FUND-08"}, "必填")
+	if res := h.do("POST", referral, a.adminA, map[string]any{"to": "院监察审计局", "reason": "挪用会议经费"}); res.status != http.StatusForbidden {
+		t.Errorf("R-FUND-08 an institute refers itself: %d %s", res.status, res.body)
+	}
+	if res := h.do("POST", referral, a.reviewer, map[string]any{"to": "院监察审计局", "reason": "挪用会议经费"}); res.status != http.StatusOK {
+		t.Fatalf("R-FUND-08 refer A's case: %d %s", res.status, res.body)
+	}
+	el := h.do("GET", "/api/v1/funding/institutes/"+a.instituteA+"/eligibility", a.reviewer, nil)
+	var standing struct {
+		Eligible  bool `json:"eligible"`
+		Sanctions []struct {
+			Kind, To, Reason string
+		} `json:"sanctions"`
+	}
+	if err := json.Unmarshal(el.body, &standing); err != nil || !standing.Eligible || len(standing.Sanctions) != 1 ||
+		standing.Sanctions[0].Kind != "referral" || standing.Sanctions[0].To != "院监察审计局" {
+		t.Errorf("R-FUND-08 A's standing after the referral: %d %s", el.status, el.body)
+	}
 
 	// The bureau's review.
 	locA := draft(a.adminA, body(a.adminA, 2, 90, 12_000_000, "2028-04-08"))

@@ -245,6 +245,7 @@ func (s *Server) routes() chi.Router {
 				r.Post("/funding/{id}/summary", s.fileFundingSummary)
 				r.Post("/funding/{id}/clawback", s.clawBackFunding)
 				r.Post("/funding/institutes/{id}/suspension", s.suspendInstitute)
+				r.Post("/funding/institutes/{id}/referral", s.referInstitute)
 
 				r.Post("/congresses", s.createCongress)
 				r.Put("/congresses/{id}/units/{unitId}", s.allotQuota)

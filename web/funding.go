@@ -71,6 +71,7 @@ func fundingRoutes(s *Server, r chi.Router) {
 	r.Post("/funding/new", s.fundingSave)
 	r.Get("/funding/eligibility", s.fundingEligibility)
 	r.Post("/funding/eligibility", s.fundingSuspend)
+	r.Post("/funding/eligibility/referral", s.fundingRefer)
 	r.Get("/funding/statistics", s.fundingStatistics)
 	r.Get("/funding/plans/{year}", s.fundingPlan)
 	r.Post("/funding/plans/{year}", s.fundingDecidePlan)

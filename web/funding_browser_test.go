@@ -174,7 +174,8 @@ func fundingWalk(t *testing.T, s *site, b *browser) {
 // fundingSanctions (第十二条, R-FUND-08) through the pages: the bureau
 // claws back part of the grant (one fen above it refused next to the
 // amount), suspends the institute's applications (no reason and a period
-// ending before it starts refused next to their inputs), and both show on
+// ending before it starts refused next to their inputs) and refers its case
+// to a department (none named refused next to the input), and all show on
 // the institute's eligibility page; the institute's next application is
 // refused at submission, the refusal naming the suspension and its last
 // day; the bureau's list of institutes says it too; the statistics by
@@ -222,6 +223,20 @@ func fundingSanctions(t *testing.T, s *site, b *browser, rev, adm *tab, id, scan
 	contains(t, "the suspension among the sanctions", rev.text(`#sanctions tr[data-kind="suspension"]`), "2027-05-20 — 2027-12-31")
 	rev.shot("funding-suspended")
 	rev.axe("funding eligibility (bureau)")
+	// The referral (移交相关部门进一步处理): the department and the reason
+	// required next to their inputs; recorded, it is listed and bars nothing more.
+	rev.click(`#refer`)
+	rev.waitFor(`!!document.querySelector('#f-referral-to-error')`)
+	contains(t, "no department", rev.text("#f-referral-to-error"), "R-FUND-08")
+	contains(t, "no reason", rev.text("#f-referral-reason-error"), "R-FUND-08")
+	rev.fill(map[string]string{"f-referral-to": "院监察审计局", "f-referral-reason": "会议经费使用不当，移交处理"})
+	rev.click(`#refer`)
+	rev.waitFor(`location.search.includes('done=referral')`)
+	contains(t, "the referral among the sanctions", rev.text(`#sanctions tr[data-kind="referral"]`), "院监察审计局")
+	if n := eval[int](rev, `document.querySelectorAll('#bars li').length`); n != 1 {
+		t.Errorf("after the referral the institute has %d bars; want the suspension's alone", n)
+	}
+	rev.shot("funding-referral")
 	rev.click(`#eligibility-list`)
 	rev.waitFor(`!!document.querySelector('#institutes')`)
 	contains(t, "the list of institutes", rev.text(`#institutes tr[data-eligible="false"]`), "2027-12-31")

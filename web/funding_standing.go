@@ -36,6 +36,7 @@ type eligibility struct {
 	Sanctions     []struct {
 		Kind      string `json:"kind"`
 		Reason    string `json:"reason"`
+		To        string `json:"to"`
 		FundingID string `json:"fundingId"`
 		AmountFen int64  `json:"amountFen"`
 		On        string `json:"on"`
@@ -56,7 +57,8 @@ type eligibilityView struct {
 	// the one shown.
 	List, Suspend bool
 	Year          string
-	Idem          string
+	// Idem and ReferIdem key the suspension's and the referral's forms.
+	Idem, ReferIdem string
 }
 
 // fundingEligibility shows whether an institute may apply to a year's
@@ -74,6 +76,8 @@ func (s *Server) fundingEligibility(w http.ResponseWriter, r *http.Request) {
 		v.Flash = v.T("fund_suspended")
 	case "clawback":
 		v.Flash = v.T("fund_clawed_back")
+	case "referral":
+		v.Flash = v.T("fund_referred")
 	}
 	s.showEligibility(w, r, v, http.StatusOK, r.URL.Query().Get("institute"), r.URL.Query().Get("year"), r.URL.Query().Get("pos"))
 }
@@ -82,7 +86,7 @@ func (s *Server) fundingEligibility(w http.ResponseWriter, r *http.Request) {
 // or the list for those who see several) and year ("" : next year's
 // call), after the read model reached pos when given.
 func (s *Server) showEligibility(w http.ResponseWriter, r *http.Request, v *view, status int, inst, year, pos string) {
-	ev := eligibilityView{Year: strings.TrimSpace(year), Idem: randomToken(18)}
+	ev := eligibilityView{Year: strings.TrimSpace(year), Idem: randomToken(18), ReferIdem: randomToken(18)}
 	v.Form["year"] = ev.Year
 	q := url.Values{}
 	if ev.Year != "" {
@@ -172,7 +176,7 @@ func sanctionPath(prefix, path string) string {
 	switch {
 	case path == "amountFen":
 		return prefix + "amount"
-	case path == "period.from" || path == "period.until" || path == "reason":
+	case path == "period.from" || path == "period.until" || path == "reason" || path == "to":
 		return prefix + path
 	case strings.HasPrefix(path, "period"):
 		return prefix + "period.until"
@@ -192,6 +196,8 @@ func sanctionLabel(v *view, path string) string {
 		return v.T("fund_period_from")
 	case "period.until":
 		return v.T("fund_period_until")
+	case "to":
+		return v.T("fund_referral_to")
 	}
 	return ""
 }
@@ -266,6 +272,40 @@ func (s *Server) fundingSuspend(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// fundingRefer is the bureau's referral of the institute's case to a
+// department for further handling (第十二条, R-FUND-08): recorded, the
+// page lists it among the sanctions; it bars no application by itself.
+func (s *Server) fundingRefer(w http.ResponseWriter, r *http.Request) {
+	v := s.newView(r, "fund_eligibility")
+	if !s.signedIn(w, r, v) {
+		return
+	}
+	inst := r.PostFormValue("institute")
+	if _, err := uuid.Parse(inst); err != nil {
+		s.failed(w, r, v, &answer{status: http.StatusNotFound})
+		return
+	}
+	year := r.PostFormValue("year")
+	for _, k := range []string{"referral.to", "referral.reason"} {
+		v.Form[k] = strings.TrimSpace(r.PostFormValue(k))
+	}
+	a := s.api(r, call{method: "POST", path: "/funding/institutes/" + inst + "/referral",
+		body:   map[string]string{"to": v.Form["referral.to"], "reason": v.Form["referral.reason"]},
+		header: map[string]string{"Idempotency-Key": idemKey(r)}})
+	switch {
+	case a.ok():
+		q := url.Values{"institute": {inst}, "done": {"referral"}, "pos": {a.header.Get("X-Econf-Position")}}
+		if year != "" {
+			q.Set("year", year)
+		}
+		http.Redirect(w, r, "/funding/eligibility?"+q.Encode(), http.StatusSeeOther)
+	case sanctionRefused(v, a, "referral."):
+		s.showEligibility(w, r, v, a.status, inst, year, "")
+	default:
+		s.failed(w, r, v, a)
+	}
+}
+
 // fundingClawback is the bureau's clawback of part or all of a grant
 // (R-FUND-08): an amount in yuan no more than granted and not yet
 // clawed back, a reason, and optionally a period the institute may not
@@ -320,6 +360,12 @@ var _ = addMsgs(map[string][2]string{
 	"fund_suspend_hint":       {"期间内本单位提交的资助申请一律不予受理（第十二条）。", "While the period lasts the institute's applications are refused (article 12)."},
 	"fund_suspend_btn":        {"记录暂停", "Record the suspension"},
 	"fund_suspended":          {"已记录暂停申请。", "The suspension is recorded."},
+	"fund_refer":              {"移交相关部门进一步处理", "Refer the case for further handling"},
+	"fund_refer_hint":         {"记录移交的部门和原因（第十二条）；移交本身不限制申请，需暂停申请的请另行记录暂停。", "Record the department and the reason (article 12); a referral bars no application by itself: record a suspension for that."},
+	"fund_referral_to":        {"移交部门", "Referred to"},
+	"fund_refer_btn":          {"记录移交", "Record the referral"},
+	"fund_referred":           {"已记录移交。", "The referral is recorded."},
+	"fund_sanction_referral":  {"移交处理", "Referral"},
 	"fund_period_from":        {"起始日期", "From"},
 	"fund_period_until":       {"截止日期（含）", "Until (inclusive)"},
 	"fund_institutes":         {"各院属单位的申请资格", "The institutes' eligibility"},

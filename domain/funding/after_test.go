@@ -1,6 +1,7 @@
 package funding_test
 
 import (
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -332,5 +333,49 @@ func TestPlanClaim(t *testing.T) {
 	admin := domain.Actor{UserID: uuid.New(), Role: domain.RoleUnitAdmin, OrgID: place.Institute}
 	if got := domaintest.Outcome(pl.Claim(admin, id, "grant", now)); got != "forbidden" {
 		t.Errorf("an institute's administrator claims: %s", got)
+	}
+}
+
+// TestReferralR_FUND_08 (第十二条: 移交相关部门进一步处理): only the
+// institute's bureau refers its case, naming the department and the
+// reason (each required, refused at its path with nothing recorded); the
+// referral is listed among the sanctions, read back from its stored form,
+// and bars no application by itself.
+func TestReferralR_FUND_08(t *testing.T) {
+	p := policy.Default()
+	s := funding.NewStanding(place.Institute)
+	if got := domaintest.Outcome(s.Refer(admin, place, "院监察审计局", "挪用会议经费", p.Text, now)); got != "forbidden" {
+		t.Errorf("R-FUND-08 the institute refers itself: %s", got)
+	}
+	if got := domaintest.FieldErrors(t, s.Refer(reviewer, place, " ", " ", p.Text, now)); !slices.Equal(got, []string{"to R-FUND-08", "reason R-FUND-08"}) {
+		t.Errorf("R-FUND-08 a referral naming no department nor reason: %v", got)
+	}
+	if len(s.Pending()) != 0 {
+		t.Fatalf("refusals recorded %d events", len(s.Pending()))
+	}
+	if err := s.Refer(reviewer, place, " 院监察审计局 ", "挪用会议经费", p.Text, now); err != nil {
+		t.Fatalf("R-FUND-08 a referral: %v", err)
+	}
+	g := funding.NewStanding(place.Institute)
+	for _, e := range s.Pending() {
+		data, err := json.Marshal(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := funding.DecodeStanding(e.EventType(), data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g.Apply(d)
+	}
+	sc := g.Sanctions()
+	if len(sc) != 1 || sc[0].Kind != "referral" || sc[0].To != "院监察审计局" || sc[0].Reason != "挪用会议经费" || sc[0].On != domain.DateOf(now) {
+		t.Errorf("R-FUND-08 the referral read back: %+v", sc)
+	}
+	if bars := funding.Bars(domain.DateOf(now), 2028, sc, nil); len(bars) != 0 {
+		t.Errorf("R-FUND-08 a referral bars the institute: %+v", bars)
+	}
+	if !slices.Contains(funding.StandingEventTypes(), funding.EventReferred) {
+		t.Errorf("the referral is not a standing event type")
 	}
 }

@@ -20,10 +20,11 @@ import (
 const (
 	EventClawedBack = "fundinginstitute.clawed_back"
 	EventSuspended  = "fundinginstitute.suspended"
+	EventReferred   = "fundinginstitute.referred"
 )
 
 // StandingEventTypes lists every standing event name.
-func StandingEventTypes() []string { return []string{EventClawedBack, EventSuspended} }
+func StandingEventTypes() []string { return []string{EventClawedBack, EventSuspended, EventReferred} }
 
 // Period is a sanction's period, both days included; a clawback's may be
 // zero (no bar on applying).
@@ -59,8 +60,20 @@ type Suspended struct {
 	At        time.Time `json:"at"`
 }
 
+// Referred: the bureau refers the institute's case to the department
+// To for further handling (移交相关部门进一步处理), with its reason; it
+// bars no application by itself.
+type Referred struct {
+	Institute uuid.UUID `json:"institute"`
+	To        string    `json:"to"`
+	Reason    string    `json:"reason"`
+	By        uuid.UUID `json:"by"`
+	At        time.Time `json:"at"`
+}
+
 func (ClawedBack) EventType() string { return EventClawedBack }
 func (Suspended) EventType() string  { return EventSuspended }
+func (Referred) EventType() string   { return EventReferred }
 
 // DecodeStanding reads a stored standing event by its name.
 func DecodeStanding(eventType string, data []byte) (Event, error) {
@@ -69,14 +82,18 @@ func DecodeStanding(eventType string, data []byte) (Event, error) {
 		return decode[ClawedBack](eventType, data)
 	case EventSuspended:
 		return decode[Suspended](eventType, data)
+	case EventReferred:
+		return decode[Referred](eventType, data)
 	}
 	return nil, fmt.Errorf("%w %q", ErrUnknownEvent, eventType)
 }
 
 // Sanction is one clawback or suspension as the eligibility check reads it.
 type Sanction struct {
-	Kind      string      `json:"kind"` // clawback, suspension
-	Reason    string      `json:"reason"`
+	Kind   string `json:"kind"` // clawback, suspension, referral
+	Reason string `json:"reason"`
+	// To is the department a referral went to.
+	To        string      `json:"to,omitempty"`
 	Period    Period      `json:"period"`
 	FundingID uuid.UUID   `json:"fundingId,omitzero"`
 	AmountFen int64       `json:"amountFen,omitempty"`
@@ -110,6 +127,8 @@ func (s *Standing) Apply(e Event) {
 		s.clawed[e.FundingID] += e.AmountFen
 	case Suspended:
 		s.sanctions = append(s.sanctions, Sanction{Kind: "suspension", Reason: e.Reason, Period: e.Period, On: domain.DateOf(e.At)})
+	case Referred:
+		s.sanctions = append(s.sanctions, Sanction{Kind: "referral", Reason: e.Reason, To: e.To, On: domain.DateOf(e.At)})
 	}
 }
 
@@ -188,6 +207,28 @@ func (s *Standing) Suspend(a domain.Actor, place Place, reason string, period Pe
 		return err
 	}
 	s.record(Suspended{Institute: s.institute, Reason: reason, Period: period, By: a.UserID, At: now})
+	return nil
+}
+
+// Refer records the bureau's referral of the institute's case to the
+// department to for further handling, with a reason (第十二条: 移交相关部门
+// 进一步处理, R-FUND-08). It bars no application: a suspension does.
+func (s *Standing) Refer(a domain.Actor, place Place, to, reason string, t policy.TextLimits, now time.Time) error {
+	if err := bureau(a, place, "refer an institute's case"); err != nil {
+		return err
+	}
+	var pr domain.Problems
+	to, reason = strings.TrimSpace(to), strings.TrimSpace(reason)
+	if pr.Required("to", "R-FUND-08", to) {
+		pr.MaxChars("to", "SCHEMA", to, t.Short)
+	}
+	if pr.Required("reason", "R-FUND-08", reason) {
+		pr.MaxChars("reason", "SCHEMA", reason, t.Long)
+	}
+	if err := pr.Err(); err != nil {
+		return err
+	}
+	s.record(Referred{Institute: s.institute, To: to, Reason: reason, By: a.UserID, At: now})
 	return nil
 }
 
