@@ -26,6 +26,11 @@ func Check(app *Application, r policy.FundingRules, t policy.TextLimits) (Flags,
 	pr.MaxChars("conference.nameEn", "SCHEMA", c.NameEn, t.Short)
 	if pr.Required("conference.city", "SCHEMA", c.City) {
 		pr.MaxChars("conference.city", "SCHEMA", c.City, t.Short)
+		if outside(c.City) {
+			pr.Add("conference.city", "R-FUND-01",
+				"the programme funds conferences held in the mainland of China, not in Hong Kong, Macao or Taiwan (第一条)",
+				"本办法资助在我国境内（不含港、澳、台地区）举办的国际会议（第一条）")
+		}
 	}
 	if c.OpeningDate.IsZero() {
 		pr.Add("conference.openingDate", "SCHEMA", "required", "必填")
@@ -60,6 +65,24 @@ func Check(app *Application, r policy.FundingRules, t policy.TextLimits) (Flags,
 		ForeignMinistry: s.Sensitive,
 		AcademyName:     s.AcademyName || s.AcademyLeaders,
 	}, nil
+}
+
+// outsideMainland are names of places the programme does not fund
+// conferences in (第一条: 在我国境内（不含港、澳、台地区）举办): Hong Kong,
+// Macao, Taiwan and Taiwan's cities, in Chinese (either script) and in
+// English, matched anywhere in the city's name.
+var outsideMainland = []string{"香港", "澳门", "澳門", "台湾", "臺灣", "台灣", "台北", "臺北", "新北", "高雄", "台中", "臺中", "台南", "臺南", "桃园", "桃園", "新竹", "基隆", "嘉义", "嘉義",
+	"hong kong", "hongkong", "macao", "macau", "taiwan", "taipei", "kaohsiung", "taichung", "tainan", "taoyuan", "hsinchu", "keelung"}
+
+// outside reports whether city names a place outside the mainland.
+func outside(city string) bool {
+	c := strings.ToLower(city)
+	for _, n := range outsideMainland {
+		if strings.Contains(c, n) {
+			return true
+		}
+	}
+	return false
 }
 
 // checkApproval (R-FUND-02): a declaration in econf, or the approval
