@@ -288,6 +288,10 @@ func nominationGuide(t *testing.T, s *site, b *browser, st, u *tab, cycle string
 	// The staff find the file from their cycles, then the cycle's files
 	// across units (filtered, exported).
 	st.signIn("staff@assoc.demo-cast.org.cn", academyPassword)
+	contains(t, "the staff's inbox", st.text(`section[aria-labelledby="sec-nom_inbox"]`), "认定推荐会议")
+	nomShot(t, st, "nomination-inbox")
+	contains(t, "the staff's inbox", st.text(`section[aria-labelledby="sec-nom_inbox"]`), "认定推荐会议")
+	nomShot(t, st, "nomination-inbox")
 	st.open("/nominations")
 	contains(t, "the staff's to-do", st.text("#cycles"), "认定推荐会议")
 	st.click(`#cycles tbody a`)

@@ -146,3 +146,37 @@ var _ = addMsgs(map[string][2]string{
 	"nom_next":                     {"下一页", "Next page"},
 	"nom_page_of":                  {"共%d个单位", "%d units"},
 })
+
+// nominationInbox is what waits in the cycles one takes part in (their
+// to-do lists): a unit's contact's file to open, hand in, revise, its
+// notice running, objections, resources; the staff's conferences to
+// recognise and guide to publish; each with its due day (overdue in red)
+// and a link to where it is done.
+func (s *Server) nominationInbox(r *http.Request, v *view) []inboxSection {
+	sec := inboxSection{Key: "nom_inbox"}
+	today := s.Now().In(shanghai).Format("2006-01-02")
+	for _, c := range s.nominationCycles(r) {
+		for _, t := range c.Todo {
+			href := "/nominations/cycles/" + c.ID
+			switch {
+			case t.File != "":
+				href = "/nominations/" + t.File
+			case t.Task == "publish_guide" || t.Task == "upload_resources":
+				href += "/guide"
+			}
+			label := v.T("ntask_" + t.Task)
+			if t.Count > 0 {
+				label += " (" + strconv.Itoa(t.Count) + ")"
+			}
+			sec.Page.Total++
+			sec.Page.Items = append(sec.Page.Items, forecastRow{ID: c.ID, NameZh: c.Spec.Title, Label: label, Href: href,
+				Due: t.Due, Overdue: t.Due != "" && t.Task != "notice_running" && t.Due < today})
+		}
+	}
+	if sec.Page.Total == 0 {
+		return nil
+	}
+	return []inboxSection{sec}
+}
+
+var _ = addMsgs(map[string][2]string{"nom_inbox": {"重要学术会议推荐", "Conference nominations"}})

@@ -148,7 +148,7 @@ var procedures = []procedure{
 		Routes: fundingRoutes,
 	},
 	{
-		Kind: nominationKind, Nav: "nominations", Own: true, Takes: associationTree,
+		Kind: nominationKind, Nav: "nominations", Own: true, Takes: associationTree, InboxRows: (*Server).nominationInbox,
 		Pages:  []string{"nominations", "nomination_cycle", "nomination_codes", "nomination_file", "nomination_expert", "nomination_guide", "nomination_public_guide"},
 		Routes: nominationRoutes,
 	},
