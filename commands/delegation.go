@@ -381,3 +381,35 @@ func (a *App) fillPersonal(ctx context.Context, f *pdfdoc.RegistrationFormData, 
 		}
 	}
 }
+
+// A unit's delegation at a revision, for the approval log's "approved
+// what?" (commands/revision.go): each nominee's identity, computed
+// indicators, status, opinion and account state, and whether the unit has
+// reported. The personal fields (name, birth date, the three pages'
+// details, attachments) stay out, as they do for every reader not allowed
+// them (viewNominee): the log's readers include auditors, and the record's
+// own URL at that revision shows them to whoever may see them.
+func init() {
+	recordKinds["delegation"] = revisionKind{noun: "delegation", access: domain.KindDelegation, stream: DelegationStream,
+		pathOf: func(id uuid.UUID, l loaded) (string, error) {
+			d, err := delegations.fold(id, l)
+			if err != nil {
+				return "", err
+			}
+			return "/api/v1/congresses/" + d.Congress().String() + "/units/" + d.Unit().String() + "/delegation", nil
+		},
+		state: func(id uuid.UUID, l loaded) (any, domain.Scope, error) {
+			d, err := delegations.fold(id, l)
+			if err != nil {
+				return nil, domain.Scope{}, err
+			}
+			ns := []delegation.Nominee{}
+			for _, n := range d.Nominees() {
+				ns = append(ns, withoutPersonal(n))
+			}
+			return struct {
+				Reported bool                 `json:"reported"`
+				Nominees []delegation.Nominee `json:"nominees"`
+			}{d.IsReported(), ns}, d.Scope(), nil
+		}}
+}

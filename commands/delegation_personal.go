@@ -101,8 +101,7 @@ type NomineeView struct {
 // viewNominee is n as actor may see it in a delegation of scope s.
 func viewNominee(actor domain.Actor, s domain.Scope, n delegation.Nominee, ref domain.Date) NomineeView {
 	if !domain.Allows(actor, domain.KindNomineePersonal, domain.Read, s) {
-		n.Name, n.BirthDate, n.Profile, n.Attachments = "", domain.Date{}, delegation.Profile{}, nil
-		return NomineeView{Nominee: n}
+		return NomineeView{Nominee: withoutPersonal(n)}
 	}
 	n.Profile.IDNumber = delegation.MaskID(n.Profile.IDNumber)
 	v := NomineeView{Nominee: n, Personal: true}
@@ -111,6 +110,14 @@ func viewNominee(actor domain.Actor, s domain.Scope, n delegation.Nominee, ref d
 		v.Age = &age
 	}
 	return v
+}
+
+// withoutPersonal is n without its personal fields (name, birth date,
+// the three pages' details, attachments), as a reader not allowed them
+// sees it.
+func withoutPersonal(n delegation.Nominee) delegation.Nominee {
+	n.Name, n.BirthDate, n.Profile, n.Attachments = "", domain.Date{}, delegation.Profile{}, nil
+	return n
 }
 
 // filesOf are the uploads a nominee's record refers to: the photo and the

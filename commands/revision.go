@@ -102,6 +102,10 @@ type revisionKind struct {
 	access domain.Kind
 	stream func(uuid.UUID) string
 	path   func(uuid.UUID) string
+	// pathOf, when set, is the record's address from its stream, for a
+	// record addressed by more than its id (a unit's delegation: by its
+	// congress and unit).
+	pathOf func(id uuid.UUID, l loaded) (string, error)
 	// state is the record folded from l, without its id and version (a
 	// diff of two revisions shows what changed, not that the version
 	// did), and its scope.
@@ -201,9 +205,10 @@ type RecordRevision struct {
 // revisions is one record's stream, loaded once for reads at several
 // revisions by an actor who may read the record.
 type revisions struct {
-	k  revisionKind
-	id uuid.UUID
-	l  loaded
+	k    revisionKind
+	id   uuid.UUID
+	l    loaded
+	path string
 }
 
 // openRevisions loads the record kind/id for actor: not found when there
@@ -227,7 +232,15 @@ func (a *App) openRevisions(ctx context.Context, actor domain.Actor, kind string
 	if !domain.Allows(actor, k.access, domain.Read, sc) {
 		return revisions{}, fmt.Errorf("%s %s: %w", k.noun, id, domain.ErrNotFound)
 	}
-	return revisions{k: k, id: id, l: l}, nil
+	path := ""
+	if k.pathOf != nil {
+		if path, err = k.pathOf(id, l); err != nil {
+			return revisions{}, err
+		}
+	} else {
+		path = k.path(id)
+	}
+	return revisions{k: k, id: id, l: l, path: path}, nil
 }
 
 // at is the record at Point p.
@@ -241,7 +254,7 @@ func (r revisions) at(p Point) (RecordRevision, error) {
 		return RecordRevision{}, err
 	}
 	return RecordRevision{Kind: string(r.k.access), ID: r.id, Version: cut.version, Latest: r.l.version, State: st,
-		RecordAt: RevisionURL(r.k.path(r.id), cut.version)}, nil
+		RecordAt: RevisionURL(r.path, cut.version)}, nil
 }
 
 // RevisionURL is the address of a record's state endpoint at revision n.
@@ -362,7 +375,7 @@ func (a *App) DecisionChanges(ctx context.Context, actor domain.Actor, kind stri
 		if d.Number < 2 || rev > r.l.version {
 			return nil, fmt.Errorf("decision %d of %s %s is not in its stream of %d events", d.Number, r.k.noun, id, r.l.version)
 		}
-		out[i] = DecisionChanges{Revision: rev, URL: RevisionURL(r.k.path(id), rev)}
+		out[i] = DecisionChanges{Revision: rev, URL: RevisionURL(r.path, rev)}
 		prev := -1
 		for j := i - 1; j >= 0; j-- {
 			if decisions[j].Role == d.Role {

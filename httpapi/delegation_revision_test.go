@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -112,5 +113,69 @@ func TestCongressAtRevision(t *testing.T) {
 	}
 	if res := h.do("GET", cong+"?atRevision=1", h.tree.OtherUnitAd.Email, nil); res.status != http.StatusNotFound {
 		t.Errorf("a unit not invited at revision 1: %d", res.status)
+	}
+}
+
+// TestDelegationApprovalLogSaysWhatWasApproved: each decision in a unit's
+// delegation log (R-DEL-03) links to the delegation as it stood when the
+// unit decided (recordUrl ?atRevision=) and lists what changed since the
+// unit's previous decision, field by field, without the nominees'
+// personal fields (the log's readers include auditors).
+func TestDelegationApprovalLogSaysWhatWasApproved(t *testing.T) {
+	h := newHarness(t)
+	unitAdmin, auditor := h.email(domain.RoleUnitAdmin), h.email(domain.RoleAuditor)
+	cong := congressWith(t, h, 2, 0)
+	add := func(name, key string) string {
+		res := h.do("POST", cong+"/nominees", unitAdmin, map[string]any{"name": name, "identity": "committee", "birthDate": "1982-03-01",
+			"profile": map[string]any{"gender": "female", "ethnicity": "汉族", "affiliations": []string{"群众"}, "grassroots": false}}, "Idempotency-Key", key)
+		if res.status != http.StatusCreated {
+			t.Fatalf("add %s: %d %s", name, res.status, res.body)
+		}
+		return res.json(t)["id"].(string)
+	}
+	first := add("甲测试", "add-1")
+	if res := h.do("POST", cong+"/nominees/"+first+"/approve", unitAdmin, map[string]string{"reason": "同意"}, "Idempotency-Key", "approve-1"); res.status != http.StatusOK {
+		t.Fatalf("approve: %d %s", res.status, res.body)
+	}
+	second := add("乙测试", "add-2")
+	if res := h.do("POST", cong+"/nominees/"+second+"/reject", unitAdmin, map[string]string{"reason": "材料不全"}, "Idempotency-Key", "reject-2"); res.status != http.StatusOK {
+		t.Fatalf("reject: %d %s", res.status, res.body)
+	}
+	del := cong + "/units/" + h.tree.Unit.String() + "/delegation"
+	lg := h.do("GET", del+"/log", auditor, nil)
+	if lg.status != http.StatusOK {
+		t.Fatalf("the log: %d %s", lg.status, lg.body)
+	}
+	for _, name := range []string{"甲测试", "乙测试", "1982-03-01"} {
+		if strings.Contains(string(lg.body), name) {
+			t.Errorf("the log shows the auditor the personal %q: %s", name, lg.body)
+		}
+	}
+	var decisions []map[string]any
+	for _, e := range lg.json(t)["entries"].([]any) {
+		if e := e.(map[string]any); e["decidedOnRevision"] != nil {
+			decisions = append(decisions, e)
+		}
+	}
+	if len(decisions) != 2 {
+		t.Fatalf("want the approval and the rejection as decisions; got %v", decisions)
+	}
+	approve, reject := decisions[0], decisions[1]
+	if approve["recordUrl"] != del+"?atRevision=1" || approve["changes"] != nil {
+		t.Errorf("the approval's entry: %v", approve)
+	}
+	if reject["recordUrl"] != del+"?atRevision=3" || reject["changesSinceRevision"] != 1.0 {
+		t.Errorf("the rejection's entry: %v", reject)
+	}
+	var paths []string
+	changes, _ := reject["changes"].([]any)
+	for _, c := range changes {
+		paths = append(paths, c.(map[string]any)["path"].(string))
+	}
+	if !slices.Contains(paths, "nominees[0].status") || !slices.ContainsFunc(paths, func(p string) bool { return strings.HasPrefix(p, "nominees[1]") }) {
+		t.Errorf("since the approval: the first nominee approved and the second added; got %q", paths)
+	}
+	if got := h.do("GET", reject["recordUrl"].(string), unitAdmin, nil).json(t); got["version"] != 3.0 || len(got["nominees"].([]any)) != 2 {
+		t.Errorf("the delegation the rejection was made on: %v", got)
 	}
 }
