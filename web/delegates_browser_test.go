@@ -403,6 +403,15 @@ func nomineeDetailPage(t *testing.T, unit *tab, base, id string) {
 	}
 	unit.shot("nominee-details")
 	unit.axe("nominee details (unit)")
+	// English: the same page, its labels translated.
+	unit.click(`form[action="/lang"] button`)
+	for sel, want := range map[string]string{"#indicators-h": "Indicators (computed)", "#attachments-h": "Attachments", "#tab-d_page2": "Details (2): education and profession"} {
+		if got := unit.text(sel); got != want {
+			t.Errorf("English nominee page: %s %q, want %q", sel, got, want)
+		}
+	}
+	unit.shot("nominee-details-en")
+	unit.click(`form[action="/lang"] button`)
 	unit.click("#disable-nominee")
 	unit.waitFor(`location.search.includes('done=disable')`)
 	if got := eval[string](unit, `document.getElementById('nominee-account').dataset.disabled`); got != "true" {
