@@ -119,8 +119,10 @@ func (a *App) NominationGuide(ctx context.Context, actor domain.Actor, cycleID u
 		return Guide{}, fmt.Errorf("guide of %s: %w", cycleID, domain.ErrNotFound)
 	}
 	items := c.Guide()
-	if !staff {
-		for i := range items {
+	for i := range items {
+		// A conference's resources are for the staff and its host, who
+		// reads back what it submitted.
+		if !staff && (actor.OrgID == uuid.Nil || items[i].Unit != actor.OrgID) {
 			items[i].Resources = nil
 		}
 	}

@@ -451,6 +451,24 @@ func TestNominationCycleOverHTTP(t *testing.T) {
 	if _, tasks := todo(society); len(tasks) != 0 {
 		t.Errorf("R-NOM-05 the society's to-do once its resources are in: %v", tasks)
 	}
+	// The host reads back the resources it submitted; another unit and
+	// the public do not see them.
+	resourcesOf := func(email string) any {
+		for _, it := range h.do("GET", "/api/v1/guides/"+cycleID, email, nil).json(t)["items"].([]any) {
+			if it := it.(map[string]any); it["recommendationId"] == rec {
+				return it["resources"]
+			}
+		}
+		return nil
+	}
+	if got := resourcesOf(society); got == nil {
+		t.Errorf("R-NOM-05 the host reads back its resources: none")
+	}
+	for _, who := range []string{prov, ""} {
+		if got := resourcesOf(who); got != nil {
+			t.Errorf("R-NOM-05 %q reads the society's resources: %v", who, got)
+		}
+	}
 	if res := h.do("POST", cycle+"/guide/"+rec+"/quality-tracking", society, nil); res.status != http.StatusOK {
 		t.Errorf("R-NOM-06 quality tracking: %d %s", res.status, res.body)
 	}

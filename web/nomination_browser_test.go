@@ -367,10 +367,24 @@ func nominationGuide(t *testing.T, s *site, b *browser, st, u *tab, cycle string
 	u.waitFor(`!!document.querySelector('#f-resources-videos-error')`)
 	contains(t, "a video that is no link", u.text("#f-resources-videos-error"), "R-NOM-05")
 	labelled(t, u)
+	contains(t, "no resources yet", u.text("#my-resources"), "尚未提交")
 	pick("f-resources-rec")
 	u.fill(map[string]string{"f-resources-videos": "https://video.example.org/1"})
+	summary := filepath.Join(t.TempDir(), "summary.pdf")
+	if err := os.WriteFile(summary, []byte("%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	u.do(chromedp.SetUploadFiles(chromedp.ID("f-resources-summaries"), []string{summary}))
+	u.do(chromedp.SetUploadFiles(chromedp.ID("f-resources-proceedings"), []string{summary}))
 	u.click(`#save-resources`)
 	u.waitFor(`location.search.includes('done=resources')`)
+	// What was submitted: the link, the summary and the proceedings, each
+	// read back as the PDF uploaded.
+	for _, want := range []string{"https://video.example.org/1", "专家观点综述 1", "会议论文集 1"} {
+		contains(t, "the resources submitted", u.text("#my-resources"), want)
+	}
+	pdfLink(t, u, "#my-resources a.summary")
+	pdfLink(t, u, "#my-resources a.proceedings")
 	pick("f-track-rec")
 	u.click(`#save-track`)
 	u.waitFor(`location.search.includes('done=track')`)

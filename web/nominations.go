@@ -65,6 +65,10 @@ func nominationRoutes(s *Server, r chi.Router) {
 	r.Get("/nominations/{id}/scans/{file}", s.apiFileAt(func(r *http.Request) string {
 		return "/files/" + chi.URLParam(r, "file") + "?nomination=" + chi.URLParam(r, "id")
 	}))
+	// The host's own resource uploads (its expert summary, proceedings).
+	r.Get("/nominations/cycles/{id}/resources/{file}", s.apiFileAt(func(r *http.Request) string {
+		return "/files/" + chi.URLParam(r, "file")
+	}))
 	r.Get("/nominations/cycles/{id}/nomination-form.pdf", s.apiFileAt(func(r *http.Request) string {
 		return "/nomination-cycles/" + chi.URLParam(r, "id") + "/nomination-form.pdf"
 	}))

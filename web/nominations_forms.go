@@ -32,6 +32,9 @@ type nomForm struct {
 	// Rows: how many filled rows its list offers at first (and one more
 	// to add another).
 	Rows int
+	// IDLists: the API takes each upload as a list of file ids
+	// (summaries: [id]), not one id.
+	IDLists bool
 }
 
 var nomForms = map[string]nomForm{
@@ -165,6 +168,9 @@ func (s *Server) nominationForm(w http.ResponseWriter, r *http.Request) {
 		for _, fd := range f.Sec.Fields {
 			if a, ok := m[fd.Name].(attachment); ok {
 				m[fd.Name] = a.ID // the API refers to an upload by its id
+				if f.IDLists {
+					m[fd.Name] = []string{a.ID}
+				}
 			}
 		}
 	}

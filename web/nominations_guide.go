@@ -24,7 +24,8 @@ func init() {
 	}}, Method: "PUT", Path: "/guide/{target}", Target: "update.rec", Cycle: true}
 	nomForms["resources"] = nomForm{Sec: section{Key: "resources", Label: "nom_resources", Fields: []sectionField{
 		kind("videos", "nom_videos", "lines"),
-	}}, Method: "POST", Path: "/guide/{target}/resources", Target: "resources.rec", Cycle: true}
+		upload("summaries", "nom_summaries", "proceedings"), upload("proceedings", "nom_proceedings", "proceedings"),
+	}}, Method: "POST", Path: "/guide/{target}/resources", Target: "resources.rec", Cycle: true, IDLists: true}
 	nomForms["track"] = nomForm{Sec: section{Key: "track", Label: "nom_tracking"}, Method: "POST", Path: "/guide/{target}/quality-tracking", Target: "track.rec", Cycle: true}
 }
 
@@ -43,7 +44,9 @@ type guideEntry struct {
 	Kind           string `json:"kind"`
 	Priority       bool   `json:"priority"`
 	Resources      *struct {
-		Videos []string `json:"videos"`
+		Videos      []string `json:"videos"`
+		Summaries   []string `json:"summaries"`
+		Proceedings []string `json:"proceedings"`
 	} `json:"resources"`
 	Tracked bool `json:"qualityTracked"`
 }
@@ -157,8 +160,12 @@ var _ = addMsgs(map[string][2]string{
 	"nom_update_hint":     {"会议开幕两周前可更新，此后不再受理。", "Updates are taken until two weeks before the conference opens."},
 	"nom_update_which":    {"会议", "Conference"},
 	"nom_resources":       {"会议资源", "Resources"},
-	"nom_resources_hint":  {"会议召开后提交学术报告视频链接等资源。", "After the conference: links to its videos and other resources."},
+	"nom_resources_hint":  {"会议召开后提交学术报告视频链接、专家观点综述和会议论文集（PDF）；再次提交即替换此前提交的资源。", "After the conference: links to its videos, its expert summary and its proceedings (PDF); a new submission replaces the previous one."},
 	"nom_videos":          {"学术报告视频链接", "Video links"},
+	"nom_summaries":       {"专家观点综述", "Expert summary"},
+	"nom_proceedings":     {"会议论文集", "Proceedings"},
+	"nom_resources_none":  {"尚未提交", "None yet"},
+	"nom_resources_list":  {"已提交的会议资源", "Resources submitted"},
 	"nom_tracking":        {"参加质量跟踪", "Take part in quality tracking"},
 	"nom_tracked":         {"质量跟踪", "Quality tracking"},
 	"nom_tracked_yes":     {"已参加", "Taking part"},
