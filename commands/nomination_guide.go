@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -105,6 +106,18 @@ type Guide struct {
 	Title     string                  `json:"title"`
 	Published bool                    `json:"published"`
 	Items     []nomination.GuideEntry `json:"items"`
+	// Declined: the recommendations the steering committee declined,
+	// with their reasons; for the organiser's staff only (empty for
+	// anyone else).
+	Declined []DeclinedRecommendation `json:"declined"`
+}
+
+// DeclinedRecommendation is one declined recommendation of a file.
+type DeclinedRecommendation struct {
+	Recommendation uuid.UUID `json:"recommendationId"`
+	File           uuid.UUID `json:"nominationId"`
+	Reason         string    `json:"reason"`
+	At             time.Time `json:"at"`
 }
 
 // NominationGuide reads the guide; an unpublished one is not found but
@@ -126,7 +139,13 @@ func (a *App) NominationGuide(ctx context.Context, actor domain.Actor, cycleID u
 			items[i].Resources = nil
 		}
 	}
-	return Guide{Cycle: cycleID, Year: c.Spec().Year, Title: c.Spec().Title, Published: c.Published(), Items: nonNilSlice(items)}, nil
+	declined := []DeclinedRecommendation{}
+	if staff {
+		for _, d := range c.Declines() {
+			declined = append(declined, DeclinedRecommendation{Recommendation: d.Recommendation, File: d.File, Reason: d.Reason, At: d.At})
+		}
+	}
+	return Guide{Cycle: cycleID, Year: c.Spec().Year, Title: c.Spec().Title, Published: c.Published(), Items: nonNilSlice(items), Declined: declined}, nil
 }
 
 // UpdateGuideConference is the host's update of a recognised conference.

@@ -382,6 +382,18 @@ func TestNominationCycleOverHTTP(t *testing.T) {
 	if res := h.do("POST", file+"/recommendations/"+rec+"/recognise", staff, map[string]any{"nameEn": "Annual Meeting of the Demo Mathematical Society"}); res.status != http.StatusOK {
 		t.Fatalf("recognise: %d %s", res.status, res.body)
 	}
+	// A declined conference is read back as declined, with its reason, by
+	// the staff (R-NOM-06), and cannot be decided again.
+	provRec2 := h.do("GET", provFile, prov, nil).json(t)["recommendations"].([]any)[1].(map[string]any)["id"].(string)
+	if res := h.do("POST", provFile+"/recommendations/"+provRec2+"/decline", staff, map[string]any{"reason": "学术影响有限"}); res.status != http.StatusOK {
+		t.Fatalf("decline: %d %s", res.status, res.body)
+	}
+	if res := h.do("POST", provFile+"/recommendations/"+provRec2+"/recognise", staff, map[string]any{"nameEn": "Again"}); res.status != http.StatusConflict || !res.hasRule("R-NOM-06") {
+		t.Errorf("R-NOM-06 a declined conference recognised: %d %s", res.status, res.body)
+	}
+	if d := h.do("GET", "/api/v1/guides/"+cycleID, staff, nil).json(t)["declined"].([]any); len(d) != 1 || d[0].(map[string]any)["recommendationId"] != provRec2 || d[0].(map[string]any)["reason"] != "学术影响有限" {
+		t.Errorf("R-NOM-06 the staff read the declined conference: %v", d)
+	}
 	if _, tasks := todo(staff); len(tasks) != 2 || tasks["recognise"]["count"] != 1.0 || tasks["publish_guide"]["due"] != "2023-05-31" {
 		t.Errorf("R-NOM-06 the organiser's to-do with nine of the provincial list undecided: %v", tasks)
 	}
@@ -395,6 +407,9 @@ func TestNominationCycleOverHTTP(t *testing.T) {
 		t.Errorf("R-NOM-06 the organiser's cycle once the guide is out: %v", row)
 	}
 	guide := h.do("GET", "/api/v1/guides/"+cycleID, "", nil)
+	if d := guide.json(t)["declined"].([]any); len(d) != 0 {
+		t.Errorf("R-NOM-06 the public reads the declined conferences: %v", d)
+	}
 	if items := guide.json(t)["items"].([]any); guide.status != http.StatusOK || len(items) != 2 || !strings.Contains(string(guide.body), `"nameEn":"Annual Meeting of the Demo Mathematical Society"`) {
 		t.Errorf("R-NOM-06 the public list: %d %s", guide.status, guide.body)
 	}

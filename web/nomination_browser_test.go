@@ -136,6 +136,13 @@ func nominationWalk(t *testing.T, s *site, b *browser) {
 	if used := eval[string](u, `document.querySelector('#quota tr[data-key="others"] td:nth-child(3)').innerText`); used != "1" {
 		t.Errorf("others' conferences used reads %q; want 1: %s", used, u.text("#quota"))
 	}
+	// A second, for the steering committee to decline.
+	u.do(chromedp.SetValue(chromedp.ID("f-rec-kind"), "mechanism"), chromedp.SetValue(chromedp.ID("f-rec-field"), "数理科学"))
+	u.fill(map[string]string{"f-rec-name": "示范几何研讨会", "f-rec-host": "示范数学会", "f-rec-openingDate": "2027-10-10", "f-rec-place": "北京",
+		"f-rec-editions-0-number": "3", "f-rec-editions-0-date": "2025-10-10", "f-rec-editions-1-number": "4", "f-rec-editions-1-date": "2026-10-10"})
+	u.click(`#save-rec`)
+	u.waitFor(`location.search.includes('done=rec')`)
+	contains(t, "the list", u.text("#recommendations"), "示范几何研讨会")
 
 	// Handed in too early: every missing part in the summary, a labelled
 	// link to its section, and the reason next to the section's form.
@@ -308,6 +315,18 @@ func nominationGuide(t *testing.T, s *site, b *browser, st, u *tab, cycle string
 	st.axe("the cycle's files")
 	st.click(`#files tbody a`)
 	st.waitFor(`location.pathname === '` + file + `'`)
+	// The staff decline the second (R-NOM-06): shown as declined with its
+	// reason, no longer offered to decide.
+	declined := `document.querySelector('#f-decide-rec option:nth-child(3)')`
+	contains(t, "the conference to decline", eval[string](st, declined+`.textContent`), "示范几何研讨会")
+	st.do(chromedp.SetValue(chromedp.ID("f-decide-rec"), eval[string](st, declined+`.value`)))
+	st.fill(map[string]string{"f-decide-reason": "与年会内容重复"})
+	st.click(`#save-decline`)
+	st.waitFor(`location.search.includes('done=decide')`)
+	contains(t, "declined", st.text("#recognition"), "未认定 · 与年会内容重复")
+	if n := eval[int](st, `document.querySelectorAll('#f-decide-rec option').length`); n != 2 {
+		t.Errorf("the conferences left to decide: %d options; want the placeholder and one", n)
+	}
 	st.do(chromedp.SetValue(chromedp.ID("f-decide-rec"), eval[string](st, `document.querySelector('#f-decide-rec option:nth-child(2)').value`)))
 	st.click(`#save-recognise`)
 	st.waitFor(`!!document.querySelector('#f-decide-nameEn-error')`)

@@ -405,7 +405,9 @@ type nominationFileView struct {
 	Objections                                 []option
 	// Recognised: the staff's view of the guide, recommendation → its
 	// English name; Undecided, the conferences still to decide.
-	Recognised     map[string]string
+	Recognised map[string]string
+	// Declined: recommendation → the reason it was declined (未认定).
+	Declined       map[string]string
 	Undecided      []option
 	Contact, Staff bool
 	Idem           string
@@ -499,14 +501,18 @@ func (s *Server) showNomination(w http.ResponseWriter, r *http.Request, v *view,
 		v.Form["notice.workingDays"] = "5"
 	}
 	if fv.Staff {
-		fv.Recognised = map[string]string{}
+		fv.Recognised, fv.Declined = map[string]string{}, map[string]string{}
 		if g, _ := s.readGuide(r, f.CycleID); g != nil {
 			for _, e := range g.Items {
 				fv.Recognised[e.Recommendation] = e.NameEn
 			}
+			for _, d := range g.Declined {
+				fv.Declined[d.Recommendation] = d.Reason
+			}
 		}
 		for _, rec := range f.Recommendations {
-			if id, _ := rec["id"].(string); fv.Recognised[id] == "" && f.Status == "submitted" {
+			id, _ := rec["id"].(string)
+			if _, declined := fv.Declined[id]; !declined && fv.Recognised[id] == "" && f.Status == "submitted" {
 				name, _ := rec["name"].(string)
 				fv.Undecided = append(fv.Undecided, option{id, name})
 			}

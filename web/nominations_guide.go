@@ -57,6 +57,12 @@ type guide struct {
 	Title     string       `json:"title"`
 	Published bool         `json:"published"`
 	Items     []guideEntry `json:"items"`
+	// Declined (the staff's read): declined recommendations, each with
+	// its reason.
+	Declined []struct {
+		Recommendation string `json:"recommendationId"`
+		Reason         string `json:"reason"`
+	} `json:"declined"`
 }
 
 // readGuide reads a cycle's guide as the signed-in user (or anyone) may.
@@ -142,6 +148,7 @@ var _ = addMsgs(map[string][2]string{
 	"nom_recognise":       {"认定", "Recognise"},
 	"nom_decline":         {"不予认定", "Decline"},
 	"nom_recognised":      {"已认定", "Recognised"},
+	"nom_declined":        {"未认定", "Declined"},
 	"nom_return":          {"退回修改", "Return for revision"},
 	"nom_return_reason":   {"退回理由", "Reason"},
 	"nom_guide":           {"重要学术会议指南", "Guide to important conferences"},

@@ -133,7 +133,7 @@ type Cycle struct {
 	spec      CycleSpec
 	edition   int
 	guide     []GuideEntry
-	declined  []uuid.UUID
+	declined  []Declined
 	published bool
 	pending   []Event
 }

@@ -72,7 +72,7 @@ type Recognise struct {
 }
 
 func (c *Cycle) decided(rec uuid.UUID) bool {
-	return slices.ContainsFunc(c.guide, func(g GuideEntry) bool { return g.Recommendation == rec }) || slices.Contains(c.declined, rec)
+	return slices.ContainsFunc(c.guide, func(g GuideEntry) bool { return g.Recommendation == rec }) || slices.ContainsFunc(c.declined, func(d Declined) bool { return d.Recommendation == rec })
 }
 
 // Recognise records the steering committee's recognition of one
@@ -153,7 +153,11 @@ func (c *Cycle) PublishGuide(a domain.Actor, now time.Time) error {
 
 // Guide is the recognised conferences; Published whether the guide is out.
 func (c *Cycle) Guide() []GuideEntry { return slices.Clone(c.guide) }
-func (c *Cycle) Published() bool     { return c.published }
+
+// Declines are the steering committee's declined recommendations, each
+// with its reason, in the order decided.
+func (c *Cycle) Declines() []Declined { return slices.Clone(c.declined) }
+func (c *Cycle) Published() bool      { return c.published }
 
 // hostEntry finds a published guide's conference the actor's unit
 // recommended.
@@ -245,7 +249,7 @@ func (c *Cycle) applyGuide(e Event) {
 	case Recognised:
 		c.guide = append(c.guide, e.Entry)
 	case Declined:
-		c.declined = append(c.declined, e.Recommendation)
+		c.declined = append(c.declined, e)
 	case GuidePublished:
 		c.published = true
 	case ConferenceUpdated:
