@@ -360,7 +360,7 @@ var notPersonal = allow(
 		"forecast.ApprovedAtSchool.Comment", "forecast.ApprovedAtUnit.Comment", "forecast.ApprovedByAuthority.Comment",
 		"forecast.Rejected.Reason", "forecast.Withdrawn.Reason", "funding.Acknowledged.Note", "funding.ClawedBack.Reason",
 		"funding.Granted.Comment", "funding.PlanDecided.Comment", "funding.Rejected.Reason", "funding.Returned.Reason",
-		"funding.Suspended.Reason", "funding.ProgressFiled.Text", "funding.SummaryFiled.Text",
+		"funding.Suspended.Reason", "funding.Referred.Reason", "funding.ProgressFiled.Text", "funding.SummaryFiled.Text",
 		"nomination.CodeRevoked.Reason", "nomination.CommitteeOpinion.Opinion", "nomination.Declined.Reason",
 		"nomination.ObjectionHandled.Handling", "nomination.Returned.Reason", "summary.Accepted.Comment", "summary.Returned.Reason"),
 	because("a date the procedure computed or a deadline (due, filed, today), not a person's",
@@ -377,7 +377,7 @@ var notPersonal = allow(
 		"funding.Approval.Number", "funding.PlanLine.InstituteName", "nomination.CodeIssued.Category", "nomination.CodeIssued.Name",
 		"nomination.CodeIssued.Number", "nomination.GuideEntry.UnitName", "org.Created.EmailDomains", "org.Created.NameEn",
 		"org.Created.NameZh", "org.EmailDomainsSet.EmailDomains", "org.Renamed.NameEn", "org.Renamed.NameZh",
-		"nomination.NoticePublished.Where"),
+		"nomination.NoticePublished.Where", "funding.Referred.To"),
 	because("a person's professional title, institution, nationality or field beside their name: the name (tagged) identifies; "+
 		"with it erased these name no one, and read models and statistics count by them (the same rule for every procedure)",
 		"account.ProfileUpdated.Title", "declaration.Applicant.Title", "forecast.Applicant.Title", "declaration.Person.Institution",
