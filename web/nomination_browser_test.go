@@ -88,11 +88,28 @@ func nominationWalk(t *testing.T, s *site, b *browser) {
 		t.Errorf("a refused sheet imported %d codes", n)
 	}
 	nomShot(t, st, "nomination-codes-errors")
-	good := filledSheet(t, httpapi.CodesTemplate, dir, "codes.xlsx", [][]string{{"理科", "A-01", "示范数学会", "478"}})
+	good := filledSheet(t, httpapi.CodesTemplate, dir, "codes.xlsx", [][]string{{"理科", "A-01", "示范数学会", "478"}, {"理科", "A-02", "示范物理学会", "479"}})
 	st.do(chromedp.SetUploadFiles(chromedp.ID("f-codes-sheet"), []string{good}))
 	st.click(`#import-codes`)
 	st.waitFor(`location.search.includes('done=1')`)
 	contains(t, "the codes", st.text("#codes"), "示范数学会")
+	// A code revoked, then reissued (R-NOM-01): a code issued before is
+	// refused next to the unit's input; left blank, a new one is drawn.
+	physics := `[...document.querySelectorAll('#codes tbody tr')].find(r => r.innerText.includes('示范物理学会'))`
+	unit := eval[string](st, physics+`.querySelector('form').action.split('/').at(-2)`)
+	st.fill(map[string]string{"reason-" + unit: "联系人变更"})
+	st.click(`[id="revoke-` + unit + `"]`)
+	contains(t, "the code revoked", eval[string](st, physics+`.innerText`), "已作废")
+	st.fill(map[string]string{"f-reissue-" + unit: "478"})
+	st.click(`[id="reissue-` + unit + `"]`)
+	contains(t, "a code issued before", st.text(`[id="f-reissue-`+unit+`-error"]`), "R-NOM-01")
+	labelled(t, st)
+	nomShot(t, st, "nomination-code-reissue-refused")
+	st.do(chromedp.Evaluate[chromedp.Void](`document.getElementById('f-reissue-` + unit + `').value = ''`))
+	st.click(`[id="reissue-` + unit + `"]`)
+	if row := eval[string](st, physics+`.innerText`); !strings.Contains(row, "未使用") || strings.Contains(row, "479") {
+		t.Errorf("the reissued code: %s", row)
+	}
 	st.axe("invitation codes")
 
 	contact := "contact@math.demo-society.org.cn"

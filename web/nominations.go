@@ -33,6 +33,7 @@ func nominationRoutes(s *Server, r chi.Router) {
 	r.Post("/nominations/codes", s.nominationCodesImport)
 	r.Get("/nominations/codes/template.xlsx", s.apiFile("/nomination-codes/template.xlsx"))
 	r.Post("/nominations/codes/{id}/revoke", s.nominationCodeRevoke)
+	r.Post("/nominations/codes/{id}/reissue", s.nominationCodeReissue)
 	r.Get("/nominations/plan-template.xlsx", s.apiFile("/nominations/plan-template.xlsx"))
 	r.Get("/nominations/{id}", s.nominationFile)
 	r.Post("/nominations/{id}/plan", s.nominationPlanImport)
@@ -394,6 +395,45 @@ func (s *Server) nominationCodeRevoke(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/nominations/codes?done=1", http.StatusSeeOther)
 }
 
+// nominationCodeReissue gives a unit whose code was revoked a new one
+// (R-NOM-01): the code typed, or one drawn when left blank; a refused
+// code (malformed, issued before) is said next to the unit's input.
+func (s *Server) nominationCodeReissue(w http.ResponseWriter, r *http.Request) {
+	v := s.newView(r, "nom_codes")
+	if !s.signedIn(w, r, v) {
+		return
+	}
+	id, ok := recordID(r)
+	if !ok {
+		s.failed(w, r, v, &answer{status: http.StatusNotFound})
+		return
+	}
+	path := "reissue." + id
+	body := map[string]string{}
+	if code := strings.TrimSpace(r.PostFormValue("code")); code != "" {
+		body["code"] = code
+		v.Form[path] = code
+	}
+	a := s.api(r, call{method: "POST", path: "/nomination-codes/" + id + "/reissue", body: body, header: map[string]string{"Idempotency-Key": idemKey(r)}})
+	switch {
+	case a.ok():
+		http.Redirect(w, r, "/nominations/codes?done=1", http.StatusSeeOther)
+	case a.status == http.StatusBadRequest || a.status == http.StatusUnprocessableEntity || a.status == http.StatusConflict:
+		p := a.problem()
+		for i := range p.Errors {
+			p.Errors[i].Path = path
+		}
+		if len(p.Errors) == 0 {
+			p.Errors = []fieldError{{Path: path, Rule: p.Rule, Message: firstNonEmpty(p.Detail, p.Title), Zh: p.Zh}}
+		}
+		v.addProblems(p)
+		v.relabel(func(v *view, _ string) string { return v.T("nom_new_code") })
+		s.showCodes(w, r, v, a.status)
+	default:
+		s.failed(w, r, v, a)
+	}
+}
+
 // nominationFileView is a unit's nomination file.
 type nominationFileView struct {
 	ID, Status, StatusLabel, UnitName, CycleID string
@@ -635,6 +675,10 @@ var _ = addMsgs(map[string][2]string{
 	"ncode_revoked":      {"已作废", "Revoked"},
 	"nom_revoke":         {"作废", "Revoke"},
 	"nom_revoke_reason":  {"作废原因", "Reason to revoke"},
+	"nom_code_action":    {"作废或重新发放", "Revoke or reissue"},
+	"nom_new_code":       {"新邀请码", "New code"},
+	"nom_new_code_hint":  {"留空则自动生成", "Blank: one is drawn"},
+	"nom_reissue":        {"重新发放", "Reissue"},
 	"nom_open_file":      {"填报本单位推荐材料", "Open my unit's nomination file"},
 	"nom_window":         {"会议举办时间", "Conferences held"},
 	"nom_form_pdf":       {"推荐表（PDF）", "Nomination form (PDF)"},
