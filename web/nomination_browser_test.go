@@ -134,6 +134,24 @@ func nominationWalk(t *testing.T, s *site, b *browser) {
 	if n := eval[int](u, `document.querySelectorAll('#plan tbody tr').length`); n != 2 {
 		t.Errorf("the plan lists %d conferences; want 2", n)
 	}
+	// One more entered on the form (征集内容 1): outside the window refused
+	// next to its input, nothing added; then added.
+	entry := map[string]string{"f-planentry-entries-0-name": "示范拓扑学论坛", "f-planentry-entries-0-openingDate": "2026-12-01", "f-planentry-entries-0-closingDate": "2026-12-02",
+		"f-planentry-entries-0-place": "南京", "f-planentry-entries-0-host": "示范大学"}
+	u.fill(entry)
+	u.click(`#save-planentry`)
+	u.waitFor(`!!document.querySelector('#error-summary')`)
+	contains(t, "a plan entry outside the window", u.text("#f-planentry-entries-0-openingDate-error"), "2027")
+	labelled(t, u)
+	nomShot(t, u, "nomination-plan-entry-errors")
+	entry["f-planentry-entries-0-openingDate"], entry["f-planentry-entries-0-closingDate"] = "2027-11-01", "2027-11-02"
+	u.fill(entry)
+	u.click(`#save-planentry`)
+	u.waitFor(`location.search.includes('done=planentry')`)
+	contains(t, "the plan entered by hand", u.text("#plan"), "示范拓扑学论坛")
+	if n := eval[int](u, `document.querySelectorAll('#plan tbody tr').length`); n != 3 {
+		t.Errorf("the plan lists %d conferences; want 3", n)
+	}
 	if !strings.Contains(u.text("#quota"), "0") {
 		t.Errorf("the quotas: %s", u.text("#quota"))
 	}

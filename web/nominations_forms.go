@@ -38,6 +38,12 @@ type nomForm struct {
 }
 
 var nomForms = map[string]nomForm{
+	// One conference of the annual plan at a time (征集内容 1), beside
+	// the spreadsheet import.
+	"planentry": {Sec: section{Key: "planentry", Label: "nom_plan_add", Lists: []sectionList{{"entries", "nom_plan_entry", []sectionField{
+		txt("name", "nom_rec_name"), kind("openingDate", "nom_rec_opening", "date"), kind("closingDate", "nom_rec_closing", "date"),
+		txt("place", "nom_rec_place"), txt("host", "nom_rec_host"), txt("organiser", "nom_plan_organiser"), kind("own", "nom_rec_own", "checkbox"),
+	}}}}, Method: "POST", Path: "/plan", Rows: 1},
 	"scheme": {Sec: section{Key: "scheme", Label: "nom_scheme", Fields: []sectionField{
 		kind("principles", "nom_principles", "textarea"), kind("standards", "nom_standards", "textarea"), kind("process", "nom_process", "textarea"),
 		txt("contact.name", "nom_contact_name"), kind("contact.mobile", "nom_contact_mobile", "tel"), kind("contact.email", "nom_contact_email", "email"),
@@ -74,7 +80,7 @@ var nomForms = map[string]nomForm{
 }
 
 // nomFormOrder is the file page's forms in the page's order.
-var nomFormOrder = []string{"scheme", "expert", "committee", "opinion", "signed", "previous", "notice", "objection", "handle"}
+var nomFormOrder = []string{"planentry", "scheme", "expert", "committee", "opinion", "signed", "previous", "notice", "objection", "handle"}
 
 // nomFormFields is a form's inputs and lists as the page shows them.
 type nomFormFields struct {
