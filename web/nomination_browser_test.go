@@ -273,6 +273,7 @@ func nominationParts(t *testing.T, s *site, u *tab, dir string) {
 	contains(t, "the signed list kept", u.text("#f-signed-scanFileId-current"), "scan.pdf")
 	// The previous guide's resources: priority at recognition.
 	u.fill(map[string]string{"f-previous-videos": "https://video.example.org/2026-annual"})
+	u.do(chromedp.SetUploadFiles(chromedp.ID("f-previous-proceedings"), []string{pdf}))
 	u.click(`#save-previous`)
 	u.waitFor(`location.search.includes('done=previous')`)
 	contains(t, "priority", u.text("#priority"), "优先")

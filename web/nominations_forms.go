@@ -73,7 +73,8 @@ var nomForms = map[string]nomForm{
 	}}, Method: "POST", Path: "/notice/objections"},
 	"previous": {Sec: section{Key: "previous", Label: "nom_previous", Fields: []sectionField{
 		kind("videos", "nom_videos", "lines"),
-	}}, Method: "PUT", Path: "/previous-resources"},
+		upload("summaries", "nom_summaries", "proceedings"), upload("proceedings", "nom_proceedings", "proceedings"),
+	}}, Method: "PUT", Path: "/previous-resources", IDLists: true},
 	"handle": {Sec: section{Key: "handle", Label: "nom_handle", Fields: []sectionField{
 		sel("outcome", "nom_outcome", "upheld", "nobj_upheld", "dismissed", "nobj_dismissed"), kind("handling", "nom_handling", "textarea"),
 	}}, Method: "POST", Path: "/notice/objections/{target}/handle", Target: "objectionId"},
