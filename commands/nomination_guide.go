@@ -148,6 +148,23 @@ func (a *App) NominationGuide(ctx context.Context, actor domain.Actor, cycleID u
 	return Guide{Cycle: cycleID, Year: c.Spec().Year, Title: c.Spec().Title, Published: c.Published(), Items: nonNilSlice(items), Declined: declined}, nil
 }
 
+// GuideRefersToFile reports whether a conference of the cycle's guide
+// lists the upload among its resources (an expert summary, proceedings)
+// as actor reads the guide: the organiser's staff every conference's, the
+// host its own.
+func (a *App) GuideRefersToFile(ctx context.Context, actor domain.Actor, cycleID, file uuid.UUID) (bool, error) {
+	g, err := a.NominationGuide(ctx, actor, cycleID)
+	if err != nil {
+		return false, err
+	}
+	for _, it := range g.Items {
+		if it.Resources != nil && it.Resources.Refers(file) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 // UpdateGuideConference is the host's update of a recognised conference.
 type UpdateGuideConference struct {
 	CycleID, RecommendationID uuid.UUID   `json:"-"`

@@ -95,7 +95,7 @@ func (s *Server) downloadFile(w http.ResponseWriter, r *http.Request) {
 	a := actorOf(r.Context())
 	// The uploader reads their file (the scope model's KindFile); others
 	// read it through a record that refers to it and that they may read.
-	if !domain.Allows(a, domain.KindFile, domain.Read, domain.Scope{Owner: f.OwnerID}) && !s.onForecast(r, id) && !s.onConference(r, id) && !s.onFunding(r, id) && !s.onDelegation(r, id) && !s.onNomination(r, id) {
+	if !domain.Allows(a, domain.KindFile, domain.Read, domain.Scope{Owner: f.OwnerID}) && !s.onForecast(r, id) && !s.onConference(r, id) && !s.onFunding(r, id) && !s.onDelegation(r, id) && !s.onNomination(r, id) && !s.onGuide(r, id) {
 		allowed, err := s.Reads.CanReadFile(r.Context(), a, id)
 		if err != nil {
 			s.writeError(w, r, err)
@@ -151,6 +151,18 @@ func (s *Server) onNomination(r *http.Request, fileID uuid.UUID) bool {
 		return false
 	}
 	ok, err := s.App.NominationRefersToFile(r.Context(), actorOf(r.Context()), id, fileID)
+	return err == nil && ok
+}
+
+// onGuide reports whether ?guide= names a nomination cycle whose guide,
+// as the actor reads it, lists the upload among a conference's resources
+// (the organiser's staff every host's expert summaries and proceedings).
+func (s *Server) onGuide(r *http.Request, fileID uuid.UUID) bool {
+	id, err := uuid.Parse(r.URL.Query().Get("guide"))
+	if err != nil {
+		return false
+	}
+	ok, err := s.App.GuideRefersToFile(r.Context(), actorOf(r.Context()), id, fileID)
 	return err == nil && ok
 }
 

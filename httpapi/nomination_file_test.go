@@ -460,7 +460,12 @@ func TestNominationCycleOverHTTP(t *testing.T) {
 	if _, tasks := todo(society); len(tasks) != 1 || tasks["upload_resources"]["count"] != 1.0 {
 		t.Errorf("R-NOM-05 the society's to-do once its conference opened: %v", tasks)
 	}
-	if res := h.do("POST", cycle+"/guide/"+rec+"/resources", society, map[string]any{"videos": []string{"https://video.example.org/1"}}); res.status != http.StatusOK {
+	up = h.do("POST", "/api/v1/files?kind=nomination_scan&name="+url.QueryEscape("论文集.pdf"), society, pdf)
+	if up.status != http.StatusCreated {
+		t.Fatalf("upload the proceedings: %d %s", up.status, up.body)
+	}
+	proceedings := up.json(t)["id"].(string)
+	if res := h.do("POST", cycle+"/guide/"+rec+"/resources", society, map[string]any{"videos": []string{"https://video.example.org/1"}, "proceedings": []string{proceedings}}); res.status != http.StatusOK {
 		t.Errorf("R-NOM-05 resources on the opening day: %d %s", res.status, res.body)
 	}
 	if _, tasks := todo(society); len(tasks) != 0 {
@@ -482,6 +487,22 @@ func TestNominationCycleOverHTTP(t *testing.T) {
 	for _, who := range []string{prov, ""} {
 		if got := resourcesOf(who); got != nil {
 			t.Errorf("R-NOM-05 %q reads the society's resources: %v", who, got)
+		}
+	}
+	// The organiser's staff read a host's uploads through the guide that
+	// lists them (R-NOM-05); another unit does not, nor does a file the
+	// guide does not list.
+	for _, c := range []struct {
+		who, file, query string
+		want             int
+	}{
+		{staff, proceedings, "?guide=" + cycleID, http.StatusOK},
+		{staff, proceedings, "", http.StatusNotFound},
+		{prov, proceedings, "?guide=" + cycleID, http.StatusNotFound},
+		{staff, scan, "?guide=" + cycleID, http.StatusNotFound},
+	} {
+		if res := h.do("GET", "/api/v1/files/"+c.file+c.query, c.who, nil); res.status != c.want || c.want == http.StatusOK && !bytes.Equal(res.body, pdf) {
+			t.Errorf("R-NOM-05 %s reads %s%s: %d; want %d", c.who, c.file, c.query, res.status, c.want)
 		}
 	}
 	if res := h.do("POST", cycle+"/guide/"+rec+"/quality-tracking", society, nil); res.status != http.StatusOK {

@@ -440,6 +440,12 @@ func nominationGuide(t *testing.T, s *site, b *browser, st, u *tab, cycle string
 	}
 	pdfLink(t, u, "#my-resources a.summary")
 	pdfLink(t, u, "#my-resources a.proceedings")
+	// The organiser's staff open the host's uploads from the guide.
+	st.signIn("staff@assoc.demo-cast.org.cn", academyPassword)
+	st.open(cycle + "/guide")
+	pdfLink(t, st, "#guide a.summary")
+	pdfLink(t, st, "#guide a.proceedings")
+	nomShot(t, st, "nomination-guide-staff-resources")
 	pick("f-track-rec")
 	u.click(`#save-track`)
 	u.waitFor(`location.search.includes('done=track')`)

@@ -66,9 +66,11 @@ func nominationRoutes(s *Server, r chi.Router) {
 	r.Get("/nominations/{id}/scans/{file}", s.apiFileAt(func(r *http.Request) string {
 		return "/files/" + chi.URLParam(r, "file") + "?nomination=" + chi.URLParam(r, "id")
 	}))
-	// The host's own resource uploads (its expert summary, proceedings).
+	// A conference's resource uploads (expert summaries, proceedings),
+	// read through the guide that lists them: by the host and the
+	// organiser's staff.
 	r.Get("/nominations/cycles/{id}/resources/{file}", s.apiFileAt(func(r *http.Request) string {
-		return "/files/" + chi.URLParam(r, "file")
+		return "/files/" + chi.URLParam(r, "file") + "?guide=" + chi.URLParam(r, "id")
 	}))
 	r.Get("/nominations/cycles/{id}/nomination-form.pdf", s.apiFileAt(func(r *http.Request) string {
 		return "/nomination-cycles/" + chi.URLParam(r, "id") + "/nomination-form.pdf"

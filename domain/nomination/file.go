@@ -110,10 +110,11 @@ func (f *File) Scheme() (Scheme, bool) {
 }
 
 // RefersTo reports whether the file refers to the upload: the committee's
-// signed opinion form or the signed and sealed list (a reader of the file
-// reads them through it).
+// signed opinion form, the signed and sealed list, or a file of the
+// previous guide's resources sent with it (a reader of the file reads them
+// through it).
 func (f *File) RefersTo(upload uuid.UUID) bool {
-	return upload != uuid.Nil && (f.signed == upload || f.opinion != nil && f.opinion.Scan == upload)
+	return upload != uuid.Nil && (f.signed == upload || f.opinion != nil && f.opinion.Scan == upload || f.previous != nil && f.previous.Refers(upload))
 }
 
 // Opinion is the committee's opinion; ok is false before it is recorded.

@@ -288,8 +288,15 @@ func TestRecognitionR_NOM_06(t *testing.T) {
 	if err := c.PublishGuide(staff, now); !slices.Equal(rulesOf(err), []string{"guide R-NOM-06"}) {
 		t.Errorf("R-NOM-06 an empty guide: %v", err)
 	}
-	if err := f.SubmitPreviousResources(a, nomination.Resources{Videos: []string{"https://video.example.org/2022"}}, p, now); err != nil || !f.Priority() {
+	proceedings := uuid.New()
+	if f.RefersTo(proceedings) {
+		t.Errorf("R-NOM-06 the file refers to proceedings not sent")
+	}
+	if err := f.SubmitPreviousResources(a, nomination.Resources{Videos: []string{"https://video.example.org/2022"}, Proceedings: []uuid.UUID{proceedings}}, p, now); err != nil || !f.Priority() {
 		t.Fatalf("previous resources: %v", err)
+	}
+	if !f.RefersTo(proceedings) {
+		t.Errorf("R-NOM-06 the previous guide's proceedings are not read through the file that sent them")
 	}
 	noticed(t, f, a, &p, d(2023, 1, 9)) // the public notice has run by 20 January
 	scan := uuid.New()

@@ -28,6 +28,11 @@ func (r Resources) empty() bool {
 	return len(r.Videos) == 0 && len(r.Summaries) == 0 && len(r.Proceedings) == 0
 }
 
+// Refers reports whether the upload is one of the resources' files.
+func (r Resources) Refers(upload uuid.UUID) bool {
+	return upload != uuid.Nil && (slices.Contains(r.Summaries, upload) || slices.Contains(r.Proceedings, upload))
+}
+
 func (r *Resources) check(pr *domain.Problems, p policy.Policy) {
 	for i, v := range r.Videos {
 		v = strings.TrimSpace(v)
