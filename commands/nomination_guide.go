@@ -107,8 +107,9 @@ type Guide struct {
 	Published bool                    `json:"published"`
 	Items     []nomination.GuideEntry `json:"items"`
 	// Declined: the recommendations the steering committee declined,
-	// with their reasons; for the organiser's staff only (empty for
-	// anyone else).
+	// with their reasons: every one for the organiser's staff; a
+	// recommending unit's own for its contact (once published); empty
+	// for anyone else.
 	Declined []DeclinedRecommendation `json:"declined"`
 }
 
@@ -140,10 +141,26 @@ func (a *App) NominationGuide(ctx context.Context, actor domain.Actor, cycleID u
 		}
 	}
 	declined := []DeclinedRecommendation{}
-	if staff {
-		for _, d := range c.Declines() {
-			declined = append(declined, DeclinedRecommendation{Recommendation: d.Recommendation, File: d.File, Reason: d.Reason, At: d.At})
+	for _, d := range c.Declines() {
+		// A recommending unit reads its own declines and their reasons
+		// once the guide is out; the staff all of them.
+		if !staff {
+			if actor.OrgID == uuid.Nil {
+				continue
+			}
+			l, err := a.load(ctx, NominationStream(d.File))
+			if err != nil {
+				return Guide{}, err
+			}
+			f, err := nominationFiles.fold(d.File, l)
+			if err != nil {
+				return Guide{}, err
+			}
+			if f.Unit() != actor.OrgID {
+				continue
+			}
 		}
+		declined = append(declined, DeclinedRecommendation{Recommendation: d.Recommendation, File: d.File, Reason: d.Reason, At: d.At})
 	}
 	return Guide{Cycle: cycleID, Year: c.Spec().Year, Title: c.Spec().Title, Published: c.Published(), Items: nonNilSlice(items), Declined: declined}, nil
 }

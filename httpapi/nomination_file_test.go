@@ -410,6 +410,14 @@ func TestNominationCycleOverHTTP(t *testing.T) {
 	if d := guide.json(t)["declined"].([]any); len(d) != 0 {
 		t.Errorf("R-NOM-06 the public reads the declined conferences: %v", d)
 	}
+	// The provincial association reads its own decline and its reason;
+	// the society, whose conference was recognised, reads none.
+	if d := h.do("GET", "/api/v1/guides/"+cycleID, prov, nil).json(t)["declined"].([]any); len(d) != 1 || d[0].(map[string]any)["recommendationId"] != provRec2 || d[0].(map[string]any)["reason"] != "学术影响有限" {
+		t.Errorf("R-NOM-06 the unit reads its declined conference: %v", d)
+	}
+	if d := h.do("GET", "/api/v1/guides/"+cycleID, society, nil).json(t)["declined"].([]any); len(d) != 0 {
+		t.Errorf("R-NOM-06 another unit reads the provincial association's decline: %v", d)
+	}
 	if items := guide.json(t)["items"].([]any); guide.status != http.StatusOK || len(items) != 2 || !strings.Contains(string(guide.body), `"nameEn":"Annual Meeting of the Demo Mathematical Society"`) {
 		t.Errorf("R-NOM-06 the public list: %d %s", guide.status, guide.body)
 	}

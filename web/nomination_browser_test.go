@@ -390,6 +390,14 @@ func nominationGuide(t *testing.T, s *site, b *browser, st, u *tab, cycle string
 	nomShot(t, anyone, "nomination-public-guide")
 	anyone.axe("the public guide")
 
+	// The unit reads its recognition results on its file once the guide
+	// is out: the recognised conference and the declined one with its
+	// reason (R-NOM-06).
+	u.open(file)
+	contains(t, "the unit's results", u.text("#recognition"), "Annual Meeting of the Demo Mathematical Society")
+	contains(t, "the unit's decline", u.text("#recognition"), "未认定 · 与年会内容重复")
+	nomShot(t, u, "nomination-results")
+
 	// The conference opens on 2027-10-10: updates until 2027-09-26.
 	u.open(cycle + "/guide")
 	pick := func(sel string) {

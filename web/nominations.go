@@ -449,7 +449,10 @@ type nominationFileView struct {
 	// English name; Undecided, the conferences still to decide.
 	Recognised map[string]string
 	// Declined: recommendation → the reason it was declined (未认定).
-	Declined       map[string]string
+	Declined map[string]string
+	// Decided: the results above are readable (the staff; the unit once
+	// the guide is published).
+	Decided        bool
 	Undecided      []option
 	Contact, Staff bool
 	Idem           string
@@ -542,16 +545,19 @@ func (s *Server) showNomination(w http.ResponseWriter, r *http.Request, v *view,
 	} else if v.Form["notice.workingDays"] == "" {
 		v.Form["notice.workingDays"] = "5"
 	}
-	if fv.Staff {
-		fv.Recognised, fv.Declined = map[string]string{}, map[string]string{}
-		if g, _ := s.readGuide(r, f.CycleID); g != nil {
-			for _, e := range g.Items {
-				fv.Recognised[e.Recommendation] = e.NameEn
-			}
-			for _, d := range g.Declined {
-				fv.Declined[d.Recommendation] = d.Reason
-			}
+	// The recognition's results: the staff's as they decide, the unit's
+	// once the guide is out (its own declines with their reasons).
+	fv.Recognised, fv.Declined = map[string]string{}, map[string]string{}
+	if g, _ := s.readGuide(r, f.CycleID); g != nil && (fv.Staff || g.Published) {
+		fv.Decided = true
+		for _, e := range g.Items {
+			fv.Recognised[e.Recommendation] = e.NameEn
 		}
+		for _, d := range g.Declined {
+			fv.Declined[d.Recommendation] = d.Reason
+		}
+	}
+	if fv.Staff {
 		for _, rec := range f.Recommendations {
 			id, _ := rec["id"].(string)
 			if _, declined := fv.Declined[id]; !declined && fv.Recognised[id] == "" && f.Status == "submitted" {

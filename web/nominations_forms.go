@@ -413,7 +413,7 @@ var _ = addMsgs(map[string][2]string{
 	"nom_notice_complete":    {"公示期满", "The notice has run"},
 	"nom_notice_running":     {"公示中", "On notice"},
 	"nom_notice_changed":     {"公示后推荐名单有变动，须重新公示。", "The list changed since the notice: publish it again."},
-	"nom_notice_provisional": {"以下年份的节假日安排尚未发布，按周末计算：", "These years' holidays are not yet published (weekends counted only): "},
+	"nom_notice_provisional": {"以下年份的节假日安排为暂定（尚未与国务院办公厅通知逐日核对）：", "These years' holidays are provisional (not yet checked day by day against the State Council notice): "},
 	"nom_notice_none":        {"尚未公示。", "Not yet on notice."},
 	"nom_objections":         {"异议", "Objections"},
 	"nom_record_objection":   {"登记异议", "Record an objection"},

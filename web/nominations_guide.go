@@ -149,6 +149,8 @@ var _ = addMsgs(map[string][2]string{
 	"nom_decline":         {"不予认定", "Decline"},
 	"nom_recognised":      {"已认定", "Recognised"},
 	"nom_declined":        {"未认定", "Declined"},
+	"nom_results":         {"认定结果", "Recognition results"},
+	"nom_result_col":      {"认定结果", "Result"},
 	"nom_return":          {"退回修改", "Return for revision"},
 	"nom_return_reason":   {"退回理由", "Reason"},
 	"nom_guide":           {"重要学术会议指南", "Guide to important conferences"},
