@@ -88,6 +88,9 @@ type CurrentNomination struct {
 	Quota           nomination.Quota            `json:"quota"`
 	// Priority: the previous guide's resources were submitted with the list.
 	Priority bool `json:"priority"`
+	// PreviousResources: what was submitted (videos as links, the expert
+	// summaries' and proceedings' uploads, read through this file).
+	PreviousResources *nomination.Resources `json:"previousResources,omitempty"`
 }
 
 // NominationExpert is an invited expert with the conferences nominated.
@@ -120,7 +123,7 @@ func (a *App) Nomination(ctx context.Context, actor domain.Actor, id uuid.UUID) 
 	}
 	out := CurrentNomination{ID: id, Version: l.version, Cycle: f.Cycle(), Unit: f.Unit(), UnitName: unit.NameZh(), Status: f.Status(),
 		Plan: nonNilSlice(f.Plan()), Recommendations: nonNilSlice(f.List()), Committee: nonNilSlice(f.Committee()),
-		Experts: []NominationExpert{}, Quota: f.Quota(pol), Priority: f.Priority()}
+		Experts: []NominationExpert{}, Quota: f.Quota(pol), Priority: f.Priority(), PreviousResources: f.Previous()}
 	if s, ok := f.Scheme(); ok {
 		out.Scheme = &s
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -188,6 +189,15 @@ func TestNominationCycleOverHTTP(t *testing.T) {
 	if res := h.do("PUT", file+"/signed-list", society, map[string]any{"scanFileId": scan}); res.status != http.StatusOK {
 		t.Fatalf("signed list: %d %s", res.status, res.body)
 	}
+	// The previous guide's resources, sent with the list (R-NOM-06).
+	up = h.do("POST", "/api/v1/files?kind=nomination_scan&name="+url.QueryEscape("上期论文集.pdf"), society, pdf)
+	if up.status != http.StatusCreated {
+		t.Fatalf("upload: %d %s", up.status, up.body)
+	}
+	previous := up.json(t)["id"].(string)
+	if res := h.do("PUT", file+"/previous-resources", society, map[string]any{"videos": []string{"https://video.example.org/2022"}, "proceedings": []string{previous}}); res.status != http.StatusOK {
+		t.Fatalf("previous resources: %d %s", res.status, res.body)
+	}
 	h.noticeRunsOverHTTP(file, society, prov) // the public notice first (R-NOM-04)
 	if res := h.do("POST", file+"/submit", society, nil); res.status != http.StatusOK {
 		t.Fatalf("submit: %d %s", res.status, res.body)
@@ -366,6 +376,19 @@ func TestNominationCycleOverHTTP(t *testing.T) {
 		if res := h.do("GET", path, c.who, nil); res.status != c.want || c.want == http.StatusOK && !bytes.Equal(res.body, pdf) {
 			t.Errorf("R-ACT-02 %s reads %s: %d; want %d", c.who, path, res.status, c.want)
 		}
+	}
+
+	// The previous guide's resources sent with the file (priority at
+	// recognition, R-NOM-06): read back on the file, their uploads through
+	// it by the staff, not by another unit.
+	if got := h.do("GET", file, staff, nil).json(t)["previousResources"]; !reflect.DeepEqual(got, map[string]any{"videos": []any{"https://video.example.org/2022"}, "proceedings": []any{previous}}) {
+		t.Errorf("R-NOM-06 the previous resources on the file: %v", got)
+	}
+	if res := h.do("GET", "/api/v1/files/"+previous+"?nomination="+file[len("/api/v1/nominations/"):], staff, nil); res.status != http.StatusOK || !bytes.Equal(res.body, pdf) {
+		t.Errorf("R-NOM-06 the staff read the previous proceedings through the file: %d", res.status)
+	}
+	if res := h.do("GET", "/api/v1/files/"+previous+"?nomination="+provFile[len("/api/v1/nominations/"):], prov, nil); res.status != http.StatusNotFound {
+		t.Errorf("R-NOM-06 another unit reads the previous proceedings: %d", res.status)
 	}
 
 	// Recognition, the guide, the certificate (R-NOM-06) and after it

@@ -277,6 +277,8 @@ func nominationParts(t *testing.T, s *site, u *tab, dir string) {
 	u.click(`#save-previous`)
 	u.waitFor(`location.search.includes('done=previous')`)
 	contains(t, "priority", u.text("#priority"), "优先")
+	contains(t, "the previous resources sent", u.text("#previous-sent"), "https://video.example.org/2026-annual")
+	pdfLink(t, u, "#previous-sent a.proceedings")
 
 	// The notice (R-NOM-04): today is Thursday 2027-05-20.
 	u.fill(map[string]string{"f-notice-starts": "2027-05-19", "f-notice-where": "https://math.demo-society.org.cn/notice"})
@@ -373,6 +375,9 @@ func nominationGuide(t *testing.T, s *site, b *browser, st, u *tab, cycle string
 	st.click(`#save-recognise`)
 	st.waitFor(`location.search.includes('done=decide')`)
 	contains(t, "recognised", st.text("#recognition"), "Annual Meeting of the Demo Mathematical Society")
+	// The staff read the previous guide's proceedings the unit sent,
+	// through its file.
+	pdfLink(t, st, "#previous-sent a.proceedings")
 	st.click(`#guide-link`)
 	st.waitFor(`!!document.querySelector('#save-publish')`)
 	contains(t, "the guide before publication", st.text("#guide-status"), "未发布")

@@ -303,6 +303,12 @@ type nomFile struct {
 		Lines []nomQuotaLine `json:"lines"`
 	} `json:"quota"`
 	Priority bool `json:"priority"`
+	// Previous: what was submitted of the previous guide's resources.
+	Previous *struct {
+		Videos      []string `json:"videos"`
+		Summaries   []string `json:"summaries"`
+		Proceedings []string `json:"proceedings"`
+	} `json:"previousResources"`
 }
 
 func (s *Server) readNomination(r *http.Request, id string) (*nomFile, *answer) {

@@ -506,6 +506,16 @@ func (f *File) Decide(a domain.Actor, d procedure.Decision, at procedure.Level, 
 // resources with its list (recognised with priority).
 func (f *File) Priority() bool { return f.previous != nil }
 
+// Previous is what the unit submitted of the previous guide's resources;
+// nil before.
+func (f *File) Previous() *Resources {
+	if f.previous == nil {
+		return nil
+	}
+	r := *f.previous
+	return &r
+}
+
 // SubmitPreviousResources records the resources of the unit's conferences
 // in the previous guide, submitted with the list (一(五)5).
 func (f *File) SubmitPreviousResources(a domain.Actor, r Resources, p policy.Policy, now time.Time) error {
