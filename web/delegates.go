@@ -162,6 +162,22 @@ func pathIDs(r *http.Request, names ...string) ([]string, bool) {
 	return out, true
 }
 
+// signedInWith starts a page on a record named by the path's ids: the
+// view for key, the signed-in reader (else the sign-in page), and the
+// ids parsed (else 404). ok is false when the answer has been written.
+func (s *Server) signedInWith(w http.ResponseWriter, r *http.Request, key string, names ...string) (*view, []string, bool) {
+	v := s.newView(r, key)
+	if !s.signedIn(w, r, v) {
+		return v, nil, false
+	}
+	ids, ok := pathIDs(r, names...)
+	if !ok {
+		s.failed(w, r, v, &answer{status: http.StatusNotFound})
+		return v, nil, false
+	}
+	return v, ids, true
+}
+
 // congressesView is the list page's data.
 type congressesView struct {
 	Items     []congressRow
@@ -273,13 +289,8 @@ func (s *Server) congress(w http.ResponseWriter, r *http.Request, v *view, id st
 }
 
 func (s *Server) congressPage(w http.ResponseWriter, r *http.Request) {
-	v := s.newView(r, "congress")
-	if !s.signedIn(w, r, v) {
-		return
-	}
-	ids, ok := pathIDs(r, "id")
+	v, ids, ok := s.signedInWith(w, r, "congress", "id")
 	if !ok {
-		s.failed(w, r, v, &answer{status: http.StatusNotFound})
 		return
 	}
 	if v.Me.Role == "unit_admin" || v.Me.Role == "school_admin" {
@@ -351,13 +362,8 @@ func (v *view) AllotmentPaths() [][]string {
 }
 
 func (s *Server) congressAllot(w http.ResponseWriter, r *http.Request) {
-	v := s.newView(r, "congress")
-	if !s.signedIn(w, r, v) {
-		return
-	}
-	ids, ok := pathIDs(r, "id")
+	v, ids, ok := s.signedInWith(w, r, "congress", "id")
 	if !ok {
-		s.failed(w, r, v, &answer{status: http.StatusNotFound})
 		return
 	}
 	unit := strings.TrimSpace(r.PostFormValue("unitId"))
@@ -583,13 +589,8 @@ func nomineeBody(r *http.Request, v *view) map[string]any {
 }
 
 func (s *Server) nomineeAdd(w http.ResponseWriter, r *http.Request) {
-	v := s.newView(r, "delegation")
-	if !s.signedIn(w, r, v) {
-		return
-	}
-	ids, ok := pathIDs(r, "id", "unit")
+	v, ids, ok := s.signedInWith(w, r, "delegation", "id", "unit")
 	if !ok {
-		s.failed(w, r, v, &answer{status: http.StatusNotFound})
 		return
 	}
 	body := nomineeBody(r, v)
@@ -662,13 +663,8 @@ func (s *Server) nomineeAct(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) delegationReport(w http.ResponseWriter, r *http.Request) {
-	v := s.newView(r, "delegation")
-	if !s.signedIn(w, r, v) {
-		return
-	}
-	ids, ok := pathIDs(r, "id", "unit")
+	v, ids, ok := s.signedInWith(w, r, "delegation", "id", "unit")
 	if !ok {
-		s.failed(w, r, v, &answer{status: http.StatusNotFound})
 		return
 	}
 	a := s.api(r, call{method: "POST", path: "/congresses/" + ids[0] + "/report", header: map[string]string{"Idempotency-Key": idemKey(r)}})
@@ -687,13 +683,8 @@ func (s *Server) delegationReport(w http.ResponseWriter, r *http.Request) {
 // registrationForms hands the unit's registration forms (登记表) from the
 // API to the browser: all nominees', or those ?nominee= names.
 func (s *Server) registrationForms(w http.ResponseWriter, r *http.Request) {
-	v := s.newView(r, "delegation")
-	if !s.signedIn(w, r, v) {
-		return
-	}
-	ids, ok := pathIDs(r, "id", "unit")
+	v, ids, ok := s.signedInWith(w, r, "delegation", "id", "unit")
 	if !ok {
-		s.failed(w, r, v, &answer{status: http.StatusNotFound})
 		return
 	}
 	q := url.Values{}
@@ -775,13 +766,8 @@ func (s *Server) showNomineeEdit(w http.ResponseWriter, r *http.Request, v *view
 }
 
 func (s *Server) nomineeSave(w http.ResponseWriter, r *http.Request) {
-	v := s.newView(r, "d_edit")
-	if !s.signedIn(w, r, v) {
-		return
-	}
-	ids, ok := pathIDs(r, "id", "unit", "nominee")
+	v, ids, ok := s.signedInWith(w, r, "d_edit", "id", "unit", "nominee")
 	if !ok {
-		s.failed(w, r, v, &answer{status: http.StatusNotFound})
 		return
 	}
 	a := s.api(r, call{method: "PUT", path: "/congresses/" + ids[0] + "/nominees/" + ids[2], body: s.nomineeDetailsBody(r, v),

@@ -41,13 +41,8 @@ type overviewDoc struct {
 }
 
 func (s *Server) congressOverview(w http.ResponseWriter, r *http.Request) {
-	v := s.newView(r, "d_overview")
-	if !s.signedIn(w, r, v) {
-		return
-	}
-	ids, ok := pathIDs(r, "id")
+	v, ids, ok := s.signedInWith(w, r, "d_overview", "id")
 	if !ok {
-		s.failed(w, r, v, &answer{status: http.StatusNotFound})
 		return
 	}
 	a := s.api(r, call{method: "GET", path: "/congresses/" + ids[0] + "/overview", header: minPosition(r)})

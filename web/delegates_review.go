@@ -167,13 +167,8 @@ func (v *view) StoredPosts(l nList) [][]string {
 // browser: the API serves it only to who may read the nominee's personal
 // fields, through the delegation that refers to it.
 func (s *Server) nomineeFile(w http.ResponseWriter, r *http.Request) {
-	v := s.newView(r, "delegation")
-	if !s.signedIn(w, r, v) {
-		return
-	}
-	ids, ok := pathIDs(r, "id", "unit", "file")
+	_, ids, ok := s.signedInWith(w, r, "delegation", "id", "unit", "file")
 	if !ok {
-		s.failed(w, r, v, &answer{status: http.StatusNotFound})
 		return
 	}
 	w.Header().Del("Content-Security-Policy") // the API sets its own
@@ -184,13 +179,8 @@ func (s *Server) nomineeFile(w http.ResponseWriter, r *http.Request) {
 // (action remove, the file's id in "file"): the nominee's list as held,
 // changed, is what the API records.
 func (s *Server) nomineeAttachments(w http.ResponseWriter, r *http.Request) {
-	v := s.newView(r, "d_details")
-	if !s.signedIn(w, r, v) {
-		return
-	}
-	ids, ok := pathIDs(r, "id", "unit", "nominee")
+	v, ids, ok := s.signedInWith(w, r, "d_details", "id", "unit", "nominee")
 	if !ok {
-		s.failed(w, r, v, &answer{status: http.StatusNotFound})
 		return
 	}
 	a := s.api(r, call{method: "GET", path: "/congresses/" + ids[0] + "/units/" + ids[1] + "/delegation"})
@@ -250,13 +240,8 @@ var batchRow = regexp.MustCompile(`^(?:body:)?nominees\[(\d+)\]$`)
 // its box), or their registration forms as one PDF or a zip (none ticked:
 // all of them).
 func (s *Server) delegationSelection(w http.ResponseWriter, r *http.Request) {
-	v := s.newView(r, "delegation")
-	if !s.signedIn(w, r, v) {
-		return
-	}
-	ids, ok := pathIDs(r, "id", "unit")
+	v, ids, ok := s.signedInWith(w, r, "delegation", "id", "unit")
 	if !ok {
-		s.failed(w, r, v, &answer{status: http.StatusNotFound})
 		return
 	}
 	base := "/congresses/" + ids[0] + "/units/" + ids[1]
