@@ -10,12 +10,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/econf/econf/domain"
+	"github.com/econf/econf/domain/change"
 	"github.com/econf/econf/domain/forecast"
+	"github.com/econf/econf/domain/summary"
 	"github.com/econf/econf/eventstore"
 	"github.com/econf/econf/eventstore/pgstore"
 	"github.com/econf/econf/internal/benchdata"
@@ -317,6 +320,109 @@ func TestApprovalLogBatchEqualsOneByOne(t *testing.T) {
 		diff := sameRows(t, pool, "approval_log", got, want)
 		if n := scalar(t, pool, `SELECT count(*) FROM `+got+`.approval_log`); diff != 0 || n != len(all) {
 			t.Errorf("batches of %d: %d entries differ from one event at a time (%d entries, want %d)", size, diff, n, len(all))
+		}
+	}
+}
+
+// singleStatus is the status view without ApplyBatch: Apply per event.
+type singleStatus struct{ v StatusView }
+
+func (singleStatus) Name() string                                 { return "status_view_single" }
+func (singleStatus) Version() int                                 { return 1 }
+func (o singleStatus) Tables() []string                           { return o.v.Tables() }
+func (o singleStatus) Setup(ctx context.Context, tx pgx.Tx) error { return o.v.Setup(ctx, tx) }
+func (o singleStatus) Apply(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent) error {
+	return o.v.Apply(ctx, tx, e)
+}
+
+// statusTestEvents is batchTestEvents' forecasts with, interleaved after
+// them, three summaries (saves that keep the status and its "since",
+// a return and a second submission) and three change requests (the
+// second request creates the record again, which keeps it). It returns
+// $all.
+func statusTestEvents(t *testing.T, store *pgstore.Store) []eventstore.RecordedEvent {
+	t.Helper()
+	ctx := context.Background()
+	batchTestEvents(t, store)
+	o := benchdata.NewOrg()
+	at := time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC)
+	const records = 3
+	type stream struct {
+		name string
+		evs  []any
+	}
+	var streams []stream
+	for i := range records {
+		decl := uuid.New()
+		sc := func(k int) uuid.UUID { return o.Applicants[(i+k)%len(o.Applicants)] }
+		sum := []any{
+			summary.Opened{DeclarationID: decl, ApplicantID: sc(0), UnitID: o.Units[i], UniversityID: o.University, AuthorityID: o.Authority},
+			summary.Saved{}, summary.Saved{}, summary.Submitted{}, summary.Returned{Reason: "more"}, summary.Saved{}, summary.Saved{},
+			summary.Submitted{Late: true}, summary.Accepted{Comment: "fine"},
+		}
+		// The first stays a draft saved twice, the second a returned one
+		// saved twice: their "since" is the first save's.
+		sum = sum[:[]int{3, 7, len(sum)}[i]]
+		streams = append(streams, stream{"summary-" + decl.String(), sum})
+		requested := func(seq int) change.Requested {
+			return change.Requested{RequestID: uuid.New(), DeclarationID: decl, ApplicantID: sc(1), UnitID: o.Units[i+1],
+				UniversityID: o.University, AuthorityID: o.Authority, Seq: seq, Description: "later"}
+		}
+		first, second := requested(1), requested(2)
+		chg := []any{first, change.Rejected{RequestID: first.RequestID, Reason: "no"}, second, change.Approved{RequestID: second.RequestID}}
+		streams = append(streams, stream{"change-" + decl.String(), chg[:[]int{4, 4, 3}[i]]})
+	}
+	for k := range 9 {
+		for _, s := range streams {
+			if k >= len(s.evs) {
+				continue
+			}
+			ev := s.evs[k].(interface{ EventType() string })
+			data, err := json.Marshal(ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			at = at.Add(time.Minute)
+			e := eventstore.EventData{ID: uuid.New(), Type: ev.EventType(), Data: data, Metadata: benchdata.Metadata(at)}
+			if _, err := store.Append(ctx, s.name, eventstore.Version(k), []eventstore.EventData{e}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	all, err := store.ReadAll(ctx, eventstore.Position{}, 10_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return all
+}
+
+// TestStatusViewBatchEqualsOneByOne: the status view's batch apply (each
+// record's events folded into its row in memory, the rows written once:
+// stored ones updated, new ones copied in or inserted) leaves exactly the
+// rows Apply leaves one event at a time, whatever the batch boundaries:
+// records created in an earlier batch, a record created again, saves that
+// keep "since", and forecasts reaching the authority.
+func TestStatusViewBatchEqualsOneByOne(t *testing.T) {
+	pool, store := newBatchDB(t)
+	all := statusTestEvents(t, store)
+	want := buildInBatches(t, pool, singleStatus{}, all, 1)
+	const rows = batchTestRecords + 6
+	if n := scalar(t, pool, `SELECT count(*) FROM `+want+`.record_status`); n != rows {
+		t.Fatalf("one event at a time: %d rows, want %d", n, rows)
+	}
+	if n := scalar(t, pool, `SELECT count(*) FROM `+want+`.record_status WHERE holder_user IS NOT NULL`); n == 0 {
+		t.Errorf("no record held by its applicant")
+	}
+	if n := scalar(t, pool, `SELECT count(*) FROM `+want+`.record_status s WHERE record_kind = 'summary' AND since < (
+			SELECT max(e.recorded_at) FROM (SELECT (metadata->>'recordedAt')::timestamptz AS recorded_at FROM events
+				WHERE stream_id = 'summary-' || s.record_id) e)`); n != 2 {
+		t.Errorf("%d summaries kept the first save's since, want 2", n)
+	}
+	for _, size := range []int{1, 2, 5, 13, len(all)} {
+		got := buildInBatches(t, pool, StatusView{}, all, size)
+		diff := sameRows(t, pool, "record_status", got, want)
+		if n := scalar(t, pool, `SELECT count(*) FROM `+got+`.record_status`); diff != 0 || n != rows {
+			t.Errorf("batches of %d: %d rows differ from one event at a time (%d rows, want %d)", size, diff, n, rows)
 		}
 	}
 }

@@ -2,6 +2,8 @@ package projections
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -85,6 +87,221 @@ func (StatusView) Apply(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEve
 		WHERE record_kind = $1 AND record_id = $2`,
 		k.name, id, e.Number, s.status, e.Metadata.RecordedAt, string(h.role), s.edit, k.atAuthority)
 	return err
+}
+
+// statusRow is a record_status row being folded in memory by ApplyBatch.
+type statusRow struct {
+	kind       string
+	id         uuid.UUID
+	version    int64
+	status     string
+	holderRole *string
+	holderOrg  *uuid.UUID
+	holderUser *uuid.UUID
+	since      time.Time
+	scope      domain.Scope
+	// stored: the row was in the table before the batch (it is updated,
+	// not inserted).
+	stored bool
+}
+
+// step applies one event's status as Apply's UPDATE does.
+func (r *statusRow) step(k recordKind, e eventstore.RecordedEvent, s step) error {
+	h, held := k.holders[s.status]
+	if !(s.edit && r.status == s.status) {
+		r.since = e.Metadata.RecordedAt
+	}
+	r.version, r.status = int64(e.Number), s.status
+	r.holderRole, r.holderOrg, r.holderUser = nil, nil, nil
+	if held {
+		if h.role != "" {
+			role := string(h.role)
+			r.holderRole = &role
+		}
+		var org uuid.UUID
+		switch h.org {
+		case "unit_id":
+			org = r.scope.Unit
+		case "university_id":
+			org = r.scope.University
+		case "authority_id":
+			org = r.scope.Authority
+		default:
+			return fmt.Errorf("status view: %s's holder in %s: no column %q", k.name, s.status, h.org)
+		}
+		r.holderOrg = &org
+	}
+	if h.applicant {
+		owner := r.scope.Owner
+		r.holderUser = &owner
+	}
+	r.scope.AtAuthority = r.scope.AtAuthority || s.status == k.atAuthority
+	return nil
+}
+
+// statusKey is a record_status row's primary key.
+type statusKey struct {
+	kind string
+	id   uuid.UUID
+}
+
+// statusColumns are a statusRow's columns, in the order of its values.
+var statusColumns = []string{"record_kind", "record_id", "version", "status", "holder_role", "holder_org", "holder_user", "since",
+	"applicant_id", "unit_id", "university_id", "authority_id", "at_authority"}
+
+func (r *statusRow) values() []any {
+	return []any{r.kind, r.id, r.version, r.status, r.holderRole, r.holderOrg, r.holderUser, r.since,
+		r.scope.Owner, r.scope.Unit, r.scope.University, r.scope.Authority, r.scope.AtAuthority}
+}
+
+// ApplyBatch applies events as Apply would one by one, folding each
+// record's events into its row in memory: it reads the rows the batch's
+// records already have (one query), applies every event to them or to the
+// rows the batch creates, and writes each row once, the stored ones in one
+// UPDATE and the new ones by COPY (copyMin or more) or one INSERT.
+func (StatusView) ApplyBatch(ctx context.Context, tx pgx.Tx, events []eventstore.RecordedEvent) error {
+	type event struct {
+		k  recordKind
+		id uuid.UUID
+		s  step
+		e  eventstore.RecordedEvent
+	}
+	var evs []event
+	var kinds []string
+	var ids []uuid.UUID
+	var keys []statusKey
+	seen := map[statusKey]bool{}
+	for _, e := range events {
+		k, ok := kindOf(e.Type)
+		if !ok {
+			continue
+		}
+		s, err := k.read(e.Type, e.Data)
+		if err != nil {
+			return fmt.Errorf("apply %s %s#%d: %w", e.Type, e.StreamID, e.Number, err)
+		}
+		id, err := recordID(e.StreamID, k.streamPrefix)
+		if err != nil {
+			return fmt.Errorf("apply %s %s#%d: %w", e.Type, e.StreamID, e.Number, err)
+		}
+		if s.created == nil && s.status == "" {
+			continue
+		}
+		evs = append(evs, event{k, id, s, e})
+		if key := (statusKey{k.name, id}); !seen[key] {
+			seen[key] = true
+			keys = append(keys, key)
+			kinds, ids = append(kinds, k.name), append(ids, id)
+		}
+	}
+	if len(evs) == 0 {
+		return nil
+	}
+	rows, err := loadStatusRows(ctx, tx, kinds, ids)
+	if err != nil {
+		return err
+	}
+	var fresh []*statusRow
+	for _, v := range evs {
+		key := statusKey{v.k.name, v.id}
+		r := rows[key]
+		if sc := v.s.created; sc != nil && r == nil {
+			r = &statusRow{kind: v.k.name, id: v.id, since: v.e.Metadata.RecordedAt, scope: *sc}
+			rows[key] = r
+			fresh = append(fresh, r)
+		}
+		if r == nil || v.s.status == "" {
+			continue // Apply's UPDATE finds no row, or there is none to make
+		}
+		if err := r.step(v.k, v.e, v.s); err != nil {
+			return fmt.Errorf("apply %s %s#%d: %w", v.e.Type, v.e.StreamID, v.e.Number, err)
+		}
+	}
+	var stored []*statusRow
+	for _, key := range keys {
+		if r := rows[key]; r != nil && r.stored {
+			stored = append(stored, r)
+		}
+	}
+	if err := updateStatusRows(ctx, tx, stored); err != nil {
+		return err
+	}
+	return insertStatusRows(ctx, tx, fresh)
+}
+
+// loadStatusRows reads the rows of the records named, those there are.
+func loadStatusRows(ctx context.Context, tx pgx.Tx, kinds []string, ids []uuid.UUID) (map[statusKey]*statusRow, error) {
+	rows, err := tx.Query(ctx, `SELECT r.record_kind, r.record_id, r.version, r.status, r.holder_role, r.holder_org, r.holder_user, r.since,
+			r.applicant_id, r.unit_id, r.university_id, r.authority_id, r.at_authority
+		FROM record_status r JOIN unnest($1::text[], $2::uuid[]) AS k(kind, id) ON r.record_kind = k.kind AND r.record_id = k.id
+		WHERE r.record_id = ANY($2::uuid[])`, kinds, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := map[statusKey]*statusRow{}
+	var r statusRow
+	_, err = pgx.ForEachRow(rows, []any{&r.kind, &r.id, &r.version, &r.status, &r.holderRole, &r.holderOrg, &r.holderUser, &r.since,
+		&r.scope.Owner, &r.scope.Unit, &r.scope.University, &r.scope.Authority, &r.scope.AtAuthority}, func() error {
+		row := r
+		row.stored = true
+		out[statusKey{row.kind, row.id}] = &row
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read the batch's status rows: %w", err)
+	}
+	return out, nil
+}
+
+// updateStatusRows writes back rows that were in the table, in one UPDATE
+// (the scope never changes but for at_authority).
+func updateStatusRows(ctx context.Context, tx pgx.Tx, rows []*statusRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	n := len(rows)
+	kinds, statuses := make([]string, n), make([]string, n)
+	ids := make([]uuid.UUID, n)
+	versions := make([]int64, n)
+	roles := make([]*string, n)
+	orgs, users := make([]*uuid.UUID, n), make([]*uuid.UUID, n)
+	since := make([]time.Time, n)
+	atAuthority := make([]bool, n)
+	for i, r := range rows {
+		kinds[i], ids[i], versions[i], statuses[i], roles[i], orgs[i], users[i], since[i], atAuthority[i] =
+			r.kind, r.id, r.version, r.status, r.holderRole, r.holderOrg, r.holderUser, r.since, r.scope.AtAuthority
+	}
+	_, err := tx.Exec(ctx, `UPDATE record_status r SET version = v.version, status = v.status, holder_role = v.role, holder_org = v.org,
+			holder_user = v.usr, since = v.since, at_authority = v.at_authority
+		FROM unnest($1::text[], $2::uuid[], $3::bigint[], $4::text[], $5::text[], $6::uuid[], $7::uuid[], $8::timestamptz[], $9::boolean[])
+			AS v(kind, id, version, status, role, org, usr, since, at_authority)
+		WHERE r.record_kind = v.kind AND r.record_id = v.id AND r.record_id = ANY($2::uuid[])`,
+		kinds, ids, versions, statuses, roles, orgs, users, since, atAuthority)
+	return err
+}
+
+// insertStatusRows writes the batch's new rows: by COPY when there are
+// copyMin or more, else in one INSERT.
+func insertStatusRows(ctx context.Context, tx pgx.Tx, rows []*statusRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	if len(rows) >= copyMin {
+		_, err := tx.CopyFrom(ctx, pgx.Identifier{"record_status"}, statusColumns, pgx.CopyFromSlice(len(rows), func(i int) ([]any, error) {
+			return rows[i].values(), nil
+		}))
+		if err != nil {
+			return fmt.Errorf("copy %d new status rows, the first %s %s: %w", len(rows), rows[0].kind, rows[0].id, err)
+		}
+		return nil
+	}
+	for _, r := range rows {
+		if _, err := tx.Exec(ctx, `INSERT INTO record_status (`+strings.Join(statusColumns, ", ")+`)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`, r.values()...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // RecordStatus is the status view of one record.
