@@ -17,6 +17,15 @@
 //	           open loop at each rate in turn, up to the first that
 //	           saturates the server: a latency-versus-rate table, and its
 //	           plot as a PNG
+//	econf-load --users 64 --exports 10 [--export-slots 1] [--server-process]
+//	           ten xlsx exports of the forecast list at once beside the
+//	           users: their latencies and 503 exports-busy answers; with
+//	           --server-process the embedded server runs in a child
+//	           process, so that its peak RSS is the server's alone
+//	econf-load --replica
+//	           embedded: a streaming hot standby of the cluster serves the
+//	           GET requests' reads (as econf serve with ECONF_REPLICA_URL):
+//	           the share of answers read from it and its replay lag
 //
 // Only loopback addresses are accepted; every run is bounded by --workflows
 // and --duration.
@@ -71,11 +80,29 @@ type result struct {
 	// PoolMaxConns is the embedded server's connection pool size.
 	PoolMaxConns int32 `json:"poolMaxConns,omitempty"`
 	// ServerPeakRSSMB is the peak resident memory of the process serving
-	// the API (embedded: this process, load generator included).
-	ServerPeakRSSMB float64 `json:"serverPeakRssMb,omitempty"`
+	// the API (embedded: this process, load generator included, unless
+	// ServerProcess is "child"), from the run's start when RSSFromRun,
+	// else from the process's; ServerRSSSampledMB the largest of its
+	// samples every 100 ms during the run.
+	ServerPeakRSSMB    float64 `json:"serverPeakRssMb,omitempty"`
+	ServerRSSSampledMB float64 `json:"serverRssSampledMaxMb,omitempty"`
+	RSSFromRun         bool    `json:"rssPeakFromRunStart,omitempty"`
+	// ServerProcess says whose memory that is: "self" (the load tool's own
+	// process, the server embedded in it), "child" (the server alone, in a
+	// child process) or "pid" (--pid).
+	ServerProcess string `json:"serverProcess,omitempty"`
+	// ExportSlots is the embedded server's ExportSlots (0: its default).
+	ExportSlots int `json:"exportSlots,omitempty"`
+	// Replica tells whether the embedded server read from a standby, and
+	// Replication is that standby's replay lag over the run.
+	Replica     bool                     `json:"replica,omitempty"`
+	Replication *loadtest.ReplicationLag `json:"replication,omitempty"`
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == childCommand {
+		return runChild(ctx, args[1:], os.Stdin, stdout, stderr)
+	}
 	fs := flag.NewFlagSet("econf-load", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	users := fs.Int("users", 8, "virtual users")
@@ -92,6 +119,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	rate := fs.Float64("rate", 0, "open loop: send this many requests per second of the workflow mix, latencies from each request's intended send time")
 	rates := fs.String("rates", "", "open loop at each of these comma-separated rates in turn (each for --duration), up to the first that saturates the server")
 	plotFile := fs.String("plot", "", "with --rates: write the latency-versus-rate plot to this PNG file")
+	exports := fs.Int("exports", 0, "closed loop: run this many xlsx exports of the forecast list at once beside the users (school admin and analyst in turn)")
+	exportSlots := fs.Int("export-slots", 0, "embedded: the server's xlsx exports at once (httpapi ExportSlots; 0: its default, 2)")
+	serverProcess := fs.Bool("server-process", false, "embedded: run the server in a child process, so that the peak RSS reported is the server's alone")
+	withReplica := fs.Bool("replica", false, "embedded: start a streaming hot standby of the cluster (pg_basebackup -R) and read from it as econf serve with ECONF_REPLICA_URL does; report the share of GETs it answered and its replay lag")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -109,6 +140,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return errors.New("--rate and --rates: give one")
 	case *plotFile != "" && steps == nil:
 		return errors.New("--plot needs --rates")
+	case *exports < 0:
+		return fmt.Errorf("--exports %d: want 0 or more", *exports)
+	case *exports > 0 && (*rate > 0 || steps != nil):
+		return errors.New("--exports runs beside the closed loop: not with --rate or --rates")
+	case *target != "" && (*withReplica || *serverProcess || *exportSlots != 0):
+		return errors.New("--replica, --server-process and --export-slots set up the embedded server: not with --url")
+	case *exportSlots < 0:
+		return fmt.Errorf("--export-slots %d: want 0 or more", *exportSlots)
 	}
 	if *rate > 0 || steps != nil {
 		// --users bounds the workflows in flight; the rate sets the load.
@@ -118,7 +157,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			*users = loadtest.DefaultOpenUsers
 		}
 	}
-	cfg := loadtest.Config{Users: *users, Duration: *duration, Workflows: *workflows, PlanYear: *planYear, Rate: *rate}
+	cfg := loadtest.Config{Users: *users, Duration: *duration, Workflows: *workflows, PlanYear: *planYear, Rate: *rate, Exports: *exports}
 	res := result{Mode: "url"}
 	runLoad := func(cfg loadtest.Config) (loadtest.Report, error) {
 		return profiled(*cpuProfile, func() (loadtest.Report, error) {
@@ -153,18 +192,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("demo credentials %s: %w", *creds, err)
 		}
 		cfg.URL = *target
+		var rss *rssWatch
+		if *pid > 0 {
+			rss, res.ServerProcess = watchRSS(strconv.Itoa(*pid)), "pid"
+		}
 		rep, err := runLoad(cfg)
+		if rss != nil {
+			res.ServerPeakRSSMB, res.ServerRSSSampledMB, res.RSSFromRun = rss.stop()
+		}
 		if err != nil {
 			return err
 		}
 		res.Report = rep
-		if *pid > 0 {
-			res.ServerPeakRSSMB = peakRSSMB(strconv.Itoa(*pid))
-		}
 		return print(stdout, res, *asJSON)
 	}
 
-	res.Mode, res.Durable = "embedded", *durable
+	res.Mode, res.Durable, res.ExportSlots, res.Replica = "embedded", *durable, *exportSlots, *withReplica
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	cluster, err := pgcluster.Start(ctx, pgcluster.Options{Durable: *durable, Log: io.Discard})
 	if err != nil {
@@ -174,15 +217,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := cluster.CreateDatabase(ctx, "econf", ""); err != nil {
 		return err
 	}
-	pcfg, err := pgxpool.ParseConfig(cluster.URL("econf"))
-	if err != nil {
-		return err
-	}
-	if *poolConns > 0 {
-		pcfg.MaxConns = int32(*poolConns)
-	}
-	res.PoolMaxConns = pcfg.MaxConns
-	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
+	// This pool migrates, and watches the standby's replication; the
+	// server has its own.
+	pool, err := pgxpool.New(ctx, cluster.URL("econf"))
 	if err != nil {
 		return err
 	}
@@ -190,22 +227,54 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := dbschema.Up(ctx, pool); err != nil {
 		return err
 	}
-	svc, err := loadtest.StartService(ctx, pool, log)
-	if err != nil {
-		return err
+	settings := serverSettings{poolConns: *poolConns, exportSlots: *exportSlots}
+	if *withReplica {
+		standby, err := loadtest.StartStandby(ctx, cluster, *durable)
+		if err != nil {
+			return fmt.Errorf("start the standby: %w", err)
+		}
+		defer standby.Close()
+		settings.replicaURL = standby.URL("econf")
 	}
-	cfg.URL, cfg.Accounts = svc.URL, svc.Accounts
-	if cfg.PlanYear == 0 {
-		cfg.PlanYear = svc.PlanYear
+	var stopServer func() error
+	servedBy := "self"
+	res.ServerProcess = "self"
+	if *serverProcess {
+		child, err := startChild(ctx, cluster.URL("econf"), settings, stderr)
+		if err != nil {
+			return err
+		}
+		stopServer, servedBy, res.ServerProcess = child.stop, child.pid(), "child"
+		cfg.URL, cfg.Accounts, res.PoolMaxConns = child.hello.URL, child.hello.Accounts, child.hello.PoolMax
+		if cfg.PlanYear == 0 {
+			cfg.PlanYear = child.hello.PlanYear
+		}
+	} else {
+		svc, poolMax, closeSvc, err := openService(ctx, cluster.URL("econf"), settings, log)
+		if err != nil {
+			return err
+		}
+		stopServer, res.PoolMaxConns = closeSvc, poolMax
+		cfg.URL, cfg.Accounts = svc.URL, svc.Accounts
+		if cfg.PlanYear == 0 {
+			cfg.PlanYear = svc.PlanYear
+		}
 	}
+	var sampler *loadtest.ReplicationSampler
+	if *withReplica {
+		sampler = loadtest.SampleReplication(ctx, pool, 50*time.Millisecond)
+	}
+	rss := watchRSS(servedBy)
 	rep, runErr := runLoad(cfg)
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
-	defer cancel()
-	if err := errors.Join(runErr, svc.Close(sctx)); err != nil {
+	res.ServerPeakRSSMB, res.ServerRSSSampledMB, res.RSSFromRun = rss.stop()
+	if sampler != nil {
+		lag := sampler.Stop()
+		res.Replication = &lag
+	}
+	if err := errors.Join(runErr, stopServer()); err != nil {
 		return err
 	}
 	res.Report = rep
-	res.ServerPeakRSSMB = peakRSSMB("self")
 	return print(stdout, res, *asJSON)
 }
 
@@ -272,30 +341,22 @@ func print(w io.Writer, res result, asJSON bool) error {
 	if err := res.WriteText(w); err != nil {
 		return err
 	}
+	if l := res.Replication; l != nil {
+		fmt.Fprintf(w, "replica replay lag (pg_stat_replication every %.0f ms, %d samples): p50 %.2f ms, p95 %.2f ms, p99 %.2f ms, max %.2f ms; WAL not replayed p50 %.0f B, p99 %.0f B, max %.0f B; samples without a streaming standby %d\n",
+			l.SampleMS, l.Samples, l.Replay.P50, l.Replay.P95, l.Replay.P99, l.Replay.Max, l.BytesP50, l.BytesP99, l.BytesMax, l.Missing)
+	}
 	fmt.Fprintf(w, "mode %s", res.Mode)
 	if res.Mode == "embedded" {
-		fmt.Fprintf(w, " (PostgreSQL durable=%t, pool %d connections; RSS includes the load generator)", res.Durable, res.PoolMaxConns)
+		fmt.Fprintf(w, " (PostgreSQL durable=%t, pool %d connections, export slots %d (0: default), read replica %t)", res.Durable, res.PoolMaxConns, res.ExportSlots, res.Replica)
 	}
 	if res.ServerPeakRSSMB > 0 {
-		fmt.Fprintf(w, ", server peak RSS %.1f MB", res.ServerPeakRSSMB)
+		whose := map[string]string{"self": "this process, load generator included", "child": "the server's child process alone", "pid": "the process --pid names"}[res.ServerProcess]
+		since := "its start"
+		if res.RSSFromRun {
+			since = "the run's start"
+		}
+		fmt.Fprintf(w, ", server peak RSS %.1f MB since %s (%s; largest sample %.1f MB)", res.ServerPeakRSSMB, since, whose, res.ServerRSSSampledMB)
 	}
 	_, err := fmt.Fprintln(w)
 	return err
-}
-
-// peakRSSMB reads VmHWM of /proc/<pid>/status; 0 when it cannot.
-func peakRSSMB(pid string) float64 {
-	b, err := os.ReadFile("/proc/" + pid + "/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
-			if err == nil {
-				return kb / 1024
-			}
-		}
-	}
-	return 0
 }

@@ -115,7 +115,7 @@ func (w *workflow) declare(ctx context.Context, n int64, token, forecastID strin
 		if err := step(OpDeclReject, "POST", d+"/reject", domain.RoleSchoolAdmin, map[string]string{"reason": "请补充往届会议信息"}); err != nil {
 			return err
 		}
-		g, err := c.call(ctx, OpDeclGet, "GET", d, domain.RoleApplicant, nil, http.StatusOK)
+		g, err := c.call(ctx, OpDeclGet, "GET", d, domain.RoleApplicant, nil, http.StatusOK, "X-Econf-Min-Position", pos)
 		if err != nil {
 			return err
 		}

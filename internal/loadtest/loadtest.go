@@ -121,6 +121,12 @@ type Config struct {
 	// openloop.go). Users is then the most workflows in flight at once
 	// (default DefaultOpenUsers).
 	Rate float64
+	// Exports, in a closed-loop run, is how many xlsx exports of the
+	// forecast list run at once beside the users, for as long as they do:
+	// each exporter sends its next export when the last has been read to
+	// the end, alternately as the school admin and as the analyst (see
+	// exports.go).
+	Exports int
 }
 
 // Report is what a run measured. Latencies are in milliseconds.
@@ -164,6 +170,25 @@ type Report struct {
 	// answered) or "open" (a fixed rate; see Config.Rate).
 	Loop string    `json:"loop"`
 	Open *OpenLoop `json:"openLoop,omitempty"`
+	// History and DeclHistory repeat the history operations' figures
+	// (a forecast's, and a declaration's four streams), quoted on their
+	// own by the performance record.
+	History     Stats `json:"forecastHistory"`
+	DeclHistory Stats `json:"declarationHistory"`
+	// ReadFrom counts the GET answers by the X-Econf-Read-From header of a
+	// server with a read replica; nil when no answer carried it.
+	ReadFrom *ReadFrom `json:"readFrom,omitempty"`
+	// Exports is what the exporters of Config.Exports measured.
+	Exports *ExportReport `json:"exports,omitempty"`
+}
+
+// ReadFrom is where a server with a read replica answered the run's GET
+// requests from (the lag probe's included).
+type ReadFrom struct {
+	Replica int64 `json:"replica"`
+	Primary int64 `json:"primary"`
+	// ReplicaShare is Replica / (Replica + Primary).
+	ReplicaShare float64 `json:"replicaShare"`
 }
 
 // OpStats is one operation's figures.
@@ -233,6 +258,18 @@ type recorder struct {
 	lagTO    map[string]int64
 	requests atomic.Int64
 	maxKeep  int
+	// readFrom counts GET answers by their X-Econf-Read-From.
+	readReplica, readPrimary atomic.Int64
+}
+
+// readFrom counts a GET answer's X-Econf-Read-From.
+func (r *recorder) readFrom(h http.Header) {
+	switch h.Get("X-Econf-Read-From") {
+	case "replica":
+		r.readReplica.Add(1)
+	case "primary":
+		r.readPrimary.Add(1)
+	}
 }
 
 func newRecorder() *recorder {
@@ -366,6 +403,9 @@ func (c *client) call(ctx context.Context, op, method, path string, role domain.
 	b, err := io.ReadAll(res.Body)
 	res.Body.Close()
 	elapsed := time.Since(start)
+	if method == http.MethodGet {
+		c.rec.readFrom(res.Header)
+	}
 	if err != nil {
 		c.rec.fail(op, "transport", err.Error())
 		return answer{}, &opError{"transport", err.Error()}
@@ -390,8 +430,8 @@ func truncate(b []byte, n int) string {
 // roles the workflows act as.
 var roles = []domain.Role{domain.RoleApplicant, domain.RoleUnitAdmin, domain.RoleSchoolAdmin, domain.RoleAuthorityReviewer, domain.RoleAuditor}
 
-func (c *client) login(ctx context.Context, accounts []demo.Account) error {
-	for _, r := range roles {
+func (c *client) login(ctx context.Context, accounts []demo.Account, extra ...domain.Role) error {
+	for _, r := range append(slices.Clone(roles), extra...) {
 		var acc *demo.Account
 		for i := range accounts {
 			if accounts[i].Role == r {
@@ -453,7 +493,17 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	}
 	rec := newRecorder()
 	c := &client{http: hc, base: strings.TrimRight(cfg.URL, "/"), tokens: map[domain.Role]string{}, rec: rec}
-	if err := c.login(ctx, cfg.Accounts); err != nil {
+	if cfg.Exports < 0 || cfg.Exports > MaxUsers {
+		return Report{}, fmt.Errorf("exports %d: want 0 to %d", cfg.Exports, MaxUsers)
+	}
+	if cfg.Exports > 0 && cfg.Rate > 0 {
+		return Report{}, errors.New("exports run beside the closed loop only")
+	}
+	var exportAs []domain.Role
+	if cfg.Exports > 0 {
+		exportAs = exportRoles
+	}
+	if err := c.login(ctx, cfg.Accounts, exportAs...); err != nil {
 		return Report{}, err
 	}
 
@@ -476,6 +526,9 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	var started, completed atomic.Int64
 	var wg sync.WaitGroup
 	begin := time.Now()
+	// The exporters run while the users do, and end with them.
+	usersDone := make(chan struct{})
+	exporters := startExporters(ctx, c, cfg.Exports, usersDone)
 	for u := range cfg.Users {
 		wg.Add(1)
 		go func() {
@@ -493,8 +546,11 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		}()
 	}
 	wg.Wait()
-	rep := rec.report(cfg, time.Since(begin), completed.Load())
+	elapsed := time.Since(begin)
+	close(usersDone)
+	rep := rec.report(cfg, elapsed, completed.Load())
 	rep.Loop = "closed"
+	rep.Exports = exporters.wait(elapsed)
 	return withServerLag(rep, nil)
 }
 
@@ -526,6 +582,10 @@ func (rec *recorder) report(cfg Config, elapsed time.Duration, completed int64) 
 		rep.Ops = append(rep.Ops, s)
 	}
 	rep.CommandLatency, rep.QueryLatency = summarise(cmdLat), summarise(queryLat)
+	rep.History, rep.DeclHistory = summarise(rec.lat[OpHistory]), summarise(rec.lat[OpDeclHistory])
+	if r, p := rec.readReplica.Load(), rec.readPrimary.Load(); r+p > 0 {
+		rep.ReadFrom = &ReadFrom{Replica: r, Primary: p, ReplicaShare: float64(r) / float64(r+p)}
+	}
 	rep.Throughput = float64(rep.Requests) / elapsed.Seconds()
 	rep.Commands = float64(commands) / elapsed.Seconds()
 	return rep
@@ -669,7 +729,9 @@ func (w *workflow) run(ctx context.Context, n int64) error {
 		if err := step(OpReject, f+"/reject", domain.RoleSchoolAdmin, map[string]string{"reason": "请补充外方合作单位"}); err != nil {
 			return err
 		}
-		g, err := c.call(ctx, OpGet, "GET", f, domain.RoleApplicant, nil, http.StatusOK)
+		// Read-your-writes: a server reading from a replica answers
+		// after the rejection, whose ETag the revision needs.
+		g, err := c.call(ctx, OpGet, "GET", f, domain.RoleApplicant, nil, http.StatusOK, "X-Econf-Min-Position", pos)
 		if err != nil {
 			return err
 		}
@@ -737,6 +799,7 @@ func (w *workflow) probeLag(ctx context.Context, list, token string, acked time.
 		}
 		err = json.NewDecoder(res.Body).Decode(&page)
 		res.Body.Close()
+		c.rec.readFrom(res.Header)
 		if err == nil && page.Total > 0 {
 			c.rec.lagged(list, time.Since(acked))
 			return nil
@@ -786,6 +849,13 @@ func (r Report) WriteText(w io.Writer) error {
 	}
 	fmt.Fprintf(&b, "projection lag inside the server (append → read model committed, every read model): n=%d p50 %.2f ms, p95 %.2f ms, p99 %.2f ms, mean %.2f ms\n",
 		r.ServerLag.Count, r.ServerLag.P50, r.ServerLag.P95, r.ServerLag.P99, r.ServerLag.Mean)
+	if f := r.ReadFrom; f != nil {
+		fmt.Fprintf(&b, "GET answers read from the replica %d, from the primary %d (replica share %.1f%%)\n", f.Replica, f.Primary, 100*f.ReplicaShare)
+	}
+	if x := r.Exports; x != nil {
+		fmt.Fprintf(&b, "xlsx exports, %d at once beside the users: %d completed (%.2f/s, largest %d bytes), p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, max %.1f ms; 503 exports-busy %d; errors %v\n",
+			x.Exporters, x.Completed, x.PerSec, x.MaxBytes, x.Latency.P50, x.Latency.P95, x.Latency.P99, x.Latency.Max, x.Busy, x.Errors)
+	}
 	if len(r.Errors) == 0 {
 		b.WriteString("errors: none\n")
 	} else {

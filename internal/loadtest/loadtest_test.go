@@ -11,9 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/econf/econf/internal/dbschema"
 	"github.com/econf/econf/internal/loadtest"
 	"github.com/econf/econf/internal/openapitest"
+	"github.com/econf/econf/internal/pgcluster"
 	"github.com/econf/econf/internal/pgcluster/pgtest"
 )
 
@@ -75,6 +78,14 @@ func TestSmoke(t *testing.T) {
 		if got[op].Count != want {
 			t.Errorf("%s ran %d times; want %d", op, got[op].Count, want)
 		}
+	}
+	// The histories' figures are quoted on their own too.
+	if rep.DeclHistory != got[loadtest.OpDeclHistory].Stats || rep.History != got[loadtest.OpHistory].Stats || rep.DeclHistory.P99 <= 0 {
+		t.Errorf("histories: forecast %+v, declaration %+v; operations: %+v, %+v", rep.History, rep.DeclHistory,
+			got[loadtest.OpHistory].Stats, got[loadtest.OpDeclHistory].Stats)
+	}
+	if rep.ReadFrom != nil || rep.Exports != nil {
+		t.Errorf("no replica and no exports, but read from %+v, exports %+v", rep.ReadFrom, rep.Exports)
 	}
 	if rep.Lag.Count == 0 {
 		t.Error("no projection lag measured")
@@ -212,5 +223,116 @@ func TestLoopbackOnly(t *testing.T) {
 	}
 	if _, err := loadtest.Run(context.Background(), loadtest.Config{URL: "http://192.0.2.1:80"}); err == nil {
 		t.Error("Run accepted a non-loopback URL")
+	}
+}
+
+// TestExportsSmoke runs three xlsx exporters (the school admin and the
+// analyst) beside two users on a server with one export slot: the exports
+// complete (or find the slot busy), the workflows run without an error.
+func TestExportsSmoke(t *testing.T) {
+	ctx := context.Background()
+	svc, err := loadtest.StartServiceWith(ctx, pgtest.NewDatabase(t, dbschema.Up), slog.New(slog.NewTextHandler(io.Discard, nil)),
+		loadtest.ServiceOptions{ExportSlots: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		if err := svc.Close(sctx); err != nil {
+			t.Errorf("close: %v", err)
+		}
+	})
+	rep, err := loadtest.Run(ctx, loadtest.Config{URL: svc.URL, Accounts: svc.Accounts, PlanYear: svc.PlanYear,
+		Users: 2, Duration: 10 * time.Second, Workflows: 2, Exports: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := rep.Exports
+	if x == nil {
+		t.Fatal("no exports reported")
+	}
+	t.Logf("%d workflows; exports: %+v", rep.Workflows, *x)
+	if len(rep.Errors) != 0 || rep.Workflows != 2 {
+		t.Errorf("%d of 2 workflows, errors: %v %v", rep.Workflows, rep.Errors, rep.ErrorSamples)
+	}
+	if x.Exporters != 3 || x.Completed < 3 || len(x.Errors) != 0 || x.MaxBytes == 0 || x.Latency.Count != x.Completed {
+		t.Errorf("exports: %+v", *x)
+	}
+	var text strings.Builder
+	if err := rep.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text.String(), "xlsx exports, 3 at once") {
+		t.Errorf("text report lacks the exports:\n%s", text.String())
+	}
+	if _, err := loadtest.Run(ctx, loadtest.Config{URL: svc.URL, Accounts: svc.Accounts, Rate: 10, Exports: 1}); err == nil {
+		t.Error("exports beside an open loop accepted")
+	}
+}
+
+// TestReplicaSmoke starts a primary and its streaming hot standby
+// (pg_basebackup -R), serves with reads from the standby, runs two
+// workflows and checks that GETs were answered from it, without an error
+// (the reads before a revision wait for the rejection's position), and
+// that its replay lag was sampled.
+func TestReplicaSmoke(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts two PostgreSQL clusters")
+	}
+	ctx := context.Background()
+	primary, err := pgcluster.Start(ctx, pgcluster.Options{Log: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = primary.Close() })
+	if err := primary.CreateDatabase(ctx, "econf", ""); err != nil {
+		t.Fatal(err)
+	}
+	pool, err := pgxpool.New(ctx, primary.URL("econf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	if err := dbschema.Up(ctx, pool); err != nil {
+		t.Fatal(err)
+	}
+	standby, err := loadtest.StartStandby(ctx, primary, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = standby.Close() })
+	rpool, err := pgxpool.New(ctx, standby.URL("econf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(rpool.Close)
+	svc, err := loadtest.StartServiceWith(ctx, pool, slog.New(slog.NewTextHandler(io.Discard, nil)), loadtest.ServiceOptions{Replica: rpool})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		if err := svc.Close(sctx); err != nil {
+			t.Errorf("close: %v", err)
+		}
+	})
+	sampler := loadtest.SampleReplication(ctx, pool, 20*time.Millisecond)
+	rep, err := loadtest.Run(ctx, loadtest.Config{URL: svc.URL, Accounts: svc.Accounts, PlanYear: svc.PlanYear,
+		Users: 2, Duration: 15 * time.Second, Workflows: 2})
+	lag := sampler.Stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("read from %+v; replication %+v", rep.ReadFrom, lag)
+	if len(rep.Errors) != 0 || rep.Workflows != 2 {
+		t.Errorf("%d of 2 workflows, errors: %v %v", rep.Workflows, rep.Errors, rep.ErrorSamples)
+	}
+	if f := rep.ReadFrom; f == nil || f.Replica == 0 || f.ReplicaShare <= 0 || f.ReplicaShare > 1 {
+		t.Errorf("GETs read from %+v; want some from the replica", f)
+	}
+	if lag.Samples == 0 || lag.Missing != 0 || lag.Replay.Count != lag.Samples {
+		t.Errorf("replication lag: %+v", lag)
 	}
 }

@@ -15,12 +15,14 @@ import (
 	"github.com/econf/econf/commands"
 	"github.com/econf/econf/domain"
 	"github.com/econf/econf/domain/policy"
+	"github.com/econf/econf/eventstore"
 	"github.com/econf/econf/eventstore/pgstore"
 	"github.com/econf/econf/httpapi"
 	"github.com/econf/econf/internal/auth"
 	"github.com/econf/econf/internal/demo"
 	"github.com/econf/econf/internal/filestore"
 	"github.com/econf/econf/internal/metrics"
+	"github.com/econf/econf/internal/replica"
 	"github.com/econf/econf/projections"
 )
 
@@ -38,7 +40,20 @@ type Service struct {
 	srv    *http.Server
 	cancel context.CancelFunc
 	done   chan error
+	tasks  int    // the goroutines that send to done
 	files  string // the uploads' temporary folder
+}
+
+// ServiceOptions are the settings of "econf serve" a load run varies.
+type ServiceOptions struct {
+	// ExportSlots is how many xlsx exports run at once (httpapi's
+	// ExportSlots); 0: the server's default.
+	ExportSlots int
+	// Replica, when not nil, is a pool on a streaming hot standby of the
+	// primary: as "econf serve" with ECONF_REPLICA_URL (its default lag
+	// limit and wait), GET requests read lists, details, histories and
+	// exports from it while it keeps up.
+	Replica *pgxpool.Pool
 }
 
 // StartService seeds the demo organisation (with the forecast window for
@@ -48,8 +63,22 @@ type Service struct {
 // (here in a temporary folder that Close removes) and overdue summaries
 // are looked up on every declaration submit (R-SUM-02).
 func StartService(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) (*Service, error) {
+	return StartServiceWith(ctx, pool, log, ServiceOptions{})
+}
+
+// StartServiceWith is StartService with opts.
+func StartServiceWith(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, opts ServiceOptions) (*Service, error) {
 	clock := policy.SystemClock{}
-	store := pgstore.New(pool)
+	raw := pgstore.New(pool)
+	var store eventstore.Store = raw
+	var router *replica.Router
+	if opts.Replica != nil {
+		// As serve's openReplica: the application's stream reads under a
+		// GET go to the standby; appends, $all and the projections stay on
+		// the primary.
+		router = replica.New(pool, opts.Replica, replica.Options{Log: log})
+		store = router.Store(raw, pgstore.New(opts.Replica))
+	}
 	as := auth.NewStore(pool, clock.Now)
 	dir, err := os.MkdirTemp("", "econf-load-files-")
 	if err != nil {
@@ -61,6 +90,12 @@ func StartService(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) (*S
 		return nil, err
 	}
 	reads := projections.NewQueries(pool)
+	httpReads := reads
+	var readReplica httpapi.ReadReplica
+	if router != nil {
+		router.Check(ctx)
+		httpReads, readReplica = projections.NewQueries(router.DB()), router
+	}
 	app, err := commands.New(commands.Deps{Store: store, Clock: clock, Credentials: as, Sessions: as, Files: files, Overdue: reads})
 	if err != nil {
 		os.RemoveAll(dir)
@@ -73,7 +108,8 @@ func StartService(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) (*S
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("seed the demo: %w", err)
 	}
-	runner, err := projections.NewRunner(pool, store, log, projections.All()...)
+	// The projections read $all and subscribe on the primary: raw.
+	runner, err := projections.NewRunner(pool, raw, log, projections.All()...)
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -96,14 +132,20 @@ func StartService(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) (*S
 		Accounts: append(append([]demo.Account{}, tree.Accounts...), tree.OtherUnitAd, tree.OtherApp),
 		PlanYear: window.PlanYear,
 		srv: &http.Server{
-			Handler:           httpapi.New(httpapi.Config{App: app, Auth: as, Reads: reads, Waiter: runner, Pool: pool, Log: log, Files: files, Metrics: m}),
+			Handler: httpapi.New(httpapi.Config{App: app, Auth: as, Reads: httpReads, Replica: readReplica, Waiter: runner, Pool: pool,
+				Log: log, Files: files, Metrics: m, ExportSlots: opts.ExportSlots}),
 			ReadHeaderTimeout: 10 * time.Second,
 		},
 		cancel: cancel,
-		done:   make(chan error, 2),
+		done:   make(chan error, 3),
+		tasks:  2,
 		files:  dir,
 	}
 	go func() { s.done <- runner.Run(runCtx) }()
+	if router != nil {
+		s.tasks++
+		go func() { s.done <- router.Run(runCtx) }()
+	}
 	go func() {
 		if err := s.srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			s.done <- err
@@ -119,7 +161,7 @@ func StartService(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) (*S
 func (s *Service) Close(ctx context.Context) error {
 	err := s.srv.Shutdown(ctx)
 	s.cancel()
-	for range 2 {
+	for range s.tasks {
 		err = errors.Join(err, <-s.done)
 	}
 	return errors.Join(err, os.RemoveAll(s.files))
