@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -160,6 +161,332 @@ func (ReviewTimes) Apply(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEv
 		_, err = tx.Exec(ctx, `UPDATE review_times SET at_authority = true WHERE record_kind = $1 AND record_id = $2 AND NOT at_authority`, k.name, id)
 	}
 	return err
+}
+
+// QueryIndexes: Apply finds its rows by primary key; review_times_unit
+// serves the service level query only, and a rebuild builds it after the
+// fill.
+func (ReviewTimes) QueryIndexes() []string { return []string{"review_times_unit"} }
+
+// reviewKey is a record of review_records.
+type reviewKey struct {
+	kind string
+	id   uuid.UUID
+}
+
+// reviewRecord is a review_records row in memory, as ApplyBatch folds the
+// batch's events into it. Its times are as the table holds them (whole
+// microseconds), so that the hours computed from them are Apply's.
+type reviewRecord struct {
+	status                                 string
+	level                                  *string
+	since                                  time.Time
+	submittedAt                            *time.Time
+	applicant, unit, university, authority uuid.UUID
+	atAuthority                            bool
+	// stored: the row was in the table before the batch; dirty: the
+	// batch changed it.
+	stored, dirty bool
+}
+
+// reviewTime is a review_times row made in memory.
+type reviewTime struct {
+	key                         reviewKey
+	number                      int64
+	level, decision             string
+	before, after               string
+	actor                       *uuid.UUID
+	entered, decided            time.Time
+	submitted                   *time.Time
+	hours                       float64
+	sinceSubmission             *float64
+	applicant, unit, university uuid.UUID
+	authority                   uuid.UUID
+	atAuthority                 bool
+}
+
+var reviewRecordColumns = []string{"record_kind", "record_id", "status", "level", "since", "submitted_at", "applicant_id", "unit_id",
+	"university_id", "authority_id", "at_authority"}
+
+var reviewTimeColumns = []string{"record_kind", "record_id", "number", "level", "decision", "status_before", "status_after", "actor_id",
+	"entered_at", "decided_at", "submitted_at", "hours", "hours_since_submission", "applicant_id", "unit_id", "university_id",
+	"authority_id", "at_authority"}
+
+// microseconds is t as PostgreSQL stores it (pgx drops the nanoseconds).
+func microseconds(t time.Time) time.Time { return t.Truncate(time.Microsecond) }
+
+// ApplyBatch applies events as Apply would one by one, with the records
+// they follow read from review_records once for the whole batch (one
+// statement) and folded in memory: a batch's decisions and status changes
+// are then written together, new rows by COPY, rather than a read and two
+// writes per event (a read per event also sent the queued writes each
+// time: a round trip per event).
+func (ReviewTimes) ApplyBatch(ctx context.Context, tx pgx.Tx, events []eventstore.RecordedEvent) error {
+	type decoded struct {
+		e   eventstore.RecordedEvent
+		k   recordKind
+		s   step
+		key reviewKey
+	}
+	ds := make([]decoded, 0, len(events))
+	keys := map[reviewKey]bool{}
+	for _, e := range events {
+		k, ok := kindOf(e.Type)
+		if !ok {
+			continue
+		}
+		s, err := k.read(e.Type, e.Data)
+		if err != nil {
+			return fmt.Errorf("apply %s %s#%d: %w", e.Type, e.StreamID, e.Number, err)
+		}
+		id, err := recordID(e.StreamID, k.streamPrefix)
+		if err != nil {
+			return fmt.Errorf("apply %s %s#%d: %w", e.Type, e.StreamID, e.Number, err)
+		}
+		key := reviewKey{k.name, id}
+		ds, keys[key] = append(ds, decoded{e, k, s, key}), true
+	}
+	if len(ds) == 0 {
+		return nil
+	}
+	records, err := loadReviewRecords(ctx, tx, keys)
+	if err != nil {
+		return err
+	}
+	var (
+		order     []reviewKey // records to write, in the order the batch first changed them
+		times     []*reviewTime
+		timesOf   = map[reviewKey][]*reviewTime{}
+		authority []reviewKey // stored records whose stored times reach the authority
+	)
+	dirty := func(key reviewKey, r *reviewRecord) {
+		if !r.dirty {
+			r.dirty = true
+			order = append(order, key)
+		}
+	}
+	for _, d := range ds {
+		e, k, s, key := d.e, d.k, d.s, d.key
+		at := e.Metadata.RecordedAt
+		r := records[key]
+		if sc := s.created; sc != nil && r == nil {
+			r = &reviewRecord{since: microseconds(at), applicant: sc.Owner, unit: sc.Unit, university: sc.University,
+				authority: sc.Authority, atAuthority: sc.AtAuthority}
+			records[key] = r
+			dirty(key, r)
+		}
+		if s.status == "" {
+			continue
+		}
+		if r == nil {
+			return fmt.Errorf("apply %s %s#%d: review times of %s %s: %w", e.Type, e.StreamID, e.Number, k.name, key.id, pgx.ErrNoRows)
+		}
+		if s.status == r.status {
+			continue
+		}
+		after := reviewLevels[k.name][procedure.State(s.status)]
+		if r.level != nil && *r.level != string(procedure.Applicant) {
+			if role, ok := procedure.Level(*r.level).Role(); ok && string(role) == e.Metadata.Role && !hasTime(timesOf[key], int64(e.Number)) {
+				t := &reviewTime{key: key, number: int64(e.Number), level: *r.level, decision: s.action, before: r.status, after: s.status,
+					actor: uuidOrNil(e.Metadata.ActorID), entered: r.since, decided: at, submitted: r.submittedAt, hours: at.Sub(r.since).Hours(),
+					applicant: r.applicant, unit: r.unit, university: r.university, authority: r.authority,
+					atAuthority: r.atAuthority || s.status == k.atAuthority}
+				if r.submittedAt != nil {
+					h := at.Sub(*r.submittedAt).Hours()
+					t.sinceSubmission = &h
+				}
+				times, timesOf[key] = append(times, t), append(timesOf[key], t)
+			}
+		}
+		submit := (r.level == nil || *r.level == string(procedure.Applicant)) && after != "" && after != procedure.Applicant
+		dirty(key, r)
+		r.level = nil
+		if after != "" {
+			l := string(after)
+			r.level = &l
+		}
+		r.status, r.since = s.status, microseconds(at)
+		if submit {
+			sub := r.since
+			r.submittedAt = &sub
+		}
+		if s.status == k.atAuthority {
+			r.atAuthority = true
+			for _, t := range timesOf[key] {
+				t.atAuthority = true
+			}
+			if r.stored {
+				authority = append(authority, key)
+			}
+		}
+	}
+	if err := markAtAuthority(ctx, tx, authority); err != nil {
+		return err
+	}
+	if err := writeReviewRecords(ctx, tx, order, records); err != nil {
+		return err
+	}
+	return insertReviewTimes(ctx, tx, times, records)
+}
+
+func hasTime(ts []*reviewTime, number int64) bool {
+	for _, t := range ts {
+		if t.number == number {
+			return true
+		}
+	}
+	return false
+}
+
+// loadReviewRecords reads the stored review_records rows of keys.
+func loadReviewRecords(ctx context.Context, tx pgx.Tx, keys map[reviewKey]bool) (map[reviewKey]*reviewRecord, error) {
+	var kinds []string
+	ids := make([]uuid.UUID, 0, len(keys))
+	for k := range keys {
+		if !slices.Contains(kinds, k.kind) {
+			kinds = append(kinds, k.kind)
+		}
+		ids = append(ids, k.id)
+	}
+	// Both columns of the primary key by = ANY: found through it whatever
+	// the planner guesses of a fresh generation without statistics.
+	rows, err := tx.Query(ctx, `SELECT record_kind, record_id, status, level, since, submitted_at, applicant_id, unit_id, university_id,
+			authority_id, at_authority
+		FROM review_records WHERE record_kind = ANY($1) AND record_id = ANY($2)`, kinds, ids)
+	if err != nil {
+		return nil, fmt.Errorf("review records: %w", err)
+	}
+	out := make(map[reviewKey]*reviewRecord, len(keys))
+	var key reviewKey
+	r := &reviewRecord{stored: true}
+	_, err = pgx.ForEachRow(rows, []any{&key.kind, &key.id, &r.status, &r.level, &r.since, &r.submittedAt, &r.applicant, &r.unit,
+		&r.university, &r.authority, &r.atAuthority}, func() error {
+		if keys[key] {
+			c := *r
+			if r.level != nil {
+				l := *r.level
+				c.level = &l
+			}
+			if r.submittedAt != nil {
+				t := *r.submittedAt
+				c.submittedAt = &t
+			}
+			out[key] = &c
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("review records: %w", err)
+	}
+	return out, nil
+}
+
+// markAtAuthority marks the stored review times of keys as at the
+// authority.
+func markAtAuthority(ctx context.Context, tx pgx.Tx, keys []reviewKey) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	kinds, ids := make([]string, len(keys)), make([]uuid.UUID, len(keys))
+	for i, k := range keys {
+		kinds[i], ids[i] = k.kind, k.id
+	}
+	_, err := tx.Exec(ctx, `UPDATE review_times t SET at_authority = true
+		FROM unnest($1::text[], $2::uuid[]) AS v(kind, id)
+		WHERE t.record_kind = v.kind AND t.record_id = v.id AND t.record_id = ANY($2) AND NOT t.at_authority`, kinds, ids)
+	return err
+}
+
+func (r *reviewRecord) values(k reviewKey) []any {
+	return []any{k.kind, k.id, r.status, r.level, r.since, r.submittedAt, r.applicant, r.unit, r.university, r.authority, r.atAuthority}
+}
+
+// writeReviewRecords writes the records the batch wrote: the stored ones
+// by one UPDATE, the new ones by COPY (or one INSERT when few).
+func writeReviewRecords(ctx context.Context, tx pgx.Tx, order []reviewKey, records map[reviewKey]*reviewRecord) error {
+	var fresh [][]any
+	var stored []*reviewRecord
+	var storedKeys []reviewKey
+	for _, k := range order {
+		r := records[k]
+		if r.stored {
+			stored, storedKeys = append(stored, r), append(storedKeys, k)
+		} else {
+			fresh = append(fresh, r.values(k))
+		}
+	}
+	if len(stored) > 0 {
+		n := len(stored)
+		kinds, ids, statuses := make([]string, n), make([]uuid.UUID, n), make([]string, n)
+		levels, sinces, submitted := make([]*string, n), make([]time.Time, n), make([]*time.Time, n)
+		authority := make([]bool, n)
+		for i, r := range stored {
+			kinds[i], ids[i], statuses[i], levels[i], sinces[i], submitted[i], authority[i] =
+				storedKeys[i].kind, storedKeys[i].id, r.status, r.level, r.since, r.submittedAt, r.atAuthority
+		}
+		if _, err := tx.Exec(ctx, `UPDATE review_records r SET status = v.status, level = v.level, since = v.since,
+				submitted_at = v.submitted_at, at_authority = v.at_authority
+			FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[], $7::boolean[])
+				AS v(kind, id, status, level, since, submitted_at, at_authority)
+			WHERE r.record_kind = v.kind AND r.record_id = v.id AND r.record_id = ANY($2)`,
+			kinds, ids, statuses, levels, sinces, submitted, authority); err != nil {
+			return err
+		}
+	}
+	return copyRows(ctx, tx, "review_records", reviewRecordColumns, fresh)
+}
+
+// copyRows inserts rows into table by COPY, or by INSERTs queued on the
+// batch's pipeline when fewer than copyMin.
+func copyRows(ctx context.Context, tx pgx.Tx, table string, columns []string, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	if len(rows) < copyMin {
+		marks := make([]string, len(columns))
+		for i := range marks {
+			marks[i] = fmt.Sprintf("$%d", i+1)
+		}
+		sql := `INSERT INTO ` + table + ` (` + strings.Join(columns, ", ") + `) VALUES (` + strings.Join(marks, ", ") + `)`
+		for _, r := range rows {
+			if _, err := tx.Exec(ctx, sql, r...); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{table}, columns, pgx.CopyFromRows(rows)); err != nil {
+		return fmt.Errorf("copy %d rows into %s: %w", len(rows), table, err)
+	}
+	return nil
+}
+
+func (t *reviewTime) values() []any {
+	return []any{t.key.kind, t.key.id, t.number, t.level, t.decision, t.before, t.after, t.actor, t.entered, t.decided, t.submitted,
+		t.hours, t.sinceSubmission, t.applicant, t.unit, t.university, t.authority, t.atAuthority}
+}
+
+// insertReviewTimes writes the batch's decisions: those of records new in
+// the batch by COPY (they cannot be in the table yet), those of stored
+// records skipping any the table holds already, as Apply does.
+func insertReviewTimes(ctx context.Context, tx pgx.Tx, times []*reviewTime, records map[reviewKey]*reviewRecord) error {
+	var fresh [][]any
+	for _, t := range times {
+		if records[t.key].stored {
+			v := t.values()
+			marks := make([]string, len(v))
+			for i := range marks {
+				marks[i] = fmt.Sprintf("$%d", i+1)
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO review_times (`+strings.Join(reviewTimeColumns, ", ")+`) VALUES (`+strings.Join(marks, ", ")+`)
+				ON CONFLICT (record_kind, record_id, number) DO NOTHING`, v...); err != nil {
+				return err
+			}
+			continue
+		}
+		fresh = append(fresh, t.values())
+	}
+	return copyRows(ctx, tx, "review_times", reviewTimeColumns, fresh)
 }
 
 // statsParams are the parameters every analytics read shares: the record
