@@ -1,11 +1,13 @@
 package commands
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/google/uuid"
 
@@ -30,9 +32,24 @@ func (PolicyPublished) EventType() string { return "policy.published" }
 // built-in default before any was.
 type Policies struct {
 	store eventstore.Store
+
+	// last is the newest publication decoded, by its stored bytes: nearly
+	// every command reads the policy in force, and decoding its JSON (the
+	// working-day calendar, the funding rules, ...) cost as much CPU as
+	// the rest of the command.
+	mu   sync.Mutex
+	last *decodedPolicy
 }
 
-// Current returns the policy in force.
+type decodedPolicy struct {
+	data   []byte
+	policy policy.Policy
+}
+
+// Current returns the policy in force. It reads the newest publication
+// every time (another process may have published one); only its decoding
+// is skipped when the stored bytes are those decoded last. The caller gets
+// a copy of its own to change as it likes.
 func (p *Policies) Current(ctx context.Context) (policy.Policy, error) {
 	events, err := p.store.ReadStream(ctx, PolicyStream, eventstore.Backwards, 0, 1)
 	if errors.Is(err, eventstore.ErrStreamNotFound) {
@@ -41,11 +58,27 @@ func (p *Policies) Current(ctx context.Context) (policy.Policy, error) {
 	if err != nil {
 		return policy.Policy{}, fmt.Errorf("read policy: %w", err)
 	}
+	return p.decode(events[0].Data)
+}
+
+// decode is the policy data holds, upcast, decoded again only when data
+// differs from the last bytes decoded.
+func (p *Policies) decode(data []byte) (policy.Policy, error) {
+	p.mu.Lock()
+	last := p.last
+	p.mu.Unlock()
+	if last != nil && bytes.Equal(last.data, data) {
+		return deepCopy(last.policy), nil
+	}
 	var e PolicyPublished
-	if err := json.Unmarshal(events[0].Data, &e); err != nil {
+	if err := json.Unmarshal(data, &e); err != nil {
 		return policy.Policy{}, fmt.Errorf("decode policy: %w", err)
 	}
-	return e.Policy.Upcast(), nil
+	pol := e.Policy.Upcast()
+	p.mu.Lock()
+	p.last = &decodedPolicy{data: bytes.Clone(data), policy: deepCopy(pol)}
+	p.mu.Unlock()
+	return pol, nil
 }
 
 // PublishPolicy makes a new policy version the one in force. Only platform
