@@ -27,6 +27,12 @@ func (a *App) readDeclaration(ctx context.Context, actor domain.Actor, id uuid.U
 	if err != nil {
 		return nil, err
 	}
+	return readableDeclaration(actor, id, l)
+}
+
+// readableDeclaration folds a loaded declaration stream; one the actor may
+// not see is not found (R-ACT-02).
+func readableDeclaration(actor domain.Actor, id uuid.UUID, l loaded) (*declaration.Declaration, error) {
 	d, err := foldDeclaration(id, l)
 	if err != nil {
 		return nil, err
@@ -90,13 +96,20 @@ func conferenceOf(d *declaration.Declaration, c *change.Change, s *summary.Summa
 // nothing: only what a command attached, checked as the applicant's own
 // upload, grants a reader the file.
 func (a *App) RefersToFile(ctx context.Context, actor domain.Actor, declarationID, fileID uuid.UUID) (bool, error) {
-	if _, err := a.readDeclaration(ctx, actor, declarationID); err != nil {
+	// The declaration and its three aftercare streams in one read where the
+	// store can; nothing of the latter is looked at unless the actor may
+	// read the declaration.
+	streams, err := a.loadAll(ctx, DeclarationStream(declarationID), ChangeStream(declarationID), SummaryStream(declarationID), DeadlineStream(declarationID))
+	if err != nil {
+		return false, err
+	}
+	if _, err := readableDeclaration(actor, declarationID, streams[0]); err != nil {
 		if errors.Is(err, domain.ErrNotFound) {
 			return false, nil
 		}
 		return false, err
 	}
-	for _, s := range []struct {
+	for i, s := range []struct {
 		stream string
 		refs   func(eventType string, data []byte) ([]declaration.Attachment, error)
 	}{
@@ -104,11 +117,7 @@ func (a *App) RefersToFile(ctx context.Context, actor domain.Actor, declarationI
 		{SummaryStream(declarationID), summaryAttachments},
 		{DeadlineStream(declarationID), deadlineAttachments},
 	} {
-		l, err := a.load(ctx, s.stream)
-		if err != nil {
-			return false, err
-		}
-		for _, e := range l.events {
+		for _, e := range streams[i+1].events {
 			refs, err := s.refs(e.Type, e.Data)
 			if err != nil {
 				return false, fmt.Errorf("%s#%d: %w", s.stream, e.Number, err)

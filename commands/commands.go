@@ -173,9 +173,34 @@ func (a *App) load(ctx context.Context, stream string) (loaded, error) {
 	return l, nil
 }
 
-// loadAll loads the streams concurrently, in the order given.
+// streamsReader is an event store that reads several whole streams at
+// once (pgstore: in one query): events[i] are streams[i]'s, in version
+// order, none when it does not exist.
+type streamsReader interface {
+	ReadStreams(ctx context.Context, streams []string) ([][]eventstore.RecordedEvent, error)
+}
+
+// loadAll loads the streams, in the order given: in one read where the
+// store can (streamsReader), else concurrently, each on a connection of
+// its own.
 func (a *App) loadAll(ctx context.Context, streams ...string) ([]loaded, error) {
 	out := make([]loaded, len(streams))
+	if r, ok := a.store.(streamsReader); ok {
+		all, err := r.ReadStreams(ctx, streams)
+		if err == nil && len(all) != len(streams) {
+			err = fmt.Errorf("%d results for %d streams", len(all), len(streams))
+		}
+		if err != nil {
+			return out, fmt.Errorf("read %s: %w", strings.Join(streams, ", "), err)
+		}
+		for i, events := range all {
+			out[i] = loaded{id: streams[i], events: events}
+			if n := len(events); n > 0 {
+				out[i].version = eventstore.Version(events[n-1].Number)
+			}
+		}
+		return out, nil
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	for i, stream := range streams {
 		g.Go(func() error {

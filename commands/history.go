@@ -219,10 +219,10 @@ func (a *App) DeclarationHistoryAt(ctx context.Context, actor domain.Actor, id u
 	if err := at.Check(); err != nil {
 		return DeclarationHistory{}, err
 	}
-	// The four streams are read at once, each on a connection of its own,
-	// rather than one after another: the wait is the slowest read, not the
-	// sum of four (issue 16, target 5). Nothing of the related streams is
-	// told before the declaration's own decides who may read.
+	// The four streams are read at once (loadAll: in one query where the
+	// store can, else concurrently), not one after another (issue 16,
+	// target 5). Nothing of the related streams is told before the
+	// declaration's own decides who may read.
 	streams, err := a.loadAll(ctx, DeclarationStream(id), ChangeStream(id), SummaryStream(id), DeadlineStream(id))
 	if err != nil {
 		return DeclarationHistory{}, err

@@ -114,18 +114,21 @@ func (a *App) SummaryAt(ctx context.Context, actor domain.Actor, id uuid.UUID, a
 	if err != nil {
 		return SummaryView{}, err
 	}
-	d, err := a.readDeclaration(ctx, actor, id)
+	// The three streams in one read where the store can (loadAll); the
+	// declaration decides who may read before the others are looked at.
+	streams, err := a.loadAll(ctx, DeclarationStream(id), ChangeStream(id), SummaryStream(id))
 	if err != nil {
 		return SummaryView{}, err
 	}
-	c, err := a.readChange(ctx, id)
+	d, err := readableDeclaration(actor, id, streams[0])
 	if err != nil {
 		return SummaryView{}, err
 	}
-	l, err := a.load(ctx, SummaryStream(id))
+	c, err := foldChange(id, streams[1])
 	if err != nil {
 		return SummaryView{}, err
 	}
+	l := streams[2]
 	if at.AsOf != nil && (len(l.events) == 0 || l.events[0].Metadata.RecordedAt.After(*at.AsOf)) {
 		l.events, l.version = nil, 0 // not opened yet then
 	} else if l, err = l.upTo(at, "summary"); err != nil {

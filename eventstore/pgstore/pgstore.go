@@ -257,6 +257,37 @@ func (s *Store) ReadStream(ctx context.Context, stream string, dir eventstore.Di
 	return events, nil
 }
 
+// readStreamsSQL reads whole streams, each in version order, in one
+// statement: one round trip and one snapshot for all of them.
+const readStreamsSQL = selectEvent + `WHERE stream_id = ANY($1::text[]) ORDER BY stream_id, number`
+
+// ReadStreams reads the whole of each stream, forwards, in one query:
+// events[i] are streams[i]'s events in version order, none when it does
+// not exist (not ErrStreamNotFound: several streams are read together
+// where some need not exist yet, as a declaration's change and summary).
+// All of them are read in one snapshot, so they are as of one moment,
+// which separate reads are not.
+func (s *Store) ReadStreams(ctx context.Context, streams []string) ([][]eventstore.RecordedEvent, error) {
+	out := make([][]eventstore.RecordedEvent, len(streams))
+	if len(streams) == 0 {
+		return out, nil
+	}
+	at := make(map[string][]int, len(streams))
+	for i, stream := range streams {
+		at[stream] = append(at[stream], i)
+	}
+	events, err := s.query(ctx, readStreamsSQL, streams)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: read %s: %w", strings.Join(streams, ", "), err)
+	}
+	for _, e := range events {
+		for _, i := range at[e.StreamID] {
+			out[i] = append(out[i], e)
+		}
+	}
+	return out, nil
+}
+
 // readAllSQL reads $all after ($1, $2), only below the oldest running
 // transaction (see the package comment).
 const readAllSQL = selectEvent + `
