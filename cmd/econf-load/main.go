@@ -109,6 +109,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	duration := fs.Duration("duration", 20*time.Second, "how long to run (at most 1h)")
 	workflows := fs.Int("workflows", 100_000, "at most this many workflows")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
+	jsonOut := fs.String("json-out", "", "also write the report as JSON to this file (the text goes to the standard output)")
 	target := fs.String("url", "", "base URL of a running econf (loopback only); empty starts one in this process")
 	creds := fs.String("credentials", ".econf/demo-credentials.json", "with --url: the demo logins econf serve wrote")
 	planYear := fs.Int("plan-year", 0, "with --url: the plan year whose forecast window is open (default next year)")
@@ -204,7 +205,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		res.Report = rep
-		return print(stdout, res, *asJSON)
+		return report(stdout, res, *asJSON, *jsonOut)
 	}
 
 	res.Mode, res.Durable, res.ExportSlots, res.Replica = "embedded", *durable, *exportSlots, *withReplica
@@ -275,7 +276,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	res.Report = rep
-	return print(stdout, res, *asJSON)
+	return report(stdout, res, *asJSON, *jsonOut)
 }
 
 // profiled runs the load, with a CPU profile of this process written to
@@ -326,6 +327,21 @@ func writePlot(path string, reps []loadtest.Report) error {
 	return f.Close()
 }
 
+// report prints res, and writes it as JSON to jsonOut when that is not
+// empty.
+func report(w io.Writer, res result, asJSON bool, jsonOut string) error {
+	if jsonOut != "" {
+		b, err := json.MarshalIndent(res, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(jsonOut, append(b, '\n'), 0o644); err != nil {
+			return err
+		}
+	}
+	return print(w, res, asJSON)
+}
+
 func print(w io.Writer, res result, asJSON bool) error {
 	if asJSON {
 		enc := json.NewEncoder(w)
@@ -347,7 +363,11 @@ func print(w io.Writer, res result, asJSON bool) error {
 	}
 	fmt.Fprintf(w, "mode %s", res.Mode)
 	if res.Mode == "embedded" {
-		fmt.Fprintf(w, " (PostgreSQL durable=%t, pool %d connections, export slots %d (0: default), read replica %t)", res.Durable, res.PoolMaxConns, res.ExportSlots, res.Replica)
+		slots := "the server's default"
+		if res.ExportSlots > 0 {
+			slots = strconv.Itoa(res.ExportSlots)
+		}
+		fmt.Fprintf(w, " (PostgreSQL durable=%t, pool %d connections, export slots %s, read replica %t)", res.Durable, res.PoolMaxConns, slots, res.Replica)
 	}
 	if res.ServerPeakRSSMB > 0 {
 		whose := map[string]string{"self": "this process, load generator included", "child": "the server's child process alone", "pid": "the process --pid names"}[res.ServerProcess]
