@@ -387,8 +387,44 @@ func connectionFailed(ctx context.Context, err error) bool {
 // chosen, and does everything else on primary: appends, $all and
 // subscriptions (the projection runner), pings. A stream the replica does
 // not hold (yet) or cannot read is read from the primary.
+//
+// When both stores read several whole streams at once (ReadStreams, as
+// pgstore does: the commands read a declaration's history that way), so
+// does the routed store, with the same choice; otherwise it does not
+// offer it and its callers read stream by stream.
 func (r *Router) Store(primary, replica eventstore.Store) eventstore.Store {
-	return routedStore{Store: primary, replica: replica}
+	s := routedStore{Store: primary, replica: replica}
+	p, pok := primary.(streamsReader)
+	rr, rok := replica.(streamsReader)
+	if pok && rok {
+		return routedStreamsStore{routedStore: s, primary: p, replica: rr}
+	}
+	return s
+}
+
+// streamsReader is a store that reads several whole streams at once
+// (pgstore.Store.ReadStreams).
+type streamsReader interface {
+	ReadStreams(ctx context.Context, streams []string) ([][]eventstore.RecordedEvent, error)
+}
+
+type routedStreamsStore struct {
+	routedStore
+	primary, replica streamsReader
+}
+
+// ReadStreams reads from the replica under a context Reads marked while it
+// is chosen (a failure there moves the request to the primary), else from
+// the primary.
+func (s routedStreamsStore) ReadStreams(ctx context.Context, streams []string) ([][]eventstore.RecordedEvent, error) {
+	if OnReplica(ctx) {
+		all, err := s.replica.ReadStreams(ctx, streams)
+		if err == nil || ctx.Err() != nil {
+			return all, err
+		}
+		ToPrimary(ctx)
+	}
+	return s.primary.ReadStreams(ctx, streams)
 }
 
 type routedStore struct {
