@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -115,11 +116,23 @@ func BenchmarkRebuild(b *testing.B) {
 
 // listRows writes n forecasts straight into the active forecast_list
 // generation with COPY, in the order they were submitted, as the projection
-// would have built them.
-func listRows(tb testing.TB, db *benchdata.DB, o benchdata.Org, n int) {
+// would have built them, and then builds the list's indexes, as a rebuild
+// does: the rows go into a table with its primary key alone, and each
+// query index is built once, sorted, after them (inserting a million rows
+// into 30 indexes took an hour on a loaded machine). With only set, only
+// the query indexes it names are built (the keyword-only variant at 10M).
+func listRows(tb testing.TB, db *benchdata.DB, o benchdata.Org, n int, only ...string) {
 	tb.Helper()
 	ctx := context.Background()
 	g, err := ensureActive(ctx, db.Pool, ForecastList{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var defs []string
+	err = pgx.BeginFunc(ctx, db.Fill, func(tx pgx.Tx) error {
+		defs, err = deferQueryIndexes(ctx, tx, ForecastList{}, g.Schema)
+		return err
+	})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -129,6 +142,7 @@ func listRows(tb testing.TB, db *benchdata.DB, o benchdata.Org, n int) {
 		"at_authority", "plan_year", "name_zh", "name_en", "start_date", "type", "scale", "computed_scale", "chinese_count",
 		"foreign_count", "status", "submitted_at", "updated_at", "search", "grams"}
 	const chunk = 20_000
+	start := time.Now()
 	for from := 0; from < n; from += chunk {
 		var rows [][]any
 		for i := from; i < min(from+chunk, n); i++ {
@@ -148,10 +162,52 @@ func listRows(tb testing.TB, db *benchdata.DB, o benchdata.Org, n int) {
 			tb.Fatal(err)
 		}
 	}
+	copied := time.Now()
+	built := 0
+	for _, def := range defs {
+		if len(only) > 0 && !slices.ContainsFunc(only, func(name string) bool { return strings.Contains(def, " INDEX "+name+" ON ") }) {
+			continue
+		}
+		if err := buildBenchIndex(ctx, db.Fill, g.Schema, def); err != nil {
+			tb.Fatalf("%s: %v", def, err)
+		}
+		built++
+	}
 	if _, err := db.Fill.Exec(ctx, `VACUUM ANALYZE `+g.Schema+`.forecasts`); err != nil {
 		tb.Fatal(err)
 	}
+	if n >= 100_000 {
+		tb.Logf("%d rows copied in %s; %d indexes built, vacuumed and analyzed in %s", n, copied.Sub(start).Round(time.Second),
+			built, time.Since(copied).Round(time.Second))
+	}
 }
+
+// buildBenchIndex builds one of the list's deferred indexes plainly (the
+// benchmark's database has nobody else to hold back), with memory enough
+// to sort a million rows' keys at once.
+func buildBenchIndex(ctx context.Context, pool *pgxpool.Pool, schema, def string) error {
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `SET maintenance_work_mem = '256MB'`); err != nil {
+		return err
+	}
+	if _, err := conn.Exec(ctx, `SET search_path = `+schema+`, public`); err != nil {
+		return err
+	}
+	_, err = conn.Exec(ctx, def)
+	if _, rerr := conn.Exec(ctx, `RESET ALL`); err == nil {
+		err = rerr
+	}
+	return err
+}
+
+// keywordIndexes are the indexes keyword queries read (the rest are the
+// sort indexes): what ECONF_BENCH_LIST_INDEXES=keyword builds.
+var keywordIndexes = []string{"forecasts_search", "forecasts_grams", "forecasts_unit", "forecasts_university",
+	"forecasts_authority", "forecasts_all", "forecasts_applicant", "forecasts_status"}
 
 // BenchmarkListForecasts runs the list queries the HTTP API runs, as a
 // school admin (the widest scope: every row), as one unit's admin, as the
@@ -163,31 +219,42 @@ func BenchmarkListForecasts(b *testing.B) {
 	unit := domain.Actor{UserID: uuid.New(), Role: domain.RoleUnitAdmin, OrgID: o.Units[3]}
 	authority := domain.Actor{UserID: uuid.New(), Role: domain.RoleAuthorityReviewer, OrgID: o.Authority}
 	analyst := domain.Actor{UserID: uuid.New(), Role: domain.RoleAnalyst}
-	cases := []struct {
-		name  string
-		actor domain.Actor
-		f     ForecastFilter
-	}{
-		{"school/all", school, ForecastFilter{}},
-		{"school/keyword-zh", school, ForecastFilter{Keyword: "人工智能"}},
-		{"school/keyword-zh-rare", school, ForecastFilter{Keyword: "研讨会（12345）"}},
-		{"school/keyword-2char", school, ForecastFilter{Keyword: "海洋"}},
-		{"school/sorted-startDate", school, ForecastFilter{Sort: "startDate"}},
-		{"school/status-approved-sorted-name", school, ForecastFilter{Statuses: []string{"approved"}, Sort: "nameZh"}},
-		{"school/deep-page-200", school, ForecastFilter{Page: 200}},
-		{"unit/keyword-zh", unit, ForecastFilter{Keyword: "人工智能"}},
-		{"authority/keyword-zh", authority, ForecastFilter{Keyword: "人工智能"}},
-		{"analyst/keyword-zh", analyst, ForecastFilter{Keyword: "人工智能"}},
+	// cursorPage, when set, starts a case's page by cursor after the
+	// page before it, as a client walking the list gets there.
+	type listCase struct {
+		name       string
+		actor      domain.Actor
+		f          ForecastFilter
+		cursorPage int
+	}
+	cases := []listCase{
+		{"school/all", school, ForecastFilter{}, 0},
+		{"school/keyword-zh", school, ForecastFilter{Keyword: "人工智能"}, 0},
+		{"school/keyword-zh-rare", school, ForecastFilter{Keyword: "研讨会（12345）"}, 0},
+		{"school/keyword-2char", school, ForecastFilter{Keyword: "海洋"}, 0},
+		{"school/sorted-startDate", school, ForecastFilter{Sort: "startDate"}, 0},
+		{"school/status-approved-sorted-name", school, ForecastFilter{Statuses: []string{"approved"}, Sort: "nameZh"}, 0},
+		{"school/deep-page-200", school, ForecastFilter{Page: 200}, 0},
+		{"unit/keyword-zh", unit, ForecastFilter{Keyword: "人工智能"}, 0},
+		{"authority/keyword-zh", authority, ForecastFilter{Keyword: "人工智能"}, 0},
+		{"analyst/keyword-zh", analyst, ForecastFilter{Keyword: "人工智能"}, 0},
 		// Every documented filter, and every sort in both directions.
-		{"school/status-approved", school, ForecastFilter{Statuses: []string{"approved"}}},
-		{"school/scale-general", school, ForecastFilter{Scales: []string{"general"}}},
-		{"school/planYear", school, ForecastFilter{PlanYear: 2027}},
-		{"school/unitId", school, ForecastFilter{UnitID: o.Units[5]}},
-		{"school/keyword-zh-sorted-nameZh", school, ForecastFilter{Keyword: "人工智能", Sort: "nameZh"}},
-		{"unit/sorted-nameZh", unit, ForecastFilter{Sort: "nameZh"}},
-		{"authority/sorted-startDate-desc", authority, ForecastFilter{Sort: "startDate", Desc: true}},
-		{"analyst/sorted-foreignCount", analyst, ForecastFilter{Sort: "foreignCount"}},
-		{"school/sorted-nameEn-deep-page-200", school, ForecastFilter{Sort: "nameEn", Page: 200}},
+		{"school/status-approved", school, ForecastFilter{Statuses: []string{"approved"}}, 0},
+		{"school/scale-general", school, ForecastFilter{Scales: []string{"general"}}, 0},
+		{"school/planYear", school, ForecastFilter{PlanYear: 2027}, 0},
+		{"school/unitId", school, ForecastFilter{UnitID: o.Units[5]}, 0},
+		{"school/keyword-zh-sorted-nameZh", school, ForecastFilter{Keyword: "人工智能", Sort: "nameZh"}, 0},
+		{"unit/sorted-nameZh", unit, ForecastFilter{Sort: "nameZh"}, 0},
+		{"authority/sorted-startDate-desc", authority, ForecastFilter{Sort: "startDate", Desc: true}, 0},
+		{"analyst/sorted-foreignCount", analyst, ForecastFilter{Sort: "foreignCount"}, 0},
+		{"school/sorted-nameEn-deep-page-200", school, ForecastFilter{Sort: "nameEn", Page: 200}, 0},
+		{"unit/sorted-startDate-desc", unit, ForecastFilter{Sort: "startDate", Desc: true}, 0},
+		{"authority/sorted-nameZh", authority, ForecastFilter{Sort: "nameZh"}, 0},
+		{"school/keyword-2char-sorted-nameZh", school, ForecastFilter{Keyword: "海洋", Sort: "nameZh"}, 0},
+		// Deep pages by cursor (the offset pages' twins above).
+		{"school/cursor-page-200", school, ForecastFilter{}, 200},
+		{"school/sorted-nameEn-cursor-page-200", school, ForecastFilter{Sort: "nameEn"}, 200},
+		{"school/keyword-zh-cursor-page-20", school, ForecastFilter{Keyword: "人工智能"}, 20},
 	}
 	for _, name := range slices.Sorted(maps.Keys(forecastSorts)) {
 		for _, desc := range []bool{false, true} {
@@ -195,17 +262,24 @@ func BenchmarkListForecasts(b *testing.B) {
 			if desc {
 				dir = "desc"
 			}
-			cases = append(cases, struct {
-				name  string
-				actor domain.Actor
-				f     ForecastFilter
-			}{"school/sort-" + name + "-" + dir, school, ForecastFilter{Sort: name, Desc: desc}})
+			cases = append(cases, listCase{"school/sort-" + name + "-" + dir, school, ForecastFilter{Sort: name, Desc: desc}, 0})
 		}
+	}
+	// ECONF_BENCH_LIST_INDEXES=keyword builds the indexes keyword queries
+	// read only, and runs the keyword cases only: the 10M variant, whose
+	// sort indexes would not fit the disk beside the table.
+	var only []string
+	switch v := os.Getenv("ECONF_BENCH_LIST_INDEXES"); v {
+	case "":
+	case "keyword":
+		only = keywordIndexes
+	default:
+		b.Fatalf("ECONF_BENCH_LIST_INDEXES=%q: want keyword or nothing", v)
 	}
 	for _, n := range benchdata.Sizes(b, 10_000, 100_000) {
 		b.Run(fmt.Sprintf("records=%d", n), func(b *testing.B) {
 			db := benchdata.New(b, migrateBench)
-			listRows(b, db, o, n)
+			listRows(b, db, o, n, only...)
 			q := NewQueries(db.Pool)
 			ctx := context.Background()
 			logIndexSizes(b, db.Pool)
@@ -217,6 +291,22 @@ func BenchmarkListForecasts(b *testing.B) {
 				}
 				f.Page, f.PageSize = max(f.Page, 1), 20
 				b.Run(c.name, func(b *testing.B) {
+					if only != nil && c.f.Keyword == "" {
+						b.Skip("ECONF_BENCH_LIST_INDEXES=keyword: a case without a keyword")
+					}
+					if c.cursorPage > 1 {
+						before := f
+						before.Page = c.cursorPage - 1
+						p, err := q.ListForecasts(ctx, c.actor, before)
+						if err != nil {
+							b.Fatal(err)
+						}
+						cur, ok := parseForecastCursor(p.NextCursor)
+						if !ok {
+							b.Fatalf("page %d gave no cursor: %d items of %d", before.Page, len(p.Items), p.Total)
+						}
+						f.Page, f.Cursor = 1, &cur
+					}
 					// One untimed run first: p99 is of a query whose
 					// pages are in the cache, as a list's are in use.
 					if _, err := q.ListForecasts(ctx, c.actor, f); err != nil {
@@ -240,7 +330,7 @@ func BenchmarkListForecasts(b *testing.B) {
 }
 
 // logIndexSizes logs the forecast list's table and index sizes.
-func logIndexSizes(b *testing.B, pool *pgxpool.Pool) {
+func logIndexSizes(b testing.TB, pool *pgxpool.Pool) {
 	rows, err := pool.Query(context.Background(), `SELECT c.relname, pg_relation_size(c.oid) FROM pg_class c
 		JOIN pg_namespace n ON n.oid = c.relnamespace
 		WHERE n.nspname = (SELECT schema_name FROM projection_state WHERE name = $1 AND status = 'active') AND c.relkind IN ('r', 'i') ORDER BY c.relkind DESC, c.relname`, ForecastListName)
@@ -384,6 +474,117 @@ func TestListPages(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestListCursor walks the list with the cursor, every sort in either
+// direction, nulls among the start dates: the pages give exactly the rows
+// of ORDER BY … NULLS LAST, id, each once, and the offset pages carry the
+// same cursors. A keyword sorted by name sorts its newest TotalCap matches.
+func TestListCursor(t *testing.T) {
+	ctx := context.Background()
+	pool := pgtest.NewDatabase(t, migrateBench)
+	o := benchdata.NewOrg()
+	listRows(t, &benchdata.DB{Pool: pool, Fill: pool}, o, TotalCap+400)
+	if _, err := pool.Exec(ctx, `UPDATE rm.forecasts SET start_date = NULL WHERE chinese_count IN (101, 120)`); err != nil {
+		t.Fatal(err)
+	}
+	q := NewQueries(pool)
+	school := domain.Actor{UserID: uuid.New(), Role: domain.RoleSchoolAdmin, OrgID: o.University}
+	sorted := func(cond, col, dir string, limit int) []string {
+		rows, err := pool.Query(ctx, fmt.Sprintf(`SELECT id::text FROM rm.forecasts WHERE status <> 'withdrawn' AND %s
+			ORDER BY %s %s NULLS LAST, id %s LIMIT %d`, cond, col, dir, dir, limit))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ids
+	}
+	for name, col := range forecastSorts {
+		for _, desc := range []bool{false, true} {
+			dir := "ASC"
+			if desc {
+				dir = "DESC"
+			}
+			want := sorted("true", col, dir, 1_000_000)
+			f := ForecastFilter{Sort: name, Desc: desc, Page: 1, PageSize: 100}
+			var got []string
+			for range 100 {
+				p, err := q.ListForecasts(ctx, school, f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, r := range p.Items {
+					got = append(got, r.ID)
+				}
+				if p.NextCursor == "" {
+					break
+				}
+				c, ok := parseForecastCursor(p.NextCursor)
+				if !ok {
+					t.Fatalf("sort %s %s: cursor %q does not parse", name, dir, p.NextCursor)
+				}
+				f.Cursor = &c
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("sort %s %s: the cursor's walk gave %d rows, %d in order; want %d", name, dir, len(got), commonPrefix(got, want), len(want))
+			}
+			// The offset page's cursor is where the next offset page starts.
+			p, err := q.ListForecasts(ctx, school, ForecastFilter{Sort: name, Desc: desc, Page: 3, PageSize: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, _ := parseForecastCursor(p.NextCursor)
+			p, err = q.ListForecasts(ctx, school, ForecastFilter{Sort: name, Desc: desc, Page: 1, PageSize: 100, Cursor: &c})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(p.Items) == 0 || p.Items[0].ID != want[300] || p.Total != TotalCap || !p.TotalCapped {
+				t.Errorf("sort %s %s: after page 3's cursor, %d items, total %d", name, dir, len(p.Items), p.Total)
+			}
+		}
+	}
+
+	// Sorted by name, a keyword's matches are its newest TotalCap ones.
+	for _, k := range []string{"人工智能", "研讨会"} {
+		var matches int
+		if err := pool.QueryRow(ctx, `SELECT count(*) FROM rm.forecasts WHERE status <> 'withdrawn' AND search LIKE $1`, likePattern(k)).Scan(&matches); err != nil {
+			t.Fatal(err)
+		}
+		want := sorted(fmt.Sprintf(`id IN (SELECT id FROM rm.forecasts WHERE status <> 'withdrawn' AND search LIKE '%s'
+			ORDER BY submitted_at DESC, id DESC LIMIT %d)`, likePattern(k), TotalCap), "name_zh", "ASC", 1_000_000)
+		var got []string
+		f := ForecastFilter{Keyword: k, Sort: "nameZh", Page: 1, PageSize: 100}
+		for page := 1; page <= 20; page++ {
+			f.Page = page
+			p, err := q.ListForecasts(ctx, school, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := min(matches, TotalCap); p.Total != int64(want) || p.TotalCapped != (matches > TotalCap) {
+				t.Errorf("keyword %q page %d: total %d capped %v; want %d of %d", k, page, p.Total, p.TotalCapped, want, matches)
+			}
+			for _, r := range p.Items {
+				got = append(got, r.ID)
+			}
+			if (p.NextCursor != "") != (len(got) < len(want)) {
+				t.Errorf("keyword %q page %d: next cursor %q after %d of %d rows", k, page, p.NextCursor, len(got), len(want))
+			}
+		}
+		if !slices.Equal(got, want) || len(want) != min(matches, TotalCap) {
+			t.Errorf("keyword %q sorted by name: %d rows, %d in order; want %d", k, len(got), commonPrefix(got, want), len(want))
+		}
+	}
+}
+
+func commonPrefix(a, b []string) int {
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	return n
 }
 
 func TestBoundedSearch(t *testing.T) {

@@ -3,12 +3,15 @@ package projections
 import (
 	"cmp"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -65,11 +68,105 @@ type ForecastFilter struct {
 	Scales   []string
 	PlanYear int
 	UnitID   uuid.UUID
+	// Keyword matches anywhere in the names, the applicant, the unit and
+	// the department. Sorted by anything but submittedAt, a keyword's
+	// matches are its newest TotalCap matches in that order: when more
+	// match (totalCapped), the rest are found by a longer keyword or in the
+	// order of submission.
 	Keyword  string
 	Sort     string
 	Desc     bool
 	Page     int
 	PageSize int
+	// Cursor, when set, is where the page starts: after the row a previous
+	// page's NextCursor names, in the same order (Page is then 1).
+	Cursor *ForecastCursor
+}
+
+// ForecastCursor is a place in the forecast list: a row's sort value and
+// id in one order. Clients get it as an opaque string (NextCursor).
+type ForecastCursor struct {
+	Sort  string    `json:"s"`
+	Desc  bool      `json:"d"`
+	Value *string   `json:"v"`
+	ID    uuid.UUID `json:"i"`
+}
+
+// String is the cursor as clients see it: base64url of its JSON.
+func (c ForecastCursor) String() string {
+	b, err := json.Marshal(c)
+	if err != nil {
+		panic(err) // strings, a bool and a UUID
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// parseForecastCursor reads a cursor a page gave; ok is false for anything
+// else (not base64url JSON, an unknown sort, a value its column cannot
+// hold).
+func parseForecastCursor(s string) (ForecastCursor, bool) {
+	var c ForecastCursor
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || json.Unmarshal(b, &c) != nil || c.ID == uuid.Nil {
+		return c, false
+	}
+	col, ok := forecastSorts[c.Sort]
+	if !ok {
+		return c, false
+	}
+	if c.Value == nil {
+		return c, forecastList.nullable[col]
+	}
+	v := *c.Value
+	switch sortTypes[col] {
+	case "timestamptz":
+		_, err = time.Parse(time.RFC3339Nano, v)
+	case "date":
+		_, err = domain.ParseDate(v)
+	case "int":
+		_, err = strconv.ParseInt(v, 10, 32)
+	default:
+		if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
+			err = errors.New("not text")
+		}
+	}
+	return c, err == nil
+}
+
+// cursorAfter is the cursor naming r's place in order (sort, desc).
+func cursorAfter(r ForecastRow, sort string, desc bool) ForecastCursor {
+	var v string
+	switch forecastSorts[sort] {
+	case "submitted_at":
+		v = r.SubmittedAt.UTC().Format(time.RFC3339Nano)
+	case "updated_at":
+		v = r.UpdatedAt.UTC().Format(time.RFC3339Nano)
+	case "start_date":
+		v = r.StartDate
+	case "plan_year":
+		v = strconv.Itoa(r.PlanYear)
+	case "name_zh":
+		v = r.NameZh
+	case "name_en":
+		v = r.NameEn
+	case "status":
+		v = r.Status
+	case "scale":
+		v = r.Scale
+	case "applicant_name":
+		v = r.ApplicantName
+	case "unit_name":
+		v = r.UnitName
+	case "foreign_count":
+		v = strconv.Itoa(r.ForeignCount)
+	case "chinese_count":
+		v = strconv.Itoa(r.ChineseCount)
+	}
+	c := ForecastCursor{Sort: sort, Desc: desc, ID: uuid.MustParse(r.ID)}
+	if v != "" || forecastSorts[sort] != "start_date" {
+		c.Value = &v
+	}
+	return c
 }
 
 // forecastSorts maps the sort names clients use to columns.
@@ -83,7 +180,7 @@ var forecastSorts = map[string]string{
 // bad one.
 func ParseForecastFilter(q url.Values) (ForecastFilter, []domain.FieldError) {
 	f := ForecastFilter{Sort: "submittedAt", Desc: true}
-	p := readParams(q, "status", "scale", "planYear", "unitId")
+	p := readParams(q, "status", "scale", "planYear", "unitId", "cursor")
 	f.Statuses = p.list("status", "status", "未知的状态", func(s string) bool { return forecast.Status(s).Valid() })
 	f.Scales = p.scales()
 	f.PlanYear = p.year("planYear")
@@ -91,6 +188,19 @@ func ParseForecastFilter(q url.Values) (ForecastFilter, []domain.FieldError) {
 	f.Keyword = p.keyword()
 	p.sort(forecastSorts, &f.Sort, &f.Desc)
 	f.Page, f.PageSize = p.page()
+	if v := q.Get("cursor"); v != "" {
+		c, ok := parseForecastCursor(v)
+		switch {
+		case !ok || len(v) > 4096:
+			p.fail("cursor", "not a cursor this list gave", "游标无效")
+		case c.Sort != f.Sort || c.Desc != f.Desc:
+			p.fail("cursor", "the cursor is for another sort or order", "游标与排序不符")
+		case q.Get("page") != "":
+			p.fail("page", "page and cursor exclude each other", "页码与游标不能同时使用")
+		default:
+			f.Cursor = &c
+		}
+	}
 	return f, p.bad
 }
 
@@ -247,6 +357,8 @@ type where struct {
 	// gram is the condition on the gram array, if any, which no btree
 	// index of the lists carries.
 	gram *gramCond
+	// keyword says a keyword condition is among conds.
+	keyword bool
 }
 
 // gramCond is where a short keyword's condition on the gram array sits
@@ -261,7 +373,7 @@ type gramCond struct {
 // text instead, which selects the same rows: what an index carrying the
 // search text can answer by itself.
 func (w *where) likeForGram() *where {
-	c := &where{conds: slices.Clone(w.conds), args: slices.Clone(w.args)}
+	c := &where{conds: slices.Clone(w.conds), args: slices.Clone(w.args), keyword: w.keyword}
 	c.conds[w.gram.cond] = "search LIKE $" + strconv.Itoa(w.gram.arg+1)
 	c.args[w.gram.arg] = w.gram.pattern
 	return c
@@ -329,6 +441,7 @@ func keyword(w *where, k string) {
 		return
 	}
 	k = strings.ToLower(k)
+	w.keyword = true
 	if n := utf8.RuneCountInString(k); n <= 2 && !strings.ContainsAny(k, " |") {
 		w.add("grams @> ARRAY[?]::text[]", k)
 		w.gram = &gramCond{cond: len(w.conds) - 1, arg: len(w.args) - 1}
@@ -340,14 +453,22 @@ func keyword(w *where, k string) {
 	w.add(`search LIKE ?`, likePattern(k))
 }
 
-// ListForecasts returns one page of the forecasts the actor may see.
+// ListForecasts returns one page of the forecasts the actor may see, from
+// f.Page or after f.Cursor.
 func (q *Queries) ListForecasts(ctx context.Context, a domain.Actor, f ForecastFilter) (ForecastPage, error) {
 	w, err := forecastWhere(a, f)
 	if err != nil {
 		return ForecastPage{}, err
 	}
 	page := ForecastPage{Page: f.Page, PageSize: f.PageSize}
-	page.Items, page.Total, page.TotalCapped, err = listPage(ctx, q.pool, forecastList, w, cmp.Or(forecastSorts[f.Sort], "submitted_at"), f.Desc, f.Page, f.PageSize,
+	at := pageAt{page: f.Page, size: f.PageSize, bounded: true}
+	if f.Cursor != nil {
+		at.page, page.Page = 1, 1
+		at.after = &keyset{value: f.Cursor.Value, id: f.Cursor.ID}
+	}
+	var more bool
+	page.Items, more, page.Total, page.TotalCapped, err = listPageAt(ctx, q.pool, forecastList, w,
+		listOrder{col: cmp.Or(forecastSorts[f.Sort], "submitted_at"), desc: f.Desc}, at,
 		func(row pgx.CollectableRow) (ForecastRow, error) {
 			var r ForecastRow
 			err := row.Scan(&r.ID, &r.Version, &r.ApplicantID, &r.ApplicantName, &r.UnitID, &r.UnitName, &r.PlanYear,
@@ -355,6 +476,9 @@ func (q *Queries) ListForecasts(ctx context.Context, a domain.Actor, f ForecastF
 				&r.Status, &r.SubmittedAt, &r.UpdatedAt)
 			return r, err
 		})
+	if err == nil && more {
+		page.NextCursor = cursorAfter(page.Items[len(page.Items)-1], cmp.Or(f.Sort, "submittedAt"), f.Desc).String()
+	}
 	return page, err
 }
 
@@ -396,38 +520,167 @@ type listView struct {
 }
 
 // listPage reads one page of the rows of l that w selects, ordered by
-// sortCol (then id) and scanned by scan, and counts them up to TotalCap.
-// The page's ids are found first and then their rows, so the rows a page
-// skips or filters out are read from an index where one covers w, and only
-// the page's own rows from the table. A page that is not full ends the
-// list and so tells the total without counting: a rare keyword costs one
-// search of the text index, not two.
+// sortCol (then id) and scanned by scan, and counts them up to TotalCap
+// (listPageAt without a cursor or a bound).
 func listPage[T any](ctx context.Context, pool DB, l listView, w *where, sortCol string, desc bool, page, size int,
 	scan func(pgx.CollectableRow) (T, error)) (items []T, total int64, capped bool, err error) {
-	offset := (page - 1) * size
-	args := append(slices.Clip(w.args), size, offset)
+	items, _, total, capped, err = listPageAt(ctx, pool, l, w, listOrder{col: sortCol, desc: desc}, pageAt{page: page, size: size}, scan)
+	return items, total, capped, err
+}
+
+// listOrder is a list's order: a column, then id, one direction.
+type listOrder struct {
+	col  string
+	desc bool
+}
+
+// pageAt is which page listPageAt reads.
+type pageAt struct {
+	page, size int
+	// after, when set, is the keyset position the page starts after
+	// (page is then 1): the page costs what the first one does however
+	// deep it is, and rows inserted before that position do not shift it.
+	after *keyset
+	// bounded: a keyword's matches in an order other than l.countOrder's
+	// are the newest TotalCap matches in that order (see
+	// ForecastFilter.Keyword); without it, all of them.
+	bounded bool
+}
+
+// keyset is a row's place in a listOrder: its sort value (as text, null
+// when null) and its id.
+type keyset struct {
+	value *string
+	id    uuid.UUID
+}
+
+// listPageAt reads one page of the rows of l that w selects, in order o and
+// scanned by scan, and counts them up to TotalCap; more says a row follows
+// the page's last one. The page's ids are found first and then their rows,
+// so the rows a page skips or filters out are read from an index where one
+// covers w, and only the page's own rows from the table. A page that ends
+// the list tells the total without counting: a rare keyword costs one
+// search of the text index, not two.
+func listPageAt[T any](ctx context.Context, pool DB, l listView, w *where, o listOrder, at pageAt,
+	scan func(pgx.CollectableRow) (T, error)) (items []T, more bool, total int64, capped bool, err error) {
+	if w, err = commonShortKeyword(ctx, pool, l, w); err != nil {
+		return nil, false, 0, false, err
+	}
+	offset := (at.page - 1) * at.size
+	ids, args, bounded := pageIDs(l, w, o, at)
+	args = append(args, at.size+1, offset)
 	// The outer ORDER BY names the table's columns: the page's columns
 	// may be named alike (id::text is "id").
-	rows, err := pool.Query(ctx, fmt.Sprintf(`SELECT %s FROM rm.%s p WHERE p.id = ANY(ARRAY(
-			SELECT id FROM rm.%s WHERE %s ORDER BY %s LIMIT $%d OFFSET $%d))
-		ORDER BY %s`, l.columns, l.view, l.view, w.String(), orderBy("", sortCol, desc, l.nullable[sortCol]), len(args)-1, len(args),
-		orderBy("p.", sortCol, desc, l.nullable[sortCol])), args...)
+	rows, err := pool.Query(ctx, fmt.Sprintf(`SELECT %s FROM rm.%s p WHERE p.id = ANY(ARRAY(%s LIMIT $%d OFFSET $%d))
+		ORDER BY %s`, l.columns, l.view, ids, len(args)-1, len(args), orderBy("p.", o.col, o.desc, l.nullable[o.col])), args...)
 	if err != nil {
-		return nil, 0, false, fmt.Errorf("list %s: %w", l.view, err)
+		return nil, false, 0, false, fmt.Errorf("list %s: %w", l.view, err)
 	}
 	items, err = pgx.CollectRows(rows, scan)
 	if err != nil {
-		return nil, 0, false, fmt.Errorf("list %s: %w", l.view, err)
+		return nil, false, 0, false, fmt.Errorf("list %s: %w", l.view, err)
 	}
-	if n := len(items); n > 0 && n < size || n == 0 && offset == 0 {
+	if more = len(items) > at.size; more {
+		items = items[:at.size]
+	}
+	// A page that ends a bounded list ends the newest TotalCap matches, not
+	// necessarily all of them.
+	if n := len(items); at.after == nil && (!more && n > 0 || n == 0 && offset == 0) && !(bounded && offset+n >= TotalCap) {
 		total = int64(offset + n)
 	} else if total, err = countCapped(ctx, pool, l, w); err != nil {
-		return nil, 0, false, err
+		return nil, false, 0, false, err
 	}
 	if total > TotalCap {
 		total, capped = TotalCap, true
 	}
-	return items, total, capped, nil
+	return items, more, total, capped, nil
+}
+
+// pageIDs is the query of the ids of the rows of a page in order (to which
+// the caller appends LIMIT and OFFSET), its arguments, and whether it
+// bounds the matches (pageAt.bounded).
+func pageIDs(l listView, w *where, o listOrder, at pageAt) (string, []any, bool) {
+	args := slices.Clip(w.args)
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	nullable := l.nullable[o.col]
+	order := orderBy("", o.col, o.desc, nullable)
+	if at.bounded && l.countOrder != "" && w.keyword && !strings.HasPrefix(l.countOrder, o.col+" ") {
+		// The newest TotalCap matches' ids (from the scope index, which
+		// carries the search text), then their rows' sort values by
+		// primary key, then their page in the order asked for.
+		from := fmt.Sprintf(`(SELECT id, %s FROM rm.%s WHERE id = ANY(ARRAY(SELECT id FROM rm.%s WHERE %s ORDER BY %s LIMIT %d))) m`,
+			o.col, l.view, l.view, w.String(), l.countOrder, TotalCap)
+		cond := "true"
+		if at.after != nil {
+			cond = afterCond(o, nullable, at.after, arg, true)
+		}
+		return fmt.Sprintf(`SELECT id FROM %s WHERE %s ORDER BY %s`, from, cond, order), args, true
+	}
+	if at.after == nil {
+		return fmt.Sprintf(`SELECT id FROM rm.%s WHERE %s ORDER BY %s`, l.view, w.String(), order), args, false
+	}
+	if !nullable || at.after.value == nil {
+		return fmt.Sprintf(`SELECT id FROM rm.%s WHERE %s AND %s ORDER BY %s`, l.view, w.String(),
+			afterCond(o, nullable, at.after, arg, false), order), args, false
+	}
+	// After a value of a nullable column: the later values, each part read
+	// in order from its index, then the nulls, which come last.
+	return fmt.Sprintf(`SELECT id FROM ((SELECT id, 0 AS part, %[1]s FROM rm.%[2]s WHERE %[3]s AND %[4]s ORDER BY %[5]s LIMIT %[6]s)
+		UNION ALL (SELECT id, 1, %[1]s FROM rm.%[2]s WHERE %[3]s AND %[1]s IS NULL ORDER BY %[5]s LIMIT %[6]s)) a ORDER BY part, %[5]s`,
+		o.col, l.view, w.String(), afterCond(o, false, at.after, arg, false), order, arg(at.size+1)), args, false
+}
+
+// afterCond is the condition that a row comes after position k in order o:
+// a row comparison an index on (column, id) reads from. A null value is
+// the nulls' place, last; orNull adds that every null follows a value
+// (where no index is to serve it).
+func afterCond(o listOrder, nullable bool, k *keyset, arg func(any) string, orNull bool) string {
+	op := " > "
+	if o.desc {
+		op = " < "
+	}
+	id := arg(k.id) + "::uuid"
+	if k.value == nil {
+		return o.col + " IS NULL AND id" + op + id
+	}
+	c := "(" + o.col + ", id)" + op + "(" + arg(*k.value) + "::text::" + cmp.Or(sortTypes[o.col], "text") + ", " + id + ")"
+	if nullable && orNull {
+		c = "(" + c + " OR " + o.col + " IS NULL)"
+	}
+	return c
+}
+
+// sortTypes are the SQL types of the lists' sort columns (for a keyset's
+// value, sent as text); a column not named is text.
+var sortTypes = map[string]string{"submitted_at": "timestamptz", "updated_at": "timestamptz", "start_date": "date",
+	"plan_year": "int", "chinese_count": "int", "foreign_count": "int"}
+
+// commonShortKeyword is w with a short keyword's gram condition tested by
+// LIKE on the search text instead when the planner expects many matches
+// (likeCountRows or more): the scope indexes carry the search text, so a
+// page and its count then read the matches in order from the index alone
+// and stop early, rather than collect every match from the gram index and
+// visit each one's table row. A rare one stays with the gram index, which
+// finds its few matches at once.
+func commonShortKeyword(ctx context.Context, pool DB, l listView, w *where) (*where, error) {
+	if l.countOrder == "" || w.gram == nil || w.gram.pattern == "" {
+		return w, nil
+	}
+	var plan []struct {
+		Plan struct {
+			Rows float64 `json:"Plan Rows"`
+		}
+	}
+	if err := pool.QueryRow(ctx, `EXPLAIN (FORMAT JSON) SELECT 1 FROM rm.`+l.view+` WHERE `+w.String(), w.args...).Scan(&plan); err != nil {
+		return nil, fmt.Errorf("list %s: %w", l.view, err)
+	}
+	if len(plan) == 1 && plan[0].Plan.Rows >= likeCountRows {
+		return w.likeForGram(), nil
+	}
+	return w, nil
 }
 
 // likeCountRows is how many matches the planner must expect of a short
@@ -439,29 +692,13 @@ var likeCountRows = 20_000.0 // a variable for tests
 
 // countCapped counts the rows of l that w selects, up to TotalCap+1. With
 // l.countOrder it reads them in that order, from a covering index, and
-// stops at the cap. A short keyword's gram condition keeps the count off
-// such an index, so when the planner expects many matches the count tests
-// the same keyword by LIKE on the search text instead; a rare one stays
-// with the gram index, which finds its few matches at once.
+// stops at the cap; a short keyword's gram condition, which no such index
+// carries, keeps it off them (commonShortKeyword has turned a common one
+// into LIKE already).
 func countCapped(ctx context.Context, pool DB, l listView, w *where) (int64, error) {
 	order := ""
-	if l.countOrder != "" {
-		if w.gram != nil && w.gram.pattern != "" {
-			var plan []struct {
-				Plan struct {
-					Rows float64 `json:"Plan Rows"`
-				}
-			}
-			if err := pool.QueryRow(ctx, `EXPLAIN (FORMAT JSON) SELECT 1 FROM rm.`+l.view+` WHERE `+w.String(), w.args...).Scan(&plan); err != nil {
-				return 0, fmt.Errorf("count %s: %w", l.view, err)
-			}
-			if len(plan) == 1 && plan[0].Plan.Rows >= likeCountRows {
-				w = w.likeForGram()
-			}
-		}
-		if w.gram == nil {
-			order = " ORDER BY " + l.countOrder
-		}
+	if l.countOrder != "" && w.gram == nil {
+		order = " ORDER BY " + l.countOrder
 	}
 	var n int64
 	args := append(slices.Clip(w.args), TotalCap+1)
