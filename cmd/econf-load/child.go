@@ -45,6 +45,7 @@ type serverSettings struct {
 	poolConns   int
 	exportSlots int
 	replicaURL  string
+	prefill     int
 }
 
 // openService starts the service on the database at url, as econf serve
@@ -61,7 +62,7 @@ func openService(ctx context.Context, url string, s serverSettings, log *slog.Lo
 	if err != nil {
 		return nil, 0, nil, err
 	}
-	opts := loadtest.ServiceOptions{ExportSlots: s.exportSlots}
+	opts := loadtest.ServiceOptions{ExportSlots: s.exportSlots, Prefill: s.prefill}
 	var rpool *pgxpool.Pool
 	if s.replicaURL != "" {
 		// As serve: the replica's pool has pgx's default size.
@@ -98,6 +99,7 @@ func runChild(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	var s serverSettings
 	fs.IntVar(&s.poolConns, "pool-max-conns", 0, "the connection pool size")
 	fs.IntVar(&s.exportSlots, "export-slots", 0, "xlsx exports at once")
+	fs.IntVar(&s.prefill, "prefill", 0, "forecasts of another organisation written before the start")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -137,7 +139,8 @@ func startChild(ctx context.Context, url string, s serverSettings, stderr io.Wri
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(exe, childCommand, "--pool-max-conns", strconv.Itoa(s.poolConns), "--export-slots", strconv.Itoa(s.exportSlots))
+	cmd := exec.Command(exe, childCommand, "--pool-max-conns", strconv.Itoa(s.poolConns), "--export-slots", strconv.Itoa(s.exportSlots),
+		"--prefill", strconv.Itoa(s.prefill))
 	cmd.Env = append(os.Environ(), envDatabase+"="+url, envReplica+"="+s.replicaURL)
 	cmd.Stderr = stderr
 	stdin, err := cmd.StdinPipe()

@@ -22,6 +22,9 @@
 //	           users: their latencies and 503 exports-busy answers; with
 //	           --server-process the embedded server runs in a child
 //	           process, so that its peak RSS is the server's alone
+//	           (--prefill 10000: ten thousand more forecasts, of another
+//	           organisation, in the database before the run: the analyst's
+//	           exports hold them)
 //	econf-load --replica
 //	           embedded: a streaming hot standby of the cluster serves the
 //	           GET requests' reads (as econf serve with ECONF_REPLICA_URL):
@@ -93,6 +96,9 @@ type result struct {
 	ServerProcess string `json:"serverProcess,omitempty"`
 	// ExportSlots is the embedded server's ExportSlots (0: its default).
 	ExportSlots int `json:"exportSlots,omitempty"`
+	// Prefill is how many forecasts of another organisation the embedded
+	// server's database held before the run.
+	Prefill int `json:"prefill,omitempty"`
 	// Replica tells whether the embedded server read from a standby, and
 	// Replication is that standby's replay lag over the run.
 	Replica     bool                     `json:"replica,omitempty"`
@@ -122,6 +128,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	plotFile := fs.String("plot", "", "with --rates: write the latency-versus-rate plot to this PNG file")
 	exports := fs.Int("exports", 0, "closed loop: run this many xlsx exports of the forecast list at once beside the users (school admin and analyst in turn)")
 	exportSlots := fs.Int("export-slots", 0, "embedded: the server's xlsx exports at once (httpapi ExportSlots; 0: its default, 2)")
+	prefill := fs.Int("prefill", 0, "embedded: before the run, write this many forecasts of another organisation into the event store (benchdata's; the analyst's exports and lists hold them) and wait for the read models")
 	serverProcess := fs.Bool("server-process", false, "embedded: run the server in a child process, so that the peak RSS reported is the server's alone")
 	withReplica := fs.Bool("replica", false, "embedded: start a streaming hot standby of the cluster (pg_basebackup -R) and read from it as econf serve with ECONF_REPLICA_URL does; report the share of GETs it answered and its replay lag")
 	if err := fs.Parse(args); err != nil {
@@ -147,6 +154,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return errors.New("--exports runs beside the closed loop: not with --rate or --rates")
 	case *target != "" && (*withReplica || *serverProcess || *exportSlots != 0):
 		return errors.New("--replica, --server-process and --export-slots set up the embedded server: not with --url")
+	case *prefill < 0 || *prefill > loadtest.MaxWorkflows:
+		return fmt.Errorf("--prefill %d: want 0 to %d", *prefill, loadtest.MaxWorkflows)
+	case *target != "" && *prefill > 0:
+		return errors.New("--prefill fills the embedded server's database: not with --url")
 	case *exportSlots < 0:
 		return fmt.Errorf("--export-slots %d: want 0 or more", *exportSlots)
 	}
@@ -208,7 +219,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return report(stdout, res, *asJSON, *jsonOut)
 	}
 
-	res.Mode, res.Durable, res.ExportSlots, res.Replica = "embedded", *durable, *exportSlots, *withReplica
+	res.Mode, res.Durable, res.ExportSlots, res.Replica, res.Prefill = "embedded", *durable, *exportSlots, *withReplica, *prefill
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	cluster, err := pgcluster.Start(ctx, pgcluster.Options{Durable: *durable, Log: io.Discard})
 	if err != nil {
@@ -228,7 +239,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := dbschema.Up(ctx, pool); err != nil {
 		return err
 	}
-	settings := serverSettings{poolConns: *poolConns, exportSlots: *exportSlots}
+	settings := serverSettings{poolConns: *poolConns, exportSlots: *exportSlots, prefill: *prefill}
 	if *withReplica {
 		standby, err := loadtest.StartStandby(ctx, cluster, *durable)
 		if err != nil {
@@ -367,7 +378,7 @@ func print(w io.Writer, res result, asJSON bool) error {
 		if res.ExportSlots > 0 {
 			slots = strconv.Itoa(res.ExportSlots)
 		}
-		fmt.Fprintf(w, " (PostgreSQL durable=%t, pool %d connections, export slots %s, read replica %t)", res.Durable, res.PoolMaxConns, slots, res.Replica)
+		fmt.Fprintf(w, " (PostgreSQL durable=%t, pool %d connections, export slots %s, read replica %t, prefilled forecasts %d)", res.Durable, res.PoolMaxConns, slots, res.Replica, res.Prefill)
 	}
 	if res.ServerPeakRSSMB > 0 {
 		whose := map[string]string{"self": "this process, load generator included", "child": "the server's child process alone", "pid": "the process --pid names"}[res.ServerProcess]

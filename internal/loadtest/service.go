@@ -19,6 +19,7 @@ import (
 	"github.com/econf/econf/eventstore/pgstore"
 	"github.com/econf/econf/httpapi"
 	"github.com/econf/econf/internal/auth"
+	"github.com/econf/econf/internal/benchdata"
 	"github.com/econf/econf/internal/demo"
 	"github.com/econf/econf/internal/filestore"
 	"github.com/econf/econf/internal/metrics"
@@ -54,7 +55,17 @@ type ServiceOptions struct {
 	// limit and wait), GET requests read lists, details, histories and
 	// exports from it while it keeps up.
 	Replica *pgxpool.Pool
+	// Prefill, before the demo is seeded, writes this many forecasts of
+	// another organisation into the event store (internal/benchdata's
+	// records, each submitted and decided through its six events), and the
+	// service starts once every read model has applied them: lists and
+	// exports then hold that many more rows. The school's accounts do not
+	// see them; the analyst (no scope) does.
+	Prefill int
 }
+
+// prefillWait bounds the wait for the read models to apply Prefill.
+const prefillWait = 15 * time.Minute
 
 // StartService seeds the demo organisation (with the forecast window for
 // next year's plan open from today to 31 December, as "econf serve" does on
@@ -101,6 +112,12 @@ func StartServiceWith(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger,
 		os.RemoveAll(dir)
 		return nil, err
 	}
+	if opts.Prefill > 0 {
+		if err := benchdata.FillEvents(ctx, raw, benchdata.NewOrg(), 0, opts.Prefill, 4); err != nil {
+			os.RemoveAll(dir)
+			return nil, fmt.Errorf("prefill %d forecasts: %w", opts.Prefill, err)
+		}
+	}
 	today := domain.DateOf(clock.Now())
 	window := &policy.WindowOverride{PlanYear: today.Year + 1, Open: today, Close: domain.Date{Year: today.Year, Month: 12, Day: 31}}
 	tree, err := demo.Seed(ctx, app, nil, window)
@@ -145,6 +162,19 @@ func StartServiceWith(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger,
 	if router != nil {
 		s.tasks++
 		go func() { s.done <- router.Run(runCtx) }()
+	}
+	if opts.Prefill > 0 {
+		// Start once the read models hold what was written: a run then
+		// measures the load, not the catch-up.
+		head, err := raw.Head(ctx)
+		if err == nil {
+			wctx, cancel := context.WithTimeout(ctx, prefillWait)
+			err = runner.WaitFor(wctx, head)
+			cancel()
+		}
+		if err != nil {
+			return nil, errors.Join(fmt.Errorf("prefill: the read models did not catch up: %w", err), s.Close(context.WithoutCancel(ctx)))
+		}
 	}
 	go func() {
 		if err := s.srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
