@@ -3,6 +3,7 @@ package pgstore
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -14,20 +15,24 @@ import (
 )
 
 // Group commit. Appends that arrive while others are being written wait in
-// a queue; the next free leader sends the whole queue as one pipelined
-// batch of appendSQL statements, which PostgreSQL runs as one implicit
-// transaction: one round trip, one commit and one WAL flush for all of
-// them. Each statement still checks its own stream's version and returns
-// its own rows, so an append whose check fails writes nothing and gets its
-// own ErrWrongVersion (resolved after the commit, as a lone append is),
-// while its neighbours commit. A statement that fails outright (a unique
-// key taken by a concurrent transaction, data PostgreSQL refuses, a lost
-// connection) aborts the group's transaction; then every member runs again
-// alone, as its own statement with its caller's context, so a failure
-// belongs only to the append that caused it.
+// a queue; the next free leader writes the whole queue as one multi-row
+// statement (groupSQL: one plan, one unnest over every member's events),
+// which PostgreSQL runs as one implicit transaction: one round trip, one
+// commit and one WAL flush for all of them. Members that append to the same
+// stream go into rounds (see rounds), one statement each, pipelined in the
+// same transaction. The statement checks each member's stream against that
+// member's expected version and returns each its own rows, so an append
+// whose check fails writes nothing and gets its own ErrWrongVersion
+// (resolved after the commit, as a lone append is, which also gives a
+// retry its original result), while its neighbours commit. A statement
+// that fails outright (a unique key taken by a concurrent transaction, data
+// PostgreSQL refuses, a lost connection) aborts the group's transaction;
+// then every member runs again alone, as its own statement with its
+// caller's context, so a failure belongs only to the append that caused
+// it.
 //
-// A lone append (nobody else waiting) is one statement, exactly as before;
-// grouping only changes how many statements share a commit.
+// A lone append (nobody else waiting) is appendSQL, exactly as before.
+
 // groupMax bounds the appends of one group, so one batch stays short.
 const groupMax = 64
 
@@ -64,12 +69,105 @@ func (p *pending) scan(rows pgx.Rows) error {
 		if err := rows.Scan(&number, &txID, &position); err != nil {
 			return decodeError{err}
 		}
-		p.inserted++
-		if eventstore.Version(number) > p.result.Version {
-			p.result = eventstore.AppendResult{Version: eventstore.Version(number), Position: positionOf(txID, position)}
-		}
+		p.took(number, txID, position)
 	}
 	return rows.Err()
+}
+
+// took counts one event written for p.
+func (p *pending) took(number int64, txID uint64, position int64) {
+	p.inserted++
+	if eventstore.Version(number) > p.result.Version {
+		p.result = eventstore.AppendResult{Version: eventstore.Version(number), Position: positionOf(txID, position)}
+	}
+}
+
+// groupSQL appends the batches of several members, each to its own stream,
+// in one statement: one plan, one unnest over every member's events. Each
+// member's stream is checked once against its expected version ($2[i] for
+// the stream $1[i]); a member whose check fails writes nothing and gets no
+// row, while the others' events are written, in member order and each
+// member's in its own order. $3 names each event's member (1-based), $4
+// its place in its member's batch (1-based). A row comes back per event
+// written, with its stream: no two members of one statement share a stream
+// (see rounds), so the stream names the member.
+const groupSQL = `
+WITH member AS (
+	SELECT m.n, m.stream_id, m.expected FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS m(stream_id, expected, n)
+	WHERE (SELECT coalesce(max(number), 0) FROM events WHERE stream_id = m.stream_id) = m.expected
+)
+INSERT INTO events (stream_id, number, event_id, type, data, metadata)
+SELECT member.stream_id, member.expected + e.ord, e.id, e.type, e.data::json, e.meta::json
+FROM unnest($3::bigint[], $4::bigint[], $5::uuid[], $6::text[], $7::text[], $8::text[]) AS e(member, ord, id, type, data, meta)
+JOIN member ON member.n = e.member
+ORDER BY e.member, e.ord
+RETURNING stream_id, number, tx_id, position`
+
+// rounds splits a group (sorted by stream) so that no round holds two
+// members of one stream: round k holds each stream's k-th member. The
+// rounds run one after another in the group's transaction, so a later
+// member of a stream sees what an earlier one wrote and is checked against
+// it, as it would be alone (two creators of one stream: the second gets
+// ErrWrongVersion, not a key violation that fails the whole group).
+func rounds(group []*pending) [][]*pending {
+	var out [][]*pending
+	seen := make(map[string]int, len(group))
+	for _, p := range group {
+		k := seen[p.stream()]
+		seen[p.stream()] = k + 1
+		if k == len(out) {
+			out = append(out, nil)
+		}
+		out[k] = append(out[k], p)
+	}
+	return out
+}
+
+// queueRound adds one round to batch: a lone member as appendSQL, several
+// as one groupSQL statement.
+func queueRound(batch *pgx.Batch, round []*pending) {
+	if len(round) == 1 {
+		batch.Queue(appendSQL, round[0].args...).Query(round[0].scan)
+		return
+	}
+	n := 0
+	for _, p := range round {
+		n += len(p.args[2].([][16]byte))
+	}
+	streams := make([]string, len(round))
+	expected := make([]int64, len(round))
+	members, ords := make([]int64, 0, n), make([]int64, 0, n)
+	ids := make([][16]byte, 0, n)
+	types, data, meta := make([]string, 0, n), make([]string, 0, n), make([]string, 0, n)
+	byStream := make(map[string]*pending, len(round))
+	for i, p := range round {
+		streams[i], expected[i] = p.stream(), p.args[1].(int64)
+		byStream[p.stream()] = p
+		for j, id := range p.args[2].([][16]byte) {
+			members, ords = append(members, int64(i+1)), append(ords, int64(j+1))
+			ids = append(ids, id)
+			types = append(types, p.args[3].([]string)[j])
+			data = append(data, p.args[4].([]string)[j])
+			meta = append(meta, p.args[5].([]string)[j])
+		}
+	}
+	batch.Queue(groupSQL, streams, expected, members, ords, ids, types, data, meta).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var stream string
+			var number int64
+			var txID uint64
+			var position int64
+			if err := rows.Scan(&stream, &number, &txID, &position); err != nil {
+				return decodeError{err}
+			}
+			p, ok := byStream[stream]
+			if !ok {
+				return decodeError{fmt.Errorf("a row of stream %s, which no member appends to", stream)}
+			}
+			p.took(number, txID, position)
+		}
+		return rows.Err()
+	})
 }
 
 // insertAlone runs p as its own statement and transaction.
@@ -179,8 +277,8 @@ func (c *committer) write(group []*pending) {
 	ctx, stop := groupContext(live)
 	defer stop()
 	batch := &pgx.Batch{}
-	for _, p := range live {
-		batch.Queue(appendSQL, p.args...).Query(p.scan)
+	for _, round := range rounds(live) {
+		queueRound(batch, round)
 	}
 	if err := c.pool.SendBatch(ctx, batch).Close(); err != nil {
 		for _, p := range live {
