@@ -84,7 +84,12 @@ func (ApprovalLog) Apply(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEv
 // known in memory from the entry before it in the batch, or else read from
 // the table as it was before the batch (what that statement's subquery
 // sees).
-func (ApprovalLog) ApplyBatch(ctx context.Context, tx pgx.Tx, events []eventstore.RecordedEvent) error {
+func (l ApprovalLog) ApplyBatch(ctx context.Context, tx pgx.Tx, events []eventstore.RecordedEvent) error {
+	return l.applyShared(ctx, tx, newSharedBatch(events))
+}
+
+// applyShared is ApplyBatch taking the events' steps from b.
+func (ApprovalLog) applyShared(ctx context.Context, tx pgx.Tx, b *sharedBatch) error {
 	type record struct {
 		kind string
 		id   uuid.UUID
@@ -99,18 +104,13 @@ func (ApprovalLog) ApplyBatch(ctx context.Context, tx pgx.Tx, events []eventstor
 		befores                                                               []*string
 		decided                                                               []*int64
 	)
-	for _, e := range events {
-		k, ok := kindOf(e.Type)
+	for i, e := range b.events {
+		k, id, s, ok, err := b.record(i)
+		if err != nil {
+			return fmt.Errorf("apply %s %s#%d: %w", e.Type, e.StreamID, e.Number, err)
+		}
 		if !ok {
 			continue
-		}
-		s, err := k.read(e.Type, e.Data)
-		if err != nil {
-			return fmt.Errorf("apply %s %s#%d: %w", e.Type, e.StreamID, e.Number, err)
-		}
-		id, err := recordID(e.StreamID, k.streamPrefix)
-		if err != nil {
-			return fmt.Errorf("apply %s %s#%d: %w", e.Type, e.StreamID, e.Number, err)
 		}
 		var decidedOn *int64
 		if s.decision && e.Number > 1 {

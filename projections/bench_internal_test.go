@@ -110,8 +110,41 @@ func BenchmarkRebuild(b *testing.B) {
 					b.ReportMetric(float64(n*benchdata.EventsPerRecord*b.N)/b.Elapsed().Seconds(), "events/s")
 				})
 			}
+			// Several read models in one pass over $all (RebuildMany, as
+			// serve and `econf projections rebuild all` do): the read models
+			// that write rows for these events, then every read model.
+			// events/s is the events of $all over the pass's time.
+			for _, set := range []struct {
+				name string
+				ps   []Projection
+			}{{"one-pass-rows", rowWriting()}, {"one-pass-all", All()}} {
+				b.Run(set.name, func(b *testing.B) {
+					b.ReportAllocs()
+					for range b.N {
+						RebuildMany(ctx, db.Pool, store, set.ps, nil, func(p Projection, _ eventstore.Position, err error) {
+							if err != nil {
+								b.Errorf("%s: %v", p.Name(), err)
+							}
+						})
+					}
+					b.ReportMetric(float64(n*benchdata.EventsPerRecord*b.N)/b.Elapsed().Seconds(), "events/s")
+				})
+			}
 		})
 	}
+}
+
+// rowWriting are the read models that write rows for BenchmarkRebuild's
+// events (forecasts' lives).
+func rowWriting() []Projection {
+	var ps []Projection
+	for _, p := range All() {
+		switch p.Name() {
+		case ForecastListName, StatusViewName, ApprovalLogName, NotificationsName, ReviewTimesName:
+			ps = append(ps, p)
+		}
+	}
+	return ps
 }
 
 // listRows writes n forecasts straight into the active forecast_list

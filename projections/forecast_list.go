@@ -204,12 +204,17 @@ type decisionDone struct {
 // before it is written, and the batch's new rows go in together at the
 // end, by COPY when there are copyMin or more.
 func (l ForecastList) ApplyBatch(ctx context.Context, tx pgx.Tx, events []eventstore.RecordedEvent) error {
+	return l.applyShared(ctx, tx, newSharedBatch(events))
+}
+
+// applyShared is ApplyBatch taking the decoded events from b.
+func (l ForecastList) applyShared(ctx context.Context, tx pgx.Tx, b *sharedBatch) error {
 	pending := map[uuid.UUID]*decisionDone{}
 	var order []uuid.UUID
 	fresh := map[uuid.UUID]*forecastRow{}
 	var freshOrder []*forecastRow
-	for _, e := range events {
-		id, ev, ok, err := decodeForecast(e)
+	for i, e := range b.events {
+		id, ev, ok, err := b.forecast(i)
 		if err != nil {
 			return fmt.Errorf("apply %s %s#%d: %w", e.Type, e.StreamID, e.Number, err)
 		}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -16,8 +17,9 @@ import (
 	"github.com/econf/econf/eventstore"
 )
 
-// rebuildBatch is how many events one rebuild transaction applies.
-const rebuildBatch = 2000
+// rebuildBatch is how many events one rebuild transaction applies (a
+// variable for the tests).
+var rebuildBatch = 2000
 
 // Progress is told how far a rebuild has got.
 type Progress func(applied int, at eventstore.Position)
@@ -36,13 +38,274 @@ var ErrRebuildRunning = errors.New("a rebuild of this read model is already runn
 // replaces a generation built by a newer version of p's code (a
 // *GenerationError); Downgrade does that on purpose.
 func Rebuild(ctx context.Context, pool *pgxpool.Pool, store eventstore.Store, p Projection, progress Progress) (eventstore.Position, error) {
-	return rebuild(ctx, pool, store, p, progress, false)
+	return rebuildOne(ctx, pool, store, p, progress, false)
 }
 
 // Downgrade is Rebuild, allowed to replace a generation built by a newer
 // version of p's code: to go back to an older release.
 func Downgrade(ctx context.Context, pool *pgxpool.Pool, store eventstore.Store, p Projection, progress Progress) (eventstore.Position, error) {
-	return rebuild(ctx, pool, store, p, progress, true)
+	return rebuildOne(ctx, pool, store, p, progress, true)
+}
+
+func rebuildOne(ctx context.Context, pool *pgxpool.Pool, store eventstore.Store, p Projection, progress Progress, older bool) (eventstore.Position, error) {
+	var at eventstore.Position
+	var err error
+	rebuildMany(ctx, pool, store, []Projection{p}, progress, older, func(_ Projection, pos eventstore.Position, e error) { at, err = pos, e })
+	return at, err
+}
+
+// Rebuilt is told the outcome of one read model's rebuild in RebuildMany:
+// the position it was rebuilt up to and switched at, or why not (as
+// Rebuild would return them).
+type Rebuilt func(p Projection, at eventstore.Position, err error)
+
+// RebuildMany rebuilds each of ps as Rebuild does (each in a generation of
+// its own, under its own lock, switched on its own with the same
+// guarantees) in one pass over $all: each batch is read once, decoded once
+// (a sharedBatch) and applied to every read model still building, up to
+// rebuildWorkers of them at once on connections of their own. done is told
+// each read model's outcome: a failure as soon as it is known (the others
+// go on), a success once its generation serves. progress, when given, is
+// told how many events of $all the pass has gone through. RebuildMany
+// returns once done has been told of every read model.
+func RebuildMany(ctx context.Context, pool *pgxpool.Pool, store eventstore.Store, ps []Projection, progress Progress, done Rebuilt) {
+	rebuildMany(ctx, pool, store, ps, progress, false, done)
+}
+
+// DowngradeMany is RebuildMany allowed to replace generations built by
+// newer versions of the code (Downgrade).
+func DowngradeMany(ctx context.Context, pool *pgxpool.Pool, store eventstore.Store, ps []Projection, progress Progress, done Rebuilt) {
+	rebuildMany(ctx, pool, store, ps, progress, true, done)
+}
+
+// rebuildWorkers is how many read models of a RebuildMany apply a batch at
+// once, each in a transaction on a pool connection of its own: enough to
+// keep the server busy while Go works, few enough to leave the pool to
+// the queries and the live read models of a serve that rebuilds.
+const rebuildWorkers = 2
+
+// builder is one read model's rebuild in a pass over $all.
+type builder struct {
+	p        Projection
+	older    bool
+	g        generation
+	deferred []string
+	unlock   func()
+}
+
+func rebuildMany(ctx context.Context, pool *pgxpool.Pool, store eventstore.Store, ps []Projection, progress Progress, older bool, done Rebuilt) {
+	var mu sync.Mutex // done and progress are told one at a time
+	tell := func(b *builder, at eventstore.Position, err error) {
+		if b.unlock != nil {
+			b.unlock()
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		done(b.p, at, err)
+	}
+	applied := 0
+	moved := func(n int, at eventstore.Position) {
+		mu.Lock()
+		defer mu.Unlock()
+		applied += n
+		if progress != nil {
+			progress(applied, at)
+		}
+	}
+	var live []*builder
+	for _, p := range ps {
+		b := &builder{p: p, older: older}
+		if err := b.start(ctx, pool); err != nil {
+			tell(b, eventstore.Position{}, err)
+			continue
+		}
+		live = append(live, b)
+	}
+	if len(live) == 0 {
+		return
+	}
+	// The bulk of $all is read one batch ahead of the batch being applied,
+	// from where the new generations start (the start of $all).
+	from := live[0].g.Checkpoint
+	for _, b := range live {
+		if b.g.Checkpoint.Less(from) {
+			from = b.g.Checkpoint
+		}
+	}
+	next, stop := readAhead(ctx, store, from)
+	for len(live) > 0 {
+		events, err := next()
+		if err == nil && len(events) == 0 {
+			break
+		}
+		var shared *sharedBatch
+		if err == nil {
+			shared = storableBatch(events)
+		}
+		errs := make([]error, len(live))
+		if err != nil {
+			for i := range errs {
+				errs[i] = err
+			}
+		} else {
+			eachAtOnce(len(live), rebuildWorkers, func(i int) {
+				errs[i] = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+					_, err := live[i].fill(ctx, tx, shared)
+					return err
+				})
+			})
+		}
+		still := live[:0]
+		for i, b := range live {
+			if errs[i] != nil {
+				at, err := b.failed(ctx, pool, fmt.Errorf("rebuild %s: %w", b.p.Name(), errs[i]))
+				tell(b, at, err)
+				continue
+			}
+			still = append(still, b)
+		}
+		live = still
+		if err != nil {
+			break
+		}
+		moved(len(events), events[len(events)-1].Position)
+		if len(events) < rebuildBatch {
+			break
+		}
+	}
+	stop()
+	eachAtOnce(len(live), rebuildWorkers, func(i int) {
+		b := live[i]
+		at, err := b.finish(ctx, pool, store, moved)
+		tell(b, at, err)
+	})
+}
+
+// eachAtOnce runs f(0) … f(n-1), up to workers at once, and waits for them.
+func eachAtOnce(n, workers int, f func(i int)) {
+	if n == 1 {
+		f(0)
+		return
+	}
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, workers)
+	for i := range n {
+		slots <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			f(i)
+		}()
+	}
+	wg.Wait()
+}
+
+// start takes b's rebuild lock and makes its new generation, without its
+// query indexes (built after the fill).
+func (b *builder) start(ctx context.Context, pool *pgxpool.Pool) error {
+	if err := checkProjection(b.p); err != nil {
+		return err
+	}
+	unlock, err := lockRebuild(ctx, pool, b.p.Name())
+	if err != nil {
+		return err
+	}
+	b.unlock = unlock
+	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if err := b.notNewer(ctx, tx, false); err != nil {
+			return err
+		}
+		if err := dropGenerations(ctx, tx, b.p.Name(), "building"); err != nil {
+			return err
+		}
+		var err error
+		if b.g, err = createGeneration(ctx, tx, b.p, "building"); err != nil {
+			return err
+		}
+		b.deferred, err = deferQueryIndexes(ctx, tx, b.p, b.g.Schema)
+		return err
+	})
+}
+
+// notNewer refuses to replace a generation of newer code.
+func (b *builder) notNewer(ctx context.Context, tx pgx.Tx, lock bool) error {
+	a, err := activeGeneration(ctx, tx, b.p.Name(), lock)
+	if errors.Is(err, errNoActive) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if a.Version > b.p.Version() && !b.older {
+		return &GenerationError{Name: b.p.Name(), Generation: a.Generation, Active: a.Version, Code: b.p.Version()}
+	}
+	return nil
+}
+
+// fill applies a batch to the new generation in tx and moves its
+// checkpoint; it returns how many events it applied.
+func (b *builder) fill(ctx context.Context, tx pgx.Tx, shared *sharedBatch) (int, error) {
+	n, err := applySharedInTx(ctx, tx, b.p, b.g, shared)
+	if err != nil || len(shared.events) == 0 {
+		return n, err
+	}
+	if at := shared.events[len(shared.events)-1].Position; b.g.Checkpoint.Less(at) {
+		b.g.Checkpoint = at
+	}
+	return n, nil
+}
+
+// failed notes why the build failed on its generation, for status and
+// readiness, until the next rebuild replaces it.
+func (b *builder) failed(ctx context.Context, pool *pgxpool.Pool, err error) (eventstore.Position, error) {
+	if ctx.Err() == nil {
+		_, _ = pool.Exec(context.WithoutCancel(ctx), `UPDATE projection_state SET last_error = $3, last_error_at = now(), updated_at = now()
+				WHERE name = $1 AND generation = $2 AND status = 'building'`, b.g.Name, b.g.Generation, err.Error())
+	}
+	return b.g.Checkpoint, err
+}
+
+// finish builds the deferred indexes, switches the views to the new
+// generation after applying the last events, and drops the old one.
+func (b *builder) finish(ctx context.Context, pool *pgxpool.Pool, store eventstore.Store, moved func(int, eventstore.Position)) (eventstore.Position, error) {
+	p := b.p
+	if err := buildQueryIndexes(ctx, pool, p, b.g.Schema, b.deferred); err != nil {
+		return b.failed(ctx, pool, fmt.Errorf("rebuild %s: %w", p.Name(), err))
+	}
+	// fill applies the next batch that read gives (read from g.Checkpoint
+	// on) and says whether there may be more.
+	fill := func(tx pgx.Tx, read func() ([]eventstore.RecordedEvent, error)) (bool, error) {
+		events, err := read()
+		if err != nil || len(events) == 0 {
+			return false, err
+		}
+		n, err := b.fill(ctx, tx, storableBatch(events))
+		if err != nil {
+			return false, err
+		}
+		moved(n, b.g.Checkpoint)
+		return len(events) == rebuildBatch, nil
+	}
+	// The switch takes the views first, without a transaction id (see
+	// withLocks), then the active generation's row, which stops live
+	// applies until it commits.
+	err := withLocks(ctx, pool, func(tx pgx.Tx) error {
+		at := b.g.Checkpoint
+		err := switchTo(ctx, tx, p, &b.g, store, b.notNewer, fill)
+		if err != nil {
+			b.g.Checkpoint = at // rolled back
+		}
+		return err
+	})
+	if err != nil {
+		return b.failed(ctx, pool, fmt.Errorf("switch %s to %s: %w", p.Name(), b.g.Schema, err))
+	}
+	// Nothing reads the old generation any more; queries still running on it
+	// finish before its tables go.
+	if err := withLocks(ctx, pool, func(tx pgx.Tx) error { return dropGenerations(ctx, tx, p.Name(), "retired") }); err != nil {
+		return b.g.Checkpoint, fmt.Errorf("drop the old generation of %s: %w", p.Name(), err)
+	}
+	return b.g.Checkpoint, nil
 }
 
 // lockRebuild takes the rebuild lock of name on a connection of its own
@@ -70,125 +333,17 @@ func lockRebuild(ctx context.Context, pool *pgxpool.Pool, name string) (func(), 
 	}, nil
 }
 
-func rebuild(ctx context.Context, pool *pgxpool.Pool, store eventstore.Store, p Projection, progress Progress, older bool) (eventstore.Position, error) {
-	if err := checkProjection(p); err != nil {
-		return eventstore.Position{}, err
-	}
-	unlock, err := lockRebuild(ctx, pool, p.Name())
-	if err != nil {
-		return eventstore.Position{}, err
-	}
-	defer unlock()
-	// notNewer refuses to replace a generation of newer code.
-	notNewer := func(tx pgx.Tx, lock bool) error {
-		a, err := activeGeneration(ctx, tx, p.Name(), lock)
-		if errors.Is(err, errNoActive) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if a.Version > p.Version() && !older {
-			return &GenerationError{Name: p.Name(), Generation: a.Generation, Active: a.Version, Code: p.Version()}
-		}
-		return nil
-	}
-	var g generation
-	var deferred []string
-	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		if err := notNewer(tx, false); err != nil {
-			return err
-		}
-		if err := dropGenerations(ctx, tx, p.Name(), "building"); err != nil {
-			return err
-		}
-		var err error
-		if g, err = createGeneration(ctx, tx, p, "building"); err != nil {
-			return err
-		}
-		deferred, err = deferQueryIndexes(ctx, tx, p, g.Schema)
-		return err
-	})
-	if err != nil {
-		return eventstore.Position{}, err
-	}
-	// failed notes why the build failed on its generation, for status and
-	// readiness, until the next rebuild replaces it.
-	failed := func(err error) (eventstore.Position, error) {
-		if ctx.Err() == nil {
-			_, _ = pool.Exec(context.WithoutCancel(ctx), `UPDATE projection_state SET last_error = $3, last_error_at = now(), updated_at = now()
-				WHERE name = $1 AND generation = $2 AND status = 'building'`, g.Name, g.Generation, err.Error())
-		}
-		return g.Checkpoint, err
-	}
-	applied := 0
-	// fill applies the next batch that read gives (read from g.Checkpoint
-	// on) and says whether there may be more.
-	fill := func(tx pgx.Tx, read func() ([]eventstore.RecordedEvent, error)) (bool, error) {
-		events, err := read()
-		if err != nil || len(events) == 0 {
-			return false, err
-		}
-		n, err := applyInTx(ctx, tx, p, g, events)
-		if err != nil {
-			return false, err
-		}
-		g.Checkpoint = events[len(events)-1].Position
-		applied += n
-		if progress != nil {
-			progress(applied, g.Checkpoint)
-		}
-		return len(events) == rebuildBatch, nil
-	}
-	// The bulk of $all is read one batch ahead of the batch being applied.
-	next, stop := readAhead(ctx, store, g.Checkpoint)
-	for more := true; more; {
-		if err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-			var ferr error
-			more, ferr = fill(tx, next)
-			return ferr
-		}); err != nil {
-			stop()
-			return failed(fmt.Errorf("rebuild %s: %w", p.Name(), err))
-		}
-	}
-	stop()
-	if err := buildQueryIndexes(ctx, pool, p, g.Schema, deferred); err != nil {
-		return failed(fmt.Errorf("rebuild %s: %w", p.Name(), err))
-	}
-	// The switch takes the views first, without a transaction id (see
-	// withLocks), then the active generation's row, which stops live
-	// applies until it commits.
-	err = withLocks(ctx, pool, func(tx pgx.Tx) error {
-		at := g.Checkpoint
-		err := switchTo(ctx, tx, p, &g, store, notNewer, fill)
-		if err != nil {
-			g.Checkpoint = at // rolled back
-		}
-		return err
-	})
-	if err != nil {
-		return failed(fmt.Errorf("switch %s to %s: %w", p.Name(), g.Schema, err))
-	}
-	// Nothing reads the old generation any more; queries still running on it
-	// finish before its tables go.
-	if err := withLocks(ctx, pool, func(tx pgx.Tx) error { return dropGenerations(ctx, tx, p.Name(), "retired") }); err != nil {
-		return g.Checkpoint, fmt.Errorf("drop the old generation of %s: %w", p.Name(), err)
-	}
-	return g.Checkpoint, nil
-}
-
 // switchTo makes g the active generation of p in tx: it locks the views,
 // then the active generation (refusing a newer one), applies the last
 // events and points the views at g.
 // The last events are read there and then, after the locks: a batch read
 // ahead before them could miss what committed meanwhile.
-func switchTo(ctx context.Context, tx pgx.Tx, p Projection, g *generation, store eventstore.Store, notNewer func(pgx.Tx, bool) error,
+func switchTo(ctx context.Context, tx pgx.Tx, p Projection, g *generation, store eventstore.Store, notNewer func(context.Context, pgx.Tx, bool) error,
 	fill func(pgx.Tx, func() ([]eventstore.RecordedEvent, error)) (bool, error)) error {
 	if err := lockViews(ctx, tx, p); err != nil {
 		return err
 	}
-	if err := notNewer(tx, true); err != nil {
+	if err := notNewer(ctx, tx, true); err != nil {
 		return err
 	}
 	read := func() ([]eventstore.RecordedEvent, error) { return store.ReadAll(ctx, g.Checkpoint, rebuildBatch) }

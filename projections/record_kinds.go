@@ -187,6 +187,11 @@ func readForecast(eventType string, data []byte) (step, error) {
 	if err != nil {
 		return step{}, err
 	}
+	return forecastStep(eventType, ev), nil
+}
+
+// forecastStep is what a decoded forecast event did.
+func forecastStep(eventType string, ev forecast.Event) step {
 	status, _ := statusAfter(ev)
 	action := forecastActions[eventType]
 	s := step{status: string(status), action: action[0], actionZh: action[1]}
@@ -206,7 +211,7 @@ func readForecast(eventType string, data []byte) (step, error) {
 	case forecast.SignedFormAttached:
 		s.comment = ev.File.Name
 	}
-	return s, nil
+	return s
 }
 
 // declarationActions names each declaration event for people; a section

@@ -118,16 +118,30 @@ func (r *Runner) run(ctx context.Context) error {
 
 	lv := &live{router: router, sub: sub, handlers: map[string]*message.Handler{}}
 	defer lv.wg.Wait()
+	// The read models older code built are rebuilt together, in one pass
+	// over $all (RebuildMany).
+	var older []Projection
 	for _, p := range r.projections {
 		g, err := ensureActive(ctx, r.pool, p)
 		if err != nil {
 			return err
 		}
 		if err := checkVersion(p, g); err != nil {
-			r.mismatch(ctx, lv, p, err.(*GenerationError))
+			if ge := err.(*GenerationError); ge.Newer() {
+				r.mismatch(ctx, lv, p, ge)
+			} else {
+				older = append(older, p)
+			}
 			continue
 		}
 		r.addHandler(ctx, lv, p, false)
+	}
+	if len(older) > 0 {
+		lv.wg.Add(1)
+		go func() {
+			defer lv.wg.Done()
+			r.rebuild(ctx, lv, older)
+		}()
 	}
 	// The router closes by itself only once all its handlers have stopped,
 	// and waits for a first one forever: with none (every read model left
@@ -211,54 +225,86 @@ func (r *Runner) mismatch(ctx context.Context, lv *live, p Projection, ge *Gener
 	lv.wg.Add(1)
 	go func() {
 		defer lv.wg.Done()
-		r.rebuild(ctx, lv, p)
+		r.rebuild(ctx, lv, []Projection{p})
 	}()
 }
 
-// rebuild rebuilds p, unless another process does or did, retrying with a
-// backoff while it fails, then starts its handler.
-func (r *Runner) rebuild(ctx context.Context, lv *live, p Projection) {
+// rebuild rebuilds ps in one pass over $all (RebuildMany), but those that
+// another process rebuilds or rebuilt meanwhile, retrying the ones that
+// fail with a backoff, and starts each one's handler once it serves.
+func (r *Runner) rebuild(ctx context.Context, lv *live, ps []Projection) {
 	wait := newBackoff(r.rebuildRetryMin, r.rebuildRetryMax)
-	for attempt := 1; ; attempt++ {
-		g, err := r.active(ctx, p.Name())
-		var ge *GenerationError
-		if err == nil {
-			if err = checkVersion(p, g); err == nil {
-				break // rebuilt by another process meanwhile
+	for attempt := 1; len(ps) > 0; attempt++ {
+		var mu sync.Mutex
+		failed := map[string]error{}
+		var todo []Projection
+		for _, p := range ps {
+			g, err := r.active(ctx, p.Name())
+			if err != nil {
+				failed[p.Name()] = err
+				continue
 			}
-			if errors.As(err, &ge) && ge.Newer() {
+			err = checkVersion(p, g)
+			var ge *GenerationError
+			switch {
+			case err == nil: // rebuilt by another process meanwhile
+				r.startHandler(ctx, lv, p)
+			case errors.As(err, &ge) && ge.Newer():
 				r.mismatch(ctx, lv, p, ge)
+			default:
+				r.log.Info("read model built by another version; rebuilding", "projection", p.Name(), "generation_version", g.Version, "code_version", p.Version())
+				todo = append(todo, p)
+			}
+		}
+		RebuildMany(ctx, r.pool, r.store, todo, nil, func(p Projection, _ eventstore.Position, err error) {
+			if err == nil {
+				r.startHandler(ctx, lv, p)
 				return
 			}
-			r.log.Info("read model built by another version; rebuilding", "projection", p.Name(), "generation_version", g.Version, "code_version", p.Version())
-			_, err = Rebuild(ctx, r.pool, r.store, p, nil)
-		}
-		if err == nil {
-			break
-		}
+			mu.Lock()
+			failed[p.Name()] = err
+			mu.Unlock()
+		})
 		if ctx.Err() != nil {
 			return
 		}
-		switch {
-		case errors.As(err, &ge) && ge.Newer():
-			r.mismatch(ctx, lv, p, ge)
-			return
-		case errors.Is(err, ErrRebuildRunning):
-			r.log.Info("read model is being rebuilt by another process; waiting for it", "projection", p.Name())
-		default:
-			r.log.Error("rebuild failed; the old generation keeps serving but is not updated; retrying",
-				"projection", p.Name(), "attempt", attempt, "retry_in", wait.cur, "err", err)
+		var again []Projection
+		for _, p := range ps {
+			err, ok := failed[p.Name()]
+			if !ok {
+				continue
+			}
+			var ge *GenerationError
+			switch {
+			case errors.As(err, &ge) && ge.Newer():
+				r.mismatch(ctx, lv, p, ge)
+				continue
+			case errors.Is(err, ErrRebuildRunning):
+				r.log.Info("read model is being rebuilt by another process; waiting for it", "projection", p.Name())
+			default:
+				r.log.Error("rebuild failed; the old generation keeps serving but is not updated; retrying",
+					"projection", p.Name(), "attempt", attempt, "retry_in", wait.cur, "err", err)
+			}
+			again = append(again, p)
 		}
-		if !wait.sleep(ctx) {
+		if ps = again; len(ps) > 0 && !wait.sleep(ctx) {
 			return
 		}
 	}
-	select {
-	case <-lv.router.Running():
-	case <-ctx.Done():
-		return
-	}
-	r.addHandler(ctx, lv, p, true)
+}
+
+// startHandler adds p's handler once the router runs.
+func (r *Runner) startHandler(ctx context.Context, lv *live, p Projection) {
+	lv.wg.Add(1)
+	go func() {
+		defer lv.wg.Done()
+		select {
+		case <-lv.router.Running():
+		case <-ctx.Done():
+			return
+		}
+		r.addHandler(ctx, lv, p, true)
+	}()
 }
 
 // quietWatermill logs Watermill's per-handler chatter at debug level.

@@ -202,6 +202,13 @@ type batchApplier interface {
 }
 
 func applyInTx(ctx context.Context, tx pgx.Tx, p Projection, g generation, events []eventstore.RecordedEvent) (int, error) {
+	return applySharedInTx(ctx, tx, p, g, storableBatch(events))
+}
+
+// applySharedInTx is applyInTx of a shared batch, whose events are
+// storable already (storableBatch).
+func applySharedInTx(ctx context.Context, tx pgx.Tx, p Projection, g generation, b *sharedBatch) (int, error) {
+	events := b.events
 	// A read model is derived data whose rows commit with their checkpoint:
 	// a commit lost in a crash is applied again from the event store. So the
 	// apply does not wait for its commit to reach disk, which would otherwise
@@ -221,31 +228,51 @@ func applyInTx(ctx context.Context, tx pgx.Tx, p Projection, g generation, event
 		e := events[i]
 		return fmt.Sprintf("%s: apply %s %s#%d", p.Name(), e.Type, e.StreamID, e.Number)
 	})
-	applied := 0
+	// The events after the checkpoint, each after the one before.
 	last := g.Checkpoint
-	var lastCreated time.Time
-	b, batched := p.(batchApplier)
-	fresh := events[:0:0]
+	var fresh []int
 	for i, e := range events {
-		if !last.Less(e.Position) {
-			continue
+		if last.Less(e.Position) {
+			fresh = append(fresh, i)
+			last = e.Position
 		}
-		e = storableEvent(e)
-		if batched {
-			fresh = append(fresh, e)
-		} else {
-			pt.about(i)
-			if err := p.Apply(ctx, pt, e); err != nil {
-				return 0, fmt.Errorf("%s: apply %s %s#%d: %w", p.Name(), e.Type, e.StreamID, e.Number, err)
+	}
+	applied := len(fresh)
+	var lastCreated time.Time
+	if applied > 0 {
+		lastCreated = events[fresh[applied-1]].Created
+	}
+	var todo *sharedBatch
+	switch {
+	case applied == 0:
+	case fresh[0]+applied == len(events): // a tail of the batch, as always but after a redelivery
+		todo = b.from(fresh[0])
+	default:
+		picked := make([]eventstore.RecordedEvent, applied)
+		for j, i := range fresh {
+			picked[j] = events[i]
+		}
+		todo = newSharedBatch(picked)
+	}
+	if todo != nil {
+		var err error
+		switch m := p.(type) {
+		case sharedApplier:
+			pt.about(-1)
+			err = m.applyShared(ctx, pt, todo)
+		case batchApplier:
+			pt.about(-1)
+			err = m.ApplyBatch(ctx, pt, todo.events)
+		default:
+			for _, i := range fresh {
+				e := events[i]
+				pt.about(i)
+				if err := p.Apply(ctx, pt, e); err != nil {
+					return 0, fmt.Errorf("%s: apply %s %s#%d: %w", p.Name(), e.Type, e.StreamID, e.Number, err)
+				}
 			}
 		}
-		last = e.Position
-		lastCreated = e.Created
-		applied++
-	}
-	if batched && len(fresh) > 0 {
-		pt.about(-1)
-		if err := b.ApplyBatch(ctx, pt, fresh); err != nil {
+		if err != nil {
 			return 0, fmt.Errorf("%s: %w", p.Name(), err)
 		}
 	}

@@ -106,7 +106,7 @@ type statusRow struct {
 }
 
 // step applies one event's status as Apply's UPDATE does.
-func (r *statusRow) step(k recordKind, e eventstore.RecordedEvent, s step) error {
+func (r *statusRow) step(k *recordKind, e eventstore.RecordedEvent, s step) error {
 	h, held := k.holders[s.status]
 	if !(s.edit && r.status == s.status) {
 		r.since = e.Metadata.RecordedAt
@@ -159,9 +159,14 @@ func (r *statusRow) values() []any {
 // records already have (one query), applies every event to them or to the
 // rows the batch creates, and writes each row once, the stored ones in one
 // UPDATE and the new ones by COPY (copyMin or more) or one INSERT.
-func (StatusView) ApplyBatch(ctx context.Context, tx pgx.Tx, events []eventstore.RecordedEvent) error {
+func (v StatusView) ApplyBatch(ctx context.Context, tx pgx.Tx, events []eventstore.RecordedEvent) error {
+	return v.applyShared(ctx, tx, newSharedBatch(events))
+}
+
+// applyShared is ApplyBatch taking the events' steps from b.
+func (StatusView) applyShared(ctx context.Context, tx pgx.Tx, b *sharedBatch) error {
 	type event struct {
-		k  recordKind
+		k  *recordKind
 		id uuid.UUID
 		s  step
 		e  eventstore.RecordedEvent
@@ -171,20 +176,12 @@ func (StatusView) ApplyBatch(ctx context.Context, tx pgx.Tx, events []eventstore
 	var ids []uuid.UUID
 	var keys []statusKey
 	seen := map[statusKey]bool{}
-	for _, e := range events {
-		k, ok := kindOf(e.Type)
-		if !ok {
-			continue
-		}
-		s, err := k.read(e.Type, e.Data)
+	for i, e := range b.events {
+		k, id, s, ok, err := b.record(i)
 		if err != nil {
 			return fmt.Errorf("apply %s %s#%d: %w", e.Type, e.StreamID, e.Number, err)
 		}
-		id, err := recordID(e.StreamID, k.streamPrefix)
-		if err != nil {
-			return fmt.Errorf("apply %s %s#%d: %w", e.Type, e.StreamID, e.Number, err)
-		}
-		if s.created == nil && s.status == "" {
+		if !ok || s.created == nil && s.status == "" {
 			continue
 		}
 		evs = append(evs, event{k, id, s, e})

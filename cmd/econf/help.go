@@ -103,7 +103,7 @@ var commandDocs = map[string]commandDoc{
 	"mail show":           {"econf mail show [--json] ID [flags]", text("Shows one mail's subject and body (ID or its first characters), e.g. an activation or reset code."), withCommon()},
 	"migrate":             {"econf migrate [flags]", text("Applies the database migrations and exits."), withCommon()},
 	"projections status":  {"econf projections status [--json] [flags]", text("Shows each read model's generation, checkpoint, lag, stall and last error."), withCommon()},
-	"projections rebuild": {"econf projections rebuild [--downgrade] NAME [flags]", rebuildAbout, withCommon()},
+	"projections rebuild": {"econf projections rebuild [--downgrade] NAME... [flags]", rebuildAbout, withCommon()},
 	"projections retry":   {"econf projections retry NAME [--wait D] [flags]", retryAbout, withCommon()},
 	"seed-demo": {"econf seed-demo [--reset-passwords] [flags]", text("Creates the demo organisation and one account per role; the logins go to <data>/demo-credentials.json.\n" +
 		"Existing demo accounts keep their passwords unless --reset-passwords."), withCommon("ECONF_DEMO_PASSWORD")},
@@ -165,8 +165,9 @@ func readModelNames() []string {
 }
 
 func rebuildAbout() string {
-	return "Rebuilds a read model in a new generation while the old one serves, then switches to it.\n" +
-		"--downgrade rebuilds one that newer code built.\n\nNAME is one of the read models:\n  " + strings.Join(readModelNames(), "\n  ")
+	return "Rebuilds read models, each in a new generation while the old one serves, then switches each to its new one.\n" +
+		"Several (or all) are rebuilt in one pass over the events.\n" +
+		"--downgrade rebuilds ones that newer code built.\n\nNAME is all, or one of the read models:\n  " + strings.Join(readModelNames(), "\n  ")
 }
 
 func retryAbout() string {

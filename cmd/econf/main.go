@@ -3,7 +3,7 @@
 //	econf serve                      run the HTTP API and the projections
 //	econf migrate                    apply database migrations and exit
 //	econf projections status         show each read model's checkpoint and lag
-//	econf projections rebuild NAME   rebuild a read model while the old one serves
+//	econf projections rebuild NAME…  rebuild read models while the old ones serve
 //	econf projections retry NAME     retry the event a stalled read model stopped at
 //	econf seed-demo                  create the demo organisation and users
 //	econf admin create               create a platform administrator (the first one)
@@ -66,8 +66,9 @@ commands:
   projections status [--json]
                              each read model's generation, checkpoint, lag, stall and last error
   projections retry NAME     apply again the event a stalled read model stopped at
-  projections rebuild [--downgrade] NAME
-                             rebuild a read model in a new generation, then switch to it
+  projections rebuild [--downgrade] NAME... | all
+                             rebuild read models in new generations (one pass over the
+                             events), then switch each to its new one
   seed-demo [--reset-passwords]
                              create the demo organisation and one user per role; existing
                              demo accounts keep their passwords unless --reset-passwords

@@ -165,6 +165,8 @@ func TestOperatorCommands(t *testing.T) {
 		{[]string{"seed-demo"}, "platform_admin"},
 		{[]string{"seed-demo"}, "left as they were"}, // again: finds the tree, keeps the passwords
 		{[]string{"projections", "rebuild", "approval_log"}, "rebuilt approval_log"},
+		{[]string{"projections", "rebuild", "status_view", "approval_log"}, "rebuilt status_view"}, // one pass for both
+		{[]string{"projections", "rebuild", "all"}, "rebuilt delegate_list"},
 		{[]string{"projections", "status", "--json"}, `"name": "approval_log"`},
 		{[]string{"audit", "verify"}, "events in"},
 	} {

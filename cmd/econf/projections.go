@@ -170,9 +170,9 @@ func projectionsRebuild(ctx context.Context, args []string, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
-	rebuild := projections.Rebuild
+	rebuild := projections.RebuildMany
 	if fs.Lookup("downgrade").Value.String() == "true" {
-		rebuild = projections.Downgrade
+		rebuild = projections.DowngradeMany
 	}
 	names := map[string]projections.Projection{}
 	var known []string
@@ -180,10 +180,26 @@ func projectionsRebuild(ctx context.Context, args []string, stdout, stderr io.Wr
 		names[p.Name()] = p
 		known = append(known, p.Name())
 	}
-	if len(cfg.args) != 1 || names[cfg.args[0]] == nil {
-		return usageError("usage: econf projections rebuild NAME, where NAME is one of: " + strings.Join(known, ", "))
+	var ps []projections.Projection
+	seen := map[string]bool{}
+	for _, name := range cfg.args {
+		wanted := []projections.Projection{names[name]}
+		if name == "all" {
+			wanted = projections.All()
+		} else if names[name] == nil {
+			ps = nil
+			break
+		}
+		for _, p := range wanted {
+			if !seen[p.Name()] {
+				seen[p.Name()] = true
+				ps = append(ps, p)
+			}
+		}
 	}
-	p := names[cfg.args[0]]
+	if len(ps) == 0 {
+		return usageError("usage: econf projections rebuild NAME..., where NAME is all or one of: " + strings.Join(known, ", "))
+	}
 	e, err := open(ctx, cfg, cfg.logger(stderr))
 	if err != nil {
 		return err
@@ -191,19 +207,24 @@ func projectionsRebuild(ctx context.Context, args []string, stdout, stderr io.Wr
 	defer e.close()
 	bar := newProgressBar(stderr, headOf(ctx, e.store))
 	start := time.Now()
-	at, err := rebuild(ctx, e.pool, e.store, p, bar.update)
+	// Several read models are rebuilt in one pass over the events.
+	var errs []error
+	rebuild(ctx, e.pool, e.store, ps, bar.update, func(p projections.Projection, at eventstore.Position, err error) {
+		var ge *projections.GenerationError
+		switch {
+		case errors.Is(err, projections.ErrRebuildRunning):
+			errs = append(errs, fmt.Errorf("%w (in serve or another `econf projections rebuild`); wait for it to finish, see `econf projections status`", err))
+		case errors.As(err, &ge) && ge.Newer():
+			errs = append(errs, fmt.Errorf("%w; to go back to this release's read model on purpose, add --downgrade", err))
+		case err != nil:
+			errs = append(errs, err)
+		default:
+			bar.clear()
+			fmt.Fprintf(stdout, "rebuilt %s up to position %s in %s; it now serves queries\n", p.Name(), at, time.Since(start).Round(time.Millisecond))
+		}
+	})
 	bar.done()
-	var ge *projections.GenerationError
-	switch {
-	case errors.Is(err, projections.ErrRebuildRunning):
-		return fmt.Errorf("%w (in serve or another `econf projections rebuild`); wait for it to finish, see `econf projections status`", err)
-	case errors.As(err, &ge) && ge.Newer():
-		return fmt.Errorf("%w; to go back to this release's read model on purpose, add --downgrade", err)
-	case err != nil:
-		return err
-	}
-	fmt.Fprintf(stdout, "rebuilt %s up to position %s in %s; it now serves queries\n", p.Name(), at, time.Since(start).Round(time.Millisecond))
-	return nil
+	return errors.Join(errs...)
 }
 
 // headOf is the position of the last event, when the store can tell.
@@ -253,6 +274,14 @@ func (b *progressBar) update(applied int, at eventstore.Position) {
 	const width = 40
 	filled := int(frac * width)
 	fmt.Fprintf(b.w, "\r[%s%s] %3.0f%%  %d events", strings.Repeat("█", filled), strings.Repeat("·", width-filled), frac*100, applied)
+}
+
+// clear ends the bar's line, so that a line written after it starts on
+// its own.
+func (b *progressBar) clear() {
+	if b.terminal && b.applied > 0 {
+		fmt.Fprintln(b.w)
+	}
 }
 
 func (b *progressBar) done() {
