@@ -180,21 +180,32 @@ func (Notifications) applyDeclaration(ctx context.Context, tx pgx.Tx, e eventsto
 	case declaration.BasicSaved:
 		_, err = tx.Exec(ctx, `UPDATE notification_declarations SET name_zh = $2, name_en = $3 WHERE id = $1`, id, ev.Basic.NameZh, ev.Basic.NameEn)
 		return err
-	case declaration.ApprovedAtUnit:
-		return notify(ctx, tx, e, `notification_declarations`, id, decisionNotice{mail.DeclarationApprovedUnit,
-			"会议申报已通过单位初审，请下载审批表", "Declaration approved by your unit: download the approval form", ev.Comment, "", ""})
-	case declaration.ApprovedAtSchool:
-		return notify(ctx, tx, e, `notification_declarations`, id, decisionNotice{mail.DeclarationApprovedSchool,
-			"会议申报已通过学校审核", "Declaration approved by the university", ev.Comment, "", ""})
-	case declaration.ApprovedByAuthority:
-		return notify(ctx, tx, e, `notification_declarations`, id, decisionNotice{mail.DeclarationApprovedAuthority,
-			"会议申报已获批", "Declaration approved by the authority", ev.Comment, "", ""})
-	case declaration.Rejected:
-		byZh, byEn := declarationRejectedBy(ev.Stage)
-		return notify(ctx, tx, e, `notification_declarations`, id, decisionNotice{mail.DeclarationRejected,
-			"会议申报被驳回", "Declaration rejected", ev.Reason, byZh, byEn})
+	}
+	if d, ok := declarationDecision(ev); ok {
+		return notify(ctx, tx, e, `notification_declarations`, id, d)
 	}
 	return nil
+}
+
+// declarationDecision is what a declaration's decision tells its
+// applicant; ok is false for the other events.
+func declarationDecision(ev declaration.Event) (d decisionNotice, ok bool) {
+	switch ev := ev.(type) {
+	case declaration.ApprovedAtUnit:
+		return decisionNotice{mail.DeclarationApprovedUnit,
+			"会议申报已通过单位初审，请下载审批表", "Declaration approved by your unit: download the approval form", ev.Comment, "", ""}, true
+	case declaration.ApprovedAtSchool:
+		return decisionNotice{mail.DeclarationApprovedSchool,
+			"会议申报已通过学校审核", "Declaration approved by the university", ev.Comment, "", ""}, true
+	case declaration.ApprovedByAuthority:
+		return decisionNotice{mail.DeclarationApprovedAuthority,
+			"会议申报已获批", "Declaration approved by the authority", ev.Comment, "", ""}, true
+	case declaration.Rejected:
+		byZh, byEn := declarationRejectedBy(ev.Stage)
+		return decisionNotice{mail.DeclarationRejected,
+			"会议申报被驳回", "Declaration rejected", ev.Reason, byZh, byEn}, true
+	}
+	return d, false
 }
 
 func (Notifications) applyForecast(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent) error {
@@ -202,7 +213,6 @@ func (Notifications) applyForecast(ctx context.Context, tx pgx.Tx, e eventstore.
 	if err != nil {
 		return err
 	}
-	var d decisionNotice
 	switch ev := ev.(type) {
 	case forecast.Submitted:
 		_, err = tx.Exec(ctx, `INSERT INTO notification_forecasts (id, applicant_id, name_zh, name_en) VALUES ($1, $2, $3, $4)`,
@@ -211,19 +221,28 @@ func (Notifications) applyForecast(ctx context.Context, tx pgx.Tx, e eventstore.
 	case forecast.Revised:
 		_, err = tx.Exec(ctx, `UPDATE notification_forecasts SET name_zh = $2, name_en = $3 WHERE id = $1`, id, ev.Details.NameZh, ev.Details.NameEn)
 		return err
+	}
+	if d, ok := forecastDecision(ev); ok {
+		return notify(ctx, tx, e, `notification_forecasts`, id, d)
+	}
+	return nil
+}
+
+// forecastDecision is what a forecast's decision tells its applicant; ok
+// is false for the other events.
+func forecastDecision(ev forecast.Event) (d decisionNotice, ok bool) {
+	switch ev := ev.(type) {
 	case forecast.ApprovedAtUnit:
-		d = decisionNotice{mail.ForecastApprovedUnit, "预报已通过单位初审", "Forecast approved by your unit", ev.Comment, "", ""}
+		return decisionNotice{mail.ForecastApprovedUnit, "预报已通过单位初审", "Forecast approved by your unit", ev.Comment, "", ""}, true
 	case forecast.ApprovedAtSchool:
-		d = decisionNotice{mail.ForecastApprovedSchool, "预报已通过学校审核", "Forecast approved by the university", ev.Comment, "", ""}
+		return decisionNotice{mail.ForecastApprovedSchool, "预报已通过学校审核", "Forecast approved by the university", ev.Comment, "", ""}, true
 	case forecast.ApprovedByAuthority:
-		d = decisionNotice{mail.ForecastApprovedAuthority, "预报审核通过", "Forecast approved into the plan", ev.Comment, "", ""}
+		return decisionNotice{mail.ForecastApprovedAuthority, "预报审核通过", "Forecast approved into the plan", ev.Comment, "", ""}, true
 	case forecast.Rejected:
 		byZh, byEn := rejectedBy(ev.Stage)
-		d = decisionNotice{mail.ForecastRejected, "预报被驳回", "Forecast rejected", ev.Reason, byZh, byEn}
-	default:
-		return nil
+		return decisionNotice{mail.ForecastRejected, "预报被驳回", "Forecast rejected", ev.Reason, byZh, byEn}, true
 	}
-	return notify(ctx, tx, e, `notification_forecasts`, id, d)
+	return d, false
 }
 
 // declarationRejectedBy names who rejects a declaration in a status.
@@ -264,6 +283,12 @@ func notify(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent, table st
 	if err != nil {
 		return err
 	}
+	return deliverNotice(ctx, tx, e, recordID, d.notice(nameZh, nameEn), to)
+}
+
+// notice is the notice of the decision on the record named nameZh and
+// nameEn.
+func (d decisionNotice) notice(nameZh, nameEn string) notice {
 	n := notice{template: d.template, mail: true, titleZh: d.titleZh, titleEn: d.titleEn, bodyZh: nameZh, bodyEn: nameEn,
 		data: map[string]string{"nameZh": nameZh, "nameEn": nameEn}}
 	if d.byZh != "" {
@@ -277,7 +302,7 @@ func notify(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent, table st
 			n.bodyEn += ". Comment: " + d.text
 		}
 	}
-	return deliverNotice(ctx, tx, e, recordID, n, to)
+	return n
 }
 
 // applicantOf is the applicant of a record and the record's names, from
@@ -323,6 +348,22 @@ type notice struct {
 // however often the event is applied, and never for an event older than the
 // template's mail epoch.
 func deliverNotice(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent, recordID uuid.UUID, n notice, to ...recipient) error {
+	return deliverTo(ctx, tx, nil, e, recordID, n, to...)
+}
+
+// notificationRow is a notifications row.
+type notificationRow struct {
+	id, userID       uuid.UUID
+	kind             string
+	recordID         uuid.UUID
+	titleZh, titleEn string
+	bodyZh, bodyEn   string
+	createdAt        time.Time
+}
+
+// deliverTo is deliverNotice, with the notifications rows gathered in b
+// (and the mail epochs read from it) when b is not nil.
+func deliverTo(ctx context.Context, tx pgx.Tx, b *notifyBatch, e eventstore.RecordedEvent, recordID uuid.UUID, n notice, to ...recipient) error {
 	if err := checkInboxKind(n.template); err != nil {
 		return err
 	}
@@ -332,17 +373,26 @@ func deliverNotice(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent, r
 		if r.many {
 			id, key = uuid.NewSHA1(e.ID, []byte("notification:"+r.id.String())), mail.RecipientDedupeKey(e.ID, n.template, r.id)
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO notifications (id, user_id, kind, record_id, title_zh, title_en, body_zh, body_en, created_at)
+		row := notificationRow{id: id, userID: r.id, kind: string(n.template), recordID: recordID, titleZh: n.titleZh, titleEn: n.titleEn,
+			bodyZh: n.bodyZh, bodyEn: n.bodyEn, createdAt: e.Metadata.RecordedAt}
+		if b != nil {
+			b.notification(row)
+		} else if _, err := tx.Exec(ctx, `INSERT INTO notifications (id, user_id, kind, record_id, title_zh, title_en, body_zh, body_en, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
-			id, r.id, string(n.template), recordID, n.titleZh, n.titleEn, n.bodyZh, n.bodyEn, e.Metadata.RecordedAt)
-		if err != nil {
+			row.id, row.userID, row.kind, row.recordID, row.titleZh, row.titleEn, row.bodyZh, row.bodyEn, row.createdAt); err != nil {
 			return err
 		}
 		if !n.mail || r.email == "" {
 			continue
 		}
 		if fresh == nil {
-			ok, err := mailable(ctx, tx, e, n.template, n.epoch)
+			var ok bool
+			var err error
+			if b != nil {
+				ok, err = b.mailable(ctx, tx, e, n.template, n.epoch)
+			} else {
+				ok, err = mailable(ctx, tx, e, n.template, n.epoch)
+			}
 			if err != nil {
 				return err
 			}
@@ -383,6 +433,20 @@ var templateEpochs = map[mail.Template]string{
 // the notifier, and the version that sends t, first started; older events
 // are history.
 func mailable(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent, t mail.Template, epoch string) (bool, error) {
+	var since *time.Time
+	if err := tx.QueryRow(ctx, `SELECT max(since) FROM public.mail_epoch WHERE name = ANY($1)`, epochNames(t, epoch)).Scan(&since); err != nil {
+		return false, fmt.Errorf("mail epoch: %w", err)
+	}
+	if since == nil {
+		return false, fmt.Errorf("mail epoch of %s: not set", t)
+	}
+	return !e.Created.Before(*since), nil
+}
+
+// epochNames are the mail epochs that must have begun before an event is
+// mailed with t: the read model's, and that of the version that began to
+// send t.
+func epochNames(t mail.Template, epoch string) []string {
 	names := []string{NotificationsName}
 	if name, ok := templateEpochs[t]; ok {
 		names = append(names, name)
@@ -390,14 +454,7 @@ func mailable(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent, t mail
 	if epoch != "" {
 		names = append(names, epoch)
 	}
-	var since *time.Time
-	if err := tx.QueryRow(ctx, `SELECT max(since) FROM public.mail_epoch WHERE name = ANY($1)`, names).Scan(&since); err != nil {
-		return false, fmt.Errorf("mail epoch: %w", err)
-	}
-	if since == nil {
-		return false, fmt.Errorf("mail epoch of %s: not set", t)
-	}
-	return !e.Created.Before(*since), nil
+	return names
 }
 
 // changeRequestedKind is the inbox kind of a change request for its

@@ -84,8 +84,11 @@ func richEvents(t *testing.T, store *pgstore.Store) []eventstore.RecordedEvent {
 	applicant := func(i int) uuid.UUID { return o.Applicants[i%len(o.Applicants)] }
 	for i := range n {
 		if i%3 != 2 { // the others' applicants are not known: inbox only
+			// Some change their names while their records are decided.
 			add(lifeEvent{user(applicant(i)), account.Created{ID: applicant(i), Email: fmt.Sprintf("a%d@u.cn", i), Name: fmt.Sprintf("申请人%d", i),
-				Role: domain.RoleApplicant, OrgID: o.Units[i%3]}, domain.RolePlatformAdmin, platform})
+				Role: domain.RoleApplicant, OrgID: o.Units[i%3]}, domain.RolePlatformAdmin, platform},
+				lifeEvent{}, lifeEvent{}, lifeEvent{},
+				lifeEvent{user(applicant(i)), account.ProfileUpdated{Name: fmt.Sprintf("改名申请人%d", i)}, domain.RoleApplicant, applicant(i)})
 		}
 	}
 	// Forecasts: benchdata's lives, each decision by the role holding the
@@ -97,6 +100,10 @@ func richEvents(t *testing.T, store *pgstore.Store) []eventstore.RecordedEvent {
 			ev, err := forecast.Decode(e.Type, e.Data)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if rev, ok := ev.(forecast.Revised); ok { // renamed
+				rev.Details.NameZh, rev.Details.NameEn = rev.Details.NameZh+"（修订）", rev.Details.NameEn+" (revised)"
+				ev = rev
 			}
 			role := []domain.Role{domain.RoleApplicant, domain.RoleUnitAdmin, domain.RoleSchoolAdmin, domain.RoleApplicant,
 				domain.RoleUnitAdmin, domain.RoleSchoolAdmin}[k]
@@ -114,7 +121,7 @@ func richEvents(t *testing.T, store *pgstore.Store) []eventstore.RecordedEvent {
 		var form declaration.Form
 		form.Basic.NameZh, form.Basic.NameEn = fmt.Sprintf("会议%d", i), fmt.Sprintf("Conference %d", i)
 		renamed := form.Basic
-		renamed.NameZh += "（改）"
+		renamed.NameZh, renamed.NameEn = renamed.NameZh+"（改）", renamed.NameEn+" (renamed)"
 		app := applicant(i)
 		ref := deadline.Ref{DeclarationID: id, NameZh: form.Basic.NameZh, ApplicantID: app, UnitID: o.Units[i%3], UniversityID: o.University, AuthorityID: o.Authority}
 		due := domain.Date{Year: 2027, Month: 3, Day: 1}
@@ -139,8 +146,9 @@ func richEvents(t *testing.T, store *pgstore.Store) []eventstore.RecordedEvent {
 			lifeEvent{c, change.Requested{DeclarationID: id, ApplicantID: app, UnitID: o.Units[i%3], UniversityID: o.University, AuthorityID: o.Authority,
 				Description: "改名", Changed: []change.Field{change.FieldNameZh, change.FieldDates},
 				New: change.Values{NameZh: fmt.Sprintf("新会议%d", i), NameEn: fmt.Sprintf("New conference %d", i)}}, domain.RoleApplicant, app})
-		if i%2 == 0 {
-			life = append(life, lifeEvent{c, change.Approved{Comment: "可"}, domain.RoleSchoolAdmin, school[1]})
+		if i%2 == 0 { // the conference goes by its new names: a later notice says so
+			life = append(life, lifeEvent{c, change.Approved{Comment: "可"}, domain.RoleSchoolAdmin, school[1]},
+				lifeEvent{d, declaration.ApprovedByAuthority{Comment: "变更后"}, domain.RoleAuthorityReviewer, uid("authority", 0)})
 		} else {
 			life = append(life, lifeEvent{c, change.Rejected{Reason: "不可"}, domain.RoleSchoolAdmin, school[1]})
 		}
@@ -267,6 +275,85 @@ func TestReviewTimesBatchEqualsOneByOne(t *testing.T) {
 			if diff != 0 || n != w {
 				t.Errorf("batches of %d: %d rows of %s differ from one event at a time (%d rows, want %d)", size, diff, table, n, w)
 			}
+		}
+	}
+}
+
+// singleNotifications is the notifications without ApplyBatch: Apply per
+// event.
+type singleNotifications struct{ n Notifications }
+
+func (singleNotifications) Name() string                                 { return "notifications_single" }
+func (singleNotifications) Version() int                                 { return 1 }
+func (s singleNotifications) Tables() []string                           { return s.n.Tables() }
+func (s singleNotifications) Setup(ctx context.Context, tx pgx.Tx) error { return s.n.Setup(ctx, tx) }
+func (s singleNotifications) Apply(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent) error {
+	return s.n.Apply(ctx, tx, e)
+}
+
+// TestNotificationsBatchEqualsOneByOne: the notifications' batch apply
+// (forecasts' and declarations' events folded in memory, their records and
+// applicants read once per run, the notices written together; every other
+// event applied by Apply in between) leaves exactly the rows Apply leaves
+// one event at a time, and queues the same mail, whatever the batch
+// boundaries: inbox reads of notices made earlier in the same batch,
+// renamed records, a confirmed account's notice deleted, notices to
+// several school admins as their roles and activity change.
+func TestNotificationsBatchEqualsOneByOne(t *testing.T) {
+	pool, store := newBatchDB(t)
+	ctx := context.Background()
+	// The notifier (and the versions that began the later templates)
+	// started before the events: they are mailed.
+	if _, err := pool.Exec(ctx, `INSERT INTO public.mail_epoch (name, since) VALUES ($1, now() - interval '1 minute'),
+			($2, now() - interval '1 minute'), ($3, now() - interval '1 minute')`, NotificationsName, aftercareEpoch, fundingEpoch); err != nil {
+		t.Fatal(err)
+	}
+	all := richEvents(t, store)
+	if _, batched := Projection(singleNotifications{}).(batchApplier); batched {
+		t.Fatal("singleNotifications has an ApplyBatch")
+	}
+	const outbox = `SELECT dedupe_key, template, recipient, data FROM public.mail_outbox`
+	want := buildInBatches(t, pool, singleNotifications{}, all, 1)
+	if _, err := pool.Exec(ctx, `CREATE TABLE public.want_outbox AS `+outbox); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ what, sql string }{
+		{"notices read", `SELECT count(*) FROM ` + want + `.notifications WHERE read_at IS NOT NULL`},
+		{"notices unread", `SELECT count(*) FROM ` + want + `.notifications WHERE read_at IS NULL`},
+		{"forecast notices", `SELECT count(*) FROM ` + want + `.notifications WHERE kind LIKE 'forecast%'`},
+		{"declaration notices", `SELECT count(*) FROM ` + want + `.notifications WHERE kind LIKE 'declaration%'`},
+		{"renamed declarations' notices", `SELECT count(*) FROM ` + want + `.notifications WHERE body_en LIKE '%(renamed)%'`},
+		{"revised forecasts' notices", `SELECT count(*) FROM ` + want + `.notifications WHERE body_en LIKE '%(revised)%'`},
+		{"changed declarations' notices", `SELECT count(*) FROM ` + want + `.notifications WHERE kind LIKE 'declaration%' AND body_zh LIKE '新会议%'`},
+		{"renamed applicants' mail", `SELECT count(*) FROM public.want_outbox WHERE data->>'name' LIKE '改名%'`},
+		{"changed names", `SELECT count(*) FROM ` + want + `.notification_declarations WHERE name_zh LIKE '新会议%'`},
+		{"notices to school admins", `SELECT count(*) FROM ` + want + `.notifications WHERE kind = 'summary_submitted'`},
+		{"confirmed accounts' notices deleted", `SELECT count(*) FROM ` + want + `.notification_recipients r WHERE r.role = 'applicant' AND r.active
+			AND r.email LIKE 'p%' AND NOT EXISTS (SELECT 1 FROM ` + want + `.notifications n WHERE n.record_id = r.id)`},
+		{"funding notices", `SELECT count(*) FROM ` + want + `.notifications WHERE record_id IN (SELECT id FROM ` + want + `.notification_funding)`},
+		{"mail", `SELECT count(*) FROM public.want_outbox`},
+		{"decisions mailed", `SELECT count(*) FROM public.want_outbox WHERE template LIKE 'forecast%'`},
+	} {
+		if scalar(t, pool, c.sql) == 0 {
+			t.Errorf("no %s: the events do not test it", c.what)
+		}
+	}
+	for _, size := range batchSizes(all) {
+		if _, err := pool.Exec(ctx, `DELETE FROM public.mail_outbox`); err != nil {
+			t.Fatal(err)
+		}
+		got := buildInBatches(t, pool, Notifications{}, all, size)
+		for _, table := range (Notifications{}).Tables() {
+			diff := sameRows(t, pool, table, got, want)
+			n, w := scalar(t, pool, `SELECT count(*) FROM `+got+`.`+table), scalar(t, pool, `SELECT count(*) FROM `+want+`.`+table)
+			if diff != 0 || n != w {
+				t.Errorf("batches of %d: %d rows of %s differ from one event at a time (%d rows, want %d)", size, diff, table, n, w)
+			}
+		}
+		diff := scalar(t, pool, `SELECT count(*) FROM ((`+outbox+` EXCEPT SELECT * FROM public.want_outbox)
+			UNION ALL (SELECT * FROM public.want_outbox EXCEPT `+outbox+`)) d`)
+		if n, w := scalar(t, pool, `SELECT count(*) FROM public.mail_outbox`), scalar(t, pool, `SELECT count(*) FROM public.want_outbox`); diff != 0 || n != w {
+			t.Errorf("batches of %d: %d mails differ from one event at a time (%d mails, want %d)", size, diff, n, w)
 		}
 	}
 }
