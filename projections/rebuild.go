@@ -496,20 +496,25 @@ func deferQueryIndexes(ctx context.Context, tx pgx.Tx, p Projection, schema stri
 	return defs, nil
 }
 
-// buildQueryIndexes creates the deferred indexes (see buildIndex) and then
-// vacuums and analyzes the new tables, so that the first queries after the
-// switch have statistics and can answer from the covering indexes alone.
+// buildQueryIndexes vacuums and analyzes the new tables, so that the first
+// queries after the switch have statistics and can answer from the
+// covering indexes alone, and then creates the deferred indexes (see
+// buildIndex). The vacuum goes first: the rows a rebuild updated after
+// copying them in are dead tuples that a vacuum after the build would
+// have to find in every deferred index too (a full scan of each), and
+// the builds then read only live ones; building an index leaves the
+// visibility map as the vacuum set it.
 func buildQueryIndexes(ctx context.Context, pool *pgxpool.Pool, p Projection, schema string, defs []string) error {
+	for _, t := range p.Tables() {
+		if _, err := pool.Exec(ctx, `VACUUM (ANALYZE) `+schema+`.`+t); err != nil {
+			return fmt.Errorf("vacuum %s.%s: %w", schema, t, err)
+		}
+	}
 	plain := false
 	for _, def := range defs {
 		var err error
 		if plain, err = buildIndex(ctx, pool, schema, def, plain); err != nil {
 			return fmt.Errorf("%s: %w", def, err)
-		}
-	}
-	for _, t := range p.Tables() {
-		if _, err := pool.Exec(ctx, `VACUUM (ANALYZE) `+schema+`.`+t); err != nil {
-			return fmt.Errorf("vacuum %s.%s: %w", schema, t, err)
 		}
 	}
 	return nil
