@@ -221,27 +221,27 @@ func microseconds(t time.Time) time.Time { return t.Truncate(time.Microsecond) }
 // are then written together, new rows by COPY, rather than a read and two
 // writes per event (a read per event also sent the queued writes each
 // time: a round trip per event).
-func (ReviewTimes) ApplyBatch(ctx context.Context, tx pgx.Tx, events []eventstore.RecordedEvent) error {
+func (r ReviewTimes) ApplyBatch(ctx context.Context, tx pgx.Tx, events []eventstore.RecordedEvent) error {
+	return r.applyShared(ctx, tx, newSharedBatch(events))
+}
+
+// applyShared is ApplyBatch taking the events' steps from b.
+func (ReviewTimes) applyShared(ctx context.Context, tx pgx.Tx, b *sharedBatch) error {
 	type decoded struct {
 		e   eventstore.RecordedEvent
-		k   recordKind
+		k   *recordKind
 		s   step
 		key reviewKey
 	}
-	ds := make([]decoded, 0, len(events))
+	ds := make([]decoded, 0, len(b.events))
 	keys := map[reviewKey]bool{}
-	for _, e := range events {
-		k, ok := kindOf(e.Type)
+	for i, e := range b.events {
+		k, id, s, ok, err := b.record(i)
+		if err != nil {
+			return fmt.Errorf("apply %s %s#%d: %w", e.Type, e.StreamID, e.Number, err)
+		}
 		if !ok {
 			continue
-		}
-		s, err := k.read(e.Type, e.Data)
-		if err != nil {
-			return fmt.Errorf("apply %s %s#%d: %w", e.Type, e.StreamID, e.Number, err)
-		}
-		id, err := recordID(e.StreamID, k.streamPrefix)
-		if err != nil {
-			return fmt.Errorf("apply %s %s#%d: %w", e.Type, e.StreamID, e.Number, err)
 		}
 		key := reviewKey{k.name, id}
 		ds, keys[key] = append(ds, decoded{e, k, s, key}), true

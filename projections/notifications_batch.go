@@ -26,10 +26,15 @@ import (
 // applied by Apply, after the run before it is written, and the run after
 // it reads afresh what it may have changed.
 func (n Notifications) ApplyBatch(ctx context.Context, tx pgx.Tx, events []eventstore.RecordedEvent) error {
+	return n.applyShared(ctx, tx, newSharedBatch(events))
+}
+
+// applyShared is ApplyBatch taking the forecasts' events decoded from sb.
+func (n Notifications) applyShared(ctx context.Context, tx pgx.Tx, sb *sharedBatch) error {
 	b := &notifyBatch{}
 	var run []notifyEvent
-	for _, e := range events {
-		ne, inMemory, err := decodeNotifyEvent(e)
+	for i, e := range sb.events {
+		ne, inMemory, err := decodeNotifyEvent(sb, i)
 		if err != nil {
 			return fmt.Errorf("apply %s %s#%d: %w", e.Type, e.StreamID, e.Number, err)
 		}
@@ -82,13 +87,14 @@ type notifyKey struct {
 	id    uuid.UUID
 }
 
-// decodeNotifyEvent decodes a forecast's or declaration's event (inMemory)
-// as Apply does.
-func decodeNotifyEvent(e eventstore.RecordedEvent) (ne notifyEvent, inMemory bool, err error) {
+// decodeNotifyEvent decodes the i-th event of sb, a forecast's or a
+// declaration's (inMemory), as Apply does.
+func decodeNotifyEvent(sb *sharedBatch, i int) (ne notifyEvent, inMemory bool, err error) {
+	e := sb.events[i]
 	ne.e = e
 	switch {
 	case strings.HasPrefix(e.Type, "forecast."):
-		id, ev, err := decodeRecord(e, "forecast-", forecast.Decode)
+		id, ev, _, err := sb.forecast(i)
 		if err != nil {
 			return ne, true, err
 		}
