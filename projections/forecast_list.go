@@ -60,11 +60,11 @@ const sortIncludes = ` INCLUDE (university_id, unit_id, authority_id, at_authori
 //     each order. Walking the whole table's order for them passes every
 //     other unit's forecasts, and those still inside the university (two
 //     in three: the latest start dates, say, are often not yet decided).
-//     A unit holds one forecast in forty here; walking the whole table's order
-//     to find its twenty would pass some 800 others if the unit's
-//     forecasts were spread evenly through that order, and whole stretches
-//     of it when they are not (a unit's conferences share their topics,
-//     and so their names).
+//     A unit holds one forecast in forty here; walking the whole table's
+//     order to find its twenty would pass some 800 others if the unit's
+//     forecasts were spread evenly through that order, and whole
+//     stretches of it when they are not (a unit's conferences share their
+//     topics, and so their names).
 var forecastSortIndexes = func() map[string]string {
 	m := map[string]string{}
 	for _, col := range forecastSorts {

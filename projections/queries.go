@@ -567,7 +567,21 @@ func listPageAt[T any](ctx context.Context, pool DB, l listView, w *where, o lis
 		return nil, false, 0, false, err
 	}
 	offset := (at.page - 1) * at.size
-	ids, args, bounded := pageIDs(l, w, o, at)
+	var newest []uuid.UUID // a bounded list's matches, TotalCap+1 at most
+	bounded := at.bounded && l.countOrder != "" && w.keyword && !strings.HasPrefix(l.countOrder, o.col+" ")
+	if bounded {
+		// One read of the newest matches (from the scope index, which
+		// carries the search text) gives the page its rows and the total.
+		rows, err := pool.Query(ctx, fmt.Sprintf(`SELECT id FROM rm.%s WHERE %s ORDER BY %s LIMIT %d`, l.view, w.String(), l.countOrder, TotalCap+1), w.args...)
+		if err != nil {
+			return nil, false, 0, false, fmt.Errorf("list %s: %w", l.view, err)
+		}
+		if newest, err = pgx.CollectRows(rows, pgx.RowTo[uuid.UUID]); err != nil {
+			return nil, false, 0, false, fmt.Errorf("list %s: %w", l.view, err)
+		}
+		newest = append(make([]uuid.UUID, 0, len(newest)), newest...) // not nil when none match
+	}
+	ids, args := pageIDs(l, w, o, at, newest)
 	args = append(args, at.size+1, offset)
 	// The outer ORDER BY names the table's columns: the page's columns
 	// may be named alike (id::text is "id").
@@ -583,9 +597,9 @@ func listPageAt[T any](ctx context.Context, pool DB, l listView, w *where, o lis
 	if more = len(items) > at.size; more {
 		items = items[:at.size]
 	}
-	// A page that ends a bounded list ends the newest TotalCap matches, not
-	// necessarily all of them.
-	if n := len(items); at.after == nil && (!more && n > 0 || n == 0 && offset == 0) && !(bounded && offset+n >= TotalCap) {
+	if n := len(items); bounded {
+		total = int64(len(newest))
+	} else if at.after == nil && (!more && n > 0 || n == 0 && offset == 0) {
 		total = int64(offset + n)
 	} else if total, err = countCapped(ctx, pool, l, w); err != nil {
 		return nil, false, 0, false, err
@@ -597,9 +611,10 @@ func listPageAt[T any](ctx context.Context, pool DB, l listView, w *where, o lis
 }
 
 // pageIDs is the query of the ids of the rows of a page in order (to which
-// the caller appends LIMIT and OFFSET), its arguments, and whether it
-// bounds the matches (pageAt.bounded).
-func pageIDs(l listView, w *where, o listOrder, at pageAt) (string, []any, bool) {
+// the caller appends LIMIT and OFFSET) and its arguments. A bounded list
+// (pageAt.bounded) pages through the first TotalCap of newest, the
+// newest matches.
+func pageIDs(l listView, w *where, o listOrder, at pageAt, newest []uuid.UUID) (string, []any) {
 	args := slices.Clip(w.args)
 	arg := func(v any) string {
 		args = append(args, v)
@@ -607,30 +622,29 @@ func pageIDs(l listView, w *where, o listOrder, at pageAt) (string, []any, bool)
 	}
 	nullable := l.nullable[o.col]
 	order := orderBy("", o.col, o.desc, nullable)
-	if at.bounded && l.countOrder != "" && w.keyword && !strings.HasPrefix(l.countOrder, o.col+" ") {
-		// The newest TotalCap matches' ids (from the scope index, which
-		// carries the search text), then their rows' sort values by
-		// primary key, then their page in the order asked for.
-		from := fmt.Sprintf(`(SELECT id, %s FROM rm.%s WHERE id = ANY(ARRAY(SELECT id FROM rm.%s WHERE %s ORDER BY %s LIMIT %d))) m`,
-			o.col, l.view, l.view, w.String(), l.countOrder, TotalCap)
+	if newest != nil {
+		// Their rows' sort values by primary key, then their page in the
+		// order asked for (w is in newest already).
+		args = nil
+		from := fmt.Sprintf(`(SELECT id, %s FROM rm.%s WHERE id = ANY(%s::uuid[])) m`, o.col, l.view, arg(newest[:min(len(newest), TotalCap)]))
 		cond := "true"
 		if at.after != nil {
 			cond = afterCond(o, nullable, at.after, arg, true)
 		}
-		return fmt.Sprintf(`SELECT id FROM %s WHERE %s ORDER BY %s`, from, cond, order), args, true
+		return fmt.Sprintf(`SELECT id FROM %s WHERE %s ORDER BY %s`, from, cond, order), args
 	}
 	if at.after == nil {
-		return fmt.Sprintf(`SELECT id FROM rm.%s WHERE %s ORDER BY %s`, l.view, w.String(), order), args, false
+		return fmt.Sprintf(`SELECT id FROM rm.%s WHERE %s ORDER BY %s`, l.view, w.String(), order), args
 	}
 	if !nullable || at.after.value == nil {
 		return fmt.Sprintf(`SELECT id FROM rm.%s WHERE %s AND %s ORDER BY %s`, l.view, w.String(),
-			afterCond(o, nullable, at.after, arg, false), order), args, false
+			afterCond(o, nullable, at.after, arg, false), order), args
 	}
 	// After a value of a nullable column: the later values, each part read
 	// in order from its index, then the nulls, which come last.
 	return fmt.Sprintf(`SELECT id FROM ((SELECT id, 0 AS part, %[1]s FROM rm.%[2]s WHERE %[3]s AND %[4]s ORDER BY %[5]s LIMIT %[6]s)
 		UNION ALL (SELECT id, 1, %[1]s FROM rm.%[2]s WHERE %[3]s AND %[1]s IS NULL ORDER BY %[5]s LIMIT %[6]s)) a ORDER BY part, %[5]s`,
-		o.col, l.view, w.String(), afterCond(o, false, at.after, arg, false), order, arg(at.size+1)), args, false
+		o.col, l.view, w.String(), afterCond(o, false, at.after, arg, false), order, arg(at.size+1)), args
 }
 
 // afterCond is the condition that a row comes after position k in order o:
