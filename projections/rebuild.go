@@ -140,7 +140,7 @@ func rebuildMany(ctx context.Context, pool *pgxpool.Pool, store eventstore.Store
 		}
 		var shared *sharedBatch
 		if err == nil {
-			shared = storableBatch(events)
+			shared = ownStorableBatch(events) // read for this pass alone
 		}
 		errs := make([]error, len(live))
 		if err != nil {

@@ -52,6 +52,15 @@ func storableBatch(events []eventstore.RecordedEvent) *sharedBatch {
 	return newSharedBatch(out)
 }
 
+// ownStorableBatch is storableBatch for events the caller owns and gives
+// up: they are made storable in place, without a copy of the batch.
+func ownStorableBatch(events []eventstore.RecordedEvent) *sharedBatch {
+	for i := range events {
+		events[i] = storableEvent(events[i])
+	}
+	return newSharedBatch(events)
+}
+
 // from is the batch from its i-th event on, sharing what is decoded.
 func (b *sharedBatch) from(i int) *sharedBatch {
 	return &sharedBatch{events: b.events[i:], cache: b.cache[i:]}
