@@ -624,9 +624,13 @@ func pageIDs(l listView, w *where, o listOrder, at pageAt, newest []uuid.UUID) (
 	order := orderBy("", o.col, o.desc, nullable)
 	if newest != nil {
 		// Their rows' sort values by primary key, then their page in the
-		// order asked for (w is in newest already).
+		// order asked for (w is in newest already). OFFSET 0 keeps the
+		// planner from walking the sort column's index for them instead,
+		// testing each entry against the array: it takes them for spread
+		// evenly through that order, and a keyword's matches cluster in
+		// the names (123,000 entries passed at 1M).
 		args = nil
-		from := fmt.Sprintf(`(SELECT id, %s FROM rm.%s WHERE id = ANY(%s::uuid[])) m`, o.col, l.view, arg(newest[:min(len(newest), TotalCap)]))
+		from := fmt.Sprintf(`(SELECT id, %s FROM rm.%s WHERE id = ANY(%s::uuid[]) OFFSET 0) m`, o.col, l.view, arg(newest[:min(len(newest), TotalCap)]))
 		cond := "true"
 		if at.after != nil {
 			cond = afterCond(o, nullable, at.after, arg, true)
