@@ -78,7 +78,7 @@ func open(ctx context.Context, cfg *config, log *slog.Logger) (*env, error) {
 		e.close()
 		return nil, err
 	}
-	e.store = personal.NewStore(e.routed, e.keys)
+	e.store = personal.Wrap(e.routed, e.keys)
 	if setting != nil {
 		if e.sim, err = simclock.Open(ctx, e.pool, *setting, e.clock.Now); err != nil {
 			e.close()

@@ -336,3 +336,47 @@ func TestDeclaredFieldsOfANewProcedure(t *testing.T) {
 		t.Errorf("read %+v", out.Nominees)
 	}
 }
+
+// The store the application is given (Wrap) reads several streams at once
+// when the store underneath can, each event opened as ReadStream opens it:
+// without it serve read a declaration's history stream by stream.
+func TestWrapReadsStreamsOpened(t *testing.T) {
+	ctx := context.Background()
+	pool := pgtest.NewDatabase(t, migrateAll)
+	keys := personal.NewKeys(pool, ring(t, oldKey))
+	wrapped := personal.Wrap(pgstore.New(pool), keys)
+	r, ok := wrapped.(interface {
+		ReadStreams(context.Context, []string) ([][]eventstore.RecordedEvent, error)
+	})
+	if !ok {
+		t.Fatal("Wrap over pgstore offers no ReadStreams")
+	}
+	if _, ok := wrapped.(interface{ Keys() *personal.Keys }); !ok {
+		t.Fatal("Wrap hides the methods of *personal.Store")
+	}
+	stream := "declaration-" + uuid.NewString()
+	if _, err := wrapped.Append(ctx, stream, 0, chain(stream, 0, "", eventstore.EventData{Type: "declaration.contacts_saved", Data: data(t, "declaration.contacts_saved.v1.json")})); err != nil {
+		t.Fatal(err)
+	}
+	missing := "change-" + uuid.NewString()
+	all, err := r.ReadStreams(ctx, []string{missing, stream})
+	if err != nil {
+		t.Fatal(err)
+	}
+	one, err := wrapped.ReadStream(ctx, stream, eventstore.Forwards, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 2 || len(all[0]) != 0 || len(all[1]) != 1 {
+		t.Fatalf("read %d streams: %v", len(all), all)
+	}
+	if string(all[1][0].Data) != string(one[0].Data) || !strings.Contains(string(all[1][0].Data), "测试甲") {
+		t.Fatalf("ReadStreams gives %s, ReadStream %s", all[1][0].Data, one[0].Data)
+	}
+	if string(all[1][0].StoredData) == string(all[1][0].Data) || len(all[1][0].StoredData) == 0 {
+		t.Fatal("the stored bytes are not the encrypted ones")
+	}
+	if _, ok := personal.Wrap(struct{ eventstore.Store }{pgstore.New(pool)}, keys).(*personal.Store); !ok {
+		t.Fatal("Wrap over a store without ReadStreams should be the *Store itself")
+	}
+}

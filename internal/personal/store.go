@@ -152,3 +152,42 @@ func (s *Store) CountEvents(ctx context.Context, through eventstore.Position) (i
 	}
 	return c.CountEvents(ctx, through)
 }
+
+// streamsReader is a store that reads several whole streams at once
+// (pgstore.Store.ReadStreams, the replica router over two of them).
+type streamsReader interface {
+	ReadStreams(ctx context.Context, streams []string) ([][]eventstore.RecordedEvent, error)
+}
+
+// Wrap is NewStore for the application: when inner reads several whole
+// streams at once, so does the store it returns (personal fields opened),
+// so that the commands read a declaration's history in one query through
+// it too; otherwise it is the *Store itself. Either way it offers every
+// method of *Store.
+func Wrap(inner eventstore.Store, keys *Keys) eventstore.Store {
+	s := NewStore(inner, keys)
+	if r, ok := inner.(streamsReader); ok {
+		return streamsStore{Store: s, inner: r}
+	}
+	return s
+}
+
+type streamsStore struct {
+	*Store
+	inner streamsReader
+}
+
+// ReadStreams reads the whole of each stream in one read of the store
+// underneath, personal fields opened.
+func (s streamsStore) ReadStreams(ctx context.Context, streams []string) ([][]eventstore.RecordedEvent, error) {
+	all, err := s.inner.ReadStreams(ctx, streams)
+	if err != nil {
+		return nil, err
+	}
+	for i := range all {
+		if all[i], err = s.readAll(ctx, all[i]); err != nil {
+			return nil, err
+		}
+	}
+	return all, nil
+}
