@@ -16,6 +16,7 @@ import (
 // drops (and waking everyone then, as notifications may have been missed).
 type listener struct {
 	pool *pgxpool.Pool
+	self string // the payload of this store's own notifications, skipped
 
 	mu     sync.Mutex
 	subs   map[chan struct{}]struct{}
@@ -23,8 +24,8 @@ type listener struct {
 	done   chan struct{}      // closed when that loop has ended
 }
 
-func newListener(pool *pgxpool.Pool) *listener {
-	return &listener{pool: pool, subs: map[chan struct{}]struct{}{}}
+func newListener(pool *pgxpool.Pool, self string) *listener {
+	return &listener{pool: pool, self: self, subs: map[chan struct{}]struct{}{}}
 }
 
 // subscribe returns a channel that receives (coalesced) wake-ups, and the
@@ -110,9 +111,12 @@ func (l *listener) listen(ctx context.Context, connected func()) error {
 	// Anything committed before LISTEN took effect went unnoticed.
 	l.wakeAll()
 	for {
-		if _, err := conn.WaitForNotification(ctx); err != nil {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
 			return err
 		}
-		l.wakeAll()
+		if n.Payload != l.self { // this store's own appends woke everyone already
+			l.wakeAll()
+		}
 	}
 }

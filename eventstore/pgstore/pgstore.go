@@ -66,6 +66,7 @@ const (
 // Store is the PostgreSQL event store. It is safe for concurrent use.
 type Store struct {
 	pool      *pgxpool.Pool
+	id        string // this store's notifications carry it (see notifySQL)
 	listener  *listener
 	notifier  *notifier
 	committer *committer
@@ -77,7 +78,9 @@ var _ eventstore.Store = (*Store)(nil)
 // applied. Live subscriptions share one extra connection (outside the
 // pool) while any is running.
 func New(pool *pgxpool.Pool) *Store {
-	return &Store{pool: pool, listener: newListener(pool), notifier: &notifier{pool: pool}, committer: &committer{pool: pool, leading: groupLeaders(pool.Config().MaxConns)}}
+	id := uuid.NewString()
+	return &Store{pool: pool, id: id, listener: newListener(pool, id), notifier: &notifier{pool: pool, from: id},
+		committer: &committer{pool: pool, leading: groupLeaders(pool.Config().MaxConns)}}
 }
 
 // appendSQL writes the batch if the stream is exactly at $2, in one

@@ -3,6 +3,7 @@ package pgstore_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -207,6 +208,57 @@ func TestInvalidData(t *testing.T) {
 	_, err := s.Append(ctx, "s", 0, []eventstore.EventData{{ID: uuid.New(), Type: "E", Data: []byte(`{not json`)}})
 	if err == nil || errors.Is(err, eventstore.ErrUnavailable) {
 		t.Errorf("append of invalid JSON: %v", err)
+	}
+}
+
+// TestLiveWakeupAcrossStores: a subscriber of another store (another
+// process, as far as the stores know) hears of a commit through the
+// NOTIFY at once, not at its idle re-read, also when appends follow each
+// other closely (the notifications are coalesced, none dropped at the end
+// of a stream of appends); a store skips its own notifications, and its
+// own subscribers still hear of its appends.
+func TestLiveWakeupAcrossStores(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pool := pgtest.NewDatabase(t, migrateEvents)
+	writer, other := pgstore.New(pool), pgstore.New(pool)
+	type seen struct {
+		stream string
+		at     time.Time
+	}
+	heard := func(s *pgstore.Store) chan seen {
+		got := make(chan seen, 100)
+		go s.SubscribeAll(ctx, eventstore.Start, func(_ context.Context, e eventstore.RecordedEvent) error {
+			got <- seen{e.StreamID, time.Now()}
+			return nil
+		})
+		return got
+	}
+	own, across := heard(writer), heard(other)
+	for round := range 3 {
+		time.Sleep(300 * time.Millisecond) // let both go idle
+		start := time.Now()
+		var last string
+		for i := range 1 + 4*round { // a lone append, then bursts
+			last = fmt.Sprintf("wake-%d-%d", round, i)
+			appendOne(t, ctx, writer, last)
+		}
+		for name, got := range map[string]chan seen{"own": own, "other store": across} {
+			for {
+				select {
+				case e := <-got:
+					if e.stream != last {
+						continue
+					}
+					if d := e.at.Sub(start); d > 500*time.Millisecond {
+						t.Errorf("round %d: %s subscriber heard the last append after %s", round, name, d)
+					}
+				case <-time.After(2 * time.Second): // the idle re-read is 3 s
+					t.Fatalf("round %d: %s subscriber did not hear of %s before its idle re-read", round, name, last)
+				}
+				break
+			}
+		}
 	}
 }
 
