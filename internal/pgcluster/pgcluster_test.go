@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -352,7 +353,16 @@ func TestDataFolderUntraversable(t *testing.T) {
 	}
 	orphans, _ := filepath.Glob(dir + ".orphan-*")
 	if len(orphans) != 1 {
-		t.Errorf("orphans moved aside: %v", orphans)
+		t.Fatalf("orphans moved aside: %v", orphans)
+	}
+	// The cluster moved aside (its server stopped) is pruned; the fresh
+	// one, linked from the data folder, stays with its record.
+	p, err := PruneHome()
+	if err != nil || len(p.Removed) != 1 || p.Removed[0].Dir != orphans[0] || p.Removed[0].Size == 0 {
+		t.Fatalf("PruneHome: %+v, %v; want %s removed", p, err, orphans[0])
+	}
+	if owners, err := readOwners(fresh + ownerSuffix); err != nil || !slices.Equal(owners, []string{data}) {
+		t.Errorf("the fresh cluster's owners: %q, %v", owners, err)
 	}
 }
 

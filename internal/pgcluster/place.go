@@ -20,10 +20,11 @@ var Home = "/var/lib/econf"
 // runs the server) cannot traverse the data folder or one above it — a
 // clone in root's home directory, a `mktemp -d` folder: then the cluster
 // lives in Home/pg-<hash of the data folder's path> and <data>/pg is a
-// symbolic link to it, so the data folder still shows where it is. A
-// cluster left in Home by an earlier data folder of the same path (one
-// deleted since: no link points to it) is moved aside, to
-// pg-<hash>.orphan-<time>, not reused.
+// symbolic link to it, so the data folder still shows where it is, and
+// Home/pg-<hash>.owner records the data folder's path, so PruneHome knows
+// whose cluster it is. A cluster left in Home by an earlier data folder of
+// the same path (one deleted since: no link points to it) is moved aside,
+// to pg-<hash>.orphan-<time>, not reused.
 func Place(data string) (string, error) {
 	data, err := filepath.Abs(data)
 	if err != nil {
@@ -48,7 +49,12 @@ func Place(data string) (string, error) {
 			if !filepath.IsAbs(target) {
 				target = filepath.Join(data, target)
 			}
-			return filepath.Clean(target), nil
+			target = filepath.Clean(target)
+			// A cluster placed before owners were recorded gets its record.
+			if err := recordOwner(target, data, false); err != nil {
+				return "", err
+			}
+			return target, nil
 		}
 		if reachable(data, as) {
 			return link, nil
@@ -62,29 +68,61 @@ func Place(data string) (string, error) {
 					Superuser, link, unreachableDir(data, as))
 			}
 		}
-		sum := sha256.Sum256([]byte(data))
-		target := filepath.Join(Home, "pg-"+hex.EncodeToString(sum[:8]))
+		target := filepath.Join(Home, clusterName(data))
 		if err := os.MkdirAll(Home, 0o755); err != nil {
 			return "", fmt.Errorf("pgcluster: %w", err)
 		}
 		if !reachable(Home, as) {
 			return "", fmt.Errorf("pgcluster: the %s user can reach neither %s nor %s (%s is not searchable by it)", Superuser, data, Home, unreachableDir(Home, as))
 		}
-		if _, err := os.Lstat(target); err == nil {
-			aside := target + ".orphan-" + time.Now().UTC().Format("20060102T150405Z")
-			if err := os.Rename(target, aside); err != nil {
-				return "", fmt.Errorf("pgcluster: move aside the orphaned cluster %s: %w", target, err)
-			}
+		linked, err := placeInHome(data, link, target)
+		if err != nil {
+			return "", err
 		}
-		if err := os.Symlink(target, link); err != nil {
-			if errors.Is(err, fs.ErrExist) {
-				continue // another process placed it just now: follow its link
-			}
-			return "", fmt.Errorf("pgcluster: %w", err)
+		if linked {
+			return target, nil
 		}
-		return target, nil
+		// another process placed it just now: follow its link
 	}
 	return "", fmt.Errorf("pgcluster: cannot place the cluster of %s", data)
+}
+
+// clusterName is the name in Home of data folder data's cluster.
+func clusterName(data string) string {
+	sum := sha256.Sum256([]byte(data))
+	return "pg-" + hex.EncodeToString(sum[:8])
+}
+
+// placeInHome moves aside a cluster left at target by an earlier data
+// folder of the same path, records data as target's owner and links link
+// to target, holding Home's lock so PruneHome never sees the record
+// without the link. It reports false when link exists already (another
+// process placed the cluster just now).
+func placeInHome(data, link, target string) (bool, error) {
+	unlock, err := lockHome()
+	if err != nil {
+		return false, err
+	}
+	defer unlock()
+	if _, err := os.Lstat(link); err == nil {
+		return false, nil
+	}
+	if _, err := os.Lstat(target); err == nil {
+		aside := target + orphanMark + time.Now().UTC().Format("20060102T150405Z")
+		if err := os.Rename(target, aside); err != nil {
+			return false, fmt.Errorf("pgcluster: move aside the orphaned cluster %s: %w", target, err)
+		}
+	}
+	if err := recordOwner(target, data, true); err != nil {
+		return false, err
+	}
+	if err := os.Symlink(target, link); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return false, nil
+		}
+		return false, fmt.Errorf("pgcluster: %w", err)
+	}
+	return true, nil
 }
 
 // reachable reports whether as can traverse dir and every folder above it.
