@@ -28,6 +28,7 @@ func privateDataFolder(t *testing.T) string {
 	t.Cleanup(func() {
 		if target, err := os.Readlink(filepath.Join(data, "pg")); err == nil && strings.HasPrefix(target, pgcluster.Home+"/") {
 			os.RemoveAll(target)
+			os.Remove(target + ".owner") // the record Place keeps beside it
 		}
 		os.RemoveAll(data)
 	})

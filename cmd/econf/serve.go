@@ -35,6 +35,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer e.close()
+	if e.cluster != nil && os.Geteuid() == 0 {
+		// Only root's embedded clusters are placed in pgcluster.Home.
+		pruneEmbeddedClusters(log)
+	}
 
 	if cfg.Demo == "off" {
 		log.Info("demo seeding is off (ECONF_DEMO=off); create the first administrator with: econf admin create")
