@@ -504,16 +504,37 @@ func deferQueryIndexes(ctx context.Context, tx pgx.Tx, p Projection, schema stri
 // have to find in every deferred index too (a full scan of each), and
 // the builds then read only live ones; building an index leaves the
 // visibility map as the vacuum set it.
+//
+// All of it runs on one connection without waiting for its commits to
+// reach disk (synchronous_commit off): a concurrent build commits three
+// times, and on a small table those flushes took a third or more of each
+// build. Nothing is lost by it: a crash recovers the log up to some
+// point, and the builds' commits come before the switch's, so a
+// generation that serves after a crash has its indexes; one whose
+// builds were lost is still building, and the next rebuild drops it.
 func buildQueryIndexes(ctx context.Context, pool *pgxpool.Pool, p Projection, schema string, defs []string) error {
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `SET synchronous_commit = off`); err != nil {
+		return err
+	}
+	defer func() {
+		if _, err := conn.Exec(context.WithoutCancel(ctx), `RESET synchronous_commit`); err != nil {
+			conn.Conn().Close(ctx) //nolint:errcheck // the pool drops it
+		}
+	}()
 	for _, t := range p.Tables() {
-		if _, err := pool.Exec(ctx, `VACUUM (ANALYZE) `+schema+`.`+t); err != nil {
+		if _, err := conn.Exec(ctx, `VACUUM (ANALYZE) `+schema+`.`+t); err != nil {
 			return fmt.Errorf("vacuum %s.%s: %w", schema, t, err)
 		}
 	}
 	plain := false
 	for _, def := range defs {
 		var err error
-		if plain, err = buildIndex(ctx, pool, schema, def, plain); err != nil {
+		if plain, err = buildIndex(ctx, conn, schema, def, plain); err != nil {
 			return fmt.Errorf("%s: %w", def, err)
 		}
 	}
@@ -524,17 +545,17 @@ func buildQueryIndexes(ctx context.Context, pool *pgxpool.Pool, p Projection, sc
 // lock (the older transactions it must outlast) before it gives up.
 var concurrentIndexWait = 5 * time.Second
 
-// buildIndex builds one deferred index (def as pg_indexes shows it) with
-// CREATE INDEX CONCURRENTLY, unless plain. A plain CREATE INDEX holds a
-// transaction id for the whole build, and every subscriber of $all waits
-// behind the oldest one (see pgstore): a large GIN index would stall every
-// read model for as long. A concurrent build holds none while it builds,
-// but first waits for older transactions to end. When that takes over
-// concurrentIndexWait (a session left idle in a transaction, a long
+// buildIndex builds one deferred index (def as pg_indexes shows it) on
+// conn with CREATE INDEX CONCURRENTLY, unless plain. A plain CREATE INDEX
+// holds a transaction id for the whole build, and every subscriber of $all
+// waits behind the oldest one (see pgstore): a large GIN index would stall
+// every read model for as long. A concurrent build holds none while it
+// builds, but first waits for older transactions to end. When that takes
+// over concurrentIndexWait (a session left idle in a transaction, a long
 // export), it gives up, leaving an invalid index that is dropped here, and
 // this and the rebuild's later indexes are built plainly: it returns
 // whether they are to be.
-func buildIndex(ctx context.Context, pool *pgxpool.Pool, schema, def string, plain bool) (bool, error) {
+func buildIndex(ctx context.Context, conn *pgxpool.Conn, schema, def string, plain bool) (bool, error) {
 	f := strings.Fields(def)
 	at := slices.Index(f, "INDEX")
 	if at < 0 || at+1 >= len(f) {
@@ -542,11 +563,6 @@ func buildIndex(ctx context.Context, pool *pgxpool.Pool, schema, def string, pla
 	}
 	name := schema + "." + f[at+1]
 	concurrently := strings.Join(slices.Concat(f[:at+1], []string{"CONCURRENTLY"}, f[at+1:]), " ")
-	conn, err := pool.Acquire(ctx)
-	if err != nil {
-		return plain, err
-	}
-	defer conn.Release()
 	if !plain {
 		if _, err := conn.Exec(ctx, fmt.Sprintf("SET lock_timeout = '%dms'", concurrentIndexWait.Milliseconds())); err != nil {
 			return plain, err
@@ -565,7 +581,7 @@ func buildIndex(ctx context.Context, pool *pgxpool.Pool, schema, def string, pla
 		slog.Default().WarnContext(ctx, "concurrent index build kept waiting behind older transactions; building the rebuild's indexes plainly, which holds back $all while they build",
 			"index", name, "waited", concurrentIndexWait)
 	}
-	_, err = conn.Exec(ctx, def)
+	_, err := conn.Exec(ctx, def)
 	return true, err
 }
 
