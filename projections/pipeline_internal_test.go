@@ -426,3 +426,35 @@ func TestStatusViewBatchEqualsOneByOne(t *testing.T) {
 		}
 	}
 }
+
+// TestLockForApplySetsUp: the live apply's one locking read also points
+// the transaction at the active generation and makes its commit
+// asynchronous, as applySharedInTx's separate statement does; a read model
+// without an active generation is named.
+func TestLockForApplySetsUp(t *testing.T) {
+	pool, _ := newBatchDB(t)
+	ctx := context.Background()
+	m := &pipeModel{}
+	if _, err := lockForApply(ctx, mustTx(t, pool), m.Name()); !errors.Is(err, errNoActive) {
+		t.Fatalf("no generation yet: want errNoActive, got %v", err)
+	}
+	want, err := ensureActive(ctx, pool, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx := mustTx(t, pool)
+	g, err := lockForApply(ctx, tx, m.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g != want {
+		t.Fatalf("generation %+v, want %+v", g, want)
+	}
+	var path, sync string
+	if err := tx.QueryRow(ctx, `SELECT current_setting('search_path'), current_setting('synchronous_commit')`).Scan(&path, &sync); err != nil {
+		t.Fatal(err)
+	}
+	if path != g.Schema+", public" || sync != "off" {
+		t.Fatalf("search_path %q, synchronous_commit %q; want %q, off", path, sync, g.Schema+", public")
+	}
+}

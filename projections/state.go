@@ -180,18 +180,46 @@ func checkVersion(p Projection, g generation) error {
 func applyEvents(ctx context.Context, pool *pgxpool.Pool, p Projection, events []eventstore.RecordedEvent) (int, error) {
 	applied := 0
 	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		g, err := activeGeneration(ctx, tx, p.Name(), true)
+		g, err := lockForApply(ctx, tx, p.Name())
 		if err != nil {
 			return err
 		}
 		if err := checkVersion(p, g); err != nil {
 			return err
 		}
-		n, err := applyInTx(ctx, tx, p, g, events)
+		n, err := applyConfigured(ctx, tx, p, g, storableBatch(events))
 		applied = n
 		return err
 	})
 	return applied, err
+}
+
+// lockForApplySQL is activeGeneration's locking read that also makes the
+// apply's settings (see applySettingsSQL) from the row, saving a round
+// trip on every live batch of every read model. When a concurrent switch
+// retires the row, it returns nothing and the read is retried; settings
+// made from the retired row are overwritten by the retry's.
+const lockForApplySQL = `SELECT set_config('search_path', schema_name || ', public', true), set_config('synchronous_commit', 'off', true), ` +
+	stateColumns + ` FROM projection_state WHERE name = $1 AND status = 'active' FOR UPDATE`
+
+// lockForApply is activeGeneration(ctx, tx, name, true) that also sets up
+// tx for applyConfigured.
+func lockForApply(ctx context.Context, tx pgx.Tx, name string) (generation, error) {
+	for range 3 {
+		var g generation
+		var path, sync string
+		var c, pr int64
+		err := tx.QueryRow(ctx, lockForApplySQL, name).Scan(&path, &sync, &g.Name, &g.Generation, &g.Version, &g.Schema, &g.Status, &c, &pr)
+		if errors.Is(err, pgx.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return generation{}, fmt.Errorf("read active generation of %s: %w", name, err)
+		}
+		g.Checkpoint = eventstore.Position{Commit: uint64(c), Prepare: uint64(pr)}
+		return g, nil
+	}
+	return generation{}, fmt.Errorf("%s: %w", name, errNoActive)
 }
 
 // batchApplier is a read model that applies a whole batch at once, in the
@@ -208,16 +236,25 @@ func applyInTx(ctx context.Context, tx pgx.Tx, p Projection, g generation, event
 // applySharedInTx is applyInTx of a shared batch, whose events are
 // storable already (storableBatch).
 func applySharedInTx(ctx context.Context, tx pgx.Tx, p Projection, g generation, b *sharedBatch) (int, error) {
-	events := b.events
-	// A read model is derived data whose rows commit with their checkpoint:
-	// a commit lost in a crash is applied again from the event store. So the
-	// apply does not wait for its commit to reach disk, which would otherwise
-	// put one fsync per event and read model on the path to visibility.
-	// The search path is set before anything is queued: a pipeline prepares
-	// its statements before it runs the first.
-	if _, err := tx.Exec(ctx, `SELECT set_config('search_path', $1, true), set_config('synchronous_commit', 'off', true)`, g.Schema+", public"); err != nil {
+	if _, err := tx.Exec(ctx, applySettingsSQL, g.Schema+", public"); err != nil {
 		return 0, fmt.Errorf("use schema %s: %w", g.Schema, err)
 	}
+	return applyConfigured(ctx, tx, p, g, b)
+}
+
+// applySettingsSQL sets up a transaction that applies events to a
+// generation. A read model is derived data whose rows commit with their
+// checkpoint: a commit lost in a crash is applied again from the event
+// store. So the apply does not wait for its commit to reach disk, which
+// would otherwise put one fsync per event and read model on the path to
+// visibility. The search path is set before anything is queued: a pipeline
+// prepares its statements before it runs the first.
+const applySettingsSQL = `SELECT set_config('search_path', $1, true), set_config('synchronous_commit', 'off', true)`
+
+// applyConfigured is applySharedInTx in a transaction set up already
+// (applySettingsSQL or lockForApply).
+func applyConfigured(ctx context.Context, tx pgx.Tx, p Projection, g generation, b *sharedBatch) (int, error) {
+	events := b.events
 	pt := newPipeTx(tx, func(i int) string {
 		if i < 0 {
 			return fmt.Sprintf("%s: apply a batch of %d events up to %s#%d", p.Name(), len(events), events[len(events)-1].StreamID, events[len(events)-1].Number)
