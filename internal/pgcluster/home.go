@@ -137,17 +137,20 @@ type Pruned struct {
 // Home has nothing to prune.
 func PruneHome() (Pruned, error) {
 	var p Pruned
-	entries, err := os.ReadDir(Home)
-	if errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Stat(Home); errors.Is(err, fs.ErrNotExist) {
 		return p, nil
-	} else if err != nil {
-		return p, fmt.Errorf("pgcluster: %w", err)
 	}
 	unlock, err := lockHome()
 	if err != nil {
 		return p, err
 	}
 	defer unlock()
+	// Listed under the lock: what Place moved aside or linked before is
+	// in the list, and nothing it does changes the list until the end.
+	entries, err := os.ReadDir(Home)
+	if err != nil {
+		return p, fmt.Errorf("pgcluster: %w", err)
+	}
 	var errs []error
 	for _, e := range entries {
 		name := e.Name()
