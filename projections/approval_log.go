@@ -79,11 +79,12 @@ func (ApprovalLog) Apply(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEv
 	return err
 }
 
-// ApplyBatch writes the batch's entries as Apply would one by one, in one
+// ApplyBatch writes the batch's entries as Apply would one by one: by
+// COPY when there are copyMin or more (a rebuild's batches), else in one
 // statement. An entry's status before is its record's last status after:
 // known in memory from the entry before it in the batch, or else read from
-// the table as it was before the batch (what that statement's subquery
-// sees).
+// the table as it was before the batch (by lastStatuses before a COPY, by
+// the statement's subquery otherwise).
 func (l ApprovalLog) ApplyBatch(ctx context.Context, tx pgx.Tx, events []eventstore.RecordedEvent) error {
 	return l.applyShared(ctx, tx, newSharedBatch(events))
 }
@@ -134,6 +135,27 @@ func (ApprovalLog) applyShared(ctx context.Context, tx pgx.Tx, b *sharedBatch) e
 	if len(kinds) == 0 {
 		return nil
 	}
+	if len(kinds) >= copyMin {
+		if err := lastStatuses(ctx, tx, kinds, ids, befores); err != nil {
+			return err
+		}
+		_, err := tx.CopyFrom(ctx, pgx.Identifier{"approval_log"}, approvalLogColumns, pgx.CopyFromSlice(len(kinds), func(i int) ([]any, error) {
+			before := ""
+			if befores[i] != nil {
+				before = *befores[i]
+			}
+			after := statuses[i]
+			if after == "" {
+				after = before
+			}
+			return []any{kinds[i], ids[i], numbers[i], types[i], actions[i], actionsZh[i], actors[i], roles[i], orgs[i], ats[i], comments[i],
+				before, after, policies[i], decided[i]}, nil
+		}))
+		if err != nil {
+			return fmt.Errorf("copy %d approval log entries, the first %s %s#%d: %w", len(kinds), kinds[0], ids[0], numbers[0], err)
+		}
+		return nil
+	}
 	_, err := tx.Exec(ctx, `INSERT INTO approval_log (record_kind, record_id, number, event_type, action, action_zh, actor_id, actor_role, actor_org,
 			at, comment, status_before, status_after, policy, decided_on)
 		SELECT v.kind, v.id, v.number, v.type, v.action, v.action_zh, v.actor_id, v.actor_role, v.actor_org, v.at, v.comment,
@@ -146,6 +168,56 @@ func (ApprovalLog) applyShared(ctx context.Context, tx pgx.Tx, b *sharedBatch) e
 		ORDER BY v.ord`,
 		kinds, ids, numbers, types, actions, actionsZh, actors, roles, orgs, ats, comments, befores, statuses, policies, decided)
 	return err
+}
+
+// approvalLogColumns are the columns an approval log entry is copied into.
+var approvalLogColumns = []string{"record_kind", "record_id", "number", "event_type", "action", "action_zh", "actor_id", "actor_role", "actor_org",
+	"at", "comment", "status_before", "status_after", "policy", "decided_on"}
+
+// lastStatuses fills in each entry's status before that the batch did not
+// know (befores[i] nil: its record's first entry in the batch, or one after
+// entries that set no status) with its record's last status after in the
+// table, read in one query, as the statement of a smaller batch reads it;
+// a record without entries there keeps nil (no status).
+func lastStatuses(ctx context.Context, tx pgx.Tx, kinds []string, ids []uuid.UUID, befores []*string) error {
+	type record struct {
+		kind string
+		id   uuid.UUID
+	}
+	seen := map[record]bool{}
+	var ks []string
+	var rs []uuid.UUID
+	for i, b := range befores {
+		if r := (record{kinds[i], ids[i]}); b == nil && !seen[r] {
+			seen[r] = true
+			ks, rs = append(ks, r.kind), append(rs, r.id)
+		}
+	}
+	if len(ks) == 0 {
+		return nil
+	}
+	rows, err := tx.Query(ctx, `SELECT v.kind, v.id, t.last FROM unnest($1::text[], $2::uuid[]) AS v(kind, id)
+		CROSS JOIN LATERAL (SELECT status_after AS last FROM approval_log l WHERE l.record_kind = v.kind AND l.record_id = v.id
+			ORDER BY l.number DESC LIMIT 1) t`, ks, rs)
+	if err != nil {
+		return err
+	}
+	last := map[record]*string{}
+	var r record
+	var st string
+	if _, err := pgx.ForEachRow(rows, []any{&r.kind, &r.id, &st}, func() error {
+		v := st
+		last[r] = &v
+		return nil
+	}); err != nil {
+		return fmt.Errorf("read the last statuses of %d records: %w", len(ks), err)
+	}
+	for i, b := range befores {
+		if b == nil {
+			befores[i] = last[record{kinds[i], ids[i]}]
+		}
+	}
+	return nil
 }
 
 func uuidOrNil(s string) *uuid.UUID {

@@ -304,7 +304,8 @@ func (o singleLog) Apply(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEv
 }
 
 // TestApprovalLogBatchEqualsOneByOne: the approval log's batch apply (one
-// statement per batch, each entry's status before known from the entry
+// statement per batch, or a COPY from batches of copyMin entries on, as
+// 13 and all are here; each entry's status before known from the entry
 // before it in the batch or read from the table) leaves exactly the
 // entries Apply leaves one event at a time, whatever the batch boundaries,
 // an event that sets no status among them.
