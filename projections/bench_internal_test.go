@@ -200,7 +200,7 @@ func listRows(tb testing.TB, db *benchdata.DB, o benchdata.Org, n int, only ...s
 					rows = append(rows, []any{benchdata.RecordID(i), int64(1 + i%6), o.Applicants[i%len(o.Applicants)], d.Applicant.Name,
 						o.Units[i%len(o.Units)], d.Applicant.Unit, o.University, o.Authority, st == forecast.StatusSchoolApproved || st == forecast.StatusApproved,
 						int32(2027), d.NameZh, d.NameEn, d.StartDate.Time(), string(d.Type), string(d.Scale), string(d.Scale), int32(d.ChineseCount),
-						int32(d.ForeignCount), string(st), at, changed, search, grams(search)})
+						int32(d.ForeignCount), string(st), at, changed, search, forecastGrams(search)})
 				}
 				if _, err := db.Fill.CopyFrom(ctx, pgx.Identifier{g.Schema, "forecasts"}, cols, pgx.CopyFromRows(rows)); err != nil {
 					errs <- err

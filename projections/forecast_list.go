@@ -25,7 +25,7 @@ const ForecastListName = "forecast_list"
 type ForecastList struct{}
 
 func (ForecastList) Name() string     { return ForecastListName }
-func (ForecastList) Version() int     { return 5 }
+func (ForecastList) Version() int     { return 6 }
 func (ForecastList) Tables() []string { return []string{"forecasts"} }
 
 // QueryIndexes: Apply finds its row by id; every other index serves the
@@ -132,8 +132,12 @@ CREATE TABLE forecasts (
     search          text        NOT NULL,
     grams           text[]      NOT NULL
 );
-CREATE INDEX forecasts_search ON forecasts USING gin (search public.gin_trgm_ops);
-CREATE INDEX forecasts_grams ON forecasts USING gin (grams);
+-- The text indexes carry the unit too, as a one-element array that only
+-- a rare keyword's query names (rareKeywordIDs): a unit's matches are then
+-- found within the index, not among all the keyword's matches or all the
+-- unit's rows. The grams hold whole words besides (forecastGrams).
+CREATE INDEX forecasts_search ON forecasts USING gin ((ARRAY[unit_id]), search public.gin_trgm_ops);
+CREATE INDEX forecasts_grams ON forecasts USING gin ((ARRAY[unit_id]), grams);
 -- Each scope's forecasts in the list's order, carrying every column its
 -- filters test but the grams: a page, the pages it skips and the capped
 -- count are read from the index alone and stop early (listPage,
@@ -323,7 +327,7 @@ func (r *forecastRow) details(e eventstore.RecordedEvent, d forecast.Details, co
 	r.typ, r.scale, r.computedScale = string(d.Type), string(d.Scale), computed
 	r.chineseCount, r.foreignCount = d.ChineseCount, d.ForeignCount
 	r.search = forecastSearch(d)
-	r.grams = grams(r.search)
+	r.grams = forecastGrams(r.search)
 }
 
 // fold applies a later event of the row's forecast, as apply would.
@@ -416,14 +420,14 @@ func (ForecastList) apply(ctx context.Context, tx pgx.Tx, e eventstore.RecordedE
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19, $20, $21)`,
 			id, e.Number, ev.ApplicantID, d.Applicant.Name, ev.UnitID, d.Applicant.Unit, ev.UniversityID, ev.AuthorityID,
 			ev.PlanYear, d.NameZh, d.NameEn, dateOrNil(d.StartDate.String()), string(d.Type), string(d.Scale), string(ev.Computed),
-			d.ChineseCount, d.ForeignCount, string(forecast.StatusSubmitted), at, forecastSearch(d), grams(forecastSearch(d)))
+			d.ChineseCount, d.ForeignCount, string(forecast.StatusSubmitted), at, forecastSearch(d), forecastGrams(forecastSearch(d)))
 	case forecast.Revised:
 		d := ev.Details
 		_, err = tx.Exec(ctx, `UPDATE forecasts SET version = $2, applicant_name = $3, unit_name = $4, name_zh = $5, name_en = $6,
 				start_date = $7, type = $8, scale = $9, computed_scale = $10, chinese_count = $11, foreign_count = $12,
 				status = $13, updated_at = $14, search = $15, grams = $16 WHERE id = $1`,
 			id, e.Number, d.Applicant.Name, d.Applicant.Unit, d.NameZh, d.NameEn, dateOrNil(d.StartDate.String()), string(d.Type), string(d.Scale),
-			string(ev.Computed), d.ChineseCount, d.ForeignCount, string(forecast.StatusSubmitted), at, forecastSearch(d), grams(forecastSearch(d)))
+			string(ev.Computed), d.ChineseCount, d.ForeignCount, string(forecast.StatusSubmitted), at, forecastSearch(d), forecastGrams(forecastSearch(d)))
 	default:
 		status, ok := statusAfter(ev)
 		if !ok {

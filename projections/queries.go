@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -357,8 +358,13 @@ type where struct {
 	// gram is the condition on the gram array, if any, which no btree
 	// index of the lists carries.
 	gram *gramCond
-	// keyword says a keyword condition is among conds.
+	// keyword says a keyword condition is among conds: conds[kw], for the
+	// lower-cased keyword kwText.
 	keyword bool
+	kw      int
+	kwText  string
+	// scope are the conditions of the actor's scope among conds (scopeOf).
+	scope []int
 }
 
 // gramCond is where a short keyword's condition on the gram array sits
@@ -373,7 +379,7 @@ type gramCond struct {
 // text instead, which selects the same rows: what an index carrying the
 // search text can answer by itself.
 func (w *where) likeForGram() *where {
-	c := &where{conds: slices.Clone(w.conds), args: slices.Clone(w.args), keyword: w.keyword}
+	c := &where{conds: slices.Clone(w.conds), args: slices.Clone(w.args), keyword: w.keyword, kw: w.kw, kwText: w.kwText, scope: w.scope}
 	c.conds[w.gram.cond] = "search LIKE $" + strconv.Itoa(w.gram.arg+1)
 	c.args[w.gram.arg] = w.gram.pattern
 	return c
@@ -385,6 +391,30 @@ func (w *where) add(cond string, args ...any) {
 		cond = strings.Replace(cond, "?", "$"+strconv.Itoa(len(w.args)), 1)
 	}
 	w.conds = append(w.conds, cond)
+}
+
+// param matches a condition's numbered argument.
+var param = regexp.MustCompile(`\$[0-9]+`)
+
+// pick is the conditions conds[i] of w for each i of which, in that
+// order, with their arguments numbered afresh from $1: a statement may
+// not pass an argument it does not use.
+func (w *where) pick(which ...int) ([]string, []any) {
+	var args []any
+	renumbered := map[string]string{}
+	conds := make([]string, len(which))
+	for j, i := range which {
+		conds[j] = param.ReplaceAllStringFunc(w.conds[i], func(p string) string {
+			if r, ok := renumbered[p]; ok {
+				return r
+			}
+			n, _ := strconv.Atoi(p[1:])
+			args = append(args, w.args[n-1])
+			renumbered[p] = "$" + strconv.Itoa(len(args))
+			return renumbered[p]
+		})
+	}
+	return conds, args
 }
 
 func (w *where) String() string {
@@ -413,6 +443,12 @@ var recordScope = scopeColumns{owner: "applicant_id", unit: "unit_id", universit
 // of them is a 404, never a 403.
 func scopeOf(a domain.Actor, k domain.Kind, cols scopeColumns, w *where) error {
 	f := domain.FilterFor(a, k, domain.Read)
+	first := len(w.conds)
+	defer func() {
+		for i := first; i < len(w.conds); i++ {
+			w.scope = append(w.scope, i)
+		}
+	}()
 	if f.Place == domain.Nowhere {
 		w.add("false")
 		return nil
@@ -441,7 +477,7 @@ func keyword(w *where, k string) {
 		return
 	}
 	k = strings.ToLower(k)
-	w.keyword = true
+	w.keyword, w.kw, w.kwText = true, len(w.conds), k
 	if n := utf8.RuneCountInString(k); n <= 2 && !strings.ContainsAny(k, " |") {
 		w.add("grams @> ARRAY[?]::text[]", k)
 		w.gram = &gramCond{cond: len(w.conds) - 1, arg: len(w.args) - 1}
@@ -491,6 +527,7 @@ var forecastList = listView{
 		status, submitted_at, updated_at`,
 	nullable:   map[string]bool{"start_date": true},
 	countOrder: "submitted_at DESC, id DESC",
+	rareByText: true,
 }
 
 // TotalCap is the most matching rows a list counts. The count is what a
@@ -517,6 +554,10 @@ type listView struct {
 	// collect every match of a common keyword from the text index and
 	// visit each one's table row.
 	countOrder string
+	// rareByText says the view's text indexes carry the unit and its
+	// gram index whole words (forecastGrams), which rareKeywordIDs asks
+	// for; a rare keyword (rareKeyword) is then found from them.
+	rareByText bool
 }
 
 // listPage reads one page of the rows of l that w selects, ordered by
@@ -563,13 +604,31 @@ type keyset struct {
 // search of the text index, not two.
 func listPageAt[T any](ctx context.Context, pool DB, l listView, w *where, o listOrder, at pageAt,
 	scan func(pgx.CollectableRow) (T, error)) (items []T, more bool, total int64, capped bool, err error) {
-	if w, err = commonShortKeyword(ctx, pool, l, w); err != nil {
-		return nil, false, 0, false, err
-	}
 	offset := (at.page - 1) * at.size
-	var newest []uuid.UUID // a bounded list's matches, TotalCap+1 at most
+	// newest are a bounded list's matches, TotalCap+1 at most, or every
+	// match of a rare keyword.
+	var newest []uuid.UUID
 	bounded := at.bounded && l.countOrder != "" && w.keyword && !strings.HasPrefix(l.countOrder, o.col+" ")
-	if bounded {
+	if rare, err := rareKeyword(ctx, pool, l, w); err != nil {
+		return nil, false, 0, false, err
+	} else if rare {
+		found, err := rareKeywordIDs(ctx, pool, l, w)
+		if err != nil {
+			return nil, false, 0, false, err
+		}
+		// More than TotalCap serve a bounded list as they are; an
+		// unbounded one's page may lie beyond them, and reads the
+		// matches in order as a common keyword's.
+		if len(found) <= TotalCap || bounded {
+			newest = append(make([]uuid.UUID, 0, len(found)), found...) // not nil when none match
+		}
+	}
+	if newest == nil {
+		if w, err = commonShortKeyword(ctx, pool, l, w); err != nil {
+			return nil, false, 0, false, err
+		}
+	}
+	if bounded && newest == nil {
 		// One read of the newest matches (from the scope index, which
 		// carries the search text) gives the page its rows and the total.
 		rows, err := pool.Query(ctx, fmt.Sprintf(`SELECT id FROM rm.%s WHERE %s ORDER BY %s LIMIT %d`, l.view, w.String(), l.countOrder, TotalCap+1), w.args...)
@@ -597,7 +656,7 @@ func listPageAt[T any](ctx context.Context, pool DB, l listView, w *where, o lis
 	if more = len(items) > at.size; more {
 		items = items[:at.size]
 	}
-	if n := len(items); bounded {
+	if n := len(items); newest != nil {
 		total = int64(len(newest))
 	} else if at.after == nil && (!more && n > 0 || n == 0 && offset == 0) {
 		total = int64(offset + n)
@@ -612,8 +671,8 @@ func listPageAt[T any](ctx context.Context, pool DB, l listView, w *where, o lis
 
 // pageIDs is the query of the ids of the rows of a page in order (to which
 // the caller appends LIMIT and OFFSET) and its arguments. A bounded list
-// (pageAt.bounded) pages through the first TotalCap of newest, the
-// newest matches.
+// (pageAt.bounded) and a rare keyword page through the first TotalCap of
+// newest, the newest matches.
 func pageIDs(l listView, w *where, o listOrder, at pageAt, newest []uuid.UUID) (string, []any) {
 	args := slices.Clip(w.args)
 	arg := func(v any) string {
@@ -675,6 +734,101 @@ func afterCond(o listOrder, nullable bool, k *keyset, arg func(any) string, orNu
 // value, sent as text); a column not named is text.
 var sortTypes = map[string]string{"submitted_at": "timestamptz", "updated_at": "timestamptz", "start_date": "date",
 	"plan_year": "int", "chinese_count": "int", "foreign_count": "int"}
+
+// A keyword is rare in a scope when fewer than rareMatches of the scope's
+// newest rareProbeRows rows (in the list's countOrder) hold it. A page in
+// order then finds few matches early and walks the scope's index far, or
+// all of it when its forecasts hold none (a unit admin's keyword that only
+// other units' forecasts hold: the unit's 250,000 index entries at 10M
+// rows, 67 ms); the text indexes find its matches directly instead
+// (rareKeywordIDs). The probe reads rareProbeRows index entries at most,
+// whatever the table's size; a keyword rarer than rareMatches in
+// rareProbeRows has some 1,000 matches in 10M rows if spread evenly.
+const rareProbeRows = 10_000
+
+var rareMatches = 10 // a variable for tests
+
+// rareKeyword tells whether w's keyword is rare in w's scope (see
+// rareProbeRows), for a list found by text (listView.rareByText) with a
+// countOrder, whose scope indexes carry the search text: the probe reads
+// them alone. A short keyword is tested
+// by LIKE there; one whose grams LIKE cannot stand for is not probed.
+func rareKeyword(ctx context.Context, pool DB, l listView, w *where) (bool, error) {
+	if !l.rareByText || l.countOrder == "" || !w.keyword {
+		return false, nil
+	}
+	if w.gram != nil {
+		if w.gram.pattern == "" {
+			return false, nil
+		}
+		w = w.likeForGram()
+	}
+	conds, args := w.pick(append(slices.Clone(w.scope), w.kw)...)
+	scope := "true"
+	if len(conds) > 1 {
+		scope = strings.Join(conds[:len(conds)-1], " AND ")
+	}
+	var n int
+	err := pool.QueryRow(ctx, fmt.Sprintf(`SELECT count(*) FROM (SELECT 1 FROM (SELECT search FROM rm.%s WHERE %s ORDER BY %s LIMIT %d) s
+		WHERE %s LIMIT %d) m`, l.view, scope, l.countOrder, rareProbeRows, conds[len(conds)-1], rareMatches), args...).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("list %s: %w", l.view, err)
+	}
+	return n < rareMatches, nil
+}
+
+// unitCond matches the condition that a row is one unit's, as scopeOf and
+// the filters write it.
+var unitCond = regexp.MustCompile(`^unit_id = (\$[0-9]+)$`)
+
+// rareKeywordIDs are the ids of the rows of l that w selects, newest first
+// (countOrder), TotalCap+1 at most, found from the text indexes alone
+// (forecasts_search, forecasts_grams): the subquery behind OFFSET 0 is
+// planned to return every match, for which the scope's btree walk is
+// dearer than the text index, and a unit's condition is asked of the
+// unit the text indexes carry, as no btree can answer it in that form. A
+// keyword's whole words (keywordWords), which every match holds, are
+// asked of the gram index: a word in few rows ("（12345）") finds them at
+// once where each of its trigrams is in many.
+func rareKeywordIDs(ctx context.Context, pool DB, l listView, w *where) ([]uuid.UUID, error) {
+	ws := keywordWords(w.kwText)
+	// With words, the keyword's own condition is tested on the rows they
+	// find, outside the subquery: else the planner ANDs the trigram
+	// index's bitmap in, whose every trigram is common (692 buffers at 1M
+	// rows for "研讨会（12345）", against 4 for the word's).
+	var which []int
+	for i := range w.conds {
+		if i != w.kw || len(ws) == 0 {
+			which = append(which, i)
+		}
+	}
+	outer := "true"
+	if len(ws) > 0 {
+		which = append(which, w.kw)
+	}
+	conds, args := w.pick(which...)
+	if len(ws) > 0 {
+		outer, conds = conds[len(conds)-1], conds[:len(conds)-1]
+		args = append(args, ws)
+		conds = append(conds, "grams @> $"+strconv.Itoa(len(args))+"::text[]")
+	}
+	for i, c := range conds {
+		if m := unitCond.FindStringSubmatch(c); m != nil {
+			conds[i] = "ARRAY[unit_id] @> ARRAY[" + m[1] + "::uuid]"
+		}
+	}
+	col, _, _ := strings.Cut(l.countOrder, " ")
+	rows, err := pool.Query(ctx, fmt.Sprintf(`SELECT id FROM (SELECT id, %s, search FROM rm.%s WHERE %s OFFSET 0) m WHERE %s ORDER BY %s LIMIT %d`,
+		col, l.view, strings.Join(conds, " AND "), outer, l.countOrder, TotalCap+1), args...)
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", l.view, err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", l.view, err)
+	}
+	return ids, nil
+}
 
 // commonShortKeyword is w with a short keyword's gram condition tested by
 // LIKE on the search text instead when the planner expects many matches

@@ -2,8 +2,10 @@ package projections
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // searchText is the lower-cased text keyword search runs over.
@@ -76,4 +78,70 @@ func similarityKey(s string) string {
 		}
 		return -1
 	}, s)
+}
+
+// Whole words index the forecast list's rare keywords (forecastGrams): a
+// word of wordMinRunes to wordMaxRunes letters and digits. Shorter ones
+// are among the grams already; longer ones are left out (a GIN entry is
+// bounded, and a keyword holding one is found by its trigrams).
+const (
+	wordMinRunes = 3
+	wordMaxRunes = 32
+)
+
+// isWordRune says r belongs to a word: a letter or a digit.
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+// wordRuns splits text into its runs of word runes, each with whether a
+// non-word rune bounds it before and after (false at either end of text).
+func wordRuns(text string, each func(w string, before, after bool)) {
+	rs := []rune(text)
+	for i := 0; i < len(rs); {
+		if !isWordRune(rs[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(rs) && isWordRune(rs[j]) {
+			j++
+		}
+		each(string(rs[i:j]), i > 0, j < len(rs))
+		i = j
+	}
+}
+
+// words lists the distinct whole words of text that the index keeps.
+func words(text string) []string {
+	seen := map[string]bool{}
+	var out []string
+	wordRuns(text, func(w string, _, _ bool) {
+		if n := utf8.RuneCountInString(w); n >= wordMinRunes && n <= wordMaxRunes && !seen[w] {
+			seen[w] = true
+			out = append(out, w)
+		}
+	})
+	return out
+}
+
+// keywordWords lists the words of keyword k (lower-cased) that every text
+// containing k holds whole, as words finds them: those bounded on both
+// sides within k by a rune that is no word rune, so that the text's word
+// there ends where k's does. "研讨会（12345）" gives "12345"; "人工智能"
+// gives none, as a text may go on with letters either side of it.
+func keywordWords(k string) []string {
+	var out []string
+	wordRuns(k, func(w string, before, after bool) {
+		if n := utf8.RuneCountInString(w); before && after && n >= wordMinRunes && n <= wordMaxRunes && !slices.Contains(out, w) {
+			out = append(out, w)
+		}
+	})
+	return out
+}
+
+// forecastGrams are what the forecast list's gram index holds of its
+// search text: the grams, and its whole words for rare keywords
+// (rareMatches). A word has three runes or more, a gram two at most, so
+// neither is ever taken for the other.
+func forecastGrams(search string) []string {
+	return append(grams(search), words(search)...)
 }
