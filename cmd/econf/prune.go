@@ -24,6 +24,10 @@ func pruneEmbeddedClusters(log *slog.Logger) {
 		log.Warn("kept an orphaned embedded cluster: a server still runs in it", "dir", c.Dir, "size", sizeText(c.Size),
 			"why", c.Why, "data", strings.Join(c.Data, " "))
 	}
+	for _, c := range p.Recent {
+		log.Info(fmt.Sprintf("kept the embedded cluster of a data folder no longer there, used less than %s ago: removed at a later start (a moved data folder keeps it by running econf from its new path)", pgcluster.PruneAfter),
+			"dir", c.Dir, "size", sizeText(c.Size), "why", c.Why, "data", strings.Join(c.Data, " "))
+	}
 	for _, c := range p.Unrecorded {
 		log.Info("kept an embedded cluster of an unknown data folder (placed before econf recorded owners): "+
 			"running econf from its data folder records it; remove it by hand if no data folder's pg links to it",

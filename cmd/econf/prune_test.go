@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/econf/econf/internal/pgcluster"
 )
@@ -46,6 +47,14 @@ func TestServePrunesEmbeddedClusters(t *testing.T) {
 		t.Fatal(err)
 	}
 	unknown := cluster("pg-3333333333333333", "")
+	// Ran last two days ago: past pgcluster.PruneAfter.
+	longAgo := time.Now().Add(-48 * time.Hour)
+	for _, p := range []string{filepath.Join(dropped, "PG_VERSION"), dropped} {
+		if err := os.Chtimes(p, longAgo, longAgo); err != nil {
+			t.Fatal(err)
+		}
+	}
+	recent := cluster("pg-4444444444444444", filepath.Join(folders, "moved"))
 
 	var out strings.Builder
 	pruneEmbeddedClusters(slog.New(slog.NewTextHandler(&out, nil)))
@@ -63,7 +72,10 @@ func TestServePrunesEmbeddedClusters(t *testing.T) {
 	if strings.Contains(log, linked) || strings.Contains(log, "level=WARN") {
 		t.Errorf("the linked cluster %s was mentioned, or a warning:\n%s", linked, log)
 	}
-	for _, dir := range []string{linked, unknown} {
+	if !strings.Contains(log, "kept the embedded cluster of a data folder no longer there, used less than") || !strings.Contains(log, "dir="+recent) {
+		t.Errorf("the recently used orphan %s is not named:\n%s", recent, log)
+	}
+	for _, dir := range []string{linked, unknown, recent} {
 		if _, err := os.Stat(dir); err != nil {
 			t.Errorf("%s: %v", dir, err)
 		}

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // ownerSuffix names, beside a cluster in Home, the file that records the
@@ -107,6 +108,33 @@ func isClusterName(name string) bool {
 	return true
 }
 
+// PruneAfter is how long an orphan must have gone unused before PruneHome
+// removes it. A data folder moved elsewhere looks like a deleted one until
+// econf next runs from its new path (which records that path): the grace
+// keeps its cluster for a move followed by a start within this time, even
+// when another data folder's serve starts in between.
+var PruneAfter = 24 * time.Hour
+
+// lastUsed is when a server last ran in the cluster dir, as its files
+// tell: the newest change of the folder itself, its control file (written
+// at every checkpoint and at shutdown), its pid file and its server logs.
+func lastUsed(dir string) time.Time {
+	var last time.Time
+	see := func(path string) {
+		if fi, err := os.Stat(path); err == nil && fi.ModTime().After(last) {
+			last = fi.ModTime()
+		}
+	}
+	see(dir)
+	see(filepath.Join(dir, "global", "pg_control"))
+	see(filepath.Join(dir, "postmaster.pid"))
+	logs, _ := os.ReadDir(filepath.Join(dir, "econf-log"))
+	for _, l := range logs {
+		see(filepath.Join(dir, "econf-log", l.Name()))
+	}
+	return last
+}
+
 // A HomeCluster is a cluster PruneHome found in Home.
 type HomeCluster struct {
 	Dir string // the cluster's folder in Home
@@ -123,6 +151,7 @@ type HomeCluster struct {
 type Pruned struct {
 	Removed []HomeCluster // orphans whose server was not running
 	Running []HomeCluster // orphans kept because a server runs in them
+	Recent  []HomeCluster // orphans kept because they ran less than PruneAfter ago
 	// Unrecorded are clusters placed before owners were recorded whose
 	// data folder has not run since: kept, since nothing says whose they
 	// are.
@@ -132,7 +161,7 @@ type Pruned struct {
 // PruneHome removes from Home the clusters no data folder uses any more:
 // those Place moved aside, and those none of whose recorded data folders
 // exists and links to them, unless a server still runs in them (a live
-// postmaster.pid). A cluster a recorded data folder links to is never
+// postmaster.pid) or ran less than PruneAfter ago. A cluster a recorded data folder links to is never
 // touched, nor one whose record is missing or cannot be read. A missing
 // Home has nothing to prune.
 func PruneHome() (Pruned, error) {
@@ -199,6 +228,10 @@ func PruneHome() (Pruned, error) {
 		c.Size = treeSize(dir)
 		if running(dir) {
 			p.Running = append(p.Running, c)
+			continue
+		}
+		if time.Since(lastUsed(dir)) < PruneAfter {
+			p.Recent = append(p.Recent, c)
 			continue
 		}
 		if err := os.RemoveAll(dir); err != nil {

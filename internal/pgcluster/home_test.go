@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"testing"
+	"time"
 )
 
 // tempHome points Home at a new folder the postgres user can reach.
@@ -18,9 +19,9 @@ func tempHome(t *testing.T) string {
 	if err := os.MkdirAll(home, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	old := Home
-	Home = home
-	t.Cleanup(func() { Home = old })
+	old, oldAfter := Home, PruneAfter
+	Home, PruneAfter = home, 0
+	t.Cleanup(func() { Home, PruneAfter = old, oldAfter })
 	return home
 }
 
@@ -292,5 +293,53 @@ func TestPlaceRecordsOwner(t *testing.T) {
 	}
 	if _, err := os.Stat(dir + ownerSuffix); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the record outlived its cluster: %v", err)
+	}
+}
+
+// TestPruneHomeWaitsForUnusedClusters: an orphan that ran less than
+// PruneAfter ago (its folder, control file or newest server log says so)
+// is kept and reported as recent — a data folder moved and not yet run
+// from its new path looks like a deleted one — and removed once all of
+// them are older.
+func TestPruneHomeWaitsForUnusedClusters(t *testing.T) {
+	tempHome(t)
+	PruneAfter = 24 * time.Hour
+	dir := fakeCluster(t, "pg-00000000000000b2", filepath.Join(t.TempDir(), "moved-or-deleted"))
+	for _, sub := range []string{"global", "econf-log"} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	control, logFile := filepath.Join(dir, "global", "pg_control"), filepath.Join(dir, "econf-log", "postgres-20261207T100000Z.log")
+	for _, f := range []string{control, logFile} {
+		if err := os.WriteFile(f, []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	age := func(paths ...string) {
+		old := time.Now().Add(-25 * time.Hour)
+		for _, p := range paths {
+			if err := os.Chtimes(p, old, old); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	prune := func() Pruned {
+		p, err := PruneHome()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	if p := prune(); len(p.Removed) != 0 || len(p.Recent) != 1 || p.Recent[0].Dir != dir || p.Recent[0].Why != "data folder gone" || !exists(dir) {
+		t.Fatalf("a cluster used just now: %+v", p)
+	}
+	age(control, filepath.Join(dir, "global"), filepath.Join(dir, "econf-log"), dir)
+	if p := prune(); len(p.Removed) != 0 || len(p.Recent) != 1 || !exists(dir) {
+		t.Fatalf("a cluster whose server logged just now: %+v", p)
+	}
+	age(logFile, filepath.Join(dir, "econf-log"), dir)
+	if p := prune(); len(p.Removed) != 1 || len(p.Recent) != 0 || exists(dir) {
+		t.Fatalf("a cluster unused for 25 hours: %+v", p)
 	}
 }
