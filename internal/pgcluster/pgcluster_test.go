@@ -278,9 +278,9 @@ func TestDataFolderUntraversable(t *testing.T) {
 	}
 	ctx := context.Background()
 	home := filepath.Join(searchableTempDir(t), "var-lib-econf")
-	old := Home
-	Home = home
-	t.Cleanup(func() { Home = old })
+	old, oldAfter := Home, PruneAfter
+	Home, PruneAfter = home, 0 // the moved-aside cluster ran just now
+	t.Cleanup(func() { Home, PruneAfter = old, oldAfter })
 
 	private := t.TempDir() // 0700, owned by root
 	if err := os.Chmod(private, 0o700); err != nil {
