@@ -2,10 +2,14 @@ package projections
 
 import (
 	"context"
+	"database/sql/driver"
 	"fmt"
+	"slices"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 // maxPipelined bounds the statements one pipeline holds before it is sent,
@@ -54,7 +58,7 @@ func (t *pipeTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.Comm
 	if t.failed != nil {
 		return pgconn.CommandTag{}, t.failed
 	}
-	t.batch.Queue(sql, args...)
+	t.batch.Queue(sql, fastUUIDs(args)...)
 	t.owners = append(t.owners, t.owner)
 	if t.batch.Len() >= maxPipelined {
 		return pgconn.CommandTag{}, t.flush(ctx)
@@ -89,14 +93,14 @@ func (t *pipeTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, 
 	if err := t.flush(ctx); err != nil {
 		return nil, err
 	}
-	return t.Tx.Query(ctx, sql, args...)
+	return t.Tx.Query(ctx, sql, fastUUIDs(args)...)
 }
 
 func (t *pipeTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
 	if err := t.flush(ctx); err != nil {
 		return errRow{err}
 	}
-	return t.Tx.QueryRow(ctx, sql, args...)
+	return t.Tx.QueryRow(ctx, sql, fastUUIDs(args)...)
 }
 
 func (t *pipeTx) Begin(ctx context.Context) (pgx.Tx, error) {
@@ -110,7 +114,7 @@ func (t *pipeTx) CopyFrom(ctx context.Context, table pgx.Identifier, columns []s
 	if err := t.flush(ctx); err != nil {
 		return 0, err
 	}
-	return t.Tx.CopyFrom(ctx, table, columns, rows)
+	return t.Tx.CopyFrom(ctx, table, columns, &fastUUIDRows{CopyFromSource: rows})
 }
 
 // SendBatch sends the queue first; if that failed, the transaction is
@@ -143,3 +147,72 @@ func (t *pipeTx) Rollback(ctx context.Context) error {
 type errRow struct{ err error }
 
 func (r errRow) Scan(...any) error { return r.err }
+
+// pgUUID is a uuid.UUID that pgx encodes as a uuid directly
+// (pgtype.UUIDValuer). pgx encodes a uuid.UUID through its driver.Valuer:
+// its text, parsed back, some 20 allocations and 2 µs each, for every
+// element of an array too. A batch of 2,000 events sends tens of thousands
+// of ids: the approval log's three id arrays alone took 13 ms of a batch.
+// Where a statement wants text, pgUUID gives the same text as uuid.UUID.
+type pgUUID uuid.UUID
+
+func (u pgUUID) UUIDValue() (pgtype.UUID, error) { return pgtype.UUID{Bytes: u, Valid: true}, nil }
+
+func (u pgUUID) Value() (driver.Value, error) { return uuid.UUID(u).String(), nil }
+
+// fastUUIDs is args with every uuid.UUID, *uuid.UUID and slice of them as
+// pgUUIDs (nil pointers and slices kept nil: NULL); args itself is not
+// changed.
+func fastUUIDs(args []any) []any {
+	var out []any
+	for i, a := range args {
+		var c any
+		switch v := a.(type) {
+		case uuid.UUID:
+			c = pgUUID(v)
+		case *uuid.UUID:
+			c = (*pgUUID)(v)
+		case []uuid.UUID:
+			if v == nil {
+				c = []pgUUID(nil)
+				break
+			}
+			s := make([]pgUUID, len(v))
+			for j, id := range v {
+				s[j] = pgUUID(id)
+			}
+			c = s
+		case []*uuid.UUID:
+			if v == nil {
+				c = []*pgUUID(nil)
+				break
+			}
+			s := make([]*pgUUID, len(v))
+			for j, id := range v {
+				s[j] = (*pgUUID)(id)
+			}
+			c = s
+		default:
+			continue
+		}
+		if out == nil {
+			out = slices.Clone(args)
+		}
+		out[i] = c
+	}
+	if out == nil {
+		return args
+	}
+	return out
+}
+
+// fastUUIDRows is a COPY's rows with their ids as pgUUIDs (fastUUIDs).
+type fastUUIDRows struct{ pgx.CopyFromSource }
+
+func (r *fastUUIDRows) Values() ([]any, error) {
+	v, err := r.CopyFromSource.Values()
+	if err != nil {
+		return nil, err
+	}
+	return fastUUIDs(v), nil
+}

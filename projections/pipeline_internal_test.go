@@ -459,3 +459,77 @@ func TestLockForApplySetsUp(t *testing.T) {
 		t.Fatalf("search_path %q, synchronous_commit %q; want %q, off", path, sync, g.Schema+", public")
 	}
 }
+
+// TestPipeTxSendsIDsAsTheyWere: ids that pipeTx hands to pgx as pgUUIDs
+// (fastUUIDs) reach the server as uuid.UUID's did: as uuids, as the same
+// text where a statement wants text, nil pointers and slices as NULL, in
+// statements queued, queries and COPY alike.
+func TestPipeTxSendsIDsAsTheyWere(t *testing.T) {
+	pool, _ := newBatchDB(t)
+	ctx := context.Background()
+	id, other := uuid.New(), uuid.New()
+	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		pt := newPipeTx(tx, func(int) string { return "ids" })
+		if _, err := pt.Exec(ctx, `CREATE TEMP TABLE ids (n int, id uuid, s text, ids uuid[], maybe uuid[])`); err != nil {
+			return err
+		}
+		if _, err := pt.Exec(ctx, `INSERT INTO ids VALUES (1, $1, $2, $3, $4)`, id, id, []uuid.UUID{id, other}, []*uuid.UUID{&other, nil}); err != nil {
+			return err
+		}
+		if _, err := pt.Exec(ctx, `INSERT INTO ids VALUES (2, $1, $2, $3, $4)`, (*uuid.UUID)(nil), &other, []uuid.UUID(nil), []*uuid.UUID(nil)); err != nil {
+			return err
+		}
+		if _, err := pt.CopyFrom(ctx, pgx.Identifier{"ids"}, []string{"n", "id", "s", "ids", "maybe"},
+			pgx.CopyFromRows([][]any{{3, other, other.String(), []uuid.UUID{other}, []*uuid.UUID{nil, &id}}, {4, (*uuid.UUID)(nil), nil, []uuid.UUID(nil), nil}})); err != nil {
+			return err
+		}
+		rows, err := pt.Query(ctx, `SELECT n, id::text, s, ids::text, maybe::text, id = $1 FROM ids ORDER BY n`, id)
+		if err != nil {
+			return err
+		}
+		type row struct {
+			N                 int
+			ID, S, IDs, Maybe *string
+			Matches           *bool
+		}
+		got, err := pgx.CollectRows(rows, pgx.RowToStructByPos[row])
+		if err != nil {
+			return err
+		}
+		str := func(s string) *string { return &s }
+		yes, no := true, false
+		want := []row{
+			{1, str(id.String()), str(id.String()), str("{" + id.String() + "," + other.String() + "}"), str("{" + other.String() + ",NULL}"), &yes},
+			{2, nil, str(other.String()), nil, nil, nil},
+			{3, str(other.String()), str(other.String()), str("{" + other.String() + "}"), str("{NULL," + id.String() + "}"), &no},
+			{4, nil, nil, nil, nil, nil},
+		}
+		if len(got) != len(want) {
+			t.Fatalf("%d rows; want %d", len(got), len(want))
+		}
+		for i := range want {
+			g, w := got[i], want[i]
+			same := func(a, b *string) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
+			if g.N != w.N || !same(g.ID, w.ID) || !same(g.S, w.S) || !same(g.IDs, w.IDs) || !same(g.Maybe, w.Maybe) ||
+				(g.Matches == nil) != (w.Matches == nil) || (g.Matches != nil && *g.Matches != *w.Matches) {
+				t.Errorf("row %d: %s; want %s", w.N, describeIDRow(g.ID, g.S, g.IDs, g.Maybe), describeIDRow(w.ID, w.S, w.IDs, w.Maybe))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func describeIDRow(vs ...*string) string {
+	var out []string
+	for _, v := range vs {
+		if v == nil {
+			out = append(out, "NULL")
+		} else {
+			out = append(out, *v)
+		}
+	}
+	return strings.Join(out, " | ")
+}
