@@ -27,10 +27,12 @@ var errNoActive = errors.New("no active generation")
 
 const stateColumns = `name, generation, version, schema_name, status, checkpoint_commit, checkpoint_prepare`
 
-func scanGeneration(row pgx.Row) (generation, error) {
+// scanGeneration scans a row of stateColumns, after the columns before
+// it (scanned into before).
+func scanGeneration(row pgx.Row, before ...any) (generation, error) {
 	var g generation
 	var c, p int64
-	err := row.Scan(&g.Name, &g.Generation, &g.Version, &g.Schema, &g.Status, &c, &p)
+	err := row.Scan(append(before, &g.Name, &g.Generation, &g.Version, &g.Schema, &g.Status, &c, &p)...)
 	g.Checkpoint = eventstore.Position{Commit: uint64(c), Prepare: uint64(p)}
 	return g, err
 }
@@ -44,8 +46,15 @@ func activeGeneration(ctx context.Context, q pgx.Tx, name string, lock bool) (ge
 	if lock {
 		query += ` FOR UPDATE`
 	}
+	return readActive(ctx, q, name, query)
+}
+
+// readActive runs query, which selects the active generation's
+// stateColumns after the columns scanned into before, retrying when a
+// concurrent switch retired the row (see activeGeneration).
+func readActive(ctx context.Context, q pgx.Tx, name, query string, before ...any) (generation, error) {
 	for range 3 {
-		g, err := scanGeneration(q.QueryRow(ctx, query, name))
+		g, err := scanGeneration(q.QueryRow(ctx, query, name), before...)
 		if errors.Is(err, pgx.ErrNoRows) {
 			continue
 		}
@@ -205,21 +214,8 @@ const lockForApplySQL = `SELECT set_config('search_path', schema_name || ', publ
 // lockForApply is activeGeneration(ctx, tx, name, true) that also sets up
 // tx for applyConfigured.
 func lockForApply(ctx context.Context, tx pgx.Tx, name string) (generation, error) {
-	for range 3 {
-		var g generation
-		var path, sync string
-		var c, pr int64
-		err := tx.QueryRow(ctx, lockForApplySQL, name).Scan(&path, &sync, &g.Name, &g.Generation, &g.Version, &g.Schema, &g.Status, &c, &pr)
-		if errors.Is(err, pgx.ErrNoRows) {
-			continue
-		}
-		if err != nil {
-			return generation{}, fmt.Errorf("read active generation of %s: %w", name, err)
-		}
-		g.Checkpoint = eventstore.Position{Commit: uint64(c), Prepare: uint64(pr)}
-		return g, nil
-	}
-	return generation{}, fmt.Errorf("%s: %w", name, errNoActive)
+	var path, sync string
+	return readActive(ctx, tx, name, lockForApplySQL, &path, &sync)
 }
 
 // batchApplier is a read model that applies a whole batch at once, in the
