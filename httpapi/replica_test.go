@@ -56,7 +56,12 @@ func TestReadReplica(t *testing.T) {
 	}
 	t.Cleanup(rpool.Close)
 
-	router := replica.New(pool, rpool, replica.Options{MaxLag: 300 * time.Millisecond, Wait: 300 * time.Millisecond})
+	// Wait covers the primary's read models applying an event and the
+	// standby replaying them, on a machine running the whole suite: at
+	// 300 ms the first read-your-writes read went to the primary now and
+	// then (the default, 1 s, as serve has it). The paused part below waits
+	// it out three times at most.
+	router := replica.New(pool, rpool, replica.Options{MaxLag: 300 * time.Millisecond, Wait: time.Second})
 	h := newHarnessOn(t, pool, func(cfg *httpapi.Config) {
 		reads := projections.NewQueries(router.DB())
 		store := personal.NewStore(router.Store(pgstore.New(pool), pgstore.New(rpool)), personal.NewKeys(pool, testKeyring))
